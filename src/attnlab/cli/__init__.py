@@ -1,0 +1,51 @@
+"""The `attnlab` command: a thin layer that parses, calls the library, writes files and prints.
+
+Each sub-command lives in its own module exposing `register(subparsers)`; the module's handler
+gets the parsed args and returns an exit code. Bad input raises `AttnlabError` (or `CliError`) and
+is printed as one line with exit code 2, never as a traceback. Heavy imports (matplotlib,
+transformers) happen inside handlers so `attnlab toy --format json` starts quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import AttnlabError
+
+# sub-command modules, in the order `attnlab --help` lists them
+COMMAND_MODULES = ("demo", "toy")
+
+
+class CliError(AttnlabError):
+    """A problem with the command line itself (a file that cannot be read or written, ...)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attnlab",
+        description="attnlab: self-attention from the tutorial's toy to real language models.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except AttnlabError as e:
+        print(f"attnlab: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("attnlab: interrupted", file=sys.stderr)
+        return 130
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

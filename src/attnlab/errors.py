@@ -1,0 +1,10 @@
+"""The one exception family for input a user can fix.
+
+Library code raises `AttnlabError` (or a subclass) with a one-line message that names the wrong
+value and what was expected; the CLI prints it as `attnlab: error: ...` and exits with code 2, the
+web app answers 4xx. Anything else escaping is a bug.
+"""
+
+
+class AttnlabError(ValueError):
+    """Bad input, explained in one line."""
