@@ -1,0 +1,1 @@
+"""Static figures (matplotlib): each function returns a Figure and never calls plt.show()."""
