@@ -75,11 +75,11 @@ def trace_ids(
     lm: LoadedModel, batch: Sequence[Sequence[int]], *, prompt_len: int | None = None, truncated: int = 0
 ) -> list[ModelTrace | EagerTrace]:
     """One forward pass over a (padded) batch of id lists; one trace per list."""
-    input_ids, attention_mask, spans = _pad(lm, batch)
+    inputs, spans = pad_batch(lm, batch)
     body = lm.model.base_model  # the transformer body: no LM head, whose logits the trace does not need
     n_layers = lm.model.config.num_hidden_layers
     with torch.no_grad(), recording() as rec:
-        body(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        body(**inputs, use_cache=False)
     layers = rec.ordered()
     common = {
         "model": lm.name,
@@ -101,10 +101,10 @@ def trace_ids(
             )
             for b, (ids, span) in enumerate(zip(batch, spans, strict=False))
         ]
-    return _eager_traces(lm, batch, input_ids, attention_mask, spans, common)
+    return _eager_traces(lm, batch, inputs, spans, common)
 
 
-def _eager_traces(lm, batch, input_ids, attention_mask, spans, common) -> list[EagerTrace]:
+def _eager_traces(lm, batch, inputs, spans, common) -> list[EagerTrace]:
     """Fallback for models whose attention bypasses the attention interface."""
     warnings.warn(
         CaptureFallbackWarning(
@@ -118,9 +118,7 @@ def _eager_traces(lm, batch, input_ids, attention_mask, spans, common) -> list[E
         model.set_attn_implementation("eager")
     try:
         with torch.no_grad():
-            out = model.base_model(
-                input_ids=input_ids, attention_mask=attention_mask, output_attentions=True, use_cache=False
-            )
+            out = model.base_model(**inputs, output_attentions=True, use_cache=False)
     finally:
         if model._can_set_attn_implementation():
             model.set_attn_implementation(previous)
@@ -142,8 +140,12 @@ def _eager_traces(lm, batch, input_ids, attention_mask, spans, common) -> list[E
     ]
 
 
-def _pad(lm: LoadedModel, batch: Sequence[Sequence[int]]):
-    """input_ids, attention_mask [batch, pos], padded on the tokenizer's side; each item's (start, stop)."""
+def pad_batch(lm: LoadedModel, batch: Sequence[Sequence[int]]) -> tuple[dict[str, torch.Tensor], list]:
+    """Model inputs for a batch of id lists, padded on the tokenizer's side, and each item's (start, stop).
+
+    input_ids, attention_mask, position_ids: [batch, pos]. Position ids count real tokens only, so a
+    left-padded text gets the same positions (and RoPE rotations) as when it runs alone.
+    """
     tok = lm.tokenizer
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
     width = max(len(ids) for ids in batch)
@@ -156,7 +158,9 @@ def _pad(lm: LoadedModel, batch: Sequence[Sequence[int]]):
         input_ids[b, start : start + len(ids)] = torch.tensor(list(ids))
         attention_mask[b, start : start + len(ids)] = 1
         spans.append((start, start + len(ids)))
-    return input_ids, attention_mask, spans
+    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+    inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "position_ids": position_ids}
+    return inputs, spans
 
 
 def run_text(text: str, model: str = "minilm", *, truncate: bool = False, generate: int = 0) -> ModelTrace:
