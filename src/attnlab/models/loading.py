@@ -151,7 +151,7 @@ def load_model(name: str) -> LoadedModel:
         folder = cached_gguf_folder(gguf)
         try:
             return _from_folder(spec, folder)
-        except (OSError, ValueError, RuntimeError):  # the cache passed the size check but does not load
+        except Exception:  # passed the size check but does not load (SafetensorError, OSError, ...): rebuild
             return _from_folder(spec, cached_gguf_folder(gguf, rebuild=True))
     if spec.source == "package":
         return _from_folder(spec, package_path(spec))
