@@ -22,6 +22,7 @@ import torch
 
 UNIFORM_AT = 0.95  # H / log n at or above this: nearly uniform
 FOCUSED_AT = 0.5  # max weight at or above this: focused
+SMALL_D = 16  # d_head up to this is called tiny when explaining near-uniform rows
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _row_line(r: RowSummary, labels: list[str], lang: str) -> str:
     q, k = labels[r.q_pos], labels[r.top_k_pos]
     kind = _KIND[r.kind][lang]
     if r.kind == "only":
-        return f"- {q}: {kind}" if lang == "en" else f"- {q}: {kind}"
+        return f"- {q}: {kind}"
     if lang == "ja":
         return (f"- {q} → {k} に最大の重み {r.top_weight:.2f}（一様なら {1 / r.n_visible:.2f}）。"
                 f"エントロピー比 {r.entropy_ratio:.2f}: {kind}")
@@ -85,21 +86,24 @@ def _why_uniform(rows: list[RowSummary], lang: str, random_weights: bool, d_head
     spreads = [r.score_spread for r in rows if r.score_spread is not None]
     top = max(r.top_weight for r in rows if r.kind != "only")
     if not spreads:
-        return ("すべての行がほぼ一様です（どの行も最大の重みは {0:.2f}）。".format(top) if lang == "ja"
+        return (f"すべての行がほぼ一様です（どの行も最大の重みは {top:.2f}）。" if lang == "ja"
                 else f"Every row is nearly uniform (no weight above {top:.2f}).")
     r = max(spreads)
     if lang == "ja":
-        text = (f"すべての行がほぼ一様です（最大の重みでも {top:.2f}）。理由: 各行のスコアの差は最大 {r:.2f} しかなく、"
-                f"softmax はスコア差 r を重みの比 e^r に変えるので、重みの違いは最大 {math.exp(r):.2f} 倍にとどまります。")
+        text = (f"すべての行がほぼ一様です（最大の重みでも {top:.2f}）。理由: 各行のスコアの差は最大 {r:.2f} "
+                "しかなく、softmax はスコア差 r を重みの比 e^r に変えるので、"
+                f"重みの違いは最大 {math.exp(r):.2f} 倍にとどまります。")
         if random_weights:
-            text += (f"W_Q・W_K・W_V は学習していない乱数で、d_head = {d_head} と小さいため、"
+            small = f"、d_head = {d_head} と小さい" if d_head is not None and d_head <= SMALL_D else ""
+            text += (f"W_Q・W_K・W_V は学習していない乱数で{small}ため、"
                      "特定のトークンの組だけが強く一致する理由がありません。")
         return text
     text = (f"Every row is nearly uniform (no weight above {top:.2f}). Why: within each row the scores differ "
             f"by at most {r:.2f}, and softmax turns a score difference r into a weight ratio e^r, so no "
             f"weight is more than {math.exp(r):.2f}x another in its row.")
     if random_weights:
-        text += (f" W_Q, W_K and W_V are random draws, not trained, and d_head = {d_head} is tiny, "
+        small = f", and d_head = {d_head} is tiny" if d_head is not None and d_head <= SMALL_D else ""
+        text += (f" W_Q, W_K and W_V are random draws, not trained{small}, "
                  "so nothing makes one token's key match a query much better than another's.")
     return text
 
