@@ -4,45 +4,21 @@ Rows are queries (q_pos, the attending token), columns keys (k_pos, the attended
 tutorial's heatmap. Tick labels carry the position and the token ("3 is"), so repeated tokens stay
 apart. Causal models show their zero upper triangle as computed; encoders show the full matrix.
 Figures are built without pyplot (returned `Figure`s, nothing left registered with a GUI backend),
-with IPAexGothic (from matplotlib-fontja) so Japanese tokens render.
+with IPAexGothic (from matplotlib-fontja, via `_style`) so Japanese tokens render.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 
-import matplotlib
 import torch
-from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from ..trace import AttentionTrace
+from ._style import figure_style, tick_step
 
 ANNOTATE_MAX = 12  # at most this many tokens: print the weights in the cells
-TICKS_MAX = 64  # more tokens than this: label every k-th tick only
 GRID_PIXELS = 96  # small heatmaps in grids are block-averaged down to at most this many rows/columns
-
-
-@cache
-def _font_path() -> Path:
-    spec = importlib.util.find_spec("matplotlib_fontja")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("matplotlib-fontja is not installed: pip install matplotlib-fontja")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
-    font_manager.fontManager.addfont(str(path))
-    return path
-
-
-@contextlib.contextmanager
-def _style() -> Iterator[None]:
-    """Japanese-capable font for the figures built inside, without touching global settings."""
-    _font_path()
-    with matplotlib.rc_context({"font.family": ["IPAexGothic", "DejaVu Sans"], "axes.titlesize": 10}):
-        yield
 
 
 def token_labels(trace: AttentionTrace) -> list[str]:
@@ -59,13 +35,12 @@ def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0) -> Fi
     n = w.shape[0]
     labels = token_labels(trace)
     side = min(max(4.0, 0.32 * n + 2.5), 24.0)
-    with _style():
+    with figure_style():
         fig = Figure(figsize=(side + 1.2, side))
         ax = fig.add_subplot()
         im = ax.imshow(w, cmap="Blues", vmin=0.0, vmax=max(float(w.max()), 1e-9), interpolation="nearest")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="weight")
-        step = max(1, -(-n // TICKS_MAX))
-        ticks = list(range(0, n, step))
+        ticks = list(range(0, n, tick_step(n)))
         ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=90, fontsize=8)
         ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=8)
         if n <= ANNOTATE_MAX:
@@ -98,7 +73,7 @@ def plot_grid(trace: AttentionTrace, *, layers: list[int] | None = None) -> Figu
     """A layer x head grid of small heatmaps (rows: layers, columns: heads), one colour scale per cell."""
     layers = list(range(trace.n_layers)) if layers is None else layers
     rows, cols = len(layers), trace.n_heads
-    with _style():
+    with figure_style():
         fig = Figure(figsize=(1.2 * cols + 0.8, 1.2 * rows + 0.8))
         axes = fig.subplots(rows, cols, squeeze=False)
         for r, layer in enumerate(layers):
@@ -121,7 +96,7 @@ def plot_layer_means(trace: AttentionTrace, *, per_row: int = 6) -> Figure:
     n = trace.n_layers
     rows = -(-n // per_row)
     cols = min(n, per_row)
-    with _style():
+    with figure_style():
         fig = Figure(figsize=(2.0 * cols + 0.5, 2.1 * rows + 0.6))
         axes = fig.subplots(rows, cols, squeeze=False)
         for i, ax in enumerate(axes.flat):
