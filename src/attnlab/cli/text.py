@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import unicodedata
+import warnings
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -37,11 +38,18 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..models.api import run_text
+    from ..models.api import CaptureFallbackWarning, run_text
 
     if args.top < 1:
         raise CliError(f"--top {args.top}: give 1 or more")
-    trace = run_text(args.text, args.model, truncate=args.truncate, generate=args.generate)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CaptureFallbackWarning)
+        trace = run_text(args.text, args.model, truncate=args.truncate, generate=args.generate)
+    for w in caught:
+        if issubclass(w.category, CaptureFallbackWarning):
+            print(f"attnlab: note: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:
         print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
