@@ -36,6 +36,13 @@ _EXPORTS: dict[str, str] = {
     "plot_pipeline_qkv": "attnlab.plot.toy",
     "plot_heads": "attnlab.plot.toy",
     "plot_seeds": "attnlab.plot.toy",
+    "run_text": "attnlab.models.api",
+    "run_batch": "attnlab.models.api",
+    "ModelTrace": "attnlab.models.trace",
+    "list_models": "attnlab.models.registry",
+    "plot_head": "attnlab.plot.layers",
+    "plot_grid": "attnlab.plot.layers",
+    "plot_layer_means": "attnlab.plot.layers",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
