@@ -113,7 +113,7 @@ function buildHeatmap(root) {
     const w = weightAt(STATE.li, STATE.map, c.q, c.k), s = scoreAt(STATE.li, STATE.map, c.q, c.k);
     const lines = [`${L.query}: ${tokLabel(c.q)}`, `${L.key}: ${tokLabel(c.k)}`,
       `${L.weight}: ${fmtW(w)} (±${META.precision})`,
-      `${L.score}: ${META.has_scores && STATE.map < H ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
+      `${L.score}: ${STATE.map >= H ? "–" : META.has_scores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
     if (isMasked(c.q, c.k)) lines.push(L.masked);
     tip.replaceChildren(...lines.map((t) => el("div", { text: t })));
     Object.assign(tip.dataset, { q: c.q, k: c.k, weight: w, score: s === null ? "" : s });
