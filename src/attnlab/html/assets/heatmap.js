@@ -88,12 +88,12 @@ function buildHeatmap(root) {
       ctx.fillStyle = cssColor(viridis(1 - i / (h - 1)));
       ctx.fillRect(x, y0 + i, 14, 1);
     }
-    ctx.fillStyle = cssColor(MASKED_RGB); ctx.fillRect(x, y0 + h + 10, 14, 10);
+    if (META.causal) { ctx.fillStyle = cssColor(MASKED_RGB); ctx.fillRect(x, y0 + h + 10, 14, 10); }
     ctx.fillStyle = "#222"; ctx.font = `10px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
     const ticks = STATE.scale === "log" ? [["1", 0], ["1e-2", 0.5], ["≤1e-4", 1]]
       : STATE.scale === "row" ? [["max", 0], ["0", 1]] : [["1", 0], ["0.5", 0.5], ["0", 1]];
     for (const [t, f] of ticks) ctx.fillText(t, x + 18, y0 + f * (h - 1));
-    if (META.causal) ctx.fillText("mask", x + 18, y0 + h + 15);
+    if (META.causal) ctx.fillText(L.mask, x + 18, y0 + h + 15);
   }
   function cellAt(ev) {
     const r = over.getBoundingClientRect(), mx = ev.clientX - r.left, my = ev.clientY - r.top;
