@@ -1,4 +1,4 @@
-"""Real models: registry of bundled models, Hugging Face loading, the capture attention function, token display.
+"""Real models: bundled-model registry, Hugging Face loading, the capture attention function, tokens.
 
 The only part of attnlab that imports `transformers`.
 """

@@ -1,0 +1,189 @@
+"""Real text through a real model: tokenize, (generate), forward with capture, return a trace.
+
+`run_text` is what `attnlab text` and notebooks call. Loaded models are kept in a small
+process-wide cache, so a notebook that calls `run_text` many times loads each model once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import torch
+
+from ..errors import AttnlabError
+from ..trace import Token
+from .capture import recording
+from .generate import greedy_continue
+from .loading import LoadedModel, load_model
+from .trace import EagerTrace, ModelTrace
+
+DEMO_TEXT = "Tokyo is beautiful"  # the tutorial's sentence (its Listing 2), for step 4 of the demo
+
+
+class EmptyTextError(AttnlabError):
+    """Empty or whitespace-only text."""
+
+
+class TooLongError(AttnlabError):
+    """More tokens than the model accepts, and truncation was not asked for."""
+
+
+class CaptureFallbackWarning(UserWarning):
+    """The model's attention bypassed the attention interface; eager output_attentions was used."""
+
+
+_loaded: dict[str, LoadedModel] = {}  # name -> loaded model, shared by every call in this process
+
+
+def load(model: str) -> LoadedModel:
+    """The loaded model (from the process cache when already loaded)."""
+    if model not in _loaded:
+        _loaded[model] = load_model(model)
+    return _loaded[model]
+
+
+def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int = 0) -> tuple[list[int], int]:
+    """Token ids of `text` (with the model's special tokens) and how many tokens were cut.
+
+    reserve: room to keep free for generated tokens.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise EmptyTextError("the text is empty: give a sentence with at least one non-space character")
+    limit = lm.max_tokens - reserve
+    ids = lm.tokenizer(text, verbose=False)["input_ids"]
+    if len(ids) <= limit:
+        return ids, 0
+    if limit <= 0 or not truncate:
+        room = f" (with {reserve} to generate)" if reserve else ""
+        raise TooLongError(
+            f"the text is {len(ids)} tokens but {lm.name} accepts at most {limit}{room}; "
+            "pass --truncate (truncate=True) to cut the rest"
+        )
+    cut = lm.tokenizer(text, truncation=True, max_length=limit, verbose=False)["input_ids"]
+    return cut, len(ids) - len(cut)
+
+
+def display_tokens(tokenizer, ids: Sequence[int]) -> tuple[Token, ...]:
+    """Tokens as a person reads them (byte-level pieces decoded, special tokens marked)."""
+    special = set(tokenizer.all_special_ids)
+    pieces = tokenizer.convert_ids_to_tokens(list(ids))
+    return tuple(Token(text=p, id=i, special=i in special) for p, i in zip(pieces, ids, strict=False))
+
+
+def trace_ids(
+    lm: LoadedModel, batch: Sequence[Sequence[int]], *, prompt_len: int | None = None, truncated: int = 0
+) -> list[ModelTrace | EagerTrace]:
+    """One forward pass over a (padded) batch of id lists; one trace per list."""
+    inputs, spans = pad_batch(lm, batch)
+    body = lm.model.base_model  # the transformer body: no LM head, whose logits the trace does not need
+    n_layers = lm.model.config.num_hidden_layers
+    with torch.no_grad(), recording() as rec:
+        body(**inputs, use_cache=False)
+    layers = rec.ordered()
+    common = {
+        "model": lm.name,
+        "kind": lm.kind,
+        "n_layers": n_layers,
+        "prompt_len": prompt_len,
+        "truncated": truncated,
+    }
+    if len(layers) == n_layers:
+        shape = {"n_heads": layers[0].q.shape[1], "n_kv_heads": layers[0].k.shape[1]}
+        return [
+            ModelTrace(
+                layers=layers,
+                tokens=display_tokens(lm.tokenizer, ids),
+                span=span,
+                batch_index=b,
+                **shape,
+                **common,
+            )
+            for b, (ids, span) in enumerate(zip(batch, spans, strict=False))
+        ]
+    return _eager_traces(lm, batch, inputs, spans, common)
+
+
+def _eager_traces(lm, batch, inputs, spans, common) -> list[EagerTrace]:
+    """Fallback for models whose attention bypasses the attention interface."""
+    warnings.warn(
+        CaptureFallbackWarning(
+            f"{lm.name}: attention does not go through transformers' attention interface; "
+            "using eager output_attentions (slower, N x N per layer and head in memory)"
+        ),
+        stacklevel=3,
+    )
+    model, previous = lm.model, lm.model.config._attn_implementation
+    if model._can_set_attn_implementation():
+        model.set_attn_implementation("eager")
+    try:
+        with torch.no_grad():
+            out = model.base_model(**inputs, output_attentions=True, use_cache=False)
+    finally:
+        if model._can_set_attn_implementation():
+            model.set_attn_implementation(previous)
+    att = out.attentions  # per layer [batch, head, q_pos, k_pos]
+    shape = {
+        "n_heads": att[0].shape[1],
+        "n_kv_heads": getattr(model.config, "num_key_value_heads", None) or att[0].shape[1],
+    }
+    return [
+        EagerTrace(
+            attentions=att,
+            tokens=display_tokens(lm.tokenizer, ids),
+            span=span,
+            batch_index=b,
+            **shape,
+            **common,
+        )
+        for b, (ids, span) in enumerate(zip(batch, spans, strict=False))
+    ]
+
+
+def pad_batch(lm: LoadedModel, batch: Sequence[Sequence[int]]) -> tuple[dict[str, torch.Tensor], list]:
+    """Model inputs for a batch of id lists, padded on the tokenizer's side, and each item's (start, stop).
+
+    input_ids, attention_mask, position_ids: [batch, pos]. Position ids count real tokens only, so a
+    left-padded text gets the same positions (and RoPE rotations) as when it runs alone.
+    """
+    tok = lm.tokenizer
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
+    width = max(len(ids) for ids in batch)
+    left = tok.padding_side == "left"
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
+    spans = []
+    for b, ids in enumerate(batch):
+        start = width - len(ids) if left else 0
+        input_ids[b, start : start + len(ids)] = torch.tensor(list(ids))
+        attention_mask[b, start : start + len(ids)] = 1
+        spans.append((start, start + len(ids)))
+    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+    inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "position_ids": position_ids}
+    return inputs, spans
+
+
+def run_text(text: str, model: str = "minilm", *, truncate: bool = False, generate: int = 0) -> ModelTrace:
+    """The attention of `model` on `text`: a trace whose `pattern(layer, head)` gives a head's weights.
+
+    Args:
+        text: the sentence (any language the tokenizer knows).
+        model: "minilm", "smollm2", a local model folder or a hub id.
+        truncate: cut text longer than the model accepts instead of raising TooLongError.
+        generate: decoders only: continue the text greedily by this many tokens first; the trace
+            covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
+    """
+    lm = load(model)
+    ids, cut = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
+    prompt_len = None
+    if generate:
+        prompt_len = len(ids)
+        ids = greedy_continue(lm, ids, generate)
+    return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=cut)[0]
+
+
+def run_batch(texts: Sequence[str], model: str = "minilm", *, truncate: bool = False) -> list[ModelTrace]:
+    """Several texts in one padded forward pass; one trace per text (padding excluded)."""
+    lm = load(model)
+    encoded = [encode(lm, t, truncate=truncate) for t in texts]
+    return trace_ids(lm, [ids for ids, _ in encoded])

@@ -1,0 +1,39 @@
+"""Greedy continuation for decoders, so a trace can show what each new token looked at.
+
+The text is continued with the model's own `generate` (greedy, KV cache, plain SDPA: nothing is
+recorded while generating). The trace is then captured in one forward pass over prompt + generated
+tokens: by causality, row q of that pass is exactly what position q attended to while decoding
+(the incremental pass computes the same scores; they agree to float rounding). The token at q + 1
+was predicted from row q.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..errors import AttnlabError
+from .loading import LoadedModel
+
+
+def greedy_continue(lm: LoadedModel, ids: list[int], n_new: int) -> list[int]:
+    """Prompt ids followed by up to n_new greedily chosen ids (fewer if the model emits its end token)."""
+    if lm.kind != "decoder":
+        raise AttnlabError(f"--generate needs a decoder model; {lm.name} is an encoder (try --model smollm2)")
+    if n_new < 0:
+        raise AttnlabError(f"--generate {n_new}: the number of new tokens must be 0 or more")
+    if n_new == 0:
+        return list(ids)
+    tok = lm.tokenizer
+    input_ids = torch.tensor([ids])  # [batch=1, q_pos]
+    with torch.no_grad():
+        out = lm.model.generate(
+            input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            max_new_tokens=n_new,
+            do_sample=False,
+            temperature=None,
+            top_p=None,
+            top_k=None,
+            pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
+        )
+    return out[0].tolist()

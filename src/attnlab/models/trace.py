@@ -1,0 +1,159 @@
+"""Traces of real models: patterns recomputed on demand from the captured queries and keys.
+
+`ModelTrace` keeps, per layer, references to the post-RoPE queries and the keys/values the model
+passed to SDPA (`LayerCapture`), never N x N maps. `pattern(layer, head)` rebuilds one head's weights
+in fp32 the way the model's attention did:
+
+    scores = scale * q_h k_g^T        g = h // (n_heads / n_kv_heads)   (grouped-query attention)
+    scores += position_bias           (if the model passed one)
+    scores[~mask] = -inf              (the mask the model used: padding, causal, sliding window...)
+    weights = softmax(scores)         each row sums to 1
+
+A trace stands for one text: in a padded batch it keeps the batch index and the span of its
+real tokens (contiguous under left or right padding), and reports patterns over those only.
+`EagerTrace` is the fallback for models whose attention does not go through transformers'
+attention interface: it keeps eager `output_attentions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ..errors import AttnlabError
+from ..trace import AttentionTrace, Token
+from .capture import LayerCapture
+
+
+class LayerHeadError(AttnlabError):
+    """A layer or head index outside the model's range."""
+
+
+class _ModelTraceBase(AttentionTrace):
+    """Fields and checks shared by the capture trace and the eager fallback."""
+
+    def __init__(
+        self,
+        *,
+        tokens: tuple[Token, ...],
+        model: str,
+        kind: str,
+        n_layers: int,
+        n_heads: int,
+        n_kv_heads: int,
+        span: tuple[int, int],
+        batch_index: int,
+        prompt_len: int | None,
+        truncated: int,
+    ) -> None:
+        self.tokens = tokens  # one Token per real (unpadded) position
+        self.model = model  # registry name or path / hub id
+        self.kind = kind  # "encoder" | "decoder"
+        self.n_layers, self.n_heads, self.n_kv_heads = n_layers, n_heads, n_kv_heads
+        self.causal = kind == "decoder"
+        self.temperature = 1.0
+        self.span = slice(*span)  # where this text's tokens sit in the padded batch (start, stop)
+        self.batch_index = batch_index  # which item of the batch this trace reads
+        self.prompt_len = prompt_len  # decoders with --generate: tokens [prompt_len:] were generated
+        self.truncated = truncated  # tokens cut from the end of the input (0: none)
+
+    def check_layer_head(self, layer: int, head: int | None) -> None:
+        try:
+            super().check_layer_head(layer, head)
+        except ValueError as e:
+            raise LayerHeadError(str(e)) from None
+
+    def pattern(self, layer: int = 0, head: int | None = 0) -> torch.Tensor:
+        """Weights [q_pos, k_pos] in fp32; head=None: the mean over heads."""
+        self.check_layer_head(layer, head)
+        heads = list(range(self.n_heads)) if head is None else [head]
+        weights = self.weights(layer, heads)  # [len(heads), q_pos, k_pos]
+        return weights.mean(0) if head is None else weights[0]
+
+    def weights(self, layer: int, heads: list[int]) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class ModelTrace(_ModelTraceBase):
+    """A real model's attention on one text, from captured q/k (see the module docstring)."""
+
+    def __init__(self, *, layers: list[LayerCapture], **fields: Any) -> None:
+        super().__init__(**fields)
+        self.layers = layers  # one LayerCapture per layer (tensors shared with the whole batch)
+
+    def q(self, layer: int) -> torch.Tensor:
+        """[head, q_pos, d_head] post-RoPE queries of this text's tokens (model dtype, not copied)."""
+        return self.layers[layer].q[self.batch_index, :, self.span]
+
+    def k(self, layer: int) -> torch.Tensor:
+        """[kv_head, k_pos, d_head] keys of this text's tokens."""
+        return self.layers[layer].k[self.batch_index, :, self.span]
+
+    def v(self, layer: int) -> torch.Tensor:
+        """[kv_head, k_pos, d_head] values of this text's tokens."""
+        return self.layers[layer].v[self.batch_index, :, self.span]
+
+    def scale(self, layer: int) -> float:
+        return self.layers[layer].scale
+
+    def allowed(self, layer: int) -> torch.Tensor | None:
+        """[q_pos, k_pos] bool, True = may attend, as the model's mask said; None = everything."""
+        cap, n = self.layers[layer], self.n_tokens
+        if cap.mask is not None and cap.mask.dtype == torch.bool:
+            m = cap.mask[min(self.batch_index, cap.mask.shape[0] - 1), 0]
+            return m[self.span, self.span]
+        if cap.causal:
+            return torch.ones(n, n, dtype=torch.bool, device=cap.q.device).tril()
+        return None
+
+    def weights(self, layer: int, heads: list[int]) -> torch.Tensor:
+        """[len(heads), q_pos, k_pos] fp32 weights of these heads, as the model's attention computed them."""
+        cap = self.layers[layer]
+        group = self.n_heads // self.n_kv_heads
+        idx = torch.tensor(heads)
+        q = self.q(layer)[idx].float()  # [h, q_pos, d_head]
+        k = self.k(layer)[idx // group].float()  # [h, k_pos, d_head]
+        scores = (q @ k.transpose(-2, -1)) * cap.scale  # [h, q_pos, k_pos]
+        b = min(self.batch_index, 0 if cap.mask is None else cap.mask.shape[0] - 1)
+        if cap.position_bias is not None:
+            bias = cap.position_bias[min(self.batch_index, cap.position_bias.shape[0] - 1)]  # [head, q, k]
+            scores = scores + bias[idx][:, self.span, self.span].float()
+        if cap.mask is not None and cap.mask.dtype != torch.bool:
+            scores = scores + cap.mask[b, 0][self.span, self.span].float()
+        allowed = self.allowed(layer)
+        if allowed is not None:
+            scores = scores.masked_fill(~allowed, float("-inf"))
+        return scores.softmax(dim=-1)
+
+    def row_stats(self, *, tile: int = 1024) -> Any:
+        """Per-row statistics of every layer and head (`analysis.stats.RowStats`, [layer, head, q_pos]).
+
+        Streamed over key tiles: never holds more than one tile of an N x N map.
+        """
+        from ..analysis.stats import RowStats, head_row_stats
+
+        per_layer = [
+            head_row_stats(
+                self.q(layer), self.k(layer), scale=self.scale(layer), causal=self.causal, tile=tile
+            )
+            for layer in range(self.n_layers)
+        ]
+        return RowStats.stack(per_layer)
+
+
+class EagerTrace(_ModelTraceBase):
+    """Fallback: a model's eager `output_attentions` weights, kept as the model returned them."""
+
+    def __init__(self, *, attentions: tuple[torch.Tensor, ...], **fields: Any) -> None:
+        super().__init__(**fields)
+        self.attentions = attentions  # per layer [batch, head, q_pos, k_pos]
+
+    def weights(self, layer: int, heads: list[int]) -> torch.Tensor:
+        w = self.attentions[layer][self.batch_index][torch.tensor(heads)]  # [h, q_pos, k_pos]
+        return w[:, self.span, self.span].float()
+
+    def row_stats(self, *, tile: int = 1024) -> Any:
+        from ..analysis.stats import trace_row_stats
+
+        return trace_row_stats(self)

@@ -1,0 +1,23 @@
+"""Bundled models, loaded once per test session.
+
+The first SmolLM2 load converts its GGUF into the attnlab cache (`$ATTNLAB_CACHE`, else the user
+cache folder): ~20-30 s once per machine; later sessions load the cached copy in under a second.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from attnlab.models.api import load
+
+    return load("minilm")
+
+
+@pytest.fixture(scope="session")
+def smollm2():
+    from attnlab.models.api import load
+
+    return load("smollm2")
