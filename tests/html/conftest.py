@@ -62,7 +62,8 @@ def open_page(browser, tmp_path):
     def opener(html: str, name: str = "page", *, viewport=(1280, 1000), wait_ready=True) -> Opened:
         path = tmp_path / f"{name}.html"
         path.write_text(html, encoding="utf-8")
-        ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True)
+        size = {"width": viewport[0], "height": viewport[1]}
+        ctx = browser.new_context(viewport=size, accept_downloads=True)
         contexts.append(ctx)
         page = ctx.new_page()
         o = Opened(page=page, url=path.as_uri())

@@ -26,7 +26,8 @@ from .fakes import FakeTrace, words
 def true_maps(trace: AttentionTrace) -> np.ndarray:
     """[layer, map, q_pos, k_pos]: heads then (when heads > 1) the mean, from pattern()."""
     heads = list(range(trace.n_heads)) + ([None] if trace.n_heads > 1 else [])
-    return np.stack([np.stack([trace.pattern(layer, h).numpy() for h in heads]) for layer in range(trace.n_layers)])
+    layers = range(trace.n_layers)
+    return np.stack([np.stack([trace.pattern(li, h).numpy() for h in heads]) for li in layers])
 
 
 @pytest.mark.parametrize("causal", [False, True])
@@ -44,7 +45,7 @@ def test_weights_round_trip_within_precision(causal):
 def test_long_rows_keep_their_shape():
     """A near-uniform row over many keys (weights ~1/n) must not quantise to zeros."""
     w = torch.full((1, 3000), 1 / 3000) + torch.linspace(0, 1e-4, 3000)
-    codes, rowmax = quantise_rows((w / w.sum()).numpy())
+    codes, _ = quantise_rows((w / w.sum()).numpy())
     assert codes.min() > 190  # row max 4.3e-4, min 3.3e-4: codes 196..255 (a 0..1 scale: all 0)
     assert len(np.unique(codes)) > 50  # the row keeps its gradient
 

@@ -164,7 +164,8 @@ def test_modelview_opens_a_head_in_the_heatmap(open_page, fake):
     o.shot("modelview")
     o.page.click(f'{pane("modelview")} canvas.mv-thumb[data-layer="1"][data-map="2"]')
     o.page.wait_for_selector(f"{pane('heatmap')}:not([hidden])")
-    assert o.page.eval_on_selector_all(f"{pane('heatmap')} select", "s => s.map(x => x.value)")[:2] == ["1", "2"]
+    values = o.page.eval_on_selector_all(f"{pane('heatmap')} select", "s => s.map(x => x.value)")
+    assert values[:2] == ["1", "2"]
     o.shot("modelview-opened")
     o.check_clean()
 

@@ -62,7 +62,8 @@ def _layers(trace: AttentionTrace, layers: list[int] | tuple[int, ...] | None) -
         raise AttnlabError("layers is empty: give at least one layer, or None for all")
     for layer in chosen:
         if not 0 <= layer < trace.n_layers:
-            raise AttnlabError(f"layer {layer} is out of range: this trace has layers 0..{trace.n_layers - 1}")
+            last = trace.n_layers - 1
+            raise AttnlabError(f"layer {layer} is out of range: this trace has layers 0..{last}")
     return chosen
 
 
@@ -92,7 +93,14 @@ def _weight_maps(trace: AttentionTrace, layers: list[int]) -> np.ndarray:
     heads = list(range(trace.n_heads)) + ([None] if trace.n_heads > 1 else [])
     n = trace.n_tokens
     out = np.empty((len(layers), len(heads), n, n), dtype=np.float32)
+    all_heads = getattr(trace, "weights", None)  # a model trace's weights(layer, heads): one batched call
     for i, layer in enumerate(layers):
+        if callable(all_heads):
+            w = all_heads(layer, list(range(trace.n_heads))).detach().to(torch.float32).cpu()  # [head, q, k]
+            out[i, : trace.n_heads] = w.numpy()
+            if trace.n_heads > 1:
+                out[i, -1] = w.mean(0).numpy()
+            continue
         for j, head in enumerate(heads):
             out[i, j] = trace.pattern(layer, head).detach().to(torch.float32).cpu().numpy()
     return out
