@@ -10,7 +10,7 @@ Cases: MiniLM (bundled all-MiniLM-L6-v2, 6 layers x 12 heads) at 13 and 211 toke
 `attnlab.models.api`; one head at 4,096 tokens from a synthetic causal softmax map (a local band,
 a first-token sink and noise; a model forward at 4,096 tokens is not needed to measure a page).
 
-Run: PYTHONPATH=src python bench/bench_pages.py [--skip-baseline-4096] [--out bench-out]
+Run: PYTHONPATH=src python bench/bench_pages.py [--skip-baseline-4096] [--out test-artifacts/bench]
 """
 
 from __future__ import annotations
@@ -193,12 +193,12 @@ def run_case(browser, name, trace, out: Path, base_mode: str, base: bool, timeou
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="bench-out")
+    ap.add_argument("--out", default="test-artifacts/bench")
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--skip-baseline-4096", action="store_true")
     args = ap.parse_args()
     out = Path(args.out)
-    out.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
     rows = []
