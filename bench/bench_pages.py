@@ -124,14 +124,16 @@ def baseline_page(trace: AttentionTrace, mode: str) -> str:
 
 def first_draw(browser, path: Path, expr: str, timeout_s: float) -> float | None:
     """ms from navigation start to the first frame after the draw, or None past timeout_s."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     try:
         page.goto(path.as_uri(), wait_until="commit", timeout=timeout_s * 1000)
-        page.wait_for_function(f"{expr} !== undefined", timeout=timeout_s * 1000, polling=50)
+        drawn = f"(() => {{ try {{ return {expr} !== undefined; }} catch (e) {{ return false; }} }})()"
+        page.wait_for_function(drawn, timeout=timeout_s * 1000, polling=50)
         return float(page.evaluate(expr))
-    except Exception as e:  # timeout or a crashed tab: reported as such
-        why = type(e).__name__
-        print(f"  {path.name}: no draw within {timeout_s:.0f} s ({why})", file=sys.stderr)
+    except PlaywrightTimeout:
+        print(f"  {path.name}: no draw within {timeout_s:.0f} s", file=sys.stderr)
         return None
     finally:
         page.close()
@@ -197,7 +199,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--skip-baseline-4096", action="store_true")
     args = ap.parse_args()
-    out = Path(args.out)
+    out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 

@@ -56,10 +56,17 @@ class AttentionTrace(ABC):
         return render_page(self, **kw)
 
     def _repr_html_(self) -> str:
-        """Notebook display: the page in an <iframe srcdoc>, isolated from the notebook's own page."""
+        """Notebook display: the page in an <iframe srcdoc>, isolated from the notebook's own page.
+        A trace too large for a page shows the reason (escaped) instead of a traceback."""
+        import html
+
+        from .errors import AttnlabError
         from .html import notebook_html
 
-        return notebook_html(self.to_html())
+        try:
+            return notebook_html(self.to_html())
+        except AttnlabError as e:
+            return f"<pre>attnlab: {html.escape(str(e))}</pre>"
 
     def check_layer_head(self, layer: int, head: int | None) -> None:
         """Raise ValueError naming the valid range when layer or head is out of range."""

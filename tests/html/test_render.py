@@ -132,3 +132,10 @@ def test_write_html_errors(tmp_path):
     # a folder nobody may create files in (works for root too, unlike chmod)
     with pytest.raises(AttnlabError, match=r"cannot write the page to '/proc/page\.html'"):
         write_html(run_toy(), "/proc/page.html")
+
+
+def test_notebook_too_large_shows_the_reason():
+    from .test_encode import HugeTrace
+
+    out = HugeTrace(1000)._repr_html_()
+    assert out.startswith("<pre>attnlab: ") and "attnlab serve" in out

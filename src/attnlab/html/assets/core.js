@@ -33,8 +33,14 @@ async function loadData() {
 // weights --------------------------------------------------------------------------------------
 function mapBase(li, m) { return (li * M + m) * N * N; }
 function rowBase(li, m) { return (li * M + m) * N; }
+// a weight is its 8-bit code times its row's step (see encode.py): within ±0.002
 function weightAt(li, m, q, k) {
-  return DATA.weights[mapBase(li, m) + q * N + k] * DATA.rowmax[rowBase(li, m) + q] / 255;
+  return DATA.weights[mapBase(li, m) + q * N + k] * DATA.step[rowBase(li, m) + q];
+}
+function rowMaxCode(off) {
+  let mx = 0;
+  for (let k = 0; k < N; k++) if (DATA.weights[off + k] > mx) mx = DATA.weights[off + k];
+  return mx;
 }
 function scoreAt(li, m, q, k) {
   if (!META.has_scores || m >= H) return null;
@@ -84,12 +90,11 @@ function diverging(t) {
 // the map of (layer, map) as ImageData N x N in the current scale (one row LUT per query row)
 function mapImage(li, m, mode) {
   const img = new ImageData(N, N), px = new Uint32Array(img.data.buffer);
-  const codes = DATA.weights, rm = DATA.rowmax, base = mapBase(li, m), rbase = rowBase(li, m);
+  const codes = DATA.weights, step = DATA.step, base = mapBase(li, m), rbase = rowBase(li, m);
   const rowLut = new Uint32Array(256);
   for (let q = 0; q < N; q++) {
-    const r = rm[rbase + q];
-    for (let c = 0; c < 256; c++) rowLut[c] = LUT[Math.round(255 * scalePos((c * r) / 255, r, mode))];
-    const off = base + q * N, poff = q * N;
+    const off = base + q * N, poff = q * N, st = step[rbase + q], rm = rowMaxCode(off) * st;
+    for (let c = 0; c < 256; c++) rowLut[c] = LUT[Math.round(255 * scalePos(c * st, rm, mode))];
     for (let k = 0; k < N; k++) px[poff + k] = rowLut[codes[off + k]];
     if (META.causal) for (let k = q + 1; k < N; k++) px[poff + k] = MASKED32;
   }

@@ -4,14 +4,14 @@
 function thumbImage(li, m, T, mode) {
   const n = Math.min(N, T), img = new ImageData(n, n), px = new Uint32Array(img.data.buffer);
   const best = new Float32Array(n * n).fill(-1), masked = new Uint8Array(n * n).fill(1);
-  const codes = DATA.weights, rm = DATA.rowmax, base = mapBase(li, m), rbase = rowBase(li, m);
+  const codes = DATA.weights, step = DATA.step, base = mapBase(li, m), rbase = rowBase(li, m);
   for (let q = 0; q < N; q++) {
-    const r = rm[rbase + q], ty = Math.floor((q * n) / N), off = base + q * N;
+    const off = base + q * N, st = step[rbase + q], rm = rowMaxCode(off) * st, ty = Math.floor((q * n) / N);
     for (let k = 0; k < N; k++) {
       const t = ty * n + Math.floor((k * n) / N);
       if (isMasked(q, k)) continue;
       masked[t] = 0;
-      const v = scalePos((codes[off + k] * r) / 255, r, mode);
+      const v = scalePos(codes[off + k] * st, rm, mode);
       if (v > best[t]) best[t] = v;
     }
   }
