@@ -23,11 +23,11 @@ demo: $(STAMP)
 	$(VENV)/bin/attnlab demo
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf attnlab-out test-artifacts .pytest_cache
