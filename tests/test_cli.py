@@ -113,3 +113,34 @@ def test_console_script_exit_codes():
                                 "each head takes d_model / heads columns")
     p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "two"], capture_output=True, text=True)
     assert p.returncode == 2 and "invalid int value: 'two'" in p.stderr
+
+
+def test_toy_html_writes_one_self_contained_page(capsys, tmp_path):
+    page = tmp_path / "toy.html"
+    code, out, _ = run(["toy", "--tokens", "東京 は 美しい", "--out", str(tmp_path / "o"), "--html", str(page)],
+                       capsys)
+    assert code == 0 and str(page) in out
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "東京" in text
+    assert "<script src=" not in text and "<link " not in text  # assets are inlined
+
+
+def test_html_into_a_missing_folder_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run(["toy", "--format", "json", "--html", str(tmp_path / "nope" / "p.html")], capsys)
+    assert code == 2 and "does not exist" in err
+
+
+def test_demo_without_the_model_step(capsys, tmp_path):
+    code, out, _ = run(["demo", "--no-model", "--lang", "en", "--out", str(tmp_path), "--html",
+                        str(tmp_path / "demo.html")], capsys)
+    assert code == 0
+    assert "Attention weights:" in out and "illustrative" in out and "Step 4" not in out
+    assert (tmp_path / "pipeline.png").exists() and (tmp_path / "demo.html").exists()
+
+
+@pytest.mark.model
+def test_demo_runs_the_tutorial_then_step_4_through_minilm(capsys, tmp_path):
+    code, out, _ = run(["demo", "--out", str(tmp_path)], capsys)
+    assert code == 0
+    assert "ステップ 4" in out and "[CLS]" in out
+    assert any(p.name.startswith("minilm") for p in tmp_path.iterdir())

@@ -61,6 +61,25 @@ class AttentionTrace(ABC):
     def pattern(self, layer: int = 0, head: int | None = 0) -> torch.Tensor:
         """Weights [q_pos, k_pos] in fp32, each row summing to 1; head=None gives the mean over heads."""
 
+    def to_html(self, **kw) -> str:
+        """The interactive page as one self-contained HTML string (see attnlab.html.render_page)."""
+        from .html import render_page
+
+        return render_page(self, **kw)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the page in an <iframe srcdoc>, isolated from the notebook's own page.
+        A trace too large for a page shows the reason (escaped) instead of a traceback."""
+        import html
+
+        from .errors import AttnlabError
+        from .html import notebook_html
+
+        try:
+            return notebook_html(self.to_html())
+        except AttnlabError as e:
+            return f"<pre>attnlab: {html.escape(str(e))}</pre>"
+
     def check_layer_head(self, layer: int, head: int | None) -> None:
         """Raise ValueError naming the valid range when layer or head is out of range."""
         if not 0 <= layer < self.n_layers:

@@ -58,7 +58,14 @@ def make_qk(heads, kv_heads, n_q, n_k, d_head=16, seed=0, magnitude=1.0):
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize(
     ("heads", "kv_heads", "n", "tile", "q_block"),
-    [(4, 4, 37, 8, 16), (9, 3, 50, 7, 13), (6, 2, 64, 64, 64), (3, 1, 1, 4, 4), (2, 2, 33, 1024, 512)],
+    [
+        (4, 4, 37, 8, 16),
+        (9, 3, 50, 7, 13),
+        (6, 2, 64, 64, 64),
+        (3, 1, 1, 4, 4),
+        (2, 2, 33, 1024, 512),
+        (9, 3, 600, None, None),  # the defaults, over several blocks
+    ],
 )
 def test_streaming_equals_full(causal, heads, kv_heads, n, tile, q_block):
     q, k = make_qk(heads, kv_heads, n, n, seed=n)

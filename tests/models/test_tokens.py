@@ -251,3 +251,30 @@ def test_word_level_attention_on_real_tokens(minilm_tok):
     word_w, texts = aggregate_to_words(w, tokens)
     assert texts == ["[CLS]", "tokenization", "is", "unbelievable", "[SEP]"]
     torch.testing.assert_close(word_w.sum(-1), torch.ones(len(texts)), atol=1e-6, rtol=0)
+
+
+@pytest.mark.model
+def test_mismatched_word_ids_or_offsets_are_refused(minilm_tok):
+    from attnlab.errors import AttnlabError
+
+    ids, word_ids, offsets = encode(minilm_tok, "a b")
+    with pytest.raises(AttnlabError, match="word_ids has 2 entries"):
+        display_tokens(minilm_tok, ids, word_ids=word_ids[:2])
+    with pytest.raises(AttnlabError, match="offsets has 1 entries"):
+        display_tokens(minilm_tok, ids, text="a b", offsets=offsets[:1])
+
+
+def test_unknown_scheme_falls_back_to_the_tokenizers_decoding():
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    tk = Tokenizer(models.WordLevel({"[UNK]": 0, "hello": 1, "world": 2}, unk_token="[UNK]"))
+    tk.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]")
+    assert piece_scheme(tok) == "plain"
+    tokens = display_tokens(tok, tok("hello there world")["input_ids"])
+    assert [(t.text, t.special, t.word) for t in tokens] == [
+        ("hello", False, 0),
+        ("[UNK]", True, 1),
+        ("world", False, 2),
+    ]

@@ -90,3 +90,12 @@ def test_causal_cells_are_drawn_masked_not_as_zero():
     fig = plots.plot_weights(run_toy(ToySpec(causal=True)))
     arr = fig.axes[0].images[0].get_array()
     assert arr.mask.tolist() == [[False, True, True], [False, False, True], [False, False, False]]
+
+
+def test_returned_figures_display_inline_in_ipython_without_pyplot():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    fig = plots.plot_weights(TRACE)  # registers the PNG formatter when a shell is running
+    data, _ = shell.display_formatter.format(fig)
+    assert data["image/png"][:4] in (b"\x89PNG", "iVBO")  # raw bytes or base64

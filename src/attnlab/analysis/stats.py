@@ -68,8 +68,8 @@ def head_row_stats(
     scale: float,
     causal: bool,
     key_mask: torch.Tensor | None = None,
-    tile: int = 1024,
-    q_block: int = 512,
+    tile: int | None = None,
+    q_block: int | None = None,
 ) -> dict[str, torch.Tensor]:
     """Row statistics of softmax(scale * q k^T) without building the [head, q_pos, k_pos] matrix.
 
@@ -79,13 +79,19 @@ def head_row_stats(
         scale: multiplies q . k (the model's `scaling`, usually 1 / sqrt(d_head)).
         causal: query row i sits at absolute position i + (k_pos - q_pos) and sees keys j up to it.
         key_mask: [k_pos] bool, True = a real token; False keys (padding) get no weight.
-        tile, q_block: keys and queries per step; memory is about 4 x 4 x head x q_block x tile bytes.
+        tile, q_block: keys and queries per step (default: 256 x 256 on CPU, where blocks that fit the
+            cache were fastest in bench/bench_stats.py; 1024 x 1024 on GPUs, fewer kernel launches).
+            Working memory is about 5 x 4 bytes x head x q_block x tile.
 
     Returns:
         {name: [head, q_pos]} for the names in STAT_NAMES (argmax int64, the rest fp32). A row that
         sees no key at all (causal + left padding) gets NaN and argmax -1, as softmax gives NaN there.
     """
     offset = _check_inputs(q, k, key_mask, causal)
+    default = 256 if q.device.type == "cpu" else 1024
+    tile, q_block = tile or default, q_block or default
+    if key_mask is not None:
+        key_mask = key_mask.to(q.device)
     n_heads, n_q, _ = q.shape
     group = n_heads // k.shape[0]
     q32 = (q.float() * scale).reshape(k.shape[0], group * n_q, -1)  # [kv_head, group*q_pos, d_head]
@@ -104,27 +110,27 @@ def _stream_block(
     """Stream one query block over all key tiles. qb: [kv_head, group, rows, d_head], already scaled."""
     n_kv, group, rows, d_head = qb.shape
     q_flat = qb.reshape(n_kv, group * rows, d_head)  # heads of one kv group share a matmul
-    q_abs = torch.arange(pos0, pos0 + rows, dtype=torch.float32)  # absolute positions of the rows
-    run = _Running((n_kv * group, rows), q_abs)
+    run = _Running((n_kv * group, rows), pos0, qb.device)
     n_keys = k.shape[1] if not causal else min(k.shape[1], pos0 + rows)  # later keys are all hidden
     for lo in range(0, n_keys, tile):
         hi = min(lo + tile, n_keys)
         s = torch.bmm(q_flat, k[:, lo:hi].transpose(1, 2)).view(n_kv * group, rows, hi - lo)
-        run.add(s, lo, _visible(q_abs, lo, hi, causal, key_mask))
+        run.add(s, lo, _visible(run, lo, hi, causal, key_mask))
     return run.finish()
 
 
 class _Running:
     """The online-softmax sums of one query block (see the module docstring), [head, rows] each."""
 
-    def __init__(self, shape: tuple[int, int], q_abs: torch.Tensor) -> None:
-        self.q_abs = q_abs  # [rows] absolute positions, for |i - k|
-        self.mx = torch.full(shape, -math.inf)  # m: running max score
-        self.den = torch.zeros(shape)  # l: sum e^(s - m)
-        self.ent = torch.zeros(shape)  # t: sum e^(s - m) (s - m)
-        self.dist = torch.zeros(shape)  # d: sum e^(s - m) |i - k|
-        self.arg = torch.zeros(shape, dtype=torch.int64)  # k_pos of the running max
-        self.s_first = torch.full(shape, -math.inf)  # the score of k_pos 0
+    def __init__(self, shape: tuple[int, int], pos0: int, device: torch.device) -> None:
+        self.first, self.last = pos0, pos0 + shape[1] - 1  # absolute positions of the first and last row
+        self.q_abs = torch.arange(pos0, self.last + 1, dtype=torch.float32, device=device)  # [rows]
+        self.mx = torch.full(shape, -math.inf, device=device)  # m: running max score
+        self.den = torch.zeros(shape, device=device)  # l: sum e^(s - m)
+        self.ent = torch.zeros(shape, device=device)  # t: sum e^(s - m) (s - m)
+        self.dist = torch.zeros(shape, device=device)  # d: sum e^(s - m) |i - k|
+        self.arg = torch.zeros(shape, dtype=torch.int64, device=device)  # k_pos of the running max
+        self.s_first = torch.full(shape, -math.inf, device=device)  # the score of k_pos 0
 
     def add(self, s: torch.Tensor, lo: int, visible: torch.Tensor | None) -> None:
         """Fold in the scores s [head, rows, keys] of keys lo.. (visible: [rows, keys] or None = all)."""
@@ -150,10 +156,11 @@ class _Running:
 
     def _distance_sum(self, e: torch.Tensor, e_sum: torch.Tensor, lo: int) -> torch.Tensor:
         """sum_k e_k |i - k| over one tile; a matrix-vector product when the tile lies on one side."""
-        k_idx = torch.arange(lo, lo + e.shape[-1], dtype=torch.float32)
-        if k_idx[-1] <= self.q_abs[0]:  # every key at or before every row: |i - k| = i - k
+        hi = lo + e.shape[-1]
+        k_idx = torch.arange(lo, hi, dtype=torch.float32, device=e.device)
+        if hi - 1 <= self.first:  # every key at or before every row: |i - k| = i - k
             return self.q_abs * e_sum - e @ k_idx
-        if k_idx[0] >= self.q_abs[-1]:  # every key at or after every row
+        if lo >= self.last:  # every key at or after every row
             return e @ k_idx - self.q_abs * e_sum
         return torch.linalg.vecdot(e, (self.q_abs.unsqueeze(1) - k_idx).abs_())
 
@@ -173,12 +180,13 @@ class _Running:
 
 
 def _visible(
-    q_abs: torch.Tensor, lo: int, hi: int, causal: bool, key_mask: torch.Tensor | None
+    run: _Running, lo: int, hi: int, causal: bool, key_mask: torch.Tensor | None
 ) -> torch.Tensor | None:
     """[rows, keys] bool: which keys lo..hi-1 each row may see; None when it sees them all."""
     vis = None
-    if causal and hi - 1 > q_abs[0].item():  # some key lies beyond the first row's position
-        vis = torch.arange(lo, hi, dtype=torch.float32).unsqueeze(0) <= q_abs.unsqueeze(1)
+    if causal and hi - 1 > run.first:  # some key lies beyond the first row's position
+        keys = torch.arange(lo, hi, dtype=torch.float32, device=run.q_abs.device)
+        vis = keys.unsqueeze(0) <= run.q_abs.unsqueeze(1)
     if key_mask is not None and not bool(key_mask[lo:hi].all()):
         km = key_mask[lo:hi].unsqueeze(0)
         vis = km if vis is None else vis & km
@@ -194,8 +202,9 @@ def full_row_stats(weights: torch.Tensor) -> dict[str, torch.Tensor]:
     """
     w = weights.float()
     n_q, n_k = w.shape[-2], w.shape[-1]
-    q_abs = torch.arange(n_k - n_q, n_k, dtype=torch.float32)
-    dist = (q_abs.unsqueeze(1) - torch.arange(n_k, dtype=torch.float32)).abs()  # [q_pos, k_pos]
+    q_abs = torch.arange(n_k - n_q, n_k, dtype=torch.float32, device=w.device)
+    k_idx = torch.arange(n_k, dtype=torch.float32, device=w.device)
+    dist = (q_abs.unsqueeze(1) - k_idx).abs()  # [q_pos, k_pos]
     seen = w.nan_to_num(0.0).sum(-1) > 0  # rows with no visible key: softmax gave NaN (or zeros)
     w = w.nan_to_num(0.0)
     max_weight, argmax = w.max(dim=-1)

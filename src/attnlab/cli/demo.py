@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from .toy import add_common, save_figures, toy_figures
+from .toy import add_common, save_figures, save_page, toy_figures
 
 DEMO_SEEDS = [42, 0, 1, 2]  # the tutorial's seed first, then others to compare ("change the seed")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="the tutorial end to end: numbers, explanation, figures",
-                       description="Run the tutorial's example (Tokyo / is / beautiful, seed 42).")
+                       description="Run the tutorial's example (Tokyo / is / beautiful, seed 42), then its "
+                       "step 4: the same sentence through the bundled MiniLM encoder.")
     add_common(p)
+    p.add_argument("--no-model", action="store_true", help="skip step 4 (the real model)")
     p.set_defaults(handler=run_demo)
 
 
@@ -31,7 +34,19 @@ def run_demo(args: argparse.Namespace) -> int:
     two = run_toy(ToySpec(heads=2))
     figs["heads"] = lambda: plot_heads(two, lang=lang, fmt=args.fmt or ".2f")
     save_figures(figs, args.out, lang)
+    save_page(trace, args.html, lang)
+    if not args.no_model:
+        from .text import step4
+
+        print("\n" + STEP4[lang])
+        step4(args.out, stream=sys.stdout)  # the stream in use now (tests capture it)
     return 0
+
+
+STEP4 = {
+    "ja": "ステップ 4: 本物の文を本物のモデルへ (all-MiniLM-L6-v2、最終層、全ヘッド平均)",
+    "en": "Step 4: a real sentence through a real model (all-MiniLM-L6-v2, last layer, mean of the heads)",
+}
 
 
 NOTE = {

@@ -19,6 +19,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fmt", default=None,
                    help="number format, e.g. .2f (default: .4f in the printout as torch prints, .2f in figures)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the figures (default ./attnlab-out)")
+    p.add_argument("--html", type=Path, default=None, metavar="PATH",
+                   help="also write the interactive page (one self-contained HTML file) to PATH")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -97,6 +99,16 @@ def save_figures(figs: dict, out: Path, lang: str) -> list[Path]:
     return paths
 
 
+def save_page(trace, path: Path | None, lang: str) -> None:
+    """Write the interactive page when --html was given, and say where."""
+    if path is None:
+        return
+    from ..html import write_html
+
+    written = write_html(trace, path, lang=lang)
+    print({"ja": "ページを保存しました", "en": "page written"}[lang] + f": {written}")
+
+
 def run_toy_command(args: argparse.Namespace) -> int:
     from ..toy import run_toy
 
@@ -106,9 +118,14 @@ def run_toy_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump(trace.to_dict(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
+        if args.html is not None:
+            from ..html import write_html
+
+            write_html(trace, args.html, lang=args.lang)  # stdout stays pure JSON
         return 0
     from ..report import report
 
     print(report(trace, lang=args.lang, fmt=args.fmt or ".4f"))
     save_figures(toy_figures(trace, lang=args.lang, fmt=args.fmt or ".2f", seeds=seeds), args.out, args.lang)
+    save_page(trace, args.html, args.lang)
     return 0

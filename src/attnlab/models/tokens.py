@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..analysis.words import aggregate_to_words
+from ..errors import AttnlabError
 from ..marks import BYTES_CLOSE, BYTES_OPEN, MARKS, NEWLINE_MARK, SPACE_MARK, TAB_MARK, mark_text, unmark_text
 from ..trace import Token
 
@@ -191,6 +192,8 @@ def display_tokens(
         One Token per id: text (marks as documented), id, special, word (index from 0).
     """
     ids = [int(i) for i in ids]
+    if offsets is not None and len(offsets) != len(ids):
+        raise AttnlabError(f"offsets has {len(offsets)} entries but there are {len(ids)} ids")
     scheme = piece_scheme(tokenizer)
     special = set(special_ids) if special_ids is not None else _default_special_ids(tokenizer)
     pieces = tokenizer.convert_ids_to_tokens(ids)
@@ -212,8 +215,9 @@ def display_tokens(
             shown, start, last_end = _wordpiece(tokenizer, pos, piece, texts, text, offsets, last_end)
             texts.append(shown)
             starts.append(start)
-        else:
-            texts.append(mark_text(tokenizer.decode([tid])))
+        else:  # unknown scheme: the tokenizer's own decoding, or the raw piece where that is partial
+            decoded = tokenizer.decode([tid])
+            texts.append(mark_text(decoded if "\ufffd" not in decoded else str(piece)))
             starts.append(texts[-1][:1] in _MARK_CHARS)
     words = _word_index(ids, texts, starts, special, word_ids)
     return tuple(
@@ -274,7 +278,7 @@ def _word_index(
 ) -> list[int]:
     """Word index per position: a new word at a word start, at and after every special token."""
     if word_ids is not None and len(word_ids) != len(ids):
-        raise ValueError(f"word_ids has {len(word_ids)} entries but there are {len(ids)} ids")
+        raise AttnlabError(f"word_ids has {len(word_ids)} entries but there are {len(ids)} ids")
     words, current = [], -1
     for pos, tid in enumerate(ids):
         after_special = pos > 0 and ids[pos - 1] in special

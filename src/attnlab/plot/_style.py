@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -38,10 +39,31 @@ def japanese_font_path() -> Path:
     return path
 
 
+def register_notebook_display() -> None:
+    """Let IPython (Jupyter, Colab, VS Code) show a returned Figure inline.
+
+    Figures made without pyplot have no display hook until the inline backend is loaded, which
+    happens only when pyplot is imported; without this a notebook would print `<Figure ...>`.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    from IPython.core.pylabtools import print_figure
+    from matplotlib.figure import Figure
+
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        png.lookup_by_type(Figure)  # the inline backend (or we) already registered one
+    except KeyError:
+        png.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+
+
 @contextlib.contextmanager
 def figure_style() -> Iterator[None]:
     """Build figures inside this: Japanese font, unicode minus that the font has, tidy defaults."""
     japanese_font_path()
+    register_notebook_display()
     with matplotlib.rc_context({"font.family": FONT_FAMILY, "axes.titlesize": 11, "figure.dpi": 100}):
         yield
 

@@ -1,0 +1,208 @@
+"""Trace -> page data: the one Python-to-JS conversion of the pages (and its inverse, for tests).
+
+Why this shape: a bertviz-style page writes every weight as a JSON float (~20 characters each;
+146 MB for 211 tokens of MiniLM). Here the numbers travel as one binary blob:
+
+- weights: per map (layer, head) and per query row, 8-bit codes on a step of
+  step = min(1/255, rowmax/32): w ~ code * step. The error is at most step/2 <= 1/510 = 0.00196
+  (the page says "±0.002"). A row with a large maximum gets the full 0..1 range in 255 steps; a row
+  whose weights are all small (a 4,096-token row near 1/4096) still gets 32 levels up to its maximum,
+  so its shape survives where a fixed 0..1 scale would round it to zeros. Fewer levels for such rows
+  is what keeps the page small: at 211 tokens x 72 heads of MiniLM, 255 levels per row compress to
+  1.9 MB, 32 to 1.1 MB, a fixed 0..1 scale to 0.8 MB. The step is kept as fp32 per row.
+- the head mean of each layer (when there are several heads) is one more map after the heads,
+  quantised the same way, so its error bound is the same.
+- scores (pre-softmax) and, for toy traces, every stage (x, Q, K, V, ...) as fp32, when small.
+The blob is zlib-compressed (deflate; the browser inflates it with DecompressionStream) and base64
+encoded. `meta["arrays"]` says where each array lies: dtype, shape, byte offset.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from ..errors import AttnlabError
+
+if TYPE_CHECKING:
+    from ..trace import AttentionTrace
+
+# The largest page: weight cells (maps x q_pos x k_pos, head means included) in one file. 2**25 is
+# e.g. one head at 4,096 tokens twice over, or MiniLM's 72 heads at 640 tokens: the browser then holds
+# 32 MiB of bytes and the file stays in the tens of MB. Beyond it a page would freeze the browser.
+MAX_CELLS = 2**25
+# Scores travel as fp32 (4 bytes a cell), so only for traces up to this many cells (all toy traces).
+MAX_SCORE_CELLS = 2**20
+# Toy stages are small by construction (toy.MAX_TOKENS, MAX_D_MODEL); this guards library use.
+MAX_STAGE_VALUES = 2**21
+
+QUANT_STEPS = 255  # 8-bit codes: a row with maximum 1 spans 0..255
+ROW_LEVELS = 32  # at least this many levels between 0 and any row's maximum
+PRECISION = 0.002  # the bound stated on the page: step / 2 <= 1 / 510 < 0.002
+
+
+class PageTooLargeError(AttnlabError):
+    """The trace has more cells than one self-contained page can hold without freezing a browser."""
+
+
+@dataclass(frozen=True)
+class PageData:
+    """What the page script reads: a JSON-ready description and the binary blob it points into."""
+
+    meta: dict[str, Any]  # tokens, shape, arrays (name -> dtype, shape, offset), labels are added later
+    blob_b64: str  # base64 of zlib(deflate) of the concatenated arrays
+
+
+def _layers(trace: AttentionTrace, layers: list[int] | tuple[int, ...] | None) -> list[int]:
+    if layers is None:
+        return list(range(trace.n_layers))
+    chosen = sorted(set(int(x) for x in layers))
+    if not chosen:
+        raise AttnlabError("layers is empty: give at least one layer, or None for all")
+    for layer in chosen:
+        if not 0 <= layer < trace.n_layers:
+            last = trace.n_layers - 1
+            raise AttnlabError(f"layer {layer} is out of range: this trace has layers 0..{last}")
+    return chosen
+
+
+def check_size(trace: AttentionTrace, layers: list[int]) -> int:
+    """Number of weight cells the page would hold; raise PageTooLargeError past MAX_CELLS."""
+    maps = len(layers) * (trace.n_heads + (1 if trace.n_heads > 1 else 0))
+    cells = maps * trace.n_tokens**2
+    if cells > MAX_CELLS:
+        raise PageTooLargeError(
+            f"{trace.n_tokens} tokens x {trace.n_tokens} x {maps} maps = {cells:,} weight cells is more "
+            f"than one page holds ({MAX_CELLS:,}): choose fewer tokens or layers (layers=[...]) for the "
+            "head view, or use the web app (`attnlab serve`), which loads one head at a time"
+        )
+    return cells
+
+
+def quantise_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """w [..., q_pos, k_pos] -> (codes uint8 same shape, step fp32 [..., q_pos]); w ~ codes * step."""
+    rowmax = w.max(axis=-1)  # [..., q_pos]
+    step = np.minimum(1.0 / QUANT_STEPS, rowmax / ROW_LEVELS).astype(np.float32)
+    safe = np.where(step > 0, step, 1.0)[..., None]
+    codes = np.rint(np.clip(w / safe, 0.0, QUANT_STEPS)).astype(np.uint8)
+    return codes, step
+
+
+def _weight_maps(trace: AttentionTrace, layers: list[int]) -> np.ndarray:
+    """[layer, map, q_pos, k_pos] fp32: each layer's heads, then their mean when heads > 1."""
+    heads = list(range(trace.n_heads)) + ([None] if trace.n_heads > 1 else [])
+    n = trace.n_tokens
+    out = np.empty((len(layers), len(heads), n, n), dtype=np.float32)
+    all_heads = getattr(trace, "weights", None)  # a model trace's weights(layer, heads): one batched call
+    for i, layer in enumerate(layers):
+        if callable(all_heads):
+            w = all_heads(layer, list(range(trace.n_heads))).detach().to(torch.float32).cpu()  # [head, q, k]
+            out[i, : trace.n_heads] = w.numpy()
+            if trace.n_heads > 1:
+                out[i, -1] = w.mean(0).numpy()
+            continue
+        for j, head in enumerate(heads):
+            out[i, j] = trace.pattern(layer, head).detach().to(torch.float32).cpu().numpy()
+    return out
+
+
+def trace_scores(trace: AttentionTrace, layer: int) -> torch.Tensor | None:
+    """Pre-softmax scores [head, q_pos, k_pos] of one layer when the trace offers them, else None.
+
+    Toy traces keep `scores` (one layer); a model trace may offer `scores(layer, head)`.
+    """
+    kept = getattr(trace, "scores", None)
+    if isinstance(kept, torch.Tensor):
+        return kept if layer == 0 and kept.dim() == 3 else None
+    if callable(kept):
+        return torch.stack([kept(layer, h) for h in range(trace.n_heads)])
+    return None
+
+
+def _stage_arrays(trace: AttentionTrace) -> dict[str, np.ndarray]:
+    """A toy trace's stages for the pipeline view (empty for other traces)."""
+    names = ("x", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "weights", "head_outputs", "output")
+    if not all(isinstance(getattr(trace, n, None), torch.Tensor) for n in names):
+        return {}
+    arrays = {f"stage_{n}": getattr(trace, n).detach().to(torch.float32).cpu().numpy() for n in names}
+    if sum(a.size for a in arrays.values()) > MAX_STAGE_VALUES:
+        return {}
+    return arrays
+
+
+class _Blob:
+    """Concatenates arrays (4-byte aligned) and records where each one lies."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.index: dict[str, dict[str, Any]] = {}
+
+    def add(self, name: str, a: np.ndarray) -> None:
+        dtype = {np.dtype(np.uint8): "u8", np.dtype(np.float32): "f32"}[a.dtype]
+        data = np.ascontiguousarray(a).tobytes()
+        self.index[name] = {"dtype": dtype, "shape": list(a.shape), "offset": self.size}
+        pad = (-len(data)) % 4
+        self.parts.append(data + b"\0" * pad)
+        self.size += len(data) + pad
+
+    def encoded(self) -> str:
+        raw = b"".join(self.parts)
+        return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
+
+
+def encode_trace(trace: AttentionTrace, *, layers: list[int] | tuple[int, ...] | None = None) -> PageData:
+    """The page data of `trace` (layers: which layers to include, None = all)."""
+    chosen = _layers(trace, layers)
+    check_size(trace, chosen)
+    blob = _Blob()
+    codes, step = quantise_rows(_weight_maps(trace, chosen))
+    blob.add("weights", codes)  # [layer, map, q_pos, k_pos] uint8
+    blob.add("step", step)  # [layer, map, q_pos] fp32
+    n_cells = len(chosen) * trace.n_heads * trace.n_tokens**2
+    has_scores = n_cells <= MAX_SCORE_CELLS and all(trace_scores(trace, li) is not None for li in chosen)
+    if has_scores:
+        scores = torch.stack([trace_scores(trace, li) for li in chosen])  # [layer, head, q_pos, k_pos]
+        blob.add("scores", scores.detach().to(torch.float32).cpu().numpy())
+    for name, a in _stage_arrays(trace).items():
+        blob.add(name, a)
+    meta = {
+        "model": trace.model,
+        "n_layers": trace.n_layers,
+        "n_heads": trace.n_heads,
+        "n_kv_heads": trace.n_kv_heads,
+        "causal": bool(trace.causal),
+        "temperature": float(trace.temperature),
+        "layers": chosen,
+        "has_mean": trace.n_heads > 1,
+        "has_scores": has_scores,
+        "has_stages": any(n.startswith("stage_") for n in blob.index),
+        "precision": PRECISION,
+        "tokens": [
+            {"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in trace.tokens
+        ],
+        "arrays": blob.index,
+    }
+    return PageData(meta=meta, blob_b64=blob.encoded())
+
+
+def decode_arrays(data: PageData) -> dict[str, np.ndarray]:
+    """The inverse of the blob encoding, as the page script does it (used by tests and benchmarks)."""
+    raw = zlib.decompress(base64.b64decode(data.blob_b64))
+    out = {}
+    for name, info in data.meta["arrays"].items():
+        dtype = {"u8": np.uint8, "f32": np.float32}[info["dtype"]]
+        count = int(np.prod(info["shape"]))
+        out[name] = np.frombuffer(raw, dtype=dtype, count=count, offset=info["offset"]).reshape(info["shape"])
+    return out
+
+
+def decoded_weights(data: PageData) -> np.ndarray:
+    """[layer, map, q_pos, k_pos] fp32: the weights as the page shows them (codes * step)."""
+    arrays = decode_arrays(data)
+    return arrays["weights"].astype(np.float32) * arrays["step"][..., None]

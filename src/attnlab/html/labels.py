@@ -1,0 +1,108 @@
+"""The pages' words in Japanese and English (the CLI's --lang); the page script reads them by key.
+
+Kept here until the project has a shared i18n module; keys are the same in both languages (tested).
+"""
+
+from __future__ import annotations
+
+from ..errors import AttnlabError
+
+LABELS: dict[str, dict[str, str]] = {
+    "ja": {
+        "title": "アテンションの可視化",
+        "heatmap": "ヒートマップ",
+        "headview": "ヘッドビュー",
+        "modelview": "モデルビュー",
+        "pipeline": "計算の流れ",
+        "layer": "層",
+        "head": "ヘッド",
+        "mean": "平均",
+        "query": "クエリ（注目する側）",
+        "key": "キー（注目される側）",
+        "weight": "重み",
+        "score": "スコア",
+        "masked": "マスク（見えない位置）",
+        "scale": "色の尺度",
+        "scale_linear": "線形 0〜1",
+        "scale_row": "行ごとの最大",
+        "scale_log": "対数",
+        "zoom_in": "拡大",
+        "zoom_out": "縮小",
+        "reset": "全体",
+        "export_png": "PNG で保存",
+        "export_svg": "SVG で保存",
+        "precision": "重みは行ごとに 8 ビットで保存: 表示値の誤差 ±0.002",
+        "no_scores": "スコアはこのページに含まれていません",
+        "hover_hint": "セルにマウスを乗せると値が出ます。ホイールで拡大、ドラッグで移動。",
+        "head_hint": "トークンに乗せるとその線だけ、クリックで選択（複数選択で注目の合計）。",
+        "model_hint": "小さな図をクリックするとヒートマップで開きます。",
+        "pipe_hint": "セルに乗せると数値と、それを作った計算が出ます。",
+        "selected_sum": "選択したトークンの注目の合計",
+        "clear": "選択を解除",
+        "tokens": "トークン",
+        "too_many_tokens": "トークンが多すぎて線を描けません（上限 {n}）: ヒートマップを使ってください",
+        "toy_only": "計算の流れはトイ（attnlab toy）のトレースでだけ見られます",
+        "temperature": "温度",
+        "formula": "式",
+        "from": "作られ方",
+        "input": "入力（与えられた値）",
+        "pos": "位置",
+        "value": "値",
+        "layers": "層",
+        "heads": "ヘッド",
+        "mask": "マスク",
+        "output": "出力",
+    },
+    "en": {
+        "title": "Attention, visualised",
+        "heatmap": "Heatmap",
+        "headview": "Head view",
+        "modelview": "Model view",
+        "pipeline": "Pipeline",
+        "layer": "Layer",
+        "head": "Head",
+        "mean": "mean",
+        "query": "Query (attending)",
+        "key": "Key (attended)",
+        "weight": "weight",
+        "score": "score",
+        "masked": "masked (not visible)",
+        "scale": "Colour scale",
+        "scale_linear": "linear 0-1",
+        "scale_row": "per-row max",
+        "scale_log": "log",
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
+        "reset": "Fit",
+        "export_png": "Save PNG",
+        "export_svg": "Save SVG",
+        "precision": "Weights are stored with 8 bits per row: values shown are within ±0.002",
+        "no_scores": "scores are not included in this page",
+        "hover_hint": "Hover a cell for its numbers. Wheel to zoom, drag to pan.",
+        "head_hint": "Hover a token to see only its lines; click to select (several: summed attention).",
+        "model_hint": "Click a small map to open it in the heatmap.",
+        "pipe_hint": "Hover a cell to see its number and what produced it.",
+        "selected_sum": "Summed attention of the selected tokens",
+        "clear": "Clear selection",
+        "tokens": "tokens",
+        "too_many_tokens": "Too many tokens to draw lines (limit {n}): use the heatmap",
+        "toy_only": "The pipeline is shown for toy traces (attnlab toy) only",
+        "temperature": "temperature",
+        "formula": "formula",
+        "from": "made from",
+        "input": "input (given)",
+        "pos": "pos",
+        "value": "value",
+        "layers": "layers",
+        "heads": "heads",
+        "mask": "mask",
+        "output": "output",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The label table of `lang` ("ja" or "en")."""
+    if lang not in LABELS:
+        raise AttnlabError(f"lang {lang!r} is not available: choose one of {', '.join(sorted(LABELS))}")
+    return LABELS[lang]

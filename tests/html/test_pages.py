@@ -1,0 +1,266 @@
+"""The pages in Chromium: each view loads clean and offline, draws the trace's numbers, answers
+hovers and selections with them, exports PNG and SVG, and keeps hostile token text as text.
+
+Screenshots land in test-artifacts/html/ (look at them)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from attnlab.html import PRECISION, render_page
+from attnlab.toy import run_toy
+
+from .conftest import ARTIFACTS, png_pixels
+from .fakes import INJECTIONS, FakeTrace, words
+
+pytestmark = pytest.mark.browser
+SHOWN = 5e-5  # the tooltip prints 4 decimals: +-0.00005 on top of the stated precision
+
+VIRIDIS = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
+
+
+def viridis(t: float) -> np.ndarray:
+    """The page's colour map (core.js), for checking drawn pixels."""
+    x = min(1.0, max(0.0, t)) * 4
+    i = min(3, int(x))
+    f = x - i
+    a, b = np.array(VIRIDIS[i]), np.array(VIRIDIS[i + 1])
+    return np.round(a + (b - a) * f)
+
+
+@pytest.fixture(scope="module")
+def fake():
+    return FakeTrace(words(14), n_layers=2, n_heads=3, causal=True, scores=True, spread=2.5)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return run_toy(tokens=("東京", "は", "美しい", "街"), d_model=4, heads=2, causal=True, temperature=0.7)
+
+
+def show(o, view):
+    o.page.click(f'nav.tabs button[data-view="{view}"]')
+    o.page.wait_for_selector(f'section[data-pane="{view}"]:not([hidden])')
+
+
+def pane(view):
+    return f'section[data-pane="{view}"]'
+
+
+def test_every_view_loads_clean_and_offline(open_page, fake, toy):
+    for name, trace, lang, views in (
+        ("toy", toy, "ja", ("pipeline", "heatmap", "headview", "modelview")),
+        ("fake", fake, "en", ("heatmap", "headview", "modelview")),
+    ):
+        o = open_page(render_page(trace, lang=lang), name)
+        for view in views:
+            show(o, view)
+            o.shot(f"{name}-{view}")
+        o.check_clean()
+        assert o.requests == [] or set(o.requests) == {o.url}
+
+
+def heatmap_cell(o, q, k):
+    """Page coordinates of cell (q, k)'s centre in the heatmap."""
+    box = o.page.locator(f"{pane('heatmap')} canvas.hm-over").bounding_box()
+    xy = o.page.evaluate(f"window.__attnlab.views.heatmap.cellXY({q}, {k})")
+    return box["x"] + xy["x"], box["y"] + xy["y"]
+
+
+def test_heatmap_draws_the_weights(open_page, fake):
+    o = open_page(render_page(fake, lang="en"), "heatmap-pixels")
+    o.page.select_option(f"{pane('heatmap')} select >> nth=1", "2")  # head 2
+    o.page.mouse.move(0, 0)
+    shot = png_pixels(o.page.screenshot())
+    w = fake.pattern(0, 2)
+    for q, k in [(0, 0), (5, 2), (13, 13), (9, 4), (3, 8)]:
+        x, y = heatmap_cell(o, q, k)
+        got = shot[int(y), int(x)].astype(int)
+        if k > q:  # causal: hidden cells are drawn grey
+            np.testing.assert_array_equal(got, [226, 226, 226])
+        else:
+            np.testing.assert_allclose(got, viridis(float(w[q, k])), atol=6)
+    o.check_clean()
+
+
+def test_heatmap_hover_shows_the_trace_numbers(open_page, fake):
+    o = open_page(render_page(fake, lang="en"), "heatmap-hover")
+    tip = o.page.locator('[data-testid="heatmap-tooltip"]')
+    for layer, head in [(0, 0), (1, 2), (1, None)]:
+        o.page.select_option(f"{pane('heatmap')} select >> nth=0", str(layer))
+        o.page.select_option(f"{pane('heatmap')} select >> nth=1", str(3 if head is None else head))
+        for q, k in [(4, 1), (13, 0), (7, 7), (2, 9)]:
+            o.page.mouse.move(*heatmap_cell(o, q, k))
+            text = tip.inner_text()
+            shown = float(re.search(r"weight: ([0-9.]+)", text).group(1))
+            assert abs(shown - float(fake.pattern(layer, head)[q, k])) <= PRECISION + SHOWN
+            assert fake.token_texts[q] in text and fake.token_texts[k] in text
+            if head is not None and k <= q:
+                score = float(re.search(r"score: (-?[0-9.]+)", text).group(1))
+                assert abs(score - float(fake._logits[layer, head, q, k])) <= SHOWN + 1e-6
+            if k > q:
+                assert "masked" in text
+                assert ("score: −∞" in text) if head is not None else ("score: –\n" in text)
+    o.shot("heatmap-hover")
+    assert max(o.page.evaluate("window.__attnlab.switchMs")) < 200
+    o.check_clean()
+
+
+def test_heatmap_zoom_and_pan(open_page):
+    trace = FakeTrace([f"t{i}" for i in range(300)], n_layers=1, n_heads=2, causal=False)
+    o = open_page(render_page(trace, lang="en"), "heatmap-zoom")
+    o.page.mouse.move(*heatmap_cell(o, 100, 100))
+    for _ in range(8):
+        o.page.mouse.wheel(0, -100)
+    span = o.page.evaluate("window.__attnlab.views.heatmap.view.span")
+    assert span < 60
+    o.page.mouse.move(*heatmap_cell(o, 102, 98))
+    text = o.page.locator('[data-testid="heatmap-tooltip"]').inner_text()
+    shown = float(re.search(r"weight: ([0-9.]+)", text).group(1))
+    assert "102 t102" in text and "98 t98" in text
+    assert abs(shown - float(trace.pattern(0, 0)[102, 98])) <= PRECISION + SHOWN
+    o.shot("heatmap-zoomed")
+    o.check_clean()
+
+
+def canvas_png(o, selector):
+    return png_pixels(o.page.locator(selector).screenshot())
+
+
+def test_headview_hover_and_selection(open_page, fake):
+    o = open_page(render_page(fake, lang="en", view="headview"), "headview")
+    lines = f"{pane('headview')} canvas.hv-lines"
+    all_lines = canvas_png(o, lines)
+    assert (all_lines < 250).any()  # lines drawn
+    o.page.hover(f"{pane('headview')} .hv-left .tok >> nth=5")
+    one = canvas_png(o, lines)
+    assert (one != all_lines).any() and (one < 250).sum() < (all_lines < 250).sum()
+    o.shot("headview-hover")
+    o.page.mouse.move(0, 0)
+    for i in (3, 9):
+        o.page.click(f"{pane('headview')} .hv-left .tok >> nth={i}")
+    o.page.mouse.move(0, 0)
+    sel = canvas_png(o, lines)
+    assert (sel != all_lines).any() and (sel != one).any()
+    sums = o.page.locator(f"{pane('headview')} .hv-right .sum").all_inner_texts()
+    want = sum(fake.pattern(0, None)[q] for q in (3, 9))  # mean over the 3 active heads
+    np.testing.assert_allclose([float(s) for s in sums], want.numpy(), atol=2 * PRECISION + 5e-4)
+    o.shot("headview-selected")
+    o.page.click(f"{pane('headview')} .chip >> nth=1")  # head 1 off: the lines change
+    assert (canvas_png(o, lines) != sel).any()
+    o.check_clean()
+
+
+def test_modelview_opens_a_head_in_the_heatmap(open_page, fake):
+    o = open_page(render_page(fake, lang="ja", view="modelview"), "modelview")
+    thumbs = o.page.locator(f"{pane('modelview')} canvas.mv-thumb")
+    assert thumbs.count() == 2 * 4  # layers x (heads + mean)
+    px = png_pixels(thumbs.nth(0).screenshot())
+    assert len(np.unique(px.reshape(-1, 3), axis=0)) > 5  # a map, not a blank square
+    o.shot("modelview")
+    o.page.click(f'{pane("modelview")} canvas.mv-thumb[data-layer="1"][data-map="2"]')
+    o.page.wait_for_selector(f"{pane('heatmap')}:not([hidden])")
+    values = o.page.eval_on_selector_all(f"{pane('heatmap')} select", "s => s.map(x => x.value)")
+    assert values[:2] == ["1", "2"]
+    o.shot("modelview-opened")
+    o.check_clean()
+
+
+def numbers(line: str) -> list[float]:
+    return [float(x.replace("−", "-")) for x in re.findall(r"[−-]?\d+\.\d+", line.split("=", 1)[-1])]
+
+
+def test_pipeline_hover_explains_the_output(open_page, toy):
+    o = open_page(render_page(toy, lang="en"), "pipeline")
+    info = o.page.locator('[data-testid="pipe-info"]')
+    o.page.select_option(f"{pane('pipeline')} select", "1")  # head 1
+    out = o.page.locator(f'{pane("pipeline")} canvas[data-stage="output"]').bounding_box()
+    # cell (2, 1) of the output: 4 rows of 24 px below a 16 px header, 2 columns of 46 px after 64 px
+    o.page.mouse.move(out["x"] + 64 + 46 * 1.5, out["y"] + 16 + 24 * 2.5)
+    lines = info.inner_text().splitlines()
+    assert lines[0].startswith("output[2, 1]")
+    assert abs(numbers(lines[0])[0] - float(toy.head_outputs[1, 2, 1])) < 1e-4
+    weights_row = numbers(next(s for s in lines if s.startswith("weight[2, :]")))
+    v_col = numbers(next(s for s in lines if s.startswith("V[:, 1]")))
+    np.testing.assert_allclose(weights_row, toy.weights[1, 2].numpy(), atol=1e-4)
+    np.testing.assert_allclose(v_col, toy.V[1, :, 1].numpy(), atol=1e-4)
+    o.shot("pipeline-hover-output")
+    sc = o.page.locator(f'{pane("pipeline")} canvas[data-stage="mask"]').bounding_box()
+    o.page.mouse.move(sc["x"] + 64 + 46 * 3.5, sc["y"] + 16 + 24 * 0.5)  # (0, 3): hidden by the mask
+    assert "−∞" in info.inner_text()
+    o.check_clean()
+
+
+def test_export_buttons(open_page, toy):
+    o = open_page(render_page(FakeTrace(words(12)), lang="en"), "exports-fake")
+    t = open_page(render_page(toy, lang="ja"), "exports-toy")
+    for page, view in [(o, "heatmap"), (o, "headview"), (o, "modelview"), (t, "pipeline")]:
+        show(page, view)
+        for kind in ("png", "svg"):
+            with page.page.expect_download() as d:
+                page.page.click(f'{pane(view)} button[data-export="{kind}"]')
+            dest = ARTIFACTS / f"export-{view}.{kind}"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            d.value.save_as(dest)
+            data = dest.read_bytes()
+            if kind == "png":
+                px = png_pixels(data)
+                assert px.shape[0] > 50 and px.shape[1] > 50 and (px < 200).any()
+            else:
+                root = ET.fromstring(data)
+                assert root.tag == "{http://www.w3.org/2000/svg}svg"
+                texts = [e.text for e in root.iter("{http://www.w3.org/2000/svg}text")]
+                assert texts
+                if view == "headview":
+                    assert INJECTIONS[0] in texts and INJECTIONS[1] in texts  # escaped, then parsed back
+    o.check_clean()
+    t.check_clean()
+
+
+def test_injection_strings_stay_text(open_page):
+    trace = FakeTrace(words(12))
+    o = open_page(render_page(trace, lang="en"), "injection")
+    for view in ("heatmap", "headview", "modelview"):
+        show(o, view)
+    assert o.page.evaluate("document.querySelectorAll('img, svg, iframe, object, embed').length") == 0
+    texts = o.page.locator(f"{pane('headview')} .hv-left .tok").all_inner_texts()
+    assert texts[4] == INJECTIONS[0] and texts[5] == INJECTIONS[1]
+    assert o.page.title().startswith("attnlab")
+    o.shot("injection-headview")
+    o.check_clean()
+
+
+def test_notebook_display(open_page):
+    trace = FakeTrace(words(12))
+    o = open_page("<!DOCTYPE html><html><body><h1>notebook</h1>" + trace._repr_html_() + "</body></html>",
+                  "notebook", wait_ready=False)
+    frame = o.page.frame_locator("iframe")
+    frame.locator("nav.tabs button").first.wait_for()
+    inner = o.page.frames[1]
+    inner.wait_for_function("window.__attnlab && window.__attnlab.ready", timeout=20000)
+    inner.click('nav.tabs button[data-view="headview"]')
+    texts = inner.locator(".hv-left .tok").all_inner_texts()
+    assert texts[4] == INJECTIONS[0] and texts[5] == INJECTIONS[1]
+    assert inner.evaluate("document.querySelectorAll('img, svg').length") == 0
+    assert o.page.evaluate("document.querySelectorAll('img, svg').length") == 0
+    assert inner.evaluate("window.__attnlab.errors") == []
+    o.shot("notebook")
+    assert o.console_errors == [] and o.dialogs == [] and o.blocked == []
+
+
+def test_long_sequence_heatmap(open_page):
+    """1,024 tokens, causal: draws, and a hover deep in the map reads the right cell."""
+    trace = FakeTrace([f"w{i}" for i in range(1024)], n_layers=1, n_heads=1, causal=True, spread=4.0)
+    o = open_page(render_page(trace, lang="en"), "long-1024")
+    o.page.mouse.move(*heatmap_cell(o, 900, 850))
+    text = o.page.locator('[data-testid="heatmap-tooltip"]').inner_text()
+    q, k = (int(x) for x in re.findall(r"(\d+) w\d+", text)[:2])
+    shown = float(re.search(r"weight: ([0-9.]+)", text).group(1))
+    assert abs(shown - float(trace.pattern(0, 0)[q, k])) <= PRECISION + SHOWN
+    assert abs(q - 900) <= 1 and abs(k - 850) <= 1  # one cell is under a pixel at this zoom
+    o.shot("long-1024")
+    o.check_clean()
