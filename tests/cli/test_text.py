@@ -125,3 +125,13 @@ def test_hub_without_network_says_so(run, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     code, _, err = run("text", "hi", "--model", "attnlab-tests/no-such-model")
     assert code == 2 and "hub" in err and "not cached" in err and err.count("\n") == 1
+
+
+@pytest.mark.model
+def test_a_local_model_folder_loads_without_network(run, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    folder = registry.package_path(registry.BUNDLED["minilm"])  # any Hugging Face model folder
+    code, out, _ = run("text", "Tokyo is beautiful", "--model", str(folder), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["model"] == str(folder)
+    assert (data["n_layers"], data["n_heads"], data["tokens"][0]) == (6, 12, "[CLS]")
