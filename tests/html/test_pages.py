@@ -241,7 +241,7 @@ def test_notebook_display(open_page):
     frame = o.page.frame_locator("iframe")
     frame.locator("nav.tabs button").first.wait_for()
     inner = o.page.frames[1]
-    inner.wait_for_function("window.__attnlab && window.__attnlab.ready", timeout=20000)
+    inner.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
     inner.click('nav.tabs button[data-view="headview"]')
     texts = inner.locator(".hv-left .tok").all_inner_texts()
     assert texts[4] == INJECTIONS[0] and texts[5] == INJECTIONS[1]
