@@ -76,11 +76,12 @@ function buildHeatmap(root) {
       ctx.save(); ctx.translate(x, MT - 4); ctx.rotate(-Math.PI / 2);
       ctx.fillText(clip(labelled ? tokLabel(i) : String(i), 14), 0, 0); ctx.restore();
     }
+    // titles in the top-left corner (left of the column labels, above the row labels)
     ctx.font = `bold 12px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "top";
-    ctx.fillText(`${L.key} →`, ML, 4);
-    ctx.fillText(`${L.query} ↓`, 4, 4);
-    ctx.font = `12px ${FONT}`;
-    ctx.fillText(`${layerName(STATE.li)} · ${mapName(STATE.map)}`, 4, 22);
+    ctx.fillText(`${layerName(STATE.li)} · ${mapName(STATE.map)}`, 4, 4, ML - 8);
+    ctx.font = `11px ${FONT}`;
+    ctx.fillText(`${L.key} →`, 4, 24, ML - 8);
+    ctx.fillText(`↓ ${L.query}`, 4, 42, ML - 8);
   }
   function drawLegend() {
     const x = ML + S + 16, h = Math.min(240, S), y0 = MT;
