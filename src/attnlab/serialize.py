@@ -1,7 +1,7 @@
 """Traces to plain JSON-ready data: every tensor-to-list conversion of the project lives here.
 
-JSON has no infinity: a masked score (-inf) is written as null. Floats keep fp32 precision
-(rounded to 8 significant digits, enough to round-trip an fp32 value to within 1 ulp).
+JSON has no infinity: a masked score (-inf) is written as null. Each float is written as the
+shortest decimal that reads back as the same fp32 value (0.3, not 0.30000001192092896).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ if TYPE_CHECKING:
 def tensor_to_list(t: torch.Tensor) -> Any:
     """Nested lists of floats; non-finite values (masked scores) become None."""
 
-    def clean(v: Any) -> Any:
-        if isinstance(v, list):
-            return [clean(u) for u in v]
-        return float(f"{v:.8g}") if math.isfinite(v) else None
-
-    return clean(t.detach().to(torch.float32).cpu().tolist())
+    a = t.detach().to(torch.float32).cpu().numpy()
+    flat = [float(str(v)) if math.isfinite(v) else None for v in a.ravel()]  # str: shortest fp32 repr
+    for size in reversed(a.shape[1:]):
+        flat = [flat[i : i + size] for i in range(0, len(flat), size)]
+    return flat if a.ndim else flat[0]
 
 
 def toy_trace_to_dict(trace: ToyTrace) -> dict[str, Any]:

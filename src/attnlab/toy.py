@@ -134,7 +134,7 @@ def draw_weights(spec: ToySpec) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
     return tuple(torch.randn(d, d, generator=g) for _ in range(3))  # type: ignore[return-value]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class ToyTrace(AttentionTrace):
     """Every stage of the toy computation; per-head tensors have a leading head axis."""
 
@@ -178,6 +178,17 @@ class ToyTrace(AttentionTrace):
     def pattern(self, layer: int = 0, head: int | None = 0) -> torch.Tensor:
         self.check_layer_head(layer, head)
         return self.weights_mean if head is None else self.weights[head]
+
+    def __repr__(self) -> str:
+        s = self.spec
+        return (f"ToyTrace(tokens={list(s.tokens)}, d_model={s.d_model}, heads={s.heads}, seed={s.seed}, "
+                f"temperature={s.temperature}, causal={s.causal})")
+
+    def __str__(self) -> str:
+        """print(trace): the tutorial's printout and the explanation (Japanese; see attnlab.report)."""
+        from .report import report
+
+        return report(self)
 
     def to_dict(self) -> dict:
         """The JSON form of design.md; the head axis is dropped when there is one head."""

@@ -26,6 +26,13 @@ class Token:
     word: int | None = None  # index of the word this piece belongs to (None: not part of a word)
 
 
+def unique_labels(texts: list[str]) -> list[str]:
+    """The texts as they are when all differ; else "pos:text" for every one, so repeats never merge."""
+    if len(set(texts)) == len(texts):
+        return list(texts)
+    return [f"{i}:{t}" for i, t in enumerate(texts)]
+
+
 class AttentionTrace(ABC):
     """The common face of toy and model traces (read by analysis and views)."""
 
@@ -44,6 +51,11 @@ class AttentionTrace(ABC):
     @property
     def token_texts(self) -> list[str]:
         return [t.text for t in self.tokens]
+
+    @property
+    def token_labels(self) -> list[str]:
+        """Labels for rows and columns: the token text, prefixed by its position when texts repeat."""
+        return unique_labels(self.token_texts)
 
     @abstractmethod
     def pattern(self, layer: int = 0, head: int | None = 0) -> torch.Tensor:

@@ -124,3 +124,31 @@ def test_capture_keeps_references_not_copies(smollm2):
         assert cap.q.shape == (1, 9, n, 64) and cap.k.shape == (1, 3, n, 64)
         assert cap.q.dtype == smollm2.model.dtype
     assert trace.q(0).data_ptr() == trace.layers[0].q.data_ptr()  # a view, not a copy
+
+
+@pytest.mark.parametrize("model", ["minilm", "smollm2"])
+def test_row_stats_from_captured_q_k_equal_those_of_the_full_patterns(model, request):
+    from attnlab.analysis.stats import trace_row_stats
+
+    lm = request.getfixturevalue(model)
+    trace = trace_ids(lm, encode_all(lm, [TEXTS["mixed"]]))[0]
+    streamed, full = trace.row_stats(tile=8), trace_row_stats(trace)  # tile 8: several tiles per row
+    assert streamed.shape == (trace.n_layers, trace.n_heads, trace.n_tokens)
+    for name in ("max_weight", "entropy", "first_weight", "mean_distance"):
+        torch.testing.assert_close(getattr(streamed, name), getattr(full, name), rtol=1e-4, atol=1e-5)
+
+
+def test_fallback_to_eager_when_attention_bypasses_the_interface(smollm2):
+    """With the model on plain SDPA the capture sees nothing: a warning, then eager weights."""
+    from attnlab.models.api import CaptureFallbackWarning
+    from attnlab.models.trace import EagerTrace
+
+    batch = encode_all(smollm2, [TEXTS["ja"]])
+    captured = trace_ids(smollm2, batch)[0]
+    with implementation(smollm2, "sdpa"):
+        with pytest.warns(CaptureFallbackWarning, match="eager"):
+            fallback = trace_ids(smollm2, batch)[0]
+        assert smollm2.model.config._attn_implementation == "sdpa"  # put back as it was
+    assert isinstance(fallback, EagerTrace)
+    for layer in (0, 29):
+        torch.testing.assert_close(fallback.pattern(layer, None), captured.pattern(layer, None), rtol=0, atol=1e-5)

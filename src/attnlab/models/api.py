@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -16,6 +17,7 @@ from ..trace import Token
 from .capture import recording
 from .generate import greedy_continue
 from .loading import LoadedModel, load_model
+from .tokens import display_tokens
 from .trace import EagerTrace, ModelTrace
 
 DEMO_TEXT = "Tokyo is beautiful"  # the tutorial's sentence (its Listing 2), for step 4 of the demo
@@ -43,38 +45,53 @@ def load(model: str) -> LoadedModel:
     return _loaded[model]
 
 
-def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int = 0) -> tuple[list[int], int]:
-    """Token ids of `text` (with the model's special tokens) and how many tokens were cut.
+@dataclass(frozen=True)
+class Encoded:
+    """A text as the model reads it."""
 
-    reserve: room to keep free for generated tokens.
-    """
+    text: str  # the text given
+    ids: list[int]  # token ids, with the model's special tokens
+    offsets: list[tuple[int, int]] | None  # character span of each token in `text` (fast tokenizers)
+    cut: int  # tokens cut from the end (truncate=True); 0: none
+
+
+def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int = 0) -> Encoded:
+    """`text` tokenized; too long raises TooLongError unless truncate (reserve: room for generated tokens)."""
     if not isinstance(text, str) or not text.strip():
         raise EmptyTextError("the text is empty: give a sentence with at least one non-space character")
     limit = lm.max_tokens - reserve
     ids = lm.tokenizer(text, verbose=False)["input_ids"]
     if len(ids) <= limit:
-        return ids, 0
+        return _encoded(lm, text, {})
     if limit <= 0 or not truncate:
         room = f" (with {reserve} to generate)" if reserve else ""
         raise TooLongError(
             f"the text is {len(ids)} tokens but {lm.name} accepts at most {limit}{room}; "
             "pass --truncate (truncate=True) to cut the rest"
         )
-    cut = lm.tokenizer(text, truncation=True, max_length=limit, verbose=False)["input_ids"]
-    return cut, len(ids) - len(cut)
+    enc = _encoded(lm, text, {"truncation": True, "max_length": limit})
+    return Encoded(text, enc.ids, enc.offsets, len(ids) - len(enc.ids))
 
 
-def display_tokens(tokenizer, ids: Sequence[int]) -> tuple[Token, ...]:
-    """Tokens as a person reads them (byte-level pieces decoded, special tokens marked)."""
-    special = set(tokenizer.all_special_ids)
-    pieces = tokenizer.convert_ids_to_tokens(list(ids))
-    return tuple(Token(text=p, id=i, special=i in special) for p, i in zip(pieces, ids, strict=False))
+def _encoded(lm: LoadedModel, text: str, options: dict) -> Encoded:
+    fast = getattr(lm.tokenizer, "is_fast", False)
+    out = lm.tokenizer(text, verbose=False, return_offsets_mapping=fast, **options)
+    offsets = [tuple(o) for o in out["offset_mapping"]] if fast else None
+    return Encoded(text, list(out["input_ids"]), offsets, 0)
 
 
 def trace_ids(
-    lm: LoadedModel, batch: Sequence[Sequence[int]], *, prompt_len: int | None = None, truncated: int = 0
+    lm: LoadedModel,
+    batch: Sequence[Sequence[int]],
+    *,
+    prompt_len: int | None = None,
+    truncated: int = 0,
+    sources: Sequence[Encoded | None] | None = None,
 ) -> list[ModelTrace | EagerTrace]:
-    """One forward pass over a (padded) batch of id lists; one trace per list."""
+    """One forward pass over a (padded) batch of id lists; one trace per list.
+
+    sources: the Encoded each list came from (its text and offsets let WordPiece show spaces exactly).
+    """
     inputs, spans = pad_batch(lm, batch)
     body = lm.model.base_model  # the transformer body: no LM head, whose logits the trace does not need
     n_layers = lm.model.config.num_hidden_layers
@@ -88,23 +105,24 @@ def trace_ids(
         "prompt_len": prompt_len,
         "truncated": truncated,
     }
+    tokens = [_tokens(lm, ids, src) for ids, src in zip(batch, sources or [None] * len(batch), strict=True)]
     if len(layers) == n_layers:
         shape = {"n_heads": layers[0].q.shape[1], "n_kv_heads": layers[0].k.shape[1]}
         return [
-            ModelTrace(
-                layers=layers,
-                tokens=display_tokens(lm.tokenizer, ids),
-                span=span,
-                batch_index=b,
-                **shape,
-                **common,
-            )
-            for b, (ids, span) in enumerate(zip(batch, spans, strict=False))
+            ModelTrace(layers=layers, tokens=tok, span=span, batch_index=b, **shape, **common)
+            for b, (tok, span) in enumerate(zip(tokens, spans, strict=True))
         ]
-    return _eager_traces(lm, batch, inputs, spans, common)
+    return _eager_traces(lm, tokens, inputs, spans, common)
 
 
-def _eager_traces(lm, batch, inputs, spans, common) -> list[EagerTrace]:
+def _tokens(lm: LoadedModel, ids: Sequence[int], src: Encoded | None) -> tuple[Token, ...]:
+    """Readable tokens; the source text's offsets cover its own tokens (not generated ones after it)."""
+    if src is None or src.offsets is None or len(src.offsets) != len(ids):
+        return display_tokens(lm.tokenizer, ids)
+    return display_tokens(lm.tokenizer, ids, text=src.text, offsets=src.offsets)
+
+
+def _eager_traces(lm, tokens, inputs, spans, common) -> list[EagerTrace]:
     """Fallback for models whose attention bypasses the attention interface."""
     warnings.warn(
         CaptureFallbackWarning(
@@ -128,15 +146,8 @@ def _eager_traces(lm, batch, inputs, spans, common) -> list[EagerTrace]:
         "n_kv_heads": getattr(model.config, "num_key_value_heads", None) or att[0].shape[1],
     }
     return [
-        EagerTrace(
-            attentions=att,
-            tokens=display_tokens(lm.tokenizer, ids),
-            span=span,
-            batch_index=b,
-            **shape,
-            **common,
-        )
-        for b, (ids, span) in enumerate(zip(batch, spans, strict=False))
+        EagerTrace(attentions=att, tokens=tok, span=span, batch_index=b, **shape, **common)
+        for b, (tok, span) in enumerate(zip(tokens, spans, strict=True))
     ]
 
 
@@ -174,16 +185,16 @@ def run_text(text: str, model: str = "minilm", *, truncate: bool = False, genera
             covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
     """
     lm = load(model)
-    ids, cut = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
-    prompt_len = None
+    enc = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
+    ids, prompt_len = enc.ids, None
     if generate:
         prompt_len = len(ids)
         ids = greedy_continue(lm, ids, generate)
-    return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=cut)[0]
+    return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
 
 
 def run_batch(texts: Sequence[str], model: str = "minilm", *, truncate: bool = False) -> list[ModelTrace]:
     """Several texts in one padded forward pass; one trace per text (padding excluded)."""
     lm = load(model)
     encoded = [encode(lm, t, truncate=truncate) for t in texts]
-    return trace_ids(lm, [ids for ids, _ in encoded])
+    return trace_ids(lm, [e.ids for e in encoded], sources=encoded)

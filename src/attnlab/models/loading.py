@@ -151,7 +151,7 @@ def load_model(name: str) -> LoadedModel:
         folder = cached_gguf_folder(gguf)
         try:
             return _from_folder(spec, folder)
-        except (OSError, ValueError, RuntimeError):  # the cache passed the size check but does not load
+        except Exception:  # passed the size check but does not load (SafetensorError, OSError, ...): rebuild
             return _from_folder(spec, cached_gguf_folder(gguf, rebuild=True))
     if spec.source == "package":
         return _from_folder(spec, package_path(spec))
@@ -162,6 +162,7 @@ def load_model(name: str) -> LoadedModel:
 
 def _from_folder(spec: ModelSpec, folder: Path, *, local_only: bool = True) -> LoadedModel:
     import torch
+    import transformers
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
 
     from .capture import CAPTURE, install
@@ -170,7 +171,13 @@ def _from_folder(spec: ModelSpec, folder: Path, *, local_only: bool = True) -> L
     config = AutoConfig.from_pretrained(folder, local_files_only=local_only)
     kind = spec.kind or ("decoder" if config.is_decoder or _is_causal_lm(config) else "encoder")
     auto = AutoModelForCausalLM if kind == "decoder" else AutoModel
-    model = auto.from_pretrained(folder, dtype=torch.float32, local_files_only=local_only)
+    bars = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.utils.logging.disable_progress_bar()  # a sub-second load needs no bar
+    try:
+        model = auto.from_pretrained(folder, dtype=torch.float32, local_files_only=local_only)
+    finally:
+        if bars:
+            transformers.utils.logging.enable_progress_bar()
     model.eval()
     _set_capture(model, CAPTURE)
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=local_only)

@@ -1,0 +1,5 @@
+"""`python -m attnlab` runs the CLI."""
+
+from attnlab.cli import run
+
+run()

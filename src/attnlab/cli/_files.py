@@ -1,0 +1,66 @@
+"""Writing a command's files all or nothing: staged in a temporary folder, then moved into place."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from . import CliError
+
+Writer = Callable[[Path], None]  # writes one file at the given path
+
+
+def prepare_out(out: Path) -> Path:
+    """Create `out` if needed; a clear CliError when it cannot be a writable folder."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CliError(f"--out {out} exists and is not a folder") from None
+    except OSError as e:
+        raise CliError(f"cannot create --out folder {out}: {e.strerror or e}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write into --out folder {out}: permission denied")
+    return out
+
+
+def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:
+    """Run every writer into a staging folder inside `out`, then move the files into `out`.
+
+    If any writer fails, nothing of this call is left in `out` (the staging folder is removed).
+    """
+    prepare_out(out)
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=".attnlab-", dir=out))
+    except OSError as e:
+        raise CliError(f"cannot write into --out folder {out}: {e.strerror or e}") from None
+    try:
+        for name, write in writers.items():
+            write(stage / name)
+        done = []
+        for name in writers:
+            os.replace(stage / name, out / name)
+            done.append(out / name)
+        return done
+    except OSError as e:
+        raise CliError(f"cannot write into --out folder {out}: {e.strerror or e}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def figure_writers(figures: dict[str, Callable[[], object]]) -> dict[str, Writer]:
+    """{stem: make_figure} -> writers of stem.png and stem.svg (the figure is made once)."""
+    writers: dict[str, Writer] = {}
+    for stem, make in figures.items():
+        cache: dict[str, object] = {}
+
+        def fig(make=make, cache=cache):  # build lazily, once, when the first file is written
+            if "f" not in cache:
+                cache["f"] = make()
+            return cache["f"]
+
+        writers[f"{stem}.png"] = lambda p, fig=fig: fig().savefig(p, dpi=120, format="png")
+        writers[f"{stem}.svg"] = lambda p, fig=fig: fig().savefig(p, format="svg")
+    return writers

@@ -1,0 +1,196 @@
+"""The tutorial's figures for toy traces, and their extensions.
+
+- `plot_weights`: listing 1's heatmap (Blues, numbers in cells, "Key (参照側)" / "Query (注目側)").
+- `plot_pipeline`: listing 2's four panels x (YlGnBu) | scores (OrRd) | weights (Blues) | output (Greens).
+- `plot_pipeline_qkv`: the same with the Q, K, V panels between x and the scores.
+- `plot_heads`: one panel per head and their mean (the tutorial's step 3).
+- `plot_seeds`: the same x under several seeds (its "change the seed and compare").
+Masked (causal) cells are drawn grey, never as a weight of 0 that looks like a result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import matplotlib
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+
+from ..i18n import t
+from ..toy import ToySpec, ToyTrace, make_x, run_toy
+from ._style import annot_size, figure_style, fmt_spec, tick_step
+
+MASK_COLOR = "#d0d0d0"
+
+
+def _grow(low: float, want: float, high: float) -> float:
+    """Figure inches: grow with the matrix, within bounds (cells shrink once the cap is reached)."""
+    return min(high, max(low, want))
+
+
+def _title(key: str, lang: str, **kw: object) -> str:
+    """ja: the Japanese title over the tutorial's English one; en: the English one."""
+    return t(key, lang, **kw) if lang == "en" else f"{t(key, 'ja', **kw)}\n{t(key, 'en', **kw)}"
+
+
+def heatmap(
+    ax: Axes,
+    m: torch.Tensor,
+    rows: list[str],
+    cols: list[str],
+    *,
+    cmap: str,
+    title: str,
+    fmt: str = ".2f",
+    mask: torch.Tensor | None = None,
+    cbar: bool = True,
+    vmax: float | None = None,
+    centered: bool = False,
+) -> AxesImage:
+    """One labelled matrix in the look of the tutorial's `sns.heatmap(..., annot=True)`.
+
+    Drawn with imshow (seaborn's heatmap needs ~0.8 GB for a 128 x 128 matrix here); mask: True =
+    hidden cell, drawn grey. Numbers go in the cells while they fit, dark on light cells.
+    """
+    data = m.detach().double().numpy()
+    hidden = ~np.isfinite(data) if mask is None else mask.numpy() | ~np.isfinite(data)
+    shown = np.ma.masked_array(np.where(hidden, 0.0, data), mask=hidden)
+    cm = matplotlib.colormaps[cmap].with_extremes(bad=MASK_COLOR)
+    vmin = 0.0 if vmax else None
+    if centered:  # a diverging map with 0 in its middle (signed values: Q, K, V)
+        vmax = float(np.abs(shown).max()) or 1.0
+        vmin = -vmax
+    img = ax.imshow(shown, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
+    size = annot_size(*data.shape)
+    if size is not None:
+        for (i, j), v in np.ndenumerate(data):
+            if not hidden[i, j]:
+                lum = _luminance(img.to_rgba(v))
+                ax.text(j, i, format(v, fmt_spec(fmt)), ha="center", va="center", fontsize=size,
+                        color="#262626" if lum > 0.408 else "white")
+    sx, sy = tick_step(len(cols)), tick_step(len(rows))
+    long = max(len(c) for c in cols) * len(cols) > 28  # labels that would touch: turn them
+    ax.set_xticks(range(0, len(cols), sx), cols[::sx], rotation=90 if long else 0)
+    ax.set_yticks(range(0, len(rows), sy), rows[::sy])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if cbar:
+        ax.figure.colorbar(img, ax=ax)
+    ax.set_title(title)
+    return img
+
+
+def _luminance(rgba: tuple[float, ...]) -> float:
+    """Relative luminance (WCAG), to pick dark or light annotation text as seaborn does."""
+    c = np.asarray(rgba[:3])
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ [0.2126, 0.7152, 0.0722])
+
+
+def _masked(trace: ToyTrace) -> torch.Tensor | None:
+    return ~torch.isfinite(trace.scores[0]) if trace.causal else None
+
+
+def plot_weights(trace: ToyTrace, head: int | None = None, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+    """The weights heatmap: rows are queries (attending), columns keys (attended); head None = mean."""
+    w = trace.pattern(0, head if trace.n_heads > 1 else 0)
+    n = trace.n_tokens
+    with figure_style():
+        fig = Figure(figsize=(_grow(5.0, 0.4 * n + 2.5, 14), _grow(4.0, 0.35 * n + 1.8, 12)), layout="constrained")
+        ax = fig.subplots()
+        title = _title("title_weights", lang)
+        if trace.n_heads > 1:
+            title += " — " + (t("mean_of_heads", lang) if head is None else t("head", lang, h=head))
+        labels = trace.token_labels
+        heatmap(ax, w, labels, labels, cmap="Blues", title=title, fmt=fmt, mask=_masked(trace))
+        ax.set_xlabel(t("key_axis", lang))
+        ax.set_ylabel(t("query_axis", lang))
+    return fig
+
+
+def _panels(trace: ToyTrace, head: int, qkv: bool, lang: str) -> list[tuple]:
+    """(matrix, column labels, cmap, title) for each panel of the pipeline, left to right."""
+    d_cols = [f"d{i + 1}" for i in range(trace.spec.d_model)]
+    h_cols = [f"d{i + 1}" for i in range(trace.spec.d_head)] if trace.n_heads > 1 else d_cols
+    labels = trace.token_labels
+    one = trace.n_heads == 1
+    panels = [(trace.x, d_cols, "YlGnBu", _title("title_x", lang))]
+    if qkv:
+        panels += [(getattr(trace, n)[head], h_cols, "PuOr", _title(f"title_{n.lower()}", lang)) for n in "QKV"]
+    out = trace.output if one else trace.head_outputs[head]
+    panels += [
+        (trace.scores[head], labels, "OrRd", _title("title_scores", lang)),
+        (trace.weights[head], labels, "Blues", _title("title_norm", lang)),
+        (out, h_cols, "Greens", _title("title_out", lang)),
+    ]
+    return panels
+
+
+def _plot_pipeline(trace: ToyTrace, head: int, qkv: bool, lang: str, fmt: str) -> Figure:
+    panels = _panels(trace, head, qkv, lang)
+    n = trace.n_tokens
+    widths = [_grow(3.0, 0.45 * len(p[1]) + 1.5, 9) for p in panels]
+    with figure_style():
+        fig = Figure(figsize=(sum(widths), _grow(4.0, 0.35 * n + 2.2, 9)), layout="constrained")
+        axes = fig.subplots(1, len(panels), width_ratios=widths)
+        for ax, (m, cols, cmap, title) in zip(axes, panels):
+            mask = _masked(trace) if cmap in ("OrRd", "Blues") else None
+            heatmap(ax, m, trace.token_labels, cols, cmap=cmap, title=title, fmt=fmt, mask=mask,
+                    centered=cmap == "PuOr")
+        if trace.n_heads > 1:
+            fig.suptitle(t("head", lang, h=head))
+    return fig
+
+
+def plot_pipeline(trace: ToyTrace, head: int = 0, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+    """Listing 2's picture, x | scores | weights | output (one head's stages when heads > 1)."""
+    trace.check_layer_head(0, head)
+    return _plot_pipeline(trace, head, False, lang, fmt)
+
+
+def plot_pipeline_qkv(trace: ToyTrace, head: int = 0, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+    """The pipeline with the Q, K, V panels: x | Q | K | V | scores | weights | output."""
+    trace.check_layer_head(0, head)
+    return _plot_pipeline(trace, head, True, lang, fmt)
+
+
+def plot_heads(trace: ToyTrace, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+    """One weights panel per head plus their mean (the tutorial's "split into heads and average")."""
+    mats = [(trace.weights[h], t("head", lang, h=h)) for h in range(trace.n_heads)]
+    mats.append((trace.weights_mean, t("mean_of_heads", lang)))
+    return _grid(trace, mats, _title("title_heads", lang, heads=trace.n_heads), lang, fmt)
+
+
+def plot_seeds(spec: ToySpec, seeds: list[int], *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+    """The same x (the spec's, fixed) under each seed's W_Q, W_K, W_V: weights side by side."""
+    x = tuple(tuple(row) for row in make_x(spec).tolist())
+    traces = [run_toy(replace(spec, seed=s, x=x)) for s in seeds]
+    mats = [(tr.pattern(0, None if tr.n_heads > 1 else 0), t("title_seed", lang, seed=s))
+            for tr, s in zip(traces, seeds)]
+    return _grid(traces[0], mats, _title("title_seeds", lang), lang, fmt)
+
+
+def _grid(trace: ToyTrace, mats: list[tuple[torch.Tensor, str]], suptitle: str, lang: str, fmt: str) -> Figure:
+    n, k = trace.n_tokens, len(mats)
+    cols = min(k, 4)
+    rows = -(-k // cols)
+    side = _grow(3.2, 0.35 * n + 1.6, 7)
+    labels = trace.token_labels
+    with figure_style():
+        fig = Figure(figsize=(cols * side + 0.6, rows * side + 0.8), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+        vmax = max(float(m.max()) for m, _ in mats)  # one colour scale for every panel (one colorbar)
+        for ax, (m, title) in zip(axes, mats):
+            heatmap(ax, m, labels, labels, cmap="Blues", title=title, fmt=fmt, mask=_masked(trace), cbar=False,
+                    vmax=vmax)
+            ax.set_xlabel(t("key_axis", lang))
+            ax.set_ylabel(t("query_axis", lang))
+        for ax in axes[k:]:
+            ax.set_visible(False)
+        fig.colorbar(axes[0].images[0], ax=list(axes[:k]), shrink=0.8)
+        fig.suptitle(suptitle)
+    return fig
