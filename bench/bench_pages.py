@@ -65,7 +65,7 @@ def minilm_trace(n: int) -> AttentionTrace:
     from attnlab.models import api
 
     lm = api.load("minilm")
-    ids, _ = api.encode(lm, PARAGRAPH, truncate=True)
+    ids = api.encode(lm, PARAGRAPH, truncate=True).ids
     ids = [*ids[: n - 1], ids[-1]]  # [CLS] ... [SEP], exactly n tokens
     trace = api.trace_ids(lm, [ids])[0]
     assert trace.n_tokens == n, trace.n_tokens
