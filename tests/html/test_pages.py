@@ -253,14 +253,28 @@ def test_notebook_display(open_page):
 
 
 def test_long_sequence_heatmap(open_page):
-    """1,024 tokens, causal: draws, and a hover deep in the map reads the right cell."""
-    trace = FakeTrace([f"w{i}" for i in range(1024)], n_layers=1, n_heads=1, causal=True, spread=4.0)
-    o = open_page(render_page(trace, lang="en"), "long-1024")
+    """1,100 tokens, causal: draws, a hover deep in the map reads the right cell, and the head view
+    says it has too many tokens for lines instead of freezing."""
+    trace = FakeTrace([f"w{i}" for i in range(1100)], n_layers=1, n_heads=1, causal=True, spread=4.0)
+    o = open_page(render_page(trace, lang="en"), "long-1100")
     o.page.mouse.move(*heatmap_cell(o, 900, 850))
     text = o.page.locator('[data-testid="heatmap-tooltip"]').inner_text()
     q, k = (int(x) for x in re.findall(r"(\d+) w\d+", text)[:2])
     shown = float(re.search(r"weight: ([0-9.]+)", text).group(1))
     assert abs(shown - float(trace.pattern(0, 0)[q, k])) <= PRECISION + SHOWN
     assert abs(q - 900) <= 1 and abs(k - 850) <= 1  # one cell is under a pixel at this zoom
-    o.shot("long-1024")
+    o.shot("long-1100")
+    show(o, "headview")
+    assert "Too many tokens to draw lines (limit 1024)" in o.page.locator(pane("headview")).inner_text()
+    o.check_clean()
+
+
+def test_big_toy_pipeline(open_page):
+    """The largest toys the CLI allows draw every stage; hovering a big stage answers quickly."""
+    toy = run_toy(tokens=tuple(f"t{i}" for i in range(128)), d_model=64, heads=4)
+    o = open_page(render_page(toy, lang="en"), "pipeline-big")
+    box = o.page.locator(f'{pane("pipeline")} canvas[data-stage="weights"]').bounding_box()
+    o.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert o.page.locator('[data-testid="pipe-info"]').inner_text().startswith("weight[")
+    o.shot("pipeline-big")
     o.check_clean()
