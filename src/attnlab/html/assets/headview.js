@@ -120,7 +120,11 @@ function buildHeadView(root) {
     return c;
   }
   function toSvg() {
-    const TW = 170, parts = [];
+    const m = document.createElement("canvas").getContext("2d");
+    m.font = `12px ${FONT}`;
+    let widest = 0;
+    for (let i = 0; i < N; i++) widest = Math.max(widest, m.measureText(tokText(i)).width);
+    const TW = Math.ceil(Math.max(170, widest + 16)), parts = [];
     parts.push(`<text x="4" y="14" font-size="12">${escXml(`${META.model} · ${layerName(STATE.li)}`)}</text>`);
     for (let i = 0; i < N; i++) {
       const y = 30 + i * RH + RH / 2 + 4;

@@ -155,10 +155,23 @@ function buildPipeline(root) {
     for (const b of boxes) {
       const { mat, g } = b, amax = absMax(mat); hmax = Math.max(hmax, g.h);
       parts.push(`<text x="${at}" y="16" font-size="12">${escXml(`${mat.name}: ${mat.formula}`)}</text>`);
-      for (let i = 0; i < mat.rows; i++) for (let j = 0; j < mat.cols; j++) {
-        const v = mat.get(i, j), fin = Number.isFinite(v);
-        parts.push(`<rect x="${at + g.lm + j * g.cw}" y="${30 + g.tm + i * g.ch}" width="${g.cw}" height="${g.ch}" ` +
-          `fill="${cssColor(!fin ? MASKED_RGB : mat.kind === "weights" ? viridis(v) : diverging(v / amax))}"><title>${fin ? v : "-inf"}</title></rect>`);
+      for (let i = 0; i < mat.rows; i++) {
+        const y = 30 + g.tm + i * g.ch;
+        if (g.lm > 4) {
+          parts.push(`<text x="${at + g.lm - 3}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="end">` +
+            `${escXml(clip(mat.rl(i), 8))}</text>`);
+        }
+        for (let j = 0; j < mat.cols; j++) {
+          const v = mat.get(i, j), fin = Number.isFinite(v), x = at + g.lm + j * g.cw;
+          const rgb = !fin ? MASKED_RGB : mat.kind === "weights" ? viridis(v) : diverging(v / amax);
+          parts.push(`<rect x="${x}" y="${y}" width="${g.cw}" height="${g.ch}" fill="${cssColor(rgb)}">` +
+            `<title>${fin ? v : "-inf"}</title></rect>`);
+          if (g.nums) {
+            const ink = fin && mat.kind === "weights" && v < 0.6 ? "white" : "#111";
+            parts.push(`<text x="${x + g.cw / 2}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="middle" ` +
+              `fill="${ink}">${fin ? v.toFixed(2) : "−∞"}</text>`);
+          }
+        }
       }
       at += g.w + pad;
     }
