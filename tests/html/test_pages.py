@@ -189,6 +189,12 @@ def test_pipeline_hover_explains_the_output(open_page, toy):
     np.testing.assert_allclose(weights_row, toy.weights[1, 2].numpy(), atol=1e-4)
     np.testing.assert_allclose(v_col, toy.V[1, :, 1].numpy(), atol=1e-4)
     o.shot("pipeline-hover-output")
+    # the weights stage is drawn in the trace's colours: sample a cell's corner (its number is centred)
+    wb = o.page.locator(f'{pane("pipeline")} canvas[data-stage="weights"]').bounding_box()
+    shot = png_pixels(o.page.screenshot())
+    for i, j in [(1, 0), (3, 2), (2, 2)]:
+        px = shot[int(wb["y"] + 16 + 24 * i + 4), int(wb["x"] + 64 + 46 * j + 4)].astype(int)
+        np.testing.assert_allclose(px, viridis(float(toy.weights[1, i, j])), atol=6)
     sc = o.page.locator(f'{pane("pipeline")} canvas[data-stage="mask"]').bounding_box()
     o.page.mouse.move(sc["x"] + 64 + 46 * 3.5, sc["y"] + 16 + 24 * 0.5)  # (0, 3): hidden by the mask
     assert "−∞" in info.inner_text()

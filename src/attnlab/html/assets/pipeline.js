@@ -88,6 +88,7 @@ function buildPipeline(root) {
     return { cw, ch: chh, lm, tm, w: lm + cw * mat.cols + 2, h: tm + chh * mat.rows + 2, nums: big };
   }
   function draw() {
+    if (headSel) headSel.value = String(head()); // the heatmap may have left the head mean selected
     mats = stageMatrices(head()); row.replaceChildren(); boxes = [];
     mats.forEach((mat, idx) => {
       const g = geometry(mat), canvas = el("canvas", { class: "pipe-mat", "data-stage": mat.key });
