@@ -1,9 +1,10 @@
 """Capture vs plain SDPA vs Hugging Face eager `output_attentions=True`, SmolLM2-135M on this CPU.
 
 Every (method, N) runs in its own process, so peak RSS (ru_maxrss) is clean. Each worker loads the
-model, warms up on 16 tokens, then times the work once. The three methods take turns, `--rounds`
-times over (eager, sdpa, capture, eager, ...), and each keeps its fastest round: the machine is
-shared, and interleaving plus the minimum keeps other load from favouring one method. Methods:
+model, warms up on 16 tokens, then times the work once, in wall and CPU seconds. The methods take
+turns, `--rounds` times over (eager, sdpa, capture, eager, ...), and each keeps its round with the
+least CPU time. Torch runs on one thread (BENCH_THREADS to change): the machine is shared by other
+jobs, and one thread's CPU time is what such load disturbs least (wall time is shown too). Methods:
 
     eager    model body in eager attention with output_attentions=True (every layer's N x N weights)
     sdpa     model body, plain SDPA forward (the baseline: no attention returned)
@@ -46,27 +47,32 @@ def worker(method: str, n: int) -> dict:
     from attnlab.models.capture import CAPTURE
     from attnlab.models.loading import load_model
 
-    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
     lm = load_model("smollm2")
     lm.model.set_attn_implementation({"capture": CAPTURE, "sdpa": "sdpa", "eager": "eager"}[method])
     body = lm.model.base_model
 
     def run(ids: list[int]) -> dict[str, float]:
-        t0 = time.perf_counter()
+        """Wall and CPU seconds of each part (CPU: this process, all threads)."""
+        marks = [(time.perf_counter(), time.process_time())]
         if method == "capture":
             trace = trace_ids(lm, [ids])[0]
-            t1 = time.perf_counter()
+            marks.append((time.perf_counter(), time.process_time()))
             trace.pattern(15, 4)
-            t2 = time.perf_counter()
+            marks.append((time.perf_counter(), time.process_time()))
             trace.row_stats()
-            t3 = time.perf_counter()
-            return {"total": t3 - t0, "forward": t1 - t0, "head_map": t2 - t1, "row_stats": t3 - t2}
-        x = torch.tensor([ids])
-        with torch.no_grad():
-            out = body(input_ids=x, use_cache=False, output_attentions=method == "eager")
-        if method == "eager":
-            assert len(out.attentions) == 30 and out.attentions[0].shape[-1] == len(ids)
-        return {"total": time.perf_counter() - t0}
+            marks.append((time.perf_counter(), time.process_time()))
+        else:
+            with torch.no_grad():
+                out = body(input_ids=torch.tensor([ids]), use_cache=False, output_attentions=method == "eager")
+            if method == "eager":
+                assert len(out.attentions) == 30 and out.attentions[0].shape[-1] == len(ids)
+            marks.append((time.perf_counter(), time.process_time()))
+        parts = ["forward", "head_map", "row_stats"][: len(marks) - 1]
+        times = {"wall": marks[-1][0] - marks[0][0], "cpu": marks[-1][1] - marks[0][1]}
+        for name, a, b in zip(parts, marks, marks[1:]):
+            times[f"{name}_wall"], times[f"{name}_cpu"] = b[0] - a[0], b[1] - a[1]
+        return times
 
     run(_ids(lm.tokenizer, 16))  # warm-up: first-call overheads, tiny memory
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -101,32 +107,33 @@ def spawn(method: str, n: int) -> dict:
 
 
 def table(results: list[dict]) -> str:
+    """One row per N and method (capture split into its parts), then the ratios the targets name."""
     rows = [
-        "| N | eager + output_attentions | plain SDPA | attnlab capture (forward / + head map / + row stats) "
-        "| capture / SDPA | eager / capture | capture RSS / eager RSS |",
-        "|---|---|---|---|---|---|---|",
+        "| N | method | wall s | CPU s | peak RSS MB | CPU vs SDPA |",
+        "|---|---|---|---|---|---|",
     ]
     by = {(r["method"], r["n"]): r for r in results}
+    ratios = ["", "| N | capture / SDPA (CPU) | capture forward only / SDPA | eager / capture (CPU) "
+              "| eager / capture forward | capture RSS / eager RSS |", "|---|---|---|---|---|---|"]
     for n in sorted({r["n"] for r in results}):
-        e, s, c = by.get(("eager", n), {}), by.get(("sdpa", n), {}), by.get(("capture", n), {})
-
-        def cell(r: dict) -> str:
+        e, s, c = (by.get((m, n), {"error": "missing"}) for m in ("eager", "sdpa", "capture"))
+        for label, r in (("HF eager + output_attentions", e), ("plain SDPA forward", s), ("attnlab capture", c)):
             if "error" in r:
-                return f"failed: {r['error'][:60]}"
-            return f"{r['total']:.2f} s, {r['peak_rss_mb']:,.0f} MB" if r else "-"
-
-        cap = cell(c)
-        if c and "error" not in c:
-            cap = (f"{c['total']:.2f} s ({c['forward']:.2f} / +{c['head_map']:.3f} / +{c['row_stats']:.2f}), "
-                   f"{c['peak_rss_mb']:,.0f} MB")
-        ok = all(r and "error" not in r for r in (e, s, c))
-        ratios = (
-            [f"{c['total'] / s['total']:.2f}x (forward only {c['forward'] / s['total']:.2f}x)",
-             f"{e['total'] / c['total']:.2f}x", f"{c['peak_rss_mb'] / e['peak_rss_mb']:.2f}"]
-            if ok else ["-", "-", "-"]
-        )
-        rows.append(f"| {n:,} | {cell(e)} | {cell(s)} | {cap} | " + " | ".join(ratios) + " |")
-    return "\n".join(rows)
+                rows.append(f"| {n:,} | {label} | failed: {r['error'][:70]} | | | |")
+                continue
+            rel = f"{r['cpu'] / s['cpu']:.2f}x" if "error" not in s else "-"
+            rows.append(f"| {n:,} | {label} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['peak_rss_mb']:,.0f} | {rel} |")
+            if label == "attnlab capture":
+                for part in ("forward", "head_map", "row_stats"):
+                    rows.append(f"| | &nbsp;&nbsp;of which {part.replace('_', ' ')} | {r[part + '_wall']:.3f} "
+                                f"| {r[part + '_cpu']:.3f} | | |")
+        if not any("error" in r for r in (e, s, c)):
+            ratios.append(
+                f"| {n:,} | {c['cpu'] / s['cpu']:.2f}x | {c['forward_cpu'] / s['cpu']:.2f}x "
+                f"| {e['cpu'] / c['cpu']:.2f}x | {e['cpu'] / c['forward_cpu']:.2f}x "
+                f"| {c['peak_rss_mb'] / e['peak_rss_mb']:.2f} |"
+            )
+    return "\n".join(rows + ratios)
 
 
 def main() -> None:
@@ -146,7 +153,7 @@ def main() -> None:
             for method in ("eager", "sdpa", "capture"):
                 r = spawn(method, n)
                 print(json.dumps(r), file=sys.stderr)
-                if "error" in r or method not in best or r["total"] < best[method]["total"]:
+                if "error" in r or method not in best or r["cpu"] < best[method]["cpu"]:
                     best[method] = r
         results.extend(best.values())
     print(table(results))

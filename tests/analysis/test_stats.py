@@ -14,7 +14,14 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attnlab.analysis.stats import STAT_NAMES, RowStats, full_row_stats, head_row_stats, trace_row_stats
+from attnlab.analysis.stats import (
+    STAT_NAMES,
+    RowStats,
+    full_row_stats,
+    head_row_stats,
+    layers_row_stats,
+    trace_row_stats,
+)
 from attnlab.errors import AttnlabError
 
 ATOL = 1e-5
@@ -196,3 +203,13 @@ def test_trace_row_stats_on_the_toy_trace():
     torch.testing.assert_close(stats.max_weight[0, 1], w.max(-1).values)
     entropy = -(w * w.clamp_min(1e-30).log()).sum(-1)
     torch.testing.assert_close(stats.entropy[0, 1], entropy, atol=ATOL, rtol=0)
+
+
+def test_layers_row_stats_streams_each_layer():
+    qs, ks = zip(*(make_qk(6, 2, 20, 20, seed=10 + i) for i in range(3)), strict=True)
+    stats = layers_row_stats(qs, ks, scale=0.3, causal=True)
+    assert stats.shape == (3, 6, 20)
+    want, _ = reference(qs[1], ks[1], scale=0.3, causal=True)
+    torch.testing.assert_close(stats.entropy[1], want["entropy"], atol=ATOL, rtol=0)
+    with pytest.raises(AttnlabError, match="3 layers of queries but 2"):
+        layers_row_stats(qs, ks[:2], scale=0.3, causal=True)

@@ -256,6 +256,23 @@ class RowStats:
         return out
 
 
+def layers_row_stats(
+    queries: Sequence[torch.Tensor],
+    keys: Sequence[torch.Tensor],
+    *,
+    scale: float,
+    causal: bool,
+    key_mask: torch.Tensor | None = None,
+) -> RowStats:
+    """RowStats of a model from its captured per-layer queries [head, q_pos, d_head] and keys
+    [kv_head, k_pos, d_head], streamed layer by layer (`head_row_stats`)."""
+    if len(queries) != len(keys):
+        raise AttnlabError(f"{len(queries)} layers of queries but {len(keys)} layers of keys")
+    return RowStats.stack(
+        [head_row_stats(q, k, scale=scale, causal=causal, key_mask=key_mask) for q, k in zip(queries, keys)]
+    )
+
+
 def trace_row_stats(trace: Any) -> RowStats:
     """RowStats of a trace from its full patterns (one head at a time): for toy and short traces."""
     per_layer = []

@@ -126,10 +126,11 @@ class ModelTrace(_ModelTraceBase):
             scores = scores.masked_fill(~allowed, float("-inf"))
         return scores.softmax(dim=-1)
 
-    def row_stats(self, *, tile: int = 1024) -> Any:
+    def row_stats(self, *, tile: int = 512) -> Any:
         """Per-row statistics of every layer and head (`analysis.stats.RowStats`, [layer, head, q_pos]).
 
-        Streamed over key tiles: never holds more than one tile of an N x N map.
+        Streamed over key tiles: never holds more than one tile of an N x N map. tile=512 measured
+        ~25% faster than 1024 for SmolLM2 at N = 2048 on this CPU (smaller working set).
         """
         from ..analysis.stats import RowStats, head_row_stats
 
