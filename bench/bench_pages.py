@@ -65,7 +65,7 @@ def minilm_trace(n: int) -> AttentionTrace:
     from attnlab.models import api
 
     lm = api.load("minilm")
-    ids, _ = api.encode(lm, PARAGRAPH, truncate=True)
+    ids = api.encode(lm, PARAGRAPH, truncate=True).ids
     ids = [*ids[: n - 1], ids[-1]]  # [CLS] ... [SEP], exactly n tokens
     trace = api.trace_ids(lm, [ids])[0]
     assert trace.n_tokens == n, trace.n_tokens
@@ -81,7 +81,11 @@ def all_maps(trace: AttentionTrace) -> np.ndarray:
 BASELINE_JS = """
 const P = JSON.parse(document.getElementById('params').textContent);
 const att = P.attention[0].attn, tokens = P.attention[0].left_text, n = tokens.length;
-function done() { requestAnimationFrame(() => { window.__firstDrawMs = performance.now(); }); }
+function done() {
+  requestAnimationFrame(() => {
+    window.__firstDrawMs = performance.now(); document.body.dataset.ready = "1";
+  });
+}
 if (P.mode === 'heatmap') {
   const c = document.createElement('canvas'); c.width = n; c.height = n; document.body.append(c);
   const img = c.getContext('2d').createImageData(n, n), m = att[0][0];
@@ -129,8 +133,9 @@ def first_draw(browser, path: Path, expr: str, timeout_s: float) -> float | None
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     try:
         page.goto(path.as_uri(), wait_until="commit", timeout=timeout_s * 1000)
-        drawn = f"(() => {{ try {{ return {expr} !== undefined; }} catch (e) {{ return false; }} }})()"
-        page.wait_for_function(drawn, timeout=timeout_s * 1000, polling=50)
+        # both pages set body[data-ready] after their first frame; polling with wait_for_function would
+        # need eval, which attnlab's Content-Security-Policy forbids
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=timeout_s * 1000)
         return float(page.evaluate(expr))
     except PlaywrightTimeout:
         print(f"  {path.name}: no draw within {timeout_s:.0f} s", file=sys.stderr)
@@ -143,7 +148,7 @@ def hover_and_switch(browser, path: Path, n: int, heads: int) -> dict:
     """Hover latency (event -> next frame, in the page) over 30 cells; head switch times."""
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(path.as_uri())
-    page.wait_for_function("window.__attnlab && window.__attnlab.ready", timeout=120000)
+    page.wait_for_selector("body[data-ready]", state="attached", timeout=120000)
     box = page.locator("canvas.hm-over").bounding_box()
     rng = np.random.default_rng(0)
     for _ in range(30):

@@ -56,7 +56,7 @@ class Opened:
 
 @pytest.fixture
 def open_page(browser, tmp_path):
-    """open_page(html, name) -> Opened, loaded from a file and drawn (window.__attnlab.ready)."""
+    """open_page(html, name) -> Opened, loaded from a file and drawn (body[data-ready]: first frame done)."""
     contexts = []
 
     def opener(html: str, name: str = "page", *, viewport=(1280, 1000), wait_ready=True) -> Opened:
@@ -90,7 +90,7 @@ def open_page(browser, tmp_path):
         page.on("dialog", lambda d: (o.dialogs.append(d.message), d.dismiss()))
         page.goto(o.url)
         if wait_ready:
-            page.wait_for_function("window.__attnlab && window.__attnlab.ready", timeout=20000)
+            page.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
         return o
 
     yield opener

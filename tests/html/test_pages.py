@@ -79,7 +79,7 @@ def test_heatmap_draws_the_weights(open_page, fake):
     w = fake.pattern(0, 2)
     for q, k in [(0, 0), (5, 2), (13, 13), (9, 4), (3, 8)]:
         x, y = heatmap_cell(o, q, k)
-        got = shot[int(y), int(x)].astype(int)
+        got = shot[int(y) - 18, int(x) - 18].astype(int)  # cells are ~51 px: off the centred number
         if k > q:  # causal: hidden cells are drawn grey
             np.testing.assert_array_equal(got, [226, 226, 226])
         else:
@@ -189,6 +189,12 @@ def test_pipeline_hover_explains_the_output(open_page, toy):
     np.testing.assert_allclose(weights_row, toy.weights[1, 2].numpy(), atol=1e-4)
     np.testing.assert_allclose(v_col, toy.V[1, :, 1].numpy(), atol=1e-4)
     o.shot("pipeline-hover-output")
+    # the weights stage is drawn in the trace's colours: sample a cell's corner (its number is centred)
+    wb = o.page.locator(f'{pane("pipeline")} canvas[data-stage="weights"]').bounding_box()
+    shot = png_pixels(o.page.screenshot())
+    for i, j in [(1, 0), (3, 2), (2, 2)]:
+        px = shot[int(wb["y"] + 16 + 24 * i + 4), int(wb["x"] + 64 + 46 * j + 4)].astype(int)
+        np.testing.assert_allclose(px, viridis(float(toy.weights[1, i, j])), atol=6)
     sc = o.page.locator(f'{pane("pipeline")} canvas[data-stage="mask"]').bounding_box()
     o.page.mouse.move(sc["x"] + 64 + 46 * 3.5, sc["y"] + 16 + 24 * 0.5)  # (0, 3): hidden by the mask
     assert "−∞" in info.inner_text()
@@ -241,7 +247,7 @@ def test_notebook_display(open_page):
     frame = o.page.frame_locator("iframe")
     frame.locator("nav.tabs button").first.wait_for()
     inner = o.page.frames[1]
-    inner.wait_for_function("window.__attnlab && window.__attnlab.ready", timeout=20000)
+    inner.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
     inner.click('nav.tabs button[data-view="headview"]')
     texts = inner.locator(".hv-left .tok").all_inner_texts()
     assert texts[4] == INJECTIONS[0] and texts[5] == INJECTIONS[1]
@@ -253,14 +259,28 @@ def test_notebook_display(open_page):
 
 
 def test_long_sequence_heatmap(open_page):
-    """1,024 tokens, causal: draws, and a hover deep in the map reads the right cell."""
-    trace = FakeTrace([f"w{i}" for i in range(1024)], n_layers=1, n_heads=1, causal=True, spread=4.0)
-    o = open_page(render_page(trace, lang="en"), "long-1024")
+    """1,100 tokens, causal: draws, a hover deep in the map reads the right cell, and the head view
+    says it has too many tokens for lines instead of freezing."""
+    trace = FakeTrace([f"w{i}" for i in range(1100)], n_layers=1, n_heads=1, causal=True, spread=4.0)
+    o = open_page(render_page(trace, lang="en"), "long-1100")
     o.page.mouse.move(*heatmap_cell(o, 900, 850))
     text = o.page.locator('[data-testid="heatmap-tooltip"]').inner_text()
     q, k = (int(x) for x in re.findall(r"(\d+) w\d+", text)[:2])
     shown = float(re.search(r"weight: ([0-9.]+)", text).group(1))
     assert abs(shown - float(trace.pattern(0, 0)[q, k])) <= PRECISION + SHOWN
     assert abs(q - 900) <= 1 and abs(k - 850) <= 1  # one cell is under a pixel at this zoom
-    o.shot("long-1024")
+    o.shot("long-1100")
+    show(o, "headview")
+    assert "Too many tokens to draw lines (limit 1024)" in o.page.locator(pane("headview")).inner_text()
+    o.check_clean()
+
+
+def test_big_toy_pipeline(open_page):
+    """The largest toys the CLI allows draw every stage; hovering a big stage answers quickly."""
+    toy = run_toy(tokens=tuple(f"t{i}" for i in range(128)), d_model=64, heads=4)
+    o = open_page(render_page(toy, lang="en"), "pipeline-big")
+    box = o.page.locator(f'{pane("pipeline")} canvas[data-stage="weights"]').bounding_box()
+    o.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert o.page.locator('[data-testid="pipe-info"]').inner_text().startswith("weight[")
+    o.shot("pipeline-big")
     o.check_clean()

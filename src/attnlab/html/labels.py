@@ -52,6 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "heads": "ヘッド",
         "mask": "マスク",
         "output": "出力",
+        "min_line": "（重み {w} 以上の線を表示）",
     },
     "en": {
         "title": "Attention, visualised",
@@ -97,6 +98,7 @@ LABELS: dict[str, dict[str, str]] = {
         "heads": "heads",
         "mask": "mask",
         "output": "output",
+        "min_line": "(lines with weight ≥ {w} are drawn)",
     },
 }
 

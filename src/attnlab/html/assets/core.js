@@ -8,7 +8,8 @@ const H = META.n_heads;
 const M = H + (META.has_mean ? 1 : 0); // maps per layer: the heads, then their mean
 const FONT = '"IPAexGothic", "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif';
 const PERF = (window.__attnlab = { hover: [], switchMs: [], errors: [], ready: false });
-const STATE = { li: 0, map: 0, scale: "linear", view: META.view };
+// long rows wash out on a fixed 0..1 scale: beyond 256 tokens the heatmap opens on per-row scaling
+const STATE = { li: 0, map: 0, scale: N > 256 ? "row" : "linear", view: META.view };
 const DATA = {}; // name -> typed array, filled by loadData()
 
 function b64bytes(b64) {

@@ -50,11 +50,26 @@ function buildHeatmap(root) {
     ctx.beginPath(); ctx.rect(ML, MT, S, S); ctx.clip();
     ctx.imageSmoothingEnabled = p < 1; ctx.imageSmoothingQuality = "high";
     ctx.drawImage(off, view.x0, view.y0, view.span, view.span, ML, MT, S, S);
+    if (p >= 36) drawNumbers(p);
     ctx.restore();
     ctx.strokeStyle = "#999"; ctx.strokeRect(ML - 0.5, MT - 0.5, S + 1, S + 1);
     drawLabels(p);
     drawLegend();
     octx.clearRect(0, 0, W, HT);
+  }
+  // big cells (small maps, or zoomed in) also show their weight, as the tutorial's heatmap does
+  function drawNumbers(p) {
+    ctx.font = `${Math.min(12, Math.floor(p / 4))}px ${FONT}`; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    const q0 = Math.max(0, Math.floor(view.y0)), k0 = Math.max(0, Math.floor(view.x0));
+    for (let q = q0; q < Math.min(N, view.y0 + view.span); q++) {
+      const rm = rowMaxCode(mapBase(STATE.li, STATE.map) + q * N) * DATA.step[rowBase(STATE.li, STATE.map) + q];
+      for (let k = k0; k < Math.min(N, view.x0 + view.span); k++) {
+        if (isMasked(q, k)) continue;
+        const w = weightAt(STATE.li, STATE.map, q, k);
+        ctx.fillStyle = scalePos(w, rm, STATE.scale) < 0.6 ? "white" : "#111"; // dark cells: white ink
+        ctx.fillText(w.toFixed(2), ML + (k - view.x0 + 0.5) * p, MT + (q - view.y0 + 0.5) * p);
+      }
+    }
   }
   function drawLabels(p) {
     ctx.fillStyle = "#222";
@@ -76,11 +91,12 @@ function buildHeatmap(root) {
       ctx.save(); ctx.translate(x, MT - 4); ctx.rotate(-Math.PI / 2);
       ctx.fillText(clip(labelled ? tokLabel(i) : String(i), 14), 0, 0); ctx.restore();
     }
+    // titles in the top-left corner (left of the column labels, above the row labels)
     ctx.font = `bold 12px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "top";
-    ctx.fillText(`${L.key} →`, ML, 4);
-    ctx.fillText(`${L.query} ↓`, 4, 4);
-    ctx.font = `12px ${FONT}`;
-    ctx.fillText(`${layerName(STATE.li)} · ${mapName(STATE.map)}`, 4, 22);
+    ctx.fillText(`${layerName(STATE.li)} · ${mapName(STATE.map)}`, 4, 4, ML - 8);
+    ctx.font = `11px ${FONT}`;
+    ctx.fillText(`${L.key} →`, 4, 24, ML - 8);
+    ctx.fillText(`↓ ${L.query}`, 4, 42, ML - 8);
   }
   function drawLegend() {
     const x = ML + S + 16, h = Math.min(240, S), y0 = MT;

@@ -24,13 +24,18 @@ function stageMatrices(h) {
 // what produced cell (i, j) of stage `key`: text lines and the cells to outline in other stages
 function provenance(mats, key, i, j, h) {
   const m = Object.fromEntries(mats.map((x) => [x.key, x]));
-  const v = m[key].get(i, j), row = (x, r) => Array.from({ length: x.cols }, (_, c) => fmtNum(x.get(r, c)));
-  const col = (x, c) => Array.from({ length: x.rows }, (_, r) => fmtNum(x.get(r, c)));
+  // a row or column as text: all of it up to 16 numbers, then the first 16 and a count
+  const list = (n, f) => {
+    const shown = Array.from({ length: Math.min(n, 16) }, (_, t) => fmtNum(f(t)));
+    return n > 16 ? [...shown, `… (${n})`] : shown;
+  };
+  const v = m[key].get(i, j), row = (x, r) => list(x.cols, (c) => x.get(r, c));
+  const col = (x, c) => list(x.rows, (r) => x.get(r, c));
   const D = META.arrays.stage_x.shape[1], dh = m.Q.cols, c = h * dh + j;
   const lines = [`${m[key].name}[${i}, ${j}] = ${fmtNum(v)}`], marks = [];
   if (key === "x") lines.push(L.input);
   if (key === "Q" || key === "K" || key === "V") {
-    const W = DATA[`stage_W_${key}`], wcol = Array.from({ length: D }, (_, r) => fmtNum(W[r * D + c]));
+    const W = DATA[`stage_W_${key}`], wcol = list(D, (r) => W[r * D + c]);
     lines.push(`= x[${i}, :] · W_${key}[:, ${c}]`, `x[${i}, :] = [${row(m.x, i).join(", ")}]`,
       `W_${key}[:, ${c}] = [${wcol.join(", ")}]`);
     marks.push({ key: "x", row: i });
@@ -83,10 +88,11 @@ function buildPipeline(root) {
     return { cw, ch: chh, lm, tm, w: lm + cw * mat.cols + 2, h: tm + chh * mat.rows + 2, nums: big };
   }
   function draw() {
+    if (headSel) headSel.value = String(head()); // the heatmap may have left the head mean selected
     mats = stageMatrices(head()); row.replaceChildren(); boxes = [];
     mats.forEach((mat, idx) => {
       const g = geometry(mat), canvas = el("canvas", { class: "pipe-mat", "data-stage": mat.key });
-      const box = { mat, g, canvas, ctx: hiDpi(canvas, g.w, g.h) };
+      const box = { mat, g, canvas, ctx: hiDpi(canvas, g.w, g.h), marked: "[]" };
       boxes.push(box);
       canvas.addEventListener("mousemove", (ev) => hover(box, ev));
       row.append(el("figure", { class: "pipe-stage" }, el("figcaption", {},
@@ -129,9 +135,10 @@ function buildPipeline(root) {
     const p = provenance(mats, box.mat.key, i, j, head());
     info.replaceChildren(...p.lines.map((t) => el("div", { text: t })));
     info.dataset.stage = box.mat.key; info.dataset.i = i; info.dataset.j = j;
-    for (const b of boxes) {
-      const own = b === box ? [{ cell: [i, j] }] : [];
-      paint(b, own.concat(p.marks.filter((mk) => mk.key === b.mat.key)));
+    for (const b of boxes) {  // repaint only the stages whose outlines change (big toys: 256 x 256)
+      const marks = (b === box ? [{ cell: [i, j] }] : []).concat(p.marks.filter((mk) => mk.key === b.mat.key));
+      const key = JSON.stringify(marks);
+      if (key !== b.marked) { paint(b, marks); b.marked = key; }
     }
   }
   function toCanvas() {
@@ -149,10 +156,23 @@ function buildPipeline(root) {
     for (const b of boxes) {
       const { mat, g } = b, amax = absMax(mat); hmax = Math.max(hmax, g.h);
       parts.push(`<text x="${at}" y="16" font-size="12">${escXml(`${mat.name}: ${mat.formula}`)}</text>`);
-      for (let i = 0; i < mat.rows; i++) for (let j = 0; j < mat.cols; j++) {
-        const v = mat.get(i, j), fin = Number.isFinite(v);
-        parts.push(`<rect x="${at + g.lm + j * g.cw}" y="${30 + g.tm + i * g.ch}" width="${g.cw}" height="${g.ch}" ` +
-          `fill="${cssColor(!fin ? MASKED_RGB : mat.kind === "weights" ? viridis(v) : diverging(v / amax))}"><title>${fin ? v : "-inf"}</title></rect>`);
+      for (let i = 0; i < mat.rows; i++) {
+        const y = 30 + g.tm + i * g.ch;
+        if (g.lm > 4) {
+          parts.push(`<text x="${at + g.lm - 3}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="end">` +
+            `${escXml(clip(mat.rl(i), 8))}</text>`);
+        }
+        for (let j = 0; j < mat.cols; j++) {
+          const v = mat.get(i, j), fin = Number.isFinite(v), x = at + g.lm + j * g.cw;
+          const rgb = !fin ? MASKED_RGB : mat.kind === "weights" ? viridis(v) : diverging(v / amax);
+          parts.push(`<rect x="${x}" y="${y}" width="${g.cw}" height="${g.ch}" fill="${cssColor(rgb)}">` +
+            `<title>${fin ? v : "-inf"}</title></rect>`);
+          if (g.nums) {
+            const ink = fin && mat.kind === "weights" && v < 0.6 ? "white" : "#111";
+            parts.push(`<text x="${x + g.cw / 2}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="middle" ` +
+              `fill="${ink}">${fin ? v.toFixed(2) : "−∞"}</text>`);
+          }
+        }
       }
       at += g.w + pad;
     }
