@@ -107,7 +107,7 @@ def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
-def write_figures(trace: Any, layer: int, head: int, out: Path) -> list[Path]:
+def write_figures(trace: Any, layer: int, head: int | None, out: Path) -> list[Path]:
     """The head's heatmap, the layer x head grid and the per-layer head means, as PNG files in `out`."""
     from ..plot.layers import plot_grid, plot_head, plot_layer_means
 
@@ -117,7 +117,7 @@ def write_figures(trace: Any, layer: int, head: int, out: Path) -> list[Path]:
         raise CliError(f"cannot create the output folder {out}: {e.strerror}") from None
     stem = _safe(trace.model)
     figures = {
-        f"{stem}-L{layer}-H{head}.png": plot_head(trace, layer, head),
+        f"{stem}-L{layer}-{'mean' if head is None else f'H{head}'}.png": plot_head(trace, layer, head),
         f"{stem}-grid.png": plot_grid(trace),
         f"{stem}-layer-means.png": plot_layer_means(trace),
     }
@@ -140,4 +140,6 @@ def step4(out: Path, stream: TextIO = sys.stdout) -> list[Path]:
     trace = run_text(DEMO_TEXT, "minilm")
     layer = trace.n_layers - 1
     print(top_table(trace, layer, None, 3), file=stream)
-    return write_figures(trace, layer, 0, out)
+    paths = write_figures(trace, layer, None, out)  # the same head mean as the table
+    print(f"figures written ({out}/): " + ", ".join(p.name for p in paths), file=stream)
+    return paths
