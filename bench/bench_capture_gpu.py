@@ -37,6 +37,9 @@ SMOLLM2 = dict(
 )
 
 
+BLOCKS = [(2048, 2048), (1024, 1024), (4096, 4096)]  # row-statistics (tile, q_block) tried on the GPU
+
+
 def build(device: str, dtype: torch.dtype):
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -115,8 +118,10 @@ def now(device: str) -> float:
 
 def speed(device: str, sizes: list[int]) -> None:
     model = build(device, torch.bfloat16)
-    print("| N | plain SDPA | capture fwd | + head map | + row stats | capture total | eager + output_attentions |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"row statistics blocks (keys x queries): {BLOCKS[0][0]}x{BLOCKS[0][1]} in the capture; others alone")
+    print("| N | plain SDPA | capture fwd | + head map | + row stats | capture total | eager + output_attentions "
+          "| row stats, other blocks |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         print(one_size(model, device, n), flush=True)
 
@@ -134,20 +139,27 @@ def one_size(model, device: str, n: int) -> str:
             model.model(input_ids=ids, use_cache=False, output_attentions=True)
 
     def capture():
+        parts.pop("trace", None)  # drop the previous round's trace first: peak memory of one trace
         t0 = now(device)
         trace, _ = trace_of(model, ids)
         t1 = now(device)
         trace.pattern(15, 4)
         t2 = now(device)
-        with torch.device(device):  # analysis.stats makes its running sums with factory defaults
-            trace.row_stats(tile=4096)
+        trace.row_stats(tile=BLOCKS[0][0], q_block=BLOCKS[0][1])
         t3 = now(device)
         parts.update(fwd=t1 - t0, head=t2 - t1, stats=t3 - t2)
+        parts["trace"] = trace
 
     model.set_attn_implementation("sdpa")
     s = timed(sdpa, device)
     model.set_attn_implementation(CAPTURE)
     c = timed(capture, device)
+    trace = parts.pop("trace")
+    other = []  # the row statistics with other block sizes (keys x queries), on the same trace
+    for tile, q_block in BLOCKS[1:]:
+        t, peak = timed(lambda tr=trace, t=tile, qb=q_block: tr.row_stats(tile=t, q_block=qb), device, 1)
+        other.append(f"{tile}x{q_block}: {t * 1e3:.0f} ms, {peak:.1f} GiB")
+    trace = None  # free the captured q, k, v before eager needs the memory
     model.set_attn_implementation("eager")
     try:
         e = timed(eager, device, repeat=1)
@@ -160,7 +172,7 @@ def one_size(model, device: str, n: int) -> str:
     return (
         f"| {n:,} | {s[0] * 1e3:.0f} ms, {s[1]:.1f} GiB | {parts['fwd'] * 1e3:.0f} ms | "
         f"+{parts['head'] * 1e3:.1f} ms | +{parts['stats'] * 1e3:.0f} ms | {c[0] * 1e3:.0f} ms, "
-        f"{c[1]:.1f} GiB | {e_text} |"
+        f"{c[1]:.1f} GiB | {e_text} | {'; '.join(other)} |"
     )
 
 

@@ -75,6 +75,14 @@ class _ModelTraceBase(AttentionTrace):
         raise NotImplementedError
 
 
+def _softmax_rows_(scores: torch.Tensor, rows: int = 1024) -> torch.Tensor:
+    """softmax over k_pos, in place, a block of query rows at a time (peak: the map + one block)."""
+    for lo in range(0, scores.shape[-2], rows):
+        block = scores[..., lo : lo + rows, :]
+        block.copy_(block.softmax(dim=-1))
+    return scores
+
+
 class ModelTrace(_ModelTraceBase):
     """A real model's attention on one text, from captured q/k (see the module docstring)."""
 
@@ -114,27 +122,31 @@ class ModelTrace(_ModelTraceBase):
         idx = torch.tensor(heads)
         q = self.q(layer)[idx].float()  # [h, q_pos, d_head]
         k = self.k(layer)[idx // group].float()  # [h, k_pos, d_head]
-        scores = (q @ k.transpose(-2, -1)) * cap.scale  # [h, q_pos, k_pos]
+        scores = q @ k.transpose(-2, -1)  # [h, q_pos, k_pos]; updated in place below: at N = 32,768
+        scores.mul_(cap.scale)  # one head's map is 4 GiB in fp32, so no second copy is ever made
         b = min(self.batch_index, 0 if cap.mask is None else cap.mask.shape[0] - 1)
         if cap.position_bias is not None:
             bias = cap.position_bias[min(self.batch_index, cap.position_bias.shape[0] - 1)]  # [head, q, k]
-            scores = scores + bias[idx][:, self.span, self.span].float()
+            scores.add_(bias[idx][:, self.span, self.span].float())
         if cap.mask is not None and cap.mask.dtype != torch.bool:
-            scores = scores + cap.mask[b, 0][self.span, self.span].float()
+            scores.add_(cap.mask[b, 0][self.span, self.span].float())
         allowed = self.allowed(layer)
         if allowed is not None:
-            scores = scores.masked_fill(~allowed, float("-inf"))
-        return scores.softmax(dim=-1)
+            scores.masked_fill_(~allowed, float("-inf"))
+        return _softmax_rows_(scores)
 
-    def row_stats(self, *, tile: int = 256, q_block: int = 128) -> Any:
+    def row_stats(self, *, tile: int | None = None, q_block: int | None = None) -> Any:
         """Per-row statistics of every layer and head (`analysis.stats.RowStats`, [layer, head, q_pos]).
 
-        Streamed over key tiles: never holds more than a q_block x tile block per head. The defaults
-        were the fastest measured for SmolLM2 on this CPU (N = 1,024: 0.67 s for all 30 layers against
-        2.2 s with 512 x 512 blocks; N = 2,048: 2.3 s against 3.2 s): the block stays in cache.
+        Streamed over key tiles: never holds more than a q_block x tile block per head. The CPU
+        defaults (256 keys x 128 queries) were the fastest measured for SmolLM2 on this CPU (N = 1,024:
+        0.67 s for all 30 layers against 2.2 s with 512 x 512 blocks; N = 2,048: 2.3 s against 3.2 s):
+        the block stays in cache. On a GPU, `head_row_stats` picks its own (larger) defaults.
         """
         from ..analysis.stats import RowStats, head_row_stats
 
+        if self.q(0).device.type == "cpu":
+            tile, q_block = tile or 256, q_block or 128
         per_layer = [
             head_row_stats(self.q(layer), self.k(layer), scale=self.scale(layer), causal=self.causal,
                            tile=tile, q_block=q_block)
