@@ -72,7 +72,7 @@ def test_printout_and_figures(run, tmp_path):
 @pytest.mark.model
 def test_generate_marks_new_tokens(run, tmp_path):
     code, out, _ = run("text", "The capital of Japan is", "--model", "smollm2", "--generate", "3",
-                       "--out", str(tmp_path))
+                       "--lang", "en", "--out", str(tmp_path))
     assert code == 0 and "were generated greedily" in out and "*" in out
 
 
@@ -138,3 +138,22 @@ def test_a_local_model_folder_loads_without_network(run, monkeypatch):
     data = json.loads(out)
     assert code == 0 and data["model"] == str(folder)
     assert (data["n_layers"], data["n_heads"], data["tokens"][0]) == (6, 12, "[CLS]")
+
+
+@pytest.mark.model
+def test_words_html_and_lang(run, tmp_path):
+    from attnlab.analysis.words import aggregate_to_words
+
+    text = "Tokenization is unbelievably interesting"
+    code, out, _ = run("text", text, "--words", "--format", "json", "--layer", "2", "--head", "3")
+    assert code == 0
+    data = json.loads(out)
+    ref, words = aggregate_to_words(api.run_text(text, "minilm").pattern(2, 3), api.run_text(text).tokens)
+    assert data["unit"] == "word" and data["tokens"] == words
+    torch.testing.assert_close(torch.tensor(data["weights"]), ref, rtol=0, atol=1e-7)
+    page = tmp_path / "p.html"
+    code, out, _ = run("text", text, "--lang", "en", "--out", str(tmp_path / "f"), "--html", str(page))
+    assert code == 0 and "layer 0, head 0" in out and f"page written: {page}" in out
+    assert "<!DOCTYPE html>" in page.read_text(encoding="utf-8")
+    code, out, _ = run("text", text, "--out", str(tmp_path / "f"))
+    assert code == 0 and "層 0、ヘッド0" in out and "図を保存しました" in out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .toy import add_common, save_figures, save_page, toy_figures
 
@@ -39,7 +38,7 @@ def run_demo(args: argparse.Namespace) -> int:
         from .text import step4
 
         print("\n" + STEP4[lang])
-        step4(args.out, stream=sys.stdout)  # the stream in use now (tests capture it)
+        step4(args.out, lang=lang)
     return 0
 
 
