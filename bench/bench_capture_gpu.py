@@ -16,6 +16,7 @@ SmolLM2-135M's config (30 layers, 9 heads, 3 kv heads, d_head 64) from random we
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 
@@ -37,7 +38,8 @@ SMOLLM2 = dict(
 )
 
 
-BLOCKS = [(2048, 2048), (1024, 1024), (4096, 4096)]  # row-statistics (tile, q_block) tried on the GPU
+# row statistics (tile, q_block, fused) tried on the GPU; the first is the one in the capture's total
+BLOCKS = [(2048, 2048, True), (2048, 2048, False), (4096, 4096, True)]
 
 
 def build(device: str, dtype: torch.dtype):
@@ -118,8 +120,9 @@ def now(device: str) -> float:
 
 def speed(device: str, sizes: list[int]) -> None:
     model = build(device, torch.bfloat16)
-    print(f"row statistics blocks (keys x queries): {BLOCKS[0][0]}x{BLOCKS[0][1]} in the capture; others alone")
-    print("| N | plain SDPA | capture fwd | + head map | + row stats | capture total | eager + output_attentions "
+    print(f"row statistics (keys x queries, fused): {BLOCKS[0]} in the capture; others alone")
+    print("| N | plain SDPA | capture fwd | + head map (peak fwd+map) | + row stats (peak) | capture total "
+          "| eager + output_attentions "
           "| row stats, other blocks |")
     print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
@@ -140,14 +143,19 @@ def one_size(model, device: str, n: int) -> str:
 
     def capture():
         parts.pop("trace", None)  # drop the previous round's trace first: peak memory of one trace
+        reset = torch.cuda.reset_peak_memory_stats if device == "cuda" else (lambda: None)
+        peak = (lambda: torch.cuda.max_memory_allocated() / 2**30) if device == "cuda" else (lambda: math.nan)
+        reset()
         t0 = now(device)
         trace, _ = trace_of(model, ids)
         t1 = now(device)
         trace.pattern(15, 4)
         t2 = now(device)
-        trace.row_stats(tile=BLOCKS[0][0], q_block=BLOCKS[0][1])
+        parts["peak_fwd_head"] = peak()
+        reset()
+        trace.row_stats(tile=BLOCKS[0][0], q_block=BLOCKS[0][1], fused=BLOCKS[0][2])
         t3 = now(device)
-        parts.update(fwd=t1 - t0, head=t2 - t1, stats=t3 - t2)
+        parts.update(fwd=t1 - t0, head=t2 - t1, stats=t3 - t2, peak_stats=peak())
         parts["trace"] = trace
 
     model.set_attn_implementation("sdpa")
@@ -156,9 +164,10 @@ def one_size(model, device: str, n: int) -> str:
     c = timed(capture, device)
     trace = parts.pop("trace")
     other = []  # the row statistics with other block sizes (keys x queries), on the same trace
-    for tile, q_block in BLOCKS[1:]:
-        t, peak = timed(lambda tr=trace, t=tile, qb=q_block: tr.row_stats(tile=t, q_block=qb), device, 1)
-        other.append(f"{tile}x{q_block}: {t * 1e3:.0f} ms, {peak:.1f} GiB")
+    for tile, q_block, fused in BLOCKS[1:]:
+        t, peak = timed(lambda tr=trace, t=tile, qb=q_block, f=fused: tr.row_stats(tile=t, q_block=qb, fused=f),
+                        device, 1)
+        other.append(f"{tile}x{q_block}{' fused' if fused else ''}: {t * 1e3:.0f} ms, {peak:.1f} GiB")
     trace = None  # free the captured q, k, v before eager needs the memory
     model.set_attn_implementation("eager")
     try:
@@ -171,7 +180,8 @@ def one_size(model, device: str, n: int) -> str:
         torch.cuda.empty_cache()
     return (
         f"| {n:,} | {s[0] * 1e3:.0f} ms, {s[1]:.1f} GiB | {parts['fwd'] * 1e3:.0f} ms | "
-        f"+{parts['head'] * 1e3:.1f} ms | +{parts['stats'] * 1e3:.0f} ms | {c[0] * 1e3:.0f} ms, "
+        f"+{parts['head'] * 1e3:.1f} ms ({parts['peak_fwd_head']:.1f} GiB) | +{parts['stats'] * 1e3:.0f} ms "
+        f"({parts['peak_stats']:.1f} GiB) | {c[0] * 1e3:.0f} ms, "
         f"{c[1]:.1f} GiB | {e_text} | {'; '.join(other)} |"
     )
 

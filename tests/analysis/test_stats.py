@@ -213,3 +213,25 @@ def test_layers_row_stats_streams_each_layer():
     torch.testing.assert_close(stats.entropy[1], want["entropy"], atol=ATOL, rtol=0)
     with pytest.raises(AttnlabError, match="3 layers of queries but 2"):
         layers_row_stats(qs, ks[:2], scale=0.3, causal=True)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_fused_tile_fold_equals_the_eager_path(causal):
+    """The function `torch.compile` fuses on GPUs, run eagerly here on the CPU: same statistics."""
+    from attnlab.analysis import _fused, stats
+
+    g = torch.Generator().manual_seed(3)
+    q, k = torch.randn(6, 37, 16, generator=g) * 3, torch.randn(2, 41, 16, generator=g) * 3
+    key_mask = torch.ones(41, dtype=torch.bool)
+    key_mask[[0, 7, 8]] = False
+    ref = stats.head_row_stats(q, k, scale=0.25, causal=causal, key_mask=key_mask, tile=8, q_block=16,
+                               fused=False)
+    orig = stats.compiled_fold
+    stats.compiled_fold = lambda: _fused.fold_tile  # the uncompiled function, same code path
+    try:
+        got = stats.head_row_stats(q, k, scale=0.25, causal=causal, key_mask=key_mask, tile=8, q_block=16,
+                                   fused=True)
+    finally:
+        stats.compiled_fold = orig
+    for name in stats.STAT_NAMES:
+        torch.testing.assert_close(got[name], ref[name], rtol=1e-5, atol=1e-5, equal_nan=True, msg=name)

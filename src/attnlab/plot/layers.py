@@ -2,7 +2,8 @@
 
 Rows are queries (q_pos, the attending token), columns keys (k_pos, the attended token), as in the
 tutorial's heatmap. Tick labels carry the position and the token ("3 is"), so repeated tokens stay
-apart. Causal models show their zero upper triangle as computed; encoders show the full matrix.
+apart. Causal models show the cells their mask hides (k_pos > q_pos) in grey, not as computed zeros that
+look like a result; encoders show the full matrix.
 Figures are built without pyplot (returned `Figure`s, nothing left registered with a GUI backend),
 with IPAexGothic (from matplotlib-fontja, via `_style`) so Japanese tokens render.
 """
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import matplotlib
+import numpy as np
 import torch
 from matplotlib.figure import Figure
 
 from ..trace import AttentionTrace
 from ._style import figure_style, tick_step
+from .toy import MASK_COLOR
 
 ANNOTATE_MAX = 12  # at most this many tokens: print the weights in the cells
 GRID_PIXELS = 96  # small heatmaps in grids are block-averaged down to at most this many rows/columns
@@ -33,18 +37,23 @@ def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0) -> Fi
     """One head's weights [q_pos, k_pos] (head=None: the mean over heads) with token labels."""
     w = trace.pattern(layer, head).numpy()  # [q_pos, k_pos]
     n = w.shape[0]
+    hidden = np.triu(np.ones_like(w, dtype=bool), 1) if trace.causal else np.zeros_like(w, dtype=bool)
     labels = token_labels(trace)
     side = min(max(4.0, 0.32 * n + 2.5), 24.0)
     with figure_style():
         fig = Figure(figsize=(side + 1.2, side))
         ax = fig.add_subplot()
-        im = ax.imshow(w, cmap="Blues", vmin=0.0, vmax=max(float(w.max()), 1e-9), interpolation="nearest")
+        cmap = matplotlib.colormaps["Blues"].with_extremes(bad=MASK_COLOR)  # masked (future) cells: grey
+        im = ax.imshow(np.ma.masked_array(w, hidden), cmap=cmap, vmin=0.0, vmax=max(float(w.max()), 1e-9),
+                       interpolation="nearest")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="weight")
         ticks = list(range(0, n, tick_step(n)))
         ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=90, fontsize=8)
         ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=8)
         if n <= ANNOTATE_MAX:
             for (i, j), v in _cells(w):
+                if hidden[i, j]:
+                    continue
                 ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
                         color="white" if v > 0.6 * w.max() else "black")
         which = "mean over heads" if head is None else f"head {head}"
