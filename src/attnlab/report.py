@@ -18,13 +18,13 @@ from .toy import ToyTrace
 MAX_COLS = 12  # columns printed per matrix; JSON has all of them
 
 
-def _width(s: str) -> int:
+def display_width(s: str) -> int:
     """Display width in a terminal: East Asian wide characters take two columns."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
 def _pad(s: str, w: int, right: bool = True) -> str:
-    fill = " " * max(0, w - _width(s))
+    fill = " " * max(0, w - display_width(s))
     return fill + s if right else s + fill
 
 
@@ -35,8 +35,8 @@ def format_matrix(
     shown = min(m.shape[1], MAX_COLS)
     cells = [[format(float(v), fmt) for v in row[:shown]] for row in m]
     heads = [c for c in cols[:shown]]
-    colw = [max(_width(heads[j]), *(_width(r[j]) for r in cells)) for j in range(shown)]
-    roww = max(_width(r) for r in rows)
+    colw = [max(display_width(heads[j]), *(display_width(r[j]) for r in cells)) for j in range(shown)]
+    roww = max(display_width(r) for r in rows)
     lines = [_pad("", roww, False) + "  " + "  ".join(_pad(h, w) for h, w in zip(heads, colw))]
     for label, r in zip(rows, cells):
         lines.append(_pad(label, roww, False) + "  " + "  ".join(_pad(c, w) for c, w in zip(r, colw)))

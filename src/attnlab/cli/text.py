@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 import warnings
 from pathlib import Path
 from typing import Any, TextIO
@@ -126,7 +125,9 @@ def top_table(trace: Any, layer: int, head: int | None, top: int, *, words: bool
               lang: str = "en") -> str:
     """One line per token (or word): the tokens it attends to most, with their weights."""
     labels, w = rows_and_weights(trace, layer, head, words)
-    width = max(_width(s) for s in labels)
+    from ..report import display_width
+
+    width = max(display_width(s) for s in labels)
     ja = lang == "ja"
     which = ("全ヘッド平均" if ja else "mean over heads") if head is None else ("ヘッド" if ja else "head ") + str(head)
     unit = ("単語" if ja else "word") if words else ("トークン" if ja else "token")
@@ -140,13 +141,8 @@ def top_table(trace: Any, layer: int, head: int | None, top: int, *, words: bool
         picks = ", ".join(
             f"{labels[k]} {v:.2f}" for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0
         )  # a causal row has zeros after q: not listed
-        lines.append(f"  {label}{' ' * (width - _width(label))} -> {picks}")
+        lines.append(f"  {label}{' ' * (width - display_width(label))} -> {picks}")
     return "\n".join(lines)
-
-
-def _width(s: str) -> int:
-    """Terminal columns of s (CJK characters take two), so the arrows line up."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
 def write_figures(trace: Any, layer: int, head: int | None, out: Path) -> list[Path]:
