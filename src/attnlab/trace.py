@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .errors import AttnlabError
+
 
 @dataclass(frozen=True)
 class Token:
@@ -72,7 +74,6 @@ class AttentionTrace(ABC):
         A trace too large for a page shows the reason (escaped) instead of a traceback."""
         import html
 
-        from .errors import AttnlabError
         from .html import notebook_html
 
         try:
@@ -81,8 +82,8 @@ class AttentionTrace(ABC):
             return f"<pre>attnlab: {html.escape(str(e))}</pre>"
 
     def check_layer_head(self, layer: int, head: int | None) -> None:
-        """Raise ValueError naming the valid range when layer or head is out of range."""
+        """Raise AttnlabError naming the valid range when layer or head is out of range."""
         if not 0 <= layer < self.n_layers:
-            raise ValueError(f"layer {layer} is out of range: this trace has layers 0..{self.n_layers - 1}")
+            raise AttnlabError(f"layer {layer} is out of range: this trace has layers 0..{self.n_layers - 1}")
         if head is not None and not 0 <= head < self.n_heads:
-            raise ValueError(f"head {head} is out of range: this trace has heads 0..{self.n_heads - 1}")
+            raise AttnlabError(f"head {head} is out of range: this trace has heads 0..{self.n_heads - 1}")
