@@ -29,6 +29,8 @@ def test_minilm_page(open_page, minilm_trace):
         text = o.page.locator('[data-testid="heatmap-tooltip"]').inner_text()
         shown = float(re.search(r"重み: ([0-9.]+)", text).group(1))
         assert abs(shown - float(trace.pattern(3, 7)[q, k])) <= PRECISION + SHOWN
+        score = float(re.search(r"スコア: (-?[0-9.]+)", text).group(1))  # a model trace's scores are shown
+        assert abs(score - float(trace.scores(3, 7)[q, k])) <= 1e-3
         assert trace.token_texts[q] in text
     o.shot("minilm-ja-heatmap")
     for view in ("headview", "modelview"):

@@ -152,3 +152,22 @@ def test_fallback_to_eager_when_attention_bypasses_the_interface(smollm2):
     assert isinstance(fallback, EagerTrace)
     for layer in (0, 29):
         torch.testing.assert_close(fallback.pattern(layer, None), captured.pattern(layer, None), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("model", ["minilm", "smollm2"])
+def test_scores_are_the_pre_softmax_of_the_eager_weights(model, request):
+    """softmax(trace.scores(layer, head)) equals eager's weights; hidden cells (future, padding) are -inf."""
+    lm = request.getfixturevalue(model)
+    batch = encode_all(lm, BATCH)
+    inputs, spans = pad_batch(lm, batch)
+    eager = eager_attentions(lm, inputs)
+    for b, (trace, (start, stop)) in enumerate(zip(trace_ids(lm, batch), spans, strict=True)):
+        for layer, head in [(0, 0), (trace.n_layers - 1, trace.n_heads - 1)]:
+            s = trace.scores(layer, head)
+            ref = eager[layer][b, head, start:stop, start:stop].float()
+            torch.testing.assert_close(s.softmax(-1), ref, rtol=0, atol=1e-5)
+            hidden = torch.isneginf(s)
+            assert bool(hidden.any()) == trace.causal  # only a causal model hides (its future) cells
+            if trace.causal:
+                assert torch.equal(hidden, torch.ones_like(hidden).triu(1))
+            assert torch.all(ref[hidden] == 0)

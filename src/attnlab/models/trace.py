@@ -125,6 +125,24 @@ class ModelTrace(_ModelTraceBase):
 
     def weights(self, layer: int, heads: list[int]) -> torch.Tensor:
         """[len(heads), q_pos, k_pos] fp32 weights of these heads, as the model's attention computed them."""
+        scores, causal_only = self._scores(layer, heads)
+        return _softmax_rows_(scores, causal=causal_only)
+
+    def scores(self, layer: int, head: int) -> torch.Tensor:
+        """[q_pos, k_pos] fp32 pre-softmax scores of one head (scaled, biased); hidden cells are -inf."""
+        self.check_layer_head(layer, head)
+        scores, causal_only = self._scores(layer, [head])
+        scores = scores[0]
+        scores.masked_fill_(scores <= torch.finfo(torch.float32).min / 2, float("-inf"))  # additive masks
+        if causal_only:
+            n_q, n_k = scores.shape
+            scores.masked_fill_(torch.ones(n_q, n_k, dtype=torch.bool, device=scores.device).triu(1 + n_k - n_q),
+                                float("-inf"))
+        return scores
+
+    def _scores(self, layer: int, heads: list[int]) -> tuple[torch.Tensor, bool]:
+        """The heads' scores with the model's mask applied, except a plain causal mask (returned as a flag,
+        so that `weights` can apply it block by block without an N x N mask)."""
         cap = self.layers[layer]
         group = self.n_heads // self.n_kv_heads
         idx = torch.tensor(heads)
@@ -142,7 +160,7 @@ class ModelTrace(_ModelTraceBase):
         allowed = None if causal_only else self.allowed(layer)
         if allowed is not None:
             scores.masked_fill_(~allowed, float("-inf"))
-        return _softmax_rows_(scores, causal=causal_only)
+        return scores, causal_only
 
     def row_stats(self, *, tile: int | None = None, q_block: int | None = None, fused: bool | None = None) -> Any:
         """Per-row statistics of every layer and head (`analysis.stats.RowStats`, [layer, head, q_pos]).
