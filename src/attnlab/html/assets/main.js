@@ -9,7 +9,7 @@ function buildFrame() {
   if (META.has_stages) views.pipeline = buildPipeline;
   const order = ["pipeline", "heatmap", "headview", "modelview"].filter((v) => views[v]);
   const panes = {}, built = {}, tabs = el("nav", { class: "tabs" });
-  const info = `${META.model} · ${N} ${L.tokens} · ${META.n_layers} ${L.layers} × ${H} ${L.heads}` +
+  const info = `${META.model} · ${N} ${L.tokens} · ${META.n_layers} ${META.n_layers === 1 ? L.one_layer : L.layers} × ${H} ${H === 1 ? L.one_head : L.heads}` +
     (META.temperature !== 1 ? ` · ${L.temperature} ${META.temperature}` : "");
   root.append(el("header", {}, el("h1", { text: L.title }), el("span", { class: "info", text: info })), tabs);
   function show(name) {
