@@ -10,18 +10,13 @@ with IPAexGothic (from matplotlib-fontja, via `_style`) so Japanese tokens rende
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import matplotlib
-import numpy as np
 import torch
 from matplotlib.figure import Figure
 
 from ..trace import AttentionTrace
-from ._style import figure_style, tick_step
-from .toy import MASK_COLOR
+from ._style import figure_style
+from .matrix import heatmap
 
-ANNOTATE_MAX = 12  # at most this many tokens: print the weights in the cells
 GRID_PIXELS = 96  # small heatmaps in grids are block-averaged down to at most this many rows/columns
 
 
@@ -35,39 +30,23 @@ def token_labels(trace: AttentionTrace) -> list[str]:
 
 def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0) -> Figure:
     """One head's weights [q_pos, k_pos] (head=None: the mean over heads) with token labels."""
-    w = trace.pattern(layer, head).numpy()  # [q_pos, k_pos]
+    w = trace.pattern(layer, head)  # [q_pos, k_pos]
     n = w.shape[0]
-    hidden = np.triu(np.ones_like(w, dtype=bool), 1) if trace.causal else np.zeros_like(w, dtype=bool)
+    hidden = torch.ones(n, n, dtype=torch.bool).triu(1) if trace.causal else None  # drawn grey
     labels = token_labels(trace)
     side = min(max(4.0, 0.32 * n + 2.5), 24.0)
+    which = "mean over heads" if head is None else f"head {head}"
     with figure_style():
         fig = Figure(figsize=(side + 1.2, side))
         ax = fig.add_subplot()
-        cmap = matplotlib.colormaps["Blues"].with_extremes(bad=MASK_COLOR)  # masked (future) cells: grey
-        im = ax.imshow(np.ma.masked_array(w, hidden), cmap=cmap, vmin=0.0, vmax=max(float(w.max()), 1e-9),
-                       interpolation="nearest")
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="weight")
-        ticks = list(range(0, n, tick_step(n)))
-        ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=90, fontsize=8)
-        ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=8)
-        if n <= ANNOTATE_MAX:
-            for (i, j), v in _cells(w):
-                if hidden[i, j]:
-                    continue
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if v > 0.6 * w.max() else "black")
-        which = "mean over heads" if head is None else f"head {head}"
-        ax.set_title(f"{trace.model}: layer {layer}, {which}")
+        img = heatmap(ax, w, labels, labels, cmap="Blues", title=f"{trace.model}: layer {layer}, {which}",
+                      mask=hidden, cbar=False, vmax=max(float(w.max()), 1e-9))
+        fig.colorbar(img, ax=ax, fraction=0.046, pad=0.04, label="weight")
+        ax.tick_params(labelsize=8)
         ax.set_xlabel("Key (参照される側) k_pos")
         ax.set_ylabel("Query (注目する側) q_pos")
         fig.tight_layout()
     return fig
-
-
-def _cells(w) -> Iterator[tuple[tuple[int, int], float]]:
-    for i in range(w.shape[0]):
-        for j in range(w.shape[1]):
-            yield (i, j), float(w[i, j])
 
 
 def _shrink(w: torch.Tensor, size: int = GRID_PIXELS) -> torch.Tensor:

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import matplotlib
 import numpy as np
 import torch
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.image import AxesImage
 
 from ..i18n import t
 from ..toy import ToySpec, ToyTrace, make_x, run_toy
-from ._style import annot_size, figure_style, fmt_spec, tick_step
-
-MASK_COLOR = "#d0d0d0"
+from ._style import figure_style
+from .matrix import heatmap
 
 
 def _grow(low: float, want: float, high: float) -> float:
@@ -34,61 +30,6 @@ def _grow(low: float, want: float, high: float) -> float:
 def _title(key: str, lang: str, **kw: object) -> str:
     """ja: the Japanese title over the tutorial's English one; en: the English one."""
     return t(key, lang, **kw) if lang == "en" else f"{t(key, 'ja', **kw)}\n{t(key, 'en', **kw)}"
-
-
-def heatmap(
-    ax: Axes,
-    m: torch.Tensor,
-    rows: list[str],
-    cols: list[str],
-    *,
-    cmap: str,
-    title: str,
-    fmt: str = ".2f",
-    mask: torch.Tensor | None = None,
-    cbar: bool = True,
-    vmax: float | None = None,
-    centered: bool = False,
-) -> AxesImage:
-    """One labelled matrix in the look of the tutorial's `sns.heatmap(..., annot=True)`.
-
-    Drawn with imshow (seaborn's heatmap needs ~0.8 GB for a 128 x 128 matrix here); mask: True =
-    hidden cell, drawn grey. Numbers go in the cells while they fit, dark on light cells.
-    """
-    data = m.detach().double().numpy()
-    hidden = ~np.isfinite(data) if mask is None else mask.numpy() | ~np.isfinite(data)
-    shown = np.ma.masked_array(np.where(hidden, 0.0, data), mask=hidden)
-    cm = matplotlib.colormaps[cmap].with_extremes(bad=MASK_COLOR)
-    vmin = 0.0 if vmax else None
-    if centered:  # a diverging map with 0 in its middle (signed values: Q, K, V)
-        vmax = float(np.abs(shown).max()) or 1.0
-        vmin = -vmax
-    img = ax.imshow(shown, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
-    size = annot_size(*data.shape)
-    if size is not None:
-        for (i, j), v in np.ndenumerate(data):
-            if not hidden[i, j]:
-                lum = _luminance(img.to_rgba(v))
-                ax.text(j, i, format(v, fmt_spec(fmt)), ha="center", va="center", fontsize=size,
-                        color="#262626" if lum > 0.408 else "white")
-    sx, sy = tick_step(len(cols)), tick_step(len(rows))
-    long = max(len(c) for c in cols) * len(cols) > 28  # labels that would touch: turn them
-    ax.set_xticks(range(0, len(cols), sx), cols[::sx], rotation=90 if long else 0)
-    ax.set_yticks(range(0, len(rows), sy), rows[::sy])
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    if cbar:
-        ax.figure.colorbar(img, ax=ax)
-    ax.set_title(title)
-    return img
-
-
-def _luminance(rgba: tuple[float, ...]) -> float:
-    """Relative luminance (WCAG), to pick dark or light annotation text as seaborn does."""
-    c = np.asarray(rgba[:3])
-    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return float(c @ [0.2126, 0.7152, 0.0722])
 
 
 def _masked(trace: ToyTrace) -> torch.Tensor | None:
