@@ -31,7 +31,7 @@ def full_stats(q, k, scale):
     """The baseline: scores and weights for every (head, q_pos, k_pos), then the statistics."""
     import torch
 
-    from attnlab.analysis.stats import full_row_stats
+    from attnlab.rowstats import full_row_stats
 
     n = q.shape[1]
     scores = scale * q @ k.repeat_interleave(HEADS // KV_HEADS, dim=0).transpose(1, 2)  # [head, N, N]
@@ -43,7 +43,7 @@ def child(method: str, n: int, device: str, threads: int) -> None:
     """Run one measurement and print it as JSON (called in a subprocess)."""
     import torch
 
-    from attnlab.analysis.stats import head_row_stats
+    from attnlab.rowstats import head_row_stats
 
     if threads:
         torch.set_num_threads(threads)

@@ -268,7 +268,7 @@ class RowStats:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: {name: nested lists [layer][head][q_pos]} (floats to 8 significant digits)."""
-        from ..serialize import tensor_to_list
+        from ..jsonable import tensor_to_list
 
         out: dict[str, Any] = {"shape": list(self.shape)}
         for name in STAT_NAMES:
@@ -295,9 +295,9 @@ def layers_row_stats(
 
 
 def trace_row_stats(trace: Any) -> RowStats:
-    """RowStats of a trace from its full patterns (one head at a time): for toy and short traces."""
-    per_layer = []
-    for layer in range(trace.n_layers):
-        w = torch.stack([trace.pattern(layer, h) for h in range(trace.n_heads)])  # [head, q_pos, k_pos]
-        per_layer.append(full_row_stats(w))
-    return RowStats.stack(per_layer)
+    """RowStats of a trace from its full weights (`trace.head_weights(layer)`, one layer at a time).
+
+    Exact for every mask the trace applies (the weights already carry it); the default of
+    `AttentionTrace.row_stats` and the reference the streamed statistics are tested against.
+    """
+    return RowStats.stack([full_row_stats(trace.head_weights(layer)) for layer in range(trace.n_layers)])

@@ -14,7 +14,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attnlab.analysis.stats import (
+from attnlab.errors import AttnlabError
+from attnlab.rowstats import (
     STAT_NAMES,
     RowStats,
     full_row_stats,
@@ -22,7 +23,6 @@ from attnlab.analysis.stats import (
     layers_row_stats,
     trace_row_stats,
 )
-from attnlab.errors import AttnlabError
 
 ATOL = 1e-5
 
@@ -218,7 +218,8 @@ def test_layers_row_stats_streams_each_layer():
 @pytest.mark.parametrize("causal", [False, True])
 def test_fused_tile_fold_equals_the_eager_path(causal):
     """The function `torch.compile` fuses on GPUs, run eagerly here on the CPU: same statistics."""
-    from attnlab.analysis import _fused, stats
+    import attnlab.rowstats as stats
+    from attnlab.rowstats import _fused
 
     g = torch.Generator().manual_seed(3)
     q, k = torch.randn(6, 37, 16, generator=g) * 3, torch.randn(2, 41, 16, generator=g) * 3
