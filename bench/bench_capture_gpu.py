@@ -87,7 +87,7 @@ def equivalence(device: str) -> None:
     with torch.no_grad():
         eager = model.model(input_ids=ids, use_cache=False, output_attentions=True).attentions
     worst = max(
-        (trace.weights(layer, list(range(9))) - eager[layer][0].float()).abs().max().item() for layer in range(30)
+        (trace.head_weights(layer, list(range(9))) - eager[layer][0].float()).abs().max().item() for layer in range(30)
     )
     print(
         f"equivalence N=512 fp32 on {device}: max |capture - eager| = {worst:.2e}; "

@@ -20,11 +20,11 @@ specs = st.builds(
 @given(specs)
 def test_rows_sum_to_one_and_masked_weights_are_zero(spec):
     tr = run_toy(spec)
-    assert torch.allclose(tr.weights.sum(-1), torch.ones(spec.heads, len(spec.tokens)), atol=1e-5)
-    assert (tr.weights >= 0).all()
+    assert torch.allclose(tr.stages.weights.sum(-1), torch.ones(spec.heads, len(spec.tokens)), atol=1e-5)
+    assert (tr.stages.weights >= 0).all()
     if spec.causal:
-        assert (tr.weights.triu(1) == 0).all()
-        assert torch.isneginf(tr.scores[:, ~causal_mask(len(spec.tokens))]).all()
+        assert (tr.stages.weights.triu(1) == 0).all()
+        assert torch.isneginf(tr.stages.scores[:, ~causal_mask(len(spec.tokens))]).all()
 
 
 @settings(max_examples=40, deadline=None)
@@ -43,12 +43,12 @@ def test_permuting_tokens_permutes_rows_and_columns(n, d, seed, data):
 @given(n=st.integers(2, 8), seed=st.integers(0, 10_000))
 def test_low_temperature_tends_to_one_hot_and_high_to_uniform(n, seed):
     tr = run_toy(ToySpec(tokens=tuple(f"t{i}" for i in range(n)), d_model=4, seed=seed, temperature=1.0))
-    scores = tr.scores[0].double()
+    scores = tr.stages.scores[0].double()
     top2 = scores.topk(2, dim=-1).values
     if (top2[:, 0] - top2[:, 1]).min() < 1e-3:  # a tie has no single row max to tend to
         return
-    cold = run_toy(ToySpec(tokens=tr.spec.tokens, d_model=4, seed=seed, temperature=1e-4)).weights[0]
+    cold = run_toy(ToySpec(tokens=tr.spec.tokens, d_model=4, seed=seed, temperature=1e-4)).stages.weights[0]
     assert torch.equal(cold.argmax(-1), scores.argmax(-1))
     assert torch.allclose(cold.max(-1).values, torch.ones(n), atol=1e-3)
-    hot = run_toy(ToySpec(tokens=tr.spec.tokens, d_model=4, seed=seed, temperature=1e6)).weights[0]
+    hot = run_toy(ToySpec(tokens=tr.spec.tokens, d_model=4, seed=seed, temperature=1e6)).stages.weights[0]
     assert torch.allclose(hot, torch.full((n, n), 1 / n), atol=1e-4)

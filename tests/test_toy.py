@@ -33,9 +33,9 @@ def test_defaults_equal_the_tutorial_bit_for_bit():
     tr = run_toy()
     assert tr.token_texts == ["Tokyo", "is", "beautiful"]
     for name in ("x", "W_Q", "W_K", "W_V", "output"):
-        assert torch.equal(getattr(tr, name), ref[name]), name
+        assert torch.equal(getattr(tr.stages, name), ref[name]), name
     for name in ("Q", "K", "V", "scores", "weights"):  # one head: the head axis has length 1
-        got = getattr(tr, name)
+        got = getattr(tr.stages, name)
         assert got.shape[0] == 1
         assert torch.equal(got[0], ref[name]), name
     assert torch.equal(tr.pattern(0, 0), ref["weights"])
@@ -54,7 +54,7 @@ def test_other_seeds_and_widths_draw_like_the_tutorial():
     tr = run_toy(spec)
     torch.manual_seed(3)
     for name in ("W_Q", "W_K", "W_V"):
-        assert torch.equal(getattr(tr, name), torch.randn(8, 8)), name
+        assert torch.equal(getattr(tr.stages, name), torch.randn(8, 8)), name
 
 
 def test_generated_x_is_deterministic_and_documented():
@@ -62,29 +62,29 @@ def test_generated_x_is_deterministic_and_documented():
     g = torch.Generator().manual_seed(5)
     expected = (torch.rand(5, 6, generator=g) * 10).round() / 10
     assert torch.equal(make_x(spec), expected)
-    assert torch.equal(run_toy(spec).x, run_toy(spec).x)
+    assert torch.equal(run_toy(spec).stages.x, run_toy(spec).stages.x)
     assert torch.equal(make_x(ToySpec(tokens=("p", "q", "r"))), torch.tensor(TUTORIAL_X))
 
 
 def test_given_x_is_used():
     x = ((1.0, 2.0), (3.0, 4.0))
     tr = run_toy(ToySpec(tokens=("a", "b"), d_model=2, x=x))
-    assert tr.x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert tr.stages.x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
 
 
 def test_seed_none_draws_fresh_weights():
     a, b = run_toy(ToySpec(seed=None)), run_toy(ToySpec(seed=None))
-    assert not torch.equal(a.W_Q, b.W_Q)
+    assert not torch.equal(a.stages.W_Q, b.stages.W_Q)
 
 
 def test_multi_head_split_and_mean():
     tr = run_toy(ToySpec(tokens=tuple("abcde"), d_model=8, heads=2))
-    assert tr.Q.shape == (2, 5, 4) and tr.weights.shape == (2, 5, 5) and tr.output.shape == (5, 8)
-    full_q = tr.x @ tr.W_Q
-    assert torch.equal(tr.Q[1], full_q[:, 4:])  # head 1 owns columns 4..7
-    assert torch.allclose(tr.weights_mean, tr.weights.mean(0))
-    assert torch.equal(tr.pattern(0, None), tr.weights_mean)
-    assert torch.equal(tr.output[:, :4], tr.head_outputs[0])
+    assert tr.stages.Q.shape == (2, 5, 4) and tr.stages.weights.shape == (2, 5, 5) and tr.stages.output.shape == (5, 8)
+    full_q = tr.stages.x @ tr.stages.W_Q
+    assert torch.equal(tr.stages.Q[1], full_q[:, 4:])  # head 1 owns columns 4..7
+    assert torch.allclose(tr.stages.weights_mean, tr.stages.weights.mean(0))
+    assert torch.equal(tr.pattern(0, None), tr.stages.weights_mean)
+    assert torch.equal(tr.stages.output[:, :4], tr.stages.head_outputs[0])
 
 
 @pytest.mark.parametrize(

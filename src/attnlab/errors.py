@@ -8,3 +8,7 @@ web app answers 4xx. Anything else escaping is a bug.
 
 class AttnlabError(ValueError):
     """Bad input, explained in one line."""
+
+
+class LayerHeadError(AttnlabError):
+    """A layer or head index outside a trace's range (every trace raises this one type)."""

@@ -15,7 +15,7 @@ Where x comes from (in this order):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -134,11 +134,10 @@ def draw_weights(spec: ToySpec) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
     return tuple(torch.randn(d, d, generator=g) for _ in range(3))  # type: ignore[return-value]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class ToyTrace(AttentionTrace):
+@dataclass(frozen=True, eq=False)
+class ToyStages:
     """Every stage of the toy computation; per-head tensors have a leading head axis."""
 
-    spec: ToySpec
     x: torch.Tensor  # [q_pos, d_model]
     W_Q: torch.Tensor  # [d_model, d_model]
     W_K: torch.Tensor  # [d_model, d_model]
@@ -150,51 +149,42 @@ class ToyTrace(AttentionTrace):
     weights: torch.Tensor  # [head, q_pos, k_pos], rows sum to 1
     head_outputs: torch.Tensor  # [head, q_pos, d_head]
     output: torch.Tensor  # [q_pos, d_model], the heads' outputs concatenated
-    tokens: tuple[Token, ...] = field(default=())
-    model: str = "toy"
-    n_layers: int = 1
-
-    @property
-    def n_heads(self) -> int:  # type: ignore[override]
-        return self.spec.heads
-
-    @property
-    def n_kv_heads(self) -> int:  # type: ignore[override]
-        return self.spec.heads
-
-    @property
-    def causal(self) -> bool:  # type: ignore[override]
-        return self.spec.causal
-
-    @property
-    def temperature(self) -> float:  # type: ignore[override]
-        return self.spec.temperature
 
     @property
     def weights_mean(self) -> torch.Tensor:
         """[q_pos, k_pos]: the heads' weights averaged (the tutorial's "split into heads and average")."""
         return self.weights.mean(dim=0)
 
+
+class ToyTrace(AttentionTrace):
+    """The toy lab's trace: one layer, its spec, and every stage (`trace.stages`)."""
+
+    def __init__(self, spec: ToySpec, stages: ToyStages) -> None:
+        self.spec = spec  # everything that determined this trace
+        self.stages = stages  # x, W_Q, W_K, W_V, Q, K, V, scores, weights, head_outputs, output
+        self.tokens = tuple(Token(text=t, word=i) for i, t in enumerate(spec.tokens))
+        self.model = "toy"
+        self.n_layers = 1
+        self.n_heads = self.n_kv_heads = spec.heads
+        self.causal = spec.causal
+        self.temperature = spec.temperature
+
+    def _weights(self, layer: int, heads: list[int]) -> torch.Tensor:
+        return self.stages.weights[heads]
+
     def pattern(self, layer: int = 0, head: int | None = 0) -> torch.Tensor:
+        """The stage tensor itself (no copy): weights[head], or weights_mean for head=None."""
         self.check_layer_head(layer, head)
-        return self.weights_mean if head is None else self.weights[head]
+        return self.stages.weights_mean if head is None else self.stages.weights[head]
+
+    def scores(self, layer: int, head: int) -> torch.Tensor:
+        self.check_layer_head(layer, head)
+        return self.stages.scores[head]
 
     def __repr__(self) -> str:
         s = self.spec
         return (f"ToyTrace(tokens={list(s.tokens)}, d_model={s.d_model}, heads={s.heads}, seed={s.seed}, "
                 f"temperature={s.temperature}, causal={s.causal})")
-
-    def __str__(self) -> str:
-        """print(trace): the tutorial's printout and the explanation (Japanese; see attnlab.report)."""
-        from .report import report
-
-        return report(self)
-
-    def to_dict(self) -> dict:
-        """The JSON form of design.md; the head axis is dropped when there is one head."""
-        from .serialize import toy_trace_to_dict
-
-        return toy_trace_to_dict(self)
 
 
 def run_toy(spec: ToySpec | None = None, **overrides) -> ToyTrace:
@@ -209,18 +199,12 @@ def run_toy(spec: ToySpec | None = None, **overrides) -> ToyTrace:
     # 3-5. scores, mask, softmax(temperature), weighted sum of V
     mask = causal_mask(len(spec.tokens)) if spec.causal else None
     head_out, scores, weights = attend(Qh, Kh, Vh, mask=mask, temperature=spec.temperature)
-    return ToyTrace(
-        spec=spec,
-        x=x,
-        W_Q=W_Q,
-        W_K=W_K,
-        W_V=W_V,
-        Q=Qh,
-        K=Kh,
-        V=Vh,
-        scores=scores,
-        weights=weights,
-        head_outputs=head_out,
-        output=merge_heads(head_out),
-        tokens=tuple(Token(text=t, word=i) for i, t in enumerate(spec.tokens)),
-    )
+    stages = ToyStages(x=x, W_Q=W_Q, W_K=W_K, W_V=W_V, Q=Qh, K=Kh, V=Vh, scores=scores, weights=weights,
+                       head_outputs=head_out, output=merge_heads(head_out))
+    return ToyTrace(spec, stages)
+
+
+def run_seeds(spec: ToySpec, seeds: list[int]) -> list[ToyTrace]:
+    """The same x (the spec's, fixed) under each seed's W_Q, W_K, W_V (the tutorial's "change the seed")."""
+    x = tuple(tuple(row) for row in make_x(spec).tolist())
+    return [run_toy(replace(spec, seed=s, x=x)) for s in seeds]

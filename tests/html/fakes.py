@@ -24,19 +24,16 @@ class FakeTrace(AttentionTrace):
         if causal:
             logits = logits.masked_fill(~torch.ones(n, n, dtype=torch.bool).tril(), float("-inf"))
         self._logits = logits
-        self._weights = logits.softmax(-1)
+        self._maps = logits.softmax(-1)
         self._with_scores = scores
 
-    def pattern(self, layer: int = 0, head: int | None = 0) -> torch.Tensor:
-        self.check_layer_head(layer, head)
-        w = self._weights[layer]  # [head, q_pos, k_pos]
-        return w.mean(0) if head is None else w[head]
+    def _weights(self, layer: int, heads: list[int]) -> torch.Tensor:
+        return self._maps[layer, heads]  # [head, q_pos, k_pos]
 
-    def __getattr__(self, name):
-        # scores(layer, head) only when asked for, as a model trace may or may not offer them
-        if name == "scores" and self.__dict__.get("_with_scores"):
-            return lambda layer, head: self._logits[layer, head]
-        raise AttributeError(name)
+    def scores(self, layer: int, head: int) -> torch.Tensor | None:
+        """The logits when built with scores=True; None otherwise, as a source without scores answers."""
+        self.check_layer_head(layer, head)
+        return self._logits[layer, head] if self._with_scores else None
 
 
 INJECTIONS = ("</script><img/src=x/onerror=alert(1)>", '"><svg/onload=alert(1)>')

@@ -57,9 +57,9 @@ def test_toy_trace_carries_scores_and_stages_exactly():
     data = encode_trace(trace)
     arrays = decode_arrays(data)
     assert data.meta["has_scores"] and data.meta["has_stages"]
-    np.testing.assert_array_equal(arrays["scores"][0], trace.scores.numpy())  # -inf kept for masked cells
+    np.testing.assert_array_equal(arrays["scores"][0], trace.stages.scores.numpy())  # -inf kept for masked cells
     for name in ("x", "W_Q", "Q", "K", "V", "weights", "head_outputs", "output"):
-        np.testing.assert_array_equal(arrays[f"stage_{name}"], getattr(trace, name).numpy())
+        np.testing.assert_array_equal(arrays[f"stage_{name}"], getattr(trace.stages, name).numpy())
 
 
 def test_model_trace_scores_only_when_offered():
@@ -87,8 +87,8 @@ class HugeTrace(AttentionTrace):
         self.model, self.n_layers, self.n_heads, self.n_kv_heads = "huge", 6, 12, 12
         self.causal, self.temperature = False, 1.0
 
-    def pattern(self, layer=0, head=0):
-        raise AssertionError("pattern() called before the size check")
+    def _weights(self, layer, heads):
+        raise AssertionError("weights computed before the size check")
 
 
 def test_too_large_is_refused_with_advice():

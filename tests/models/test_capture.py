@@ -53,7 +53,7 @@ def assert_matches_eager(lm, batch):
     for b, (trace, (start, stop)) in enumerate(zip(traces, spans, strict=True)):
         assert trace.n_tokens == stop - start
         for layer in range(trace.n_layers):
-            ours = trace.weights(layer, list(range(trace.n_heads)))  # [head, q_pos, k_pos]
+            ours = trace.head_weights(layer, list(range(trace.n_heads)))  # [head, q_pos, k_pos]
             ref = eager[layer][b, :, start:stop, start:stop].float()
             worst = max(worst, (ours - ref).abs().max().item())
     assert worst < 1e-5, f"largest difference to eager: {worst:.2e}"
@@ -128,7 +128,7 @@ def test_capture_keeps_references_not_copies(smollm2):
 
 @pytest.mark.parametrize("model", ["minilm", "smollm2"])
 def test_row_stats_from_captured_q_k_equal_those_of_the_full_patterns(model, request):
-    from attnlab.analysis.stats import trace_row_stats
+    from attnlab.rowstats import trace_row_stats
 
     lm = request.getfixturevalue(model)
     trace = trace_ids(lm, encode_all(lm, [TEXTS["mixed"]]))[0]

@@ -38,9 +38,9 @@ def test_rows_of_generated_tokens_equal_the_incremental_decoding_step(smollm2):
         assert cap.q.shape[2] == 1 and cap.k.shape[2] == q_pos + 1  # a decoding step, keys from the cache
         k = cap.k[0].repeat_interleave(3, dim=0).float()  # [head, k_pos, d_head]
         step = ((cap.q[0].float() @ k.transpose(1, 2)) * cap.scale).softmax(-1)[:, 0]  # [head, k_pos]
-        ours = trace.weights(layer, list(range(9)))[:, q_pos, : q_pos + 1]
+        ours = trace.head_weights(layer, list(range(9)))[:, q_pos, : q_pos + 1]
         assert (step - ours).abs().max().item() < 1e-5
-        assert trace.weights(layer, [0])[0, q_pos, q_pos + 1 :].abs().max() == 0  # nothing after itself
+        assert trace.head_weights(layer, [0])[0, q_pos, q_pos + 1 :].abs().max() == 0  # nothing after itself
 
 
 def test_generate_marks_where_the_prompt_ends(smollm2):

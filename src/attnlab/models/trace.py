@@ -21,13 +21,9 @@ from typing import Any
 
 import torch
 
-from ..errors import AttnlabError
+from ..rowstats import STAT_NAMES, RowStats, full_row_stats, head_row_stats
 from ..trace import AttentionTrace, Token
 from .capture import LayerCapture
-
-
-class LayerHeadError(AttnlabError):
-    """A layer or head index outside the model's range."""
 
 
 class _ModelTraceBase(AttentionTrace):
@@ -57,22 +53,6 @@ class _ModelTraceBase(AttentionTrace):
         self.batch_index = batch_index  # which item of the batch this trace reads
         self.prompt_len = prompt_len  # decoders with --generate: tokens [prompt_len:] were generated
         self.truncated = truncated  # tokens cut from the end of the input (0: none)
-
-    def check_layer_head(self, layer: int, head: int | None) -> None:
-        try:
-            super().check_layer_head(layer, head)
-        except ValueError as e:
-            raise LayerHeadError(str(e)) from None
-
-    def pattern(self, layer: int = 0, head: int | None = 0) -> torch.Tensor:
-        """Weights [q_pos, k_pos] in fp32; head=None: the mean over heads."""
-        self.check_layer_head(layer, head)
-        heads = list(range(self.n_heads)) if head is None else [head]
-        weights = self.weights(layer, heads)  # [len(heads), q_pos, k_pos]
-        return weights.mean(0) if head is None else weights[0]
-
-    def weights(self, layer: int, heads: list[int]) -> torch.Tensor:
-        raise NotImplementedError
 
 
 def _softmax_rows_(scores: torch.Tensor, *, causal: bool = False, rows: int = 1024) -> torch.Tensor:
@@ -123,7 +103,7 @@ class ModelTrace(_ModelTraceBase):
             return torch.ones(n, n, dtype=torch.bool, device=cap.q.device).tril()
         return None
 
-    def weights(self, layer: int, heads: list[int]) -> torch.Tensor:
+    def _weights(self, layer: int, heads: list[int]) -> torch.Tensor:
         """[len(heads), q_pos, k_pos] fp32 weights of these heads, as the model's attention computed them."""
         scores, causal_only = self._scores(layer, heads)
         return _softmax_rows_(scores, causal=causal_only)
@@ -162,25 +142,53 @@ class ModelTrace(_ModelTraceBase):
             scores.masked_fill_(~allowed, float("-inf"))
         return scores, causal_only
 
-    def row_stats(self, *, tile: int | None = None, q_block: int | None = None, fused: bool | None = None) -> Any:
-        """Per-row statistics of every layer and head (`analysis.stats.RowStats`, [layer, head, q_pos]).
+    def row_stats(self, *, tile: int | None = None, q_block: int | None = None, fused: bool | None = None) -> RowStats:
+        """Per-row statistics of every layer and head (`rowstats.RowStats`, [layer, head, q_pos]).
 
-        Streamed over key tiles: never holds more than a q_block x tile block per head. The CPU
-        defaults (256 keys x 128 queries) were the fastest measured for SmolLM2 on this CPU (N = 1,024:
-        0.67 s for all 30 layers against 2.2 s with 512 x 512 blocks; N = 2,048: 2.3 s against 3.2 s):
-        the block stays in cache. On a GPU, `head_row_stats` picks its own (larger) blocks and folds
-        each tile with a compiled, fused function (`fused`; see `analysis._fused`).
+        Layers whose mask is none or plain causal are streamed over key tiles (`head_row_stats`): never
+        more than a q_block x tile block per head. The CPU defaults (256 keys x 128 queries) were the
+        fastest measured for SmolLM2 on this CPU (N = 1,024: 0.67 s for all 30 layers against 2.2 s with
+        512 x 512 blocks; N = 2,048: 2.3 s against 3.2 s): the block stays in cache. On a GPU,
+        `head_row_stats` picks its own (larger) blocks and folds each tile with a compiled, fused function
+        (`fused`; see `rowstats._fused`). Layers with any other mask (sliding window, an additive bias,
+        a position bias) are computed head by head from `pattern`'s own weights, so the statistics
+        always describe exactly the weights the views show.
         """
-        from ..analysis.stats import RowStats, head_row_stats
-
         if self.q(0).device.type == "cpu":
             tile, q_block = tile or 256, q_block or 128
-        per_layer = [
-            head_row_stats(self.q(layer), self.k(layer), scale=self.scale(layer), causal=self.causal,
-                           tile=tile, q_block=q_block, fused=fused)
-            for layer in range(self.n_layers)
-        ]
+        per_layer = []
+        for layer in range(self.n_layers):
+            kind = self._mask_kind(layer)
+            if kind == "other":
+                heads = [full_row_stats(self._weights(layer, [h])) for h in range(self.n_heads)]
+                per_layer.append({name: torch.cat([h[name] for h in heads]) for name in STAT_NAMES})
+                continue
+            per_layer.append(head_row_stats(self.q(layer), self.k(layer), scale=self.scale(layer),
+                                            causal=kind == "causal", tile=tile, q_block=q_block, fused=fused))
         return RowStats.stack(per_layer)
+
+    def _mask_kind(self, layer: int, rows: int = 1024) -> str:
+        """"none" (every key visible), "causal" (k_pos <= q_pos) or "other", for this text's span."""
+        cap = self.layers[layer]
+        if cap.position_bias is not None:
+            return "other"
+        if cap.mask is None:
+            return "causal" if cap.causal else "none"
+        m = cap.mask[min(self.batch_index, cap.mask.shape[0] - 1), 0][self.span, self.span]  # [q_pos, k_pos]
+        full = causal = True
+        for lo in range(0, m.shape[0], rows):  # row blocks: no N x N temporary at long inputs
+            block = m[lo : lo + rows]
+            if block.dtype != torch.bool:  # additive: 0 where visible, very negative where hidden
+                if bool(((block != 0) & (block > torch.finfo(block.dtype).min / 2)).any()):
+                    return "other"  # a real bias, not just a mask
+                block = block == 0
+            q_pos = torch.arange(lo, lo + block.shape[0], device=block.device).unsqueeze(1)
+            tril = torch.arange(block.shape[1], device=block.device).unsqueeze(0) <= q_pos
+            full = full and bool(block.all())
+            causal = causal and bool(torch.equal(block, tril))
+            if not (full or causal):
+                return "other"
+        return "none" if full else "causal"
 
 
 class EagerTrace(_ModelTraceBase):
@@ -190,12 +198,6 @@ class EagerTrace(_ModelTraceBase):
         super().__init__(**fields)
         self.attentions = attentions  # per layer [batch, head, q_pos, k_pos]
 
-    def weights(self, layer: int, heads: list[int]) -> torch.Tensor:
+    def _weights(self, layer: int, heads: list[int]) -> torch.Tensor:
         w = self.attentions[layer][self.batch_index][torch.tensor(heads)]  # [h, q_pos, k_pos]
         return w[:, self.span, self.span].float()
-
-    def row_stats(self, **_: Any) -> Any:
-        """From the full eager weights (they are in memory already)."""
-        from ..analysis.stats import trace_row_stats
-
-        return trace_row_stats(self)
