@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from attnlab.plot import toy as plots
 from attnlab.plot._style import annot_size, figure_style
-from attnlab.toy import ToySpec, run_toy
+from attnlab.toy import ToySpec, run_seeds, run_toy
 
 TRACE = run_toy()
 MULTI = run_toy(ToySpec(tokens=("東京", "は", "美しい", "街", "です"), d_model=8, heads=2, causal=True))
@@ -17,7 +17,7 @@ FIGS = {
     "pipeline": lambda: plots.plot_pipeline(TRACE),
     "pipeline_qkv": lambda: plots.plot_pipeline_qkv(TRACE),
     "heads": lambda: plots.plot_heads(MULTI),
-    "seeds": lambda: plots.plot_seeds(TRACE.spec, [0, 1, 42]),
+    "seeds": lambda: plots.plot_seeds(run_seeds(TRACE.spec, [0, 1, 42])),
     "multi_pipeline": lambda: plots.plot_pipeline(MULTI, head=1),
 }
 
@@ -56,7 +56,7 @@ def test_weights_heatmap_has_the_tutorials_look():
     assert "Self-Attention Weight Matrix" in ax.get_title()
     assert ax.images[0].get_cmap().name.startswith("Blues")
     cells = [t.get_text() for t in ax.texts]
-    assert cells == [format(float(v), ".2f") for v in TRACE.weights[0].flatten()]
+    assert cells == [format(float(v), ".2f") for v in TRACE.stages.weights[0].flatten()]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Tokyo", "is", "beautiful"]
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..i18n import t
+
 UNIFORM_AT = 0.95  # H / log n at or above this: nearly uniform
 FOCUSED_AT = 0.5  # max weight at or above this: focused
 SMALL_D = 16  # d_head up to this is called tiny when explaining near-uniform rows
@@ -62,49 +64,24 @@ def summarize_rows(
     return rows
 
 
-_KIND = {
-    "only": {"ja": "自分しか見えない (因果マスク)", "en": "can only see itself (causal mask)"},
-    "uniform": {"ja": "ほぼ一様", "en": "nearly uniform"},
-    "focused": {"ja": "集中している", "en": "focused"},
-    "spread": {"ja": "分散している", "en": "spread"},
-}
-
-
 def _row_line(r: RowSummary, labels: list[str], lang: str) -> str:
     q, k = labels[r.q_pos], labels[r.top_k_pos]
-    kind = _KIND[r.kind][lang]
+    kind = t(f"row_{r.kind}", lang)
     if r.kind == "only":
-        return f"- {q}: {kind}"
-    if lang == "ja":
-        return (f"- {q} → {k} に最大の重み {r.top_weight:.2f}（一様なら {1 / r.n_visible:.2f}）。"
-                f"エントロピー比 {r.entropy_ratio:.2f}: {kind}")
-    return (f"- {q} -> {k} gets the most weight, {r.top_weight:.2f} (uniform would be "
-            f"{1 / r.n_visible:.2f}); entropy ratio {r.entropy_ratio:.2f}: {kind}")
+        return t("row_only_line", lang, q=q, kind=kind)
+    return t("row_line", lang, q=q, k=k, w=r.top_weight, u=1 / r.n_visible, ratio=r.entropy_ratio, kind=kind)
 
 
 def _why_uniform(rows: list[RowSummary], lang: str, random_weights: bool, d_head: int | None) -> str:
     spreads = [r.score_spread for r in rows if r.score_spread is not None]
     top = max(r.top_weight for r in rows if r.kind != "only")
     if not spreads:
-        return (f"すべての行がほぼ一様です（どの行も最大の重みは {top:.2f}）。" if lang == "ja"
-                else f"Every row is nearly uniform (no weight above {top:.2f}).")
+        return t("all_uniform", lang, top=top)
     r = max(spreads)
-    if lang == "ja":
-        text = (f"すべての行がほぼ一様です（最大の重みでも {top:.2f}）。理由: 各行のスコアの差は最大 {r:.2f} "
-                "しかなく、softmax はスコア差 r を重みの比 e^r に変えるので、"
-                f"重みの違いは最大 {math.exp(r):.2f} 倍にとどまります。")
-        if random_weights:
-            small = f"、d_head = {d_head} と小さい" if d_head is not None and d_head <= SMALL_D else ""
-            text += (f"W_Q・W_K・W_V は学習していない乱数で{small}ため、"
-                     "特定のトークンの組だけが強く一致する理由がありません。")
-        return text
-    text = (f"Every row is nearly uniform (no weight above {top:.2f}). Why: within each row the scores differ "
-            f"by at most {r:.2f}, and softmax turns a score difference r into a weight ratio e^r, so no "
-            f"weight is more than {math.exp(r):.2f}x another in its row.")
+    text = t("all_uniform_why", lang, top=top, r=r, ratio=math.exp(r))
     if random_weights:
-        small = f", and d_head = {d_head} is tiny" if d_head is not None and d_head <= SMALL_D else ""
-        text += (f" W_Q, W_K and W_V are random draws, not trained{small}, "
-                 "so nothing makes one token's key match a query much better than another's.")
+        small = t("random_small_d", lang, d=d_head) if d_head is not None and d_head <= SMALL_D else ""
+        text += t("random_weights_why", lang, small=small)
     return text
 
 
@@ -126,15 +103,7 @@ def explain_weights(
         lines.append(_why_uniform(seen, lang, random_weights, d_head))
     else:
         counts = {k: sum(r.kind == k for r in seen) for k in ("focused", "spread", "uniform")}
-        if lang == "ja":
-            lines.append(f"集中 {counts['focused']} 行、分散 {counts['spread']} 行、ほぼ一様 {counts['uniform']} 行。")
-        else:
-            lines.append(f"{counts['focused']} focused, {counts['spread']} spread, "
-                         f"{counts['uniform']} nearly uniform rows.")
+        lines.append(t("row_counts", lang, **counts))
     if temperature != 1.0:
-        lines.append(
-            f"温度 {temperature:g}: スコアを {temperature:g} で割ってから softmax（小さいほど鋭く、大きいほど一様に）。"
-            if lang == "ja" else
-            f"Temperature {temperature:g}: scores are divided by {temperature:g} before the softmax "
-            "(lower is sharper, higher is flatter).")
+        lines.append(t("temperature_note", lang, T=temperature))
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
+from ..i18n import t
 from ..trace import AttentionTrace
 from ._style import figure_style
 from .matrix import heatmap
@@ -20,31 +21,24 @@ from .matrix import heatmap
 GRID_PIXELS = 96  # small heatmaps in grids are block-averaged down to at most this many rows/columns
 
 
-def token_labels(trace: AttentionTrace) -> list[str]:
-    """'position token' per position; generated tokens (decoders with --generate) get a '*'."""
-    start = getattr(trace, "prompt_len", None)
-    return [
-        f"{i} {t.text}{'*' if start is not None and i >= start else ''}" for i, t in enumerate(trace.tokens)
-    ]
-
-
-def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0) -> Figure:
+def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0, *, lang: str = "ja") -> Figure:
     """One head's weights [q_pos, k_pos] (head=None: the mean over heads) with token labels."""
     w = trace.pattern(layer, head)  # [q_pos, k_pos]
     n = w.shape[0]
     hidden = torch.ones(n, n, dtype=torch.bool).triu(1) if trace.causal else None  # drawn grey
-    labels = token_labels(trace)
+    labels = trace.position_labels()
     side = min(max(4.0, 0.32 * n + 2.5), 24.0)
-    which = "mean over heads" if head is None else f"head {head}"
+    which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
+    title = t("title_head_map", lang, model=trace.model, layer=t("layer_n", lang, layer=layer), which=which)
     with figure_style():
         fig = Figure(figsize=(side + 1.2, side))
         ax = fig.add_subplot()
-        img = heatmap(ax, w, labels, labels, cmap="Blues", title=f"{trace.model}: layer {layer}, {which}",
+        img = heatmap(ax, w, labels, labels, cmap="Blues", title=title,
                       mask=hidden, cbar=False, vmax=max(float(w.max()), 1e-9))
-        fig.colorbar(img, ax=ax, fraction=0.046, pad=0.04, label="weight")
+        fig.colorbar(img, ax=ax, fraction=0.046, pad=0.04, label=t("weight", lang))
         ax.tick_params(labelsize=8)
-        ax.set_xlabel("Key (参照される側) k_pos")
-        ax.set_ylabel("Query (注目する側) q_pos")
+        ax.set_xlabel(t("key_pos_axis", lang))
+        ax.set_ylabel(t("query_pos_axis", lang))
         fig.tight_layout()
     return fig
 
@@ -57,7 +51,7 @@ def _shrink(w: torch.Tensor, size: int = GRID_PIXELS) -> torch.Tensor:
     return torch.nn.functional.adaptive_avg_pool2d(w[None, None], (size, size))[0, 0]
 
 
-def plot_grid(trace: AttentionTrace, *, layers: list[int] | None = None) -> Figure:
+def plot_grid(trace: AttentionTrace, *, layers: list[int] | None = None, lang: str = "ja") -> Figure:
     """A layer x head grid of small heatmaps (rows: layers, columns: heads), one colour scale per cell."""
     layers = list(range(trace.n_layers)) if layers is None else layers
     rows, cols = len(layers), trace.n_heads
@@ -74,12 +68,12 @@ def plot_grid(trace: AttentionTrace, *, layers: list[int] | None = None) -> Figu
                     ax.set_title(f"H{h}", fontsize=8)
                 if h == 0:
                     ax.set_ylabel(f"L{layer}", fontsize=8)
-        fig.suptitle(f"{trace.model}: every layer and head ({trace.n_tokens} tokens)", fontsize=10)
+        fig.suptitle(t("title_grid", lang, model=trace.model, n=trace.n_tokens), fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
     return fig
 
 
-def plot_layer_means(trace: AttentionTrace, *, per_row: int = 6) -> Figure:
+def plot_layer_means(trace: AttentionTrace, *, per_row: int = 6, lang: str = "ja") -> Figure:
     """The mean over heads of each layer, side by side (how attention changes with depth)."""
     n = trace.n_layers
     rows = -(-n // per_row)
@@ -94,7 +88,7 @@ def plot_layer_means(trace: AttentionTrace, *, per_row: int = 6) -> Figure:
                 ax.set_axis_off()
                 continue
             ax.imshow(_shrink(trace.pattern(i, None)).numpy(), cmap="Blues", interpolation="nearest")
-            ax.set_title(f"layer {i}", fontsize=8)
-        fig.suptitle(f"{trace.model}: mean over heads, per layer", fontsize=10)
+            ax.set_title(t("layer_n", lang, layer=i), fontsize=8)
+        fig.suptitle(t("title_layer_means", lang, model=trace.model), fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))
     return fig

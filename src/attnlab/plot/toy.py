@@ -4,20 +4,19 @@
 - `plot_pipeline`: listing 2's four panels x (YlGnBu) | scores (OrRd) | weights (Blues) | output (Greens).
 - `plot_pipeline_qkv`: the same with the Q, K, V panels between x and the scores.
 - `plot_heads`: one panel per head and their mean (the tutorial's step 3).
-- `plot_seeds`: the same x under several seeds (its "change the seed and compare").
+- `plot_seeds`: the same x under several seeds (its "change the seed and compare"; traces from
+  `attnlab.run_seeds`).
 Masked (causal) cells are drawn grey, never as a weight of 0 that looks like a result.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
 from ..i18n import t
-from ..toy import ToySpec, ToyTrace, make_x, run_toy
+from ..trace import AttentionTrace
 from ._style import figure_style
 from .matrix import heatmap
 
@@ -32,11 +31,11 @@ def _title(key: str, lang: str, **kw: object) -> str:
     return t(key, lang, **kw) if lang == "en" else f"{t(key, 'ja', **kw)}\n{t(key, 'en', **kw)}"
 
 
-def _masked(trace: ToyTrace) -> torch.Tensor | None:
-    return ~torch.isfinite(trace.scores[0]) if trace.causal else None
+def _masked(trace: AttentionTrace) -> torch.Tensor | None:
+    return ~torch.isfinite(trace.stages.scores[0]) if trace.causal else None
 
 
-def plot_weights(trace: ToyTrace, head: int | None = None, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+def plot_weights(trace: AttentionTrace, head: int | None = None, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
     """The weights heatmap: rows are queries (attending), columns keys (attended); head None = mean."""
     w = trace.pattern(0, head if trace.n_heads > 1 else 0)
     n = trace.n_tokens
@@ -45,33 +44,33 @@ def plot_weights(trace: ToyTrace, head: int | None = None, *, lang: str = "ja", 
         ax = fig.subplots()
         title = _title("title_weights", lang)
         if trace.n_heads > 1:
-            title += " — " + (t("mean_of_heads", lang) if head is None else t("head", lang, h=head))
+            title += " — " + (t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head))
         labels = trace.token_labels
         heatmap(ax, w, labels, labels, cmap="Blues", title=title, fmt=fmt, mask=_masked(trace))
-        ax.set_xlabel(t("key_axis", lang))
-        ax.set_ylabel(t("query_axis", lang))
+        ax.set_xlabel(t("key", lang))
+        ax.set_ylabel(t("query", lang))
     return fig
 
 
-def _panels(trace: ToyTrace, head: int, qkv: bool, lang: str) -> list[tuple]:
+def _panels(trace: AttentionTrace, head: int, qkv: bool, lang: str) -> list[tuple]:
     """(matrix, column labels, cmap, title) for each panel of the pipeline, left to right."""
-    d_cols = [f"d{i + 1}" for i in range(trace.spec.d_model)]
-    h_cols = [f"d{i + 1}" for i in range(trace.spec.d_head)] if trace.n_heads > 1 else d_cols
-    labels = trace.token_labels
+    st, labels = trace.stages, trace.token_labels
+    d_cols = [f"d{i + 1}" for i in range(st.x.shape[1])]
+    h_cols = [f"d{i + 1}" for i in range(st.Q.shape[-1])] if trace.n_heads > 1 else d_cols
     one = trace.n_heads == 1
-    panels = [(trace.x, d_cols, "YlGnBu", _title("title_x", lang))]
+    panels = [(st.x, d_cols, "YlGnBu", _title("title_x", lang))]
     if qkv:
-        panels += [(getattr(trace, n)[head], h_cols, "PuOr", _title(f"title_{n.lower()}", lang)) for n in "QKV"]
-    out = trace.output if one else trace.head_outputs[head]
+        panels += [(getattr(st, n)[head], h_cols, "PuOr", _title(f"title_{n.lower()}", lang)) for n in "QKV"]
+    out = st.output if one else st.head_outputs[head]
     panels += [
-        (trace.scores[head], labels, "OrRd", _title("title_scores", lang)),
-        (trace.weights[head], labels, "Blues", _title("title_norm", lang)),
+        (st.scores[head], labels, "OrRd", _title("title_scores", lang)),
+        (st.weights[head], labels, "Blues", _title("title_norm", lang)),
         (out, h_cols, "Greens", _title("title_out", lang)),
     ]
     return panels
 
 
-def _plot_pipeline(trace: ToyTrace, head: int, qkv: bool, lang: str, fmt: str) -> Figure:
+def _plot_pipeline(trace: AttentionTrace, head: int, qkv: bool, lang: str, fmt: str) -> Figure:
     panels = _panels(trace, head, qkv, lang)
     n = trace.n_tokens
     widths = [_grow(3.0, 0.45 * len(p[1]) + 1.5, 9) for p in panels]
@@ -83,39 +82,37 @@ def _plot_pipeline(trace: ToyTrace, head: int, qkv: bool, lang: str, fmt: str) -
             heatmap(ax, m, trace.token_labels, cols, cmap=cmap, title=title, fmt=fmt, mask=mask,
                     centered=cmap == "PuOr")
         if trace.n_heads > 1:
-            fig.suptitle(t("head", lang, h=head))
+            fig.suptitle(t("head_n", lang, h=head))
     return fig
 
 
-def plot_pipeline(trace: ToyTrace, head: int = 0, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+def plot_pipeline(trace: AttentionTrace, head: int = 0, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
     """Listing 2's picture, x | scores | weights | output (one head's stages when heads > 1)."""
     trace.check_layer_head(0, head)
     return _plot_pipeline(trace, head, False, lang, fmt)
 
 
-def plot_pipeline_qkv(trace: ToyTrace, head: int = 0, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+def plot_pipeline_qkv(trace: AttentionTrace, head: int = 0, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
     """The pipeline with the Q, K, V panels: x | Q | K | V | scores | weights | output."""
     trace.check_layer_head(0, head)
     return _plot_pipeline(trace, head, True, lang, fmt)
 
 
-def plot_heads(trace: ToyTrace, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+def plot_heads(trace: AttentionTrace, *, lang: str = "ja", fmt: str = ".2f") -> Figure:
     """One weights panel per head plus their mean (the tutorial's "split into heads and average")."""
-    mats = [(trace.weights[h], t("head", lang, h=h)) for h in range(trace.n_heads)]
-    mats.append((trace.weights_mean, t("mean_of_heads", lang)))
+    mats = [(trace.pattern(0, h), t("head_n", lang, h=h)) for h in range(trace.n_heads)]
+    mats.append((trace.pattern(0, None), t("mean_of_heads", lang)))
     return _grid(trace, mats, _title("title_heads", lang, heads=trace.n_heads), lang, fmt)
 
 
-def plot_seeds(spec: ToySpec, seeds: list[int], *, lang: str = "ja", fmt: str = ".2f") -> Figure:
-    """The same x (the spec's, fixed) under each seed's W_Q, W_K, W_V: weights side by side."""
-    x = tuple(tuple(row) for row in make_x(spec).tolist())
-    traces = [run_toy(replace(spec, seed=s, x=x)) for s in seeds]
-    mats = [(tr.pattern(0, None if tr.n_heads > 1 else 0), t("title_seed", lang, seed=s))
-            for tr, s in zip(traces, seeds)]
+def plot_seeds(traces: list[AttentionTrace], *, lang: str = "ja", fmt: str = ".2f") -> Figure:
+    """Toy traces of the same x under different seeds (`attnlab.run_seeds`): their weights side by side."""
+    mats = [(tr.pattern(0, None if tr.n_heads > 1 else 0), t("title_seed", lang, seed=tr.spec.seed))
+            for tr in traces]
     return _grid(traces[0], mats, _title("title_seeds", lang), lang, fmt)
 
 
-def _grid(trace: ToyTrace, mats: list[tuple[torch.Tensor, str]], suptitle: str, lang: str, fmt: str) -> Figure:
+def _grid(trace: AttentionTrace, mats: list[tuple[torch.Tensor, str]], suptitle: str, lang: str, fmt: str) -> Figure:
     n, k = trace.n_tokens, len(mats)
     cols = min(k, 4)
     rows = -(-k // cols)
@@ -128,8 +125,8 @@ def _grid(trace: ToyTrace, mats: list[tuple[torch.Tensor, str]], suptitle: str, 
         for ax, (m, title) in zip(axes, mats):
             heatmap(ax, m, labels, labels, cmap="Blues", title=title, fmt=fmt, mask=_masked(trace), cbar=False,
                     vmax=vmax)
-            ax.set_xlabel(t("key_axis", lang))
-            ax.set_ylabel(t("query_axis", lang))
+            ax.set_xlabel(t("key", lang))
+            ax.set_ylabel(t("query", lang))
         for ax in axes[k:]:
             ax.set_visible(False)
         fig.colorbar(axes[0].images[0], ax=list(axes[:k]), shrink=0.8)
