@@ -60,6 +60,10 @@ def test_every_view_loads_clean_and_offline(open_page, fake, toy):
         for view in views:
             show(o, view)
             o.shot(f"{name}-{view}")
+        # every label arrived: no control without its text (a label missing from i18n would be empty)
+        blank = o.page.evaluate("[...document.querySelectorAll('option, button, label, h1')]"
+                                ".filter((e) => !e.textContent.trim()).length")
+        assert blank == 0
         o.check_clean()
         assert o.requests == [] or set(o.requests) == {o.url}
 
@@ -183,18 +187,18 @@ def test_pipeline_hover_explains_the_output(open_page, toy):
     o.page.mouse.move(out["x"] + 64 + 46 * 1.5, out["y"] + 16 + 24 * 2.5)
     lines = info.inner_text().splitlines()
     assert lines[0].startswith("output[2, 1]")
-    assert abs(numbers(lines[0])[0] - float(toy.head_outputs[1, 2, 1])) < 1e-4
+    assert abs(numbers(lines[0])[0] - float(toy.stages.head_outputs[1, 2, 1])) < 1e-4
     weights_row = numbers(next(s for s in lines if s.startswith("weight[2, :]")))
     v_col = numbers(next(s for s in lines if s.startswith("V[:, 1]")))
-    np.testing.assert_allclose(weights_row, toy.weights[1, 2].numpy(), atol=1e-4)
-    np.testing.assert_allclose(v_col, toy.V[1, :, 1].numpy(), atol=1e-4)
+    np.testing.assert_allclose(weights_row, toy.stages.weights[1, 2].numpy(), atol=1e-4)
+    np.testing.assert_allclose(v_col, toy.stages.V[1, :, 1].numpy(), atol=1e-4)
     o.shot("pipeline-hover-output")
     # the weights stage is drawn in the trace's colours: sample a cell's corner (its number is centred)
     wb = o.page.locator(f'{pane("pipeline")} canvas[data-stage="weights"]').bounding_box()
     shot = png_pixels(o.page.screenshot())
     for i, j in [(1, 0), (3, 2), (2, 2)]:
         px = shot[int(wb["y"] + 16 + 24 * i + 4), int(wb["x"] + 64 + 46 * j + 4)].astype(int)
-        np.testing.assert_allclose(px, viridis(float(toy.weights[1, i, j])), atol=6)
+        np.testing.assert_allclose(px, viridis(float(toy.stages.weights[1, i, j])), atol=6)
     sc = o.page.locator(f'{pane("pipeline")} canvas[data-stage="mask"]').bounding_box()
     o.page.mouse.move(sc["x"] + 64 + 46 * 3.5, sc["y"] + 16 + 24 * 0.5)  # (0, 3): hidden by the mask
     assert "−∞" in info.inner_text()

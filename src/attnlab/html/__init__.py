@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import AttnlabError
 from .encode import MAX_CELLS, PRECISION, PageTooLargeError, encode_trace
-from .render import notebook_html, render_page
+from .render import render_page
 
 if TYPE_CHECKING:
     from ..trace import AttentionTrace
@@ -22,7 +22,6 @@ __all__ = [
     "PRECISION",
     "PageTooLargeError",
     "encode_trace",
-    "notebook_html",
     "render_page",
     "write_html",
 ]

@@ -12,7 +12,8 @@ Why this shape: a bertviz-style page writes every weight as a JSON float (~20 ch
   1.9 MB, 32 to 1.1 MB, a fixed 0..1 scale to 0.8 MB. The step is kept as fp32 per row.
 - the head mean of each layer (when there are several heads) is one more map after the heads,
   quantised the same way, so its error bound is the same.
-- scores (pre-softmax) and, for toy traces, every stage (x, Q, K, V, ...) as fp32, when small.
+- scores (pre-softmax) as fp32 when small, and the arrays the page's tabs ask for (the pipeline's
+  stages x, Q, K, V, ...: `attnlab.views`), as fp32.
 The blob is zlib-compressed (deflate; the browser inflates it with DecompressionStream) and base64
 encoded. `meta["arrays"]` says where each array lies: dtype, shape, byte offset.
 """
@@ -28,6 +29,7 @@ import numpy as np
 import torch
 
 from ..errors import AttnlabError
+from ..views import View, page_views
 
 if TYPE_CHECKING:
     from ..trace import AttentionTrace
@@ -38,8 +40,6 @@ if TYPE_CHECKING:
 MAX_CELLS = 2**25
 # Scores travel as fp32 (4 bytes a cell), so only for traces up to this many cells (all toy traces).
 MAX_SCORE_CELLS = 2**20
-# Toy stages are small by construction (toy.MAX_TOKENS, MAX_D_MODEL); this guards library use.
-MAX_STAGE_VALUES = 2**21
 
 QUANT_STEPS = 255  # 8-bit codes: a row with maximum 1 spans 0..255
 ROW_LEVELS = 32  # at least this many levels between 0 and any row's maximum
@@ -95,44 +95,27 @@ def quantise_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _weight_maps(trace: AttentionTrace, layers: list[int]) -> np.ndarray:
     """[layer, map, q_pos, k_pos] fp32: each layer's heads, then their mean when heads > 1."""
-    heads = list(range(trace.n_heads)) + ([None] if trace.n_heads > 1 else [])
-    n = trace.n_tokens
-    out = np.empty((len(layers), len(heads), n, n), dtype=np.float32)
-    all_heads = getattr(trace, "weights", None)  # a model trace's weights(layer, heads): one batched call
+    n, extra = trace.n_tokens, 1 if trace.n_heads > 1 else 0
+    out = np.empty((len(layers), trace.n_heads + extra, n, n), dtype=np.float32)
     for i, layer in enumerate(layers):
-        if callable(all_heads):
-            w = all_heads(layer, list(range(trace.n_heads))).detach().to(torch.float32).cpu()  # [head, q, k]
-            out[i, : trace.n_heads] = w.numpy()
-            if trace.n_heads > 1:
-                out[i, -1] = w.mean(0).numpy()
-            continue
-        for j, head in enumerate(heads):
-            out[i, j] = trace.pattern(layer, head).detach().to(torch.float32).cpu().numpy()
+        w = trace.head_weights(layer).detach().to(torch.float32).cpu()  # [head, q_pos, k_pos]
+        out[i, : trace.n_heads] = w.numpy()
+        if extra:
+            out[i, -1] = w.mean(0).numpy()
     return out
 
 
-def trace_scores(trace: AttentionTrace, layer: int) -> torch.Tensor | None:
-    """Pre-softmax scores [head, q_pos, k_pos] of one layer when the trace offers them, else None.
-
-    Toy traces keep `scores` (one layer); a model trace may offer `scores(layer, head)`.
-    """
-    kept = getattr(trace, "scores", None)
-    if isinstance(kept, torch.Tensor):
-        return kept if layer == 0 and kept.dim() == 3 else None
-    if callable(kept):
-        return torch.stack([kept(layer, h) for h in range(trace.n_heads)])
-    return None
-
-
-def _stage_arrays(trace: AttentionTrace) -> dict[str, np.ndarray]:
-    """A toy trace's stages for the pipeline view (empty for other traces)."""
-    names = ("x", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "weights", "head_outputs", "output")
-    if not all(isinstance(getattr(trace, n, None), torch.Tensor) for n in names):
-        return {}
-    arrays = {f"stage_{n}": getattr(trace, n).detach().to(torch.float32).cpu().numpy() for n in names}
-    if sum(a.size for a in arrays.values()) > MAX_STAGE_VALUES:
-        return {}
-    return arrays
+def _scores(trace: AttentionTrace, layers: list[int]) -> np.ndarray | None:
+    """[layer, head, q_pos, k_pos] fp32 pre-softmax scores, when the trace has them and they are small."""
+    if len(layers) * trace.n_heads * trace.n_tokens**2 > MAX_SCORE_CELLS:
+        return None
+    maps = []
+    for layer in layers:
+        heads = [trace.scores(layer, h) for h in range(trace.n_heads)]
+        if any(s is None for s in heads):
+            return None
+        maps.append(torch.stack(heads))
+    return torch.stack(maps).detach().to(torch.float32).cpu().numpy()
 
 
 class _Blob:
@@ -156,21 +139,27 @@ class _Blob:
         return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
 
 
-def encode_trace(trace: AttentionTrace, *, layers: list[int] | tuple[int, ...] | None = None) -> PageData:
-    """The page data of `trace` (layers: which layers to include, None = all)."""
+def encode_trace(
+    trace: AttentionTrace,
+    *,
+    layers: list[int] | tuple[int, ...] | None = None,
+    views: list[View] | None = None,
+) -> PageData:
+    """The page data of `trace` (layers: which layers to include, None = all) for the page tabs of
+    `views` (default: every registered view that applies), which may add arrays of their own."""
+    views = page_views(trace) if views is None else views
     chosen = _layers(trace, layers)
     check_size(trace, chosen)
     blob = _Blob()
     codes, step = quantise_rows(_weight_maps(trace, chosen))
     blob.add("weights", codes)  # [layer, map, q_pos, k_pos] uint8
     blob.add("step", step)  # [layer, map, q_pos] fp32
-    n_cells = len(chosen) * trace.n_heads * trace.n_tokens**2
-    has_scores = n_cells <= MAX_SCORE_CELLS and all(trace_scores(trace, li) is not None for li in chosen)
-    if has_scores:
-        scores = torch.stack([trace_scores(trace, li) for li in chosen])  # [layer, head, q_pos, k_pos]
-        blob.add("scores", scores.detach().to(torch.float32).cpu().numpy())
-    for name, a in _stage_arrays(trace).items():
-        blob.add(name, a)
+    scores = _scores(trace, chosen)
+    if scores is not None:
+        blob.add("scores", scores)  # [layer, head, q_pos, k_pos] fp32, -inf where hidden
+    for view in views:
+        for name, a in view.page_arrays(trace).items():
+            blob.add(name, a if a.dtype == np.uint8 else a.astype(np.float32, copy=False))
     meta = {
         "model": trace.model,
         "n_layers": trace.n_layers,
@@ -180,12 +169,13 @@ def encode_trace(trace: AttentionTrace, *, layers: list[int] | tuple[int, ...] |
         "temperature": float(trace.temperature),
         "layers": chosen,
         "has_mean": trace.n_heads > 1,
-        "has_scores": has_scores,
+        "has_scores": scores is not None,
         "has_stages": any(n.startswith("stage_") for n in blob.index),
         "precision": PRECISION,
         "tokens": [
             {"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in trace.tokens
         ],
+        "views": [v.name for v in views],
         "arrays": blob.index,
     }
     return PageData(meta=meta, blob_b64=blob.encoded())

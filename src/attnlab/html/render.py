@@ -5,6 +5,12 @@ and inlined), the data from `encode.encode_trace` inside `<script type="applicat
 `<`, `>`, `&` escaped so no token can close the script) and a base64 blob. A Content-Security-Policy
 forbids every fetch (`default-src 'none'`) and lets only the page's own script run (by its hash), so
 even a token that slipped through as markup could neither load nor run anything.
+
+The script is a set of small modules, one per file: `define(name, deps, factory)` registers a module
+and `require(name)` builds it once from its dependencies, so files share no names but the ones they
+export. A page holds `core` (data and its indexing, colours, DOM helpers), `matrix` (the zoomable map
+component), one module per view that applies to the trace (`attnlab.views`, in registry order) and
+`main` (the frame and its tabs). The labels are the i18n keys that those files use (`L.<key>`).
 """
 
 from __future__ import annotations
@@ -13,32 +19,54 @@ import base64
 import hashlib
 import html
 import json
+import re
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import AttnlabError
+from ..i18n import check_lang, page_labels
+from ..trace import AttentionTrace
+from ..views import View, page_views, view_named
 from .encode import encode_trace
-from .labels import labels
 
-if TYPE_CHECKING:
-    from ..trace import AttentionTrace
-
-VIEWS = ("heatmap", "headview", "modelview", "pipeline")
-# the script files, in the order they are concatenated (later files use earlier ones' functions)
-JS_FILES = ("core.js", "heatmap.js", "headview.js", "modelview.js", "pipeline.js", "main.js")
+CORE_JS = ("core.js", "matrix.js")  # modules every page holds, before the views' own
+MAIN_JS = "main.js"
+LOADER = """const DEFINED = Object.create(null), MODULES = Object.create(null);
+function define(name, deps, factory) { DEFINED[name] = { deps, factory }; }
+function require(name) {
+  if (!(name in MODULES)) {
+    const d = DEFINED[name];
+    if (!d) throw new Error(`attnlab: no module ${name}`);
+    MODULES[name] = d.factory(...d.deps.map(require));
+  }
+  return MODULES[name];
+}"""
+_LABEL_USE = re.compile(r"\bL\.([A-Za-z_]\w*)")
 
 
 @cache
 def asset(name: str) -> str:
-    """The text of a file in attnlab/html/assets/."""
-    return resources.files("attnlab.html").joinpath("assets", name).read_text(encoding="utf-8")
+    """The text of a file in attnlab/html/assets/ (name may include a folder: views/heatmap.js)."""
+    path = resources.files("attnlab.html").joinpath("assets")
+    for part in name.split("/"):
+        path = path.joinpath(part)
+    return path.read_text(encoding="utf-8")
 
 
-def page_script() -> str:
-    """All JS in one strict-mode function scope, so the files share names but not the page's globals."""
-    body = "\n".join(asset(name) for name in JS_FILES)
-    return f'(function () {{\n"use strict";\n{body}\n}})();\n'
+def script_files(views: list[View]) -> list[str]:
+    """The JS files of a page showing `views`, in load order."""
+    return [*CORE_JS, *(f"views/{v.name}.js" for v in views), MAIN_JS]
+
+
+def page_script(views: list[View]) -> str:
+    """All modules in one strict-mode function scope, then `require("main")`."""
+    body = "\n".join(asset(name) for name in script_files(views))
+    return f'(function () {{\n"use strict";\n{LOADER}\n{body}\nrequire("main");\n}})();\n'
+
+
+def label_keys(script: str, views: list[View]) -> set[str]:
+    """The i18n keys a page script reads: every `L.<key>` it names, and each view's tab label."""
+    return set(_LABEL_USE.findall(script)) | {v.name for v in views}
 
 
 def json_for_script(data: Any) -> str:
@@ -58,16 +86,6 @@ def _csp(script: str) -> str:
     )
 
 
-def _initial_view(trace: AttentionTrace, view: str | None, has_stages: bool) -> str:
-    if view is None:
-        return "pipeline" if has_stages else "heatmap"
-    if view not in VIEWS:
-        raise AttnlabError(f"view {view!r} is not a page view: choose one of {', '.join(VIEWS)}")
-    if view == "pipeline" and not has_stages:
-        raise AttnlabError(f"view 'pipeline' needs a toy trace (every stage kept); {trace.model!r} has none")
-    return view
-
-
 def render_page(
     trace: AttentionTrace,
     *,
@@ -79,16 +97,20 @@ def render_page(
 
     Args:
         lang: "ja" or "en", the labels' language (as the CLI's --lang).
-        view: the tab shown first (heatmap, headview, modelview, pipeline); None: the pipeline for
-            toy traces, the heatmap otherwise.
+        view: the tab shown first (a registered view that applies to the trace: heatmap, headview,
+            modelview, pipeline for toy traces); None: the first that applies (the pipeline for toy
+            traces, the heatmap otherwise).
         layers: the layers to include (None: all); fewer layers make a smaller page.
     Raises:
         PageTooLargeError (an AttnlabError) when the trace has more than encode.MAX_CELLS weight cells.
     """
-    words = labels(lang)
-    data = encode_trace(trace, layers=layers)
-    meta = dict(data.meta, labels=words, view=_initial_view(trace, view, data.meta["has_stages"]))
-    script = page_script()
+    check_lang(lang)
+    views = page_views(trace)
+    first = view_named(view, trace).name if view is not None else views[0].name
+    data = encode_trace(trace, layers=layers, views=views)
+    script = page_script(views)
+    words = page_labels(label_keys(script, views), lang)
+    meta = dict(data.meta, labels=words, view=first)
     title = html.escape(f"attnlab · {trace.model} · {trace.n_tokens} {words['tokens']}")
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -99,13 +121,4 @@ def render_page(
         f'<script type="application/json" id="attnlab-meta">{json_for_script(meta)}</script>\n'
         f'<script type="application/octet-stream" id="attnlab-blob">{data.blob_b64}</script>\n'
         f"<script>{script}</script>\n</body>\n</html>\n"
-    )
-
-
-def notebook_html(page: str, *, height: int = 760) -> str:
-    """The page inside an <iframe srcdoc>: isolated from JupyterLab, the classic notebook, VS Code and
-    Colab (their CSS, their require.js, their sanitisers); the attribute is fully escaped."""
-    return (
-        f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width: 100%; height: {int(height)}px; '
-        'border: 1px solid #ddd;" title="attnlab"></iframe>'
     )

@@ -1,0 +1,49 @@
+"""The views registry: every figure and page tab attnlab draws, registered once.
+
+Adding a view is one Python module here (a `View`: its figures and/or page data), one JS module
+(`html/assets/views/<name>.js`) and one line in VIEWS. The page shows the tabs of the views that
+apply to a trace, in this order (the first that applies opens first); the CLI and the notebook
+write the figures of every view that applies (`figures_for`).
+"""
+
+from __future__ import annotations
+
+from ..errors import AttnlabError
+from ..trace import AttentionTrace
+from . import headview, heatmap, modelview, pipeline
+from .base import FigureJob, FigureOptions, View, file_stem
+
+VIEWS: tuple[View, ...] = (
+    pipeline.VIEW,
+    heatmap.VIEW,
+    headview.VIEW,
+    modelview.VIEW,
+)
+
+__all__ = ["VIEWS", "FigureJob", "FigureOptions", "View", "figures_for", "file_stem", "page_views", "view_named"]
+
+
+def page_views(trace: AttentionTrace) -> list[View]:
+    """The views whose tabs a page of `trace` shows, in registry order."""
+    return [v for v in VIEWS if v.applies(trace)]
+
+
+def view_named(name: str, trace: AttentionTrace) -> View:
+    """The registered view `name`, checked to apply to `trace`; AttnlabError naming the choices."""
+    names = [v.name for v in VIEWS]
+    if name not in names:
+        raise AttnlabError(f"view {name!r} is not a page view: choose one of {', '.join(names)}")
+    view = VIEWS[names.index(name)]
+    if not view.applies(trace):
+        raise AttnlabError(f"view {name!r} needs {view.needs}; {trace.model!r} is not one: choose one of "
+                           f"{', '.join(v.name for v in page_views(trace))}")
+    return view
+
+
+def figures_for(trace: AttentionTrace, opts: FigureOptions | None = None) -> dict[str, FigureJob]:
+    """{file stem: FigureJob} of every view that applies to `trace`, in registry order."""
+    opts = opts or FigureOptions()
+    jobs: dict[str, FigureJob] = {}
+    for view in page_views(trace):
+        jobs.update(view.figures(trace, opts))
+    return jobs

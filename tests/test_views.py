@@ -1,0 +1,34 @@
+"""The views registry: each view is one Python module, one JS module and one registry line."""
+
+import re
+from importlib import resources
+
+from attnlab.html.render import asset, script_files
+from attnlab.toy import run_toy
+from attnlab.views import VIEWS, FigureOptions, figures_for, page_views
+
+from .html.fakes import FakeTrace, words
+
+
+def test_every_registered_view_has_its_js_module_and_every_module_is_registered():
+    folder = resources.files("attnlab.html").joinpath("assets", "views")
+    files = {p.name[:-3] for p in folder.iterdir() if p.name.endswith(".js")}
+    assert files == {v.name for v in VIEWS}
+    for view in VIEWS:
+        defined = re.findall(r'^define\("(\w+)"', asset(f"views/{view.name}.js"), re.M)
+        assert defined == [view.name]  # one module per file, named as the view
+
+
+def test_a_page_holds_the_views_that_apply_in_registry_order():
+    toy, fake = run_toy(), FakeTrace(words(5))
+    assert [v.name for v in page_views(toy)] == ["pipeline", "heatmap", "headview", "modelview"]
+    assert [v.name for v in page_views(fake)] == ["heatmap", "headview", "modelview"]
+    assert script_files(page_views(fake)) == [
+        "core.js", "matrix.js", "views/heatmap.js", "views/headview.js", "views/modelview.js", "main.js"]
+
+
+def test_figures_come_from_the_registry():
+    assert set(figures_for(run_toy())) == {"weights", "pipeline", "pipeline_qkv"}
+    assert set(figures_for(run_toy(heads=2))) == {"weights", "heads", "pipeline", "pipeline_qkv"}
+    opts = FigureOptions(layer=1, head=None, stem="fake")
+    assert set(figures_for(FakeTrace(words(5)), opts)) == {"fake-L1-mean", "fake-grid", "fake-layer-means"}
