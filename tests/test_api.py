@@ -1,5 +1,6 @@
 """The public API: __all__ is complete and every name resolves; `import attnlab` stays light."""
 
+import importlib
 import subprocess
 import sys
 
@@ -22,3 +23,23 @@ def test_notebook_one_call_flow():
     assert "Attention重み:" in str(trace) and repr(trace).startswith("ToyTrace(tokens=['I', 'love'")
     fig = attnlab.plot_heads(trace)
     assert hasattr(fig, "savefig") and len(fig.axes) >= 3
+
+
+def test_no_exported_name_is_hidden_by_a_submodule():
+    """`import attnlab.x` sets attnlab.x to the module: an exported function named x would be lost."""
+    import pkgutil
+
+    submodules = {m.name for m in pkgutil.iter_modules(attnlab.__path__)}
+    assert not submodules & set(attnlab.__all__), submodules & set(attnlab.__all__)
+    importlib.import_module("attnlab.reporting")  # what print(trace) imports
+    assert callable(attnlab.report)
+
+
+def test_a_trace_presents_itself_without_the_trace_layer_importing_views():
+    code = ("import sys, attnlab.trace, attnlab.toy; "
+            "print(any(m.startswith(('attnlab.html', 'attnlab.reporting', 'attnlab.views', 'attnlab.plot')) "
+            "for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False"]
+    trace = attnlab.run_toy()
+    assert trace.to_dict()["weights"] and "<iframe" in trace._repr_html_()

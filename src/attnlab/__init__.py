@@ -8,7 +8,8 @@ Quick start (notebook):
     attnlab.plot_pipeline(trace)          # x | scores | weights | output, shown inline
     attnlab.run_toy(tokens="I love transformers so much".split(), d_model=8, heads=2, causal=True)
 
-Names are loaded lazily so that `import attnlab` stays light (no matplotlib until a figure is asked for).
+Names are loaded lazily so that `import attnlab` stays light (no torch, no matplotlib until asked
+for). No exported name is also the name of a submodule (tested): importing the module would hide it.
 """
 
 from __future__ import annotations
@@ -21,16 +22,24 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "AttnlabError": "attnlab.errors",
+    "LayerHeadError": "attnlab.errors",
     "AttentionTrace": "attnlab.trace",
     "Token": "attnlab.trace",
     "ToySpec": "attnlab.toy",
+    "ToyStages": "attnlab.toy",
     "ToyTrace": "attnlab.toy",
     "ToyInputError": "attnlab.toy",
     "run_toy": "attnlab.toy",
+    "run_seeds": "attnlab.toy",
+    "toy_spec": "attnlab.toy_options",
     "attend": "attnlab.attention",
-    "report": "attnlab.report",
-    "printout": "attnlab.report",
-    "explain": "attnlab.report",
+    "report": "attnlab.reporting",
+    "printout": "attnlab.reporting",
+    "explain": "attnlab.reporting",
+    "top_table": "attnlab.reporting",
+    "trace_to_dict": "attnlab.export",
+    "render_page": "attnlab.html",
+    "write_html": "attnlab.html",
     "plot_weights": "attnlab.plot.toy",
     "plot_pipeline": "attnlab.plot.toy",
     "plot_pipeline_qkv": "attnlab.plot.toy",
@@ -43,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "plot_head": "attnlab.plot.layers",
     "plot_grid": "attnlab.plot.layers",
     "plot_layer_means": "attnlab.plot.layers",
+    "RowStats": "attnlab.rowstats",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -65,7 +65,7 @@ def test_printout_and_figures(run, tmp_path):
     assert code == 0
     assert "1 tokyo" in out and "->" in out
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["minilm-L5-H0.png", "minilm-grid.png", "minilm-layer-means.png"]
+    assert names == sorted(f"minilm-{s}.{e}" for s in ("L5-H0", "grid", "layer-means") for e in ("png", "svg"))
     assert all((tmp_path / n).stat().st_size > 5_000 for n in names)
 
 
@@ -156,4 +156,4 @@ def test_words_html_and_lang(run, tmp_path):
     assert code == 0 and "layer 0, head 0" in out and f"page written: {page}" in out
     assert "<!DOCTYPE html>" in page.read_text(encoding="utf-8")
     code, out, _ = run("text", text, "--out", str(tmp_path / "f"))
-    assert code == 0 and "層 0、ヘッド0" in out and "図を保存しました" in out
+    assert code == 0 and "層 0、ヘッド 0" in out and "図を保存しました" in out

@@ -15,8 +15,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from attnlab.analysis.words import aggregate_to_words
 from attnlab.marks import BYTES_OPEN, SPACE_MARK, mark_text, unmark_text
-from attnlab.models.tokens import _Utf8Stream, aggregate_to_words, display_tokens, piece_scheme, plain_text
+from attnlab.models.tokens import _Utf8Stream, display_tokens, piece_scheme, plain_text
 from attnlab.trace import Token
 
 TEXTS = {

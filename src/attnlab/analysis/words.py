@@ -19,7 +19,7 @@ import torch
 
 from ..errors import AttnlabError
 from ..marks import BYTES_GROUP, SPACE_MARK
-from ..trace import Token
+from ..trace import AttentionTrace, Token
 
 
 def word_groups(tokens: Sequence[Token]) -> list[list[int]]:
@@ -57,3 +57,8 @@ def aggregate_to_words(pattern: torch.Tensor, tokens: Sequence[Token]) -> tuple[
     key_sums = pattern.float() @ member  # [q_pos, k_word]: sum over the key pieces
     word_pattern = (member.T @ key_sums) / member.sum(0).unsqueeze(1)  # [q_word, k_word]: mean over queries
     return word_pattern, [word_text([tokens[p] for p in positions]) for positions in groups]
+
+
+def word_pattern(trace: AttentionTrace, layer: int, head: int | None) -> tuple[torch.Tensor, list[str]]:
+    """A trace's head (head=None: the mean over heads) aggregated to words: ([q_word, k_word], word texts)."""
+    return aggregate_to_words(trace.pattern(layer, head), trace.tokens)

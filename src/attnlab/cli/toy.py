@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from pathlib import Path
 
 from ..errors import AttnlabError
-from ..i18n import LANGS
-
-DEFAULT_OUT = Path("attnlab-out")
-
-
-def add_common(p: argparse.ArgumentParser) -> None:
-    """Options shared by `toy` and `demo`."""
-    p.add_argument("--lang", choices=LANGS, default="ja", help="labels and explanation language (default ja)")
-    p.add_argument("--fmt", default=None,
-                   help="number format, e.g. .2f (default: .4f in the printout as torch prints, .2f in figures)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the figures (default ./attnlab-out)")
-    p.add_argument("--html", type=Path, default=None, metavar="PATH",
-                   help="also write the interactive page (one self-contained HTML file) to PATH")
+from .options import add_fmt, add_format, add_html, add_lang, add_out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,31 +20,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature > 0 (default 1)")
     p.add_argument("--causal", action="store_true", help="mask future tokens (decoder-style attention)")
     p.add_argument("--x", default=None, help="x as a JSON/CSV file or inline rows '1,0.5;0.2,0.1'")
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text: printout + figures; json: the trace on stdout (no figures)")
-    add_common(p)
+    add_format(p, "json: the trace on stdout (no figures)")
+    add_lang(p)
+    add_fmt(p)
+    add_out(p)
+    add_html(p)
     p.set_defaults(handler=run_toy_command)
 
 
 def spec_from_args(args: argparse.Namespace):
-    """A ToySpec from the command line (x decides d_model and default tokens when given)."""
-    from ..toy import TUTORIAL_TOKENS, ToyInputError, ToySpec, check_cli_limits
+    """A ToySpec from the command line, through the same `toy_spec` as every other surface."""
     from ..toy_input import parse_x
+    from ..toy_options import toy_spec
 
     x = parse_x(args.x) if args.x is not None else None
-    if args.tokens is not None:
-        tokens = tuple(args.tokens.split())
-        if not tokens:
-            raise ToyInputError("no tokens: --tokens needs at least one word")
-    elif x is not None and len(x) != 3:
-        tokens = tuple(f"Token {i + 1}" for i in range(len(x)))
-    else:
-        tokens = TUTORIAL_TOKENS
-    d_model = args.d_model if args.d_model is not None else (len(x[0]) if x else 4)
-    spec = ToySpec(tokens=tokens, d_model=d_model, heads=args.heads, seed=args.seed,
-                   temperature=args.temperature, causal=args.causal, x=x)
-    check_cli_limits(spec)
-    return spec
+    return toy_spec({"tokens": args.tokens, "d_model": args.d_model, "heads": args.heads, "seed": args.seed,
+                     "temperature": args.temperature, "causal": args.causal, "x": x})
 
 
 def parse_seeds(text: str | None) -> list[int]:
@@ -74,58 +50,29 @@ def parse_seeds(text: str | None) -> list[int]:
     return seeds
 
 
-def toy_figures(trace, *, lang: str, fmt: str, seeds: list[int]) -> dict:
-    """{file stem: () -> Figure} for a toy trace."""
-    from ..plot import toy as plots
-
-    figs = {
-        "weights": lambda: plots.plot_weights(trace, None, lang=lang, fmt=fmt),
-        "pipeline": lambda: plots.plot_pipeline(trace, lang=lang, fmt=fmt),
-        "pipeline_qkv": lambda: plots.plot_pipeline_qkv(trace, lang=lang, fmt=fmt),
-    }
-    if trace.n_heads > 1:
-        figs["heads"] = lambda: plots.plot_heads(trace, lang=lang, fmt=fmt)
-    if seeds:
-        figs["seeds"] = lambda: plots.plot_seeds(trace.spec, seeds, lang=lang, fmt=fmt)
-    return figs
-
-
-def save_figures(figs: dict, out: Path, lang: str) -> list[Path]:
-    from ._files import figure_writers, write_all
-
-    paths = write_all(out, figure_writers(figs))
-    saved = {"ja": "図を保存しました", "en": "figures written"}[lang]
-    print(f"\n{saved} ({out}/): " + ", ".join(p.name for p in paths))
-    return paths
-
-
-def save_page(trace, path: Path | None, lang: str) -> None:
-    """Write the interactive page when --html was given, and say where."""
-    if path is None:
-        return
-    from ..html import write_html
-
-    written = write_html(trace, path, lang=lang)
-    print({"ja": "ページを保存しました", "en": "page written"}[lang] + f": {written}")
-
-
 def run_toy_command(args: argparse.Namespace) -> int:
-    from ..toy import run_toy
+    from ..export import trace_to_dict
+    from ..reporting import report
+    from ..toy import run_seeds, run_toy
+    from ..views import FigureOptions, figures_for
+    from .output import print_json, save_figures, save_page
 
     spec = spec_from_args(args)
     seeds = parse_seeds(args.seeds)
     trace = run_toy(spec)
     if args.format == "json":
-        json.dump(trace.to_dict(), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
-        if args.html is not None:
-            from ..html import write_html
-
-            write_html(trace, args.html, lang=args.lang)  # stdout stays pure JSON
+        print_json(trace_to_dict(trace))
+        save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
         return 0
-    from ..report import report
-
     print(report(trace, lang=args.lang, fmt=args.fmt or ".4f"))
-    save_figures(toy_figures(trace, lang=args.lang, fmt=args.fmt or ".2f", seeds=seeds), args.out, args.lang)
+    fmt = args.fmt or ".2f"
+    jobs = figures_for(trace, FigureOptions(lang=args.lang, fmt=fmt))
+    if seeds:
+        from ..plot.toy import plot_seeds
+        from ..views import FigureJob
+
+        traces = run_seeds(spec, seeds)
+        jobs["seeds"] = FigureJob(lambda: plot_seeds(traces, lang=args.lang, fmt=fmt))
+    save_figures(jobs, args.out, args.lang)
     save_page(trace, args.html, args.lang)
     return 0

@@ -17,10 +17,9 @@ from ..trace import Token
 from .capture import recording
 from .generate import greedy_continue
 from .loading import LoadedModel, load_model
+from .registry import DEFAULT_MODEL
 from .tokens import display_tokens
 from .trace import EagerTrace, ModelTrace
-
-DEMO_TEXT = "Tokyo is beautiful"  # the tutorial's sentence (its Listing 2), for step 4 of the demo
 
 
 class EmptyTextError(AttnlabError):
@@ -174,12 +173,12 @@ def pad_batch(lm: LoadedModel, batch: Sequence[Sequence[int]]) -> tuple[dict[str
     return inputs, spans
 
 
-def run_text(text: str, model: str = "minilm", *, truncate: bool = False, generate: int = 0) -> ModelTrace:
+def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, generate: int = 0) -> ModelTrace:
     """The attention of `model` on `text`: a trace whose `pattern(layer, head)` gives a head's weights.
 
     Args:
         text: the sentence (any language the tokenizer knows).
-        model: "minilm", "smollm2", a local model folder or a hub id.
+        model: a bundled model's name (`attnlab models`), a local model folder or a hub id.
         truncate: cut text longer than the model accepts instead of raising TooLongError.
         generate: decoders only: continue the text greedily by this many tokens first; the trace
             covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
@@ -193,7 +192,7 @@ def run_text(text: str, model: str = "minilm", *, truncate: bool = False, genera
     return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
 
 
-def run_batch(texts: Sequence[str], model: str = "minilm", *, truncate: bool = False) -> list[ModelTrace]:
+def run_batch(texts: Sequence[str], model: str = DEFAULT_MODEL, *, truncate: bool = False) -> list[ModelTrace]:
     """Several texts in one padded forward pass; one trace per text (padding excluded)."""
     lm = load(model)
     encoded = [encode(lm, t, truncate=truncate) for t in texts]

@@ -13,12 +13,14 @@ import torch
 
 from ..errors import AttnlabError
 from .loading import LoadedModel
+from .registry import bundled_names
 
 
 def greedy_continue(lm: LoadedModel, ids: list[int], n_new: int) -> list[int]:
     """Prompt ids followed by up to n_new greedily chosen ids (fewer if the model emits its end token)."""
     if lm.kind != "decoder":
-        raise AttnlabError(f"--generate needs a decoder model; {lm.name} is an encoder (try --model smollm2)")
+        decoders = " or ".join(bundled_names("decoder")) or "a decoder"
+        raise AttnlabError(f"--generate needs a decoder model; {lm.name} is an encoder (try --model {decoders})")
     if n_new < 0:
         raise AttnlabError(f"--generate {n_new}: the number of new tokens must be 0 or more")
     if n_new == 0:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AttnlabError
-from .registry import HubUnreachableError, ModelSpec, package_path, resolve
+from .registry import HubUnreachableError, ModelSpec, available_names, package_path, resolve
 
 MANIFEST = "attnlab-manifest.json"
 CACHE_FORMAT = 1  # bump when the layout of a cached copy changes
@@ -213,6 +213,6 @@ def _from_hub(spec: ModelSpec) -> LoadedModel:
         except Exception as e:  # connection errors come in many types (requests, httpx, offline mode)
             raise HubUnreachableError(
                 f"hub id {spec.name!r}: the Hugging Face hub is not reachable from here and the model is not "
-                f"cached ({type(e).__name__}); use minilm, smollm2 or a local folder"
+                f"cached ({type(e).__name__}); use {available_names()}"
             ) from None
     return _from_folder(spec, Path(folder))

@@ -79,6 +79,14 @@ BUNDLED: dict[str, ModelSpec] = {
 }
 
 
+DEFAULT_MODEL = "minilm"  # what `attnlab text` and `run_text` use when no model is named
+
+
+def bundled_names(kind: str | None = None) -> list[str]:
+    """The bundled models' names (of one kind: "encoder" or "decoder"), in registry order."""
+    return [name for name, spec in BUNDLED.items() if kind is None or spec.kind == kind]
+
+
 def available_names() -> str:
     return ", ".join(BUNDLED) + ", a local model folder, or a hub id like owner/name"
 

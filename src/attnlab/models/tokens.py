@@ -34,27 +34,15 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from ..analysis.words import aggregate_to_words
 from ..errors import AttnlabError
-from ..marks import BYTES_CLOSE, BYTES_OPEN, MARKS, NEWLINE_MARK, SPACE_MARK, TAB_MARK, mark_text, unmark_text
+from ..marks import BYTES_CLOSE, BYTES_OPEN, MARKS, SPACE_MARK, mark_text, unmark_text
 from ..trace import Token
 
 _BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")  # SentencePiece byte fallback
 
 _MARK_CHARS = frozenset(MARKS.values())
 
-__all__ = [
-    "BYTES_CLOSE",
-    "BYTES_OPEN",
-    "NEWLINE_MARK",
-    "SPACE_MARK",
-    "TAB_MARK",
-    "aggregate_to_words",
-    "display_tokens",
-    "mark_text",
-    "piece_scheme",
-    "plain_text",
-]
+__all__ = ["display_tokens", "piece_scheme", "plain_text"]
 
 
 def plain_text(tokens: Iterable[Token], *, skip_special: bool = True) -> str:

@@ -6,7 +6,7 @@ import re
 import torch
 
 from attnlab.analysis.explain import summarize_rows
-from attnlab.report import explain, printout, report
+from attnlab.reporting import explain, printout, report
 from attnlab.toy import ToySpec, run_toy
 from tests.test_toy import tutorial_listing_2
 
@@ -36,7 +36,7 @@ def test_tutorial_numbers_are_explained_as_nearly_uniform_with_the_reason():
     tr = run_toy()
     text = explain(tr, lang="en")
     assert text.count("nearly uniform") == 4  # three rows + the summary
-    spread = max(float(r.max() - r.min()) for r in tr.scores[0])
+    spread = max(float(r.max() - r.min()) for r in tr.stages.scores[0])
     assert f"differ by at most {spread:.2f}" in text
     assert f"{math.exp(spread):.2f}x" in text
     assert "random draws, not trained" in text
@@ -47,10 +47,10 @@ def test_tutorial_numbers_are_explained_as_nearly_uniform_with_the_reason():
 def test_a_sharp_row_is_called_focused_and_names_its_key():
     spec = ToySpec(tokens=("cat", "sat", "mat"), d_model=4, seed=1, temperature=0.05)
     tr = run_toy(spec)
-    rows = summarize_rows(tr.weights[0], tr.scores[0], spec.temperature)
+    rows = summarize_rows(tr.stages.weights[0], tr.stages.scores[0], spec.temperature)
     text = explain(tr, lang="en")
     for r in rows:
-        w = tr.weights[0][r.q_pos]
+        w = tr.stages.weights[0][r.q_pos]
         assert r.top_k_pos == int(w.argmax()) and abs(r.top_weight - float(w.max())) < 1e-9
         line = f"{spec.tokens[r.q_pos]} -> {spec.tokens[r.top_k_pos]} gets the most weight, {r.top_weight:.2f}"
         assert line in text

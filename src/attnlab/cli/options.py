@@ -1,0 +1,34 @@
+"""Options that several commands share, defined once."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..i18n import LANGS
+
+DEFAULT_OUT = Path("attnlab-out")
+
+
+def add_lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=LANGS, default="ja",
+                   help="language of the printout, figures and page (default ja)")
+
+
+def add_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help=f"folder for the figures (default ./{DEFAULT_OUT})")
+
+
+def add_html(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--html", type=Path, default=None, metavar="PATH",
+                   help="also write the interactive page (one self-contained HTML file) to PATH")
+
+
+def add_format(p: argparse.ArgumentParser, json_help: str) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text", help=f"text: printout + figures; {json_help}")
+
+
+def add_fmt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fmt", default=None,
+                   help="number format, e.g. .2f (default: .4f in the printout as torch prints, .2f in figures)")

@@ -1,0 +1,120 @@
+"""Traces as text: the tutorial's printout of a toy, a real model's most-attended tokens, and the
+explanation of their numbers, labelled in Japanese or English.
+
+The default format (`.4f`) prints the same digits as the tutorial's `print(tensor)` (torch prints 4
+decimals); `fmt` changes it (the tutorial suggests `.2f`). Matrices get token labels on rows and
+columns; wide matrices are cut to `MAX_COLS` columns with a note saying so.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import torch
+
+from .analysis.explain import explain_weights
+from .analysis.words import word_pattern
+from .errors import AttnlabError
+from .i18n import t
+from .trace import AttentionTrace
+
+MAX_COLS = 12  # columns printed per matrix; JSON has all of them
+
+
+def display_width(s: str) -> int:
+    """Display width in a terminal: East Asian wide characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _pad(s: str, w: int, right: bool = True) -> str:
+    fill = " " * max(0, w - display_width(s))
+    return fill + s if right else s + fill
+
+
+def format_matrix(
+    m: torch.Tensor, rows: list[str], cols: list[str], fmt: str = ".4f", lang: str = "ja"
+) -> str:
+    """m: [row, col] as a labelled table; -inf (masked) prints as -inf."""
+    shown = min(m.shape[1], MAX_COLS)
+    cells = [[format(float(v), fmt) for v in row[:shown]] for row in m]
+    heads = [c for c in cols[:shown]]
+    colw = [max(display_width(heads[j]), *(display_width(r[j]) for r in cells)) for j in range(shown)]
+    roww = max(display_width(r) for r in rows)
+    lines = [_pad("", roww, False) + "  " + "  ".join(_pad(h, w) for h, w in zip(heads, colw))]
+    for label, r in zip(rows, cells):
+        lines.append(_pad(label, roww, False) + "  " + "  ".join(_pad(c, w) for c, w in zip(r, colw)))
+    if shown < m.shape[1]:
+        lines.append(t("truncated", lang, shown=shown, total=m.shape[1]))
+    return "\n".join(lines)
+
+
+def _stages(trace: AttentionTrace):
+    if trace.stages is None:
+        raise AttnlabError(f"the printout needs a toy trace (every stage kept); {trace.model!r} has none")
+    return trace.stages
+
+
+def printout(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
+    """Input shape, scores, weights and output, as the tutorial prints them (per head when heads > 1)."""
+    st = _stages(trace)
+    labels = trace.token_labels
+    dims = [f"d{i + 1}" for i in range(st.x.shape[1])]
+    parts = [f"{t('shape', lang)} {st.x.shape}"]
+    for h in range(trace.n_heads):
+        tag = "" if trace.n_heads == 1 else f" [{t('head_n', lang, h=h)}]"
+        parts.append(f"{t('scores_title', lang)}{tag}\n{format_matrix(st.scores[h], labels, labels, fmt, lang)}")
+        parts.append(f"{t('weights_title', lang)}{tag}\n{format_matrix(st.weights[h], labels, labels, fmt, lang)}")
+    if trace.n_heads > 1:
+        mean = format_matrix(st.weights_mean, labels, labels, fmt, lang)
+        parts.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}")
+    parts.append(f"{t('output_title', lang)}\n{format_matrix(st.output, labels, dims, fmt, lang)}")
+    return "\n\n".join(parts)
+
+
+def explain(trace: AttentionTrace, lang: str = "ja") -> str:
+    """What the weights show, computed from them (per head, then the mean when heads > 1)."""
+    st = _stages(trace)
+    labels = trace.token_labels
+    blocks = []
+    for h in range(trace.n_heads):
+        text = explain_weights(
+            st.weights[h], labels, lang=lang, scores=st.scores[h], temperature=trace.temperature,
+            random_weights=True, d_head=st.Q.shape[-1],
+        )
+        blocks.append(text if trace.n_heads == 1 else f"[{t('head_n', lang, h=h)}]\n{text}")
+    return t("explain_title", lang) + "\n" + "\n\n".join(blocks)
+
+
+def head_rows(trace: AttentionTrace, layer: int, head: int | None, words: bool) -> tuple[list[str], torch.Tensor]:
+    """Row labels and the [q, k] weights of one head: per token ('3 is'), or aggregated to words."""
+    if not words:
+        return trace.position_labels(), trace.pattern(layer, head)
+    w, texts = word_pattern(trace, layer, head)
+    return [f"{i} {text}" for i, text in enumerate(texts)], w
+
+
+def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
+              lang: str = "ja") -> str:
+    """One line per token (or word): the tokens it attends to most, with their weights."""
+    labels, w = head_rows(trace, layer, head, words)
+    width = max(display_width(s) for s in labels)
+    which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
+    lines = [t("top_header", lang, model=trace.model, layer=t("layer_n", lang, layer=layer), which=which,
+               n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads,
+               unit=t("word" if words else "token", lang))]
+    if trace.prompt_len is not None:
+        lines.append(t("generated_from", lang, start=trace.prompt_len))
+    for q, label in enumerate(labels):
+        values, keys = w[q].topk(min(top, w.shape[1]))
+        picks = ", ".join(
+            f"{labels[k]} {v:.2f}" for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0
+        )  # a causal row has zeros after q: not listed
+        lines.append(f"  {label}{' ' * (width - display_width(label))} -> {picks}")
+    return "\n".join(lines)
+
+
+def report(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
+    """A toy: the printout followed by the explanation. A model: the last layer's most-attended tokens."""
+    if trace.stages is not None:
+        return printout(trace, lang, fmt) + "\n\n" + explain(trace, lang)
+    return top_table(trace, trace.n_layers - 1, None, 3, lang=lang)
