@@ -60,6 +60,7 @@ def run_toy_command(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     seeds = parse_seeds(args.seeds)
     trace = run_toy(spec)
+    others = run_seeds(spec, seeds) if seeds and args.format != "json" else []  # before anything is printed
     if args.format == "json":
         print_json(trace_to_dict(trace))
         save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
@@ -71,8 +72,7 @@ def run_toy_command(args: argparse.Namespace) -> int:
         from ..plot.toy import plot_seeds
         from ..views import FigureJob
 
-        traces = run_seeds(spec, seeds)
-        jobs["seeds"] = FigureJob(lambda: plot_seeds(traces, lang=args.lang, fmt=fmt))
+        jobs["seeds"] = FigureJob(lambda: plot_seeds(others, lang=args.lang, fmt=fmt))
     save_figures(jobs, args.out, args.lang)
     save_page(trace, args.html, args.lang)
     return 0
