@@ -50,7 +50,7 @@ def _analyser() -> tuple[Any, Any]:
             f"Japanese words need SudachiPy and its core dictionary ({e}); "
             "install them with: pip install 'attnlab[models]'"
         ) from e
-    make = getattr(dictionary, "tokenizer", None) or dictionary.create  # 0.7 renamed create()
+    make = getattr(dictionary, "tokenizer", None) or dictionary.create  # 0.7 deprecates create()
     return make(), SplitMode.B
 
 
