@@ -255,12 +255,14 @@ def _text_spans(
     text and offsets when given (an [UNK] then covers its characters), else from the labels."""
     if text is not None and offsets is not None:
         return text, [_content(text, a, b) for a, b in offsets]
-    spelled, spans = "", []
+    parts, spans, at = [], [], 0
     for tid, shown in zip(ids, texts, strict=True):
         plain = BARRIER if tid in special else unmark_text(shown)
-        spans.append(None if tid in special else _content(spelled + plain, len(spelled), len(spelled) + len(plain)))
-        spelled += plain
-    return spelled, spans
+        span = None if tid in special else _content(plain, 0, len(plain))
+        spans.append(None if span is None else (at + span[0], at + span[1]))
+        parts.append(plain)
+        at += len(plain)
+    return "".join(parts), spans
 
 
 def _content(text: str, start: int, end: int) -> tuple[int, int] | None:
