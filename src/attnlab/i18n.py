@@ -120,6 +120,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Temperature {T:g}: scores are divided by {T:g} before the softmax "
               "(lower is sharper, higher is flatter).",
     },
+    # notes on what a model made of the text (attnlab.models.notes) ------------------------------
+    "note_not_as_written": {
+        "ja": "{model} はこの日本語を書かれたとおりには読みません（{what}）。日本語には {readers} を使ってください。",
+        "en": "{model} does not read this Japanese as written ({what}); use {readers} for Japanese.",
+    },
+    "note_uncased_english": {"ja": "英語用・小文字化のモデル", "en": "an English, uncased model"},
+    "note_dakuten": {"ja": "濁点・半濁点を落とす: {src} → {dst}", "en": "it drops dakuten: {src} → {dst}"},
+    "note_unknown": {"ja": "語彙にない文字は [UNK] に: {n} 個", "en": "text outside its vocabulary becomes [UNK]: {n}"},
+    "note_changed": {"ja": "文字が変わる", "en": "characters change"},
+    "note_separator": {"ja": "、", "en": "; "},
     # pages (the page script reads these by key; see `page_labels`) ------------------------------
     "page_title": {"ja": "アテンションの可視化", "en": "Attention, visualised"},
     "heatmap": {"ja": "ヒートマップ", "en": "Heatmap"},

