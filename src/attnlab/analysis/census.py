@@ -226,6 +226,7 @@ def census_to_dict(census: HeadCensus) -> dict[str, Any]:
         "token_ids": list(census.token_ids),
         "probe": None if probe is None else {"token_ids": list(probe.token_ids), "length": probe.length,
                                              "seed": probe.seed},
-        "scores": {name: [[round(float(x), 6) for x in row] for row in s.tolist()] for name, s in census.scores.items()},
-        "roles": [{"layer": r.layer, "head": r.head, "role": r.role, "score": round(r.score, 6)} for r in census.roles],
+        "scores": {name: [[round(x, 6) for x in row] for row in s.tolist()] for name, s in census.scores.items()},
+        "roles": [{"layer": r.layer, "head": r.head, "role": r.role, "score": round(r.score, 6)}
+                  for r in census.roles],
     }

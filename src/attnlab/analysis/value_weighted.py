@@ -42,7 +42,7 @@ def _check(trace: Any) -> None:
 def value_norms(trace: Any, layer: int) -> torch.Tensor:
     """[head, k_pos] fp32: ||v_k W_O^h|| for every head and key."""
     _check(trace)
-    w_o = trace.output_projection(layer).float()  # [d_model, head * d_head]
+    w_o = trace.output_projection(layer).detach().float()  # [d_model, head * d_head]
     v = trace.v(layer).float()  # [kv_head, k_pos, d_head]
     n_heads, d_head = trace.n_heads, v.shape[-1]
     if w_o.shape[1] != n_heads * d_head:
