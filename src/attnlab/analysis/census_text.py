@@ -49,7 +49,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "  {what}: weight {w} -> value-weighted {vw}",
     },
     "first_key": {"ja": "先頭トークン {text}", "en": "first token {text}"},
-    "special_key": {"ja": "特殊トークン {text}", "en": "special tokens {text}"},
+    "last_key": {"ja": "末尾の特殊トークン {text}", "en": "last (special) token {text}"},
     "rollout": {
         "ja": "ロールアウト（Abnar & Zuidema 2020）: 最後のトークン {pos} {text} の由来",
         "en": "Rollout (Abnar & Zuidema 2020): where the last token {pos} {text} draws from",
@@ -140,7 +140,7 @@ def mass_lines(masses: Sequence[KeyMass], lang: str) -> list[str]:
     lines = [s("mass_title", lang)]
     for m in masses:
         texts = " ".join(dict.fromkeys(m.texts))
-        what = s("first_key" if m.name == "first" else "special_key", lang, text=texts)
+        what = s("first_key" if m.name == "first" else "last_key", lang, text=texts)
         lines.append(s("mass_line", lang, what=what, w=f"{float(m.weight.mean()):.2f}",
                        vw=f"{float(m.value_weighted.mean()):.2f}"))
     return lines
@@ -166,5 +166,5 @@ def census_report(
     if sources:
         last = len(census.tokens) - 1
         lines += ["", s("rollout", lang, pos=last, text=repr(census.tokens[last]))]
-        lines.append("  " + ", ".join(f"{pos} {text!r} {share:.2f}" for pos, text, share in sources))
+        lines.append("  " + ", ".join(f"{pos} {text!r} {share:.3g}" for pos, text, share in sources))
     return "\n".join(lines)

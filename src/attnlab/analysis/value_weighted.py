@@ -72,7 +72,7 @@ def value_weighted_pattern(trace: Any, layer: int, head: int, *, share: bool = T
 class KeyMass:
     """How much of the attention goes to some keys, by weight and by value-weighted share."""
 
-    name: str  # "first" (position 0) or "special" (special tokens after position 0)
+    name: str  # "first" (position 0: a decoder's first token, BERT's [CLS]) or "last" (a special last token: [SEP])
     positions: tuple[int, ...]  # the keys
     texts: tuple[str, ...]  # their tokens as shown
     weight: torch.Tensor  # [layer, head] mean over q = 1..N-1 of sum over the keys of w[q, k]
@@ -80,9 +80,9 @@ class KeyMass:
 
 
 def key_groups(trace: Any) -> dict[str, list[int]]:
-    """{"first": [0], "special": special tokens after position 0} (a group with no key is left out)."""
-    special = [i for i, t in enumerate(trace.tokens) if t.special and i > 0]
-    return {"first": [0], **({"special": special} if special else {})}
+    """{"first": [0], "last": [N-1] when the last token is a special one the tokenizer appended ([SEP])}."""
+    last = trace.n_tokens - 1
+    return {"first": [0], **({"last": [last]} if last > 0 and trace.tokens[last].special else {})}
 
 
 def key_mass(trace: Any, groups: dict[str, list[int]] | None = None) -> list[KeyMass]:

@@ -15,7 +15,7 @@ import sys
 from ..errors import AttnlabError
 
 # sub-command modules, in the order `attnlab --help` lists them
-COMMAND_MODULES = ("demo", "toy", "text", "models")
+COMMAND_MODULES = ("demo", "toy", "text", "heads", "models")
 
 
 class CliError(AttnlabError):

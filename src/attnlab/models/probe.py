@@ -60,8 +60,8 @@ def probe_ids(lm: LoadedModel, length: int = DEFAULT_LENGTH, seed: int = DEFAULT
     """(prefix + r + r, len(prefix)) for this model; ProbeError when it cannot fit or be drawn."""
     if isinstance(length, bool) or not isinstance(length, int) or length < 2:
         raise ProbeError(f"probe length {length!r}: give a whole number of tokens, at least 2")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ProbeError(f"probe seed {seed!r}: give a whole number")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ProbeError(f"probe seed {seed!r}: give a whole number, 0 or more")
     prefix = text_prefix(lm.tokenizer)
     total = len(prefix) + 2 * length
     if total > lm.max_tokens:
