@@ -161,3 +161,14 @@ def test_bad_input_is_one_clear_error():
         probe_scores(synthetic_trace(n=23), 20)
     with pytest.raises(AttnlabError, match="needs a trace, a model name or a probe"):
         head_census(None, probe=False)
+
+
+def test_lse_row_stats_equal_the_full_maps_and_defer_the_maxima(trace_case):
+    from attnlab.analysis.stats import lse_row_stats, trace_row_stats
+
+    lazy, ref = lse_row_stats(trace_case), trace_row_stats(trace_case)
+    assert lazy._max is None and lazy.shape == ref.shape  # nothing asked for max or argmax yet
+    for name in ("entropy", "first_weight", "max_weight"):
+        torch.testing.assert_close(getattr(lazy, name), getattr(ref, name), rtol=0, atol=ATOL)
+    torch.testing.assert_close(lazy.mean_distance, ref.mean_distance, rtol=1e-5, atol=1e-5)
+    assert torch.equal(lazy.argmax, ref.argmax)

@@ -113,10 +113,13 @@ def _layer_text_scores(trace: Any, layer: int) -> dict[str, torch.Tensor]:
         rows = _dense_rows(torch.stack([trace.pattern(layer, h) for h in range(trace.n_heads)]))
     visible = _visible(trace, layer)[1:].double()
     ent = torch.where(visible > 1, rows["entropy"][:, 1:].double() / visible.log(), 0.0)
+    # the three gathers in one call: w[q, q-1], w[q, q], w[q, 0] for q = 1 .. N-1
+    prev, self_, first = _weights_at(trace, layer, q.repeat(3), torch.cat([q - 1, q, torch.zeros_like(q)])).view(
+        trace.n_heads, 3, n - 1).mean(-1).unbind(1)
     return {
-        "prev_token": _weights_at(trace, layer, q, q - 1).mean(-1),
-        "self": _weights_at(trace, layer, q, q).mean(-1),
-        "first_token": _weights_at(trace, layer, q, torch.zeros_like(q)).mean(-1),
+        "prev_token": prev,
+        "self": self_,
+        "first_token": first,
         "entropy": ent.nanmean(-1).float(),
         "mean_distance": rows["mean_distance"][:, 1:].nanmean(-1),
     }

@@ -12,8 +12,10 @@ e = exp(z):
 
 Every term of `ent` has the same sign, so nothing cancels however large the scores are (writing the
 entropy as lse - sum_k w s_k, the form an attention output with the keys as values gives, loses digits
-when scores are large). |q - k| is taken from a small matrix cached per tile offset, so distances are
-exact integers in fp32, not differences of large position sums.
+when scores are large). Near the diagonal |q - k| comes from a small matrix cached per tile offset
+(exact integers in fp32); a tile at least one tile width away lies on one side of every row, so
+sum_k e |q - k| = +-((q - k0) sum_k e - sum_k e (k - k0)), a matrix-vector product with positions
+relative to the tile (relative rounding error a few ulp, since q - k > keys there).
 
 `left_multiply` is the other direction, r @ W (a row vector times the map), for attention rollout;
 `weighted_row_sums` gives sum_k w[q, k] x[k] for per-key values (value-weighted attention).
@@ -57,13 +59,21 @@ def row_entropy_distance(trace: Any, layer: int, *, rows: int = 128, keys: int =
     den, ent, dist = (torch.zeros(n_heads, n, device=lse.device) for _ in range(3))
     distances = _Distances(lse.device)
     for q0, k0, z, partial in trace.score_tiles(layer, rows=rows, keys=keys, minus=lse):
-        r = slice(q0, q0 + z.shape[1])  # z = s - lse <= 0: [head, rows, keys]
+        n_rows, n_keys = z.shape[1], z.shape[2]
+        r = slice(q0, q0 + n_rows)  # z = s - lse <= 0: [head, rows, keys]
         e = torch.exp(z)
         if partial:
             z.clamp_(min=_HIDDEN)
-        den[:, r] += e.sum(-1)
+        e_sum = e.sum(-1)
+        den[:, r] += e_sum
         ent[:, r] -= torch.linalg.vecdot(e, z)
-        dist[:, r] += torch.linalg.vecdot(e, distances(q0, k0, z.shape[1], z.shape[2]))
+        side = 1 if k0 + 2 * n_keys <= q0 else -1 if q0 + n_rows + n_keys <= k0 else 0  # keys far left / right
+        if side:
+            q_rel = torch.arange(q0 - k0, q0 - k0 + n_rows, dtype=torch.float32, device=e.device)
+            k_rel = torch.arange(n_keys, dtype=torch.float32, device=e.device)
+            dist[:, r] += side * (q_rel * e_sum - (e.view(-1, n_keys) @ k_rel).view(e_sum.shape))
+        else:
+            dist[:, r] += torch.linalg.vecdot(e, distances(q0, k0, n_rows, n_keys))
     seen = den > 0
     safe = torch.where(seen, den, torch.ones_like(den))
     nan = torch.full_like(den, math.nan)

@@ -301,3 +301,59 @@ def trace_row_stats(trace: Any) -> RowStats:
         w = torch.stack([trace.pattern(layer, h) for h in range(trace.n_heads)])  # [head, q_pos, k_pos]
         per_layer.append(full_row_stats(w))
     return RowStats.stack(per_layer)
+
+
+class LazyRowStats:
+    """RowStats of a captured trace from its row log-sum-exp (`ModelTrace.lse`), same fields and methods.
+
+    entropy, first_weight and mean_distance come from one pass over each layer's score tiles
+    (`analysis.rows`; first_weight is a gather, exp(s[q, 0] - lse[q])); max_weight and argmax need a
+    max over every row, another pass, so they are computed on first access only, for a view that
+    shows them. Every tile honours exactly the masks `pattern` uses (`ModelTrace.score_tiles`).
+    """
+
+    def __init__(self, trace: Any) -> None:
+        from .rows import row_entropy_distance
+
+        self._trace = trace
+        self._max: tuple[torch.Tensor, torch.Tensor] | None = None  # (max_weight, argmax), once asked for
+        ent, dist, first = [], [], []
+        q = torch.arange(trace.n_tokens)
+        for layer in range(trace.n_layers):
+            rows = row_entropy_distance(trace, layer)
+            ent.append(rows["entropy"])
+            dist.append(rows["mean_distance"])
+            lse = trace.lse(layer)
+            first.append(torch.exp(trace.pair_scores(layer, q, torch.zeros_like(q)) - lse))
+        self.entropy = torch.stack(ent)  # [layer, head, q_pos] nats
+        self.mean_distance = torch.stack(dist)  # [layer, head, q_pos] positions
+        self.first_weight = torch.stack(first)  # [layer, head, q_pos]
+
+    def _maxima(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if self._max is None:
+            from .rows import row_max
+
+            per = [row_max(self._trace, layer) for layer in range(self._trace.n_layers)]
+            self._max = (torch.stack([p["max_weight"] for p in per]), torch.stack([p["argmax"] for p in per]))
+        return self._max
+
+    @property
+    def max_weight(self) -> torch.Tensor:
+        return self._maxima()[0]
+
+    @property
+    def argmax(self) -> torch.Tensor:
+        return self._maxima()[1]
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(n_layers, n_heads, n_tokens), without computing the maxima."""
+        return tuple(self.entropy.shape)  # type: ignore[return-value]
+
+    layer = RowStats.layer
+    to_dict = RowStats.to_dict
+
+
+def lse_row_stats(trace: Any) -> LazyRowStats:
+    """The five row statistics of a captured trace from its log-sum-exp (max and argmax on demand)."""
+    return LazyRowStats(trace)

@@ -262,10 +262,10 @@ class ModelTrace(_ModelTraceBase):
         """
         self.check_layer_head(layer, None)
         bias, additive, allowed, causal = self._mask_parts(layer)
-        group = self.n_heads // self.n_kv_heads
-        q = self.q(layer)[:, q_pos].float()  # [head, pairs, d_head]
-        k = self.k(layer)[:, k_pos].float().repeat_interleave(group, dim=0)  # [head, pairs, d_head]
-        s = (q * k).sum(-1).mul_(self.scale(layer))  # [head, pairs], (q . k) * scale like `scores`
+        n_kv = self.n_kv_heads
+        q = self.q(layer)[:, q_pos].float().view(n_kv, self.n_heads // n_kv, len(q_pos), -1)  # [kv, group, pairs, d]
+        k = self.k(layer)[:, k_pos].float().unsqueeze(1)  # [kv, 1, pairs, d_head]
+        s = torch.linalg.vecdot(q, k).view(self.n_heads, -1).mul_(self.scale(layer))  # [head, pairs], (q . k) * scale
         if bias is not None:
             s += bias[:, q_pos, k_pos].float()
         if additive is not None:
