@@ -172,3 +172,11 @@ def test_lse_row_stats_equal_the_full_maps_and_defer_the_maxima(trace_case):
         torch.testing.assert_close(getattr(lazy, name), getattr(ref, name), rtol=0, atol=ATOL)
     torch.testing.assert_close(lazy.mean_distance, ref.mean_distance, rtol=1e-5, atol=1e-5)
     assert torch.equal(lazy.argmax, ref.argmax)
+
+
+def test_row_max_takes_the_first_key_on_ties():
+    trace = synthetic_trace(n=40, causal=False, n_kv=6)
+    trace.layers[0].q[:, 2].zero_()  # head 2 of layer 0: every score 0, every key tied
+    mx = row_max(trace, 0, rows=8, keys=16)
+    assert torch.equal(mx["argmax"][2], torch.zeros(40, dtype=torch.int64))
+    torch.testing.assert_close(mx["max_weight"][2], torch.full((40,), 1 / 40), rtol=1e-6, atol=0)
