@@ -87,8 +87,8 @@ def row_entropy_distance(trace: Any, layer: int, *, rows: int = 128, keys: int =
 def row_max(trace: Any, layer: int, *, rows: int = 128, keys: int = 256) -> dict[str, torch.Tensor]:
     """{max_weight, argmax}: [head, q_pos], the largest weight of each row and its k_pos (first on ties).
 
-    Per tile: amax, then the first key holding it as the largest of (z == max) * (keys - k): on this
-    CPU three times faster than `max(dim)` with indices, which dominated the pass.
+    (Tried: amax plus a first-index search per tile instead of `max(dim)` with indices: faster on one
+    random tile, 30 % slower over SmolLM2's layers at 2,048 tokens, so not kept.)
     """
     lse = trace.lse(layer)
     n_heads, n = lse.shape
@@ -96,13 +96,10 @@ def row_max(trace: Any, layer: int, *, rows: int = 128, keys: int = 256) -> dict
     arg = torch.full((n_heads, n), -1, dtype=torch.int64, device=lse.device)
     for q0, k0, z, _ in trace.score_tiles(layer, rows=rows, keys=keys, minus=lse):
         r = slice(q0, q0 + z.shape[1])
-        tile_max = z.amax(-1)  # [head, rows]
+        tile_max, tile_arg = z.max(-1)  # first index on ties
         better = tile_max > best[:, r]  # strictly: an earlier key keeps a tie
-        if bool(better.any()):
-            rev = torch.arange(z.shape[2], 0, -1, dtype=z.dtype, device=z.device)  # keys - k
-            first = z.shape[2] - ((z == tile_max[..., None]) * rev).amax(-1).long()  # first k at the max
-            arg[:, r] = torch.where(better, first + k0, arg[:, r])
-            best[:, r] = torch.maximum(best[:, r], tile_max)
+        arg[:, r] = torch.where(better, tile_arg + k0, arg[:, r])
+        best[:, r] = torch.maximum(best[:, r], tile_max)
     return {"max_weight": torch.exp(best), "argmax": arg}
 
 
