@@ -41,11 +41,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "not judged: the text is too short (uniform weights already have mean distance {u})",
     },
     "mass_title": {
-        "ja": "重み ≠ 重要度（値で重みづけ、Kobayashi ら 2020）: 全層・全ヘッド平均",
+        "ja": "重み ≠ 重要度（重み × 値ベクトルのノルム、Kobayashi ら 2020）: 全層・全ヘッド平均",
         "en": "Weight is not importance (value-weighted, Kobayashi et al. 2020): mean over layers and heads",
     },
     "mass_line": {
-        "ja": "  {what}: 重み {w} → 値で重みづけ {vw}",
+        "ja": "  {what}: 重み {w} → ノルムを掛けた寄与 {vw}",
         "en": "  {what}: weight {w} -> value-weighted {vw}",
     },
     "first_key": {"ja": "先頭トークン {text}", "en": "first token {text}"},
@@ -76,7 +76,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "on a repeated sequence, attends to the earlier copy of the current token itself.",
     },
     "means_first_token_sink": {
-        "ja": "重みの半分以上を先頭トークンに置く（attention sink。運ぶ量は下の値で重みづけを見る）。",
+        "ja": "重みの半分以上を先頭トークンに置く（attention sink。実際に運ぶ量は下の「ノルムを掛けた寄与」を見る）。",
         "en": "puts at least half of its weight on the first token (an attention sink; see the value-weighted "
               "share below for how much it carries).",
     },

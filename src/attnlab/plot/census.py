@@ -124,7 +124,7 @@ def plot_key_mass(masses: Sequence[KeyMass], model: str, lang: str = "ja") -> Fi
             ax.plot(layers, m.weight.mean(1).numpy(), "-o", color=color, ms=3,
                     label=f"{what}: {'重み' if ja else 'weight'}")
             ax.plot(layers, m.value_weighted.mean(1).numpy(), "--s", color=color, ms=3,
-                    label=f"{what}: {'値で重みづけ' if ja else 'value-weighted'}")
+                    label=f"{what}: {'ノルムを掛けた寄与' if ja else 'value-weighted'}")
         ax.set_ylim(0, 1)
         ax.set_xlabel("層" if ja else "layer")
         ax.set_ylabel("割合（ヘッド平均）" if ja else "share (mean over heads)")
