@@ -94,7 +94,7 @@ def trace_ids(
     inputs, spans = pad_batch(lm, batch)
     body = lm.model.base_model  # the transformer body: no LM head, whose logits the trace does not need
     n_layers = lm.model.config.num_hidden_layers
-    with torch.no_grad(), recording() as rec:
+    with torch.no_grad(), recording(body) as rec:
         body(**inputs, use_cache=False)
     layers = rec.ordered()
     common = {
