@@ -28,7 +28,7 @@ from ..errors import AttnlabError
 MANIFEST = "_manifest.json"
 LOCK = "_lock"
 FORMAT = 1  # bump when the part layout changes
-IDENTITY = ("format", "input", "model", "options", "versions")  # what a resumed run must match
+IDENTITY = ("format", "model", "options", "input", "versions")  # what a resumed run must match, in this order
 
 
 class OutputFolderError(AttnlabError):

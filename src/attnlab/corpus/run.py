@@ -33,6 +33,7 @@ class RunReport:
     resumed: int  # parts already written before this run (skipped)
     written: int  # parts written by this run
     totals: dict[str, int]  # over every part in the folder: scored, tokens, empty, too_short, too_long, truncated
+    max_tokens: int  # the longest document scored (longer: refused, or cut with truncate)
     seconds: float  # wall time of the whole call
 
 
@@ -106,7 +107,7 @@ def run_corpus(
         complete = set(done_parts(folder)) == {p.index for p in plan.parts}
         mf.write_manifest(folder, {**manifest, "complete": complete, "totals": totals})
     return RunReport(folder, plan.documents, len(plan.parts), len(plan.parts) - len(pending), len(pending), totals,
-                     time.perf_counter() - started)
+                     options.max_tokens, time.perf_counter() - started)
 
 
 def _options(lm: Any, max_tokens: int | None, truncate: bool, batch_tokens: int) -> Options:

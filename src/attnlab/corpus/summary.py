@@ -63,6 +63,7 @@ class CorpusSummary:
     parts_done: int  # parts written (parts_done < parts: the run is not finished)
     totals: dict[str, int]  # scored, tokens, truncated, cut_tokens, empty, too_short, too_long
     stats: dict[str, dict[str, np.ndarray]]  # score -> stat (STATS) -> [layer, head] float64
+    shares: dict[str, np.ndarray]  # role -> [layer, head] fraction of documents past the role's rule
     roles: tuple[RoleHead, ...]  # per role (ROLE_RULES order), the TOP strongest heads
 
 
@@ -96,7 +97,7 @@ def summarize(folder: str | os.PathLike) -> CorpusSummary:
         model=model["name"], kind=model["kind"], n_layers=n_layers, n_heads=n_heads,
         input=manifest["input"]["path"], documents=int(manifest["input"]["documents"]),
         parts=int(manifest["input"]["parts"]), parts_done=len(paths), totals=totals, stats=stats,
-        roles=_strongest(stats, passes),
+        shares=passes, roles=_strongest(stats, passes),
     )
 
 

@@ -54,8 +54,16 @@ def row_entropy_distance(trace: Any, layer: int, *, rows: int = 128, keys: int =
 
     entropy in nats (-sum_k w log w); mean_distance = sum_k w |q - k| in positions; den = sum_k
     exp(s - lse) before normalising (1 within fp32 rounding when lse came with the same scores).
-    Rows that see no key get NaN.
+    Rows that see no key get NaN. Kept on the trace (like its lse), so the census and the row
+    statistics of one trace share the pass ([head, q_pos] x 3 per layer: small).
     """
+    cache = trace.__dict__.setdefault("_entropy_distance_cache", {})
+    if (layer, rows, keys) not in cache:
+        cache[(layer, rows, keys)] = _row_entropy_distance(trace, layer, rows, keys)
+    return cache[(layer, rows, keys)]
+
+
+def _row_entropy_distance(trace: Any, layer: int, rows: int, keys: int) -> dict[str, torch.Tensor]:
     lse = trace.lse(layer)  # [head, q_pos]
     n_heads, n = lse.shape
     den, ent, dist = (torch.zeros(n_heads, n, device=lse.device) for _ in range(3))
