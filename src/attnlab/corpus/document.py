@@ -12,8 +12,8 @@ the trace's row statistics averaged over its rows (`trace.row_stats()`), each [l
 means nothing that first_weight and mean_distance do not say better.)
 
 Batching: within a part, documents are sorted by token count and grouped while the padded batch
-holds at most `batch_tokens` tokens and the longest is at most 1/8 longer than the shortest, so
-padding stays small (a padded decoder row costs its hidden keys too). Every engine cuts the same
+holds at most `batch_tokens` tokens and the longest is at most max(8 tokens, 1/8) longer than the
+shortest, so padding stays small (a padded decoder row costs its hidden keys too). Every engine cuts the same
 parts and batches them the same way, so the same documents meet the same kernels on the same shapes.
 """
 
@@ -31,7 +31,8 @@ from ..analysis.census import TEXT_SCORES, text_scores
 
 ROW_SCORES = ("rows_max_weight", "rows_entropy", "rows_first_weight", "rows_mean_distance")
 SCORES = TEXT_SCORES + ROW_SCORES  # every score column, in the order of the Parquet schema
-PAD_SLACK = 1 / 8  # a batch's longest document is at most this much longer than its shortest
+PAD_SLACK = 1 / 8  # a batch's longest document is at most this much longer than its shortest ...
+PAD_TOKENS = 8  # ... or this many tokens, whichever is more (short documents: a few pads cost little)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ def plan_batches(docs: Sequence[Doc], batch_tokens: int) -> list[list[Doc]]:
         if batches:
             batch = batches[-1]
             shortest = len(batch[0].ids)
-            if (len(batch) + 1) * n <= batch_tokens and n <= math.floor(shortest * (1 + PAD_SLACK)):
+            slack = max(PAD_TOKENS, math.floor(shortest * PAD_SLACK))
+            if (len(batch) + 1) * n <= batch_tokens and n <= shortest + slack:
                 batch.append(doc)
                 continue
         batches.append([doc])
