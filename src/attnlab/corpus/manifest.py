@@ -100,7 +100,7 @@ def check_same_run(old: dict[str, Any], new: dict[str, Any], out: Path) -> None:
         if a == b:
             continue
         if isinstance(a, dict) and isinstance(b, dict):
-            key = next(k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
+            key = next(k for k in [*a, *(k for k in b if k not in a)] if a.get(k) != b.get(k))  # first as written
             what, before, now = f"{section} {key}", a.get(key), b.get(key)
         else:
             what, before, now = section, a, b
