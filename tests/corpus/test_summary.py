@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from attnlab.corpus import manifest as mf
-from attnlab.corpus.summary import summarize, summary_to_dict
+from attnlab.corpus.summary import summarize_corpus as summarize
+from attnlab.corpus.summary import summary_to_dict
 from attnlab.errors import AttnlabError
 
 from .test_parts import H, L, write_fake

@@ -116,13 +116,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summarize(args: argparse.Namespace) -> int:
-    from ..corpus.summary import summarize as summarize_folder
-    from ..corpus.summary import summary_to_dict
+    from ..corpus.summary import summarize_corpus, summary_to_dict
     from .output import print_json, save_figures
 
     if args.html is not None:
         _check_page_destination(args.html)
-    summary = summarize_folder(args.folder)
+    summary = summarize_corpus(args.folder)
     quiet = args.format == "json"
     if quiet:
         print_json(summary_to_dict(summary))

@@ -7,14 +7,14 @@
     local.py       the local engine (and `compute_part`, which both engines run)
     ray_engine.py  the Ray Data engine (actor pool, one model per actor)
     run.py         `run_corpus`: checks first, then the pending parts (resume)
-    summary.py     `summarize`: per-head distributions across documents, roles with their spread
+    summary.py     `summarize_corpus`: per-head distributions across documents, roles with their spread
 
 docs/scaling.md describes the layout, the engines and what a million documents would cost.
 """
 
 from __future__ import annotations
 
-__all__ = ["run_corpus", "summarize"]
+__all__ = ["run_corpus", "summarize_corpus"]
 
 
 def __getattr__(name: str):
@@ -22,8 +22,8 @@ def __getattr__(name: str):
         from .run import run_corpus
 
         return run_corpus
-    if name == "summarize":
-        from .summary import summarize
+    if name == "summarize_corpus":
+        from .summary import summarize_corpus
 
-        return summarize
+        return summarize_corpus
     raise AttributeError(f"module 'attnlab.corpus' has no attribute {name!r}")

@@ -67,7 +67,7 @@ class CorpusSummary:
     roles: tuple[RoleHead, ...]  # per role (ROLE_RULES order), the TOP strongest heads
 
 
-def summarize(folder: str | os.PathLike) -> CorpusSummary:
+def summarize_corpus(folder: str | os.PathLike) -> CorpusSummary:
     """Read a corpus folder written by `run_corpus` and summarise it."""
     from .run import folder_totals
 
