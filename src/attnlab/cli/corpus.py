@@ -61,6 +61,8 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-tokens", type=_positive, default=4096, metavar="N",
                    help="padded tokens per forward pass (4096)")
     p.add_argument("--part-docs", type=_positive, default=256, metavar="N", help="documents per part file (256)")
+    p.add_argument("--part-bytes", type=_positive, default=256 * 1024, metavar="N",
+                   help="a part also ends after this many bytes of text (262144): the work an interrupt may lose")
     p.add_argument("--threads", type=_positive, default=None, metavar="N",
                    help="torch threads per worker (local: torch's default; ray: CPUs per actor, 1)")
     p.add_argument("--workers", type=_positive, default=None, metavar="N",
@@ -100,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_corpus(
         args.input, args.model, args.out, engine=args.engine, field=args.field, max_tokens=args.max_tokens,
         truncate=args.truncate, batch_tokens=args.batch_tokens, part_docs=args.part_docs,
+        part_bytes=args.part_bytes,
         progress=False if args.no_progress else None, threads=args.threads, ray_cpus=args.ray_cpus,
         workers=args.workers,
     )
