@@ -1,6 +1,6 @@
 """The Ray engine: Ray Data maps the pending parts over a pool of actors, each holding the model once.
 
-    parts (index only) --from_items--> map_batches(PartActor, batch_size=1, actor pool) --> driver writes
+    parts (their Part fields) --from_items--> map_batches(PartActor, batch_size=1, actor pool) --> driver writes
 
 Each actor loads the model once (`models.api.load`), then for each part it is handed reads the
 part's documents from the input itself (`inputs.read_part`: the input must be at the same path on
@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,13 @@ from .inputs import InputPlan, Part
 from .local import Progress
 from .parts import write_part
 
+PART_FIELDS = tuple(f.name for f in fields(Part))  # one row of the dataset per part: its fields
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar from a batch as the plain Python value a Part holds."""
+    return value.item() if hasattr(value, "item") else str(value)
+
 
 class PartActor:
     """A Ray Data callable class: the model, loaded once per actor; one part per call."""
@@ -38,14 +45,11 @@ class PartActor:
         import torch
 
         from ..models.api import load
-        from .inputs import Part
 
         if threads:
             torch.set_num_threads(threads)
         self.lm = load(model)
-        parts = tuple(Part(**p) for p in plan.pop("parts"))
-        self.plan = InputPlan(**plan, parts=parts)
-        self.parts = {p.index: p for p in parts}
+        self.plan = InputPlan(**plan, parts=())  # the file; each batch row carries its own part
         self.options = Options(**options)
 
     def __call__(self, batch: dict) -> dict:
@@ -54,8 +58,8 @@ class PartActor:
         from .local import compute_part
 
         out: dict[str, list] = {"index": [], "data": [], "documents": [], "tokens": []}
-        for index in batch["index"]:
-            part = self.parts[int(index)]
+        for i in range(len(batch["index"])):
+            part = Part(**{name: _plain(batch[name][i]) for name in PART_FIELDS})
             data, info = compute_part(self.lm, self.plan, part, self.options)
             out["index"].append(part.index)
             out["data"].append(data)
@@ -104,12 +108,11 @@ def _run(ray, model, plan, pending, options, out, progress, workers, cpus_per_ac
     cpus = int(resources.get("CPU", 1))
     size = workers or (gpus if gpus else max(1, cpus // cpus_per_actor))
     size = max(1, min(size, len(pending)))
-    plan_dict = asdict(plan)
-    plan_dict["parts"] = [asdict(p) for p in plan.parts]
-    ds = ray.data.from_items([{"index": p.index} for p in pending], override_num_blocks=len(pending))
+    header = {k: v for k, v in asdict(plan).items() if k != "parts"}  # small: the actors' constructor argument
+    ds = ray.data.from_items([asdict(p) for p in pending], override_num_blocks=len(pending))
     ds = ds.map_batches(
         PartActor,
-        fn_constructor_kwargs={"model": model, "plan": plan_dict, "options": asdict(options),
+        fn_constructor_kwargs={"model": model, "plan": header, "options": asdict(options),
                                "threads": None if gpus else cpus_per_actor},
         batch_size=1,
         compute=ray.data.ActorPoolStrategy(size=size),
