@@ -16,7 +16,7 @@ from .. import __version__
 from ..errors import AttnlabError
 
 # sub-command modules, in the order `attnlab --help` lists them
-COMMAND_MODULES = ("demo", "toy", "text", "models")
+COMMAND_MODULES = ("demo", "toy", "text", "serve", "models")
 
 
 class CliError(AttnlabError):

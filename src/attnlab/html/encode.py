@@ -79,7 +79,7 @@ def check_size(trace: AttentionTrace, layers: list[int]) -> int:
         raise PageTooLargeError(
             f"{trace.n_tokens} tokens x {trace.n_tokens} x {maps} maps = {cells:,} weight cells is more "
             f"than one page holds ({MAX_CELLS:,}): choose fewer tokens or layers (layers=[...]) for the "
-            "head view; the web app (`attnlab serve`, which will load one head at a time) is not built yet"
+            "head view, or browse any head in the deep zoom of the web app (`attnlab serve`)"
         )
     return cells
 

@@ -64,3 +64,4 @@ class View:
     figures: Figures = field(default=_none)  # static figures it contributes
     page_arrays: PageArrays = field(default=_no_arrays)  # extra arrays its page tab reads (names unique)
     needs: str = "a trace"  # what `applies` asks of a trace, for the error message
+    live: bool = False  # True: its tab asks the web app's server for data (shown only in the app)
