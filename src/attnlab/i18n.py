@@ -196,13 +196,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "x is too large to edit cell by cell (the pipeline tab shows it)",
     },
     "share_link": {"ja": "このトレースへのリンク", "en": "Link to this trace"},
-    "download_page": {"ja": "ページをダウンロード（--html と同じファイル）", "en": "Download the page (the --html file)"},
+    "download_page": {
+        "ja": "ページをダウンロード（--html と同じファイル）",
+        "en": "Download the page (the --html file)",
+    },
     "no_download": {
         "ja": "長すぎて 1 ファイルのページにはできません（ここで詳細ズームを使ってください）",
         "en": "too long for a one-file page (use the deep zoom here)",
     },
     "text_hint": {
-        "ja": "文を入れて実行すると、サーバーでモデルの各層の Query と Key を記録し、どのヘッドでも見られるようにします。",
+        "ja": "文を入れて実行すると、サーバーでモデルの各層の Query と Key を記録し、"
+              "どのヘッドでも見られるようにします。",
         "en": "Run a sentence: the server records every layer's queries and keys, so that any head can be shown.",
     },
     "model": {"ja": "モデル", "en": "Model"},
@@ -232,7 +236,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "pool_mean": {"ja": "平均", "en": "mean"},
     "zoom_overview": {"ja": "全体図: 1 マス =", "en": "overview: one cell ="},
     "zoom_hint": {
-        "ja": "拡大すると、サーバーがその部分の重みを計算して細かく描き直します（最大値でまとめると細い対角線も消えません）。",
+        "ja": "拡大すると、サーバーがその部分の重みを計算して細かく描き直します"
+              "（最大値でまとめると細い対角線も消えません）。",
         "en": "Zoom in and the server computes that part's weights at full detail "
               "(max-pooling keeps thin diagonals visible).",
     },
