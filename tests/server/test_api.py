@@ -87,7 +87,9 @@ def test_toy_page_data_and_the_trace_it_keeps(client):
     d = r.json()
     assert d["meta"]["views"] == ["pipeline", "heatmap", "headview", "modelview"]
     assert d["meta"]["labels"]["pipeline"] == "Pipeline"
-    assert d["explanation"].startswith("What the numbers show:")
+    explained = client.get(f"/api/traces/{d['trace_id']}/explain?lang=en").json()["explanation"]
+    from attnlab import explain, run_toy
+    assert explained == explain(run_toy(tokens=("a", "b", "c", "d"), heads=2), "en")
     # the same spec asked another way is the same trace (its id comes from the spec, not the wording)
     again = client.post("/api/toy/page", json={"tokens": ["a", "b", "c", "d"], "heads": 2, "seed": 42}).json()
     assert again["trace_id"] == d["trace_id"]
@@ -95,7 +97,7 @@ def test_toy_page_data_and_the_trace_it_keeps(client):
     assert info["kind"] == "toy" and info["n_tokens"] == 4 and info["inputs"]["tokens"] == ["a", "b", "c", "d"]
     page = client.get(f"/api/traces/{d['trace_id']}/page?lang=en")
     assert page.status_code == 200 and "attachment" in page.headers["content-disposition"]
-    from attnlab import render_page, run_toy
+    from attnlab import render_page
     assert page.text == render_page(run_toy(tokens=("a", "b", "c", "d"), heads=2), lang="en")
 
 

@@ -14,13 +14,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from .. import __version__
 from ..export import head_to_dict, trace_to_dict
 from ..jsonable import tensor_to_list
-from ..reporting import explain
 from ..toy import run_toy
 from ..toy_options import toy_spec
 from .app import error, server_of
 from .capture import await_job, capture_job, head_json_cells, summary
 from .inputs import TEXT_SCHEMA, TOY_SCHEMA, parse_body, text_request, toy_options
 from .pages_data import LANG_QUERY, toy_page
+from .work import run_small, small_work
 
 router = APIRouter()
 PROGRESS_EVERY_S = 0.25  # how often the stream reports while a capture waits or runs
@@ -68,6 +68,7 @@ def spec_options(spec: Any) -> dict[str, Any]:
 
 
 def _toy_trace(raw: bytes, content_type: str | None):
+    small_work()
     return run_toy(toy_spec(toy_options(parse_body(raw, content_type))))
 
 
@@ -76,22 +77,22 @@ def _toy_trace(raw: bytes, content_type: str | None):
 async def toy(request: Request) -> JSONResponse:
     raw = await request.body()
     trace = await asyncio.to_thread(_toy_trace, raw, request.headers.get("content-type"))
-    return JSONResponse(await asyncio.to_thread(trace_to_dict, trace))
+    return JSONResponse(await asyncio.to_thread(run_small, trace_to_dict, trace))
 
 
-@router.post("/api/toy/page", summary="The toy as page data (the playground's views) and its explanation",
+@router.post("/api/toy/page", summary="The toy as page data (the playground's views); its explanation: /explain",
              openapi_extra=_body(TOY_SCHEMA, {"tokens": "Tokyo is beautiful"}), responses=_errors(400, 413))
 async def toy_page_data(request: Request, lang: str = LANG_QUERY, view: str | None = Query(None, max_length=32)):
     raw = await request.body()
     srv = server_of(request)
 
     def work() -> dict[str, Any]:
+        small_work()
         options = toy_options(parse_body(raw, request.headers.get("content-type")))
         spec = toy_spec(options)
         trace = run_toy(spec)
         entry = srv.toys.put("toy", spec_options(spec), trace)
-        return {**toy_page(entry, lang, view), "explanation": explain(trace, lang),
-                "x": tensor_to_list(trace.stages.x), "options": options}
+        return {**toy_page(entry, lang, view), "x": tensor_to_list(trace.stages.x), "options": options}
 
     return JSONResponse(await asyncio.to_thread(work))
 
@@ -109,7 +110,7 @@ async def text(request: Request) -> JSONResponse:
     trace = entry.trace
     trace.check_layer_head(req.layer, req.head)
     head_json_cells(trace, req.words)
-    out = await asyncio.to_thread(head_to_dict, trace, req.layer, req.head, words=req.words)
+    out = await asyncio.to_thread(run_small, head_to_dict, trace, req.layer, req.head, words=req.words)
     return JSONResponse({**out, "trace_id": entry.id})
 
 

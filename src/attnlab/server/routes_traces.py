@@ -24,7 +24,7 @@ from .app import server_of
 from .capture import head_json_cells, summary
 from .pages_data import LANG_QUERY, trace_page
 from .store import Entry
-from .work import Busy
+from .work import Busy, full_work, run_small
 
 router = APIRouter()
 TILE = 256  # positions per tile side at every level
@@ -62,6 +62,7 @@ async def _heavy_call(fn, *args) -> Any:
         with _heavy:
             with _waiting_lock:
                 _waiting -= 1
+            full_work()
             return fn(*args)
 
     try:
@@ -89,6 +90,18 @@ async def page(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> HTML
     html = await _heavy_call(lambda: render_page(entry.trace, lang=lang))
     name = f"attnlab-{file_stem(entry.trace.model)}-{entry.id}.html"
     return HTMLResponse(html, headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/api/traces/{tid}/explain", summary="What a toy trace's numbers show, in words (as `attnlab toy` prints)")
+def explanation(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> dict[str, str]:
+    from ..errors import AttnlabError
+    from ..reporting import explain
+
+    trace = _entry(request, tid).trace
+    if trace.stages is None:
+        raise AttnlabError("explanations in words are made for toy traces; a model trace's head census will say "
+                           "what its heads do")
+    return {"explanation": explain(trace, lang)}
 
 
 @router.get("/api/traces/{tid}/head", summary="One head's weights as JSON (as `attnlab text --format json`)")
@@ -126,7 +139,7 @@ async def tile(request: Request, tid: str = TID, layer: int = Query(0, ge=0), he
         raise AttnlabError(f"tile ({ty}, {tx}) at level {z} is outside this trace: ty and tx go up to {last}")
     rows, cols = (ty * span, min(n, (ty + 1) * span)), (tx * span, min(n, (tx + 1) * span))
     if z == 0:
-        w, s = await asyncio.to_thread(maps.tile, layer, head, rows, cols)
+        w, s = await asyncio.to_thread(run_small, maps.tile, layer, head, rows, cols)
         return _binary([w, s], {"x-attnlab-cell": "1"})
     pooled = await _heavy_call(maps.pooled, layer, head, 1 << z, rows, cols, mode)
     return _binary([pooled], {"x-attnlab-cell": str(1 << z)})

@@ -19,7 +19,32 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import torch
+
 from ..errors import AttnlabError
+
+# torch's intra-op threads. Model work (captures, maps over a whole head) uses all of them; small work
+# (a toy: 3 x 4 numbers) one: measured here with other programs busy, a 64-token toy took 20 ms with
+# 2 threads (waking and waiting on each other) and 0.4 ms with 1. Each thread sets its own before work.
+FULL_THREADS = torch.get_num_threads()
+
+
+def small_work() -> None:
+    """Call at the start of a small computation in a server thread (a toy, a tile)."""
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
+def run_small(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """fn(*args, **kw) as small work (for asyncio.to_thread)."""
+    small_work()
+    return fn(*args, **kw)
+
+
+def full_work() -> None:
+    """Call at the start of model work in a server thread (a capture, an overview, row statistics)."""
+    if torch.get_num_threads() != FULL_THREADS:
+        torch.set_num_threads(FULL_THREADS)
 
 
 class Busy(AttnlabError):
@@ -117,6 +142,7 @@ class Worker:
                 job = self._jobs.popleft()
                 job.state, job.started, self._running = "running", time.monotonic(), job
             try:
+                full_work()
                 result = job.fn(job)
             except BaseException as e:  # handed to the waiter, which answers 4xx (or 500 for a bug)
                 job.state = "failed"
