@@ -25,7 +25,6 @@ import os
 import re
 import resource
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -179,10 +178,12 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
     ids = lm.tokenizer(long_text())["input_ids"][:n_tokens]
     text = lm.tokenizer.decode(ids)
     t_cap, trace = timed(run_text, text, "smollm2", truncate=True)
+    torch.set_num_threads(1)  # as the server computes maps (server/work.py says why); the baseline too
     n = trace.n_tokens
     maps = HeadMaps(trace)
     heads = [(3, 2), (15, 4), (29, 8)]
-    out = [f"SmolLM2-135M, {n} tokens, fp32 on CPU; capture (forward + q/k/v kept) {t_cap:.1f} s", "",
+    out = [f"SmolLM2-135M, {n} tokens, fp32 on CPU; capture (forward + q/k/v kept, 2 threads) {t_cap:.1f} s; "
+           "maps below on 1 thread, as the server computes them", "",
            row("layer/head", "lse (cold, once per head) s", "tile 256x256 ms", "overview max 512 s",
                "overview mean 512 s", "dense pattern() s", "dense tile ratio", "dense overview ratio",
                "max |tile - pattern|"),
@@ -231,7 +232,6 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
             row("lse kept (all heads shown so far), KiB", f"{maps.nbytes / 1024:.0f}"),
             row("every head's N x N map in fp32 would be, GiB", f"{dense_all / 2**30:.0f}"),
             row("peak RSS of this process, GiB", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f}")]
-    del torch
     return out
 
 

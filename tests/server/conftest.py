@@ -84,3 +84,46 @@ def live_server():
     running, stop = start_server(ServeConfig(port=0))
     yield running
     stop()
+
+
+@dataclass
+class AppPage:
+    """A browser page on the app, recording every request it makes."""
+
+    page: object  # playwright Page
+    requests: list  # every URL requested
+    errors: list  # console errors and page errors
+
+    def outside(self, base: str) -> list[str]:
+        """Requests that went anywhere but the test server on 127.0.0.1."""
+        return [u for u in self.requests if not u.startswith(base + "/") and not u.startswith(("data:", "blob:"))]
+
+    def wait(self, expr: str, timeout_s: float = 60) -> None:
+        """Poll a JS expression until it is true (wait_for_function would eval a string: the CSP forbids it)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.page.evaluate(expr):
+            if time.monotonic() > deadline:
+                raise TimeoutError(expr)
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def open_app(browser):
+    """open_app(url) -> AppPage in a fresh browser context (its own cookies), loaded."""
+    contexts = []
+
+    def opener(url: str, viewport=(1400, 1000)) -> AppPage:
+        ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        o = AppPage(page, [], [])
+        page.on("request", lambda r: o.requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and o.errors.append(m.text))
+        page.on("pageerror", lambda e: o.errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_selector("body[data-app]", state="attached", timeout=60000)
+        return o
+
+    yield opener
+    for c in contexts:
+        c.close()

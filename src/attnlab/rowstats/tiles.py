@@ -138,20 +138,18 @@ def pooled_weights(
     out_r, out_c = -(-(r1 - r0) // cell), -(-(c1 - c0) // cell)
     out = torch.zeros(out_r, out_c, device=q.device)
     step = max(cell, (q_block // cell) * cell)  # whole cells per block of rows
-    width = out_c * cell
     for lo in range(r0, r1, step):
         hi = min(lo + step, r1)
         last = min(c1, hi) if causal else c1  # keys after the block's last row: all hidden (0)
         if last <= c0:
             continue
-        w = q.new_zeros(hi - lo, width, dtype=torch.float32)
-        w[:, : last - c0] = weight_tile(q, k, lse, scale=scale, causal=causal, rows=(lo, hi), cols=(c0, last))
-        n_r = -(-(hi - lo) // cell)
-        if (hi - lo) % cell:  # pad the last block of rows to whole cells (zeros: no weight)
-            w = torch.cat([w, w.new_zeros(n_r * cell - (hi - lo), width)])
-        blocks = w.view(n_r, cell, out_c, cell)
+        w = weight_tile(q, k, lse, scale=scale, causal=causal, rows=(lo, hi), cols=(c0, last))  # [rows, keys]
+        n_r, n_c = -(-(hi - lo) // cell), -(-(last - c0) // cell)
+        if (hi - lo) % cell or (last - c0) % cell:  # pad to whole cells with zeros (no weight): edges only
+            w = torch.nn.functional.pad(w, (0, n_c * cell - (last - c0), 0, n_r * cell - (hi - lo)))
+        blocks = w.view(n_r, cell, n_c, cell)
         i = (lo - r0) // cell
-        out[i : i + n_r] = blocks.amax(dim=(1, 3)) if mode == "max" else blocks.sum(dim=(1, 3))
+        out[i : i + n_r, :n_c] = blocks.amax(dim=(1, 3)) if mode == "max" else blocks.sum(dim=(1, 3))
     if mode == "mean":
         out /= _cell_counts(r0, r1, c0, c1, cell).to(out.device)
     return out

@@ -24,7 +24,7 @@ from .app import server_of
 from .capture import head_json_cells, summary
 from .pages_data import LANG_QUERY, trace_page
 from .store import Entry
-from .work import Busy, full_work, run_small
+from .work import Busy, run_small, small_work
 
 router = APIRouter()
 TILE = 256  # positions per tile side at every level
@@ -62,7 +62,7 @@ async def _heavy_call(fn, *args) -> Any:
         with _heavy:
             with _waiting_lock:
                 _waiting -= 1
-            full_work()
+            small_work()
             return fn(*args)
 
     try:
@@ -168,6 +168,7 @@ def stats(request: Request, tid: str = TID) -> JSONResponse:
     def compute(job=None) -> dict[str, Any]:
         if job is not None:
             job.say("statistics")
+        small_work()
         entry.extras["stats"] = head_means(tr.row_stats(), causal=bool(tr.causal))
         return entry.extras["stats"]
 

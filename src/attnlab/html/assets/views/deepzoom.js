@@ -65,7 +65,7 @@ define("deepzoom", ["core", "matrix"], (core, matrix) => {
     // the tile level for the current zoom: the finest whose cells are still >= one screen pixel
     function level(view, size) {
       const perPx = view.span / size;
-      return perPx <= 1 ? 0 : Math.floor(Math.log2(perPx));
+      return perPx <= 1 ? 0 : Math.ceil(Math.log2(perPx));
     }
     // tiles are worth fetching once the overview's cells are more than 2 screen pixels wide
     function want(z, ty, tx) {
