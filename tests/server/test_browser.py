@@ -84,12 +84,17 @@ def test_playground_recomputes_through_the_toy_source(live_server, open_app):
     check_toy(o, tokens=("Tokyo", "is", "very", "beautiful"), x=tuple(map(tuple, x)), seed=7, causal=True,
               temperature=0.5)
     shot(o, "playground")
+    assert o.errors == []
     # a mistake: the library's message, and the last good picture stays
     o.page.fill("[data-testid=toy-heads]", "3")
     o.page.wait_for_selector("[data-testid=toy-error]:not([hidden])")
     assert o.page.inner_text("[data-testid=toy-error]") == (
         "d_model 4 is not divisible by heads 3: each head takes d_model / heads columns")
-    assert o.outside(live_server.url) == [] and o.errors == []
+    assert abs(pipeline_value(o, "weights", 0, 0) - float(run_toy(
+        tokens=("Tokyo", "is", "very", "beautiful"), x=tuple(map(tuple, x)), seed=7, causal=True,
+        temperature=0.5).stages.weights[0, 0, 0])) <= SHOWN
+    assert o.outside(live_server.url) == []
+    assert o.errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
     assert o.page.evaluate("window.__attnlabApp.errors") == []
 
 
@@ -124,8 +129,7 @@ def test_text_explorer_deep_zoom_and_atlas_show_the_traces_numbers(live_server, 
     w = trace.pattern(3, 7)
     for q, k in ((0, 0), (5, 9), (trace.n_tokens - 1, 2)):
         xy = o.page.evaluate(f"window.__attnlab.views.deepzoom.cellXY({q}, {k})")
-        box = o.page.locator("[data-testid=deepzoom-canvas]").bounding_box()
-        o.page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
+        o.page.locator('section[data-pane="deepzoom"] canvas.hm-over').hover(position=xy)  # scrolled into view
         tip = o.page.locator("[data-testid=deepzoom-tooltip]")
         assert int(tip.get_attribute("data-q")) == q and int(tip.get_attribute("data-k")) == k
         assert abs(float(tip.get_attribute("data-weight")) - float(w[q, k])) <= EXACT

@@ -133,6 +133,7 @@ def pool_dense(w: torch.Tensor, cell: int, mode: str) -> torch.Tensor:
     if not isinstance(cell, int) or cell < 1:
         raise AttnlabError(f"cell must be a positive integer, got {cell!r}")
     r, c = w.shape
+    cell = min(cell, max(r, c, 1))  # a cell larger than the map pools it whole, like a cell of its size
     out_r, out_c = -(-r // cell), -(-c // cell)
     padded = w.new_zeros(out_r * cell, out_c * cell)
     padded[:r, :c] = w

@@ -135,6 +135,7 @@ def pooled_weights(
     c0, c1 = cols or (0, k.shape[0])
     _check_span("q_pos", r0, r1, q.shape[0])
     _check_span("k_pos", c0, c1, k.shape[0])
+    cell = min(cell, max(r1 - r0, c1 - c0))  # a cell larger than the range pools it whole, the same
     out_r, out_c = -(-(r1 - r0) // cell), -(-(c1 - c0) // cell)
     out = torch.zeros(out_r, out_c, device=q.device)
     step = max(cell, (q_block // cell) * cell)  # whole cells per block of rows

@@ -32,7 +32,19 @@ HEAVY, HEAVY_QUEUE = 2, 8
 _heavy = threading.BoundedSemaphore(HEAVY)
 _waiting = 0
 _waiting_lock = threading.Lock()
-TID = Path(pattern="^(toy|text)-[0-9a-f]{16}$", description="a trace id from /api/text or /api/toy/page")
+
+
+def _tutorial_id() -> str:
+    """The id of the tutorial's toy (the playground's first screen): the example the schema gives."""
+    from ..toy import ToySpec
+    from .routes_api import spec_options
+    from .store import trace_id
+
+    return trace_id("toy", spec_options(ToySpec()))
+
+
+TID = Path(pattern="^(toy|text)-[0-9a-f]{16}$", description="a trace id from /api/text or /api/toy/page",
+           examples=[_tutorial_id()])
 BINARY = {200: {"description": "float32 little-endian; shape in X-Attnlab-Shape",
                 "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
 
@@ -134,6 +146,9 @@ async def tile(request: Request, tid: str = TID, layer: int = Query(0, ge=0), he
     maps = _entry(request, tid).maps
     maps.trace.check_layer_head(layer, head)
     span, n = TILE << z, maps.n
+    top = max(0, (n - 1).bit_length() - TILE.bit_length() + 1)  # the level whose one tile covers the map
+    if z > top:
+        raise AttnlabError(f"level z={z} is beyond this trace's levels: at {n} tokens z goes from 0 to {top}")
     if ty * span >= n or tx * span >= n:
         last = (n - 1) // span
         raise AttnlabError(f"tile ({ty}, {tx}) at level {z} is outside this trace: ty and tx go up to {last}")
