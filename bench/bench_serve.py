@@ -297,6 +297,9 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[st
     finally:
         proc.terminate()
         proc.wait(20)
+    import torch
+
+    torch.set_num_threads(1)  # as the server runs toys (server/work.py)
     base = []
     for k in range(300):  # the same toy computations, in-process, one at a time
         t = time.perf_counter()
@@ -313,7 +316,7 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[st
             row("POST /api/text", len(text), f"{len(text) / wall:.1f}", f"{pct(text, 50):.0f}", f"{pct(text, 95):.0f}",
                 f"{max(text) if text else 0:.0f}", len([e for e in stats["errors"] if e.startswith("text")]),
                 stats["busy"]),
-            row("in-process toy, one at a time (baseline)", len(base), "", f"{pct(base, 50):.1f}",
+            row("in-process toy, one at a time, 1 thread (baseline)", len(base), "", f"{pct(base, 50):.1f}",
                 f"{pct(base, 95):.1f}", f"{max(base):.0f}", "", ""),
             "", f"server peak RSS {peak:.2f} GiB; toy p50 under load / in-process p50: "
             f"{pct(toy, 50) / pct(base, 50):.0f}x; errors: {stats['errors'][:3] or 'none'}"]
