@@ -237,6 +237,11 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
 
 # 3. load --------------------------------------------------------------------------------------
 
+def toy_body(k: int) -> dict:
+    """The k-th toy request of the load test: 3 to 14 tokens, d_model 8, 1 or 2 heads."""
+    return {"tokens": " ".join(f"w{j}" for j in range(3 + k % 12)), "d_model": 8, "heads": 1 + (k % 2), "seed": k}
+
+
 async def load_clients(url: str, seconds: float, n_toy: int, n_text: int) -> dict:
     import httpx
 
@@ -248,8 +253,7 @@ async def load_clients(url: str, seconds: float, n_toy: int, n_text: int) -> dic
         async def toy_client(i: int) -> None:
             k = 0
             while time.monotonic() < stop_at:
-                body = {"tokens": " ".join(f"w{j}" for j in range(3 + (i + k) % 12)), "d_model": 8,
-                        "heads": 1 + (k % 2), "seed": i * 1000 + k}
+                body = toy_body(i * 1000 + k)
                 t0 = time.perf_counter()
                 r = await c.post("/api/toy", json=body)
                 if r.status_code == 200:
@@ -289,6 +293,12 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[st
         import httpx
 
         httpx.post(f"{url}/api/text", json={"text": "warm up", "model": "minilm"}, timeout=120)  # model loaded once
+        single = []
+        with httpx.Client(base_url=url, timeout=60) as c:  # one client, one request at a time: the HTTP path's cost
+            for k in range(200):
+                t = time.perf_counter()
+                c.post("/api/toy", json=toy_body(k))
+                single.append((time.perf_counter() - t) * 1000)
         t0 = time.perf_counter()
         stats = asyncio.run(load_clients(url, seconds, n_toy, n_text))
         wall = time.perf_counter() - t0
@@ -303,8 +313,7 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[st
     base = []
     for k in range(300):  # the same toy computations, in-process, one at a time
         t = time.perf_counter()
-        trace_to_dict(run_toy(toy_spec({"tokens": " ".join(f"w{j}" for j in range(3 + k % 12)), "d_model": 8,
-                                        "heads": 1 + (k % 2), "seed": k})))
+        trace_to_dict(run_toy(toy_spec(toy_body(k))))
         base.append((time.perf_counter() - t) * 1000)
     toy, text = stats["toy"], stats["text"]
     return [f"{n_toy} toy clients + {n_text} text clients (MiniLM, a new text each: a capture each), {seconds:.0f} s, "
@@ -316,10 +325,14 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[st
             row("POST /api/text", len(text), f"{len(text) / wall:.1f}", f"{pct(text, 50):.0f}", f"{pct(text, 95):.0f}",
                 f"{max(text) if text else 0:.0f}", len([e for e in stats["errors"] if e.startswith("text")]),
                 stats["busy"]),
+            row("POST /api/toy, 1 client, one at a time (no load)", len(single), "", f"{pct(single, 50):.1f}",
+                f"{pct(single, 95):.1f}", f"{max(single):.0f}", "", ""),
             row("in-process toy, one at a time, 1 thread (baseline)", len(base), "", f"{pct(base, 50):.1f}",
                 f"{pct(base, 95):.1f}", f"{max(base):.0f}", "", ""),
-            "", f"server peak RSS {peak:.2f} GiB; toy p50 under load / in-process p50: "
-            f"{pct(toy, 50) / pct(base, 50):.0f}x; errors: {stats['errors'][:3] or 'none'}"]
+            "", f"server peak RSS {peak:.2f} GiB; one request over HTTP / in-process (p50): "
+            f"{pct(single, 50) / pct(base, 50):.1f}x; under load (50 + 4 clients) / in-process (p50): "
+            f"{pct(toy, 50) / pct(base, 50):.0f}x (queueing: 50 requests in flight on 2 cores); "
+            f"errors: {stats['errors'][:3] or 'none'}"]
 
 
 def main(argv: list[str]) -> None:

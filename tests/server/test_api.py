@@ -201,3 +201,35 @@ def test_the_stream_reports_progress_then_the_trace(client):
     assert names[-1] == "result" and set(names[:-1]) <= {"progress"}
     result = json.loads(events[-1].split("\n")[1].removeprefix("data: "))
     assert result["n_tokens"] == 5 and result["url"] == f"/t/{result['trace_id']}"
+
+
+@pytest.mark.parametrize("path", ["/api/text", "/api/text/stream"])
+def test_a_client_that_goes_away_cancels_its_queued_capture(live_server, path):
+    """A real server: the model queue is held by a running job; a request queued behind it is cancelled
+    when its client disconnects (a timeout here), without the model ever being loaded for it."""
+    import httpx
+
+    from attnlab.server.store import trace_id
+
+    worker = live_server.state.worker
+    gate = threading.Event()
+    running = worker.submit(f"block-{path}", "smollm2", lambda job: gate.wait(30))
+    while running.state != "running":
+        time.sleep(0.01)
+    text = f"a request that will be abandoned ({path})"
+    key = trace_id("text", {"text": text, "model": "smollm2", "generate": 0, "truncate": False})
+    body = {"text": text, "model": "smollm2"}
+    if path.endswith("stream"):  # progress comes at once: read one event, then hang up
+        with httpx.stream("POST", live_server.url + path, json=body, timeout=10) as r:
+            first = next(r.iter_lines())
+        assert first == "event: progress"
+    else:  # the answer waits for the capture: give up after 1.5 s
+        with pytest.raises(httpx.TimeoutException):
+            httpx.post(live_server.url + path, json=body, timeout=1.5)
+    deadline = time.monotonic() + 10
+    while key in worker._by_key and time.monotonic() < deadline:  # the server notices within ~0.5 s
+        time.sleep(0.05)
+    gate.set()
+    assert key not in worker._by_key  # cancelled and gone from the queue
+    assert running.future.result(timeout=10) is True
+    assert not live_server.state.texts.has(key)

@@ -93,5 +93,9 @@ def handle(args: argparse.Namespace) -> int:
         import webbrowser
 
         webbrowser.open(url)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])  # returns after Ctrl-C, once open requests are done
+    except KeyboardInterrupt:  # uvicorn raises the signal again after its shutdown: the normal way to stop
+        pass
+    print("attnlab serve: stopped", flush=True)
     return 0
