@@ -15,8 +15,6 @@ import torch
 from attnlab.reporting import explain
 from attnlab.toy import run_toy
 
-from ..html.conftest import browser  # noqa: F401  (the session's Chromium)
-
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "server"
 SHOWN = 5e-5  # the pipeline prints 4 decimals: within half a unit of the last one
