@@ -103,6 +103,18 @@ def edit_plan(page, i: int):
 
 
 def bench_toy(n_edits: int = 40) -> list[str]:
+    """Both thread settings, side by side: torch's default first, then --threads 1 (process-wide)."""
+    import torch
+
+    default = torch.get_num_threads()
+    lines = [row("torch threads", "case", "edits", "app p50 ms", "app p95 ms", "app max ms", "page reload p50 ms",
+                 "p95 ms", "p95 ratio app / reload"), row(*["---"] * 9)]
+    for threads in (default, 1):
+        lines += [row(threads, *cells) for cells in bench_toy_threads(threads, n_edits)]
+    return lines
+
+
+def bench_toy_threads(threads: int, n_edits: int) -> list[list]:
     from playwright.sync_api import sync_playwright
 
     from attnlab.html import render_page
@@ -110,10 +122,8 @@ def bench_toy(n_edits: int = 40) -> list[str]:
     from attnlab.toy import run_toy
     from attnlab.toy_options import toy_spec
 
-    url, _, stop = start_server(ServeConfig(port=0))
-    lines = [row("case", "edits", "app p50 ms", "app p95 ms", "app max ms", "page reload p50 ms", "p95 ms",
-                 "p95 ratio app / reload"),
-             row(*["---"] * 8)]
+    url, _, stop = start_server(ServeConfig(port=0, threads=threads))
+    lines = []
     try:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -139,9 +149,9 @@ def bench_toy(n_edits: int = 40) -> list[str]:
                     reload_ms.append((time.perf_counter() - t0) * 1000)
                 ref.close()
                 reload_ms = reload_ms[2:]
-                lines.append(row(name, len(ms), f"{pct(ms, 50):.0f}", f"{pct(ms, 95):.0f}", f"{max(ms):.0f}",
-                                 f"{pct(reload_ms, 50):.0f}", f"{pct(reload_ms, 95):.0f}",
-                                 f"{pct(ms, 95) / pct(reload_ms, 95):.2f}"))
+                lines.append([name, len(ms), f"{pct(ms, 50):.0f}", f"{pct(ms, 95):.0f}", f"{max(ms):.0f}",
+                              f"{pct(reload_ms, 50):.0f}", f"{pct(reload_ms, 95):.0f}",
+                              f"{pct(ms, 95) / pct(reload_ms, 95):.2f}"])
             b.close()
     finally:
         stop()
@@ -178,31 +188,33 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
     ids = lm.tokenizer(long_text())["input_ids"][:n_tokens]
     text = lm.tokenizer.decode(ids)
     t_cap, trace = timed(run_text, text, "smollm2", truncate=True)
-    torch.set_num_threads(1)  # as the server computes maps (server/work.py says why); the baseline too
     n = trace.n_tokens
-    maps = HeadMaps(trace)
+    default = torch.get_num_threads()
     heads = [(3, 2), (15, 4), (29, 8)]
-    out = [f"SmolLM2-135M, {n} tokens, fp32 on CPU; capture (forward + q/k/v kept, 2 threads) {t_cap:.1f} s; "
-           "maps below on 1 thread, as the server computes them", "",
-           row("layer/head", "lse (cold, once per head) s", "tile 256x256 ms", "overview max 512 s",
-               "overview mean 512 s", "dense pattern() s", "dense tile ratio", "dense overview ratio",
-               "max |tile - pattern|"),
-           row(*["---"] * 9)]
-    for layer, head in heads:
-        t_lse, _ = timed(maps.lse, layer, head)
-        mid = n // 2
-        t_tile, (w, _) = timed(maps.tile, layer, head, (mid, mid + 256), (mid - 256, mid), repeat=5)
-        t_max, pooled = timed(maps.pooled, layer, head, -(-n // 512), mode="max")
-        t_mean, _ = timed(maps.pooled, layer, head, -(-n // 512), mode="mean")
-        t_dense, dense = timed(trace.pattern, layer, head)
-        err = float((w - dense[mid : mid + 256, mid - 256 : mid]).abs().max())
-        t_pool, ref = timed(pool_dense, dense, -(-n // 512), "max")
-        assert float((pooled - ref).abs().max()) < 1e-5
-        del dense, ref
-        out.append(row(f"{layer}/{head}", f"{t_lse:.2f}", f"{t_tile * 1000:.1f}", f"{t_max:.2f}", f"{t_mean:.2f}",
-                       f"{t_dense:.2f}", f"{t_tile / t_dense:.4f}", f"{t_max / (t_dense + t_pool):.2f}", f"{err:.1e}"))
+    out = [f"SmolLM2-135M, {n} tokens, fp32 on CPU; capture (forward + q/k/v kept, {default} threads) {t_cap:.1f} s",
+           "", row("torch threads", "layer/head", "lse (cold, once per head) s", "tile 256x256 ms",
+                   "overview max 512 s", "overview mean 512 s", "dense pattern() s", "dense tile ratio",
+                   "dense overview ratio", "max |tile - pattern|"),
+           row(*["---"] * 10)]
+    for threads in (default, 1):  # process-wide, as `attnlab serve --threads` sets it
+        torch.set_num_threads(threads)
+        maps = HeadMaps(trace)
+        for layer, head in heads:
+            t_lse, _ = timed(maps.lse, layer, head)
+            mid = n // 2
+            t_tile, (w, _) = timed(maps.tile, layer, head, (mid, mid + 256), (mid - 256, mid), repeat=5)
+            t_max, pooled = timed(maps.pooled, layer, head, -(-n // 512), mode="max")
+            t_mean, _ = timed(maps.pooled, layer, head, -(-n // 512), mode="mean")
+            t_dense, dense = timed(trace.pattern, layer, head)
+            err = float((w - dense[mid : mid + 256, mid - 256 : mid]).abs().max())
+            t_pool, ref = timed(pool_dense, dense, -(-n // 512), "max")
+            assert float((pooled - ref).abs().max()) < 1e-5
+            del dense, ref
+            out.append(row(threads, f"{layer}/{head}", f"{t_lse:.2f}", f"{t_tile * 1000:.1f}", f"{t_max:.2f}",
+                           f"{t_mean:.2f}", f"{t_dense:.2f}", f"{t_tile / t_dense:.4f}",
+                           f"{t_max / (t_dense + t_pool):.2f}", f"{err:.1e}"))
     # over HTTP on loopback: the same trace kept by a running server
-    url, srv, stop = start_server(ServeConfig(port=0))
+    url, srv, stop = start_server(ServeConfig(port=0, threads=1))
     try:
         entry = srv.texts.put("text", {"text": text, "model": "smollm2", "generate": 0, "truncate": True}, trace)
         api = f"{url}/api/traces/{entry.id}"
@@ -224,7 +236,7 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
     finally:
         stop()
     dense_all = trace.n_layers * trace.n_heads * n * n * 4
-    out += ["", row("over HTTP (loopback)", "value"), row("---", "---"),
+    out += ["", row("over HTTP (loopback), server --threads 1", "value"), row("---", "---"),
             row(f"overview (layer {layer}, head {head}), first: lse + max-pool, s", f"{t_over_cold:.2f}"),
             row("overview again (mean-pool, lse cached), s", f"{t_over_warm:.2f}"),
             row("tile 256x256 weights + scores, p50 / p95 ms", f"{pct(tile_ms, 50):.1f} / {pct(tile_ms, 95):.1f}"),
@@ -281,12 +293,13 @@ async def load_clients(url: str, seconds: float, n_toy: int, n_text: int) -> dic
     return stats
 
 
-def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[str]:
+def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4, threads: int = 1) -> list[str]:
     from attnlab.export import trace_to_dict
     from attnlab.toy import run_toy
     from attnlab.toy_options import toy_spec
 
-    proc = subprocess.Popen([sys.executable, "-m", "attnlab", "serve", "--port", "0"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "attnlab", "serve", "--port", "0", "--threads", str(threads)],
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         url = re.search(r"(http://127\.0\.0\.1:\d+)/", proc.stdout.readline()).group(1)
@@ -309,7 +322,7 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[st
         proc.wait(20)
     import torch
 
-    torch.set_num_threads(1)  # as the server runs toys (server/work.py)
+    torch.set_num_threads(threads)  # as the server runs
     base = []
     for k in range(300):  # the same toy computations, in-process, one at a time
         t = time.perf_counter()
@@ -317,7 +330,7 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[st
         base.append((time.perf_counter() - t) * 1000)
     toy, text = stats["toy"], stats["text"]
     return [f"{n_toy} toy clients + {n_text} text clients (MiniLM, a new text each: a capture each), {seconds:.0f} s, "
-            f"server in its own process; the clients run on the same 2 cores",
+            f"server in its own process (--threads {threads}); the clients run on the same 2 cores",
             "", row("requests", "done", "per s", "p50 ms", "p95 ms", "max ms", "errors", "503 (queue full)"),
             row(*["---"] * 8),
             row("POST /api/toy", len(toy), f"{len(toy) / wall:.0f}", f"{pct(toy, 50):.0f}", f"{pct(toy, 95):.0f}",
@@ -327,7 +340,7 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4) -> list[st
                 stats["busy"]),
             row("POST /api/toy, 1 client, one at a time (no load)", len(single), "", f"{pct(single, 50):.1f}",
                 f"{pct(single, 95):.1f}", f"{max(single):.0f}", "", ""),
-            row("in-process toy, one at a time, 1 thread (baseline)", len(base), "", f"{pct(base, 50):.1f}",
+            row(f"in-process toy, one at a time, {threads} thread(s) (baseline)", len(base), "", f"{pct(base, 50):.1f}",
                 f"{pct(base, 95):.1f}", f"{max(base):.0f}", "", ""),
             "", f"server peak RSS {peak:.2f} GiB; one request over HTTP / in-process (p50): "
             f"{pct(single, 50) / pct(base, 50):.1f}x; under load (50 + 4 clients) / in-process (p50): "

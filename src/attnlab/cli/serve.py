@@ -32,6 +32,8 @@ def register(subparsers: Any) -> None:
                    help=f"memory for kept traces, e.g. 512MiB, 4GiB (default {DEFAULT_MAX_CACHE // 2**30}GiB)")
     p.add_argument("--lang", choices=("ja", "en"), default="ja", help="the app's first language (default ja)")
     p.add_argument("--no-docs", action="store_true", help="turn off the API reference at /docs")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch threads for the server (default: torch's; 1 was fastest on a busy 2-core machine)")
     p.set_defaults(handler=handle)
 
 
@@ -50,13 +52,15 @@ def config_from_args(args: argparse.Namespace):
     from ..models.registry import resolve
     from ..server.config import ServeConfig, resolve_token
 
+    if args.threads is not None and args.threads < 1:
+        raise CliError(f"--threads {args.threads}: give 1 or more")
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port {args.port}: give 0..65535")
     for name in args.model:
         resolve(name)  # an unknown name or a missing folder fails now, with the CLI's message
     return ServeConfig(host=args.host, port=args.port, token=resolve_token(args.host, args.token),
                        models=tuple(args.model), max_cache=parse_size(args.max_cache), lang=args.lang,
-                       docs=not args.no_docs)
+                       docs=not args.no_docs, threads=args.threads)
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import AttnlabError
 from ..models.registry import BUNDLED
-from .config import ServeConfig
+from .config import ServeConfig, apply_threads
 from .security import BodyTooLarge, Guard
 from .store import TraceGone, TraceStore, TraceTooLarge, TraceUnknown
 from .work import Busy, Worker
@@ -57,6 +57,7 @@ def create_app(config: ServeConfig | None = None) -> Any:
     from . import routes_api, routes_pages, routes_traces
 
     config = config or ServeConfig()
+    apply_threads(config.threads)
     app = FastAPI(title="attnlab", version=__version__, docs_url=None, redoc_url=None,
                   description="Self-attention, live: the toy lab and real models' attention on this machine.")
     app.state.attnlab = Server(config, TraceStore(config.max_cache), TraceStore(TOY_CACHE), Worker(config.queue))

@@ -38,6 +38,7 @@ class ServeConfig:
     queue: int = 2  # model captures that may wait behind the running one, per model, before 503
     lang: str = "ja"  # the app's first language (the page can switch)
     docs: bool = True  # serve the local API reference at /docs (nothing loads from outside)
+    threads: int | None = None  # torch's threads for the whole process (None: torch's default); see apply_threads
 
     @property
     def loopback(self) -> bool:
@@ -49,6 +50,22 @@ class ServeConfig:
         host = f"[{host}]" if ":" in host else host
         tail = f"?token={self.token}" if self.token else ""
         return f"http://{host}:{port if port is not None else self.port}/{tail}"
+
+
+def apply_threads(threads: int | None) -> None:
+    """Set torch's threads once, for the whole server process (None: leave torch's default).
+
+    Why a process-wide setting and not per request: torch.set_num_threads also sets MKL's thread
+    count, which is global, so switching it per request would change the threads (and the rounding)
+    of work running in other threads. Why one may want 1: on this shared 2-core machine, with other
+    programs busy, a 64-token toy took 20 ms on 2 threads and 0.4 ms on 1, and a max-pooled overview
+    of one SmolLM2 head at 8,192 tokens 1.5-2.2 s on 2 and 0.55-0.67 s on 1 (threads waking and
+    waiting on each other); the forward pass of a capture gains from more threads on an idle machine.
+    """
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def is_loopback(host: str) -> bool:

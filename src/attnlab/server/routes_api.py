@@ -20,7 +20,6 @@ from .app import error, server_of
 from .capture import await_job, capture_job, head_json_cells, summary
 from .inputs import TEXT_SCHEMA, TOY_SCHEMA, parse_body, text_request, toy_options
 from .pages_data import LANG_QUERY, toy_page
-from .work import run_small, small_work
 
 router = APIRouter()
 PROGRESS_EVERY_S = 0.25  # how often the stream reports while a capture waits or runs
@@ -68,7 +67,6 @@ def spec_options(spec: Any) -> dict[str, Any]:
 
 
 def _toy_trace(raw: bytes, content_type: str | None):
-    small_work()
     return run_toy(toy_spec(toy_options(parse_body(raw, content_type))))
 
 
@@ -77,7 +75,7 @@ def _toy_trace(raw: bytes, content_type: str | None):
 async def toy(request: Request) -> JSONResponse:
     raw = await request.body()
     trace = await asyncio.to_thread(_toy_trace, raw, request.headers.get("content-type"))
-    return JSONResponse(await asyncio.to_thread(run_small, trace_to_dict, trace))
+    return JSONResponse(await asyncio.to_thread(trace_to_dict, trace))
 
 
 @router.post("/api/toy/page", summary="The toy as page data (the playground's views); its explanation: /explain",
@@ -87,7 +85,6 @@ async def toy_page_data(request: Request, lang: str = LANG_QUERY, view: str | No
     srv = server_of(request)
 
     def work() -> dict[str, Any]:
-        small_work()
         options = toy_options(parse_body(raw, request.headers.get("content-type")))
         spec = toy_spec(options)
         trace = run_toy(spec)
@@ -110,7 +107,7 @@ async def text(request: Request) -> JSONResponse:
     trace = entry.trace
     trace.check_layer_head(req.layer, req.head)
     head_json_cells(trace, req.words)
-    out = await asyncio.to_thread(run_small, head_to_dict, trace, req.layer, req.head, words=req.words)
+    out = await asyncio.to_thread(head_to_dict, trace, req.layer, req.head, words=req.words)
     return JSONResponse({**out, "trace_id": entry.id})
 
 

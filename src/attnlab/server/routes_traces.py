@@ -24,7 +24,7 @@ from .app import server_of
 from .capture import head_json_cells, summary
 from .pages_data import LANG_QUERY, trace_page
 from .store import Entry
-from .work import Busy, run_small, small_work
+from .work import Busy
 
 router = APIRouter()
 TILE = 256  # positions per tile side at every level
@@ -74,7 +74,6 @@ async def _heavy_call(fn, *args) -> Any:
         with _heavy:
             with _waiting_lock:
                 _waiting -= 1
-            small_work()
             return fn(*args)
 
     return await asyncio.to_thread(run)  # cancelled requests still run `run` to its end: the count stays right
@@ -151,7 +150,7 @@ async def tile(request: Request, tid: str = TID, layer: int = Query(0, ge=0), he
         raise AttnlabError(f"tile ({ty}, {tx}) at level {z} is outside this trace: ty and tx go up to {last}")
     rows, cols = (ty * span, min(n, (ty + 1) * span)), (tx * span, min(n, (tx + 1) * span))
     if z == 0:
-        w, s = await asyncio.to_thread(run_small, maps.tile, layer, head, rows, cols)
+        w, s = await asyncio.to_thread(maps.tile, layer, head, rows, cols)
         return _binary([w, s], {"x-attnlab-cell": "1"})
     pooled = await _heavy_call(maps.pooled, layer, head, 1 << z, rows, cols, mode)
     return _binary([pooled], {"x-attnlab-cell": str(1 << z)})
@@ -180,7 +179,6 @@ def stats(request: Request, tid: str = TID) -> JSONResponse:
     def compute(job=None) -> dict[str, Any]:
         if job is not None:
             job.say("statistics")
-        small_work()
         entry.extras["stats"] = head_means(tr.row_stats(), causal=bool(tr.causal))
         return entry.extras["stats"]
 

@@ -19,34 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import torch
-
 from ..errors import AttnlabError
-
-# torch's intra-op threads. A capture (the model's forward pass) uses all of them; everything else one:
-# measured on this shared 2-core machine with other programs busy, a 64-token toy took 20 ms with 2
-# threads (waking and waiting on each other) and 0.4 ms with 1, and a max-pooled overview of one SmolLM2
-# head at 8,192 tokens 1.5-2.2 s with 2 and 0.55-0.67 s with 1. Up to two map computations run at once
-# (`routes_traces.HEAVY`), so both cores stay in use. Each thread sets its own count before work.
-FULL_THREADS = torch.get_num_threads()
-
-
-def small_work() -> None:
-    """Call at the start of any computation but a capture in a server thread (a toy, a tile, an overview)."""
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-
-
-def run_small(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-    """fn(*args, **kw) as small work (for asyncio.to_thread)."""
-    small_work()
-    return fn(*args, **kw)
-
-
-def full_work() -> None:
-    """Call at the start of a capture (the model's forward pass) in a server thread."""
-    if torch.get_num_threads() != FULL_THREADS:
-        torch.set_num_threads(FULL_THREADS)
 
 
 class Busy(AttnlabError):
@@ -144,7 +117,6 @@ class Worker:
                 job = self._jobs.popleft()
                 job.state, job.started, self._running = "running", time.monotonic(), job
             try:
-                full_work()
                 result = job.fn(job)
             except BaseException as e:  # handed to the waiter, which answers 4xx (or 500 for a bug)
                 job.state = "failed"
