@@ -349,9 +349,13 @@ def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4, threads: i
 
 
 def main(argv: list[str]) -> None:
+    import torch
+
     parts = argv or ["toy", "zoom", "load"]
+    default = torch.get_num_threads()  # each part starts from torch's default (a part may change it)
     print(f"# bench_serve ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, shared machine)\n")
     for part in parts:
+        torch.set_num_threads(default)
         print(f"## {part}\n")
         print("\n".join({"toy": bench_toy, "zoom": bench_zoom, "load": bench_load}[part]()), "\n", flush=True)
 
