@@ -22,3 +22,12 @@ def test_notebook_one_call_flow():
     assert "Attention重み:" in str(trace) and repr(trace).startswith("ToyTrace(tokens=['I', 'love'")
     fig = attnlab.plot_heads(trace)
     assert hasattr(fig, "savefig") and len(fig.axes) >= 3
+
+
+def test_write_html_is_public_as_the_readme_shows(tmp_path):
+    """README: attnlab.write_html(trace, "page.html"); the name resolves lazily to attnlab.html's."""
+    from attnlab.html import write_html
+
+    assert "write_html" in attnlab.__all__ and attnlab.write_html is write_html
+    page = attnlab.write_html(attnlab.run_toy(), tmp_path / "page.html", lang="en")
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

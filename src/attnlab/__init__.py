@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "plot_head": "attnlab.plot.layers",
     "plot_grid": "attnlab.plot.layers",
     "plot_layer_means": "attnlab.plot.layers",
+    "write_html": "attnlab.html",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
