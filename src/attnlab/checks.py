@@ -22,6 +22,12 @@ FLOAT32_TINY = float(torch.finfo(torch.float32).smallest_normal)  # 1.1754943508
 FLOAT32_MIN_SUBNORMAL = 2.0**-149  # 1.4e-45: the smallest positive float32; below half of it rounds to 0
 
 
+def describe(value: object) -> str:
+    """`'4' (str)`: the value and its type, for messages about a wrong type."""
+    text = repr(value)
+    return f"{text[:60]}... ({type(value).__name__})" if len(text) > 60 else f"{text} ({type(value).__name__})"
+
+
 def first_non_finite(
     t: torch.Tensor, *, allow_neg_inf: torch.Tensor | None = None
 ) -> tuple[tuple[int, ...], float] | None:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from .attention import attend, causal_mask, merge_heads, split_heads
-from .toy_checks import ToyInputError, describe, normalize_spec, refuse_non_finite, validate_spec
+from .checks import describe
+from .toy_checks import ToyInputError, normalize_spec, refuse_non_finite, validate_spec
 from .trace import AttentionTrace, Token
 
 TUTORIAL_TOKENS = ("Tokyo", "is", "beautiful")

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .attention import causal_mask
-from .checks import FLOAT32_MAX, FLOAT32_MIN_SUBNORMAL, check_finite, check_text
+from .checks import FLOAT32_MAX, FLOAT32_MIN_SUBNORMAL, check_finite, check_text, describe
 from .errors import AttnlabError
 
 if TYPE_CHECKING:
@@ -29,12 +29,6 @@ MAX_SEED = 2**32 - 1
 
 class ToyInputError(AttnlabError):
     """A toy spec that cannot be computed; the message names the value and what was expected."""
-
-
-def describe(value: object) -> str:
-    """`'4' (str)`: the value and its type, for messages about a wrong type."""
-    text = repr(value)
-    return f"{text[:60]}... ({type(value).__name__})" if len(text) > 60 else f"{text} ({type(value).__name__})"
 
 
 def _is_int(v: object) -> bool:
