@@ -27,6 +27,9 @@ from .errors import AttnlabError
 
 __all__ = ["check_destination", "place_file", "write_bytes", "write_text"]
 
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)  # POSIX only, like O_NOCTTY
+_NOCTTY = getattr(os, "O_NOCTTY", 0)
+
 
 def _fail(what: str, path: os.PathLike | str, problem: str) -> AttnlabError:
     return AttnlabError(f"cannot write {what} to {str(path)!r}: {problem}")
@@ -137,7 +140,7 @@ def place_file(staged: Path, dest: str | os.PathLike, *, what: str = "the file")
 
 def _write_into(target: Path, data: bytes) -> None:
     """Write into a FIFO or character device (no O_CREAT, no O_TRUNC: it stays what it is)."""
-    fd = os.open(target, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)  # a FIFO waits for its reader, as `>` does
+    fd = os.open(target, os.O_WRONLY | _NOCTTY | _CLOEXEC)  # a FIFO waits for its reader, as `>` does
     try:
         mode = os.fstat(fd).st_mode
         if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):  # it changed since it was checked
@@ -152,7 +155,7 @@ def _write_into(target: Path, data: bytes) -> None:
 def _replace_atomically(target: Path, data: bytes, st: os.stat_result | None, *, fsync: bool) -> None:
     """A temporary file next to `target`, filled, given target's mode, then renamed onto it."""
     tmp = target.with_name(f".{target.name[:200]}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)  # umask applies, as open()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)  # umask applies, as open()
     try:
         try:
             view = memoryview(data)
@@ -173,6 +176,8 @@ def _replace_atomically(target: Path, data: bytes, st: os.stat_result | None, *,
 def _copy_owner_and_mode(fd: int, st: os.stat_result, *, close: bool = False) -> None:
     """Give the open file `st`'s permission bits, and its owner/group where allowed (root, or one's own group)."""
     try:
+        if not hasattr(os, "fchmod"):  # Windows: no POSIX modes to keep
+            return
         os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o777)  # rwx for user, group, others; no setuid
         mine = os.fstat(fd)
         if (mine.st_uid, mine.st_gid) != (st.st_uid, st.st_gid):

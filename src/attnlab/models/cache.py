@@ -19,7 +19,6 @@ writes the result as a safetensors folder here, later loads read it in under a s
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -34,6 +33,12 @@ from pathlib import Path
 from ..errors import AttnlabError
 from ..fileio import write_text
 from ..progress import notice
+
+try:
+    import fcntl
+except ImportError:  # Windows: msvcrt's byte-range lock instead of flock
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
 
 MANIFEST = "attnlab-manifest.json"
 CACHE_FORMAT = 2  # 2: sha256 and mtime of every file (1 had sizes only for the weights)
@@ -136,16 +141,37 @@ def valid_cache(folder: Path) -> bool:
     return check_cache(folder) is None
 
 
+_OPEN_LOCK = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the exclusive lock on `fd` if it is free; False when another process holds it."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:  # BlockingIOError (flock), PermissionError (msvcrt)
+        return False
+    return True
+
+
+def _wait_lock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    while not _try_lock(fd):
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def cache_lock(dest: Path, *, wait_message: str = "") -> Iterator[None]:
     """Hold the copy's lock (flock on `.<copy>.lock`), waiting while another process converts it."""
-    fd = os.open(dest.parent / f".{dest.name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    fd = os.open(dest.parent / f".{dest.name}.lock", _OPEN_LOCK, 0o666)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(fd):
             with notice(wait_message or f"waiting for another process converting {dest.name}"):
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                _wait_lock(fd)
         yield
     finally:
         os.close(fd)  # releases the lock; the lock file stays (deleting it would race with waiters)
@@ -164,14 +190,14 @@ def clean_stale(models: Path, *, older_than: float = STALE_AFTER_S) -> list[Path
         try:
             if not m or now - entry.lstat().st_mtime < older_than:
                 continue
-            lock = os.open(models / f".{m['copy']}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            lock = os.open(models / f".{m['copy']}.lock", _OPEN_LOCK, 0o666)
         except OSError:  # gone meanwhile, or a read-only cache: leave it
             continue
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-            removed.append(entry)
-        except OSError:  # BlockingIOError: a conversion is running; others: leave it
+            if _try_lock(lock):  # else a conversion is running: leave it
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+                removed.append(entry)
+        except OSError:  # cannot remove: leave it
             pass
         finally:
             os.close(lock)
