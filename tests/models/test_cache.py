@@ -192,6 +192,10 @@ def test_verify_cache_reports_every_copy(env):
     assert results[f"tiny ({dest.name})"].ok and results[f"tiny ({dest.name})"].message == "ok"
     assert not results["other-copy"].ok and "does not match the sha256" in results["other-copy"].message
     assert verify_cache(full=False, current={})[1].ok  # the cheap check cannot see same-mtime damage
+    manifest = json.loads((other / cache.MANIFEST).read_text())
+    (other / cache.MANIFEST).write_text(json.dumps({**manifest, "format": 1}))
+    older = {r.name: r for r in verify_cache(current={})}["other-copy"]
+    assert older.ok and older.message == "made by another attnlab version (cache format 1)"
 
 
 def test_list_models_shows_the_reason_instead_of_crashing(monkeypatch, tmp_path):

@@ -43,6 +43,7 @@ except ImportError:  # Windows: msvcrt's byte-range lock instead of flock
 MANIFEST = "attnlab-manifest.json"
 CACHE_FORMAT = 2  # 2: sha256 and mtime of every file (1 had sizes only for the weights)
 STALE_AFTER_S = 600  # a temporary this old whose lock is free was left by a killed conversion
+OTHER_VERSION = "made by another attnlab version"  # a copy this version neither uses nor judges
 _TEMPORARY = re.compile(r"^\.(?P<copy>.+)\.(?:tmp|stale)-[^/]*$")
 
 
@@ -112,7 +113,7 @@ def check_cache(folder: Path, *, full: bool = False) -> str | None:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("format") != CACHE_FORMAT:
-            return f"made by another attnlab version (cache format {manifest.get('format')!r})"
+            return f"{OTHER_VERSION} (cache format {manifest.get('format')!r})"
         files = manifest["files"]
         if "model.safetensors" not in files:
             return "the manifest lists no model.safetensors"
@@ -301,7 +302,8 @@ def verify_cache(*, full: bool = True, current: dict[str, Path] | None = None) -
     for folder in found:
         problem = check_cache(folder, full=full)
         label = f"{labels[folder]} ({folder.name})" if folder in labels else folder.name
-        results.append(CacheCheck(label, folder, problem is None, problem or "ok"))
+        ok = problem is None or problem.startswith(OTHER_VERSION)  # not damaged, just not ours to check
+        results.append(CacheCheck(label, folder, ok, problem or "ok"))
     for name, folder in current.items():
         if folder not in found:
             results.append(CacheCheck(f"{name} ({folder.name})", folder, True, "not converted yet"))
