@@ -178,8 +178,8 @@ def test_seeds_are_honoured_only_within_32_bits_so_others_are_refused():
 
 def test_tokens_with_undecodable_bytes_are_refused_with_the_position():
     bad = b"abc\xff".decode("utf-8", "surrogateescape")  # what Python makes of a non-UTF-8 argument
-    with pytest.raises(ToyInputError, match=r"tokens\[1\] 'abc\\udcff' is not valid text: character 3 is "
-                                            r"the byte 0xff that is not UTF-8"):
+    with pytest.raises(ToyInputError, match=r"tokens\[1\] 'abc\\udcff' holds a byte that is not UTF-8 "
+                                            r"\(0xff, character 3\): was the command line"):
         ToySpec(tokens=("ok", bad, "x"))
 
 
@@ -208,3 +208,8 @@ def test_the_suggested_temperature_works():
         run_toy(temperature=1e-45)
     suggested = float(str(e.value).rsplit(" ", 1)[1])
     assert torch.isfinite(run_toy(temperature=suggested).weights).all()
+
+
+def test_a_lone_surrogate_that_is_no_byte_is_named_too():
+    with pytest.raises(ToyInputError, match=r"holds a lone surrogate \(U\+D800, character 1\), which is not text"):
+        ToySpec(tokens=("a\ud800", "b", "c"))

@@ -73,10 +73,10 @@ def check_text(text: str, what: str, *, error: type[AttnlabError] = AttnlabError
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as e:
-        char = text[e.start]
-        code = ord(char)
-        byte = f"the byte 0x{code - 0xDC00:02x} that is not UTF-8" if 0xDC80 <= code <= 0xDCFF else repr(char)
-        raise error(
-            f"{what} is not valid text: character {e.start} is {byte} "
-            "(was the command line, terminal or file in another encoding? use UTF-8)"
-        ) from None
+        code = ord(text[e.start])
+        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape's stand-in for an undecodable byte
+            raise error(
+                f"{what} holds a byte that is not UTF-8 (0x{code - 0xDC00:02x}, character {e.start}): "
+                "was the command line, terminal or file in another encoding? use UTF-8"
+            ) from None
+        raise error(f"{what} holds a lone surrogate (U+{code:04X}, character {e.start}), which is not text") from None

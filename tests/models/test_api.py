@@ -13,10 +13,10 @@ BAD = b"abc\xff".decode("utf-8", "surrogateescape")  # what Python makes of a no
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: run_text(123), "text must be a string, got 123 (int)"),
-        (lambda: run_text(None), "text must be a string, got None (NoneType)"),
-        (lambda: run_text(["a", "b"]), "text must be a string, got ['a', 'b'] (list)"),
-        (lambda: run_text(BAD), "text is not valid text: character 3 is the byte 0xff that is not UTF-8"),
+        (lambda: run_text(123), "the text must be a string, got 123 (int)"),
+        (lambda: run_text(None), "the text must be a string, got None (NoneType)"),
+        (lambda: run_text(["a", "b"]), "the text must be a string, got ['a', 'b'] (list)"),
+        (lambda: run_text(BAD), "the text holds a byte that is not UTF-8 (0xff, character 3): was the command"),
         (lambda: run_text("hi", generate=1.5), "generate must be a whole number of new tokens, got 1.5 (float)"),
         (lambda: run_text("hi", generate="3"), "generate must be a whole number of new tokens, got '3' (str)"),
         (lambda: run_text("hi", truncate="yes"), "truncate must be True or False, got 'yes' (str)"),

@@ -38,7 +38,7 @@ def test_an_interrupted_conversion_leaves_no_cache(monkeypatch, tmp_path):
         ("bad owner/x y", "'bad owner/x y' is neither a model here nor a valid hub id (owner/name: letters, digits"),
         ("owner/..", "is neither a model here nor a valid hub id"),
         ("nosuchmodel", "unknown model 'nosuchmodel': choose minilm, smollm2"),
-        (b"abc\xff".decode("utf-8", "surrogateescape"), "the model name is not valid text: character 3 is"),
+        (b"abc\xff".decode("utf-8", "surrogateescape"), "the model name holds a byte that is not UTF-8 (0xff"),
         (5, "the model must be a name, folder or hub id (a string), got 5 (int)"),
     ],
 )

@@ -63,7 +63,7 @@ class Encoded:
 
 def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int = 0) -> Encoded:
     """`text` tokenized; too long raises TooLongError unless truncate (reserve: room for generated tokens)."""
-    check_text_arg(text, "text")
+    check_text_arg(text, "the text")
     if not text.strip():
         raise EmptyTextError("the text is empty: give a sentence with at least one non-space character")
     limit = lm.max_tokens - reserve
@@ -218,7 +218,7 @@ def run_text(text: str, model: str = "minilm", *, truncate: bool = False, genera
         generate: decoders only: continue the text greedily by this many tokens first; the trace
             covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
     """
-    check_text_arg(text, "text")
+    check_text_arg(text, "the text")
     _check_flag(truncate, "truncate")
     if isinstance(generate, bool) or not isinstance(generate, numbers.Integral):
         raise AttnlabError(f"generate must be a whole number of new tokens, got {describe(generate)}")
