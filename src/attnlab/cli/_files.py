@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..fileio import check_destination, place_file
 from . import CliError
 
 Writer = Callable[[Path], None]  # writes one file at the given path
@@ -32,6 +33,8 @@ def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:
     If any writer fails, nothing of this call is left in `out` (the staging folder is removed).
     """
     prepare_out(out)
+    for name in writers:  # a folder, disk or socket where a file goes: refused before any work
+        check_destination(out / name, what=f"the --out file {name}")
     try:
         stage = Path(tempfile.mkdtemp(prefix=".attnlab-", dir=out))
     except OSError as e:
@@ -40,8 +43,8 @@ def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:
         for name, write in writers.items():
             write(stage / name)
         done = []
-        for name in writers:
-            os.replace(stage / name, out / name)
+        for name in writers:  # never replaces a FIFO, device or link there (see attnlab.fileio)
+            place_file(stage / name, out / name, what=f"the --out file {name}")
             done.append(out / name)
         return done
     except OSError as e:
