@@ -68,8 +68,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "{unit} -> most attended",
     },
     "generated_from": {
-        "ja": "{start} 番目以降（* 印）は貪欲生成したトークン",
-        "en": "tokens from {start} on (marked *) were generated greedily",
+        "ja": "{start} 番目以降の{unit}（* 印）は貪欲生成したトークン",
+        "en": "{unit}s from {start} on (marked *) were generated greedily",
     },
     "demo_step4": {
         "ja": "ステップ 4: 本物の文を本物のモデルへ (all-MiniLM-L6-v2、最終層、全ヘッド平均)",

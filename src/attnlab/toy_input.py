@@ -61,7 +61,7 @@ _WHY_LIMIT = f"the toy lab takes at most {MAX_TOKENS} tokens x {MAX_D_MODEL} dim
 
 
 def _size(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n} bytes"
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n} bytes"
 
 
 def read_x_file(path: Path, *, max_bytes: int = MAX_X_BYTES) -> str:

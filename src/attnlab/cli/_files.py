@@ -27,6 +27,22 @@ def prepare_out(out: Path) -> Path:
     return out
 
 
+def check_out_folder(out: Path) -> None:
+    """Before any work: `out` is a writable folder, or one that can be created (nothing is created)."""
+    probe = out
+    while not probe.exists():
+        if probe.is_symlink():  # a dangling link where the folder should be
+            raise CliError(f"cannot create --out folder {out}: {probe} is a broken link")
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "exists and is not a folder" if probe == out else f"cannot be created: {probe} is not a folder"
+        raise CliError(f"--out {out} {what}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write into --out folder {out}: permission denied on {probe}")
+
+
 def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:
     """Run every writer into a staging folder inside `out`, then move the files into `out`.
 
@@ -51,19 +67,3 @@ def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:
         raise CliError(f"cannot write into --out folder {out}: {e.strerror or e}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-
-
-def figure_writers(figures: dict[str, Callable[[], object]]) -> dict[str, Writer]:
-    """{stem: make_figure} -> writers of stem.png and stem.svg (the figure is made once)."""
-    writers: dict[str, Writer] = {}
-    for stem, make in figures.items():
-        cache: dict[str, object] = {}
-
-        def fig(make=make, cache=cache):  # build lazily, once, when the first file is written
-            if "f" not in cache:
-                cache["f"] = make()
-            return cache["f"]
-
-        writers[f"{stem}.png"] = lambda p, fig=fig: fig().savefig(p, dpi=120, format="png")
-        writers[f"{stem}.svg"] = lambda p, fig=fig: fig().savefig(p, format="svg")
-    return writers

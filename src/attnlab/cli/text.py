@@ -64,10 +64,11 @@ def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
     from ..reporting import top_table
     from ..views import FigureOptions, figures_for, file_stem
-    from .output import print_json, save_figures, save_page
+    from .output import check_destinations, print_json, save_figures, save_page
 
     if args.top < 1:
         raise CliError(f"--top {args.top}: give 1 or more")
+    check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
     trace = _run(args)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:

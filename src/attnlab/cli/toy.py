@@ -55,10 +55,11 @@ def run_toy_command(args: argparse.Namespace) -> int:
     from ..reporting import report
     from ..toy import run_seeds, run_toy
     from ..views import FigureOptions, figures_for
-    from .output import print_json, save_figures, save_page
+    from .output import check_destinations, print_json, save_figures, save_page
 
     spec = spec_from_args(args)
     seeds = parse_seeds(args.seeds)
+    check_destinations(args.out, args.html, figures=args.format != "json")
     trace = run_toy(spec)
     others = run_seeds(spec, seeds) if seeds and args.format != "json" else []  # before anything is printed
     if args.format == "json":
