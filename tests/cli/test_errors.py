@@ -50,7 +50,7 @@ CASES = [
     (["toy", "--x", "[[1e308,1,1,1],[1,1,1,1],[1,1,1,1]]"], "does not fit in float32"),
     (["toy", "--html", "nope/x.html"], "cannot write the --html page to 'nope/x.html': folder 'nope' does not exist"),
     (["toy", "--out", "a-file"], "--out a-file exists and is not a folder"),
-    (["toy", "--out", "a-file/sub"], "a-file is not a folder"),
+    (["toy", "--out", "a-file/sub"], "cannot create --out folder a-file/sub: Not a directory"),
     (["toy", "--heads", "two"], "argument --heads: invalid int value: 'two'"),
     (["toy", "--colour", "red"], "unrecognized arguments: --colour red"),
     (["text", "abc\udcff"], "the text holds a byte that is not UTF-8 (0xff, character 3)"),

@@ -37,8 +37,9 @@ def check_out_folder(out: Path) -> None:
             break
         probe = probe.parent
     if not probe.is_dir():
-        what = "exists and is not a folder" if probe == out else f"cannot be created: {probe} is not a folder"
-        raise CliError(f"--out {out} {what}")
+        if probe == out:
+            raise CliError(f"--out {out} exists and is not a folder")
+        raise CliError(f"cannot create --out folder {out}: Not a directory ({probe} is not a folder)")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise CliError(f"cannot write into --out folder {out}: permission denied on {probe}")
 
