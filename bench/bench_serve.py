@@ -192,7 +192,7 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
     default = torch.get_num_threads()
     heads = [(3, 2), (15, 4), (29, 8)]
     out = [f"SmolLM2-135M, {n} tokens, fp32 on CPU; capture (forward + q/k/v kept, {default} threads) {t_cap:.1f} s",
-           "", row("torch threads", "layer/head", "lse (cold, once per head) s", "tile 256x256 ms",
+           "", row("torch threads", "layer/head", "lse from the trace, first call s", "tile 256x256 ms",
                    "overview max 512 s", "overview mean 512 s", "dense pattern() s", "dense tile ratio",
                    "dense overview ratio", "max |tile - pattern|"),
            row(*["---"] * 10)]

@@ -68,8 +68,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "{unit} -> most attended",
     },
     "generated_from": {
-        "ja": "{start} 番目以降（* 印）は貪欲生成したトークン",
-        "en": "tokens from {start} on (marked *) were generated greedily",
+        "ja": "{start} 番目以降の{unit}（* 印）は貪欲生成したトークン",
+        "en": "{unit}s from {start} on (marked *) were generated greedily",
     },
     "demo_step4": {
         "ja": "ステップ 4: 本物の文を本物のモデルへ (all-MiniLM-L6-v2、最終層、全ヘッド平均)",
@@ -119,6 +119,115 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "温度 {T:g}: スコアを {T:g} で割ってから softmax（小さいほど鋭く、大きいほど一様に）。",
         "en": "Temperature {T:g}: scores are divided by {T:g} before the softmax "
               "(lower is sharper, higher is flatter).",
+    },
+    # notes on what a model made of the text (attnlab.models.notes) ------------------------------
+    "note_not_as_written": {
+        "ja": "{model} はこの日本語を書かれたとおりには読みません（{what}）。日本語には {readers} を使ってください。",
+        "en": "{model} does not read this Japanese as written ({what}); use {readers} for Japanese.",
+    },
+    "note_uncased_english": {"ja": "英語用・小文字化のモデル", "en": "an English, uncased model"},
+    "note_dakuten": {"ja": "濁点・半濁点を落とす: {src} → {dst}", "en": "it drops dakuten: {src} → {dst}"},
+    "note_unknown": {"ja": "語彙にない文字は [UNK] に: {n} 個", "en": "text outside its vocabulary becomes [UNK]: {n}"},
+    "note_changed": {"ja": "文字が変わる", "en": "characters change"},
+    "note_separator": {"ja": "、", "en": "; "},
+    # the head census (attnlab.analysis.census_text, plot.census) --------------------------------
+    "census_header": {
+        "ja": "{model}: ヘッド調査（{n_layers} 層 x {n_heads} ヘッド = {total} ヘッド）",
+        "en": "{model}: head census ({n_layers} layers x {n_heads} heads = {total} heads)",
+    },
+    "census_on_text": {"ja": "テキスト {n} トークン", "en": "text of {n} tokens"},
+    "census_no_text": {"ja": "テキストなし（プローブのみ）", "en": "no text (probe only)"},
+    "census_on_probe": {
+        "ja": "帰納プローブ R = {r}、seed {seed}（{n} トークン）",
+        "en": "induction probe R = {r}, seed {seed} ({n} tokens)",
+    },
+    "census_no_probe": {"ja": "プローブなし", "en": "no probe"},
+    "census_heads_past": {
+        "ja": "{count} ヘッドが {rule}。強い順: {picks}",
+        "en": "{count} {heads} {rule}; strongest: {picks}",
+    },
+    "census_none_past": {
+        "ja": "しきい値（{rule}）に届くヘッドはない（最高 L{layer} H{head} {score}）",
+        "en": "no head reaches the threshold ({rule}); best L{layer} H{head} {score}",
+    },
+    "census_needs_text": {"ja": "テキストがないので判定しない", "en": "not judged: needs a text"},
+    "census_needs_probe": {"ja": "プローブを実行していないので判定しない", "en": "not judged: needs the probe"},
+    "census_local_short": {
+        "ja": "テキストが短いので判定しない（一様な重みでも平均距離 {u} で、局所との区別がつかない）",
+        "en": "not judged: the text is too short (uniform weights already have mean distance {u})",
+    },
+    "census_mass_title": {
+        "ja": "重み ≠ 重要度（重み × 値ベクトルのノルム、Kobayashi ら 2020）: 全層・全ヘッド平均",
+        "en": "Weight is not importance (value-weighted, Kobayashi et al. 2020): mean over layers and heads",
+    },
+    "census_mass_line": {
+        "ja": "  {what}: 重み {w} → ノルムを掛けた寄与 {vw}",
+        "en": "  {what}: weight {w} -> value-weighted {vw}",
+    },
+    "census_first_key": {"ja": "先頭トークン {text}", "en": "first token {text}"},
+    "census_last_key": {"ja": "末尾の特殊トークン {text}", "en": "last (special) token {text}"},
+    "census_rollout": {
+        "ja": "ロールアウト（Abnar & Zuidema 2020）: 最後のトークン {pos} {text} の由来",
+        "en": "Rollout (Abnar & Zuidema 2020): where the last token {pos} {text} draws from",
+    },
+    # role names and one-sentence meanings
+    "role_previous_token": {"ja": "直前トークン", "en": "previous-token"},
+    "role_induction": {"ja": "帰納（induction）", "en": "induction"},
+    "role_duplicate": {"ja": "重複トークン", "en": "duplicate-token"},
+    "role_first_token_sink": {"ja": "先頭トークンへの集中（sink）", "en": "first-token sink"},
+    "role_self": {"ja": "自分自身", "en": "self"},
+    "role_local": {"ja": "局所", "en": "local"},
+    "role_broad": {"ja": "広く均等", "en": "broad"},
+    "means_previous_token": {
+        "ja": "各 Query（注目側）がすぐ前の Key（参照側）に重みを置く。",
+        "en": "each query puts its weight on the token just before it.",
+    },
+    "means_induction": {
+        "ja": "繰り返された列で、今のトークンが前に出たときの次のトークンに重みを置く（続きを写す手がかり）。",
+        "en": "on a repeated sequence, attends to the token that followed the earlier copy of the current one "
+              "(the cue for copying a continuation).",
+    },
+    "means_duplicate": {
+        "ja": "繰り返された列で、同じトークンの前の出現に重みを置く。",
+        "en": "on a repeated sequence, attends to the earlier copy of the current token itself.",
+    },
+    "means_first_token_sink": {
+        "ja": "重みの半分以上を先頭トークンに置く（attention sink。実際に運ぶ量は下の「ノルムを掛けた寄与」を見る）。",
+        "en": "puts at least half of its weight on the first token (an attention sink; see the value-weighted "
+              "share below for how much it carries).",
+    },
+    "means_self": {"ja": "各トークンが自分自身に重みを置く。", "en": "each token attends to itself."},
+    "means_local": {
+        "ja": "重みが数トークン以内の近くに集まる。",
+        "en": "keeps its weight within a few tokens of the query.",
+    },
+    "means_broad": {
+        "ja": "見えるトークン全体にほぼ均等に重みを広げる。",
+        "en": "spreads its weight almost evenly over every token it can see.",
+    },
+    "census_prev_token": {"ja": "直前トークン", "en": "previous token"},
+    "census_self": {"ja": "自分自身", "en": "self"},
+    "census_first_token": {"ja": "先頭トークン", "en": "first token"},
+    "census_entropy": {"ja": "エントロピー（正規化）", "en": "entropy (normalised)"},
+    "census_mean_distance": {"ja": "平均距離（トークン）", "en": "mean distance (tokens)"},
+    "census_induction": {"ja": "帰納（プローブ）", "en": "induction (probe)"},
+    "census_duplicate": {"ja": "重複（プローブ）", "en": "duplicate (probe)"},
+    "census_atlas_title": {
+        "ja": "{model}: ヘッドの地図（枠 = 役割のしきい値を超えたヘッド）",
+        "en": "{model}: head atlas (outlined: past the role's threshold)",
+    },
+    "rollout_title": {
+        "ja": "ロールアウト（層を通した注意の流れ、対数目盛）",
+        "en": "Rollout (attention flow through the layers, log scale)",
+    },
+    "rollout_key_axis": {"ja": "Key (参照側) 入力トークン", "en": "Key (attended): input token"},
+    "rollout_query_axis": {"ja": "Query (注目側) 最終層のトークン", "en": "Query (attending): token at the last layer"},
+    "rollout_top": {"ja": "最後のトークンの由来 上位 {n}", "en": "Last token draws from, top {n}"},
+    "value_weighted": {"ja": "ノルムを掛けた寄与", "en": "value-weighted"},
+    "key_mass_axis": {"ja": "割合（ヘッド平均）", "en": "share (mean over heads)"},
+    "key_mass_title": {
+        "ja": "重み ≠ 重要度: 重みと、値ベクトルの大きさを掛けた寄与（Kobayashi ら 2020）",
+        "en": "Weight is not importance: weights vs value-weighted contributions (Kobayashi et al. 2020)",
     },
     # pages (the page script reads these by key; see `page_labels`) ------------------------------
     "page_title": {"ja": "アテンションの可視化", "en": "Attention, visualised"},

@@ -13,7 +13,7 @@ import unicodedata
 import torch
 
 from .analysis.explain import explain_weights
-from .analysis.words import word_pattern
+from .analysis.words import word_groups, word_pattern
 from .errors import AttnlabError
 from .i18n import t
 from .trace import AttentionTrace
@@ -86,11 +86,22 @@ def explain(trace: AttentionTrace, lang: str = "ja") -> str:
 
 
 def head_rows(trace: AttentionTrace, layer: int, head: int | None, words: bool) -> tuple[list[str], torch.Tensor]:
-    """Row labels and the [q, k] weights of one head: per token ('3 is'), or aggregated to words."""
+    """Row labels and the [q, k] weights of one head: per token ('3 is'), or aggregated to words;
+    generated tokens (and the words they make) are marked '*'."""
     if not words:
         return trace.position_labels(), trace.pattern(layer, head)
     w, texts = word_pattern(trace, layer, head)
-    return [f"{i} {text}" for i, text in enumerate(texts)], w
+    start = trace.prompt_len
+    generated = [start is not None and min(g) >= start for g in word_groups(trace.tokens)]
+    return [f"{i} {text}{'*' if new else ''}" for i, (text, new) in enumerate(zip(texts, generated))], w
+
+
+def _generated_from(trace: AttentionTrace, words: bool) -> int | None:
+    """The first generated row: a token position, or with words the first word made of generated tokens."""
+    if trace.prompt_len is None or not words:
+        return trace.prompt_len
+    groups = word_groups(trace.tokens)
+    return next((i for i, g in enumerate(groups) if min(g) >= trace.prompt_len), len(groups))
 
 
 def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
@@ -103,7 +114,8 @@ def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3,
                n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads,
                unit=t("word" if words else "token", lang))]
     if trace.prompt_len is not None:
-        lines.append(t("generated_from", lang, start=trace.prompt_len))
+        unit = t("word" if words else "token", lang)
+        lines.append(t("generated_from", lang, start=_generated_from(trace, words), unit=unit))
     for q, label in enumerate(labels):
         values, keys = w[q].topk(min(top, w.shape[1]))
         picks = ", ".join(

@@ -5,11 +5,11 @@ tokens is 67 M. The web app shows such a head like a map viewer: a pooled overvi
 resolution tiles where the reader zooms in, each computed when asked for.
 
 How (see `rowstats.tiles`): for a model trace whose layer is unmasked or plainly causal, a weight is
-`exp(scale * q.k - lse[q])`, so this keeps only each row's log-sum-exp per (layer, head) beside the
-trace's own q and k: O(N) per head. The lse comes from the trace when it records one
-(`trace.lse(layer)`, [head, q_pos]) and is otherwise computed here once per head and cached
-(`rowstats.tiles.row_lse`). Every other trace (the toy, the eager fallback, masks with a bias or a
-window) is read from `trace.pattern`, a full map per call, so only up to DENSE_LIMIT tokens.
+`exp(scale * q.k - lse[q])`, from the trace's own q, k and each row's log-sum-exp
+(`ModelTrace.lse(layer)`, [head, q_pos]: the attention kernel's, kept by the capture, or streamed
+once by the trace): O(N) per head beside q and k. Every other trace (the toy, the eager fallback,
+masks with a bias or a window) is read from `trace.pattern`, a full map per call, so only up to
+DENSE_LIMIT tokens; its lse comes from its full scores.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import threading
 import torch
 
 from ..errors import AttnlabError
-from ..rowstats.tiles import POOL_MODES, pooled_weights, row_lse, score_tile, weight_tile
+from ..rowstats.tiles import POOL_MODES, pooled_weights, score_tile, weight_tile
 from ..trace import AttentionTrace
 
 DENSE_LIMIT = 4096  # tokens up to which a trace without q/k streaming is read from full maps (64 MB a head)
@@ -31,7 +31,7 @@ class HeadMaps:
 
     def __init__(self, trace: AttentionTrace) -> None:
         self.trace = trace  # the trace the maps are read from
-        self._lse: dict[tuple[int, int], torch.Tensor] = {}  # (layer, head) -> [q_pos] fp32
+        self._lse: dict[tuple[int, int], torch.Tensor] = {}  # (layer, head) -> [q_pos] fp32, traces read whole
         self._kinds: dict[int, bool] = {}  # layer -> streamed (q/k/lse) or dense (pattern)
         self._lock = threading.Lock()  # one lse computation at a time; readers share the results
 
@@ -41,14 +41,15 @@ class HeadMaps:
 
     @property
     def nbytes(self) -> int:
-        """Memory held here beyond the trace: the cached lse vectors."""
+        """Memory held here beyond the trace: lse vectors of traces read whole (a model trace keeps its own)."""
         return sum(t.numel() * t.element_size() for t in self._lse.values())
 
     def streamed(self, layer: int) -> bool:
         """True when `layer`'s weights can be computed from q, k and lse (no mask but none or causal)."""
         if layer not in self._kinds:
             kind = getattr(self.trace, "_mask_kind", None)
-            self._kinds[layer] = hasattr(self.trace, "q") and kind is not None and kind(layer) in ("none", "causal")
+            self._kinds[layer] = (callable(getattr(self.trace, "lse", None)) and hasattr(self.trace, "q")
+                                  and kind is not None and kind(layer) in ("none", "causal"))
         return self._kinds[layer]
 
     def _check(self, layer: int, head: int) -> None:
@@ -66,8 +67,11 @@ class HeadMaps:
         return tr.q(layer)[head], tr.k(layer)[head // group], tr.scale(layer), tr._mask_kind(layer) == "causal"
 
     def lse(self, layer: int, head: int) -> torch.Tensor:
-        """[q_pos] fp32 log-sum-exp of one head's rows (computed once, then cached)."""
+        """[q_pos] fp32 log-sum-exp of one head's rows (the trace's; else from its scores, once)."""
         self._check(layer, head)
+        if self.streamed(layer):
+            with self._lock:  # the trace streams a missing lse once per layer; one caller at a time
+                return self.trace.lse(layer)[head]
         key = (layer, head)
         if key not in self._lse:
             with self._lock:
@@ -76,16 +80,11 @@ class HeadMaps:
         return self._lse[key]
 
     def _compute_lse(self, layer: int, head: int) -> torch.Tensor:
-        if not self.streamed(layer):  # from the full scores, where the trace has them
-            scores = self.trace.scores(layer, head)
-            if scores is None:
-                raise AttnlabError(f"{self.trace.model} keeps no scores for layer {layer}, so no log-sum-exp")
-            return torch.logsumexp(scores.float(), dim=-1).cpu()
-        recorded = getattr(self.trace, "lse", None)
-        if callable(recorded):  # a capture that records lse (its flash kernel returns it) wins
-            return recorded(layer)[head].float().cpu()
-        q, k, scale, causal = self._qk(layer, head)
-        return row_lse(q[None], k[None], scale=scale, causal=causal)[0].cpu()
+        """A trace read whole: lse from its full scores, where it has them."""
+        scores = self.trace.scores(layer, head)
+        if scores is None:
+            raise AttnlabError(f"{self.trace.model} keeps no scores for layer {layer}, so no log-sum-exp")
+        return torch.logsumexp(scores.float(), dim=-1).cpu()
 
     def tile(self, layer: int, head: int, rows: tuple[int, int],
              cols: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:

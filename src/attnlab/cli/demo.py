@@ -26,8 +26,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from ..plot.toy import plot_heads, plot_seeds
     from ..reporting import report, top_table
     from ..views import FigureJob, FigureOptions, figures_for, file_stem
-    from .output import save_figures, save_page
+    from .output import check_destinations, save_figures, save_page
 
+    check_destinations(args.out, args.html)
     lang, fmt = args.lang, args.fmt or ".2f"
     trace = tutorial.listing2()
     print(report(trace, lang=lang, fmt=args.fmt or ".4f"))

@@ -10,8 +10,19 @@ from typing import Any
 from ..i18n import t
 from ..trace import AttentionTrace
 from ..views import FigureJob
-from ._files import Writer, write_all
+from ._files import Writer, check_out_folder, write_all
 from .options import DEFAULT_OUT
+
+
+def check_destinations(out: Path | None, html: Path | None, *, figures: bool = True) -> None:
+    """Refuse a bad --out or --html before any work (nothing is created here), so a mistake in a
+    path costs no minutes of computing and leaves no figures behind."""
+    if figures:
+        check_out_folder(out or DEFAULT_OUT)
+    if html is not None:
+        from ..fileio import check_destination
+
+        check_destination(html, "the --html page")
 
 
 def figure_writers(jobs: dict[str, FigureJob]) -> dict[str, Writer]:

@@ -2,7 +2,7 @@
 
 Prints, for each token, the tokens the chosen head attends to most; writes the head's heatmap, a
 layer x head grid and the head mean per layer into --out. `--format json` prints the head's weights
-in the schema of `attnlab.export` ({model, tokens, n_layers, n_heads, n_kv_heads, layer, head, weights}).
+in the schema of `attnlab.export` ({model, tokens, bytes, n_layers, ..., layer, head, weights}).
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace):
-    """The trace, with the capture fallback's warning printed as a one-line note."""
+    """The trace, with the capture fallback's warning and notes on the text printed as one-line notes."""
     from ..models.api import CaptureFallbackWarning, run_text
+    from ..models.notes import notes_for
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureFallbackWarning)
@@ -54,6 +55,8 @@ def _run(args: argparse.Namespace):
             print(f"attnlab: note: {w.message}", file=sys.stderr)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for line in notes_for(trace, args.text, lang=args.lang):
+        print(f"attnlab: note: {line}", file=sys.stderr)
     return trace
 
 
@@ -61,10 +64,11 @@ def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
     from ..reporting import top_table
     from ..views import FigureOptions, figures_for, file_stem
-    from .output import print_json, save_figures, save_page
+    from .output import check_destinations, print_json, save_figures, save_page
 
     if args.top < 1:
         raise CliError(f"--top {args.top}: give 1 or more")
+    check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
     trace = _run(args)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:

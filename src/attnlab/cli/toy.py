@@ -55,11 +55,13 @@ def run_toy_command(args: argparse.Namespace) -> int:
     from ..reporting import report
     from ..toy import run_seeds, run_toy
     from ..views import FigureOptions, figures_for
-    from .output import print_json, save_figures, save_page
+    from .output import check_destinations, print_json, save_figures, save_page
 
     spec = spec_from_args(args)
     seeds = parse_seeds(args.seeds)
+    check_destinations(args.out, args.html, figures=args.format != "json")
     trace = run_toy(spec)
+    others = run_seeds(spec, seeds) if seeds and args.format != "json" else []  # before anything is printed
     if args.format == "json":
         print_json(trace_to_dict(trace))
         save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
@@ -71,8 +73,7 @@ def run_toy_command(args: argparse.Namespace) -> int:
         from ..plot.toy import plot_seeds
         from ..views import FigureJob
 
-        traces = run_seeds(spec, seeds)
-        jobs["seeds"] = FigureJob(lambda: plot_seeds(traces, lang=args.lang, fmt=fmt))
+        jobs["seeds"] = FigureJob(lambda: plot_seeds(others, lang=args.lang, fmt=fmt))
     save_figures(jobs, args.out, args.lang)
     save_page(trace, args.html, args.lang)
     return 0

@@ -6,12 +6,8 @@ With the scores s[q, k] = scale * q . k (hidden keys: -inf) and each row's log-s
 
 any weight is one dot product away:  w[q, k] = exp(s[q, k] - lse[q]).  So a deep-zoom view needs
 per layer only q, k (O(N x d)) and lse (O(N) per head): a 256 x 256 tile costs 256 x 256 dot
-products, and a pooled overview one pass over the rows in blocks, whatever N is.
-
-`row_lse` is the one place lse is made here: PyTorch's CPU flash kernel returns it with its output;
-`streamed_lse` computes it with the online max/sum of Milakov & Gimelshein (2018) over key tiles
-(running max m and l = sum e^(s - m); lse = m + log l), as `head_row_stats` does for its statistics.
-When a capture records lse itself, callers pass that instead.
+products, and a pooled overview one pass over the rows in blocks, whatever N is. The lse comes from
+the trace (`ModelTrace.lse`: the attention kernel's, kept by the capture, or streamed once).
 
 Pooling: a pooled cell covers `cell x cell` weights. Max-pooling is the default because a sparse
 pattern (one key per row: a previous-token diagonal) keeps its full value under max and fades to
@@ -30,61 +26,6 @@ import torch
 from ..errors import AttnlabError
 
 POOL_MODES = ("max", "mean")
-
-
-def row_lse(q: torch.Tensor, k: torch.Tensor, *, scale: float, causal: bool) -> torch.Tensor:
-    """[head, q_pos] fp32 log-sum-exp of each row's scores (causal: query i sees keys 0..i).
-
-    On CPU this asks PyTorch's flash kernel, which computes lse on the way to its output (measured
-    on SmolLM2's shapes at 8,192 tokens: 0.26 s a head against 1.7 s for `streamed_lse` in torch ops,
-    agreeing to 1e-6); elsewhere, or where the kernel is missing, `streamed_lse`.
-    """
-    flash = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
-    if flash is None or q.device.type != "cpu" or q.dtype not in (torch.float32, torch.bfloat16):
-        return streamed_lse(q, k, scale=scale, causal=causal)
-    group = _group(q, k)
-    out = torch.empty(q.shape[0], q.shape[1], device=q.device)
-    for h in range(q.shape[0]):  # one head at a time: no [head, q_pos, d_head] copy of k
-        qh, kh = q[h][None, None], k[h // group][None, None].to(q.dtype)  # [1, 1, pos, d_head]
-        out[h] = flash(qh, kh, kh, 0.0, causal, scale=scale)[1][0, 0].float()  # (output, lse): lse
-    return out
-
-
-def _group(q: torch.Tensor, k: torch.Tensor) -> int:
-    if k.shape[0] == 0 or q.shape[0] % k.shape[0]:
-        raise AttnlabError(f"q has {q.shape[0]} heads, not a multiple of k's {k.shape[0]} kv heads")
-    return q.shape[0] // k.shape[0]
-
-
-def streamed_lse(
-    q: torch.Tensor, k: torch.Tensor, *, scale: float, causal: bool, tile: int = 4096, q_block: int = 1024
-) -> torch.Tensor:
-    """`row_lse` in plain torch ops: an online max/sum over key tiles, any device.
-
-    Memory: head x q_block x tile fp32 at a time (9 x 1024 x 4096 x 4 bytes = 151 MB), whatever N is.
-    """
-    group, n_kv = _group(q, k), k.shape[0]
-    n_heads, n_q, _ = q.shape
-    dev = q.device
-    kf = k.float()
-    out = torch.empty(n_heads, n_q, device=dev)
-    for lo in range(0, n_q, q_block):
-        hi = min(lo + q_block, n_q)
-        qb = (q[:, lo:hi].float() * scale).reshape(n_kv, group * (hi - lo), -1)  # [kv_head, group*rows, d_head]
-        m = torch.full((n_kv, group * (hi - lo)), -math.inf, device=dev)
-        den = torch.zeros_like(m)
-        rows = torch.arange(lo, hi, device=dev).repeat(group)  # [group*rows] the q_pos of each row
-        last = hi if causal else k.shape[1]  # keys beyond the block's last row are hidden from all of it
-        for k0 in range(0, last, tile):
-            k1 = min(k0 + tile, last)
-            s = torch.bmm(qb, kf[:, k0:k1].transpose(1, 2))  # [kv_head, group*rows, keys]
-            if causal and k1 - 1 > lo:
-                s.masked_fill_(torch.arange(k0, k1, device=dev).unsqueeze(0) > rows.unsqueeze(1), -math.inf)
-            m_new = torch.maximum(m, s.amax(-1))
-            den = den * torch.exp(m - m_new).nan_to_num_(0.0) + torch.exp(s - m_new.unsqueeze(-1)).sum(-1)
-            m = m_new
-        out[:, lo:hi] = (m + torch.log(den)).view(n_heads, hi - lo)
-    return out
 
 
 def _check_span(name: str, lo: int, hi: int, n: int) -> None:

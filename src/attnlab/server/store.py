@@ -55,8 +55,10 @@ def trace_nbytes(trace: AttentionTrace) -> int:
             seen[s.data_ptr()] = s.nbytes()
 
     for cap in getattr(trace, "layers", None) or []:
-        for t in (cap.q, cap.k, cap.v, cap.mask, cap.position_bias):
+        for t in (cap.q, cap.k, cap.v, cap.mask, cap.position_bias, getattr(cap, "lse", None)):
             add(t)
+    for t in (getattr(trace, "_lse_cache", None) or {}).values():  # lse the trace streamed itself
+        add(t)
     for t in getattr(trace, "attentions", None) or []:
         add(t)
     stages = trace.stages
