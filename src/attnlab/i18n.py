@@ -77,48 +77,141 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "demo_note": {
         "ja": "注: チュートリアルの「Tokyo は自分自身に強く注目」といった読み方は説明用の例で、"
-              "このコードの出力ではありません。上の数値ではどの行もほぼ一様です。",
+              "このコードの出力ではありません。実際の数値の読み方は上の「読み取れること」を見てください。",
         "en": "Note: the tutorial's readings (\"Tokyo attends strongly to itself\", ...) are illustrative "
-              "examples, not this code's output; in the numbers above every row is nearly uniform.",
+              "examples, not this code's output; what the actual numbers show is under "
+              "\"What the numbers show\" above.",
     },
-    # explanations (attnlab.analysis.explain) ----------------------------------------------------
+    # explanations of the toy (attnlab.analysis.explain, attnlab.analysis.contrast) ---------------
     "explain_title": {"ja": "読み取れること:", "en": "What the numbers show:"},
-    "row_only": {"ja": "自分しか見えない (因果マスク)", "en": "can only see itself (causal mask)"},
+    "measures": {
+        "ja": "（最大の重み = その行でいちばん大きい重み。均等度 = 行のエントロピー ÷ log n、n は見えるキーの数: "
+              "1 なら完全に一様、0 なら 1 つのキーだけ。均等度 {u:g} 以上を「ほぼ一様」、それ以外で最大の重みが "
+              "{half:g} 以上を「半分以上が 1 つのキーに」と呼びます）",
+        "en": "(max weight = the largest weight in the row. Evenness = the row's entropy / log n, n = the keys it "
+              "may see: 1 is exactly uniform, 0 is one key only. Evenness {u:g} or more is called \"nearly "
+              "uniform\"; otherwise a max weight of {half:g} or more is \"at least half on one key\")",
+    },
+    "row_only_line": {
+        "ja": "- {q}: 因果マスクで自分しか見えないので、重みは自分に 1",
+        "en": "- {q}: the causal mask lets it see only itself, so its one weight is 1",
+    },
     "row_uniform": {"ja": "ほぼ一様", "en": "nearly uniform"},
-    "row_focused": {"ja": "集中している", "en": "focused"},
-    "row_spread": {"ja": "分散している", "en": "spread"},
+    "row_half": {"ja": "半分以上が「{k}」に", "en": "at least half on \"{k}\""},
+    "row_shared": {"ja": "いくつかのキーに分かれる", "en": "shared among several keys"},
     "row_line": {
-        "ja": "- {q} → {k} に最大の重み {w:.2f}（一様なら {u:.2f}）。エントロピー比 {ratio:.2f}: {kind}",
-        "en": "- {q} -> {k} gets the most weight, {w:.2f} (uniform would be {u:.2f}); "
-              "entropy ratio {ratio:.2f}: {kind}",
+        "ja": "- {q} → {k}: 最大の重み {w:.2f}（一様なら {u:.2f}）、均等度 {e:.2f} → {kind}。",
+        "en": "- {q} -> {k}: max weight {w:.2f} (uniform: {u:.2f}), evenness {e:.2f} -> {kind}.",
     },
-    "row_only_line": {"ja": "- {q}: {kind}", "en": "- {q}: {kind}"},
-    "all_uniform": {
-        "ja": "すべての行がほぼ一様です（どの行も最大の重みは {top:.2f}）。",
-        "en": "Every row is nearly uniform (no weight above {top:.2f}).",
-    },
-    "all_uniform_why": {
-        "ja": "すべての行がほぼ一様です（最大の重みでも {top:.2f}）。理由: 各行のスコアの差は最大 {r:.2f} "
-              "しかなく、softmax はスコア差 r を重みの比 e^r に変えるので、"
-              "重みの違いは最大 {ratio:.2f} 倍にとどまります。",
-        "en": "Every row is nearly uniform (no weight above {top:.2f}). Why: within each row the scores differ "
-              "by at most {r:.2f}, and softmax turns a score difference r into a weight ratio e^r, so no "
-              "weight is more than {ratio:.2f}x another in its row.",
-    },
-    "random_small_d": {"ja": "、d_head = {d} と小さい", "en": ", and d_head = {d} is tiny"},
-    "random_weights_why": {
-        "ja": "W_Q・W_K・W_V は学習していない乱数で{small}ため、特定のトークンの組だけが強く一致する理由がありません。",
-        "en": " W_Q, W_K and W_V are random draws, not trained{small}, "
-              "so nothing makes one token's key match a query much better than another's.",
+    "row_range": {
+        "ja": "{which}の差は最大 {r:.2f} なので、重みの比は最大 e^{r:.2f} = {ratio:.2f} 倍。",
+        "en": " Its {which} differ by at most {r:.2f}, so no weight is more than e^{r:.2f} = {ratio:.2f}x another.",
     },
     "row_counts": {
-        "ja": "集中 {focused} 行、分散 {spread} 行、ほぼ一様 {uniform} 行。",
-        "en": "{focused} focused, {spread} spread, {uniform} nearly uniform rows.",
+        "ja": "{n} 行のうち、ほぼ一様 {uniform}、半分以上が 1 つのキーに {half}、いくつかに分かれる {shared}。",
+        "en": "Of {n} rows: {uniform} nearly uniform, {half} at least half on one key, {shared} shared.",
     },
-    "temperature_note": {
-        "ja": "温度 {T:g}: スコアを {T:g} で割ってから softmax（小さいほど鋭く、大きいほど一様に）。",
-        "en": "Temperature {T:g}: scores are divided by {T:g} before the softmax "
-              "(lower is sharper, higher is flatter).",
+    "range_of_scores": {"ja": "スコア", "en": "scores"},
+    "range_of_scaled": {"ja": "スコア ÷ 温度 {T:g} ", "en": "scores divided by T = {T:g}"},
+    "why_flat": {
+        "ja": "どの行も平らなのは、行の中の{which}の差が {lo:.2f}〜{hi:.2f} と小さいからです: "
+              "softmax は差 r を重みの比 e^r に変えるので、どの重みも同じ行の他の重みの {ratio:.2f} 倍を超えません。",
+        "en": " Every row is flat because within each row the {which} differ by only {lo:.2f} to {hi:.2f}: "
+              "softmax turns a difference r into a weight ratio e^r, so no weight is more than {ratio:.2f}x another "
+              "in its row.",
+    },
+    "why_rows": {
+        "ja": "行が鋭いか平らかを決めるのは、その行の{which}の差 r です（重みの比は最大 e^r 倍）。"
+              "ここでは r = {lo:.2f}〜{hi:.2f}。",
+        "en": " What makes a row sharp or flat is the range r of its {which} (weights differ by at most e^r "
+              "times); here r runs from {lo:.2f} to {hi:.2f}.",
+    },
+    "seed_n": {"ja": "seed {seed} で生成", "en": "drawn with seed {seed}"},
+    "seed_none": {"ja": "seed なしで毎回違う乱数", "en": "fresh draws, no seed"},
+    "random_caveat": {
+        "ja": "注意: W_Q・W_K・W_V は学習していない乱数です（{which}）。どの行がどのキーに重みを置くかは乱数の"
+              "引き方で決まり、トークンの意味とは関係ありません。これは鋭い行にも平らな行にも当てはまります。",
+        "en": "Note: W_Q, W_K and W_V are random draws, not trained ({which}). Which key a row favours is decided "
+              "by the draw, not by what the tokens mean; that holds for sharp rows and flat rows alike.",
+    },
+    "list_sep": {"ja": "、", "en": ", "},
+    "arrow": {"ja": "→", "en": "->"},
+    "and_more": {"ja": " ほか {n} 行", "en": " and {n} more rows"},
+    "and_more_rows": {"ja": "（ほか {n} 行）", "en": "({n} more rows)"},
+    "from_to": {"ja": "{q} → {k} {a:.2f} → {b:.2f}", "en": "{q} -> {k} {a:.2f} -> {b:.2f}"},
+    "temp_effect": {
+        "ja": "温度 T = {T:g} の効果: 表のスコアは温度で割る前の値で、softmax には s/T が入ります。"
+              "そのため行の中のスコアの差はすべて 1/T = {f:.2f} 倍になります。"
+              "T = 1 のときと比べた各行の最大の重み: {rows}。",
+        "en": "Temperature T = {T:g}: the printed scores are before the temperature, and softmax takes s/T, "
+              "so every score difference within a row is multiplied by 1/T = {f:.2f}. Each row's largest "
+              "weight, at T = 1 -> at T = {T:g}: {rows}.",
+    },
+    "temp_kept": {
+        "ja": "変わらないもの: どの行でもキーの重みの順位は同じです（e^(s/T) は s の大小を保つため）。",
+        "en": " What did not change: every row ranks its keys in the same order (e^(s/T) keeps the order of s).",
+    },
+    "temp_not_kept": {
+        "ja": "キーの重みの順位が T = 1 と違う行があります（同じ値のスコアがあるため）。",
+        "en": " Some rows rank their keys differently from T = 1 (they have equal scores).",
+    },
+    "mask_effect": {
+        "ja": "因果マスクの効果: 各行は自分より後ろのキーを見られず、{n} 個のセルが隠されます（表の —: "
+              "スコア −∞、重み 0）。",
+        "en": "The causal mask: each row cannot see the keys after it, so {n} cells are hidden (— in the "
+              "tables: score −inf, weight 0).",
+    },
+    "mask_example": {
+        "ja": "たとえば「{q}」の行は、マスクなし → ありで {pairs}（「{k0}」と「{k1}」の比は {r:.4f} → {ra:.4f}）。",
+        "en": " For example the row of \"{q}\", without -> with the mask: {pairs} (\"{k0}\" to \"{k1}\": "
+              "{r:.4f} -> {ra:.4f}).",
+    },
+    "mask_kept": {
+        "ja": "変わらないもの: 見えるキーどうしの重みの比。"
+              "隠されたキーの分が、見えるキーに同じ比率で配り直されるだけです。",
+        "en": " What did not change: the ratios among the visible keys; the hidden keys' share is handed out to "
+              "the visible ones in proportion.",
+    },
+    "mask_not_kept": {
+        "ja": "見えるキーどうしの比が変わった行があります（数値誤差を超える差）。",
+        "en": " Some rows changed the ratios among visible keys (beyond rounding).",
+    },
+    "heads_title": {
+        "ja": "ヘッドの比較（各行で最大の重みを受けるキー）:",
+        "en": "The heads compared (the key with each row's largest weight):",
+    },
+    "head_top": {"ja": "ヘッド {h} → {k} {w:.2f}", "en": "head {h} -> {k} {w:.2f}"},
+    "mean_top": {"ja": "平均 → {k} {w:.2f}", "en": "mean -> {k} {w:.2f}"},
+    "heads_summary": {
+        "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行。各行の最大の重みの平均は、ヘッドごとに "
+              "{heads}、全ヘッドの平均では {mean:.2f}: 平均すると行は平らになります。",
+        "en": "Every head picks the same top key in {agree} of {n} rows. The rows' largest weight averages {heads} "
+              "per head and {mean:.2f} in the mean of the heads: averaging flattens the rows.",
+    },
+    "seeds_title": {
+        "ja": "seed の比較（同じ x で W_Q・W_K・W_V だけが違う。各行で最大の重みを受けるキー）:",
+        "en": "The seeds compared (the same x, only W_Q, W_K, W_V differ; the key with each row's largest weight):",
+    },
+    "row_top": {"ja": "{q} → {k} {w:.2f}", "en": "{q} -> {k} {w:.2f}"},
+    "seed_line": {
+        "ja": "- seed {seed}: {rows}（最大の重みの平均 {m:.2f}）",
+        "en": "- seed {seed}: {rows} (largest weights average {m:.2f})",
+    },
+    "seeds_summary": {
+        "ja": "変わったもの: 最大のキーが seed によって違う行は {n} 行中 {changed} 行、最大の重みの平均は "
+              "{lo:.2f}〜{hi:.2f}。変わらないもの: x とトークン。"
+              "どの seed の重みも乱数で、学習したものではありません。",
+        "en": "What changed: the top key differs between seeds in {changed} of {n} rows, and the largest "
+              "weights average {lo:.2f} to {hi:.2f}. What did not: x and the tokens. Every seed's weights are "
+              "random draws, none is trained.",
+    },
+    "masked_cells": {
+        "ja": "— = マスクで隠された位置（スコア −∞、重み 0）",
+        "en": "— = hidden by the mask (score −inf, weight 0)",
+    },
+    "scores_before_t": {
+        "ja": "Attentionスコア（温度 {T:g} で割る前）:",
+        "en": "Attention scores (before dividing by the temperature {T:g}):",
     },
     # pages (the page script reads these by key; see `page_labels`) ------------------------------
     "page_title": {"ja": "アテンションの可視化", "en": "Attention, visualised"},

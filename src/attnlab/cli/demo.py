@@ -24,7 +24,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from .. import tutorial
     from ..i18n import t
     from ..plot.toy import plot_heads, plot_seeds
-    from ..reporting import report, top_table
+    from ..reporting import compare_seeds, report, top_table
     from ..views import FigureJob, FigureOptions, figures_for, file_stem
     from .output import save_figures, save_page
 
@@ -34,6 +34,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print("\n" + t("demo_note", lang))
     jobs = figures_for(trace, FigureOptions(lang=lang, fmt=fmt))
     two, seeds = tutorial.step3(), tutorial.seeds()
+    print("\n" + compare_seeds(seeds, lang))
     jobs["heads"] = FigureJob(lambda: plot_heads(two, lang=lang, fmt=fmt))  # step 3: 2 heads and their mean
     jobs["seeds"] = FigureJob(lambda: plot_seeds(seeds, lang=lang, fmt=fmt))
     save_figures(jobs, args.out, lang)

@@ -52,7 +52,7 @@ def parse_seeds(text: str | None) -> list[int]:
 
 def run_toy_command(args: argparse.Namespace) -> int:
     from ..export import trace_to_dict
-    from ..reporting import report
+    from ..reporting import compare_seeds, report
     from ..toy import run_seeds, run_toy
     from ..views import FigureOptions, figures_for
     from .output import print_json, save_figures, save_page
@@ -72,6 +72,7 @@ def run_toy_command(args: argparse.Namespace) -> int:
         from ..views import FigureJob
 
         traces = run_seeds(spec, seeds)
+        print("\n" + compare_seeds(traces, args.lang))
         jobs["seeds"] = FigureJob(lambda: plot_seeds(traces, lang=args.lang, fmt=fmt))
     save_figures(jobs, args.out, args.lang)
     save_page(trace, args.html, args.lang)
