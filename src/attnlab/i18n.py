@@ -213,6 +213,71 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "Attentionスコア（温度 {T:g} で割る前）:",
         "en": "Attention scores (before dividing by the temperature {T:g}):",
     },
+    # readings of real models (attnlab.analysis.readings) ------------------------------------------
+    "read_title": {"ja": "読み取れること（{layer}、{which}）:", "en": "What this head shows ({layer}, {which}):"},
+    "read_first": {
+        "ja": "先頭のトークン「{tok}」が {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）。これは"
+              "「アテンション・シンク」と呼ばれるよくある型で、ヘッドに特に見る先がないときの重みの置き場所です。"
+              "「{tok}」が重要だという意味ではありません。",
+        "en": "The first token \"{tok}\" takes the largest weight in {top} of {n} rows (mean {w:.2f}). This common "
+              "pattern is called an attention sink: where a head puts its weight when nothing in particular "
+              "matters to it. It does not mean that \"{tok}\" is important.",
+    },
+    "read_first_valued": {
+        "ja": "値ベクトルの大きさ ‖v‖ で重みづけすると、先頭の取り分は平均 {w:.2f} → {v:.2f} になります。",
+        "en": " Weighted by the size of the value vectors (‖v‖), the first token's share goes from {w:.2f} to "
+              "{v:.2f} on average.",
+    },
+    "read_previous": {
+        "ja": "直前のトークンが {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: "
+              "各トークンが 1 つ前を見る「前トークン」型です。",
+        "en": "The previous token takes the largest weight in {top} of {n} rows (mean {w:.2f}): a previous-token "
+              "pattern, each token looking one step back.",
+    },
+    "read_self": {
+        "ja": "トークン自身が {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: 自分を見る型です。",
+        "en": "Each token itself takes the largest weight in {top} of {n} rows (mean {w:.2f}): a self pattern.",
+    },
+    "read_next": {
+        "ja": "直後のトークンが {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: "
+              "1 つ後ろを見る型です（エンコーダは前後の両方を見られます）。",
+        "en": "The next token takes the largest weight in {top} of {n} rows (mean {w:.2f}): a next-token pattern "
+              "(an encoder sees both sides).",
+    },
+    "read_none": {
+        "ja": "先頭・直前・自分・直後のどれも、半分以上の行で最大にはなっていません"
+              "（各行の最大の重みの平均 {m:.2f}）。",
+        "en": "None of first, previous, self or next takes the largest weight in half the rows (the rows' "
+              "largest weights average {m:.2f}).",
+    },
+    "read_word": {
+        "ja": "複数のピースに分かれた単語（{n} 語）: 各ピースが同じ単語の他のピースに置く重みは平均 {w:.2f}"
+              "（一様なら {u:.2f}）。",
+        "en": "Words split into several pieces ({n}): each piece puts {w:.2f} on the other pieces of its word on "
+              "average (uniform: {u:.2f}).",
+    },
+    "read_char": {
+        "ja": "バイト片に分かれた文字（{n} 文字）: 各ピースが同じ文字の他のピースに置く重みは平均 {w:.2f}"
+              "（一様なら {u:.2f}）。",
+        "en": "Characters split into byte pieces ({n}): each piece puts {w:.2f} on the other pieces of its "
+              "character on average (uniform: {u:.2f}).",
+    },
+    "read_not_influence": {
+        "ja": "注意: 重みは「どこを見たか」であって、そのトークンが出力にどれだけ効いたかではありません。"
+              "出力は 重み × v の和なので、v が小さいトークンは重みが大きくても出力にあまり効きません。",
+        "en": "Note: a weight says where a row looks, not how much that token changes the output. The output is "
+              "the sum of weight × v, so a token with a small v does little even with a large weight.",
+    },
+    "read_tokens_note": {
+        "ja": "（表は単語単位ですが、読み取りはモデルが実際に計算したトークン単位です）",
+        "en": "(the table is per word; the reading is per token, as the model computed it)",
+    },
+    "read_overview": {
+        "ja": "このテキストの全 {n} ヘッドのうち {k} ヘッドで、半分以上の行が先頭のトークン「{tok}」に"
+              "最大の重みを置いています。",
+        "en": "In {k} of all {n} heads, at least half the rows put their largest weight on the first token "
+              "\"{tok}\".",
+    },
     # pages (the page script reads these by key; see `page_labels`) ------------------------------
     "page_title": {"ja": "アテンションの可視化", "en": "Attention, visualised"},
     "heatmap": {"ja": "ヒートマップ", "en": "Heatmap"},

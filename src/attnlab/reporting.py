@@ -15,6 +15,8 @@ import torch
 
 from .analysis.contrast import explain_heads, explain_mask, explain_seeds, explain_temperature
 from .analysis.explain import explain_weights, measures_line, random_caveat
+from .analysis.readings import explain_head as read_head_text
+from .analysis.readings import overview
 from .analysis.words import word_pattern
 from .errors import AttnlabError
 from .i18n import t
@@ -141,8 +143,17 @@ def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3,
     return "\n".join(lines)
 
 
+def model_report(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
+                 lang: str = "ja") -> str:
+    """A real model's head: its most-attended tokens, what the head shows (computed on tokens), and one
+    line about every head of the trace (`attnlab.analysis.readings`)."""
+    table = top_table(trace, layer, head, top, words=words, lang=lang)
+    note = f"\n{t('read_tokens_note', lang)}" if words else ""
+    return f"{table}\n\n{read_head_text(trace, layer, head, lang)}{note}\n{overview(trace, lang)}"
+
+
 def report(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
-    """A toy: the printout followed by the explanation. A model: the last layer's most-attended tokens."""
+    """A toy: the printout followed by the explanation. A model: the last layer's head mean, read."""
     if trace.stages is not None:
         return printout(trace, lang, fmt) + "\n\n" + explain(trace, lang)
-    return top_table(trace, trace.n_layers - 1, None, 3, lang=lang)
+    return model_report(trace, trace.n_layers - 1, None, 3, lang=lang)

@@ -24,7 +24,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from .. import tutorial
     from ..i18n import t
     from ..plot.toy import plot_heads, plot_seeds
-    from ..reporting import compare_seeds, report, top_table
+    from ..reporting import compare_seeds, model_report, report
     from ..views import FigureJob, FigureOptions, figures_for, file_stem
     from .output import save_figures, save_page
 
@@ -43,7 +43,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print("\n" + t("demo_step4", lang))
         real = tutorial.step4()
         layer = real.n_layers - 1
-        print(top_table(real, layer, None, 3, lang=lang))
+        print(model_report(real, layer, None, 3, lang=lang))
         opts = FigureOptions(lang=lang, layer=layer, head=None, stem=file_stem(real.model))  # the table's head mean
         save_figures(figures_for(real, opts), args.out, lang)
     return 0

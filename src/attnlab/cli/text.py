@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace):
 
 def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
-    from ..reporting import top_table
+    from ..reporting import model_report
     from ..views import FigureOptions, figures_for, file_stem
     from .output import print_json, save_figures, save_page
 
@@ -77,7 +77,7 @@ def handle(args: argparse.Namespace) -> int:
             save_figures(figures_for(trace, opts), args.out, args.lang, quiet=True)
         save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
         return 0
-    print(top_table(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
+    print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
     save_figures(figures_for(trace, opts), args.out, args.lang)
     save_page(trace, args.html, args.lang)
     return 0
