@@ -29,6 +29,11 @@ def add_format(p: argparse.ArgumentParser, json_help: str) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text", help=f"text: printout + figures; {json_help}")
 
 
+def add_scale(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scale", choices=("fixed", "auto"), default="fixed",
+                   help="weights' colour scale in figures: fixed 0-1 (default) or auto (the range shown)")
+
+
 def add_fmt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fmt", default=None,
                    help="number format, e.g. .2f (default: .4f in the printout as torch prints, .2f in figures)")

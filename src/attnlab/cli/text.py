@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from . import CliError
-from .options import add_format, add_html, add_lang, add_out
+from .options import add_format, add_html, add_lang, add_out, add_scale
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +38,7 @@ def register(subparsers: Any) -> None:
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
     add_lang(p)
     add_out(p)
+    add_scale(p)
     add_html(p)
     p.set_defaults(handler=handle)
 
@@ -70,7 +71,8 @@ def handle(args: argparse.Namespace) -> int:
     if trace.truncated:
         print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
               f"{trace.n_tokens}", file=sys.stderr)
-    opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model))
+    opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model),
+                         scale=args.scale)
     if args.format == "json":
         print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
         if args.out is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import AttnlabError
-from .options import add_fmt, add_format, add_html, add_lang, add_out
+from .options import add_fmt, add_format, add_html, add_lang, add_out, add_scale
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_lang(p)
     add_fmt(p)
     add_out(p)
+    add_scale(p)
     add_html(p)
     p.set_defaults(handler=run_toy_command)
 
@@ -66,14 +67,14 @@ def run_toy_command(args: argparse.Namespace) -> int:
         return 0
     print(report(trace, lang=args.lang, fmt=args.fmt or ".4f"))
     fmt = args.fmt or ".2f"
-    jobs = figures_for(trace, FigureOptions(lang=args.lang, fmt=fmt))
+    jobs = figures_for(trace, FigureOptions(lang=args.lang, fmt=fmt, scale=args.scale))
     if seeds:
         from ..plot.toy import plot_seeds
         from ..views import FigureJob
 
         traces = run_seeds(spec, seeds)
         print("\n" + compare_seeds(traces, args.lang))
-        jobs["seeds"] = FigureJob(lambda: plot_seeds(traces, lang=args.lang, fmt=fmt))
+        jobs["seeds"] = FigureJob(lambda: plot_seeds(traces, lang=args.lang, fmt=fmt, scale=args.scale))
     save_figures(jobs, args.out, args.lang)
     save_page(trace, args.html, args.lang)
     return 0

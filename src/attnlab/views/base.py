@@ -26,6 +26,7 @@ class FigureOptions:
     layer: int = 0  # the layer a single-head figure shows (model traces)
     head: int | None = 0  # the head it shows; None: the mean over heads
     stem: str = "toy"  # file-name prefix of model figures (the model's name, made file-safe)
+    scale: str = "fixed"  # weights' colour scale: "fixed" 0-1 or "auto" (see plot.matrix.weight_scale)
 
 
 @dataclass(frozen=True)

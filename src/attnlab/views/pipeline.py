@@ -26,8 +26,8 @@ def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
     from ..plot import toy
 
     return {
-        "pipeline": FigureJob(lambda: toy.plot_pipeline(trace, lang=opts.lang, fmt=opts.fmt)),
-        "pipeline_qkv": FigureJob(lambda: toy.plot_pipeline_qkv(trace, lang=opts.lang, fmt=opts.fmt)),
+        "pipeline": FigureJob(lambda: toy.plot_pipeline(trace, lang=opts.lang, fmt=opts.fmt, scale=opts.scale)),
+        "pipeline_qkv": FigureJob(lambda: toy.plot_pipeline_qkv(trace, lang=opts.lang, fmt=opts.fmt, scale=opts.scale)),
     }
 
 
