@@ -298,6 +298,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "headview": {"ja": "ヘッドビュー", "en": "Head view"},
     "modelview": {"ja": "モデルビュー", "en": "Model view"},
     "pipeline": {"ja": "計算の流れ", "en": "Pipeline"},
+    "explain": {"ja": "読み取れること", "en": "What it shows"},
     "scale": {"ja": "色の尺度", "en": "Colour scale"},
     "scale_linear": {"ja": "線形 0〜1", "en": "linear 0-1"},
     "scale_row": {"ja": "行ごとの最大", "en": "per-row max"},
@@ -328,6 +329,74 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "セルに乗せると数値と、それを作った計算が出ます。",
         "en": "Hover a cell to see its number and what produced it.",
     },
+    "pipe_edit_hint": {
+        "ja": "セルに乗せると数値と、それを作った計算が出ます。x のセルはクリックで編集、マスクのセルはクリックで"
+              "切り替え、温度も変えられます（W_Q・W_K・W_V はそのまま。seed・d_model・ヘッド数は Python で）。",
+        "en": "Hover a cell to see its number and what produced it. Click a cell of x to edit it, a cell of the mask "
+              "to switch it; the temperature can change too (W_Q, W_K, W_V stay; seed, d_model and heads need "
+              "Python).",
+    },
+    "pipe_precision": {
+        "ja": "表示はトレースの float32 の値（小数 4 桁）。編集するとページ内で倍精度で計算し直します"
+              "（Python の結果との差は {tol} ×（1 + |値|）以内）。",
+        "en": "Shown: the trace's float32 values (4 decimals). An edit recomputes every stage in the page in double "
+              "precision (within {tol} x (1 + |value|) of Python's result).",
+    },
+    "pipe_edited": {
+        "ja": "編集済み: ページ内で倍精度で再計算しました（Python の結果との差は {tol} ×（1 + |値|）以内）。"
+              "他のタブと「読み取れること」は元のトレースのままです。",
+        "en": "Edited: recomputed in the page in double precision (within {tol} x (1 + |value|) of Python's "
+              "result). The other tabs and the explanation still show the original trace.",
+    },
+    "pipe_x_edited": {"ja": "x（編集済み）", "en": "x (edited)"},
+    "pipe_reset": {"ja": "元に戻す", "en": "Reset"},
+    "pipe_causal": {"ja": "因果マスク", "en": "causal mask"},
+    "pipe_bad_t": {"ja": "温度は 0 より大きい数にしてください。", "en": "The temperature must be a number above 0."},
+    "pipe_bad_x": {"ja": "x のセルには数を入れてください。", "en": "A cell of x must hold a number."},
+    "pipe_keep_one": {
+        "ja": "各行には見えるキーが少なくとも 1 つ必要です。",
+        "en": "Every row needs at least one visible key.",
+    },
+    "mask_none": {"ja": "なし", "en": "none"},
+    "mask_custom": {"ja": "選んだセル → −∞", "en": "chosen cells → −∞"},
+    "edit_cell": {"ja": "クリックで編集", "en": "click to edit"},
+    "toggle_cell": {"ja": "クリックで見える／隠すを切り替え", "en": "click to hide or show"},
+    "masked_weight": {"ja": "マスクで隠された位置（重み 0）", "en": "hidden by the mask (weight 0)"},
+    "captured_q": {"ja": "キャプチャした q", "en": "captured q"},
+    "captured_k": {"ja": "キャプチャした k", "en": "captured k"},
+    "captured_v": {"ja": "キャプチャした v", "en": "captured v"},
+    "captured": {
+        "ja": "モデルがこの層の入力 x から計算し、アテンションに渡した値（キャプチャしたもの）",
+        "en": "computed by the model from this layer's input x and passed to its attention (captured)",
+    },
+    "bridge_intro": {
+        "ja": "{model} の層 {layer}・ヘッド {head}（kv ヘッド {kv}、d_head {d}）: "
+              "チュートリアルと同じ計算を本物のモデルで。"
+              "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡した q, k, v"
+              "（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは q kᵀ × {scale}、"
+              "出力はこのヘッドの出力（モデルの出力射影の前）です。",
+        "en": "{model}, layer {layer}, head {head} (kv head {kv}, d_head {d}): the tutorial's steps inside a real "
+              "model. This layer's input x is not kept by the capture, so the pipeline starts at the q, k, v the "
+              "model passed to its attention (after its projections and, in models that use it, after RoPE). "
+              "Scores are q kᵀ × {scale}; the output is this head's output (before the model's output "
+              "projection).",
+    },
+    "bridge_precision": {
+        "ja": "q, k, v はキャプチャした float32 の値。スコアから先はページ内で倍精度で計算し、"
+              "トレースの重みとの差は最大 {err} です。",
+        "en": "q, k, v are the captured float32 values; from the scores on, the page computes in double "
+              "precision, within {err} of the trace's weights.",
+    },
+    "bridge_unavailable": {
+        "ja": "層 {layer}・ヘッド {head} は、q, k, v からの計算がトレースの重みと合いません（差 {err}）: "
+              "位置バイアスなど、このページにない計算が入っています。",
+        "en": "Layer {layer}, head {head}: computing from q, k, v does not give the trace's weights (off by "
+              "{err}): the model adds something (a position bias, another mask) this page does not show.",
+    },
+    "explain_stale": {
+        "ja": "「計算の流れ」タブで編集した値は、この説明には反映されていません（元のトレースの説明です）。",
+        "en": "Edits made in the pipeline tab are not reflected here: this explains the original trace.",
+    },
     "selected_sum": {"ja": "選択したトークンの注目の合計", "en": "Summed attention of the selected tokens"},
     "clear": {"ja": "選択を解除", "en": "Clear selection"},
     "too_many_tokens": {
@@ -335,8 +404,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Too many tokens to draw lines (limit {n}): use the heatmap",
     },
     "toy_only": {
-        "ja": "計算の流れはトイ（attnlab toy）のトレースでだけ見られます",
-        "en": "The pipeline is shown for toy traces (attnlab toy) only",
+        "ja": "計算の流れはトイのトレースか、q, k, v をキャプチャしたモデルのトレースで見られます",
+        "en": "The pipeline is shown for toy traces and for model traces with captured q, k, v",
     },
     "formula": {"ja": "式", "en": "formula"},
     "from": {"ja": "作られ方", "en": "made from"},

@@ -75,18 +75,16 @@ class HeadReading:
     mean_max: float  # the rows' largest weight, averaged
 
 
-def _offset_pattern(w: torch.Tensor, rows: list[int], name: str, key) -> Pattern:
-    """key(q) -> the k_pos this pattern looks at for row q (None: not in this row)."""
-    top = count = 0
-    total = 0.0
-    for q in rows:
-        k = key(q)
-        if k is None or not 0 <= k < w.shape[1]:
-            continue
-        count += 1
-        total += float(w[q, k])
-        top += int(int(w[q].argmax()) == k)
-    return Pattern(name, top, count, total / count if count else 0.0)
+def _offset_pattern(w: torch.Tensor, rows: list[int], name: str, offset: int | None) -> Pattern:
+    """The pattern of the key at q_pos + offset (offset None: the first token, k_pos 0), over `rows`."""
+    q = torch.tensor(rows, dtype=torch.long)
+    k = torch.zeros_like(q) if offset is None else q + offset
+    ok = (k >= 0) & (k < w.shape[1])
+    q, k = q[ok], k[ok]
+    if q.numel() == 0:
+        return Pattern(name, 0, 0, 0.0)
+    top = int((w[q].argmax(-1) == k).sum())
+    return Pattern(name, top, int(q.numel()), float(w[q, k].double().mean()))
 
 
 def _visible_rows(w: torch.Tensor, causal: bool) -> list[int]:
@@ -143,12 +141,12 @@ def read_head(trace: AttentionTrace, layer: int, head: int | None) -> HeadReadin
     w = trace.pattern(layer, head).float()  # [q_pos, k_pos]
     rows = _visible_rows(w, trace.causal)
     patterns = [
-        _offset_pattern(w, rows, "first", lambda q: 0),
-        _offset_pattern(w, rows, "previous", lambda q: q - 1 if q >= 1 else None),
-        _offset_pattern(w, rows, "self", lambda q: q),
+        _offset_pattern(w, rows, "first", None),
+        _offset_pattern(w, rows, "previous", -1),
+        _offset_pattern(w, rows, "self", 0),
     ]
     if not trace.causal:
-        patterns.append(_offset_pattern(w, rows, "next", lambda q: q + 1))
+        patterns.append(_offset_pattern(w, rows, "next", 1))
     words: dict[int, list[int]] = {}
     for pos, tok in enumerate(trace.tokens):
         if tok.word is not None and not tok.special:

@@ -77,9 +77,9 @@ def handle(args: argparse.Namespace) -> int:
         print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
         if args.out is not None:
             save_figures(figures_for(trace, opts), args.out, args.lang, quiet=True)
-        save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
+        save_page(trace, args.html, args.lang, quiet=True, focus=(args.layer, args.head))  # stdout: pure JSON
         return 0
     print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
     save_figures(figures_for(trace, opts), args.out, args.lang)
-    save_page(trace, args.html, args.lang)
+    save_page(trace, args.html, args.lang, focus=(args.layer, args.head))
     return 0

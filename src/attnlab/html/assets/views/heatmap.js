@@ -25,7 +25,7 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
       hover: (q, k) => {
         const v = w.at(q, k), s = w.score(q, k);
         const lines = [`${L.query}: ${tokLabel(q)}`, `${L.key}: ${tokLabel(k)}`,
-          `${L.weight}: ${fmtW(v)} (±${META.precision})`,
+          `${L.weight}: ${isMasked(q, k) ? "—" : `${fmtW(v)} (±${META.precision})`}`,
           `${L.score}: ${STATE.map >= H ? "–" : META.has_scores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
         if (isMasked(q, k)) lines.push(L.masked);
         return { lines, data: { weight: v, score: s === null ? "" : s } };
