@@ -125,6 +125,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "{n} 行のうち、ほぼ一様 {uniform}、半分以上が 1 つのキーに {half}、いくつかに分かれる {shared}。",
         "en": "Of {n} rows: {uniform} nearly uniform, {half} at least half on one key, {shared} shared.",
     },
+    "row_counts_seen": {
+        "ja": "自分しか見えない行を除く {n} 行のうち、ほぼ一様 {uniform}、半分以上が 1 つのキーに {half}、"
+              "いくつかに分かれる {shared}。",
+        "en": "Of the {n} rows that see more than one key: {uniform} nearly uniform, {half} at least half on one "
+              "key, {shared} shared.",
+    },
     "range_of_scores": {"ja": "スコア", "en": "scores"},
     "range_of_scaled": {"ja": "スコア ÷ 温度 {T:g} ", "en": "scores divided by T = {T:g}"},
     "why_flat": {

@@ -89,7 +89,8 @@ def test_the_summary_counts_the_rows_and_gives_their_range(spec):
         rows = [r for r in summarize_rows(tr.stages.weights[h], tr.stages.scores[h], spec.temperature)
                 if r.kind != "only"]
         counts = {k: sum(r.kind == k for r in rows) for k in ("uniform", "half", "shared")}
-        line = (f"Of {len(rows)} rows: {counts['uniform']} nearly uniform, {counts['half']} at least half on "
+        head = f"Of {len(rows)} rows:" if not spec.causal else f"Of the {len(rows)} rows that see more than one key:"
+        line = (f"{head} {counts['uniform']} nearly uniform, {counts['half']} at least half on "
                 f"one key, {counts['shared']} shared.")
         assert line in text
         lo, hi = min(r.score_range for r in rows), max(r.score_range for r in rows)

@@ -114,7 +114,7 @@ def _row_line(r: RowSummary, labels: list[str], lang: str, temperature: float) -
 def _summary(rows: list[RowSummary], lang: str, temperature: float) -> str:
     seen = [r for r in rows if r.kind != "only"]
     counts = {k: sum(r.kind == k for r in seen) for k in ("uniform", "half", "shared")}
-    text = t("row_counts", lang, n=len(seen), **counts)
+    text = t("row_counts" if len(seen) == len(rows) else "row_counts_seen", lang, n=len(seen), **counts)
     ranges = [r.score_range for r in seen if r.score_range is not None]
     if ranges:
         lo, hi = min(ranges), max(ranges)
