@@ -215,7 +215,8 @@ def test_the_bridge_shows_one_real_head_from_its_q_k_v(open_page):
     o.shot("bridge-qkv")
     # the heatmap and the explanation open on the focus head
     o.page.click('nav.tabs button[data-view="explain"]')
-    assert o.page.locator('[data-testid="explain-text"]').inner_text().startswith("What this head shows (layer 1, head 3)")
+    shown = o.page.locator('[data-testid="explain-text"]').inner_text()
+    assert shown.startswith("What this head shows (layer 1, head 3)")
     o.check_clean()
 
 
