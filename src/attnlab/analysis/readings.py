@@ -75,38 +75,35 @@ class HeadReading:
     mean_max: float  # the rows' largest weight, averaged
 
 
-def _offset_pattern(w: torch.Tensor, rows: list[int], name: str, offset: int | None) -> Pattern:
-    """The pattern of the key at q_pos + offset (offset None: the first token, k_pos 0), over `rows`."""
-    q = torch.tensor(rows, dtype=torch.long)
-    k = torch.zeros_like(q) if offset is None else q + offset
-    ok = (k >= 0) & (k < w.shape[1])
-    q, k = q[ok], k[ok]
+def _offset_patterns(w: torch.Tensor, top: torch.Tensor, rows: torch.Tensor, name: str,
+                     offset: int | None) -> list[Pattern]:
+    """Per map, the pattern of the key at q_pos + offset (None: the first token, k_pos 0) over `rows`.
+    w: [map, q_pos, k_pos]; top: [map, q_pos] each row's argmax."""
+    k = torch.zeros_like(rows) if offset is None else rows + offset
+    ok = (k >= 0) & (k < w.shape[-1])
+    q, k = rows[ok], k[ok]
     if q.numel() == 0:
-        return Pattern(name, 0, 0, 0.0)
-    top = int((w[q].argmax(-1) == k).sum())
-    return Pattern(name, top, int(q.numel()), float(w[q, k].double().mean()))
+        return [Pattern(name, 0, 0, 0.0) for _ in range(w.shape[0])]
+    hits = (top[:, q] == k).sum(-1).tolist()  # [map]
+    means = w[:, q, k].double().mean(-1).tolist()  # [map]
+    return [Pattern(name, int(h), int(q.numel()), float(m)) for h, m in zip(hits, means)]
 
 
-def _visible_rows(w: torch.Tensor, causal: bool) -> list[int]:
-    """Rows that may see two keys or more."""
-    return [q for q in range(w.shape[0]) if (q >= 1 if causal else w.shape[1] >= 2)]
-
-
-def _group_reading(w: torch.Tensor, groups: list[list[int]], causal: bool) -> Group | None:
-    """Mean weight of each piece on the other (visible) pieces of its group; None without groups."""
+def _group_readings(w: torch.Tensor, groups: list[list[int]], causal: bool) -> list[Group | None]:
+    """Per map, the mean weight of each piece on the other (visible) pieces of its group; None without
+    groups. w: [map, q_pos, k_pos]."""
     groups = [g for g in groups if len(g) >= 2]
     shares, uniform = [], []
     for g in groups:
         for i in g:
             others = [j for j in g if j != i and (j <= i or not causal)]
-            if not others:
-                continue
-            seen = i + 1 if causal else w.shape[1]
-            shares.append(float(w[i, others].sum()))
-            uniform.append(len(others) / seen)
+            if others:
+                shares.append(w[:, i, others].double().sum(-1))  # [map]
+                uniform.append(len(others) / (i + 1 if causal else w.shape[-1]))
     if not shares:
-        return None
-    return Group(len(groups), sum(shares) / len(shares), sum(uniform) / len(uniform))
+        return [None] * w.shape[0]
+    mean = torch.stack(shares).mean(0).tolist()
+    return [Group(len(groups), float(m), sum(uniform) / len(uniform)) for m in mean]
 
 
 def char_groups(texts: list[str]) -> list[list[int]]:
@@ -122,51 +119,69 @@ def char_groups(texts: list[str]) -> list[list[int]]:
     return groups
 
 
-def _valued_first(trace: AttentionTrace, layer: int, heads: list[int], rows: list[int]) -> float | None:
-    """First token's share of the ||v||-weighted row, averaged over rows and heads; None without v."""
-    if not hasattr(trace, "v") or not rows:
-        return None
-    v = trace.v(layer).float()  # [kv_head, k_pos, d_head]
-    group = trace.n_heads // trace.n_kv_heads
-    shares = []
-    for h in heads:
-        norms = v[h // group].norm(dim=-1)  # [k_pos]
-        vw = trace.pattern(layer, h)[rows].float() * norms  # [row, k_pos]
-        shares.append(float((vw[:, 0] / vw.sum(-1)).mean()))
-    return sum(shares) / len(shares)
-
-
-def read_head(trace: AttentionTrace, layer: int, head: int | None) -> HeadReading:
-    """The readings of one head (head=None: the mean over heads) of `layer`."""
-    w = trace.pattern(layer, head).float()  # [q_pos, k_pos]
-    rows = _visible_rows(w, trace.causal)
-    patterns = [
-        _offset_pattern(w, rows, "first", None),
-        _offset_pattern(w, rows, "previous", -1),
-        _offset_pattern(w, rows, "self", 0),
-    ]
-    if not trace.causal:
-        patterns.append(_offset_pattern(w, rows, "next", 1))
+def word_groups(trace: AttentionTrace) -> list[list[int]]:
+    """Positions of each word of two pieces or more; none when the whole text is one word (no spaces)."""
     words: dict[int, list[int]] = {}
     for pos, tok in enumerate(trace.tokens):
         if tok.word is not None and not tok.special:
             words.setdefault(tok.word, []).append(pos)
-    if len(words) < 2:  # one word is the whole text (no spaces): "the same word" would say nothing
-        words = {}
-    heads = list(range(trace.n_heads)) if head is None else [head]
-    first = patterns[0]
-    valued = _valued_first(trace, layer, heads, rows) if first.named else None
-    return HeadReading(
-        layer=layer, head=head, patterns=patterns, first_valued=valued,
-        word=_group_reading(w, list(words.values()), trace.causal),
-        char=_group_reading(w, char_groups(trace.token_texts), trace.causal),
-        mean_max=float(w[rows].max(-1).values.mean()) if rows else 1.0,
-    )
+    return list(words.values()) if len(words) >= 2 else []
+
+
+def _valued_first(trace: AttentionTrace, layer: int, maps: torch.Tensor, start: int) -> torch.Tensor | None:
+    """[head] the first token's share of each head's ||v||-weighted rows (rows start.. ), averaged over
+    the rows; None when the trace keeps no v. maps: [head, q_pos, k_pos] every head's weights."""
+    if not hasattr(trace, "v") or start >= maps.shape[1]:
+        return None
+    v = trace.v(layer).float()  # [kv_head, k_pos, d_head]
+    group = trace.n_heads // trace.n_kv_heads
+    norms = v[torch.arange(trace.n_heads) // group].norm(dim=-1).to(maps.device)  # [head, k_pos]
+    vw = maps[:, start:].float() * norms[:, None, :]  # [head, row, k_pos]
+    return (vw[..., 0] / vw.sum(-1)).mean(-1)
+
+
+def read_layer(trace: AttentionTrace, layer: int, maps: torch.Tensor | None = None) -> list[HeadReading]:
+    """The readings of every head of `layer`, then (with several heads) of their mean: one pass over
+    [map, q_pos, k_pos]. maps: [head, q_pos, k_pos] every head's weights, when the caller has them."""
+    maps = (trace.head_weights(layer) if maps is None else maps).float()
+    which: list[int | None] = list(range(trace.n_heads))
+    w = maps
+    if trace.n_heads > 1:
+        w = torch.cat([maps, maps.mean(0, keepdim=True)])  # the mean, as pattern(layer, None)
+        which.append(None)
+    start = 1 if trace.causal else 0  # rows that may see two keys or more
+    rows = torch.arange(start, w.shape[1])
+    top = w.argmax(-1)  # [map, q_pos]
+    names = [("first", None), ("previous", -1), ("self", 0)] + ([] if trace.causal else [("next", 1)])
+    patterns = [_offset_patterns(w, top, rows, name, off) for name, off in names]  # [pattern][map]
+    per_head = _valued_first(trace, layer, maps, start)
+    words = _group_readings(w, word_groups(trace), trace.causal)
+    chars = _group_readings(w, char_groups(trace.token_texts), trace.causal)
+    mean_max = w[:, start:].max(-1).values.mean(-1).tolist() if rows.numel() else [1.0] * w.shape[0]
+    out = []
+    for m, head in enumerate(which):
+        pats = [p[m] for p in patterns]
+        valued = None
+        if per_head is not None and pats[0].named:
+            valued = float(per_head.mean() if head is None else per_head[head])
+        out.append(HeadReading(layer, head, pats, valued, words[m], chars[m], float(mean_max[m])))
+    return out
+
+
+def read_head(trace: AttentionTrace, layer: int, head: int | None) -> HeadReading:
+    """The readings of one head (head=None: the mean over heads) of `layer`."""
+    readings = read_layer(trace, layer)
+    return readings[-1] if head is None else readings[head]
 
 
 def explain_head(trace: AttentionTrace, layer: int, head: int | None, lang: str = "ja") -> str:
-    """The reading of one head as lines of text (see the module docstring)."""
-    r = read_head(trace, layer, head)
+    """The reading of one head (head=None: the mean) as lines of text (see the module docstring)."""
+    return reading_text(trace, read_head(trace, layer, head), lang)
+
+
+def reading_text(trace: AttentionTrace, r: HeadReading, lang: str = "ja") -> str:
+    """A reading as lines of text."""
+    layer, head = r.layer, r.head
     which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
     lines = [t("read_title", lang, layer=t("layer_n", lang, layer=layer), which=which)]
     first_text = trace.tokens[0].text

@@ -16,13 +16,12 @@ from .base import PageOptions, View
 
 
 def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
-    from ..analysis.readings import explain_head, overview
+    from ..analysis.readings import overview, read_layer, reading_text
     from ..reporting import explain
 
     if trace.stages is not None:
         return {"source": "toy", "text": explain(trace, page.lang)}
-    maps: list[int | None] = [*range(trace.n_heads), *([None] if trace.n_heads > 1 else [])]
-    texts = [[explain_head(trace, layer, head, page.lang) for head in maps] for layer in page.layers]
+    texts = [[reading_text(trace, r, page.lang) for r in read_layer(trace, layer)] for layer in page.layers]
     return {"source": "model", "texts": texts, "overview": overview(trace, page.lang)}
 
 
