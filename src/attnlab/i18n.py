@@ -309,6 +309,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "scale_linear": {"ja": "線形 0〜1", "en": "linear 0-1"},
     "scale_row": {"ja": "行ごとの最大", "en": "per-row max"},
     "scale_log": {"ja": "対数", "en": "log"},
+    "legend_max": {"ja": "最大", "en": "max"},
     "zoom_in": {"ja": "拡大", "en": "Zoom in"},
     "zoom_out": {"ja": "縮小", "en": "Zoom out"},
     "reset": {"ja": "全体", "en": "Fit"},
@@ -368,9 +369,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "edit_cell": {"ja": "クリックで編集", "en": "click to edit"},
     "toggle_cell": {"ja": "クリックで見える／隠すを切り替え", "en": "click to hide or show"},
     "masked_weight": {"ja": "マスクで隠された位置（重み 0）", "en": "hidden by the mask (weight 0)"},
-    "captured_q": {"ja": "キャプチャした q", "en": "captured q"},
-    "captured_k": {"ja": "キャプチャした k", "en": "captured k"},
-    "captured_v": {"ja": "キャプチャした v", "en": "captured v"},
+    "captured_q": {"ja": "キャプチャした Q", "en": "captured Q"},
+    "captured_k": {"ja": "キャプチャした K", "en": "captured K"},
+    "captured_v": {"ja": "キャプチャした V", "en": "captured V"},
     "captured": {
         "ja": "モデルがこの層の入力 x から計算し、アテンションに渡した値（キャプチャしたもの）",
         "en": "computed by the model from this layer's input x and passed to its attention (captured)",
@@ -378,19 +379,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "bridge_intro": {
         "ja": "{model} の層 {layer}・ヘッド {head}（kv ヘッド {kv}、d_head {d}）: "
               "チュートリアルと同じ計算を本物のモデルで。"
-              "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡した q, k, v"
-              "（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは q kᵀ × {scale}、"
+              "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡した Q, K, V"
+              "（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは Q Kᵀ × {scale}、"
               "出力はこのヘッドの出力（モデルの出力射影の前）です。",
         "en": "{model}, layer {layer}, head {head} (kv head {kv}, d_head {d}): the tutorial's steps inside a real "
-              "model. This layer's input x is not kept by the capture, so the pipeline starts at the q, k, v the "
+              "model. This layer's input x is not kept by the capture, so the pipeline starts at the Q, K, V the "
               "model passed to its attention (after its projections and, in models that use it, after RoPE). "
-              "Scores are q kᵀ × {scale}; the output is this head's output (before the model's output "
+              "Scores are Q Kᵀ × {scale}; the output is this head's output (before the model's output "
               "projection).",
     },
     "bridge_precision": {
-        "ja": "q, k, v はキャプチャした float32 の値。スコアから先はページ内で倍精度で計算し、"
+        "ja": "Q, K, V はキャプチャした float32 の値。スコアから先はページ内で倍精度で計算し、"
               "トレースの重みとの差は最大 {err} です。",
-        "en": "q, k, v are the captured float32 values; from the scores on, the page computes in double "
+        "en": "Q, K, V are the captured float32 values; from the scores on, the page computes in double "
               "precision, within {err} of the trace's weights.",
     },
     "bridge_unavailable": {

@@ -9,7 +9,7 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
     let w = weightMap(STATE.li, STATE.map);
     const legends = {
       log: [["1", 0], ["1e-2", 0.5], ["≤1e-4", 1]],
-      row: [["max", 0], ["0", 1]],
+      row: [[L.legend_max, 0], ["0", 1]],
       linear: [["1", 0], ["0.5", 0.5], ["0", 1]],
     };
     const map = matrix.createMatrix({
