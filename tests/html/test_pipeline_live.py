@@ -259,3 +259,19 @@ def test_the_bridge_on_the_bundled_models(open_page, model, text, focus):
     assert_page_equals(snap, ref, tol=1e-5)
     o.shot(f"bridge-{model}")
     o.check_clean()
+
+
+def test_the_live_pipeline_works_inside_a_notebook_frame(open_page):
+    tr = run_toy(SPEC)
+    o = open_page("<!DOCTYPE html><html><body>" + tr._repr_html_() + "</body></html>", "notebook-live",
+                  wait_ready=False)
+    o.page.frame_locator("iframe").locator("nav.tabs button").first.wait_for()
+    inner = o.page.frames[1]
+    inner.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
+    t_in = inner.locator('[data-testid="pipe-t"]')
+    t_in.fill("2")
+    t_in.press("Enter")
+    snap = inner.evaluate("window.__attnlab.views.pipeline.snapshot()")
+    assert_page_equals(snap, stages_of(run_toy(replace(SPEC, temperature=2.0))))
+    assert inner.evaluate("window.__attnlab.errors") == []
+    assert o.console_errors == [] and o.dialogs == [] and o.blocked == []
