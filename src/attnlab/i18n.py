@@ -100,8 +100,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "explain_title": {"ja": "読み取れること:", "en": "What the numbers show:"},
     "measures": {
         "ja": "（最大の重み = その行でいちばん大きい重み。均等度 = 行のエントロピー ÷ log n、n は見えるキーの数: "
-              "1 なら完全に一様、0 なら 1 つのキーだけ。均等度 {u:g} 以上を「ほぼ一様」、それ以外で最大の重みが "
-              "{half:g} 以上を「半分以上が 1 つのキーに」と呼びます）",
+              "1 なら完全に一様、0 なら重みがすべて 1 つのキーに。均等度 {u:g} 以上を「ほぼ一様」、"
+              "それ以外で最大の重みが {half:g} 以上を「半分以上が 1 つのキーに」と呼びます）",
         "en": "(max weight = the largest weight in the row. Evenness = the row's entropy / log n, n = the keys it "
               "may see: 1 is exactly uniform, 0 is one key only. Evenness {u:g} or more is called \"nearly "
               "uniform\"; otherwise a max weight of {half:g} or more is \"at least half on one key\")",
@@ -122,12 +122,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": " Its {which} differ by at most {r:.2f}, so no weight is more than e^{r:.2f} = {ratio:.2f}x another.",
     },
     "row_counts": {
-        "ja": "{n} 行のうち、ほぼ一様 {uniform}、半分以上が 1 つのキーに {half}、いくつかに分かれる {shared}。",
+        "ja": "{n} 行の内訳: ほぼ一様 {uniform} 行、半分以上が 1 つのキーに {half} 行、"
+              "いくつかのキーに分かれる {shared} 行。",
         "en": "Of {n} rows: {uniform} nearly uniform, {half} at least half on one key, {shared} shared.",
     },
     "row_counts_seen": {
-        "ja": "自分しか見えない行を除く {n} 行のうち、ほぼ一様 {uniform}、半分以上が 1 つのキーに {half}、"
-              "いくつかに分かれる {shared}。",
+        "ja": "自分しか見えない行を除く {n} 行の内訳: ほぼ一様 {uniform} 行、半分以上が 1 つのキーに {half} 行、"
+              "いくつかのキーに分かれる {shared} 行。",
         "en": "Of the {n} rows that see more than one key: {uniform} nearly uniform, {half} at least half on one "
               "key, {shared} shared.",
     },
@@ -160,7 +161,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "and_more_rows": {"ja": "（ほか {n} 行）", "en": "({n} more rows)"},
     "from_to": {"ja": "{q} → {k} {a:.2f} → {b:.2f}", "en": "{q} -> {k} {a:.2f} -> {b:.2f}"},
     "temp_effect": {
-        "ja": "温度 T = {T:g} の効果: 表のスコアは温度で割る前の値で、softmax には s/T が入ります。"
+        "ja": "温度 T = {T:g} の効果: 表のスコアは温度で割る前の値で、softmax には s/T（s はスコア）が入ります。"
               "そのため行の中のスコアの差はすべて 1/T = {f:.2f} 倍になります。"
               "T = 1 のときと比べた各行の最大の重み: {rows}。",
         "en": "Temperature T = {T:g}: the printed scores are before the temperature, and softmax takes s/T, "
@@ -176,7 +177,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": " Some rows rank their keys differently from T = 1 (they have equal scores).",
     },
     "mask_effect": {
-        "ja": "因果マスクの効果: 各行は自分より後ろのキーを見られず、{n} 個のセルが隠されます（表の —: "
+        "ja": "因果マスクの効果: 各行は自分より後ろのトークン（キー）を見られず、{n} 個のセルが隠されます（表の —: "
               "スコア −∞、重み 0）。",
         "en": "The causal mask: each row cannot see the keys after it, so {n} cells are hidden (— in the "
               "tables: score −inf, weight 0).",
@@ -218,7 +219,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "- seed {seed}: {rows} (largest weights average {m:.2f})",
     },
     "seeds_summary": {
-        "ja": "変わったもの: 最大のキーが seed によって違う行は {n} 行中 {changed} 行、最大の重みの平均は "
+        "ja": "変わったもの: 最大の重みを受けるキーが seed によって違う行は {n} 行中 {changed} 行、最大の重みの平均は "
               "{lo:.2f}〜{hi:.2f}。変わらないもの: x とトークン。"
               "どの seed の重みも乱数で、学習したものではありません。",
         "en": "What changed: the top key differs between seeds in {changed} of {n} rows, and the largest "
@@ -236,7 +237,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # readings of real models (attnlab.analysis.readings) ------------------------------------------
     "read_title": {"ja": "読み取れること（{layer}、{which}）:", "en": "What this head shows ({layer}, {which}):"},
     "read_first": {
-        "ja": "先頭のトークン「{tok}」が {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）。これは"
+        "ja": "先頭のトークン「{tok}」が {n} 行中 {top} 行で最大の重みを受けています（重みの平均 {w:.2f}）。これは"
               "「アテンション・シンク」と呼ばれるよくある型で、ヘッドに特に見る先がないときの重みの置き場所です。"
               "「{tok}」が重要だという意味ではありません。",
         "en": "The first token \"{tok}\" takes the largest weight in {top} of {n} rows (mean {w:.2f}). This common "
