@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
-from . import headview, heatmap, modelview, pipeline
-from .base import FigureJob, FigureOptions, View, file_stem
+from . import explain, headview, heatmap, modelview, pipeline
+from .base import FigureJob, FigureOptions, PageOptions, View, file_stem
 
 VIEWS: tuple[View, ...] = (
     pipeline.VIEW,
     heatmap.VIEW,
     headview.VIEW,
     modelview.VIEW,
+    explain.VIEW,
 )
 
-__all__ = ["VIEWS", "FigureJob", "FigureOptions", "View", "figures_for", "file_stem", "page_views", "view_named"]
+__all__ = ["VIEWS", "FigureJob", "FigureOptions", "PageOptions", "View", "figures_for", "file_stem", "page_views",
+           "view_named"]
 
 
 def page_views(trace: AttentionTrace) -> list[View]:

@@ -16,8 +16,9 @@ def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
     from ..plot import layers
 
     return {
-        f"{opts.stem}-grid": FigureJob(lambda: layers.plot_grid(trace, lang=opts.lang), dpi=70),
-        f"{opts.stem}-layer-means": FigureJob(lambda: layers.plot_layer_means(trace, lang=opts.lang), dpi=110),
+        f"{opts.stem}-grid": FigureJob(lambda: layers.plot_grid(trace, lang=opts.lang, scale=opts.scale), dpi=70),
+        f"{opts.stem}-layer-means": FigureJob(
+            lambda: layers.plot_layer_means(trace, lang=opts.lang, scale=opts.scale), dpi=110),
     }
 
 
