@@ -74,6 +74,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "scale_each": {"ja": "色: 図ごとに自動", "en": "colour: auto, each map its own"},
     # command line -------------------------------------------------------------------------------
     "figures_written": {"ja": "図を保存しました", "en": "figures written"},
+    "pooled_cells": {
+        "ja": "1 マス = {b}x{b} トークンの重みの最大値",
+        "en": "one cell = the largest weight of {b} x {b} tokens",
+    },
+    "figures_left_out": {
+        "ja": "{n} トークンなので、全層・全ヘッドの図（grid と layer-means）は省きました（{limit} トークンまで）: "
+              "{maps} 個のヘッドの {n}x{n} の重みを全部計算すると数分かかります。ページのモデルビューか "
+              "attnlab serve で見られます。",
+        "en": "the layer x head grid and the layer means were left out at {n} tokens (drawn up to {limit}): "
+              "they need all {maps} heads' {n}x{n} maps, minutes of work; see the page's model view or "
+              "attnlab serve.",
+    },
     "page_written": {"ja": "ページを保存しました", "en": "page written"},
     "top_header": {
         "ja": "{model}: {layer}、{which}（{n_layers} 層 x {n_heads} ヘッド、kv ヘッド {n_kv}）。"

@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace):
 def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
     from ..reporting import model_report
-    from ..views import FigureOptions, figures_for, file_stem
+    from ..views import FigureOptions, figure_notes, figures_for, file_stem
     from .output import check_destinations, print_json, save_figures, save_page
 
     if args.top < 1:
@@ -85,5 +85,7 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
     save_figures(figures_for(trace, opts), args.out, args.lang)
+    for note in figure_notes(trace, opts):
+        print(f"attnlab: note: {note}", file=sys.stderr)
     save_page(trace, args.html, args.lang, focus=(args.layer, args.head))
     return 0

@@ -21,6 +21,21 @@ from ._style import figure_style
 from .matrix import heatmap, weight_scale
 
 GRID_PIXELS = 96  # small heatmaps in grids are block-averaged down to at most this many rows/columns
+# A head's figure with more tokens is max-pooled to at most this many cells a side: at 8,192 tokens
+# drawing every cell took 74 s and 7.2 GB here; a max keeps a thin diagonal or column visible.
+HEAD_FIGURE_CELLS = 1024
+
+
+def _pool(w: torch.Tensor, hidden: torch.Tensor | None, labels: list[str], cells: int = HEAD_FIGURE_CELLS):
+    """(map, hidden, labels, block): w [q_pos, k_pos] max-pooled in blocks of block x block tokens when
+    larger than cells a side; a block is hidden only when all its cells are."""
+    n = w.shape[0]
+    if n <= cells:
+        return w, hidden, labels, 1
+    block = -(-n // cells)
+    shown = w if hidden is None else w.masked_fill(hidden, -1.0)  # below every weight: a hidden cell
+    pooled = torch.nn.functional.max_pool2d(shown[None, None], block, ceil_mode=True)[0, 0]
+    return pooled.clamp_min(0.0), None if hidden is None else pooled < 0, labels[::block], block
 
 
 def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0, *, lang: str = "ja",
@@ -29,11 +44,13 @@ def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0, *, la
     w = trace.pattern(layer, head)  # [q_pos, k_pos]
     n = w.shape[0]
     hidden = torch.ones(n, n, dtype=torch.bool).triu(1) if trace.causal else None  # drawn grey
+    w, hidden, labels, block = _pool(w, hidden, trace.position_labels())
     vmin, vmax, named = weight_scale([w], scale, lang, hidden)
-    labels = trace.position_labels()
-    side = min(max(4.0, 0.32 * n + 2.5), 24.0)
+    side = min(max(4.0, 0.32 * w.shape[0] + 2.5), 24.0)
     which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
     title = t("title_head_map", lang, model=trace.model, layer=t("layer_n", lang, layer=layer), which=which)
+    if block > 1:
+        title += "\n" + t("pooled_cells", lang, b=block)
     with figure_style():
         fig = Figure(figsize=(side + 1.2, side))
         ax = fig.add_subplot()

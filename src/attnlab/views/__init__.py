@@ -21,7 +21,8 @@ VIEWS: tuple[View, ...] = (
     explain.VIEW,
 )
 
-__all__ = ["VIEWS", "FigureJob", "FigureOptions", "PageOptions", "View", "figures_for", "file_stem", "page_views",
+__all__ = ["VIEWS", "FigureJob", "FigureOptions", "PageOptions", "View", "figure_notes", "figures_for", "file_stem",
+           "page_views",
            "view_named"]
 
 
@@ -49,3 +50,9 @@ def figures_for(trace: AttentionTrace, opts: FigureOptions | None = None) -> dic
     for view in page_views(trace):
         jobs.update(view.figures(trace, opts))
     return jobs
+
+
+def figure_notes(trace: AttentionTrace, opts: FigureOptions | None = None) -> list[str]:
+    """Why figures that `figures_for` would otherwise hold were left out (one line each)."""
+    opts = opts or FigureOptions()
+    return [note for view in page_views(trace) for note in view.figure_notes(trace, opts)]

@@ -89,3 +89,5 @@ class View:
     page_meta: PageMeta = field(default=_no_meta)  # JSON its tab reads (None: nothing)
     scripts: tuple[str, ...] = ()  # helper JS files (in html/assets/) its module needs
     opens_first: Callable[[AttentionTrace], bool] = field(default=_always)  # may the page open on this tab
+    figure_notes: Callable[[AttentionTrace, FigureOptions], list[str]] = field(default=lambda trace, opts: [])
+    # ^ why a figure it would draw was left out (said to the user where the figures are written)
