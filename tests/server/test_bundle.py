@@ -9,7 +9,7 @@ import pytest
 from attnlab.errors import AttnlabError
 from attnlab.html.live import live_page_data
 from attnlab.i18n import STRINGS
-from attnlab.server.bundle import APP_JS, PAGE_MODULES, app_labels, app_script
+from attnlab.server.bundle import APP_JS, app_labels, app_script, page_modules
 from attnlab.views import page_views, view_named
 
 from ..html.fakes import FakeTrace, words
@@ -17,7 +17,8 @@ from ..html.fakes import FakeTrace, words
 
 def test_the_script_holds_every_page_module_and_app_module_once():
     defined = re.findall(r'^define\("(\w+)"', app_script(), re.M)
-    assert sorted(defined) == sorted({"modules", *PAGE_MODULES, *(n[:-3] for n in APP_JS)})
+    assert sorted(defined) == sorted({"modules", *page_modules(), *(n[:-3] for n in APP_JS)})
+    assert {"core", "matrix", "main", "pipeline", "deepzoom", "rowatlas"} <= set(page_modules())
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

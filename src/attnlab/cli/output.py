@@ -50,13 +50,15 @@ def save_figures(jobs: dict[str, FigureJob], out: Path | None, lang: str, *, qui
     return paths
 
 
-def save_page(trace: AttentionTrace, path: Path | None, lang: str, *, quiet: bool = False) -> None:
-    """Write the interactive page when --html was given; say where unless quiet (stdout holds JSON)."""
+def save_page(trace: AttentionTrace, path: Path | None, lang: str, *, quiet: bool = False,
+              focus: tuple[int, int] | None = None) -> None:
+    """Write the interactive page when --html was given (opening on `focus`, the (layer, head) chosen);
+    say where unless quiet (stdout holds JSON)."""
     if path is None:
         return
     from ..html import write_html
 
-    written = write_html(trace, path, lang=lang)
+    written = write_html(trace, path, lang=lang, focus=focus)
     if not quiet:
         print(f"{t('page_written', lang)}: {written}")
 

@@ -21,13 +21,14 @@ EMPTY_BLOB = base64.b64encode(zlib.compress(b"", 9)).decode("ascii")  # what cor
 
 
 def live_page_data(trace: AttentionTrace, *, labels: dict[str, str], live: dict[str, Any] | None = None,
-                   view: str | None = None) -> dict[str, Any]:
+                   view: str | None = None, lang: str = "ja") -> dict[str, Any]:
     """{"meta": ..., "blob": ...} as a page file holds them (meta with `labels`, the first `view`, and
-    `live`: how the live views reach the server, e.g. {"trace": id, "api": "/api/traces/<id>"})."""
+    `live`: how the live views reach the server, e.g. {"trace": id, "api": "/api/traces/<id>"});
+    `lang`: the language of the texts the tabs carry (the explanation)."""
     views = page_views(trace, live=live is not None)
     static = [v for v in views if not v.live]
     try:
-        data = encode_trace(trace, views=static, level=LEVEL)
+        data = encode_trace(trace, views=static, level=LEVEL, lang=lang)
         meta, blob, names = data.meta, data.blob_b64, [v.name for v in views]
     except PageTooLargeError:
         names = [v.name for v in views if v.live]
@@ -35,7 +36,8 @@ def live_page_data(trace: AttentionTrace, *, labels: dict[str, str], live: dict[
     if not names:
         raise PageTooLargeError(f"{trace.n_tokens} tokens are too many for one page of {trace.model}, and no live "
                                 "view applies to it")
-    first = view if view in names else names[0]
+    opening = [v.name for v in views if v.name in names and v.opens_first(trace)] or names
+    first = view if view in names else opening[0]
     meta = dict(meta, views=names, labels=labels, view=first, live=live, fits=bool(meta["arrays"]))
     return {"meta": meta, "blob": blob}
 
@@ -56,5 +58,7 @@ def shell_meta(trace: AttentionTrace) -> dict[str, Any]:
         "precision": PRECISION,
         "tokens": [{"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in trace.tokens],
         "views": [],
+        "view_meta": {},
+        "focus": [0, 0],
         "arrays": {},
     }

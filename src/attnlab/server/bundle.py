@@ -8,21 +8,32 @@ all of them read (`L.<key>`), as `render_page` collects them for a page.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
-from ..html.render import CORE_JS, LOADER, MAIN_JS, asset, label_keys
+from ..html.render import LOADER, asset, label_keys, script_files
 from ..i18n import check_lang, page_labels
 from ..views import VIEWS
 
 APP_JS = ("api.js", "mount.js", "playground.js", "explorer.js", "tracepage.js", "docs.js", "app.js")  # load order
-# the page modules a mount re-runs on new data (and may re-run: each `require` builds them afresh)
-PAGE_MODULES = ("core", "matrix", *(v.name for v in VIEWS), "main")
+
+
+@cache
+def page_files() -> tuple[str, ...]:
+    """The page files' JS, in load order: core, matrix, every registered view (with its helper scripts), main."""
+    return tuple(script_files(list(VIEWS)))
+
+
+@cache
+def page_modules() -> tuple[str, ...]:
+    """The modules those files define: what a mount forgets and builds afresh on new data."""
+    return tuple(n for f in page_files() for n in re.findall(r'^define\("(\w+)"', asset(f), re.M))
 
 
 def modules_js() -> str:
     """A module the app uses to forget the page modules before mounting another trace."""
-    names = ", ".join(f'"{n}"' for n in PAGE_MODULES)
+    names = ", ".join(f'"{n}"' for n in page_modules())
     return ('define("modules", [], () => ({ page: [' + names + '], '
             "forget(names) { for (const n of names) delete MODULES[n]; }, has(name) { return name in MODULES; } }));")
 
@@ -36,7 +47,7 @@ def static_text(name: str) -> str:
 @cache
 def app_script() -> str:
     """Loader, page modules, app modules, then `require("app")`, in one strict-mode function scope."""
-    page = [asset(n) for n in (*CORE_JS, *(f"views/{v.name}.js" for v in VIEWS), MAIN_JS)]
+    page = [asset(n) for n in page_files()]
     app = [static_text(n) for n in APP_JS]
     body = "\n".join([LOADER, modules_js(), *page, *app])
     return f'(function () {{\n"use strict";\n{body}\nrequire("app");\n}})();\n'

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
-from . import deepzoom, headview, heatmap, modelview, pipeline, rowatlas
-from .base import FigureJob, FigureOptions, View, file_stem
+from . import deepzoom, explain, headview, heatmap, modelview, pipeline, rowatlas
+from .base import FigureJob, FigureOptions, PageOptions, View, file_stem
 
 VIEWS: tuple[View, ...] = (
     pipeline.VIEW,
     heatmap.VIEW,
     headview.VIEW,
     modelview.VIEW,
+    explain.VIEW,
     deepzoom.VIEW,
     rowatlas.VIEW,
 )
 
-__all__ = ["VIEWS", "FigureJob", "FigureOptions", "View", "figures_for", "file_stem", "page_views", "view_named"]
+__all__ = ["VIEWS", "FigureJob", "FigureOptions", "PageOptions", "View", "figure_notes", "figures_for", "file_stem",
+           "page_views",
+           "view_named"]
 
 
 def page_views(trace: AttentionTrace, *, live: bool = False) -> list[View]:
@@ -54,3 +57,9 @@ def figures_for(trace: AttentionTrace, opts: FigureOptions | None = None) -> dic
     for view in page_views(trace):
         jobs.update(view.figures(trace, opts))
     return jobs
+
+
+def figure_notes(trace: AttentionTrace, opts: FigureOptions | None = None) -> list[str]:
+    """Why figures that `figures_for` would otherwise hold were left out (one line each)."""
+    opts = opts or FigureOptions()
+    return [note for view in page_views(trace) for note in view.figure_notes(trace, opts)]

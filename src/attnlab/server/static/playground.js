@@ -15,7 +15,6 @@ define("playground", ["api", "mount"], (api, mnt) => {
     ["step2", L.preset_step2, { ...DEFAULTS, tokens: CITY, d_model: 16 }],
     ["step3", L.preset_step3, { ...DEFAULTS, tokens: CITY, d_model: 16, heads: 4 }],
   ];
-  const EXPLAIN_AFTER_MS = 250; // the explanation is asked for once edits pause this long
   const MAX_X_CELLS = 2048; // beyond this x is not shown as editable cells (the pipeline still draws it)
 
   function build(host, options) {
@@ -23,7 +22,7 @@ define("playground", ["api", "mount"], (api, mnt) => {
     if (Array.isArray(opts.tokens)) opts.tokens = opts.tokens.join(" ");
     let x = opts.x || null; // null: the server's x (the tutorial's, or drawn from the seed); else explicit rows
     delete opts.x;
-    let seq = 0, shown = 0, lastX = null, explainTimer = null;
+    let seq = 0, shown = 0, lastX = null;
 
     const err = el("div", { class: "error", "data-testid": "toy-error", role: "alert" });
     const explanation = el("pre", { class: "explanation", "data-testid": "toy-explanation" });
@@ -95,11 +94,10 @@ define("playground", ["api", "mount"], (api, mnt) => {
         el("a", { href: `/api/traces/${data.trace_id}/page?lang=${BOOT.lang}`, download: "", "data-testid": "toy-download",
           text: L.download_page }));
       requestAnimationFrame(() => APP.edits.push({ ms: performance.now() - t0, seq: mine, fetch: t2 - t1, mount: t3 - t2 }));
-      // the explanation follows the picture, once edits pause (it takes the server longer than the numbers)
-      clearTimeout(explainTimer);
-      explainTimer = setTimeout(() => api.get(`/api/traces/${data.trace_id}/explain?lang=${BOOT.lang}`).then((d) => {
-        if (mine === shown) { explanation.textContent = d.explanation; explanation.dataset.seq = mine; }
-      }).catch(() => {}), EXPLAIN_AFTER_MS);
+      // the explanation came with the page (its 読み取れること tab carries it): shown below the views too
+      const explained = (data.meta.view_meta || {}).explain;
+      explanation.textContent = explained && explained.text ? explained.text : "";
+      explanation.dataset.seq = mine;
     }
 
     // x as a grid of inputs, rebuilt when its shape changes; editing a cell makes x explicit
