@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from attnlab import explain, run_toy
 from attnlab.cli import main as cli
 
 from .conftest import make_client
@@ -85,11 +86,14 @@ def test_toy_page_data_and_the_trace_it_keeps(client):
     r = client.post("/api/toy/page?lang=en", json={"tokens": "a b c d", "heads": 2})
     assert r.status_code == 200
     d = r.json()
-    assert d["meta"]["views"] == ["pipeline", "heatmap", "headview", "modelview"]
+    from attnlab.views import page_views
+
+    toy = run_toy(tokens=("a", "b", "c", "d"), heads=2)
+    assert d["meta"]["views"] == [v.name for v in page_views(toy)]  # a page file's tabs (no live ones)
+    assert d["meta"]["view_meta"]["explain"]["text"] == explain(toy, "en")
     assert d["meta"]["labels"]["pipeline"] == "Pipeline"
     explained = client.get(f"/api/traces/{d['trace_id']}/explain?lang=en").json()["explanation"]
-    from attnlab import explain, run_toy
-    assert explained == explain(run_toy(tokens=("a", "b", "c", "d"), heads=2), "en")
+    assert explained == explain(toy, "en")
     # the same spec asked another way is the same trace (its id comes from the spec, not the wording)
     again = client.post("/api/toy/page", json={"tokens": ["a", "b", "c", "d"], "heads": 2, "seed": 42}).json()
     assert again["trace_id"] == d["trace_id"]

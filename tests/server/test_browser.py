@@ -44,8 +44,10 @@ def pipeline_value(o, stage: str, i: int, j: int) -> float:
     box = o.page.locator(f'canvas.pipe-mat[data-stage="{stage}"]').bounding_box()
     # pipeline.js's geometry for small maps (<= 12 rows and columns): 64 px of labels, 16 on top, 46 x 24 cells
     o.page.mouse.move(box["x"] + 64 + (j + 0.5) * 46, box["y"] + 16 + (i + 0.5) * 24)
-    text = o.page.inner_text("[data-testid=pipe-info]").split("\n")[0]
-    assert text.startswith(f"[{i}, {j}]", text.index("[")), text
+    info = o.page.locator("[data-testid=pipe-info]")
+    assert (info.get_attribute("data-stage"), info.get_attribute("data-i"), info.get_attribute("data-j")) == (
+        stage, str(i), str(j))
+    text = info.inner_text().split("\n")[0]
     return float(re.search(r"= (-?[0-9.]+)$", text).group(1))
 
 
