@@ -79,7 +79,7 @@ def check_size(trace: AttentionTrace, layers: list[int]) -> int:
         raise PageTooLargeError(
             f"{trace.n_tokens} tokens x {trace.n_tokens} x {maps} maps = {cells:,} weight cells is more "
             f"than one page holds ({MAX_CELLS:,}): choose fewer tokens or layers (layers=[...]) for the "
-            "head view; the web app (`attnlab serve`, which will load one head at a time) is not built yet"
+            "head view, or browse any head in the deep zoom of the web app (`attnlab serve`)"
         )
     return cells
 
@@ -134,9 +134,9 @@ class _Blob:
         self.parts.append(data + b"\0" * pad)
         self.size += len(data) + pad
 
-    def encoded(self) -> str:
+    def encoded(self, level: int = 9) -> str:
         raw = b"".join(self.parts)
-        return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
+        return base64.b64encode(zlib.compress(raw, level)).decode("ascii")
 
 
 def encode_trace(
@@ -146,11 +146,13 @@ def encode_trace(
     views: list[View] | None = None,
     lang: str = "ja",
     focus: tuple[int, int] | None = None,
+    level: int = 9,
 ) -> PageData:
     """The page data of `trace` (layers: which layers to include, None = all) for the page tabs of
     `views` (default: every registered view that applies), which may add arrays and JSON of their own
     (`lang`: their texts' language; `focus`: the (layer, head) a one-head tab shows, default the
-    first included layer's head 0)."""
+    first included layer's head 0). level: zlib's compression level (9: smallest file; the web app
+    uses 1, ~10x faster, on every edit)."""
     views = page_views(trace) if views is None else views
     chosen = _layers(trace, layers)
     check_size(trace, chosen)
@@ -193,7 +195,7 @@ def encode_trace(
         "focus": list(page.focus),  # (layer, head) the page opens on
         "arrays": blob.index,
     }
-    return PageData(meta=meta, blob_b64=blob.encoded())
+    return PageData(meta=meta, blob_b64=blob.encoded(level))
 
 
 def decode_arrays(data: PageData) -> dict[str, np.ndarray]:

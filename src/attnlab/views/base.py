@@ -91,3 +91,4 @@ class View:
     opens_first: Callable[[AttentionTrace], bool] = field(default=_always)  # may the page open on this tab
     figure_notes: Callable[[AttentionTrace, FigureOptions], list[str]] = field(default=lambda trace, opts: [])
     # ^ why a figure it would draw was left out (said to the user where the figures are written)
+    live: bool = False  # True: its tab asks the web app's server for data (shown only in the app)
