@@ -1,12 +1,13 @@
 # Two entry points, each sets itself up on a fresh machine:
 #   make demo   create .venv if missing, install attnlab, run the tutorial end to end
+#   make serve  the same setup, then the web app on 127.0.0.1:8765 (Ctrl-C stops)
 #   make test   the same setup (plus chromium and a Japanese font from Debian), then lint and the
 #               whole test suite (unit, model, browser)
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.attnlab-setup
 
-.PHONY: setup sysdeps demo test lint clean
+.PHONY: setup sysdeps demo serve test lint clean
 
 setup: $(STAMP)
 
@@ -27,6 +28,10 @@ sysdeps:
 
 demo: $(STAMP)
 	$(VENV)/bin/attnlab demo
+
+# the web app on http://127.0.0.1:8765/ (SERVE_ARGS="--host 192.168.1.20" for a classroom: see README)
+serve: $(STAMP)
+	$(VENV)/bin/attnlab serve $(SERVE_ARGS)
 
 test: $(STAMP) sysdeps
 	$(VENV)/bin/ruff check .

@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     "report": "attnlab.reporting",
     "printout": "attnlab.reporting",
     "explain": "attnlab.reporting",
+    "compare_seeds": "attnlab.reporting",
+    "model_report": "attnlab.reporting",
     "top_table": "attnlab.reporting",
     "trace_to_dict": "attnlab.export",
     "render_page": "attnlab.html",

@@ -1,5 +1,6 @@
-"""Browser fixtures: one Chromium (Debian's, as the brief says) per session, a page opener that
-records every request, console error, page error and dialog, and a place for screenshots."""
+"""Browser fixtures: a page opener that records every request, console error, page error and dialog,
+and a place for screenshots. The one Chromium per session (`browser`) is in tests/conftest.py, shared
+with tests/server (two Playwright sync sessions cannot run at once)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "html"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @dataclass

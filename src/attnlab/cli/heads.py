@@ -42,8 +42,9 @@ def handle(args: argparse.Namespace) -> int:
     from ..analysis.census import census_to_dict, head_census
     from ..models.api import run_text
     from ..models.probe import induction_probe
-    from .output import print_json, save_figures, save_page
+    from .output import check_destinations, print_json, save_figures, save_page
 
+    check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
     probe = induction_probe(args.model, args.probe_length, args.seed)  # first: a bad --probe-length fails fast
     trace = run_text(args.text, args.model, truncate=args.truncate) if args.text is not None else None
     census = head_census(trace, model=args.model, probe=probe)

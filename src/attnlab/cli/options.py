@@ -41,6 +41,11 @@ def number_format(text: str) -> str:
     return spec
 
 
+def add_scale(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scale", choices=("fixed", "auto"), default="fixed",
+                   help="weights' colour scale in figures: fixed 0-1 (default) or auto (the range shown)")
+
+
 def add_fmt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fmt", default=None, type=number_format,
                    help="number format, e.g. .2f (default: .4f in the printout as torch prints, .2f in figures)")

@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from . import CliError
-from .options import add_format, add_html, add_lang, add_out
+from .options import add_format, add_html, add_lang, add_out, add_scale
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +38,7 @@ def register(subparsers: Any) -> None:
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
     add_lang(p)
     add_out(p)
+    add_scale(p)
     add_html(p)
     p.set_defaults(handler=handle)
 
@@ -62,25 +63,29 @@ def _run(args: argparse.Namespace):
 
 def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
-    from ..reporting import top_table
-    from ..views import FigureOptions, figures_for, file_stem
-    from .output import print_json, save_figures, save_page
+    from ..reporting import model_report
+    from ..views import FigureOptions, figure_notes, figures_for, file_stem
+    from .output import check_destinations, print_json, save_figures, save_page
 
     if args.top < 1:
         raise CliError(f"--top {args.top}: give 1 or more")
+    check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
     trace = _run(args)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:
         print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
               f"{trace.n_tokens}", file=sys.stderr)
-    opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model))
+    opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model),
+                         scale=args.scale)
     if args.format == "json":
         print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
         if args.out is not None:
             save_figures(figures_for(trace, opts), args.out, args.lang, quiet=True)
-        save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
+        save_page(trace, args.html, args.lang, quiet=True, focus=(args.layer, args.head))  # stdout: pure JSON
         return 0
-    print(top_table(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
+    print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
     save_figures(figures_for(trace, opts), args.out, args.lang)
-    save_page(trace, args.html, args.lang)
+    for note in figure_notes(trace, opts):
+        print(f"attnlab: note: {note}", file=sys.stderr)
+    save_page(trace, args.html, args.lang, focus=(args.layer, args.head))
     return 0

@@ -54,8 +54,8 @@ def asset(name: str) -> str:
 
 
 def script_files(views: list[View]) -> list[str]:
-    """The JS files of a page showing `views`, in load order."""
-    return [*CORE_JS, *(f"views/{v.name}.js" for v in views), MAIN_JS]
+    """The JS files of a page showing `views`, in load order (a view's helper scripts before it)."""
+    return [*CORE_JS, *(f for v in views for f in (*v.scripts, f"views/{v.name}.js")), MAIN_JS]
 
 
 def page_script(views: list[View]) -> str:
@@ -92,6 +92,7 @@ def render_page(
     lang: str = "ja",
     view: str | None = None,
     layers: list[int] | tuple[int, ...] | None = None,
+    focus: tuple[int, int] | None = None,
 ) -> str:
     """The whole page for `trace` as an HTML string.
 
@@ -101,13 +102,15 @@ def render_page(
             modelview, pipeline for toy traces); None: the first that applies (the pipeline for toy
             traces, the heatmap otherwise).
         layers: the layers to include (None: all); fewer layers make a smaller page.
+        focus: (layer, head) of a real model that the pipeline tab shows from its captured q, k, v
+            (None: the first included layer, head 0).
     Raises:
         PageTooLargeError (an AttnlabError) when the trace has more than encode.MAX_CELLS weight cells.
     """
     check_lang(lang)
     views = page_views(trace)
-    first = view_named(view, trace).name if view is not None else views[0].name
-    data = encode_trace(trace, layers=layers, views=views)
+    first = view_named(view, trace).name if view is not None else next(v for v in views if v.opens_first(trace)).name
+    data = encode_trace(trace, layers=layers, views=views, lang=lang, focus=focus)
     script = page_script(views)
     words = page_labels(label_keys(script, views), lang)
     meta = dict(data.meta, labels=words, view=first)

@@ -80,11 +80,13 @@ def probe_ids(lm: LoadedModel, length: int = DEFAULT_LENGTH, seed: int = DEFAULT
     return prefix + drawn + drawn, len(prefix)
 
 
-def induction_probe(model: str = "smollm2", length: int = DEFAULT_LENGTH, seed: int = DEFAULT_SEED) -> Probe:
-    """Run `model` on its induction probe (see the module docstring); returns the probe with its trace."""
+def induction_probe(model: str | None = None, length: int = DEFAULT_LENGTH, seed: int = DEFAULT_SEED) -> Probe:
+    """Run `model` (default: the registry's first decoder) on its induction probe (see the module
+    docstring); returns the probe with its trace."""
     from .api import load, trace_ids
+    from .registry import bundled_names
 
-    lm = load(model)
+    lm = load(model if model is not None else bundled_names("decoder")[0])
     ids, prefix = probe_ids(lm, length, seed)
     trace = trace_ids(lm, [ids])[0]
     return Probe(trace=trace, token_ids=tuple(ids), length=length, seed=seed, prefix=prefix)

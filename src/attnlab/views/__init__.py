@@ -3,40 +3,50 @@
 Adding a view is one Python module here (a `View`: its figures and/or page data), one JS module
 (`html/assets/views/<name>.js`) and one line in VIEWS. The page shows the tabs of the views that
 apply to a trace, in this order (the first that applies opens first); the CLI and the notebook
-write the figures of every view that applies (`figures_for`).
+write the figures of every view that applies (`figures_for`). Live views (`View.live`: the deep zoom,
+the head atlas) read tiles and statistics from `attnlab serve`, so only the app's pages show them.
 """
 
 from __future__ import annotations
 
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
-from . import headview, heatmap, modelview, pipeline
-from .base import FigureJob, FigureOptions, View, file_stem
+from . import deepzoom, explain, headview, heatmap, modelview, pipeline, rowatlas
+from .base import FigureJob, FigureOptions, PageOptions, View, file_stem
 
 VIEWS: tuple[View, ...] = (
     pipeline.VIEW,
     heatmap.VIEW,
     headview.VIEW,
     modelview.VIEW,
+    explain.VIEW,
+    deepzoom.VIEW,
+    rowatlas.VIEW,
 )
 
-__all__ = ["VIEWS", "FigureJob", "FigureOptions", "View", "figures_for", "file_stem", "page_views", "view_named"]
+__all__ = ["VIEWS", "FigureJob", "FigureOptions", "PageOptions", "View", "figure_notes", "figures_for", "file_stem",
+           "page_views",
+           "view_named"]
 
 
-def page_views(trace: AttentionTrace) -> list[View]:
-    """The views whose tabs a page of `trace` shows, in registry order."""
-    return [v for v in VIEWS if v.applies(trace)]
+def page_views(trace: AttentionTrace, *, live: bool = False) -> list[View]:
+    """The views whose tabs a page of `trace` shows, in registry order; live views (which read from the
+    web app's server) only when `live` (a page of the app, not a file)."""
+    return [v for v in VIEWS if v.applies(trace) and (live or not v.live)]
 
 
-def view_named(name: str, trace: AttentionTrace) -> View:
+def view_named(name: str, trace: AttentionTrace, *, live: bool = False) -> View:
     """The registered view `name`, checked to apply to `trace`; AttnlabError naming the choices."""
     names = [v.name for v in VIEWS]
     if name not in names:
         raise AttnlabError(f"view {name!r} is not a page view: choose one of {', '.join(names)}")
     view = VIEWS[names.index(name)]
+    if view.live and not live:
+        raise AttnlabError(f"view {name!r} reads from the web app's server: open it in `attnlab serve`; a page "
+                           f"file shows {', '.join(v.name for v in page_views(trace))}")
     if not view.applies(trace):
         raise AttnlabError(f"view {name!r} needs {view.needs}; {trace.model!r} is not one: choose one of "
-                           f"{', '.join(v.name for v in page_views(trace))}")
+                           f"{', '.join(v.name for v in page_views(trace, live=live))}")
     return view
 
 
@@ -47,3 +57,9 @@ def figures_for(trace: AttentionTrace, opts: FigureOptions | None = None) -> dic
     for view in page_views(trace):
         jobs.update(view.figures(trace, opts))
     return jobs
+
+
+def figure_notes(trace: AttentionTrace, opts: FigureOptions | None = None) -> list[str]:
+    """Why figures that `figures_for` would otherwise hold were left out (one line each)."""
+    opts = opts or FigureOptions()
+    return [note for view in page_views(trace) for note in view.figure_notes(trace, opts)]

@@ -2,7 +2,8 @@
 // The heatmap uses it today; any view that shows a [row, col] picture can: it gives the picture
 // (an ImageData at full resolution), labels, the numbers of big cells and the hover lines, and the
 // component does the rest. The picture is drawn once into an offscreen canvas per invalidate();
-// zoom, pan and hover only redraw from it or from the overlay.
+// zoom, pan and hover only redraw from it or from the overlay. A picture too large for one image
+// (the deep zoom's 8,192 x 8,192 head) is drawn by the view itself, piece by piece: `paint`.
 
 define("matrix", ["core"], (core) => {
   const { L, FONT, PERF, el, hiDpi, viridis, cssColor, MASKED_RGB, clip } = core;
@@ -14,7 +15,9 @@ define("matrix", ["core"], (core) => {
 
   // opts: rows, cols; image() -> ImageData(cols, rows); rowLabel(i), colLabel(j); title() -> string;
   // number(q, k) -> {text, light} | null (shown in cells of at least 36 px); hover(q, k) -> {lines, data};
-  // legend() -> {ticks: [[text, 0..1 from the top]], masked: bool}; testid: data-testid prefix
+  // legend() -> {ticks: [[text, 0..1 from the top]], masked: bool}; testid: data-testid prefix;
+  // paint(ctx, view, box) (instead of image): draws the visible part, view {x0, y0, span} in cells,
+  // into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving)
   function createMatrix(opts) {
     const ML = 130, MT = 110, MR = 80, MB = 16, R = opts.rows, C = opts.cols, n = Math.max(R, C);
     const S = Math.max(320, Math.min(720, (window.innerWidth || 900) - ML - MR - 40));
@@ -22,7 +25,7 @@ define("matrix", ["core"], (core) => {
     const view = { x0: 0, y0: 0, span: n };
     const minSpan = Math.min(8, n);
     const off = document.createElement("canvas");
-    off.width = C; off.height = R;
+    if (!opts.paint) { off.width = C; off.height = R; } // tiled pictures never hold a full-size image
     let stale = true;
 
     const main = el("canvas", { class: "hm-main", "data-testid": `${opts.testid}-canvas` });
@@ -34,13 +37,14 @@ define("matrix", ["core"], (core) => {
 
     function pxPer() { return S / view.span; }
     function draw() {
-      if (stale) { off.getContext("2d").putImageData(opts.image(), 0, 0); stale = false; }
+      if (stale && !opts.paint) { off.getContext("2d").putImageData(opts.image(), 0, 0); stale = false; }
       const p = pxPer();
       ctx.fillStyle = "white"; ctx.fillRect(0, 0, W, HT);
       ctx.save();
       ctx.beginPath(); ctx.rect(ML, MT, S, S); ctx.clip();
       ctx.imageSmoothingEnabled = p < 1; ctx.imageSmoothingQuality = "high";
-      ctx.drawImage(off, view.x0, view.y0, view.span, view.span, ML, MT, S, S);
+      if (opts.paint) opts.paint(ctx, view, { x: ML, y: MT, size: S });
+      else ctx.drawImage(off, view.x0, view.y0, view.span, view.span, ML, MT, S, S);
       if (p >= 36 && opts.number) drawNumbers(p);
       ctx.restore();
       ctx.strokeStyle = "#999"; ctx.strokeRect(ML - 0.5, MT - 0.5, S + 1, S + 1);
@@ -135,8 +139,11 @@ define("matrix", ["core"], (core) => {
     function fit() { Object.assign(view, { x0: 0, y0: 0, span: n }); draw(); }
 
     let drag = null, pending = false;
-    over.addEventListener("mousedown", (ev) => { drag = { x: ev.clientX, y: ev.clientY, x0: view.x0, y0: view.y0 }; });
-    window.addEventListener("mouseup", () => { drag = null; });
+    // the window hears the end of a drag only while one lasts: a map that is gone leaves nothing behind
+    over.addEventListener("mousedown", (ev) => {
+      drag = { x: ev.clientX, y: ev.clientY, x0: view.x0, y0: view.y0 };
+      window.addEventListener("mouseup", () => { drag = null; }, { once: true });
+    });
     over.addEventListener("mouseleave", () => { tip.hidden = true; octx.clearRect(0, 0, W, HT); });
     over.addEventListener("mousemove", (ev) => {
       if (!drag) { hover(ev); return; }

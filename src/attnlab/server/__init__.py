@@ -1,0 +1,30 @@
+"""`attnlab serve`: the local web app. FastAPI routes over the same library calls as the CLI.
+
+Layout (one job per module):
+    config.py        how the server was started; loopback, token and Host rules
+    security.py      the gate every request passes (Host, token, origin, body size, CSP headers)
+    app.py           `create_app(config)`, shared state, errors as {"error": "..."} with 4xx
+    inputs.py        request bodies: JSON types checked, named like the CLI's options; their schemas
+    store.py         kept traces: stable ids, LRU bounded by bytes, 410 after eviction
+    work.py          model work: one capture at a time, a short queue per model, 503 + Retry-After
+    capture.py       `run_text` as a queued job with progress
+    routes_api.py    /api/health, /api/models, /api/toy, /api/toy/page, /api/text, /api/text/stream
+    routes_traces.py /api/traces/<id>: summary, page data, page download, head JSON, overview, tiles, stats
+    routes_pages.py  /, /t/<id>, /docs, /static/app.js, /static/app.css
+    bundle.py        the app's one script: the page modules (html/assets) + the app's (static/*.js)
+
+Needs the `serve` extra (fastapi, uvicorn): `pip install 'attnlab[serve]'`.
+"""
+
+from __future__ import annotations
+
+from .config import ServeConfig
+
+__all__ = ["ServeConfig", "create_app"]
+
+
+def create_app(config: ServeConfig | None = None):
+    """The ASGI app for `config` (see `app.create_app`)."""
+    from .app import create_app as make
+
+    return make(config)

@@ -1,0 +1,103 @@
+"""Model captures as queued jobs: `models.api.run_text` in the worker thread, the trace kept in the store.
+
+Progress while a long input is captured: the capture records one `LayerCapture` per attention layer
+as the forward pass goes (`models.capture.recording`), so the number recorded so far is the number of
+layers done. It is read from the active recorder (a module global of `models.capture`), here only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import warnings
+from typing import Any
+
+from fastapi import Request
+
+from ..errors import AttnlabError
+from .inputs import TextRequest
+from .store import Entry
+from .work import Job
+
+MAX_JSON_CELLS = 2**20  # a head's weights as JSON numbers: 1 M cells is ~10 MB of text
+DISCONNECT_POLL_S = 0.5  # how often a waiting request checks that its client is still there
+
+
+def capture_job(srv: Any, req: TextRequest) -> Job:
+    """The job that makes `req`'s trace: a finished one when the store has it, else queued (or shared)."""
+    store = srv.texts
+    from .store import trace_id
+
+    tid = trace_id("text", req.capture_inputs)
+    if store.has(tid):
+        job = Job(tid, req.model, lambda job: None)
+        job.state = "done"
+        job.future.set_result(store.get(tid))
+        return job
+    return srv.worker.submit(tid, req.model, lambda job: _capture(job, srv, req))
+
+
+def _capture(job: Job, srv: Any, req: TextRequest) -> Entry:
+    from ..models import api, capture
+
+    if req.model not in api._loaded:
+        job.say("loading")
+    lm = api.load(req.model)
+    n_layers = lm.model.config.num_hidden_layers
+
+    def layers_done() -> dict[str, int]:
+        rec = capture._active  # the recorder of the forward pass now running (None between passes)
+        return {"layers_done": len(rec.layers) if rec is not None else 0, "n_layers": n_layers}
+
+    job.say("generating" if req.generate else "capturing", layers_done)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", api.CaptureFallbackWarning)
+        trace = api.run_text(req.text, req.model, truncate=req.truncate, generate=req.generate)
+    for w in caught:  # the CLI prints this as a note; the server log gets it
+        print(f"attnlab serve: note: {w.message}", file=sys.stderr)
+    job.say("keeping")
+    return srv.texts.put("text", req.capture_inputs, trace)
+
+
+async def await_job(srv: Any, job: Job, request: Request) -> Entry | None:
+    """The job's result; None when the client went away first (then a queued job is cancelled)."""
+    future = asyncio.wrap_future(job.future)
+    try:
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=DISCONNECT_POLL_S)
+            if done:
+                return future.result()
+            if await request.is_disconnected():
+                return None
+    except asyncio.CancelledError:
+        return None
+    finally:
+        srv.worker.leave(job)
+
+
+def head_json_cells(trace: Any, words: bool) -> None:
+    """Refuse a head too large to send as JSON numbers (the page reads tiles instead)."""
+    n = len({t.word for t in trace.tokens}) if words else trace.n_tokens
+    if n * n > MAX_JSON_CELLS:
+        raise AttnlabError(f"one head at {n} {'words' if words else 'tokens'} is {n * n:,} weights, too many for JSON "
+                           f"(at most {MAX_JSON_CELLS:,}): read tiles from /api/traces/<trace_id>/tile, or open the "
+                           "trace in the app")
+
+
+def summary(entry: Entry) -> dict[str, Any]:
+    """What the app needs to know about a kept trace (not its numbers)."""
+    tr = entry.trace
+    return {
+        "trace_id": entry.id,
+        "kind": entry.kind,
+        "model": tr.model,
+        "n_tokens": tr.n_tokens,
+        "n_layers": tr.n_layers,
+        "n_heads": tr.n_heads,
+        "n_kv_heads": tr.n_kv_heads,
+        "causal": bool(tr.causal),
+        "truncated": int(getattr(tr, "truncated", 0) or 0),
+        "prompt_len": tr.prompt_len,
+        "inputs": entry.inputs,
+        "url": f"/t/{entry.id}",
+    }

@@ -1,0 +1,38 @@
+"""Page data of a kept trace for the app (`html.live.live_page_data`), cached per trace.
+
+Made once per trace and language (the explanation tab carries texts in the page's language) and
+kept with the trace while it is small; the labels are added per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Query
+
+from ..html.live import live_page_data
+from .bundle import app_labels
+from .store import Entry
+
+LANG_QUERY = Query("ja", pattern="^(ja|en)$", description="labels' language: ja or en")
+CACHE_BLOB_BYTES = 32 * 2**20  # page data kept with a trace up to this size (base64 text)
+
+
+def trace_page(entry: Entry, lang: str, view: str | None = None) -> dict[str, Any]:
+    """{"meta", "blob"} of a kept trace, with the live views pointed at this server."""
+    live = {"trace": entry.id, "api": f"/api/traces/{entry.id}"}
+    cached = entry.extras.get(("page", lang))
+    if cached is None:
+        cached = live_page_data(entry.trace, labels={}, live=live, lang=lang)
+        if len(cached["blob"]) <= CACHE_BLOB_BYTES:
+            entry.extras[("page", lang)] = cached
+    meta = dict(cached["meta"], labels=app_labels(lang))
+    if view in meta["views"]:
+        meta["view"] = view
+    return {"meta": meta, "blob": cached["blob"], "trace_id": entry.id}
+
+
+def toy_page(entry: Entry, lang: str, view: str | None = None) -> dict[str, Any]:
+    """A toy's page data: the playground's static views (no live ones: its maps fit a page whole)."""
+    data = live_page_data(entry.trace, labels=app_labels(lang), live=None, view=view, lang=lang)
+    return {**data, "trace_id": entry.id}

@@ -1,0 +1,69 @@
+"""The app's pages: `/` (the playground first), `/t/<id>` (a kept trace, to share), `/docs` (the API,
+drawn locally from /openapi.json) and the two static files every page loads (`/static/app.js`,
+`/static/app.css`). The HTML is one template; what varies (language, labels, the trace id) travels as
+JSON in `<script type="application/json">` (never as markup) and the CSP allows only these files."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from .. import __version__
+from ..html.render import asset, json_for_script
+from .app import server_of
+from .bundle import app_labels, app_script, static_text
+
+router = APIRouter(include_in_schema=False)
+STATIC_CACHE = "no-cache"  # revalidate: a restarted server may bring other files
+
+
+def _shell(request: Request, lang: str, screen: str, trace: str | None = None) -> HTMLResponse:
+    srv = server_of(request)
+    boot: dict[str, Any] = {"lang": lang, "labels": app_labels(lang), "models": srv.models, "screen": screen,
+                            "trace": trace, "version": __version__, "docs": srv.config.docs}
+    page = static_text("app.html").format(
+        lang=lang, title=html.escape(f"attnlab {__version__}"), boot=json_for_script(boot))
+    return HTMLResponse(page, headers={"cache-control": "no-store"})
+
+
+def _lang(request: Request, lang: str | None) -> str:
+    return lang if lang in ("ja", "en") else server_of(request).config.lang
+
+
+@router.get("/")
+def index(request: Request, lang: str | None = Query(None), screen: str = Query("toy")) -> HTMLResponse:
+    return _shell(request, _lang(request, lang), screen if screen in ("toy", "text") else "toy")
+
+
+@router.get("/t/{tid}")
+def shared(request: Request, tid: str = Path(pattern="^(toy|text)-[0-9a-f]{16}$"),
+           lang: str | None = Query(None)) -> HTMLResponse:
+    return _shell(request, _lang(request, lang), "trace", tid)
+
+
+@router.get("/docs")
+def docs(request: Request, lang: str | None = Query(None)) -> HTMLResponse:
+    if not server_of(request).config.docs:
+        from fastapi import HTTPException
+
+        raise HTTPException(404, "the API reference is off (--no-docs); /openapi.json still describes the API")
+    return _shell(request, _lang(request, lang), "docs")
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status_code=204, headers={"cache-control": "max-age=86400"})
+
+
+@router.get("/static/app.js")
+def script() -> Response:
+    return Response(app_script(), media_type="text/javascript; charset=utf-8", headers={"cache-control": STATIC_CACHE})
+
+
+@router.get("/static/app.css")
+def style() -> Response:
+    css = asset("page.css") + "\n" + static_text("app.css")
+    return Response(css, media_type="text/css; charset=utf-8", headers={"cache-control": STATIC_CACHE})
