@@ -173,27 +173,13 @@ def printout(summary: Any, lang: str) -> str:
 
 
 def _check_page_destination(path: Path) -> None:
-    from . import CliError
+    from ..fileio import check_destination
 
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise CliError(f"cannot write the page to {str(path)!r}: it is a folder, give a file name")
-    if not folder.is_dir():
-        raise CliError(f"cannot write the page to {str(path)!r}: folder {str(folder)!r} does not exist")
+    check_destination(path, "the --html page")
 
 
 def _write_page(path: Path, page: str) -> None:
-    """Atomically (a temporary file in the same folder, then a rename), as html.write_html does."""
-    import os
-    import tempfile
+    """Atomically, never replacing a FIFO, device or link with a file (`fileio.write_text`)."""
+    from ..fileio import write_text
 
-    from . import CliError
-
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise CliError(f"cannot write the page to {str(path)!r}: {e.strerror or e}") from None
+    write_text(path, page, what="the --html page")

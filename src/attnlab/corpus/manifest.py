@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,17 +115,11 @@ def _short(value: Any) -> str:
 
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    """Write the manifest atomically (temporary file, fsync, rename)."""
-    data = (json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-    tmp = out / f".{MANIFEST}.{secrets.token_hex(4)}.tmp"
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out / MANIFEST)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write the manifest atomically (temporary file, fsync, rename: `fileio.write_text`)."""
+    from ..fileio import write_text
+
+    write_text(out / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", what="the manifest",
+               fsync=True)
 
 
 def check_folder_is_ours(out: Path) -> None:

@@ -14,7 +14,7 @@ empty | too_short | too_long, tokens). A part whose documents were all skipped i
 (no rows), so that a resumed run knows it is done.
 
 A part is serialised to bytes in the process that computed it (`part_bytes`), then written by the
-driver under a hidden temporary name (`.part-000012.parquet.<random>.tmp`, which no Parquet reader
+driver under a hidden temporary name (`.part-000012.parquet.<random>.tmp`, `fileio`'s, which no Parquet reader
 globs or lists: pyarrow, pandas and polars skip names starting with "." and DuckDB's `*.parquet`
 does not match `.tmp`), flushed to disk and renamed: a reader sees a whole part or none.
 """
@@ -22,9 +22,7 @@ does not match `.tmp`), flushed to disk and renamed: a reader sees a whole part 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -103,18 +101,11 @@ def part_bytes(table: Any, info: dict[str, Any]) -> bytes:
 
 
 def write_part(folder: Path, index: int, data: bytes) -> Path:
-    """Write the part's bytes under a temporary name, flush them to disk, then rename into place."""
-    target = folder / part_name(index)
-    tmp = folder / f".{part_name(index)}.{secrets.token_hex(4)}.tmp"
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    """Write the part's bytes under a temporary name, flush them to disk, then rename into place
+    (`fileio.write_bytes`, whose temporary name `_TMP_NAME` matches)."""
+    from ..fileio import write_bytes
+
+    return write_bytes(folder / part_name(index), data, what="a part file", fsync=True)
 
 
 def done_parts(folder: Path) -> dict[int, Path]:
