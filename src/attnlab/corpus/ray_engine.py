@@ -12,7 +12,9 @@ is written as it arrives, so an interrupt or a dead actor loses only the parts i
 
 Cluster: `ray.init()` joins the cluster named by RAY_ADDRESS, else starts a local one (`num_cpus`:
 all cores unless given). Actors ask for one GPU each where the cluster has GPUs (then the pool has
-as many actors as GPUs), else `cpus_per_actor` CPUs each (torch then uses that many threads).
+as many actors as GPUs) and move the model there (`trace_ids` sends the inputs to the model's
+device); else `cpus_per_actor` CPUs each (torch then uses that many threads). The GPU path has not
+run on a GPU yet: no GPU was lent to the task that wrote it (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class PartActor:
         if threads:
             torch.set_num_threads(threads)
         self.lm = load(model)
+        if torch.cuda.is_available():  # Ray gave this actor a GPU (CUDA_VISIBLE_DEVICES: that one)
+            self.lm.model.to("cuda")  # fp32, as loaded; the traces then live on the GPU, the scores come back
         self.plan = InputPlan(**plan, parts=())  # the file; each batch row carries its own part
         self.options = Options(**options)
 
