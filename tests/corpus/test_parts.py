@@ -92,13 +92,15 @@ def test_readers_read_the_folder_and_skip_what_is_not_a_part(tmp_path):
 def test_temporaries_of_a_killed_run_are_removed_and_nothing_else(tmp_path):
     ours = tmp_path / ".part-000002.parquet.deadbeef.tmp"
     ours.write_bytes(b"half")
+    manifest_tmp = tmp_path / "._manifest.json.0123abcd.tmp"
+    manifest_tmp.write_text("{")
     keep = [tmp_path / ".part-notes.tmp", tmp_path / "mine.tmp"]
     for p in keep:
         p.write_text("user file")
     link = tmp_path / ".part-000003.parquet.cafe0123.tmp"
     link.symlink_to(keep[1])
-    assert remove_stale_temporaries(tmp_path) == 1
-    assert not ours.exists() and all(p.exists() for p in keep) and link.is_symlink()
+    assert remove_stale_temporaries(tmp_path) == 2
+    assert not ours.exists() and not manifest_tmp.exists() and all(p.exists() for p in keep) and link.is_symlink()
 
 
 def test_writing_a_part_leaves_no_temporary_and_replaces_atomically(tmp_path):

@@ -65,6 +65,15 @@ def input_format(path: Path) -> str:
     return fmt
 
 
+def check_input(path: str | os.PathLike) -> Path:
+    """The input path when it is an existing file of a known type (a quick check before loading a model)."""
+    p = Path(path).expanduser()
+    input_format(p)
+    if not p.is_file():
+        raise CorpusInputError(f"{p}: no such file" if not p.exists() else f"{p} is not a file")
+    return p
+
+
 def scan(path: str | os.PathLike, *, field: str | None = None, part_docs: int = 256,
          part_bytes: int = 256 * 1024) -> InputPlan:
     """Check every document of the input and cut it into parts (see the module docstring)."""

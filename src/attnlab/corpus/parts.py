@@ -30,7 +30,7 @@ from .document import SCORES, PartResult
 
 PART_KEY = b"attnlab.part"
 _PART_NAME = re.compile(r"^part-(\d{6,})\.parquet$")
-_TMP_NAME = re.compile(r"^\.part-\d{6,}\.parquet\.[0-9a-f]+\.tmp$")
+_TMP_NAME = re.compile(r"^\.(part-\d{6,}\.parquet|_manifest\.json)\.[0-9a-f]+\.tmp$")  # fileio's temporaries
 
 
 def part_name(index: int) -> str:
@@ -119,7 +119,8 @@ def done_parts(folder: Path) -> dict[int, Path]:
 
 
 def remove_stale_temporaries(folder: Path) -> int:
-    """Remove the temporary part files an interrupted run left (only names this module makes)."""
+    """Remove the temporary files (parts, manifest) an interrupted run left: only the names fileio gives
+    them, and only regular files."""
     n = 0
     for p in folder.iterdir():
         if _TMP_NAME.match(p.name) and p.is_file() and not p.is_symlink():

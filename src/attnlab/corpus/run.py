@@ -1,9 +1,10 @@
 """`run_corpus`: check everything, then compute the parts not yet written, on the chosen engine.
 
 Order, so that every mistake costs seconds, not hours: the engine name (and Ray's presence), the
-output folder, the model (loaded: one clear line when it cannot be), the options against the model,
-the whole input (`inputs.scan`: every line or row, with its number when malformed), then the
-folder's manifest (a different earlier run is refused, naming the difference). Only then the work.
+input's path and type, the output folder, the model (loaded: one clear line when it cannot be), the
+options against the model, the whole input (`inputs.scan`: every line or row, with its number when
+malformed), then the folder's manifest (a different earlier run is refused, naming the difference).
+Only then the work.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from ..errors import AttnlabError
 from . import manifest as mf
 from .document import Options
-from .inputs import InputPlan, scan
+from .inputs import InputPlan, check_input, scan
 from .parts import done_parts, read_info, remove_stale_temporaries
 
 ENGINES = ("local", "ray")
@@ -77,6 +78,7 @@ def run_corpus(
         ray_module()
     if batch_tokens < 2:
         raise AttnlabError(f"batch_tokens {batch_tokens}: give at least 2")
+    check_input(input)  # a mistyped path costs no model load
     folder = mf.prepare_folder(Path(out))
     from ..models.api import load
 
