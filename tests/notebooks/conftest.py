@@ -1,0 +1,171 @@
+"""Real notebook hosts for the tests: JupyterLab and Notebook 7 (from the dev extras) started on a
+free loopback port with a random token, in a folder of their own, with settings, workspaces and
+runtime files in that folder too (nothing of the user's ~/.jupyter is read or written), news and
+update checks off. The browser is Debian's Chromium (tests/html/conftest.py), and every request that
+would leave 127.0.0.1 is recorded and refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ..html.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+SHOTS = ARTIFACTS.parent / "notebooks"
+START_TIMEOUT = 90  # s: a cold start of JupyterLab on 2 busy cores takes ~10 s
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Host:
+    """A running notebook server."""
+
+    kind: str  # "lab" or "notebook"
+    root: Path  # the folder it serves
+    port: int
+    token: str
+    proc: subprocess.Popen = field(repr=False)
+
+    def url(self, notebook: str) -> str:
+        path = "lab/tree" if self.kind == "lab" else "notebooks"
+        return f"http://127.0.0.1:{self.port}/{path}/{notebook}?token={self.token}"
+
+
+def _quiet_settings(settings: Path) -> None:
+    """No news or update notices (JupyterLab asks on first start whether to fetch news)."""
+    folder = settings / "@jupyterlab" / "apputils-extension"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8")
+
+
+def start_host(kind: str, base: Path) -> Host:
+    root, state = base / "root", base / "state"
+    root.mkdir(parents=True)
+    _quiet_settings(state / "settings")
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTER_RUNTIME_DIR=str(state / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(state / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
+               IPYTHONDIR=str(state / "ipython"), JUPYTER_PLATFORM_DIRS="1")
+    module = "jupyterlab" if kind == "lab" else "notebook"
+    args = [sys.executable, "-m", module, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--ServerApp.allow_root=True", "--ServerApp.terminals_enabled=False",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly"]
+    if kind == "notebook":  # Notebook 7 has neither news nor update checks
+        args = [a for a in args if not a.startswith("--LabApp.")]
+    log = (base / f"{kind}.log").open("w")
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    host = Host(kind, root, port, token, proc)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{module} exited ({proc.returncode}): {(base / f'{kind}.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2):
+                return host
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError(f"{module} did not answer on 127.0.0.1:{port} within {START_TIMEOUT} s")
+
+
+def stop_host(host: Host) -> None:
+    host.proc.terminate()
+    try:
+        host.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        host.proc.kill()
+        host.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) is None:
+        pytest.fail("JupyterLab is not installed: it is in the dev extras (pip install -e '.[dev]')")
+    host = start_host("lab", tmp_path_factory.mktemp("lab"))
+    yield host
+    stop_host(host)
+
+
+@pytest.fixture(scope="module")
+def nb7(tmp_path_factory):
+    host = start_host("notebook", tmp_path_factory.mktemp("nb7"))
+    yield host
+    stop_host(host)
+
+
+@dataclass
+class Session:
+    """A browser page on a notebook host, with every request it made."""
+
+    page: object  # playwright Page
+    requests: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # would have left 127.0.0.1
+    errors: list[str] = field(default_factory=list)  # page errors (uncaught exceptions)
+
+    def shot(self, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+def _local(url: str) -> bool:
+    return url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:"))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def session(chromium):
+    """session(viewport) -> Session: a fresh browser context that refuses every non-loopback request."""
+    contexts = []
+
+    def opener(viewport=(1280, 900)) -> Session:
+        ctx = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True)
+        contexts.append(ctx)
+        s = Session(page=ctx.new_page())
+
+        def route(r):
+            s.requests.append(r.request.url)
+            if _local(r.request.url):
+                r.continue_()
+            else:
+                s.refused.append(r.request.url)
+                r.abort()
+
+        ctx.route("**/*", route)
+        s.page.on("request", lambda req: _local(req.url) or s.refused.append(req.url))
+        s.page.on("pageerror", lambda e: s.errors.append(str(e)))
+        return s
+
+    yield opener
+    for c in contexts:
+        c.close()
