@@ -106,7 +106,7 @@ def top_key(trace: AttentionTrace, query: int | str, *, layer: int = 0, head: in
         return t("ex_top_key_why", lang, q=_label(trace, q), k=_label(trace, k), w=float(row[k]),
                  k2=_label(trace, second), w2=float(row[second]), u=1 / trace.n_tokens)
 
-    return Exercise(trace.tokens[k].text, _is_token(trace, k), why, "ex_top_key_hint")
+    return Exercise(unmark_text(trace.tokens[k].text).strip(), _is_token(trace, k), why, "ex_top_key_hint")
 
 
 def sharper_head(trace: AttentionTrace, query: int | str, *, layer: int = 0) -> Exercise:
