@@ -18,8 +18,21 @@ HERE = Path(__file__).resolve().parent
 SOURCE = "git+https://github.com/attnlab/attnlab.git"  # where Colab installs attnlab from
 
 
+def unwrap_ja(text: str) -> str:
+    """Japanese paragraphs on one line: a line break inside one would show as a space between two
+    characters. Lines are kept apart at blank lines, headings and list items."""
+    out: list[str] = []
+    for line in text.splitlines():
+        starts_block = not line.strip() or line.lstrip().startswith(("#", "- ", "* ", "|", "```"))
+        if out and out[-1].strip() and not starts_block and not out[-1].lstrip().startswith("#"):
+            out[-1] += line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def md(ja: str, en: str) -> tuple[str, str, str]:
-    return ("markdown", ja.strip("\n"), en.strip("\n"))
+    return ("markdown", unwrap_ja(ja.strip("\n")), en.strip("\n"))
 
 
 def code(ja: str, en: str | None = None) -> tuple[str, str, str]:

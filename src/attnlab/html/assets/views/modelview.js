@@ -23,8 +23,9 @@ define("modelview", ["core"], (core) => {
     return img;
   }
 
-  // the thumbnail side that fits `width` CSS px (24 to 72; narrower than 24 a side: the pane scrolls)
-  function side(width) { return Math.max(24, Math.min(72, Math.floor((width - 70) / M) - 6)); }
+  // the thumbnail side that fits `width` CSS px: a 60 px label column, then M columns of side + 6
+  // and a 4 px gap each (24 to 72; narrower than 24 a side: the pane scrolls)
+  function side(width) { return Math.max(24, Math.min(72, Math.floor((width - 60) / M) - 10)); }
 
   function build(root, frame) {
     let T = side(root.clientWidth || 900);
