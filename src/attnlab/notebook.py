@@ -172,7 +172,8 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
     fid = f"attnlab-{secrets.token_hex(6)}"
     return (
         f'<iframe id="{fid}" sandbox="{SANDBOX}" srcdoc="{html.escape(page, quote=True)}" '
-        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd;" title="attnlab"></iframe>\n'
+        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd; box-sizing: border-box;" '
+        'title="attnlab"></iframe>\n'
         f'<script>(function () {{\nconst MAX = {MAX_FRAME_HEIGHT};\n{_FIT}\n'
         f'fit(document.getElementById("{fid}"));\n}})();</script>'
     )

@@ -3,6 +3,8 @@ labels exist in both languages, and write_html is atomic and fails clearly."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
@@ -79,8 +81,6 @@ def test_csp_blocks_fetches_and_foreign_scripts(hostile_page):
     metas = [a for t, a in tags.tags if t == "meta"]
     csp = next(a["content"] for a in metas if a.get("http-equiv") == "Content-Security-Policy")
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
-    import base64
-    import hashlib
 
     views = tuple(v.name for v in page_views(FakeTrace(words(14))))
     code = page_code(views, "en")
@@ -150,3 +150,23 @@ def test_notebook_too_large_shows_the_reason():
 
     out = HugeTrace(1000)._repr_html_()
     assert out.startswith("<pre>attnlab: ") and "attnlab serve" in out
+
+
+def test_minified_script_keeps_every_template_literal():
+    """rJSmin supports unnested template literals; two assets nest one (`${escXml(`...`)}`): every
+    backtick-delimited piece of the minified code must be a piece of the source, byte for byte."""
+    from attnlab.html.render import asset, minify_js, script_files
+
+    for name in script_files(list(VIEWS)):
+        source, small = asset(name), minify_js(asset(name))
+        assert set(re.findall(r"`[^`]*`", small)) <= set(re.findall(r"`[^`]*`", source)), name
+        assert len(small) < 0.9 * len(source), name
+
+
+def test_unpacked_page_holds_its_code_as_text():
+    page = render_page(run_toy(), lang="en", pack=False)
+    tags = parse(page)
+    assert sum(1 for t, _ in tags.tags if t == "script") == 3 and "attnlab-code" not in page
+    script = next(text for sid, text in tags.scripts if sid == "")
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in html.unescape(page)  # the one script that runs
