@@ -90,6 +90,8 @@ def test_show_checks_its_arguments(toy):
         show(toy, lang="fr")
     with pytest.raises(AttnlabError, match="takes a trace"):
         show("Tokyo is beautiful")
+    with pytest.raises(AttnlabError, match="'graph' is not a page view"):
+        show(toy, view="graph")
     page = attnlab.show(toy, lang="en", layers=[0])
     assert repr(page) == repr(toy) and '<html lang="en">' in html.unescape(page._repr_html_())
 

@@ -79,7 +79,8 @@ const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 const inflate = new Blob([bytes(Z)]).stream().pipeThrough(new DecompressionStream("deflate"));
 new Response(inflate).text().then((page) => { frame.srcdoc = page; },
 (e) => { host.append(`attnlab: ${e}`); });
-const tag = `attnlab\\u0000${MARK}`, hide = (img) => { img.style.display = "none"; };
+let found = false;
+const tag = `attnlab\\u0000${MARK}`, hide = (img) => { img.style.display = "none"; found = true; };
 const ours = (img) => {
 const src = img.getAttribute("src") || "";
 if (src.startsWith("data:image/png;base64,")) {
@@ -93,7 +94,7 @@ if (String.fromCharCode(...new Uint8Array(b, 0, Math.min(4096, b.byteLength))).i
 let tries = 8;
 (function look() {
 Array.from(document.images).forEach(ours);
-if (--tries > 0 && !Array.from(document.images).some((i) => i.style.display === "none")) setTimeout(look, 250);
+if (--tries > 0 && !found) setTimeout(look, 250);
 })();
 })(typeof element !== "undefined" ? element : null);
 """
@@ -131,6 +132,10 @@ def show(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
     check_lang(lang)
     if not isinstance(trace, AttentionTrace):
         raise AttnlabError(f"show() takes a trace (attnlab.run_toy, attnlab.run_text), got {type(trace).__name__}")
+    if view is not None:
+        from .views import view_named
+
+        view_named(view, trace)  # a view that does not exist or apply: say so now, not at display
     return Page(trace, lang, view, None if layers is None else tuple(int(x) for x in layers))
 
 

@@ -1,4 +1,4 @@
-"""Browser fixtures: one Chromium (Debian's, as the brief says) per session, a page opener that
+"""Browser fixtures: a page opener on the session's Chromium (tests/conftest.py) that
 records every request, console error, page error and dialog, and a place for screenshots."""
 
 from __future__ import annotations
@@ -9,25 +9,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from ..conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported for tests and benches)
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "html"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @dataclass

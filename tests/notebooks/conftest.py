@@ -1,7 +1,7 @@
 """Real notebook hosts for the tests: JupyterLab and Notebook 7 (from the dev extras) started on a
 free loopback port with a random token, in a folder of their own, with settings, workspaces and
 runtime files in that folder too (nothing of the user's ~/.jupyter is read or written), news and
-update checks off. The browser is Debian's Chromium (tests/html/conftest.py), and every request that
+update checks off. The browser is the session's Chromium (tests/conftest.py), and every request that
 would leave 127.0.0.1 is recorded and refused.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ..html.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from ..html.conftest import ARTIFACTS
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SHOTS = ARTIFACTS.parent / "notebooks"
@@ -45,7 +45,9 @@ class Host:
     proc: subprocess.Popen = field(repr=False)
 
     def url(self, notebook: str) -> str:
-        path = "lab/tree" if self.kind == "lab" else "notebooks"
+        """The notebook's page; in JupyterLab in a workspace of its own, so that no tab of an earlier
+        test is restored next to it."""
+        path = f"lab/workspaces/{secrets.token_hex(4)}/tree" if self.kind == "lab" else "notebooks"
         return f"http://127.0.0.1:{self.port}/{path}/{notebook}?token={self.token}"
 
 
@@ -192,22 +194,13 @@ def _local(url: str) -> bool:
     return url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:"))
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def session(chromium):
+def session(browser):
     """session(viewport) -> Session: a fresh browser context that refuses every non-loopback request."""
     contexts = []
 
     def opener(viewport=(1280, 900)) -> Session:
-        ctx = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True)
+        ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True)
         contexts.append(ctx)
         s = Session(page=ctx.new_page())
 

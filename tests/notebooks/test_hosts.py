@@ -114,8 +114,11 @@ def saved_previews(nb) -> list[str]:
 def show_preview(page, b64: str) -> None:
     """Scrolls the image showing this preview to the middle of the view; it is drawn and not hidden."""
     img = page.locator(f'.jp-RenderedImage img[src$="{b64[-40:]}"]')
-    img.evaluate("i => i.scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(300)
+    for _ in range(20):  # cells around it are laid out as they come near the view: positions settle
+        img.evaluate("i => i.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(250)
+        if img.evaluate("i => { const r = i.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"):
+            break
     assert img.evaluate("i => i.complete && i.naturalWidth > 0 && getComputedStyle(i).display !== 'none'")
 
 
