@@ -57,8 +57,8 @@ class SyntheticTrace(AttentionTrace):
         self.model, self.n_layers, self.n_heads, self.n_kv_heads = "synthetic", 1, 1, 1
         self.causal, self.temperature = True, 1.0
 
-    def pattern(self, layer=0, head=0):
-        return self._w
+    def _weights(self, layer, heads):  # the trace contract: [head, q_pos, k_pos]
+        return self._w[None]
 
 
 def minilm_trace(n: int) -> AttentionTrace:

@@ -43,3 +43,10 @@ def test_a_trace_presents_itself_without_the_trace_layer_importing_views():
     assert out.split() == ["False"]
     trace = attnlab.run_toy()
     assert trace.to_dict()["weights"] and "<iframe" in trace._repr_html_()
+def test_write_html_is_public_as_the_readme_shows(tmp_path):
+    """README: attnlab.write_html(trace, "page.html"); the name resolves lazily to attnlab.html's."""
+    from attnlab.html import write_html
+
+    assert "write_html" in attnlab.__all__ and attnlab.write_html is write_html
+    page = attnlab.write_html(attnlab.run_toy(), tmp_path / "page.html", lang="en")
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -86,10 +86,18 @@ def test_streaming_equals_full(causal, heads, kv_heads, n, tile, q_block):
 
 
 def test_argmax_matches_torch_exactly_on_random_input():
+    """Exactly torch's argmax wherever the row's two largest weights differ by more than rounding.
+
+    Tiled and full matmuls may round differently (CPU-dependent), so a near-tie may legitimately
+    flip; such rows are covered by assert_stats_close (the picked weight is the row's max).
+    """
     q, k = make_qk(9, 3, 70, 70, seed=3)
     got = head_row_stats(q, k, scale=0.25, causal=True, tile=9, q_block=11)
-    want, _ = reference(q, k, scale=0.25, causal=True)
-    assert torch.equal(got["argmax"], want["argmax"])
+    want, weights = reference(q, k, scale=0.25, causal=True)
+    top2 = weights.topk(2, dim=-1).values  # row 0 has one visible key: its second value is 0
+    clear = (top2[..., 0] - top2[..., 1]) > 1e-4
+    assert clear.float().mean() > 0.9  # the comparison covers nearly every row
+    assert torch.equal(got["argmax"][clear], want["argmax"][clear])
 
 
 @pytest.mark.parametrize("causal", [False, True])

@@ -109,3 +109,108 @@ def test_bad_specs_name_the_problem(kwargs, message):
 def test_pattern_rejects_out_of_range_heads():
     with pytest.raises(ValueError, match=r"head 3 is out of range: this trace has heads 0..1"):
         run_toy(ToySpec(d_model=4, heads=2)).pattern(0, 3)
+
+
+def test_several_heads_run_the_same_2d_operations_per_head():
+    """Each head is attend() on that head's 2-d slices: equal to running it by hand, on any CPU."""
+    from attnlab.attention import attend, causal_mask
+
+    tr = run_toy(ToySpec(tokens=tuple("abcde"), d_model=8, heads=2, causal=True, temperature=0.7))
+    for h in range(2):
+        st = tr.stages
+        out, scores, weights = attend(st.Q[h], st.K[h], st.V[h], mask=causal_mask(5), temperature=0.7)
+        assert torch.equal(tr.stages.scores[h], scores) and torch.equal(tr.stages.weights[h], weights)
+        assert torch.equal(tr.stages.head_outputs[h], out)
+
+
+def test_run_toy_applies_keywords_to_a_given_spec():
+    assert run_toy(ToySpec(d_model=8, heads=2), seed=3).spec == ToySpec(d_model=8, heads=2, seed=3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(seed=1.5), "seed must be an integer or None, got 1.5 (float)"),
+        (dict(seed=True), "seed must be an integer or None, got True (bool)"),
+        (dict(seed="42"), "seed must be an integer or None, got '42' (str)"),
+        (dict(tokens=None), "tokens must be a list of strings, one per token, got None"),
+        (dict(tokens=5), "tokens must be a list of strings, one per token, got 5 (int)"),
+        (dict(tokens="Tokyo is beautiful"), "got the single string 'Tokyo is beautiful': pass a list such as "
+                                            "['Tokyo', 'is', 'beautiful'], or 'Tokyo is beautiful'.split()"),
+        (dict(tokens=["a", 2, "c"]), "tokens[1] is 2 (int): every token must be a string"),
+        (dict(x=5), "x must be rows of numbers, one per token (a list of lists, or a 2-d tensor [q_pos, d_model]), "
+                    "got 5 (int)"),
+        (dict(x=[1.0, 2.0, 3.0]), "row 0 is 1.0 (float)"),
+        (dict(x=[[1, 2, 3, "4"]] * 3), "x[0][3] is '4' (str): x must hold numbers"),
+        (dict(d_model="4"), "d_model must be a positive integer, got '4' (str)"),
+        (dict(d_model=4.0), "d_model must be a positive integer, got 4.0 (float)"),
+        (dict(heads=None), "heads must be a positive integer, got None"),
+        (dict(temperature="1"), "temperature must be a number > 0, got '1' (str)"),
+        (dict(causal="no"), "causal must be True or False, got 'no' (str)"),
+        (dict(foo=1), "run_toy got an unknown argument 'foo'"),
+    ],
+)
+def test_wrong_types_name_the_argument_and_what_was_expected(kwargs, message):
+    with pytest.raises(ToyInputError) as e:
+        run_toy(**kwargs)
+    assert message in str(e.value)
+
+
+def test_a_spec_that_is_not_a_spec_is_refused():
+    with pytest.raises(ToyInputError, match=r"run_toy takes a ToySpec or keyword arguments .* got \['a', 'b'\]"):
+        run_toy(["a", "b"])
+
+
+def test_numpy_and_torch_values_are_accepted_as_plain_values():
+    spec = ToySpec(d_model=np.int64(4), temperature=np.float32(0.5), causal=np.bool_(True), x=torch.ones(3, 4))
+    assert spec == ToySpec(d_model=4, temperature=0.5, causal=True, x=((1.0,) * 4,) * 3)
+    assert type(spec.d_model) is int and type(spec.temperature) is float and type(spec.causal) is bool
+
+
+def test_seeds_are_honoured_only_within_32_bits_so_others_are_refused():
+    """torch's CPU generator keeps the low 32 bits: seeds 2**32 apart draw alike (checked here)."""
+    a, b = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5 + 2**32)
+    assert torch.equal(torch.randn(4, 4, generator=a), torch.randn(4, 4, generator=b))
+    run_toy(seed=0), run_toy(seed=2**32 - 1)  # the ends of the honoured range work
+    for seed in (2**32, -1, 18446744073709551616):
+        with pytest.raises(ToyInputError, match=rf"seed {seed} is outside 0..4294967295: torch's generator keeps"):
+            ToySpec(seed=seed)
+
+
+def test_tokens_with_undecodable_bytes_are_refused_with_the_position():
+    bad = b"abc\xff".decode("utf-8", "surrogateescape")  # what Python makes of a non-UTF-8 argument
+    with pytest.raises(ToyInputError, match=r"tokens\[1\] 'abc\\udcff' holds a byte that is not UTF-8 "
+                                            r"\(0xff, character 3\): was the command line"):
+        ToySpec(tokens=("ok", bad, "x"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        # the issue's reproductions: each gave NaN with no error
+        (dict(temperature=1e-45), r"weights\[0, 0, 0\] is nan: temperature 1e-45 is too small for scores up to "
+                                  r"1\.32: scores / temperature goes beyond float32's range \(3\.4e\+38\); "
+                                  r"use a temperature of at least 4\.3e-39"),
+        (dict(x=[[1e20] * 4, [1] * 4, [1] * 4]), r"scores\[0, 0, 0\] is nan: the dot products of Q and K go beyond "
+                                                  r"float32's range .*: x holds values up to 1e\+20; scale x down"),
+        (dict(x=[[1e308] * 4, [1] * 4, [1] * 4]), r"x\[0\]\[0\] is 1e\+308, which does not fit in float32"),
+        (dict(x=[[1e38] * 4] * 3), r"Q\[0, 0, \d\] is -?inf: x @ W_Q goes beyond float32's range"),
+        (dict(temperature=1e-50), r"temperature 1e-50 is 0 in float32 .*would divide by zero"),
+        (dict(temperature=1e39), r"temperature 1e\+39 does not fit in float32"),
+    ],
+)
+def test_inputs_that_cannot_give_finite_numbers_are_refused_with_the_cause(kwargs, message):
+    with pytest.raises(ToyInputError, match=message):
+        run_toy(**kwargs)
+
+
+def test_the_suggested_temperature_works():
+    with pytest.raises(ToyInputError, match=r"at least (\S+)$") as e:
+        run_toy(temperature=1e-45)
+    suggested = float(str(e.value).rsplit(" ", 1)[1])
+    assert torch.isfinite(run_toy(temperature=suggested).stages.weights).all()
+
+
+def test_a_lone_surrogate_that_is_no_byte_is_named_too():
+    with pytest.raises(ToyInputError, match=r"holds a lone surrogate \(U\+D800, character 1\), which is not text"):
+        ToySpec(tokens=("a\ud800", "b", "c"))

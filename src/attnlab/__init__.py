@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     "report": "attnlab.reporting",
     "printout": "attnlab.reporting",
     "explain": "attnlab.reporting",
+    "compare_seeds": "attnlab.reporting",
+    "model_report": "attnlab.reporting",
     "top_table": "attnlab.reporting",
     "trace_to_dict": "attnlab.export",
     "render_page": "attnlab.html",
@@ -54,6 +56,18 @@ _EXPORTS: dict[str, str] = {
     "plot_grid": "attnlab.plot.layers",
     "plot_layer_means": "attnlab.plot.layers",
     "RowStats": "attnlab.rowstats",
+    "head_census": "attnlab.analysis.census",
+    "census_to_dict": "attnlab.analysis.census",
+    "HeadCensus": "attnlab.analysis.census",
+    "induction_probe": "attnlab.models.probe",
+    "rollout": "attnlab.analysis.rollout",
+    "rollout_rows": "attnlab.analysis.rollout",
+    "value_norms": "attnlab.analysis.value_weighted",
+    "value_weighted_pattern": "attnlab.analysis.value_weighted",
+    "key_mass": "attnlab.analysis.value_weighted",
+    "plot_atlas": "attnlab.plot.census",
+    "plot_rollout": "attnlab.plot.census",
+    "plot_key_mass": "attnlab.plot.census",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -14,6 +14,8 @@ A toy trace adds its spec and every stage, with design.md's keys (the tutorial's
 With one head the per-head arrays drop their head axis ([q_pos, ...], as in the tutorial); with
 several they keep it ([head, q_pos, ...]). A model trace adds the shown head's weights:
 
+    bytes  per token, the exact bytes of a piece that carries part of a character (hex), else null
+           (the tokens show such pieces as 猫1/3; see docs/words.md); not with words=True
     layer, head (null: the mean over heads), weights [q_pos][k_pos]   (+ unit: "word" with words=True)
 
 Masked scores (-inf) are null; floats are the shortest decimals that read back as the same fp32.
@@ -81,6 +83,8 @@ def head_to_dict(trace: AttentionTrace, layer: int = 0, head: int | None = 0, *,
         out["tokens"] = texts
     else:
         w = trace.pattern(layer, head)
+        out = {"model": out.pop("model"), "tokens": out.pop("tokens"),
+               "bytes": [t.bytes_hex for t in trace.tokens], **out}
     out.update(layer=layer, head=head, weights=tensor_to_list(w))
     if words:
         out["unit"] = "word"  # tokens are words and weights [q_word][k_word] (see docs/words.md)

@@ -41,25 +41,51 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "(first {shown} of {total} columns shown; --format json prints all)",
     },
     # figures ------------------------------------------------------------------------------------
-    "title_weights": {"ja": "Self-Attention 重み行列", "en": "Self-Attention Weight Matrix"},
+    "title_weights": {"ja": "Self-Attention の重み行列", "en": "Self-Attention Weight Matrix"},
     "title_x": {"ja": "入力埋め込み x", "en": "Input token embeddings (x)"},
-    "title_scores": {"ja": "生スコア QKᵀ/√d", "en": "Raw Attention Scores (QK^T / sqrt(d))"},
-    "title_norm": {"ja": "正規化された重み softmax", "en": "Normalized Attention Weights"},
-    "title_out": {"ja": "出力表現 重み×V", "en": "Output representations"},
+    "title_scores": {"ja": "スコア QKᵀ/√d（softmax の前）", "en": "Raw Attention Scores (QK^T / sqrt(d))"},
+    "title_scores_masked": {
+        "ja": "スコア QKᵀ/√d（灰色: マスクで −∞）",
+        "en": "Raw Attention Scores (QK^T / sqrt(d)); grey: masked, −inf",
+    },
+    "title_scaled": {"ja": "スコア ÷ 温度 {T:g}", "en": "Scores / temperature {T:g}"},
+    "title_norm": {"ja": "重み = softmax(スコア)", "en": "Normalized Attention Weights"},
+    "title_norm_t": {"ja": "重み = softmax(スコア ÷ {T:g})", "en": "Attention Weights = softmax(scores / {T:g})"},
+    "title_out": {"ja": "出力 = 重み × V", "en": "Output representations"},
     "title_q": {"ja": "クエリ Q = x W_Q", "en": "Queries Q = x W_Q"},
     "title_k": {"ja": "キー K = x W_K", "en": "Keys K = x W_K"},
     "title_v": {"ja": "バリュー V = x W_V", "en": "Values V = x W_V"},
     "title_seed": {"ja": "seed {seed}", "en": "seed {seed}"},
     "title_seeds": {"ja": "同じ入力 x、異なる seed の重み", "en": "The same input x under different seeds"},
-    "title_heads": {"ja": "ヘッドごとの重み ({heads} ヘッド)", "en": "Weights per head ({heads} heads)"},
+    "title_heads": {"ja": "ヘッドごとの重み（{heads} ヘッド）", "en": "Weights per head ({heads} heads)"},
     "title_head_map": {"ja": "{model}: {layer}、{which}", "en": "{model}: {layer}, {which}"},
-    "title_grid": {"ja": "{model}: 全層・全ヘッド ({n} トークン)", "en": "{model}: every layer and head ({n} tokens)"},
+    "title_grid": {"ja": "{model}: 全層・全ヘッド（{n} トークン）", "en": "{model}: every layer and head ({n} tokens)"},
     "title_layer_means": {"ja": "{model}: 層ごとの全ヘッド平均", "en": "{model}: mean over heads, per layer"},
     "key_pos_axis": {"ja": "Key (参照側) k_pos", "en": "Key (attended) k_pos"},
     "query_pos_axis": {"ja": "Query (注目側) q_pos", "en": "Query (attending) q_pos"},
-    "masked_legend": {"ja": "灰色 = マスク (因果)", "en": "grey = masked (causal)"},
+    "masked_legend": {"ja": "灰色 = マスクで隠された位置", "en": "grey = hidden by the mask"},
+    "temperature_legend": {
+        "ja": "温度 {T:g}: 重み = softmax(スコア ÷ {T:g})",
+        "en": "temperature {T:g}: weights = softmax(scores / {T:g})",
+    },
+    "scale_fixed": {"ja": "色: 0〜1 固定", "en": "colour: fixed 0-1"},
+    "scale_auto": {"ja": "色: 自動 {lo:.2f}〜{hi:.2f}", "en": "colour: auto {lo:.2f}-{hi:.2f}"},
+    "colorbar_weight": {"ja": "重み（{scale}）", "en": "weight ({scale})"},
+    "scale_each": {"ja": "色: 図ごとに自動", "en": "colour: auto, each map its own"},
     # command line -------------------------------------------------------------------------------
     "figures_written": {"ja": "図を保存しました", "en": "figures written"},
+    "pooled_cells": {
+        "ja": "1 マス = {b}x{b} トークンの重みの最大値",
+        "en": "one cell = the largest weight of {b} x {b} tokens",
+    },
+    "figures_left_out": {
+        "ja": "{n} トークンなので、全層・全ヘッドの図（grid と layer-means）は省きました（{limit} トークンまで）: "
+              "{maps} 個のヘッドの {n}x{n} の重みを全部計算すると数分かかります。ページのモデルビューか "
+              "attnlab serve で見られます。",
+        "en": "the layer x head grid and the layer means were left out at {n} tokens (drawn up to {limit}): "
+              "they need all {maps} heads' {n}x{n} maps, minutes of work; see the page's model view or "
+              "attnlab serve.",
+    },
     "page_written": {"ja": "ページを保存しました", "en": "page written"},
     "top_header": {
         "ja": "{model}: {layer}、{which}（{n_layers} 層 x {n_heads} ヘッド、kv ヘッド {n_kv}）。"
@@ -68,8 +94,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "{unit} -> most attended",
     },
     "generated_from": {
-        "ja": "{start} 番目以降（* 印）は貪欲生成したトークン",
-        "en": "tokens from {start} on (marked *) were generated greedily",
+        "ja": "{start} 番目以降の{unit}（* 印）は貪欲生成したトークン",
+        "en": "{unit}s from {start} on (marked *) were generated greedily",
     },
     "demo_step4": {
         "ja": "ステップ 4: 本物の文を本物のモデルへ (all-MiniLM-L6-v2、最終層、全ヘッド平均)",
@@ -77,48 +103,322 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "demo_note": {
         "ja": "注: チュートリアルの「Tokyo は自分自身に強く注目」といった読み方は説明用の例で、"
-              "このコードの出力ではありません。上の数値ではどの行もほぼ一様です。",
+              "このコードの出力ではありません。実際の数値の読み方は上の「読み取れること」を見てください。",
         "en": "Note: the tutorial's readings (\"Tokyo attends strongly to itself\", ...) are illustrative "
-              "examples, not this code's output; in the numbers above every row is nearly uniform.",
+              "examples, not this code's output; what the actual numbers show is under "
+              "\"What the numbers show\" above.",
     },
-    # explanations (attnlab.analysis.explain) ----------------------------------------------------
+    # explanations of the toy (attnlab.analysis.explain, attnlab.analysis.contrast) ---------------
     "explain_title": {"ja": "読み取れること:", "en": "What the numbers show:"},
-    "row_only": {"ja": "自分しか見えない (因果マスク)", "en": "can only see itself (causal mask)"},
+    "measures": {
+        "ja": "（最大の重み = その行でいちばん大きい重み。均等度 = 行のエントロピー ÷ log n、n は見えるキーの数: "
+              "1 なら完全に一様、0 なら重みがすべて 1 つのキーに。均等度 {u:g} 以上を「ほぼ一様」、"
+              "それ以外で最大の重みが {half:g} 以上を「半分以上が 1 つのキーに」と呼びます）",
+        "en": "(max weight = the largest weight in the row. Evenness = the row's entropy / log n, n = the keys it "
+              "may see: 1 is exactly uniform, 0 is one key only. Evenness {u:g} or more is called \"nearly "
+              "uniform\"; otherwise a max weight of {half:g} or more is \"at least half on one key\")",
+    },
+    "row_only_line": {
+        "ja": "- {q}: 因果マスクで自分しか見えないので、重みは自分に 1",
+        "en": "- {q}: the causal mask lets it see only itself, so its one weight is 1",
+    },
     "row_uniform": {"ja": "ほぼ一様", "en": "nearly uniform"},
-    "row_focused": {"ja": "集中している", "en": "focused"},
-    "row_spread": {"ja": "分散している", "en": "spread"},
+    "row_half": {"ja": "半分以上が「{k}」に", "en": "at least half on \"{k}\""},
+    "row_shared": {"ja": "いくつかのキーに分かれる", "en": "shared among several keys"},
     "row_line": {
-        "ja": "- {q} → {k} に最大の重み {w:.2f}（一様なら {u:.2f}）。エントロピー比 {ratio:.2f}: {kind}",
-        "en": "- {q} -> {k} gets the most weight, {w:.2f} (uniform would be {u:.2f}); "
-              "entropy ratio {ratio:.2f}: {kind}",
+        "ja": "- {q} → {k}: 最大の重み {w:.2f}（一様なら {u:.2f}）、均等度 {e:.2f} → {kind}。",
+        "en": "- {q} -> {k}: max weight {w:.2f} (uniform: {u:.2f}), evenness {e:.2f} -> {kind}.",
     },
-    "row_only_line": {"ja": "- {q}: {kind}", "en": "- {q}: {kind}"},
-    "all_uniform": {
-        "ja": "すべての行がほぼ一様です（どの行も最大の重みは {top:.2f}）。",
-        "en": "Every row is nearly uniform (no weight above {top:.2f}).",
-    },
-    "all_uniform_why": {
-        "ja": "すべての行がほぼ一様です（最大の重みでも {top:.2f}）。理由: 各行のスコアの差は最大 {r:.2f} "
-              "しかなく、softmax はスコア差 r を重みの比 e^r に変えるので、"
-              "重みの違いは最大 {ratio:.2f} 倍にとどまります。",
-        "en": "Every row is nearly uniform (no weight above {top:.2f}). Why: within each row the scores differ "
-              "by at most {r:.2f}, and softmax turns a score difference r into a weight ratio e^r, so no "
-              "weight is more than {ratio:.2f}x another in its row.",
-    },
-    "random_small_d": {"ja": "、d_head = {d} と小さい", "en": ", and d_head = {d} is tiny"},
-    "random_weights_why": {
-        "ja": "W_Q・W_K・W_V は学習していない乱数で{small}ため、特定のトークンの組だけが強く一致する理由がありません。",
-        "en": " W_Q, W_K and W_V are random draws, not trained{small}, "
-              "so nothing makes one token's key match a query much better than another's.",
+    "row_range": {
+        "ja": "{which}の差は最大 {r:.2f} なので、重みの比は最大 e^{r:.2f} = {ratio:.2f} 倍。",
+        "en": " Its {which} differ by at most {r:.2f}, so no weight is more than e^{r:.2f} = {ratio:.2f}x another.",
     },
     "row_counts": {
-        "ja": "集中 {focused} 行、分散 {spread} 行、ほぼ一様 {uniform} 行。",
-        "en": "{focused} focused, {spread} spread, {uniform} nearly uniform rows.",
+        "ja": "{n} 行の内訳: ほぼ一様 {uniform} 行、半分以上が 1 つのキーに {half} 行、"
+              "いくつかのキーに分かれる {shared} 行。",
+        "en": "Of {n} rows: {uniform} nearly uniform, {half} at least half on one key, {shared} shared.",
     },
-    "temperature_note": {
-        "ja": "温度 {T:g}: スコアを {T:g} で割ってから softmax（小さいほど鋭く、大きいほど一様に）。",
-        "en": "Temperature {T:g}: scores are divided by {T:g} before the softmax "
-              "(lower is sharper, higher is flatter).",
+    "row_counts_seen": {
+        "ja": "自分しか見えない行を除く {n} 行の内訳: ほぼ一様 {uniform} 行、半分以上が 1 つのキーに {half} 行、"
+              "いくつかのキーに分かれる {shared} 行。",
+        "en": "Of the {n} rows that see more than one key: {uniform} nearly uniform, {half} at least half on one "
+              "key, {shared} shared.",
+    },
+    "range_of_scores": {"ja": "スコア", "en": "scores"},
+    "range_of_scaled": {"ja": "スコア ÷ 温度 {T:g} ", "en": "scores divided by T = {T:g}"},
+    "why_flat": {
+        "ja": "どの行も平らなのは、行の中の{which}の差が {lo:.2f}〜{hi:.2f} と小さいからです: "
+              "softmax は差 r を重みの比 e^r に変えるので、どの重みも同じ行の他の重みの {ratio:.2f} 倍を超えません。",
+        "en": " Every row is flat because within each row the {which} differ by only {lo:.2f} to {hi:.2f}: "
+              "softmax turns a difference r into a weight ratio e^r, so no weight is more than {ratio:.2f}x another "
+              "in its row.",
+    },
+    "why_rows": {
+        "ja": "行が鋭いか平らかを決めるのは、その行の{which}の差 r です（重みの比は最大 e^r 倍）。"
+              "ここでは r = {lo:.2f}〜{hi:.2f}。",
+        "en": " What makes a row sharp or flat is the range r of its {which} (weights differ by at most e^r "
+              "times); here r runs from {lo:.2f} to {hi:.2f}.",
+    },
+    "seed_n": {"ja": "seed {seed} で生成", "en": "drawn with seed {seed}"},
+    "seed_none": {"ja": "seed なしで毎回違う乱数", "en": "fresh draws, no seed"},
+    "random_caveat": {
+        "ja": "注意: W_Q・W_K・W_V は学習していない乱数です（{which}）。どの行がどのキーに重みを置くかは乱数の"
+              "引き方で決まり、トークンの意味とは関係ありません。これは鋭い行にも平らな行にも当てはまります。",
+        "en": "Note: W_Q, W_K and W_V are random draws, not trained ({which}). Which key a row favours is decided "
+              "by the draw, not by what the tokens mean; that holds for sharp rows and flat rows alike.",
+    },
+    "list_sep": {"ja": "、", "en": ", "},
+    "arrow": {"ja": "→", "en": "->"},
+    "and_more": {"ja": " ほか {n} 行", "en": " and {n} more rows"},
+    "and_more_rows": {"ja": "（ほか {n} 行）", "en": "({n} more rows)"},
+    "from_to": {"ja": "{q} → {k} {a:.2f} → {b:.2f}", "en": "{q} -> {k} {a:.2f} -> {b:.2f}"},
+    "temp_effect": {
+        "ja": "温度 T = {T:g} の効果: 表のスコアは温度で割る前の値で、softmax には s/T（s はスコア）が入ります。"
+              "そのため行の中のスコアの差はすべて 1/T = {f:.2f} 倍になります。"
+              "T = 1 のときと比べた各行の最大の重み: {rows}。",
+        "en": "Temperature T = {T:g}: the printed scores are before the temperature, and softmax takes s/T, "
+              "so every score difference within a row is multiplied by 1/T = {f:.2f}. Each row's largest "
+              "weight, at T = 1 -> at T = {T:g}: {rows}.",
+    },
+    "temp_kept": {
+        "ja": "変わらないもの: どの行でもキーの重みの順位は同じです（e^(s/T) は s の大小を保つため）。",
+        "en": " What did not change: every row ranks its keys in the same order (e^(s/T) keeps the order of s).",
+    },
+    "temp_not_kept": {
+        "ja": "キーの重みの順位が T = 1 と違う行があります（同じ値のスコアがあるため）。",
+        "en": " Some rows rank their keys differently from T = 1 (they have equal scores).",
+    },
+    "mask_effect": {
+        "ja": "因果マスクの効果: 各行は自分より後ろのトークン（キー）を見られず、{n} 個のセルが隠されます（表の —: "
+              "スコア −∞、重み 0）。",
+        "en": "The causal mask: each row cannot see the keys after it, so {n} cells are hidden (— in the "
+              "tables: score −inf, weight 0).",
+    },
+    "mask_example": {
+        "ja": "たとえば「{q}」の行は、マスクなし → ありで {pairs}（「{k0}」と「{k1}」の比は {r:.4f} → {ra:.4f}）。",
+        "en": " For example the row of \"{q}\", without -> with the mask: {pairs} (\"{k0}\" to \"{k1}\": "
+              "{r:.4f} -> {ra:.4f}).",
+    },
+    "mask_kept": {
+        "ja": "変わらないもの: 見えるキーどうしの重みの比。"
+              "隠されたキーの分が、見えるキーに同じ比率で配り直されるだけです。",
+        "en": " What did not change: the ratios among the visible keys; the hidden keys' share is handed out to "
+              "the visible ones in proportion.",
+    },
+    "mask_not_kept": {
+        "ja": "見えるキーどうしの比が変わった行があります（数値誤差を超える差）。",
+        "en": " Some rows changed the ratios among visible keys (beyond rounding).",
+    },
+    "heads_title": {
+        "ja": "ヘッドの比較（各行で最大の重みを受けるキー）:",
+        "en": "The heads compared (the key with each row's largest weight):",
+    },
+    "head_top": {"ja": "ヘッド {h} → {k} {w:.2f}", "en": "head {h} -> {k} {w:.2f}"},
+    "mean_top": {"ja": "平均 → {k} {w:.2f}", "en": "mean -> {k} {w:.2f}"},
+    "heads_summary": {
+        "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行。各行の最大の重みの平均は、ヘッドごとに "
+              "{heads}、全ヘッドの平均では {mean:.2f}: 平均すると行は平らになります。",
+        "en": "Every head picks the same top key in {agree} of {n} rows. The rows' largest weight averages {heads} "
+              "per head and {mean:.2f} in the mean of the heads: averaging flattens the rows.",
+    },
+    "seeds_title": {
+        "ja": "seed の比較（同じ x で W_Q・W_K・W_V だけが違う。各行で最大の重みを受けるキー）:",
+        "en": "The seeds compared (the same x, only W_Q, W_K, W_V differ; the key with each row's largest weight):",
+    },
+    "row_top": {"ja": "{q} → {k} {w:.2f}", "en": "{q} -> {k} {w:.2f}"},
+    "seed_line": {
+        "ja": "- seed {seed}: {rows}（最大の重みの平均 {m:.2f}）",
+        "en": "- seed {seed}: {rows} (largest weights average {m:.2f})",
+    },
+    "seeds_summary": {
+        "ja": "変わったもの: 最大の重みを受けるキーが seed によって違う行は {n} 行中 {changed} 行、最大の重みの平均は "
+              "{lo:.2f}〜{hi:.2f}。変わらないもの: x とトークン。"
+              "どの seed の重みも乱数で、学習したものではありません。",
+        "en": "What changed: the top key differs between seeds in {changed} of {n} rows, and the largest "
+              "weights average {lo:.2f} to {hi:.2f}. What did not: x and the tokens. Every seed's weights are "
+              "random draws, none is trained.",
+    },
+    "masked_cells": {
+        "ja": "— = マスクで隠された位置（スコア −∞、重み 0）",
+        "en": "— = hidden by the mask (score −inf, weight 0)",
+    },
+    "scores_before_t": {
+        "ja": "Attentionスコア（温度 {T:g} で割る前）:",
+        "en": "Attention scores (before dividing by the temperature {T:g}):",
+    },
+    # readings of real models (attnlab.analysis.readings) ------------------------------------------
+    "read_title": {"ja": "読み取れること（{layer}、{which}）:", "en": "What this head shows ({layer}, {which}):"},
+    "read_first": {
+        "ja": "先頭のトークン「{tok}」が {n} 行中 {top} 行で最大の重みを受けています（重みの平均 {w:.2f}）。これは"
+              "「アテンション・シンク」と呼ばれるよくある型で、ヘッドに特に見る先がないときの重みの置き場所です。"
+              "「{tok}」が重要だという意味ではありません。",
+        "en": "The first token \"{tok}\" takes the largest weight in {top} of {n} rows (mean {w:.2f}). This common "
+              "pattern is called an attention sink: where a head puts its weight when nothing in particular "
+              "matters to it. It does not mean that \"{tok}\" is important.",
+    },
+    "read_first_valued": {
+        "ja": "値ベクトルの大きさ ‖v‖ で重みづけすると、先頭の取り分は平均 {w:.2f} → {v:.2f} になります。",
+        "en": " Weighted by the size of the value vectors (‖v‖), the first token's share goes from {w:.2f} to "
+              "{v:.2f} on average.",
+    },
+    "read_previous": {
+        "ja": "直前のトークンが {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: "
+              "各トークンが 1 つ前を見る「前トークン」型です。",
+        "en": "The previous token takes the largest weight in {top} of {n} rows (mean {w:.2f}): a previous-token "
+              "pattern, each token looking one step back.",
+    },
+    "read_self": {
+        "ja": "トークン自身が {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: 自分を見る型です。",
+        "en": "Each token itself takes the largest weight in {top} of {n} rows (mean {w:.2f}): a self pattern.",
+    },
+    "read_next": {
+        "ja": "直後のトークンが {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: "
+              "1 つ後ろを見る型です（エンコーダは前後の両方を見られます）。",
+        "en": "The next token takes the largest weight in {top} of {n} rows (mean {w:.2f}): a next-token pattern "
+              "(an encoder sees both sides).",
+    },
+    "read_none": {
+        "ja": "先頭・直前・自分・直後のどれも、半分以上の行で最大にはなっていません"
+              "（各行の最大の重みの平均 {m:.2f}）。",
+        "en": "None of first, previous, self or next takes the largest weight in half the rows (the rows' "
+              "largest weights average {m:.2f}).",
+    },
+    "read_word": {
+        "ja": "複数のピースに分かれた単語（{n} 語）: 各ピースが同じ単語の他のピースに置く重みは平均 {w:.2f}"
+              "（一様なら {u:.2f}）。",
+        "en": "Words split into several pieces ({n}): each piece puts {w:.2f} on the other pieces of its word on "
+              "average (uniform: {u:.2f}).",
+    },
+    "read_char": {
+        "ja": "バイト片に分かれた文字（{n} 文字）: 各ピースが同じ文字の他のピースに置く重みは平均 {w:.2f}"
+              "（一様なら {u:.2f}）。",
+        "en": "Characters split into byte pieces ({n}): each piece puts {w:.2f} on the other pieces of its "
+              "character on average (uniform: {u:.2f}).",
+    },
+    "read_not_influence": {
+        "ja": "注意: 重みは「どこを見たか」であって、そのトークンが出力にどれだけ効いたかではありません。"
+              "出力は 重み × v の和なので、v が小さいトークンは重みが大きくても出力にあまり効きません。",
+        "en": "Note: a weight says where a row looks, not how much that token changes the output. The output is "
+              "the sum of weight × v, so a token with a small v does little even with a large weight.",
+    },
+    "read_tokens_note": {
+        "ja": "（表は単語単位ですが、読み取りはモデルが実際に計算したトークン単位です）",
+        "en": "(the table is per word; the reading is per token, as the model computed it)",
+    },
+    "read_overview": {
+        "ja": "このテキストの全 {n} ヘッドのうち {k} ヘッドで、半分以上の行が先頭のトークン「{tok}」に"
+              "最大の重みを置いています。",
+        "en": "In {k} of all {n} heads, at least half the rows put their largest weight on the first token "
+              "\"{tok}\".",
+    },
+    # notes on what a model made of the text (attnlab.models.notes) ------------------------------
+    "note_not_as_written": {
+        "ja": "{model} はこの日本語を書かれたとおりには読みません（{what}）。日本語には {readers} を使ってください。",
+        "en": "{model} does not read this Japanese as written ({what}); use {readers} for Japanese.",
+    },
+    "note_uncased_english": {"ja": "英語用・小文字化のモデル", "en": "an English, uncased model"},
+    "note_dakuten": {"ja": "濁点・半濁点を落とす: {src} → {dst}", "en": "it drops dakuten: {src} → {dst}"},
+    "note_unknown": {"ja": "語彙にない文字は [UNK] に: {n} 個", "en": "text outside its vocabulary becomes [UNK]: {n}"},
+    "note_changed": {"ja": "文字が変わる", "en": "characters change"},
+    "note_separator": {"ja": "、", "en": "; "},
+    # the head census (attnlab.analysis.census_text, plot.census) --------------------------------
+    "census_header": {
+        "ja": "{model}: ヘッド調査（{n_layers} 層 x {n_heads} ヘッド = {total} ヘッド）",
+        "en": "{model}: head census ({n_layers} layers x {n_heads} heads = {total} heads)",
+    },
+    "census_on_text": {"ja": "テキスト {n} トークン", "en": "text of {n} tokens"},
+    "census_no_text": {"ja": "テキストなし（プローブのみ）", "en": "no text (probe only)"},
+    "census_on_probe": {
+        "ja": "帰納プローブ R = {r}、seed {seed}（{n} トークン）",
+        "en": "induction probe R = {r}, seed {seed} ({n} tokens)",
+    },
+    "census_no_probe": {"ja": "プローブなし", "en": "no probe"},
+    "census_heads_past": {
+        "ja": "{count} ヘッドが {rule}。強い順: {picks}",
+        "en": "{count} {heads} {rule}; strongest: {picks}",
+    },
+    "census_none_past": {
+        "ja": "しきい値（{rule}）に届くヘッドはない（最高 L{layer} H{head} {score}）",
+        "en": "no head reaches the threshold ({rule}); best L{layer} H{head} {score}",
+    },
+    "census_needs_text": {"ja": "テキストがないので判定しない", "en": "not judged: needs a text"},
+    "census_needs_probe": {"ja": "プローブを実行していないので判定しない", "en": "not judged: needs the probe"},
+    "census_local_short": {
+        "ja": "テキストが短いので判定しない（一様な重みでも平均距離 {u} で、局所との区別がつかない）",
+        "en": "not judged: the text is too short (uniform weights already have mean distance {u})",
+    },
+    "census_mass_title": {
+        "ja": "重み ≠ 重要度（重み × 値ベクトルのノルム、Kobayashi ら 2020）: 全層・全ヘッド平均",
+        "en": "Weight is not importance (value-weighted, Kobayashi et al. 2020): mean over layers and heads",
+    },
+    "census_mass_line": {
+        "ja": "  {what}: 重み {w} → ノルムを掛けた寄与 {vw}",
+        "en": "  {what}: weight {w} -> value-weighted {vw}",
+    },
+    "census_first_key": {"ja": "先頭トークン {text}", "en": "first token {text}"},
+    "census_last_key": {"ja": "末尾の特殊トークン {text}", "en": "last (special) token {text}"},
+    "census_rollout": {
+        "ja": "ロールアウト（Abnar & Zuidema 2020）: 最後のトークン {pos} {text} の由来",
+        "en": "Rollout (Abnar & Zuidema 2020): where the last token {pos} {text} draws from",
+    },
+    # role names and one-sentence meanings
+    "role_previous_token": {"ja": "直前トークン", "en": "previous-token"},
+    "role_induction": {"ja": "帰納（induction）", "en": "induction"},
+    "role_duplicate": {"ja": "重複トークン", "en": "duplicate-token"},
+    "role_first_token_sink": {"ja": "先頭トークンへの集中（sink）", "en": "first-token sink"},
+    "role_self": {"ja": "自分自身", "en": "self"},
+    "role_local": {"ja": "局所", "en": "local"},
+    "role_broad": {"ja": "広く均等", "en": "broad"},
+    "means_previous_token": {
+        "ja": "各 Query（注目側）がすぐ前の Key（参照側）に重みを置く。",
+        "en": "each query puts its weight on the token just before it.",
+    },
+    "means_induction": {
+        "ja": "繰り返された列で、今のトークンが前に出たときの次のトークンに重みを置く（続きを写す手がかり）。",
+        "en": "on a repeated sequence, attends to the token that followed the earlier copy of the current one "
+              "(the cue for copying a continuation).",
+    },
+    "means_duplicate": {
+        "ja": "繰り返された列で、同じトークンの前の出現に重みを置く。",
+        "en": "on a repeated sequence, attends to the earlier copy of the current token itself.",
+    },
+    "means_first_token_sink": {
+        "ja": "重みの半分以上を先頭トークンに置く（attention sink。実際に運ぶ量は下の「ノルムを掛けた寄与」を見る）。",
+        "en": "puts at least half of its weight on the first token (an attention sink; see the value-weighted "
+              "share below for how much it carries).",
+    },
+    "means_self": {"ja": "各トークンが自分自身に重みを置く。", "en": "each token attends to itself."},
+    "means_local": {
+        "ja": "重みが数トークン以内の近くに集まる。",
+        "en": "keeps its weight within a few tokens of the query.",
+    },
+    "means_broad": {
+        "ja": "見えるトークン全体にほぼ均等に重みを広げる。",
+        "en": "spreads its weight almost evenly over every token it can see.",
+    },
+    "census_prev_token": {"ja": "直前トークン", "en": "previous token"},
+    "census_self": {"ja": "自分自身", "en": "self"},
+    "census_first_token": {"ja": "先頭トークン", "en": "first token"},
+    "census_entropy": {"ja": "エントロピー（正規化）", "en": "entropy (normalised)"},
+    "census_mean_distance": {"ja": "平均距離（トークン）", "en": "mean distance (tokens)"},
+    "census_induction": {"ja": "帰納（プローブ）", "en": "induction (probe)"},
+    "census_duplicate": {"ja": "重複（プローブ）", "en": "duplicate (probe)"},
+    "census_atlas_title": {
+        "ja": "{model}: ヘッドの地図（枠 = 役割のしきい値を超えたヘッド）",
+        "en": "{model}: head atlas (outlined: past the role's threshold)",
+    },
+    "rollout_title": {
+        "ja": "ロールアウト（層を通した注意の流れ、対数目盛）",
+        "en": "Rollout (attention flow through the layers, log scale)",
+    },
+    "rollout_key_axis": {"ja": "Key (参照側) 入力トークン", "en": "Key (attended): input token"},
+    "rollout_query_axis": {"ja": "Query (注目側) 最終層のトークン", "en": "Query (attending): token at the last layer"},
+    "rollout_top": {"ja": "最後のトークンの由来 上位 {n}", "en": "Last token draws from, top {n}"},
+    "value_weighted": {"ja": "ノルムを掛けた寄与", "en": "value-weighted"},
+    "key_mass_axis": {"ja": "割合（ヘッド平均）", "en": "share (mean over heads)"},
+    "key_mass_title": {
+        "ja": "重み ≠ 重要度: 重みと、値ベクトルの大きさを掛けた寄与（Kobayashi ら 2020）",
+        "en": "Weight is not importance: weights vs value-weighted contributions (Kobayashi et al. 2020)",
     },
     # pages (the page script reads these by key; see `page_labels`) ------------------------------
     "page_title": {"ja": "アテンションの可視化", "en": "Attention, visualised"},
@@ -126,10 +426,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "headview": {"ja": "ヘッドビュー", "en": "Head view"},
     "modelview": {"ja": "モデルビュー", "en": "Model view"},
     "pipeline": {"ja": "計算の流れ", "en": "Pipeline"},
+    "explain": {"ja": "読み取れること", "en": "What it shows"},
     "scale": {"ja": "色の尺度", "en": "Colour scale"},
     "scale_linear": {"ja": "線形 0〜1", "en": "linear 0-1"},
     "scale_row": {"ja": "行ごとの最大", "en": "per-row max"},
     "scale_log": {"ja": "対数", "en": "log"},
+    "legend_max": {"ja": "最大", "en": "max"},
     "zoom_in": {"ja": "拡大", "en": "Zoom in"},
     "zoom_out": {"ja": "縮小", "en": "Zoom out"},
     "reset": {"ja": "全体", "en": "Fit"},
@@ -156,6 +458,74 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "セルに乗せると数値と、それを作った計算が出ます。",
         "en": "Hover a cell to see its number and what produced it.",
     },
+    "pipe_edit_hint": {
+        "ja": "セルに乗せると数値と、それを作った計算が出ます。x のセルはクリックで編集、マスクのセルはクリックで"
+              "切り替え、温度も変えられます（W_Q・W_K・W_V はそのまま。seed・d_model・ヘッド数は Python で）。",
+        "en": "Hover a cell to see its number and what produced it. Click a cell of x to edit it, a cell of the mask "
+              "to switch it; the temperature can change too (W_Q, W_K, W_V stay; seed, d_model and heads need "
+              "Python).",
+    },
+    "pipe_precision": {
+        "ja": "表示はトレースの float32 の値（小数 4 桁）。編集するとページ内で倍精度で計算し直します"
+              "（Python の結果との差は {tol} ×（1 + |値|）以内）。",
+        "en": "Shown: the trace's float32 values (4 decimals). An edit recomputes every stage in the page in double "
+              "precision (within {tol} x (1 + |value|) of Python's result).",
+    },
+    "pipe_edited": {
+        "ja": "編集済み: ページ内で倍精度で再計算しました（Python の結果との差は {tol} ×（1 + |値|）以内）。"
+              "他のタブと「読み取れること」は元のトレースのままです。",
+        "en": "Edited: recomputed in the page in double precision (within {tol} x (1 + |value|) of Python's "
+              "result). The other tabs and the explanation still show the original trace.",
+    },
+    "pipe_x_edited": {"ja": "x（編集済み）", "en": "x (edited)"},
+    "pipe_reset": {"ja": "元に戻す", "en": "Reset"},
+    "pipe_causal": {"ja": "因果マスク", "en": "causal mask"},
+    "pipe_bad_t": {"ja": "温度は 0 より大きい数にしてください。", "en": "The temperature must be a number above 0."},
+    "pipe_bad_x": {"ja": "x のセルには数を入れてください。", "en": "A cell of x must hold a number."},
+    "pipe_keep_one": {
+        "ja": "各行には見えるキーが少なくとも 1 つ必要です。",
+        "en": "Every row needs at least one visible key.",
+    },
+    "mask_none": {"ja": "なし", "en": "none"},
+    "mask_custom": {"ja": "選んだセル → −∞", "en": "chosen cells → −∞"},
+    "edit_cell": {"ja": "クリックで編集", "en": "click to edit"},
+    "toggle_cell": {"ja": "クリックで見える／隠すを切り替え", "en": "click to hide or show"},
+    "masked_weight": {"ja": "マスクで隠された位置（重み 0）", "en": "hidden by the mask (weight 0)"},
+    "captured_q": {"ja": "キャプチャした Q", "en": "captured Q"},
+    "captured_k": {"ja": "キャプチャした K", "en": "captured K"},
+    "captured_v": {"ja": "キャプチャした V", "en": "captured V"},
+    "captured": {
+        "ja": "モデルがこの層の入力 x から計算し、アテンションに渡した値（キャプチャしたもの）",
+        "en": "computed by the model from this layer's input x and passed to its attention (captured)",
+    },
+    "bridge_intro": {
+        "ja": "{model} の層 {layer}・ヘッド {head}（kv ヘッド {kv}、d_head {d}）: "
+              "チュートリアルと同じ計算を本物のモデルで。"
+              "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡した Q, K, V"
+              "（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは Q Kᵀ × {scale}、"
+              "出力はこのヘッドの出力（モデルの出力射影の前）です。",
+        "en": "{model}, layer {layer}, head {head} (kv head {kv}, d_head {d}): the tutorial's steps inside a real "
+              "model. This layer's input x is not kept by the capture, so the pipeline starts at the Q, K, V the "
+              "model passed to its attention (after its projections and, in models that use it, after RoPE). "
+              "Scores are Q Kᵀ × {scale}; the output is this head's output (before the model's output "
+              "projection).",
+    },
+    "bridge_precision": {
+        "ja": "Q, K, V はキャプチャした float32 の値。スコアから先はページ内で倍精度で計算し、"
+              "トレースの重みとの差は最大 {err} です。",
+        "en": "Q, K, V are the captured float32 values; from the scores on, the page computes in double "
+              "precision, within {err} of the trace's weights.",
+    },
+    "bridge_unavailable": {
+        "ja": "層 {layer}・ヘッド {head} は、q, k, v からの計算がトレースの重みと合いません（差 {err}）: "
+              "位置バイアスなど、このページにない計算が入っています。",
+        "en": "Layer {layer}, head {head}: computing from q, k, v does not give the trace's weights (off by "
+              "{err}): the model adds something (a position bias, another mask) this page does not show.",
+    },
+    "explain_stale": {
+        "ja": "「計算の流れ」タブで編集した値は、この説明には反映されていません（元のトレースの説明です）。",
+        "en": "Edits made in the pipeline tab are not reflected here: this explains the original trace.",
+    },
     "selected_sum": {"ja": "選択したトークンの注目の合計", "en": "Summed attention of the selected tokens"},
     "clear": {"ja": "選択を解除", "en": "Clear selection"},
     "too_many_tokens": {
@@ -163,8 +533,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Too many tokens to draw lines (limit {n}): use the heatmap",
     },
     "toy_only": {
-        "ja": "計算の流れはトイ（attnlab toy）のトレースでだけ見られます",
-        "en": "The pipeline is shown for toy traces (attnlab toy) only",
+        "ja": "計算の流れはトイのトレースか、q, k, v をキャプチャしたモデルのトレースで見られます",
+        "en": "The pipeline is shown for toy traces and for model traces with captured q, k, v",
     },
     "formula": {"ja": "式", "en": "formula"},
     "from": {"ja": "作られ方", "en": "made from"},

@@ -32,6 +32,7 @@ import html
 import secrets
 import zlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .errors import AttnlabError
@@ -58,25 +59,33 @@ frame.style.height = `${Math.min(MAX, Math.max(80, Math.ceil(+e.data.height || 0
 addEventListener("message", listen);
 }"""
 
-# The page output's script. The page travels as base64(deflate(page)) (its code unpacked, so the
+# The page output's script. The page travels as base85(deflate(page)) (its code unpacked, so the
 # whole compresses once). `element` is the output's node in JupyterLab, Notebook 7 and nbconvert (a
 # jQuery object in the classic notebook); VS Code runs it as a <script> (currentScript); Colab's
 # output frame is a document of its own (body). Then the preview of this very output is hidden: an
 # image whose PNG text chunk (in its first bytes) carries MARK.
 LOADER = """(function (element) {
 "use strict";
-const Z = %(page)s, MARK = %(mark)s, MAX = %(max)d;
-%(fit)s
+const Z = __Z__, MARK = __MARK__, MAX = __MAX__;
+__FIT__
 const host = (element && (element.jquery ? element[0] : element)) ||
 (document.currentScript && document.currentScript.parentElement) || document.body;
 const frame = document.createElement("iframe");
-frame.setAttribute("sandbox", %(sandbox)s);
+frame.setAttribute("sandbox", __SANDBOX__);
 frame.setAttribute("title", "attnlab");
-frame.style.cssText = "display:block;width:100%%;height:%(height)dpx;border:1px solid #ddd;box-sizing:border-box";
+frame.style.cssText = "display:block;width:100%;height:__HEIGHT__px;border:1px solid #ddd;box-sizing:border-box";
 fit(frame);
 host.appendChild(frame);
-const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-const inflate = new Blob([bytes(Z)]).stream().pipeThrough(new DecompressionStream("deflate"));
+// Z is base85 (Python's b85encode alphabet): 5 characters carry 4 bytes
+const A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+const digit = new Uint8Array(128), pad = (5 - (Z.length % 5)) % 5, raw = new Uint8Array((Z.length + pad) / 5 * 4);
+for (let i = 0; i < 85; i++) digit[A.charCodeAt(i)] = i;
+for (let i = 0, o = 0; i < Z.length; i += 5, o += 4) {
+let v = 0;
+for (let j = i; j < i + 5; j++) v = v * 85 + (j < Z.length ? digit[Z.charCodeAt(j)] : 84);
+raw[o] = v >>> 24; raw[o + 1] = (v >>> 16) & 255; raw[o + 2] = (v >>> 8) & 255; raw[o + 3] = v & 255;
+}
+const inflate = new Blob([raw.subarray(0, raw.length - pad)]).stream().pipeThrough(new DecompressionStream("deflate"));
 new Response(inflate).text().then((page) => { frame.srcdoc = page; },
 (e) => { host.append(`attnlab: ${e}`); });
 let found = false;
@@ -108,26 +117,30 @@ class Page:
     lang: str = "ja"  # the page's and the preview's language
     view: str | None = None  # the tab that opens first (None: the first that applies)
     layers: tuple[int, ...] | None = None  # the layers the page holds (None: all)
+    focus: tuple[int, int] | None = None  # (layer, head) it opens on (None: the first layer's head 0)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        for data, metadata in outputs(self.trace, lang=self.lang, view=self.view, layers=self.layers):
+        for data, metadata in outputs(self.trace, **self._options()):
             display(data, raw=True, metadata=metadata)
 
     def _repr_html_(self) -> str:
-        return display_html(self.trace, lang=self.lang, view=self.view, layers=self.layers)
+        return display_html(self.trace, **self._options())
+
+    def _options(self) -> dict[str, Any]:
+        return {"lang": self.lang, "view": self.view, "layers": self.layers, "focus": self.focus}
 
     def __repr__(self) -> str:
         return repr(self.trace)
 
 
 def show(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
-         layers: list[int] | tuple[int, ...] | None = None) -> Page:
+         layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None) -> Page:
     """The interactive page of `trace` for a notebook, in `lang` ("ja" or "en"), opening on `view`.
 
     `trace` alone at the end of a cell shows the same page in Japanese; `show` chooses the language,
-    the first tab and the layers (fewer layers, a smaller notebook).
+    the first tab, the layers (fewer layers, a smaller notebook) and the (layer, head) it opens on.
     """
     check_lang(lang)
     if not isinstance(trace, AttentionTrace):
@@ -136,39 +149,61 @@ def show(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
         from .views import view_named
 
         view_named(view, trace)  # a view that does not exist or apply: say so now, not at display
-    return Page(trace, lang, view, None if layers is None else tuple(int(x) for x in layers))
+    return Page(trace, lang, view, None if layers is None else tuple(int(x) for x in layers),
+                None if focus is None else (int(focus[0]), int(focus[1])))
 
 
 def preview(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
-            layers: list[int] | tuple[int, ...] | None = None, marker: str = "") -> bytes:
-    """The PNG of the page's opening view (its view's first figure, else the heatmap's), captioned."""
+            layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
+            marker: str = "") -> bytes:
+    """The PNG of the page's opening view at the (layer, head) it opens on (the view's first figure,
+    else the heatmap's), captioned."""
+    from .html.render import opening_view
     from .plot.preview import preview_png
-    from .views import FigureOptions, file_stem, page_views, view_named
+    from .views import FigureOptions, file_stem, view_named
 
-    opening = view_named(view, trace) if view is not None else page_views(trace)[0]
-    opts = FigureOptions(lang=lang, layer=min(layers) if layers else 0, head=0, stem=file_stem(trace.model))
+    opening = view_named(view, trace) if view is not None else opening_view(trace)
+    layer, head = focus if focus is not None else (min(layers) if layers else 0, 0)
+    opts = FigureOptions(lang=lang, layer=layer, head=head, stem=file_stem(trace.model))
     jobs = opening.figures(trace, opts) or view_named("heatmap", trace).figures(trace, opts)
     fig = next(iter(jobs.values())).make()
     return preview_png(fig, t("nb_preview_caption", lang), marker=marker)
 
 
 def outputs(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
-            layers: list[int] | tuple[int, ...] | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            layers: list[int] | tuple[int, ...] | None = None,
+            focus: tuple[int, int] | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The notebook outputs of `trace` as (data, metadata) pairs: the preview, then the page (see the
     module docstring); a trace too large for a page gives one text output with the reason."""
     try:
-        page = render_page(trace, lang=lang, view=view, layers=layers, pack=False)
+        page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False)
     except AttnlabError as e:
         return [({"text/plain": f"attnlab: {e}"}, {})]
     mark = secrets.token_hex(8)
-    png = preview(trace, lang=lang, view=view, layers=layers, marker=mark)
-    packed = base64.b64encode(zlib.compress(page.encode("utf-8"), 9)).decode("ascii")
-    script = LOADER % {"page": json_for_script(packed), "mark": json_for_script(mark), "max": MAX_FRAME_HEIGHT,
-                       "fit": _FIT, "sandbox": json_for_script(SANDBOX), "height": FRAME_HEIGHT}
+    png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark)
+    packed = _b85_literal(zlib.compress(page.encode("utf-8"), 9))
+    script = _loader().replace("__MARK__", json_for_script(mark)).replace("__Z__", packed)
     return [
         ({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": t("nb_preview_text", lang)}, {}),
         ({"application/javascript": script, "text/plain": repr(trace)}, {}),
     ]
+
+
+@cache
+def _loader() -> str:
+    """LOADER minified, with the constants in; the page and the mark are filled in per output."""
+    from .html.render import minify_js
+
+    text = LOADER.replace("__FIT__", _FIT).replace("__MAX__", str(MAX_FRAME_HEIGHT))
+    text = text.replace("__SANDBOX__", json_for_script(SANDBOX)).replace("__HEIGHT__", str(FRAME_HEIGHT))
+    return minify_js(text)
+
+
+def _b85_literal(data: bytes) -> str:
+    """`data` as a JS string literal in base85: a sixteenth smaller than base64. Its alphabet has no
+    quote, backslash or slash (so no "</script"); the one sequence that could still end an exported
+    <script> early, "<!--", is written "\\x3c!--"."""
+    return '"' + base64.b85encode(data).decode("ascii").replace("<!--", "\\x3c!--") + '"'
 
 
 def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
@@ -185,10 +220,10 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
 
 
 def display_html(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
-                 layers: list[int] | tuple[int, ...] | None = None) -> str:
+                 layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None) -> str:
     """The HTML form of a trace: its page in a frame, or one escaped line saying why not."""
     try:
-        return notebook_html(render_page(trace, lang=lang, view=view, layers=layers))
+        return notebook_html(render_page(trace, lang=lang, view=view, layers=layers, focus=focus))
     except AttnlabError as e:
         return f"<pre>attnlab: {html.escape(str(e))}</pre>"
 

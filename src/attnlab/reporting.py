@@ -3,7 +3,8 @@ explanation of their numbers, labelled in Japanese or English.
 
 The default format (`.4f`) prints the same digits as the tutorial's `print(tensor)` (torch prints 4
 decimals); `fmt` changes it (the tutorial suggests `.2f`). Matrices get token labels on rows and
-columns; wide matrices are cut to `MAX_COLS` columns with a note saying so.
+columns; wide matrices are cut to `MAX_COLS` columns with a note saying so. Cells hidden by a mask
+print as "—" (MASKED), not as -inf or 0.0000, which would read as computed results.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import unicodedata
 
 import torch
 
-from .analysis.explain import explain_weights
-from .analysis.words import word_pattern
+from .analysis.contrast import explain_heads, explain_mask, explain_seeds, explain_temperature
+from .analysis.explain import explain_weights, measures_line, random_caveat
+from .analysis.readings import explain_head as read_head_text
+from .analysis.readings import overview
+from .analysis.words import word_groups, word_pattern
 from .errors import AttnlabError
 from .i18n import t
 from .trace import AttentionTrace
 
 MAX_COLS = 12  # columns printed per matrix; JSON has all of them
+MASKED = "—"  # a cell hidden by the mask
 
 
 def display_width(s: str) -> int:
@@ -32,11 +37,14 @@ def _pad(s: str, w: int, right: bool = True) -> str:
 
 
 def format_matrix(
-    m: torch.Tensor, rows: list[str], cols: list[str], fmt: str = ".4f", lang: str = "ja"
+    m: torch.Tensor, rows: list[str], cols: list[str], fmt: str = ".4f", lang: str = "ja",
+    hidden: torch.Tensor | None = None,
 ) -> str:
-    """m: [row, col] as a labelled table; -inf (masked) prints as -inf."""
+    """m: [row, col] as a labelled table; hidden: [row, col] bool, True prints MASKED (so does -inf)."""
     shown = min(m.shape[1], MAX_COLS)
-    cells = [[format(float(v), fmt) for v in row[:shown]] for row in m]
+    hide = ~torch.isfinite(m) if hidden is None else hidden | ~torch.isfinite(m)
+    cells = [[MASKED if h else format(float(v), fmt) for v, h in zip(row[:shown], hrow[:shown])]
+             for row, hrow in zip(m, hide)]
     heads = [c for c in cols[:shown]]
     colw = [max(display_width(heads[j]), *(display_width(r[j]) for r in cells)) for j in range(shown)]
     roww = max(display_width(r) for r in rows)
@@ -60,37 +68,70 @@ def printout(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
     labels = trace.token_labels
     dims = [f"d{i + 1}" for i in range(st.x.shape[1])]
     parts = [f"{t('shape', lang)} {st.x.shape}"]
+    hidden = ~torch.isfinite(st.scores[0])  # the mask is the same for every head
+    legend = f"\n{t('masked_cells', lang)}" if bool(hidden.any()) else ""
+    s_title = t("scores_title", lang) if trace.temperature == 1.0 else t("scores_before_t", lang, T=trace.temperature)
     for h in range(trace.n_heads):
         tag = "" if trace.n_heads == 1 else f" [{t('head_n', lang, h=h)}]"
-        parts.append(f"{t('scores_title', lang)}{tag}\n{format_matrix(st.scores[h], labels, labels, fmt, lang)}")
-        parts.append(f"{t('weights_title', lang)}{tag}\n{format_matrix(st.weights[h], labels, labels, fmt, lang)}")
+        table = format_matrix(st.scores[h], labels, labels, fmt, lang, hidden)
+        parts.append(f"{s_title}{tag}\n{table}{legend}")
+        table = format_matrix(st.weights[h], labels, labels, fmt, lang, hidden)
+        parts.append(f"{t('weights_title', lang)}{tag}\n{table}{legend}")
     if trace.n_heads > 1:
-        mean = format_matrix(st.weights_mean, labels, labels, fmt, lang)
-        parts.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}")
+        mean = format_matrix(st.weights_mean, labels, labels, fmt, lang, hidden)
+        parts.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}{legend}")
     parts.append(f"{t('output_title', lang)}\n{format_matrix(st.output, labels, dims, fmt, lang)}")
     return "\n\n".join(parts)
 
 
-def explain(trace: AttentionTrace, lang: str = "ja") -> str:
-    """What the weights show, computed from them (per head, then the mean when heads > 1)."""
+def explain_head(trace: AttentionTrace, head: int, lang: str = "ja") -> str:
+    """One head of a toy: its rows, then what the temperature and the mask changed (when set)."""
     st = _stages(trace)
-    labels = trace.token_labels
-    blocks = []
+    lines = [explain_weights(st.weights[head], trace.token_labels, lang=lang, scores=st.scores[head],
+                             temperature=trace.temperature)]
+    if trace.temperature != 1.0:
+        lines.append(explain_temperature(trace, head, lang))
+    if trace.causal:
+        lines.append(explain_mask(trace, head, lang))
+    return "\n".join(lines)
+
+
+def explain(trace: AttentionTrace, lang: str = "ja") -> str:
+    """What the weights show, computed from them: the measures, each head, the heads compared, and
+    the random-weights caveat (true of every toy, flat or sharp)."""
+    _stages(trace)
+    blocks = [t("explain_title", lang) + "\n" + measures_line(lang)]
     for h in range(trace.n_heads):
-        text = explain_weights(
-            st.weights[h], labels, lang=lang, scores=st.scores[h], temperature=trace.temperature,
-            random_weights=True, d_head=st.Q.shape[-1],
-        )
+        text = explain_head(trace, h, lang)
         blocks.append(text if trace.n_heads == 1 else f"[{t('head_n', lang, h=h)}]\n{text}")
-    return t("explain_title", lang) + "\n" + "\n\n".join(blocks)
+    if trace.n_heads > 1:
+        blocks.append(explain_heads(trace, lang))
+    blocks.append(random_caveat(getattr(trace, "spec", None) and trace.spec.seed, lang))
+    return "\n\n".join(blocks)
+
+
+def compare_seeds(traces: list[AttentionTrace], lang: str = "ja") -> str:
+    """The same x under several seeds (`toy.run_seeds`): what changed and what did not."""
+    return explain_seeds(traces, lang)
 
 
 def head_rows(trace: AttentionTrace, layer: int, head: int | None, words: bool) -> tuple[list[str], torch.Tensor]:
-    """Row labels and the [q, k] weights of one head: per token ('3 is'), or aggregated to words."""
+    """Row labels and the [q, k] weights of one head: per token ('3 is'), or aggregated to words;
+    generated tokens (and the words they make) are marked '*'."""
     if not words:
         return trace.position_labels(), trace.pattern(layer, head)
     w, texts = word_pattern(trace, layer, head)
-    return [f"{i} {text}" for i, text in enumerate(texts)], w
+    start = trace.prompt_len
+    generated = [start is not None and min(g) >= start for g in word_groups(trace.tokens)]
+    return [f"{i} {text}{'*' if new else ''}" for i, (text, new) in enumerate(zip(texts, generated))], w
+
+
+def _generated_from(trace: AttentionTrace, words: bool) -> int | None:
+    """The first generated row: a token position, or with words the first word made of generated tokens."""
+    if trace.prompt_len is None or not words:
+        return trace.prompt_len
+    groups = word_groups(trace.tokens)
+    return next((i for i, g in enumerate(groups) if min(g) >= trace.prompt_len), len(groups))
 
 
 def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
@@ -103,7 +144,8 @@ def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3,
                n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads,
                unit=t("word" if words else "token", lang))]
     if trace.prompt_len is not None:
-        lines.append(t("generated_from", lang, start=trace.prompt_len))
+        unit = t("word" if words else "token", lang)
+        lines.append(t("generated_from", lang, start=_generated_from(trace, words), unit=unit))
     for q, label in enumerate(labels):
         values, keys = w[q].topk(min(top, w.shape[1]))
         picks = ", ".join(
@@ -113,8 +155,17 @@ def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3,
     return "\n".join(lines)
 
 
+def model_report(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
+                 lang: str = "ja") -> str:
+    """A real model's head: its most-attended tokens, what the head shows (computed on tokens), and one
+    line about every head of the trace (`attnlab.analysis.readings`)."""
+    table = top_table(trace, layer, head, top, words=words, lang=lang)
+    note = f"\n{t('read_tokens_note', lang)}" if words else ""
+    return f"{table}\n\n{read_head_text(trace, layer, head, lang)}{note}\n{overview(trace, lang)}"
+
+
 def report(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
-    """A toy: the printout followed by the explanation. A model: the last layer's most-attended tokens."""
+    """A toy: the printout followed by the explanation. A model: the last layer's head mean, read."""
     if trace.stages is not None:
         return printout(trace, lang, fmt) + "\n\n" + explain(trace, lang)
-    return top_table(trace, trace.n_layers - 1, None, 3, lang=lang)
+    return model_report(trace, trace.n_layers - 1, None, 3, lang=lang)

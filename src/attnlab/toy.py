@@ -14,13 +14,13 @@ Where x comes from (in this order):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import torch
 
 from .attention import attend, causal_mask, merge_heads, split_heads
-from .errors import AttnlabError
+from .checks import describe
+from .toy_checks import ToyInputError, normalize_spec, refuse_non_finite, validate_spec
 from .trace import AttentionTrace, Token
 
 TUTORIAL_TOKENS = ("Tokyo", "is", "beautiful")
@@ -37,10 +37,6 @@ MAX_D_MODEL = 512
 MAX_HEADS = 16
 
 
-class ToyInputError(AttnlabError):
-    """A toy spec that cannot be computed; the message names the value and what was expected."""
-
-
 @dataclass(frozen=True)
 class ToySpec:
     """Everything that determines a toy trace."""
@@ -54,42 +50,12 @@ class ToySpec:
     x: tuple[tuple[float, ...], ...] | None = None  # [q_pos, d_model]; None: see module docstring
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tokens", tuple(str(t) for t in self.tokens))
-        if self.x is not None:
-            object.__setattr__(self, "x", tuple(tuple(float(v) for v in row) for row in self.x))
-        _validate(self)
+        normalize_spec(self)  # types first: seed=1.5 or tokens="a b" get a message, not a torch error
+        validate_spec(self)
 
     @property
     def d_head(self) -> int:
         return self.d_model // self.heads
-
-
-def _validate(spec: ToySpec) -> None:
-    if len(spec.tokens) == 0:
-        raise ToyInputError("no tokens: give at least one token")
-    if any(t == "" for t in spec.tokens):
-        raise ToyInputError("empty token: every token needs some text")
-    if not isinstance(spec.d_model, int) or spec.d_model < 1:
-        raise ToyInputError(f"d_model must be a positive integer, got {spec.d_model!r}")
-    if not isinstance(spec.heads, int) or spec.heads < 1:
-        raise ToyInputError(f"heads must be a positive integer, got {spec.heads!r}")
-    if spec.d_model % spec.heads:
-        raise ToyInputError(
-            f"d_model {spec.d_model} is not divisible by heads {spec.heads}: "
-            f"each head takes d_model / heads columns"
-        )
-    t = spec.temperature
-    if not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
-        raise ToyInputError(f"temperature must be a finite number > 0, got {t!r}")
-    if spec.x is not None:
-        if len(spec.x) != len(spec.tokens):
-            raise ToyInputError(f"x has {len(spec.x)} rows but there are {len(spec.tokens)} tokens")
-        for i, row in enumerate(spec.x):
-            if len(row) != spec.d_model:
-                raise ToyInputError(f"x row {i} has {len(row)} columns but d_model is {spec.d_model}")
-            for j, v in enumerate(row):
-                if not math.isfinite(v):
-                    raise ToyInputError(f"x[{i}][{j}] is {v}: x must hold finite numbers")
 
 
 def check_cli_limits(spec: ToySpec) -> None:
@@ -188,23 +154,59 @@ class ToyTrace(AttentionTrace):
 
 
 def run_toy(spec: ToySpec | None = None, **overrides) -> ToyTrace:
-    """Compute every stage for `spec` (ToySpec(**overrides) when spec is None)."""
-    spec = spec if spec is not None else ToySpec(**overrides)
+    """Compute every stage for `spec` (ToySpec(**overrides) when spec is None, else spec with overrides).
+
+    Raises ToyInputError for a spec that cannot be computed, including one whose numbers overflow
+    float32 on the way (the message names the stage and the cause): a trace never holds NaN or inf
+    (except the -inf of masked scores).
+    """
+    spec = _spec_of(spec, overrides)
     x = make_x(spec)  # [q_pos, d_model]
     W_Q, W_K, W_V = draw_weights(spec)
     # 1. projections, exactly the tutorial's `x @ W`
     Q, K, V = x @ W_Q, x @ W_K, x @ W_V  # [q_pos, d_model] each
-    # 2. split d_model into heads: [head, pos, d_head]
+    # 2. split d_model into heads: [head, pos, d_head] (views; with one head, Q itself)
     Qh, Kh, Vh = (split_heads(t, spec.heads) for t in (Q, K, V))
-    # 3-5. scores, mask, softmax(temperature), weighted sum of V
-    mask = causal_mask(len(spec.tokens)) if spec.causal else None
-    head_out, scores, weights = attend(Qh, Kh, Vh, mask=mask, temperature=spec.temperature)
-    stages = ToyStages(x=x, W_Q=W_Q, W_K=W_K, W_V=W_V, Q=Qh, K=Kh, V=Vh, scores=scores, weights=weights,
-                       head_outputs=head_out, output=merge_heads(head_out))
-    return ToyTrace(spec, stages)
+    # 3-5. per head: scores, mask, softmax(temperature), weighted sum of V
+    head_out, scores, weights = _attend_per_head(Qh, Kh, Vh, spec)
+    output = merge_heads(head_out)  # [q_pos, d_model]
+    stages = {"Q": Qh, "K": Kh, "V": Vh, "scores": scores, "weights": weights,
+              "head_outputs": head_out, "output": output}
+    refuse_non_finite(spec, x, stages)
+    return ToyTrace(spec, ToyStages(x=x, W_Q=W_Q, W_K=W_K, W_V=W_V, **stages))
 
 
 def run_seeds(spec: ToySpec, seeds: list[int]) -> list[ToyTrace]:
     """The same x (the spec's, fixed) under each seed's W_Q, W_K, W_V (the tutorial's "change the seed")."""
     x = tuple(tuple(row) for row in make_x(spec).tolist())
     return [run_toy(replace(spec, seed=s, x=x)) for s in seeds]
+
+
+def _spec_of(spec: object, overrides: dict) -> ToySpec:
+    """The spec to run: ToySpec(**overrides), or `spec` with the overrides replaced."""
+    if spec is not None and not isinstance(spec, ToySpec):
+        raise ToyInputError(
+            f"run_toy takes a ToySpec or keyword arguments (run_toy(tokens=[...], d_model=8)), got {describe(spec)}"
+        )
+    fields = ToySpec.__dataclass_fields__
+    unknown = [k for k in overrides if k not in fields]
+    if unknown:
+        raise ToyInputError(f"run_toy got an unknown argument {unknown[0]!r}: the settings are {', '.join(fields)}")
+    if spec is None:
+        return ToySpec(**overrides)
+    return replace(spec, **overrides) if overrides else spec
+
+
+def _attend_per_head(
+    Qh: torch.Tensor, Kh: torch.Tensor, Vh: torch.Tensor, spec: ToySpec
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """attend() on each head's 2-d [pos, d_head] tensors, stacked to [head, ...].
+
+    Why not one batched call: a batched matmul may round differently from the 2-d matmul the
+    tutorial runs (Intel MKL does, in the last bit). Looping over 2-d heads makes the one-head toy
+    run exactly the tutorial's operations on the tutorial's shapes, so it equals it on every CPU.
+    """
+    mask = causal_mask(len(spec.tokens)) if spec.causal else None  # [q_pos, k_pos]
+    per_head = [attend(q, k, v, mask=mask, temperature=spec.temperature) for q, k, v in zip(Qh, Kh, Vh)]
+    out, scores, weights = (torch.stack(parts) for parts in zip(*per_head))
+    return out, scores, weights  # [head, q_pos, d_head], [head, q_pos, k_pos], [head, q_pos, k_pos]

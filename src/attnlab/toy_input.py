@@ -5,36 +5,94 @@ Accepted forms (rows are tokens, columns are dimensions):
 - a `.csv` (or any other) file: one row per line, values separated by commas
 - inline JSON: `'[[1,0.5],[0.2,0.1]]'`
 - inline rows: `'1,0.5; 0.2,0.1'` (rows separated by `;` or newlines)
-Every problem raises ToyInputError naming the row, column and value.
+Every problem raises ToyInputError naming the row, column and value. Files are read as UTF-8 and
+at most MAX_X_BYTES: a regular file is refused by its size before reading; a FIFO (bash's `<(...)`)
+or a device is read up to the limit and refused beyond, so a link to /dev/zero cannot fill memory.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from pathlib import Path
 
-from .toy import ToyInputError
+from .toy import MAX_D_MODEL, MAX_TOKENS, ToyInputError
+
+# Most bytes read for x: the CLI's largest x (MAX_TOKENS x MAX_D_MODEL values) written with full
+# float precision ("-1.234567890123456789e-05, ") is about 3.4 MB. Reading stops here, so a huge
+# file, or a link to /dev/zero, is refused after reading at most this much.
+MAX_X_BYTES = 8 * 2**20
 
 
-def parse_x(text_or_path: str) -> tuple[tuple[float, ...], ...]:
-    """x as rows of floats, from a file path or inline text."""
+def parse_x(text_or_path: str, *, max_bytes: int = MAX_X_BYTES) -> tuple[tuple[float, ...], ...]:
+    """x as rows of floats, from a file path or inline text (at most `max_bytes` of either)."""
+    if not isinstance(text_or_path, str):
+        raise ToyInputError(f"x must be a file path or inline rows (a string), got {type(text_or_path).__name__}")
     if not text_or_path.strip():
         raise ToyInputError("x is empty: give a file or rows such as '1,0.5; 0.2,0.1'")
     path = Path(text_or_path)
-    looks_like_file = path.suffix.lower() in (".json", ".csv", ".txt", ".tsv") or path.is_file()
+    looks_like_file = "\n" not in text_or_path and (
+        path.suffix.lower() in (".json", ".csv", ".txt", ".tsv") or _exists(path)
+    )
     if looks_like_file:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as e:
-            raise ToyInputError(f"cannot read x from {text_or_path!r}: {e.strerror or e}") from None
+        text = read_x_file(path, max_bytes=max_bytes)
         name = str(path)
         is_json = path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{"))
     else:
+        if len(text_or_path) > max_bytes:
+            raise ToyInputError(f"inline x is {_size(len(text_or_path))}, more than {_size(max_bytes)}: {_WHY_LIMIT}")
         text, name = text_or_path, "inline x"
         is_json = text.lstrip().startswith("[")
     rows = _from_json(text, name) if is_json else _from_rows(text, name)
     return _check_rows(rows, name)
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is there (long inline rows are no file name: ENAMETOOLONG means no)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+_WHY_LIMIT = f"the toy lab takes at most {MAX_TOKENS} tokens x {MAX_D_MODEL} dimensions"
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n} bytes"
+
+
+def read_x_file(path: Path, *, max_bytes: int = MAX_X_BYTES) -> str:
+    """The file's text (UTF-8, an optional BOM), read up to max_bytes and refused beyond.
+
+    A regular file is checked by its size before reading; anything else that can be read (a FIFO
+    such as bash's `<(...)`, a character device) is read only up to the limit, never to its end.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)  # a FIFO waits here for its writer, as `cat` would
+    except OSError as e:
+        raise ToyInputError(f"cannot read x from {str(path)!r}: {e.strerror or e}") from None
+    st = os.fstat(fd)
+    if stat.S_ISDIR(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_size > max_bytes):
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ToyInputError(f"x: {path} is a folder: give a .json or .csv file, or rows such as '1,0.5; 0.2,0.1'")
+        raise ToyInputError(f"x file {path} is {_size(st.st_size)}, more than {_size(max_bytes)}: {_WHY_LIMIT}")
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(max_bytes + 1)
+        except OSError as e:
+            raise ToyInputError(f"cannot read x from {str(path)!r}: {e.strerror or e}") from None
+    if len(data) > max_bytes:
+        raise ToyInputError(f"x from {path} goes on beyond {_size(max_bytes)} (it is not a regular file): {_WHY_LIMIT}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ToyInputError(
+            f"x file {path} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): save it as UTF-8"
+        ) from None
 
 
 def _from_json(text: str, name: str) -> list:
@@ -42,6 +100,8 @@ def _from_json(text: str, name: str) -> list:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ToyInputError(f"{name} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    except RecursionError:
+        raise ToyInputError(f"{name} nests lists too deeply: x is a list of rows, each a list of numbers") from None
     if isinstance(data, dict):
         if "x" not in data:
             raise ToyInputError(f"{name} is a JSON object without an \"x\" key")

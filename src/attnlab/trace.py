@@ -44,6 +44,7 @@ class Token:
     id: int | None = None  # tokenizer id; None for toy tokens
     special: bool = False  # [CLS], <|im_start|>, ...: drawn with a mark
     word: int | None = None  # index of the word this piece belongs to (None: not part of a word)
+    bytes_hex: str | None = None  # exact bytes of a byte piece, hex ('e78c'); None: WordPiece, special, toy
 
 
 def unique_labels(texts: list[str]) -> list[str]:
@@ -122,9 +123,12 @@ class AttentionTrace(ABC):
     def pattern(self, layer: int = 0, head: int | None = 0) -> torch.Tensor:
         """[q_pos, k_pos] fp32 weights of one head, each row summing to 1; head=None: the mean over heads."""
         self.check_layer_head(layer, head)
-        if head is None:
-            return self._weights(layer, list(range(self.n_heads))).mean(0)
-        return self._weights(layer, [head])[0]
+        if head is not None:
+            return self._weights(layer, [head])[0]
+        total = self._weights(layer, [0])[0].clone()  # head by head: two maps in memory, not n_heads
+        for h in range(1, self.n_heads):
+            total += self._weights(layer, [h])[0]
+        return total / self.n_heads
 
     def scores(self, layer: int, head: int) -> torch.Tensor | None:
         """[q_pos, k_pos] fp32 pre-softmax scores (scaled, masked cells -inf); None where a source has none."""

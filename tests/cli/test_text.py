@@ -49,7 +49,8 @@ def test_json_schema(run, model):
                        "--head", "2", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert list(data) == ["model", "tokens", "n_layers", "n_heads", "n_kv_heads", "layer", "head", "weights"]
+    assert list(data) == ["model", "tokens", "bytes", "n_layers", "n_heads", "n_kv_heads", "layer", "head", "weights"]
+    assert len(data["bytes"]) == len(data["tokens"])
     assert (data["model"], data["layer"], data["head"]) == (model, 1, 2)
     n = len(data["tokens"])
     w = torch.tensor(data["weights"])

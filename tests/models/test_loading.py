@@ -1,96 +1,130 @@
-"""The converted-GGUF cache: validated by a manifest, written atomically, rebuilt when broken."""
+"""Loading: a converted copy that is damaged is rebuilt; bad model folders and ids get one clear message."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
 
+from attnlab.errors import AttnlabError
 from attnlab.models import loading
-from attnlab.models.registry import BUNDLED, package_path
+from attnlab.models.cache import check_cache, gguf_cache_dir
+from attnlab.models.loading import ModelFolderError, load_model
+from attnlab.models.registry import BUNDLED, UnknownModelError, package_path, resolve
 
 
-def fake_copy(folder):
-    folder.mkdir(parents=True)
-    (folder / "config.json").write_text('{"a": 1}')
-    (folder / "model.safetensors").write_bytes(b"\0" * 100)
-    loading._write_manifest(folder, folder / "source.gguf")
-    return folder
-
-
-def test_cache_root_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("ATTNLAB_CACHE", str(tmp_path / "c"))
-    assert loading.cache_root() == tmp_path / "c"
-    monkeypatch.delenv("ATTNLAB_CACHE")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
-    assert loading.cache_root() == tmp_path / "x" / "attnlab"
-
-
-def test_manifest_detects_missing_truncated_and_altered_files(tmp_path):
-    good = fake_copy(tmp_path / "good")
-    assert loading.valid_cache(good)
-    assert not loading.valid_cache(tmp_path / "absent")
-    (good / "model.safetensors").write_bytes(b"\0" * 50)  # truncated
-    assert not loading.valid_cache(good)
-    other = fake_copy(tmp_path / "other")
-    (other / "config.json").write_text('{"a": 2}')  # same size, different bytes
-    assert not loading.valid_cache(other)
-    third = fake_copy(tmp_path / "third")
-    (third / loading.MANIFEST).unlink()  # an interrupted write never got its manifest
-    assert not loading.valid_cache(third)
-    fourth = fake_copy(tmp_path / "fourth")
-    manifest = json.loads((fourth / loading.MANIFEST).read_text())
-    manifest["format"] = -1
-    (fourth / loading.MANIFEST).write_text(json.dumps(manifest))
-    assert not loading.valid_cache(fourth)
-
-
-def test_move_into_place_replaces_a_stale_copy(tmp_path):
-    dest = fake_copy(tmp_path / "dest")
-    (dest / "model.safetensors").write_bytes(b"broken")
-    new = fake_copy(tmp_path / ".dest.tmp-1")
-    loading._move_into_place(new, dest)
-    assert loading.valid_cache(dest) and not new.exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["dest"]
-
-
-@pytest.mark.model
-def test_interrupted_conversion_leaves_no_cache(monkeypatch, tmp_path):
-    import transformers
-
-    def interrupted(*args, **kwargs):
+def test_an_interrupted_conversion_leaves_no_cache(monkeypatch, tmp_path):
+    def interrupted(gguf, tmp):
+        (tmp / "model.safetensors").write_bytes(b"\0" * 10)  # half-way through
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", interrupted)
-    gguf = package_path(BUNDLED["smollm2"])
+    monkeypatch.setattr(loading, "_dequantize", interrupted)
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF")
     dest = tmp_path / "models" / "copy"
+    dest.parent.mkdir()
     with pytest.raises(KeyboardInterrupt):
         loading.convert_gguf(gguf, dest)
-    assert not dest.exists()
-    assert list((tmp_path / "models").iterdir()) == []  # the temporary folder is gone too
+    assert list(dest.parent.iterdir()) == []  # neither the copy nor the temporary folder
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "the model name is empty: choose minilm, smollm2"),
+        ("   ", "the model name is empty"),
+        ("bad owner/x y", "'bad owner/x y' is neither a model here nor a valid hub id (owner/name: letters, digits"),
+        ("owner/..", "is neither a model here nor a valid hub id"),
+        ("nosuchmodel", "unknown model 'nosuchmodel': choose minilm, smollm2"),
+        (b"abc\xff".decode("utf-8", "surrogateescape"), "the model name holds a byte that is not UTF-8 (0xff"),
+        (5, "the model must be a name, folder or hub id (a string), got 5 (int)"),
+    ],
+)
+def test_bad_model_names_are_refused_without_network(name, message, monkeypatch):
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda *a, **k: pytest.fail("no network attempt"))
+    with pytest.raises(UnknownModelError) as e:
+        load_model(name)
+    assert message in str(e.value)
+
+
+def test_an_empty_model_name_is_not_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(UnknownModelError, match="the model name is empty"):
+        resolve("")
+
+
+@pytest.fixture(scope="module")
+def minilm_folder():
+    return package_path(BUNDLED["minilm"])
+
+
+def broken_copy(src, dest, *, config=None, drop=(), truncate=None):
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*drop) if drop else None)
+    if config is not None:
+        (dest / "config.json").write_text(json.dumps(config))
+    if truncate is not None:
+        os.truncate(dest / "model.safetensors", truncate)
+    return dest
 
 
 @pytest.mark.model
-def test_broken_cache_is_rebuilt(monkeypatch, tmp_path, smollm2):
-    """Weights that are garbage (size intact, so the manifest passes) fail to load: the copy is rebuilt."""
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("empty_config", "config.json does not name a model type transformers knows"),
+        ("no_weights", "it has no weights (model.safetensors)"),
+        ("truncated", "its weights file is damaged or truncated (Error while deserializing header"),
+        ("no_tokenizer", "its tokenizer knows 5 tokens but the model 30522: the tokenizer files"),
+        ("shapes", "the weights' shapes do not match config.json"),
+        ("other_model", "weights do not fit config.json: 20 weights are missing (e.g. 'model.embed_tokens.weight')"),
+    ],
+)
+def test_broken_model_folders_get_one_clear_message(kind, message, minilm_folder, tmp_path):
+    config = json.loads((minilm_folder / "config.json").read_text())
+    dest = tmp_path / kind
+    if kind == "empty_config":
+        broken_copy(minilm_folder, dest, config={})
+    elif kind == "no_weights":
+        broken_copy(minilm_folder, dest, drop=("*.safetensors",))
+    elif kind == "truncated":
+        broken_copy(minilm_folder, dest, truncate=1_000_000)
+    elif kind == "no_tokenizer":
+        broken_copy(minilm_folder, dest, drop=("tokenizer*", "vocab.txt", "special_tokens_map.json"))
+    elif kind == "shapes":
+        broken_copy(minilm_folder, dest, config={**config, "hidden_size": 64, "num_attention_heads": 4,
+                                                 "intermediate_size": 128})
+    else:  # a small Llama config next to BERT weights: transformers would initialise it at random
+        broken_copy(minilm_folder, dest, config={
+            "model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64,
+            "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+            "num_key_value_heads": 4, "vocab_size": 30522})
+    with pytest.raises(ModelFolderError) as e:
+        load_model(str(dest))
+    assert str(e.value).startswith(f"model folder {str(dest)!r}: ") and message in str(e.value)
+    assert isinstance(e.value, AttnlabError)
+
+
+@pytest.mark.model
+def test_a_corrupted_copy_is_detected_and_rebuilt_by_the_real_converter(monkeypatch, tmp_path, smollm2):
+    """The issue's case: 4 MB of model.safetensors overwritten with 0xff in a converted copy."""
     monkeypatch.setenv("ATTNLAB_CACHE", str(tmp_path))
     gguf = package_path(BUNDLED["smollm2"])
-    dest = loading.gguf_cache_dir(gguf)
-    shutil.copytree(smollm2.location, dest)
-    weights = dest / "model.safetensors"
-    size = weights.stat().st_size
-    weights.write_bytes(b"\xff" * size)
-    assert loading.valid_cache(dest)  # the size check alone cannot see this
-    rebuilt = []
+    dest = gguf_cache_dir(gguf)
+    shutil.copytree(smollm2.location, dest)  # copy2 keeps mtimes: the copy passes the cheap check
+    assert check_cache(dest) is None
+    with open(dest / "model.safetensors", "r+b") as f:
+        f.seek(10_000_000)
+        f.write(b"\xff" * 4_000_000)
+    assert "model.safetensors does not match the sha256" in check_cache(dest)
+    from attnlab.models.registry import model_info
 
-    def convert(source, target):  # stands in for the 20 s conversion: copies the good folder
-        rebuilt.append(target)
-        shutil.rmtree(target)
-        shutil.copytree(smollm2.location, target)
-        return target
-
-    monkeypatch.setattr(loading, "convert_gguf", convert)
-    lm = loading.load_model("smollm2")
-    assert rebuilt == [dest]
-    assert lm.model.config.num_hidden_layers == 30
+    info = model_info("smollm2")
+    assert not info.ready and "damaged" in info.note and "the next load rebuilds it" in info.note
+    lm = load_model("smollm2")  # converts the GGUF again (~30 s)
+    assert lm.location == str(dest) and check_cache(dest, full=True) is None
+    assert model_info("smollm2").ready

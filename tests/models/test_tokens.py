@@ -1,24 +1,26 @@
-"""Token display round-trips: joining the displayed pieces gives back the text (modulo marks).
+"""Token display round-trips: the pieces give back the text, labels read as characters, words as words.
 
-Fast tests check the byte rules directly and a SentencePiece tokenizer built in memory; `model`
-tests use the bundled tokenizers (SmolLM2's byte-level BPE from its GGUF, MiniLM's WordPiece).
+Fast tests use tokenizers built in memory (SentencePiece with byte fallback, a byte-level BPE whose
+pieces straddle characters; the byte labels alone are in test_chars.py); `model` tests use the
+bundled tokenizers (SmolLM2's byte-level BPE from its GGUF, MiniLM's WordPiece) and models.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import itertools
+import re
 from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from attnlab.analysis.words import aggregate_to_words
-from attnlab.marks import BYTES_OPEN, SPACE_MARK, mark_text, unmark_text
-from attnlab.models.tokens import _Utf8Stream, display_tokens, piece_scheme, plain_text
+from attnlab.analysis.words import aggregate_to_words, word_groups
+from attnlab.marks import BYTES_OPEN, mark_text, unmark_text
+from attnlab.models.tokens import _byte_decoder, display_tokens, piece_scheme, plain_text
 from attnlab.trace import Token
+
+PART = re.compile(r"\d/\d")  # '猫1/3': part of a character (no test text holds a '/')
 
 TEXTS = {
     "english": "Hello world, this is  a test.\n\tNext line!",
@@ -26,36 +28,6 @@ TEXTS = {
     "emoji": "emoji 😀 ok 👍🏽 done",
     "mixed": "Mixed 日本語 and English テキスト、カタカナ!",
 }
-
-
-def feed_all(chunks: list[bytes]) -> list[str]:
-    stream = _Utf8Stream()
-    return [stream.feed(c) for c in chunks]
-
-
-def test_partial_characters_show_bytes_until_completed():
-    to = "東".encode()  # e6 9d b1
-    assert feed_all([to[:2], to[2:]]) == ["‹e6 9d›", "東"]
-    assert feed_all([to[:1], to[1:2], to[2:]]) == ["‹e6›", "‹9d›", "東"]
-    # a piece that completes one character, holds a whole one and starts a third
-    kyo = "京".encode()
-    assert feed_all([to[:1], to[1:] + b" " + kyo[:2], kyo[2:]]) == ["‹e6›", "東␣‹e4 ba›", "京"]
-    # invalid bytes are shown once as hex and never as U+FFFD
-    assert feed_all([b"\x9d", b"a"]) == ["‹9d›", "a"]
-    assert feed_all([to[:2], b"x"]) == ["‹e6 9d›", "x"]  # the pending bytes were shown already
-
-
-@settings(max_examples=200, deadline=None)
-@given(text=st.text(min_size=1, max_size=30), cuts=st.lists(st.integers(0, 120), max_size=12))
-def test_byte_split_anywhere_round_trips(text, cuts):
-    data = text.encode()
-    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    chunks = [data[a:b] for a, b in itertools.pairwise(points) if b > a]
-    shown = feed_all(chunks)
-    assert all(s for s in shown), "every piece shows something"
-    assert all("\ufffd" not in s for s in shown) or "\ufffd" in text
-    if not set(text) & set(mark_text("".join(chr(c) for c in range(32))) + SPACE_MARK + "‹›␡"):
-        assert unmark_text("".join(shown)) == text
 
 
 def test_marks_are_visible_and_invertible():
@@ -91,9 +63,13 @@ def test_sentencepiece_pieces_and_byte_fallback(sentencepiece_tok):
     tokens = display_tokens(tok, ids)
     assert "<0x" in "".join(tok.convert_ids_to_tokens(ids)), "the test needs byte-fallback pieces"
     assert tokens[0].text == "␣Hello" and tokens[1].text == "␣world"
-    assert any(t.text.startswith(BYTES_OPEN) for t in tokens) and "美" in [t.text for t in tokens]
+    # 美 has no piece of its own: three byte pieces <0xE7> <0xBE> <0x8E>, one part each
+    parts = [t for t in tokens if t.text.startswith("美")]
+    assert [t.text for t in parts] == ["美1/3", "美2/3", "美3/3"]
+    assert [t.bytes_hex for t in parts] == ["e7", "be", "8e"]
     assert plain_text(tokens) == " " + text  # SentencePiece adds the leading space the model sees
     assert [t.word for t in tokens[:2]] == [0, 1]
+    assert len({t.word for t in parts}) == 1  # one word: 美しい (the analyser's), parts never split
 
 
 # ---------------------------------------------------------------- words
@@ -184,8 +160,10 @@ def test_smollm2_display_round_trips(smollm2_tok, name, use_word_ids):
     assert [t.id for t in tokens] == ids
     words = [t.word for t in tokens]
     assert words[0] == 0 and all(b - a in (0, 1) for a, b in itertools.pairwise(words))
-    if name in ("japanese", "mixed", "emoji"):  # characters split over pieces show bytes first
-        assert any(t.text.startswith(BYTES_OPEN) for t in tokens)
+    assert b"".join(bytes.fromhex(t.bytes_hex) for t in tokens) == text.encode()  # the exact bytes
+    assert not any(BYTES_OPEN in t.text for t in tokens)  # every byte belongs to a character here
+    if name in ("japanese", "mixed", "emoji"):  # characters split over pieces: labelled by their parts
+        assert any(PART.search(t.text) for t in tokens)
 
 
 @pytest.mark.model
@@ -279,3 +257,97 @@ def test_unknown_scheme_falls_back_to_the_tokenizers_decoding():
         ("[UNK]", True, 1),
         ("world", False, 2),
     ]
+
+
+# ---------------------------------------------------------------- Japanese: labels and words
+
+
+def byte_bpe_with_merges(merges: list[bytes]):
+    """A byte-level BPE built in memory: all 256 bytes plus the given two-byte merges, no
+    pre-tokenizer split (the whole text is one run, as SmolLM2 treats a Japanese run)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    stand_in = {b: ch for ch, b in _byte_decoder().items()}  # byte -> GPT-2's printable character
+    vocab = {stand_in[b]: b for b in range(256)}
+    for pair in merges:
+        vocab["".join(stand_in[b] for b in pair)] = len(vocab)
+    tk = Tokenizer(models.BPE(vocab, [(stand_in[p[0]], stand_in[p[1]]) for p in merges]))
+    tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    tk.decoder = decoders.ByteLevel()
+    return PreTrainedTokenizerFast(tokenizer_object=tk)
+
+
+def test_a_piece_straddling_two_characters_is_labelled_by_both_and_joins_their_words():
+    tok = byte_bpe_with_merges([bytes([0xAB, 0xE3])])  # 猫 = e7 8c ab, が = e3 81 8c: 'ab e3' crosses
+    text = "猫が窓辺で"
+    tokens = display_tokens(tok, tok(text)["input_ids"])
+    assert piece_scheme(tok) == "byte_bpe"
+    assert [t.text for t in tokens[:5]] == ["猫1/3", "猫2/3", "猫3/3 が1/3", "が2/3", "が3/3"]
+    assert [t.bytes_hex for t in tokens[:5]] == ["e7", "8c", "abe3", "81", "8c"]
+    assert plain_text(tokens) == text
+    # the third piece carries 猫 and が: a piece is never split, so 猫 and が read as one word
+    _, texts = aggregate_to_words(torch.eye(len(tokens)), tokens)
+    assert texts == ["猫が", "窓辺", "で"]
+
+
+def japanese_rows(tokens, text, offsets):
+    """Each word's characters in `text`, from its first piece's start to its last piece's end."""
+    return [text[offsets[g[0]][0] : offsets[g[-1]][1]] for g in word_groups(tokens) if offsets[g[0]][1] > 0]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("model", ["smollm2", "minilm"])
+def test_the_example_sentence_reads_in_words_with_both_tokenizers(smollm2_tok, minilm_tok, model):
+    tok = {"smollm2": smollm2_tok, "minilm": minilm_tok}[model]
+    text = "猫が窓辺で静かに眠っている"
+    ids, word_ids, offsets = encode(tok, text)
+    for given in (None, word_ids):  # the tokenizer's own word_ids do not survive where they are wrong
+        tokens = display_tokens(tok, ids, word_ids=given, text=text, offsets=offsets)
+        assert japanese_rows(tokens, text, offsets) == ["猫", "が", "窓辺", "で", "静か", "に", "眠っ", "て", "いる"]
+    if model == "smollm2":
+        assert [t.text for t in tokens[:5]] == ["猫1/3", "猫2/3", "猫3/3", "が1/2", "が2/2"]
+        assert plain_text(tokens) == text
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("model", ["smollm2", "minilm"])
+def test_mixed_japanese_and_english_words(smollm2_tok, minilm_tok, model):
+    tok = {"smollm2": smollm2_tok, "minilm": minilm_tok}[model]
+    text = "私はPythonでAttentionを勉強しています。Mixed 日本語 and English!"
+    ids, _, offsets = encode(tok, text)
+    tokens = display_tokens(tok, ids, text=text, offsets=offsets)
+    rows = [r.strip() for r in japanese_rows(tokens, text, offsets)]
+    expected = ["私", "は", "Python", "で", "Attention", "を", "勉強", "し", "て", "い", "ます", "。"]
+    expected += ["Mixed", "日本語"]
+    assert rows[: len(expected)] == expected
+    assert rows[len(expected) :] in (["and", "English!"], ["and", "English", "!"])  # BPE keeps '!', BERT splits
+
+
+@pytest.mark.model
+def test_emoji_parts_and_words(smollm2_tok):
+    text = "猫😀が👍🏽"
+    ids, _, offsets = encode(smollm2_tok, text)
+    tokens = display_tokens(smollm2_tok, ids, text=text, offsets=offsets)
+    shown = [t.text for t in tokens]
+    assert all(t.text.startswith(("猫", "😀", "が", "👍", "🏽")) for t in tokens), shown
+    assert any(PART.search(s) for s in shown if s.startswith("😀")), shown
+    assert plain_text(tokens) == text
+    _, texts = aggregate_to_words(torch.eye(len(tokens)), tokens)
+    assert texts == ["猫", "😀", "が", "👍🏽"]
+
+
+@pytest.mark.model
+def test_run_text_words_for_both_models(smollm2, minilm):
+    from attnlab.models.api import run_text
+
+    text = "猫が窓辺で静かに眠っている"
+    trace = run_text(text, "smollm2")
+    word_w, texts = aggregate_to_words(trace.pattern(0, 0), trace.tokens)
+    assert texts == ["猫", "が", "窓辺", "で", "静か", "に", "眠っ", "て", "いる"]
+    torch.testing.assert_close(word_w.sum(-1), torch.ones(len(texts)), atol=1e-5, rtol=0)
+    assert word_w.triu(1).abs().max() == 0  # causal: a word never attends to a later word
+    trace = run_text(text, "minilm")
+    _, texts = aggregate_to_words(trace.pattern(0, 0), trace.tokens)
+    # what MiniLM saw: unknown kanji as [UNK], dakuten stripped (が as か); the same nine words
+    assert texts == ["[CLS]", "[UNK]", "か", "[UNK][UNK]", "て", "[UNK]か", "に", "[UNK]っ", "て", "いる", "[SEP]"]

@@ -20,6 +20,7 @@ import pytest
 from attnlab import tutorial
 from attnlab.html import PRECISION
 from attnlab.notebook import MAX_FRAME_HEIGHT, SANDBOX
+from attnlab.views import page_views
 
 from .conftest import NOTEBOOKS
 
@@ -122,6 +123,19 @@ def show_preview(page, b64: str) -> None:
     assert img.evaluate("i => i.complete && i.naturalWidth > 0 && getComputedStyle(i).display !== 'none'")
 
 
+def settled_box(page, locator) -> dict:
+    """`locator`'s box in the page once it is in view and the frame's new height has landed."""
+    locator.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    locator.scroll_into_view_if_needed()
+    return locator.bounding_box()
+
+
+def tabs_of(trace) -> list[str]:
+    """The tabs a page of `trace` has: the registered views that apply, in registry order."""
+    return [v.name for v in page_views(trace)]
+
+
 def check_tabs(page, i: int) -> list[str]:
     _, frame = frame_of(page, i)
     tabs = frame.eval_on_selector_all("nav.tabs button", "bs => bs.map(b => b.dataset.view)")
@@ -148,12 +162,12 @@ def test_lesson_in_jupyterlab(lab, session):
     s.shot("lab-lesson-step0")
 
     # step 0's page: every tab fits; the heatmap's hover reads the tutorial's weights
-    assert check_tabs(page, 0) == ["pipeline", "heatmap", "headview", "modelview"]
+    assert check_tabs(page, 0) == tabs_of(tutorial.listing2())
     _, frame = frame_of(page, 0)
     frame.click('nav.tabs button[data-view="heatmap"]')
     weights = tutorial.listing2().stages.weights[0]
-    box = frame.locator('[data-testid="heatmap-canvas"]').bounding_box()
     for q, k in ((1, 2), (2, 0)):
+        box = settled_box(page, frame.locator('[data-testid="heatmap-canvas"]'))
         xy = frame.evaluate(f"window.__attnlab.views.heatmap.cellXY({q}, {k})")
         page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
         tip = frame.locator('[data-testid="heatmap-tooltip"]')
@@ -176,8 +190,7 @@ def test_lesson_in_jupyterlab(lab, session):
     frame.click('nav.tabs button[data-view="heatmap"]')
     scroller = page.locator(".jp-WindowedPanel-outer").first
     canvas = frame.locator('[data-testid="heatmap-canvas"]')
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
+    box = settled_box(page, canvas)
     xy = frame.evaluate("window.__attnlab.views.heatmap.cellXY(5, 5)")
     page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
     n = frame.evaluate("window.__attnlab.views.heatmap.view.span")
@@ -195,7 +208,7 @@ def test_lesson_in_jupyterlab(lab, session):
     assert scroller.evaluate("e => e.scrollTop") == top
 
     # the real model's page (step 4) and the trained heads' model view, in every tab
-    assert check_tabs(page, 2) == ["heatmap", "headview", "modelview"]
+    assert check_tabs(page, 2) == tabs_of(tutorial.step4())
     check_tabs(page, 3)
     s.shot("lab-modelview")
 
@@ -238,7 +251,7 @@ def test_lesson_in_notebook7(nb7, session, executed):
     assert frames == 4
     for i in range(frames):
         check_fit(page, i)
-    assert check_tabs(page, 1) == ["pipeline", "heatmap", "headview", "modelview"]
+    assert check_tabs(page, 1) == tabs_of(tutorial.step3())
     s.shot("nb7-lesson")
     # an untrusted copy in Notebook 7 too
     run = executed("ja")

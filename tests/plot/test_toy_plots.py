@@ -53,7 +53,8 @@ def test_weights_heatmap_has_the_tutorials_look():
     fig = plots.plot_weights(TRACE)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Key (参照側)" and ax.get_ylabel() == "Query (注目側)"
-    assert "Self-Attention Weight Matrix" in ax.get_title()
+    assert ax.get_title() == "Self-Attention の重み行列"
+    assert plots.plot_weights(TRACE, lang="en").axes[0].get_title() == "Self-Attention Weight Matrix"
     assert ax.images[0].get_cmap().name.startswith("Blues")
     cells = [t.get_text() for t in ax.texts]
     assert cells == [format(float(v), ".2f") for v in TRACE.stages.weights[0].flatten()]

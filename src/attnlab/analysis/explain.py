@@ -1,16 +1,26 @@
-"""Explanations computed from the numbers, in Japanese or English.
+"""What one weights matrix shows, row by row, computed from its numbers (Japanese or English).
 
-For each query row: the key with the most weight and how much, and how concentrated the row is,
-measured by its entropy H = -sum w log w against the uniform row's log n (n = keys the row may see):
+Two measures per query row, defined once (the printout states them too):
 
-    H / log n >= 0.95        nearly uniform (the row barely prefers any key)
-    max weight >= 0.5        focused (one key takes at least half)
-    otherwise                spread
+    max weight   the largest weight in the row (against 1/n, the weight of a uniform row)
+    evenness     H / log n, H = -sum w log w over the n keys the row may see (Pielou's evenness):
+                 1 = exactly uniform, 0 = all weight on one key
 
-When every row is nearly uniform the summary says why, from the scores: softmax turns a score
-spread r (max - min within a row, after the temperature) into weights that differ by at most a
-factor e^r, so small spreads mean near-uniform rows. For the toy, the projections are random draws,
-not trained, which is why the spreads are small.
+and one label, decided by the measure it names, in this order:
+
+    only      the row sees one key (the causal mask's first row): its weight is 1
+    uniform   evenness >= 0.95        "nearly uniform"
+    half      max weight >= 0.5       "at least half on <key>"
+    shared    otherwise               "shared among several keys"
+
+Why a row is flat or sharp: softmax turns scores into weights with w_i / w_j = e^((s_i - s_j) / T),
+so the largest weight of a row is at most e^r times its smallest, where r is the range (max - min)
+of that row's visible scores divided by the temperature T. A small r gives a flat row, a large r a
+sharp one, whatever made the scores. Every row line states its r and e^r; `explain_weights` says
+which scores r is about (the printed ones are before the temperature).
+
+For the toy the projections W_Q, W_K, W_V are random draws, not trained; that is true for every
+seed and every row, so the caveat goes with every toy explanation (`random_caveat`), flat or sharp.
 """
 
 from __future__ import annotations
@@ -22,9 +32,8 @@ import torch
 
 from ..i18n import t
 
-UNIFORM_AT = 0.95  # H / log n at or above this: nearly uniform
-FOCUSED_AT = 0.5  # max weight at or above this: focused
-SMALL_D = 16  # d_head up to this is called tiny when explaining near-uniform rows
+UNIFORM_AT = 0.95  # evenness at or above this: nearly uniform
+HALF_AT = 0.5  # max weight at or above this (and not nearly uniform): at least half on one key
 
 
 @dataclass(frozen=True)
@@ -35,53 +44,82 @@ class RowSummary:
     top_k_pos: int  # the key with the most weight
     top_weight: float  # its weight
     n_visible: int  # keys this row may attend to (q_pos + 1 when causal)
-    entropy_ratio: float  # H / log n_visible (1 = uniform); 0 when only one key is visible
-    kind: str  # "only" (one key visible), "uniform", "focused" or "spread"
-    score_spread: float | None  # max - min visible score / temperature, when scores are known
+    evenness: float  # H / log n_visible (1 = uniform); 0 when only one key is visible
+    kind: str  # "only", "uniform", "half" or "shared" (see the module docstring)
+    score_range: float | None  # max - min of the visible scores / temperature, when scores are known
+
+    @property
+    def max_ratio(self) -> float | None:
+        """e^score_range: the most any weight of the row can be times another (None without scores)."""
+        return None if self.score_range is None else math.exp(self.score_range)
+
+
+def _visible(weights: torch.Tensor, scores: torch.Tensor | None, q: int) -> torch.Tensor:
+    """[k_pos] bool: the keys row q may see (finite scores; without scores, causal zeros count as hidden)."""
+    if scores is not None:
+        return torch.isfinite(scores[q])
+    w = weights[q]
+    seen = torch.ones_like(w, dtype=torch.bool)
+    if weights.shape[0] == weights.shape[1] and bool((w[q + 1 :] == 0).all()):
+        seen[q + 1 :] = False
+    return seen
+
+
+def kind_of(n_visible: int, evenness: float, top_weight: float) -> str:
+    """The row's label, decided in the module docstring's order."""
+    if n_visible == 1:
+        return "only"
+    if evenness >= UNIFORM_AT:
+        return "uniform"
+    return "half" if top_weight >= HALF_AT else "shared"
 
 
 def summarize_rows(
     weights: torch.Tensor, scores: torch.Tensor | None = None, temperature: float = 1.0
 ) -> list[RowSummary]:
-    """weights: [q_pos, k_pos] rows summing to 1; scores: [q_pos, k_pos] with -inf where masked."""
+    """weights: [q_pos, k_pos] rows summing to 1; scores: [q_pos, k_pos] before the temperature, -inf
+    where masked (None: no score range is given)."""
     rows = []
     for q, w in enumerate(weights.double()):
-        visible = torch.isfinite(scores[q]) if scores is not None else torch.ones_like(w, dtype=torch.bool)
-        if scores is None and weights.shape[0] == weights.shape[1] and bool((w[q + 1 :] == 0).all()):
-            visible[q + 1 :] = False  # causal rows without scores: zeros above the diagonal are masked
-        n = int(visible.sum())
-        top = int(w.argmax())
-        p = w[visible]
+        seen = _visible(weights, scores, q)
+        n = int(seen.sum())
+        p = w[seen]
         h = float(-(p * p.clamp_min(1e-300).log()).sum())
-        ratio = h / math.log(n) if n > 1 else 0.0
+        even = h / math.log(n) if n > 1 else 0.0
+        top = int(w.argmax())
         spread = None
         if scores is not None and n > 1:
-            s = scores[q][visible].double() / temperature
+            s = scores[q][seen].double() / temperature
             spread = float(s.max() - s.min())
-        kind = "only" if n == 1 else "uniform" if ratio >= UNIFORM_AT else (
-            "focused" if float(w[top]) >= FOCUSED_AT else "spread")
-        rows.append(RowSummary(q, top, float(w[top]), n, ratio, kind, spread))
+        rows.append(RowSummary(q, top, float(w[top]), n, even, kind_of(n, even, float(w[top])), spread))
     return rows
 
 
-def _row_line(r: RowSummary, labels: list[str], lang: str) -> str:
+def _which_scores(temperature: float, lang: str) -> str:
+    """The scores a range is about: the printed ones at T = 1, else the printed ones divided by T."""
+    return t("range_of_scores", lang) if temperature == 1.0 else t("range_of_scaled", lang, T=temperature)
+
+
+def _row_line(r: RowSummary, labels: list[str], lang: str, temperature: float) -> str:
     q, k = labels[r.q_pos], labels[r.top_k_pos]
-    kind = t(f"row_{r.kind}", lang)
     if r.kind == "only":
-        return t("row_only_line", lang, q=q, kind=kind)
-    return t("row_line", lang, q=q, k=k, w=r.top_weight, u=1 / r.n_visible, ratio=r.entropy_ratio, kind=kind)
+        return t("row_only_line", lang, q=q)
+    kind = t(f"row_{r.kind}", lang, k=k)
+    line = t("row_line", lang, q=q, k=k, w=r.top_weight, u=1 / r.n_visible, e=r.evenness, kind=kind)
+    if r.score_range is not None:
+        line += t("row_range", lang, which=_which_scores(temperature, lang), r=r.score_range, ratio=r.max_ratio)
+    return line
 
 
-def _why_uniform(rows: list[RowSummary], lang: str, random_weights: bool, d_head: int | None) -> str:
-    spreads = [r.score_spread for r in rows if r.score_spread is not None]
-    top = max(r.top_weight for r in rows if r.kind != "only")
-    if not spreads:
-        return t("all_uniform", lang, top=top)
-    r = max(spreads)
-    text = t("all_uniform_why", lang, top=top, r=r, ratio=math.exp(r))
-    if random_weights:
-        small = t("random_small_d", lang, d=d_head) if d_head is not None and d_head <= SMALL_D else ""
-        text += t("random_weights_why", lang, small=small)
+def _summary(rows: list[RowSummary], lang: str, temperature: float) -> str:
+    seen = [r for r in rows if r.kind != "only"]
+    counts = {k: sum(r.kind == k for r in seen) for k in ("uniform", "half", "shared")}
+    text = t("row_counts" if len(seen) == len(rows) else "row_counts_seen", lang, n=len(seen), **counts)
+    ranges = [r.score_range for r in seen if r.score_range is not None]
+    if ranges:
+        lo, hi = min(ranges), max(ranges)
+        key = "why_flat" if counts["uniform"] == len(seen) else "why_rows"
+        text += t(key, lang, lo=lo, hi=hi, ratio=math.exp(hi), which=_which_scores(temperature, lang))
     return text
 
 
@@ -92,18 +130,21 @@ def explain_weights(
     lang: str = "ja",
     scores: torch.Tensor | None = None,
     temperature: float = 1.0,
-    random_weights: bool = False,
-    d_head: int | None = None,
 ) -> str:
-    """A paragraph per matrix: one line per query row, then a summary computed from the rows."""
+    """One line per query row, then a summary computed from the rows (see the module docstring)."""
     rows = summarize_rows(weights, scores, temperature)
-    lines = [_row_line(r, labels, lang) for r in rows]
-    seen = [r for r in rows if r.kind != "only"]
-    if seen and all(r.kind == "uniform" for r in seen):
-        lines.append(_why_uniform(seen, lang, random_weights, d_head))
-    else:
-        counts = {k: sum(r.kind == k for r in seen) for k in ("focused", "spread", "uniform")}
-        lines.append(t("row_counts", lang, **counts))
-    if temperature != 1.0:
-        lines.append(t("temperature_note", lang, T=temperature))
+    lines = [_row_line(r, labels, lang, temperature) for r in rows]
+    if any(r.kind != "only" for r in rows):
+        lines.append(_summary(rows, lang, temperature))
     return "\n".join(lines)
+
+
+def measures_line(lang: str) -> str:
+    """The definitions of max weight and evenness, stated once above the rows."""
+    return t("measures", lang, u=UNIFORM_AT, half=HALF_AT)
+
+
+def random_caveat(seed: int | None, lang: str) -> str:
+    """The caveat every toy explanation carries: the projections are random draws, not trained."""
+    which = t("seed_none", lang) if seed is None else t("seed_n", lang, seed=seed)
+    return t("random_caveat", lang, which=which)

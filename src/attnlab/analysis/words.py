@@ -1,7 +1,8 @@
 """Attention between words instead of tokenizer pieces.
 
-A word of several pieces ('token' '##ization', or the three byte pieces of 東京) should read as
-one row and one column. The rule (also in docs/words.md):
+A word of several pieces ('token' '##ization', or the byte pieces of 東京) should read as one row
+and one column. Which pieces form a word is `Token.word` (attnlab.models.tokens; Japanese words
+come from a morphological analyser, attnlab.models.segment). The rule (also in docs/words.md):
 
     word_weight[a, b] = mean over query pieces i of word a ( sum over key pieces j of word b: w[i, j] )
 
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 import torch
 
 from ..errors import AttnlabError
-from ..marks import BYTES_GROUP, SPACE_MARK
+from ..marks import SPACE_MARK, bytes_text
 from ..trace import AttentionTrace, Token
 
 
@@ -32,8 +33,16 @@ def word_groups(tokens: Sequence[Token]) -> list[list[int]]:
 
 
 def word_text(tokens: Sequence[Token]) -> str:
-    """A word's label: its pieces joined, byte groups '‹..›' dropped, a leading space mark dropped."""
-    joined = BYTES_GROUP.sub("", "".join(t.text for t in tokens))
+    """A word's label: the text its pieces spell (byte pieces from their exact bytes, so 猫1/3 猫2/3
+    猫3/3 read 猫), with marks, a leading space mark dropped."""
+    out, pending = [], b""
+    for t in tokens:
+        if t.bytes_hex is not None:
+            pending += bytes.fromhex(t.bytes_hex)
+            continue
+        out.append(bytes_text(pending) + t.text)
+        pending = b""
+    joined = "".join(out) + bytes_text(pending)
     stripped = joined.lstrip(SPACE_MARK)
     return stripped or joined
 

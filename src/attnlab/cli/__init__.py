@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .. import __version__
 from ..errors import AttnlabError
 
 # sub-command modules, in the order `attnlab --help` lists them
-COMMAND_MODULES = ("demo", "toy", "text", "models")
+COMMAND_MODULES = ("demo", "toy", "text", "heads", "models")
 
 
 class CliError(AttnlabError):
@@ -50,13 +51,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here when the output was still buffered
+        return code
     except AttnlabError as e:
         print(f"attnlab: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("attnlab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `attnlab toy | head -3`: the reader has gone; stop quietly, as `cat` does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
 
 
 def run() -> None:

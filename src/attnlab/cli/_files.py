@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..fileio import check_destination, place_file
 from . import CliError
 
 Writer = Callable[[Path], None]  # writes one file at the given path
@@ -26,12 +27,31 @@ def prepare_out(out: Path) -> Path:
     return out
 
 
+def check_out_folder(out: Path) -> None:
+    """Before any work: `out` is a writable folder, or one that can be created (nothing is created)."""
+    probe = out
+    while not probe.exists():
+        if probe.is_symlink():  # a dangling link where the folder should be
+            raise CliError(f"cannot create --out folder {out}: {probe} is a broken link")
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        if probe == out:
+            raise CliError(f"--out {out} exists and is not a folder")
+        raise CliError(f"cannot create --out folder {out}: Not a directory ({probe} is not a folder)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write into --out folder {out}: permission denied on {probe}")
+
+
 def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:
     """Run every writer into a staging folder inside `out`, then move the files into `out`.
 
     If any writer fails, nothing of this call is left in `out` (the staging folder is removed).
     """
     prepare_out(out)
+    for name in writers:  # a folder, disk or socket where a file goes: refused before any work
+        check_destination(out / name, what=f"the --out file {name}")
     try:
         stage = Path(tempfile.mkdtemp(prefix=".attnlab-", dir=out))
     except OSError as e:
@@ -40,27 +60,11 @@ def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:
         for name, write in writers.items():
             write(stage / name)
         done = []
-        for name in writers:
-            os.replace(stage / name, out / name)
+        for name in writers:  # never replaces a FIFO, device or link there (see attnlab.fileio)
+            place_file(stage / name, out / name, what=f"the --out file {name}")
             done.append(out / name)
         return done
     except OSError as e:
         raise CliError(f"cannot write into --out folder {out}: {e.strerror or e}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-
-
-def figure_writers(figures: dict[str, Callable[[], object]]) -> dict[str, Writer]:
-    """{stem: make_figure} -> writers of stem.png and stem.svg (the figure is made once)."""
-    writers: dict[str, Writer] = {}
-    for stem, make in figures.items():
-        cache: dict[str, object] = {}
-
-        def fig(make=make, cache=cache):  # build lazily, once, when the first file is written
-            if "f" not in cache:
-                cache["f"] = make()
-            return cache["f"]
-
-        writers[f"{stem}.png"] = lambda p, fig=fig: fig().savefig(p, dpi=120, format="png")
-        writers[f"{stem}.svg"] = lambda p, fig=fig: fig().savefig(p, format="svg")
-    return writers

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .options import add_fmt, add_html, add_lang, add_out
+from .options import add_fmt, add_html, add_lang, add_out, add_scale
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_lang(p)
     add_fmt(p)
     add_out(p)
+    add_scale(p)
     add_html(p)
     p.add_argument("--no-model", action="store_true", help="skip step 4 (the real model)")
     p.set_defaults(handler=run_demo)
@@ -24,25 +25,28 @@ def run_demo(args: argparse.Namespace) -> int:
     from .. import tutorial
     from ..i18n import t
     from ..plot.toy import plot_heads, plot_seeds
-    from ..reporting import report, top_table
+    from ..reporting import compare_seeds, model_report, report
     from ..views import FigureJob, FigureOptions, figures_for, file_stem
-    from .output import save_figures, save_page
+    from .output import check_destinations, save_figures, save_page
 
+    check_destinations(args.out, args.html)
     lang, fmt = args.lang, args.fmt or ".2f"
     trace = tutorial.listing2()
     print(report(trace, lang=lang, fmt=args.fmt or ".4f"))
     print("\n" + t("demo_note", lang))
-    jobs = figures_for(trace, FigureOptions(lang=lang, fmt=fmt))
+    jobs = figures_for(trace, FigureOptions(lang=lang, fmt=fmt, scale=args.scale))
     two, seeds = tutorial.step3(), tutorial.seeds()
-    jobs["heads"] = FigureJob(lambda: plot_heads(two, lang=lang, fmt=fmt))  # step 3: 2 heads and their mean
-    jobs["seeds"] = FigureJob(lambda: plot_seeds(seeds, lang=lang, fmt=fmt))
+    print("\n" + compare_seeds(seeds, lang))
+    jobs["heads"] = FigureJob(lambda: plot_heads(two, lang=lang, fmt=fmt, scale=args.scale))  # step 3
+    jobs["seeds"] = FigureJob(lambda: plot_seeds(seeds, lang=lang, fmt=fmt, scale=args.scale))
     save_figures(jobs, args.out, lang)
     save_page(trace, args.html, lang)
     if not args.no_model:
         print("\n" + t("demo_step4", lang))
         real = tutorial.step4()
         layer = real.n_layers - 1
-        print(top_table(real, layer, None, 3, lang=lang))
-        opts = FigureOptions(lang=lang, layer=layer, head=None, stem=file_stem(real.model))  # the table's head mean
+        print(model_report(real, layer, None, 3, lang=lang))
+        opts = FigureOptions(lang=lang, layer=layer, head=None, stem=file_stem(real.model),
+                             scale=args.scale)  # the table's head mean
         save_figures(figures_for(real, opts), args.out, lang)
     return 0

@@ -15,6 +15,8 @@ def register(subparsers: Any) -> None:
         description="List the bundled models: kind, layers, heads, kv heads, max tokens, source, readiness.",
     )
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--verify", action="store_true",
+                   help="also check every converted copy in the cache in full (a hash of every file)")
     p.set_defaults(handler=handle)
 
 
@@ -22,9 +24,13 @@ def handle(args: argparse.Namespace) -> int:
     from ..models.registry import list_models
 
     infos = list_models()
+    checks = verified() if args.verify else None
     if args.format == "json":
-        print(json.dumps([asdict(i) for i in infos], ensure_ascii=False, indent=1))
-        return 0
+        data: Any = [asdict(i) for i in infos]
+        if checks is not None:
+            data = {"models": data, "cache": [dict(asdict(c), folder=str(c.folder)) for c in checks]}
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return 0 if checks is None or all(c.ok for c in checks) else 1
     header = ("name", "kind", "layers", "heads", "kv heads", "max tokens", "ready", "loads from")
     rows = [
         (i.name, i.kind, _s(i.n_layers), _s(i.n_heads), _s(i.n_kv_heads), _s(i.max_tokens),
@@ -39,7 +45,19 @@ def handle(args: argparse.Namespace) -> int:
             print(f"  {i.name}: {i.note}")
     print("Also: any local Hugging Face model folder (--model PATH), or a hub id (owner/name) where the "
           "hub is reachable or the model is cached.")
-    return 0
+    if checks is None:
+        return 0
+    print("\nCache (every file's sha256 checked):" if checks else "\nCache: no converted copies yet.")
+    for c in checks:
+        print(f"  {'ok ' if c.ok else 'BAD'}  {c.name}: {c.message}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def verified() -> list:
+    """The full check of the cache's converted copies (`models.cache.verify_cache`)."""
+    from ..models.cache import verify_cache
+
+    return verify_cache(full=True)
 
 
 def _s(v: int | None) -> str:

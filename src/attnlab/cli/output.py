@@ -10,8 +10,19 @@ from typing import Any
 from ..i18n import t
 from ..trace import AttentionTrace
 from ..views import FigureJob
-from ._files import Writer, write_all
+from ._files import Writer, check_out_folder, write_all
 from .options import DEFAULT_OUT
+
+
+def check_destinations(out: Path | None, html: Path | None, *, figures: bool = True) -> None:
+    """Refuse a bad --out or --html before any work (nothing is created here), so a mistake in a
+    path costs no minutes of computing and leaves no figures behind."""
+    if figures:
+        check_out_folder(out or DEFAULT_OUT)
+    if html is not None:
+        from ..fileio import check_destination
+
+        check_destination(html, "the --html page")
 
 
 def figure_writers(jobs: dict[str, FigureJob]) -> dict[str, Writer]:
@@ -39,13 +50,15 @@ def save_figures(jobs: dict[str, FigureJob], out: Path | None, lang: str, *, qui
     return paths
 
 
-def save_page(trace: AttentionTrace, path: Path | None, lang: str, *, quiet: bool = False) -> None:
-    """Write the interactive page when --html was given; say where unless quiet (stdout holds JSON)."""
+def save_page(trace: AttentionTrace, path: Path | None, lang: str, *, quiet: bool = False,
+              focus: tuple[int, int] | None = None) -> None:
+    """Write the interactive page when --html was given (opening on `focus`, the (layer, head) chosen);
+    say where unless quiet (stdout holds JSON)."""
     if path is None:
         return
     from ..html import write_html
 
-    written = write_html(trace, path, lang=lang)
+    written = write_html(trace, path, lang=lang, focus=focus)
     if not quiet:
         print(f"{t('page_written', lang)}: {written}")
 

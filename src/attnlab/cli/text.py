@@ -2,7 +2,7 @@
 
 Prints, for each token, the tokens the chosen head attends to most; writes the head's heatmap, a
 layer x head grid and the head mean per layer into --out. `--format json` prints the head's weights
-in the schema of `attnlab.export` ({model, tokens, n_layers, n_heads, n_kv_heads, layer, head, weights}).
+in the schema of `attnlab.export` ({model, tokens, bytes, n_layers, ..., layer, head, weights}).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from . import CliError
-from .options import add_format, add_html, add_lang, add_out
+from .options import add_format, add_html, add_lang, add_out, add_scale
 
 
 def register(subparsers: Any) -> None:
@@ -38,13 +38,15 @@ def register(subparsers: Any) -> None:
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
     add_lang(p)
     add_out(p)
+    add_scale(p)
     add_html(p)
     p.set_defaults(handler=handle)
 
 
 def _run(args: argparse.Namespace):
-    """The trace, with the capture fallback's warning printed as a one-line note."""
+    """The trace, with the capture fallback's warning and notes on the text printed as one-line notes."""
     from ..models.api import CaptureFallbackWarning, run_text
+    from ..models.notes import notes_for
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureFallbackWarning)
@@ -54,30 +56,36 @@ def _run(args: argparse.Namespace):
             print(f"attnlab: note: {w.message}", file=sys.stderr)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for line in notes_for(trace, args.text, lang=args.lang):
+        print(f"attnlab: note: {line}", file=sys.stderr)
     return trace
 
 
 def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
-    from ..reporting import top_table
-    from ..views import FigureOptions, figures_for, file_stem
-    from .output import print_json, save_figures, save_page
+    from ..reporting import model_report
+    from ..views import FigureOptions, figure_notes, figures_for, file_stem
+    from .output import check_destinations, print_json, save_figures, save_page
 
     if args.top < 1:
         raise CliError(f"--top {args.top}: give 1 or more")
+    check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
     trace = _run(args)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:
         print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
               f"{trace.n_tokens}", file=sys.stderr)
-    opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model))
+    opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model),
+                         scale=args.scale)
     if args.format == "json":
         print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
         if args.out is not None:
             save_figures(figures_for(trace, opts), args.out, args.lang, quiet=True)
-        save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
+        save_page(trace, args.html, args.lang, quiet=True, focus=(args.layer, args.head))  # stdout: pure JSON
         return 0
-    print(top_table(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
+    print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
     save_figures(figures_for(trace, opts), args.out, args.lang)
-    save_page(trace, args.html, args.lang)
+    for note in figure_notes(trace, opts):
+        print(f"attnlab: note: {note}", file=sys.stderr)
+    save_page(trace, args.html, args.lang, focus=(args.layer, args.head))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import AttnlabError
-from .options import add_fmt, add_format, add_html, add_lang, add_out
+from .options import add_fmt, add_format, add_html, add_lang, add_out, add_scale
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_lang(p)
     add_fmt(p)
     add_out(p)
+    add_scale(p)
     add_html(p)
     p.set_defaults(handler=run_toy_command)
 
@@ -52,27 +53,29 @@ def parse_seeds(text: str | None) -> list[int]:
 
 def run_toy_command(args: argparse.Namespace) -> int:
     from ..export import trace_to_dict
-    from ..reporting import report
+    from ..reporting import compare_seeds, report
     from ..toy import run_seeds, run_toy
     from ..views import FigureOptions, figures_for
-    from .output import print_json, save_figures, save_page
+    from .output import check_destinations, print_json, save_figures, save_page
 
     spec = spec_from_args(args)
     seeds = parse_seeds(args.seeds)
+    check_destinations(args.out, args.html, figures=args.format != "json")
     trace = run_toy(spec)
+    others = run_seeds(spec, seeds) if seeds and args.format != "json" else []  # before anything is printed
     if args.format == "json":
         print_json(trace_to_dict(trace))
         save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
         return 0
     print(report(trace, lang=args.lang, fmt=args.fmt or ".4f"))
     fmt = args.fmt or ".2f"
-    jobs = figures_for(trace, FigureOptions(lang=args.lang, fmt=fmt))
+    jobs = figures_for(trace, FigureOptions(lang=args.lang, fmt=fmt, scale=args.scale))
     if seeds:
         from ..plot.toy import plot_seeds
         from ..views import FigureJob
 
-        traces = run_seeds(spec, seeds)
-        jobs["seeds"] = FigureJob(lambda: plot_seeds(traces, lang=args.lang, fmt=fmt))
+        print("\n" + compare_seeds(others, args.lang))
+        jobs["seeds"] = FigureJob(lambda: plot_seeds(others, lang=args.lang, fmt=fmt, scale=args.scale))
     save_figures(jobs, args.out, args.lang)
     save_page(trace, args.html, args.lang)
     return 0

@@ -6,11 +6,10 @@ inlined. `render_page` returns the page as a string; `write_html` writes it atom
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import AttnlabError
+from ..fileio import check_destination, write_text
 from .encode import MAX_CELLS, PRECISION, PageTooLargeError, encode_trace
 from .render import render_page
 
@@ -27,29 +26,15 @@ __all__ = [
 ]
 
 
-def write_html(trace: AttentionTrace, path: str | os.PathLike, *, lang: str = "ja", **kw) -> Path:
-    """Render `trace` and write the page to `path` atomically (a temp file in the same folder, then a
-    rename), so a reader never sees half a page. Returns the path written.
+def write_html(
+    trace: AttentionTrace, path: str | os.PathLike, *, lang: str = "ja", what: str = "the page", **kw
+) -> Path:
+    """Render `trace` and write the page to `path` (see `attnlab.fileio`: atomic for a file, written
+    into a FIFO or device, never replacing one), so a reader never sees half a page. Returns the path.
 
-    Raises AttnlabError when the folder does not exist or cannot be written, or the trace is too large.
+    Raises AttnlabError, before rendering, when the destination cannot be written (`what` names it
+    in the message, e.g. "the --html page"), and when the trace is too large.
     """
-    target = Path(path)
-    page = render_page(trace, lang=lang, **kw)  # render first: a too-large trace leaves no file
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise AttnlabError(f"cannot write the page to {str(target)!r}: it is a folder, give a file name")
-    if not folder.is_dir():
-        raise AttnlabError(f"cannot write the page to {str(target)!r}: folder {str(folder)!r} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise AttnlabError(f"cannot write the page to {str(target)!r}: {e.strerror}") from e
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise AttnlabError(f"cannot write the page to {str(target)!r}: {e.strerror}") from e
-    return target
+    check_destination(path, what)  # before the work: a bad path costs nothing
+    page = render_page(trace, lang=lang, **kw)  # a too-large trace leaves no file
+    return write_text(path, page, what=what)

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from ..errors import AttnlabError
-from ..views import View, page_views
+from ..views import PageOptions, View, page_views
 
 if TYPE_CHECKING:
     from ..trace import AttentionTrace
@@ -144,12 +144,21 @@ def encode_trace(
     *,
     layers: list[int] | tuple[int, ...] | None = None,
     views: list[View] | None = None,
+    lang: str = "ja",
+    focus: tuple[int, int] | None = None,
 ) -> PageData:
     """The page data of `trace` (layers: which layers to include, None = all) for the page tabs of
-    `views` (default: every registered view that applies), which may add arrays of their own."""
+    `views` (default: every registered view that applies), which may add arrays and JSON of their own
+    (`lang`: their texts' language; `focus`: the (layer, head) a one-head tab shows, default the
+    first included layer's head 0)."""
     views = page_views(trace) if views is None else views
     chosen = _layers(trace, layers)
     check_size(trace, chosen)
+    if focus is not None:
+        if len(focus) != 2 or focus[1] is None:
+            raise AttnlabError(f"focus {focus!r}: give (layer, head), one head of one layer")
+        trace.check_layer_head(focus[0], focus[1])
+    page = PageOptions(lang=lang, layers=tuple(chosen), focus=focus if focus is not None else (chosen[0], 0))
     blob = _Blob()
     codes, step = quantise_rows(_weight_maps(trace, chosen))
     blob.add("weights", codes)  # [layer, map, q_pos, k_pos] uint8
@@ -157,9 +166,13 @@ def encode_trace(
     scores = _scores(trace, chosen)
     if scores is not None:
         blob.add("scores", scores)  # [layer, head, q_pos, k_pos] fp32, -inf where hidden
+    view_meta = {}
     for view in views:
-        for name, a in view.page_arrays(trace).items():
+        for name, a in view.page_arrays(trace, page).items():
             blob.add(name, a if a.dtype == np.uint8 else a.astype(np.float32, copy=False))
+        extra = view.page_meta(trace, page)
+        if extra is not None:
+            view_meta[view.name] = extra
     meta = {
         "model": trace.model,
         "n_layers": trace.n_layers,
@@ -176,6 +189,8 @@ def encode_trace(
             {"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in trace.tokens
         ],
         "views": [v.name for v in views],
+        "view_meta": view_meta,
+        "focus": list(page.focus),  # (layer, head) the page opens on
         "arrays": blob.index,
     }
     return PageData(meta=meta, blob_b64=blob.encoded())

@@ -85,8 +85,8 @@ def minify_js(text: str) -> str:
 
 
 def script_files(views: list[View]) -> list[str]:
-    """The JS files of a page showing `views`, in load order."""
-    return [*CORE_JS, *(f"views/{v.name}.js" for v in views), MAIN_JS]
+    """The JS files of a page showing `views`, in load order (a view's helper scripts before it)."""
+    return [*CORE_JS, *(f for v in views for f in (*v.scripts, f"views/{v.name}.js")), MAIN_JS]
 
 
 def page_script(views: list[View], labels: dict[str, str] | None = None) -> str:
@@ -133,6 +133,11 @@ def page_code(view_names: tuple[str, ...], lang: str) -> PageCode:
     return PageCode(script, css, packed)
 
 
+def opening_view(trace: AttentionTrace, views: list[View] | None = None) -> View:
+    """The tab a page of `trace` opens on when none is asked for: the first view that opens first."""
+    return next(v for v in (page_views(trace) if views is None else views) if v.opens_first(trace))
+
+
 def _hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
 
@@ -150,6 +155,7 @@ def render_page(
     lang: str = "ja",
     view: str | None = None,
     layers: list[int] | tuple[int, ...] | None = None,
+    focus: tuple[int, int] | None = None,
     pack: bool = True,
 ) -> str:
     """The whole page for `trace` as an HTML string.
@@ -160,6 +166,8 @@ def render_page(
             modelview, pipeline for toy traces); None: the first that applies (the pipeline for toy
             traces, the heatmap otherwise).
         layers: the layers to include (None: all); fewer layers make a smaller page.
+        focus: (layer, head) of a real model that the pipeline tab shows from its captured q, k, v
+            (None: the first included layer, head 0).
         pack: True: the code travels deflated and BOOT inflates it (the smallest file); False: the
             style and the script are inline as text (for a carrier that compresses the whole page,
             as the notebook output does).
@@ -168,8 +176,8 @@ def render_page(
     """
     check_lang(lang)
     views = page_views(trace)
-    first = view_named(view, trace).name if view is not None else views[0].name
-    data = encode_trace(trace, layers=layers, views=views)
+    first = view_named(view, trace).name if view is not None else opening_view(trace, views).name
+    data = encode_trace(trace, layers=layers, views=views, lang=lang, focus=focus)
     code = page_code(tuple(v.name for v in views), lang)
     meta = dict(data.meta, view=first)
     title = html.escape(f"attnlab · {trace.model} · {trace.n_tokens} {t('tokens', lang)}")

@@ -6,20 +6,27 @@ process-wide cache, so a notebook that calls `run_text` many times loads each mo
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
+from ..checks import check_text, describe
 from ..errors import AttnlabError
+from ..progress import notice
 from ..trace import Token
 from .capture import recording
 from .generate import greedy_continue
 from .loading import LoadedModel, load_model
-from .registry import DEFAULT_MODEL
+from .registry import DEFAULT_MODEL, bundled_names
 from .tokens import display_tokens
 from .trace import EagerTrace, ModelTrace
+
+# From these sizes the work takes seconds on a CPU: say what is running (see attnlab.progress).
+LONG_FORWARD_TOKENS = 2048
+LONG_GENERATION = 16
 
 
 class EmptyTextError(AttnlabError):
@@ -56,20 +63,28 @@ class Encoded:
 
 def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int = 0) -> Encoded:
     """`text` tokenized; too long raises TooLongError unless truncate (reserve: room for generated tokens)."""
-    if not isinstance(text, str) or not text.strip():
+    check_text_arg(text, "the text")
+    if not text.strip():
         raise EmptyTextError("the text is empty: give a sentence with at least one non-space character")
     limit = lm.max_tokens - reserve
-    ids = lm.tokenizer(text, verbose=False)["input_ids"]
-    if len(ids) <= limit:
-        return _encoded(lm, text, {})
-    if limit <= 0 or not truncate:
-        room = f" (with {reserve} to generate)" if reserve else ""
+    whole = _encoded(lm, text, {})  # with offsets: no second pass when the text fits
+    if len(whole.ids) <= limit:
+        return whole
+    n = len(whole.ids)
+    room_for_text = limit >= lm.tokenizer.num_special_tokens_to_add() + 1
+    if reserve and not room_for_text:
         raise TooLongError(
-            f"the text is {len(ids)} tokens but {lm.name} accepts at most {limit}{room}; "
-            "pass --truncate (truncate=True) to cut the rest"
+            f"the text is {n} tokens and {reserve} are to be generated, but {lm.name} accepts at most "
+            f"{lm.max_tokens} in all: generate fewer tokens (truncating cannot help: no room is left for the text)"
+        )
+    if not truncate:
+        room = f" while generating {reserve}" if reserve else ""
+        raise TooLongError(
+            f"the text is {n} tokens but {lm.name} accepts at most {limit}{room}; "
+            "pass --truncate (truncate=True) to cut the rest" + (", or generate fewer" if reserve else "")
         )
     enc = _encoded(lm, text, {"truncation": True, "max_length": limit})
-    return Encoded(text, enc.ids, enc.offsets, len(ids) - len(enc.ids))
+    return Encoded(text, enc.ids, enc.offsets, n - len(enc.ids))
 
 
 def _encoded(lm: LoadedModel, text: str, options: dict) -> Encoded:
@@ -77,6 +92,13 @@ def _encoded(lm: LoadedModel, text: str, options: dict) -> Encoded:
     out = lm.tokenizer(text, verbose=False, return_offsets_mapping=fast, **options)
     offsets = [tuple(o) for o in out["offset_mapping"]] if fast else None
     return Encoded(text, list(out["input_ids"]), offsets, 0)
+
+
+def check_text_arg(text: object, what: str) -> None:
+    """AttnlabError unless `text` is a str that can be written as UTF-8 (see attnlab.checks.check_text)."""
+    if not isinstance(text, str):
+        raise AttnlabError(f"{what} must be a string, got {describe(text)}")
+    check_text(text, what)
 
 
 def trace_ids(
@@ -94,7 +116,7 @@ def trace_ids(
     inputs, spans = pad_batch(lm, batch)
     body = lm.model.base_model  # the transformer body: no LM head, whose logits the trace does not need
     n_layers = lm.model.config.num_hidden_layers
-    with torch.no_grad(), recording() as rec:
+    with torch.no_grad(), recording(body) as rec:
         body(**inputs, use_cache=False)
     layers = rec.ordered()
     common = {
@@ -104,7 +126,9 @@ def trace_ids(
         "prompt_len": prompt_len,
         "truncated": truncated,
     }
-    tokens = [_tokens(lm, ids, src) for ids, src in zip(batch, sources or [None] * len(batch), strict=True)]
+    tokens = [
+        _tokens(lm, ids, src, prompt_len) for ids, src in zip(batch, sources or [None] * len(batch), strict=True)
+    ]
     if len(layers) == n_layers:
         shape = {"n_heads": layers[0].q.shape[1], "n_kv_heads": layers[0].k.shape[1]}
         return [
@@ -114,11 +138,22 @@ def trace_ids(
     return _eager_traces(lm, tokens, inputs, spans, common)
 
 
-def _tokens(lm: LoadedModel, ids: Sequence[int], src: Encoded | None) -> tuple[Token, ...]:
-    """Readable tokens; the source text's offsets cover its own tokens (not generated ones after it)."""
+def _tokens(
+    lm: LoadedModel, ids: Sequence[int], src: Encoded | None, prompt_len: int | None = None
+) -> tuple[Token, ...]:
+    """Readable tokens; the source text's offsets cover its own tokens (not generated ones after it).
+
+    Generated tokens (from prompt_len on) are each a word of their own: they were produced one at a
+    time, so none belongs to the prompt's last word or joins its neighbours.
+    """
     if src is None or src.offsets is None or len(src.offsets) != len(ids):
-        return display_tokens(lm.tokenizer, ids)
-    return display_tokens(lm.tokenizer, ids, text=src.text, offsets=src.offsets)
+        tokens = display_tokens(lm.tokenizer, ids)
+    else:
+        tokens = display_tokens(lm.tokenizer, ids, text=src.text, offsets=src.offsets)
+    if prompt_len is None or prompt_len >= len(tokens):
+        return tokens
+    first = tokens[prompt_len - 1].word + 1 if prompt_len else 0
+    return tokens[:prompt_len] + tuple(replace(t, word=first + i) for i, t in enumerate(tokens[prompt_len:]))
 
 
 def _eager_traces(lm, tokens, inputs, spans, common) -> list[EagerTrace]:
@@ -183,17 +218,52 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
         generate: decoders only: continue the text greedily by this many tokens first; the trace
             covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
     """
+    check_text_arg(text, "the text")
+    _check_flag(truncate, "truncate")
+    if isinstance(generate, bool) or not isinstance(generate, numbers.Integral):
+        raise AttnlabError(f"generate must be a whole number of new tokens, got {describe(generate)}")
     lm = load(model)
+    _check_generate(lm, int(generate))
     enc = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
     ids, prompt_len = enc.ids, None
     if generate:
         prompt_len = len(ids)
-        ids = greedy_continue(lm, ids, generate)
-    return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
+        with notice(f"generating {generate} tokens with {lm.name}", when=generate >= LONG_GENERATION):
+            ids = greedy_continue(lm, ids, int(generate))
+    with notice(f"running {lm.name} on {len(ids)} tokens", when=len(ids) >= LONG_FORWARD_TOKENS):
+        return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
 
 
 def run_batch(texts: Sequence[str], model: str = DEFAULT_MODEL, *, truncate: bool = False) -> list[ModelTrace]:
     """Several texts in one padded forward pass; one trace per text (padding excluded)."""
+    if isinstance(texts, str) or not isinstance(texts, Sequence):
+        raise AttnlabError(
+            f"texts must be a list of strings, got {describe(texts)}: for one text use run_text(text)"
+        )
+    for i, t in enumerate(texts):
+        check_text_arg(t, f"texts[{i}]")
+    _check_flag(truncate, "truncate")
     lm = load(model)
     encoded = [encode(lm, t, truncate=truncate) for t in texts]
-    return trace_ids(lm, [e.ids for e in encoded], sources=encoded)
+    n = sum(len(e.ids) for e in encoded)
+    with notice(f"running {lm.name} on {len(encoded)} texts, {n} tokens", when=n >= LONG_FORWARD_TOKENS):
+        return trace_ids(lm, [e.ids for e in encoded], sources=encoded)
+
+
+def _check_flag(value: object, name: str) -> None:
+    if not isinstance(value, bool):
+        raise AttnlabError(f"{name} must be True or False, got {describe(value)}")
+
+
+def _check_generate(lm: LoadedModel, generate: int) -> None:
+    """Refuse a generation the model cannot take, before any tokenizing (the limit is the model's)."""
+    if generate < 0:
+        raise AttnlabError(f"--generate {generate}: the number of new tokens must be 0 or more")
+    if generate and lm.kind != "decoder":
+        decoders = " or ".join(bundled_names("decoder")) or "a decoder"
+        raise AttnlabError(f"--generate needs a decoder model; {lm.name} is an encoder (try --model {decoders})")
+    if generate >= lm.max_tokens:
+        raise TooLongError(
+            f"--generate {generate} is more than {lm.name} accepts: at most {lm.max_tokens} tokens in all, "
+            f"the text's included, so at most {lm.max_tokens - 1} new ones"
+        )

@@ -4,12 +4,26 @@ Registered in transformers' `AttentionInterface` under the name `CAPTURE`, with 
 `AttentionMaskInterface` entry (SDPA's mask builder): without that entry transformers finds no mask
 function for the name and silently passes `attention_mask=None`, dropping padding and causal masks.
 
-The function hands its arguments, unchanged, to transformers' own `sdpa_attention_forward`, so the
-model's outputs are bit-identical to the plain SDPA model's. While a `Recorder` is active it also keeps
-references (no copies, no casts) to the query, key and value tensors, the mask and the scale of every
-layer; `ModelTrace.pattern` recomputes a head's weights from them in fp32 on demand. Keeping the
-references costs a little memory (q, k, v: O(N) per layer) and no compute; the N x N weights of every
-layer and head, which eager `output_attentions=True` materialises, are never built.
+Without a `Recorder` the function hands its arguments, unchanged, to transformers' own
+`sdpa_attention_forward`. While a `Recorder` is active it also keeps references (no copies, no casts)
+to the query, key and value tensors, the mask and the scale of every layer; `ModelTrace.pattern`
+recomputes a head's weights from them in fp32 on demand. Keeping the references costs a little memory
+(q, k, v: O(N) per layer) and no compute; the N x N weights of every layer and head, which eager
+`output_attentions=True` materialises, are never built.
+
+The row log-sum-exp, for free. While recording on a CPU, when SDPA would run its CPU flash kernel on
+exactly these inputs (`torch._fused_sdp_choice` says so), the function calls that kernel itself,
+`torch.ops.aten._scaled_dot_product_flash_attention_for_cpu`, with the inputs SDPA would give it (keys
+repeated or GQA enabled as transformers decides, a boolean mask turned into 0 / -inf as SDPA does):
+the same kernel on the same tensors, so the output is bit-identical to plain SDPA's on any CPU (the
+model tests check it with `torch.equal`), and the kernel also returns each row's log-sum-exp of the
+scaled, masked scores, kept as `LayerCapture.lse`. With it any weight costs one dot product:
+`w[q, k] = exp(q . k * scale - lse[q])` (`analysis.census`, `analysis.rollout`). Anywhere else (GPUs,
+position biases, dropout, a single query) the call goes to `sdpa_attention_forward` and `lse` is None;
+`ModelTrace.lse` then computes it by streaming over score tiles.
+
+Recorded too, for value-weighted attention: the attention module and its output projection's weight
+W_O (`o_proj` in Llama, `attention.output.dense` in BERT; see `find_output_projection`).
 """
 
 from __future__ import annotations
@@ -17,10 +31,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 CAPTURE = "attnlab_capture"  # the name the capture function is registered under
+_FLASH = 1  # torch.nn.attention.SDPBackend.FLASH_ATTENTION, as `torch._fused_sdp_choice` reports it
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,9 @@ class LayerCapture:
     position_bias: torch.Tensor | None = (
         None  # [batch, head, q_pos, k_pos] added to scores (T5-style), if any
     )
+    lse: torch.Tensor | None = None  # [batch, head, q_pos] fp32 row log-sum-exp from the kernel, if it gave one
+    module: Any = None  # the attention module that called (its class names it in error messages)
+    out_proj: torch.Tensor | None = None  # [d_model, head * d_head] W_O; W_O^h = columns h*d_head..(h+1)*d_head
 
 
 @dataclass
@@ -43,10 +62,20 @@ class Recorder:
     """Collects one LayerCapture per attention call, keyed by the module's layer index."""
 
     layers: dict[int, LayerCapture] = field(default_factory=dict)
+    root: torch.nn.Module | None = None  # the model being run: where an attention module's parent is found
+    _parents: dict[int, torch.nn.Module] | None = None  # id(child) -> parent module, built on first need
 
     def record(self, module: torch.nn.Module, capture: LayerCapture) -> None:
         index = getattr(module, "layer_idx", None)
         self.layers[index if isinstance(index, int) else len(self.layers)] = capture
+
+    def parent(self, module: torch.nn.Module) -> torch.nn.Module | None:
+        """The module that holds `module` within `root` (None without a root)."""
+        if self.root is None:
+            return None
+        if self._parents is None:
+            self._parents = {id(c): p for p in self.root.modules() for c in p.children()}
+        return self._parents.get(id(module))
 
     def ordered(self) -> list[LayerCapture]:
         return [self.layers[i] for i in sorted(self.layers)]
@@ -71,6 +100,7 @@ def capture_attention(
 
     if _active is not None:
         wants_causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
+        direct = _flash_with_lse(module, query, key, value, attention_mask, dropout, scaling, is_causal, kwargs)
         _active.record(
             module,
             LayerCapture(
@@ -82,8 +112,13 @@ def capture_attention(
                 causal=bool(query.shape[2] > 1 and attention_mask is None and wants_causal),
                 scale=float(scaling) if scaling is not None else query.shape[-1] ** -0.5,
                 position_bias=kwargs.get("position_bias"),
+                lse=None if direct is None else direct[1],
+                module=module,
+                out_proj=find_output_projection(module, _active.parent(module), query.shape[1] * value.shape[-1]),
             ),
         )
+        if direct is not None:
+            return direct[0], None
     return sdpa_attention_forward(
         module,
         query,
@@ -97,6 +132,81 @@ def capture_attention(
     )
 
 
+def _flash_with_lse(
+    module: torch.nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    mask: torch.Tensor | None,
+    dropout: float,
+    scaling: float | None,
+    is_causal: bool | None,
+    kwargs: dict[str, Any],
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(output [batch, q_pos, head, d_head], lse [batch, head, q_pos]) from SDPA's CPU flash kernel, called
+    with exactly what `sdpa_attention_forward` would pass SDPA; None when that call would not reach this
+    kernel (then the caller runs `sdpa_attention_forward` itself)."""
+    from transformers.integrations.sdpa_attention import repeat_kv, use_gqa_in_sdpa
+
+    q_len = query.shape[2]
+    if (query.device.type != "cpu" or dropout or q_len < 2 or torch.is_grad_enabled()
+            or any(kwargs.get(k) is not None for k in ("position_bias", "softcap"))):
+        return None
+    groups, gqa = getattr(module, "num_key_value_groups", 1), False
+    if groups > 1:  # sdpa_attention_forward's rule (a single query, packed, was excluded above)
+        if use_gqa_in_sdpa(mask, key, value):
+            gqa = True
+        else:
+            key, value = repeat_kv(key, groups), repeat_kv(value, groups)
+    causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
+    causal = mask is None and bool(causal)  # q_len > 1 here: sdpa_attention_forward's rule
+    if causal and key.shape[2] > q_len:  # a prefill after a cache: transformers crops the keys; leave it to it
+        return None
+    if mask is not None and mask.dtype != torch.bool and mask.dtype != query.dtype:
+        return None
+    try:
+        choice = torch._fused_sdp_choice(query, key, value, mask, dropout, causal, scale=scaling, enable_gqa=gqa)
+    except (RuntimeError, TypeError):  # a torch without this private helper: take the ordinary path
+        return None
+    if choice != _FLASH or (mask is not None and mask.dim() != 4):
+        return None
+    if mask is not None and mask.dtype == torch.bool:  # what SDPA does to a boolean mask before its kernels
+        mask = torch.zeros(mask.shape, dtype=query.dtype, device=mask.device).masked_fill_(~mask, float("-inf"))
+    out, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+        query, key, value, dropout, causal, attn_mask=mask, scale=scaling
+    )
+    return out.transpose(1, 2).contiguous(), lse
+
+
+# Where models keep the output projection W_O that maps the concatenated heads back to d_model.
+OUT_PROJ_NAMES = ("o_proj", "out_proj", "dense", "c_proj", "wo")  # on the attention module (Llama: o_proj)
+PARENT_OUT_PROJ_NAMES = ("output.dense", "o_proj", "out_proj")  # on its parent (BERT: attention.output.dense)
+
+
+def find_output_projection(
+    module: torch.nn.Module, parent: torch.nn.Module | None, in_features: int
+) -> torch.Tensor | None:
+    """W_O as [d_model, in_features] (a view of the weight), or None when no candidate fits.
+
+    A candidate is an `nn.Linear` with `in_features` inputs (head x d_head) or transformers' GPT-2
+    style `Conv1D` (weight stored [in, out], returned transposed), found under one of OUT_PROJ_NAMES on
+    the attention module, then PARENT_OUT_PROJ_NAMES on the module that holds it.
+    """
+    for owner, names in ((module, OUT_PROJ_NAMES), (parent, PARENT_OUT_PROJ_NAMES)):
+        for name in names if owner is not None else ():
+            candidate = owner
+            for part in name.split("."):
+                candidate = getattr(candidate, part, None)
+            weight = getattr(candidate, "weight", None)
+            if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
+                continue
+            if isinstance(candidate, torch.nn.Linear) and weight.shape[1] == in_features:
+                return weight
+            if type(candidate).__name__ == "Conv1D" and weight.shape[0] == in_features:
+                return weight.t()
+    return None
+
+
 def install() -> None:
     """Register the capture function and its mask builder with transformers (idempotent)."""
     from transformers import AttentionInterface, AttentionMaskInterface
@@ -107,10 +217,14 @@ def install() -> None:
 
 
 @contextlib.contextmanager
-def recording() -> Iterator[Recorder]:
-    """Within the block, every capture-attention call records into the yielded Recorder."""
+def recording(root: torch.nn.Module | None = None) -> Iterator[Recorder]:
+    """Within the block, every capture-attention call records into the yielded Recorder.
+
+    root: the model being run; lets the recorder find output projections kept outside the attention
+    module (BERT's `attention.output.dense`).
+    """
     global _active
-    previous, _active = _active, Recorder()
+    previous, _active = _active, Recorder(root=root)
     try:
         yield _active
     finally:

@@ -1,29 +1,44 @@
 """Loading models: bundled folders, the GGUF converted once into a cached copy, local folders, hub ids.
 
-transformers reads a GGUF by de-quantizing every tensor (~15-30 s for SmolLM2-135M). The first load
-writes the result as an ordinary safetensors folder in the cache; later loads read that (< 1 s).
-The copy is written under a temporary name and renamed into place (`os.replace`), so an interrupted
-conversion never leaves a half-written cache; a manifest (file sizes, a hash of the small files) is
-written last and checked on every load, and a cache that fails the check or fails to load is rebuilt.
-Cache folder: `$ATTNLAB_CACHE`, else `$XDG_CACHE_HOME/attnlab`, else `~/.cache/attnlab`.
+The converted copy and its checks (hashes, locking, stale temporaries) are in `attnlab.models.cache`;
+this module converts (`convert_gguf`) and loads. A model folder that cannot be loaded (an empty
+config, no weights, truncated weights) raises one AttnlabError naming the folder and the problem.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import AttnlabError
+from .cache import (
+    CACHE_FORMAT,
+    MANIFEST,
+    cache_root,
+    check_cache,
+    converted_copy,
+    gguf_cache_dir,
+    move_into_place,
+    new_temporary,
+    valid_cache,
+    write_manifest,
+)
 from .registry import HubUnreachableError, ModelSpec, available_names, package_path, resolve
 
-MANIFEST = "attnlab-manifest.json"
-CACHE_FORMAT = 1  # bump when the layout of a cached copy changes
+__all__ = [
+    "CACHE_FORMAT",
+    "MANIFEST",
+    "LoadedModel",
+    "cache_root",
+    "cached_gguf_folder",
+    "check_cache",
+    "convert_gguf",
+    "gguf_cache_dir",
+    "load_model",
+    "valid_cache",
+]
 
 
 @dataclass
@@ -38,109 +53,45 @@ class LoadedModel:
     max_tokens: int  # longest input accepted (max_position_embeddings)
 
 
-def cache_root() -> Path:
-    env = os.environ.get("ATTNLAB_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "attnlab"
-
-
-def gguf_cache_dir(gguf: Path) -> Path:
-    """One cached copy per GGUF file version (name, size, mtime) and cache format."""
-    st = gguf.stat()
-    key = hashlib.sha256(f"{gguf.name}|{st.st_size}|{st.st_mtime_ns}|{CACHE_FORMAT}".encode()).hexdigest()[
-        :12
-    ]
-    return cache_root() / "models" / f"{gguf.stem}-{key}"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _write_manifest(folder: Path, source: Path) -> None:
-    """Sizes of every file, hashes of the small ones (the weights file is checked by size and by loading)."""
-    files = {}
-    for p in sorted(folder.iterdir()):
-        size = p.stat().st_size
-        files[p.name] = {"size": size, "sha256": _sha256(p) if size < 50_000_000 else None}
-    manifest = {"format": CACHE_FORMAT, "source": str(source), "files": files}
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-
-
-def valid_cache(folder: Path) -> bool:
-    """True when the folder holds a complete copy: a manifest, every file with its recorded size/hash."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        if manifest.get("format") != CACHE_FORMAT or "model.safetensors" not in manifest["files"]:
-            return False
-        for name, meta in manifest["files"].items():
-            p = folder / name
-            if p.stat().st_size != meta["size"]:
-                return False
-            if meta["sha256"] is not None and _sha256(p) != meta["sha256"]:
-                return False
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return True
-
-
 def convert_gguf(gguf: Path, dest: Path) -> Path:
     """De-quantize the GGUF once into a safetensors folder at `dest` (atomically), with a progress bar."""
-    import torch
-    from tqdm.auto import tqdm
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    steps = ["tokenizer", "de-quantize weights", "write safetensors", "manifest"]
+    tmp = new_temporary(dest)
     try:
-        with tqdm(total=len(steps), desc=f"attnlab: converting {gguf.name} once", unit="step") as bar:
-            bar.set_postfix_str(steps[0])
-            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-            bar.update()
-            bar.set_postfix_str(steps[1])
-            model = AutoModelForCausalLM.from_pretrained(
-                gguf.parent, gguf_file=gguf.name, dtype=torch.float32
-            )
-            bar.update()
-            bar.set_postfix_str(steps[2])
-            # the weights are plain fp32 now; only the quantizer's flag stops save_pretrained
-            model.hf_quantizer = None
-            if hasattr(model.config, "quantization_config"):
-                del model.config.quantization_config
-            model.save_pretrained(tmp)
-            tokenizer.save_pretrained(tmp)
-            bar.update()
-            bar.set_postfix_str(steps[3])
-            _write_manifest(tmp, gguf)
-            bar.update()
-        _move_into_place(tmp, dest)
+        _dequantize(gguf, tmp)
+        write_manifest(tmp, gguf)  # last: a copy without it is incomplete
+        move_into_place(tmp, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
-def _move_into_place(tmp: Path, dest: Path) -> None:
-    """Rename the finished copy to its final name; a stale or broken copy there is moved aside first."""
-    if dest.exists():
-        stale = dest.with_name(f".{dest.name}.stale-{os.getpid()}")
-        os.replace(dest, stale)
-        shutil.rmtree(stale, ignore_errors=True)
-    try:
-        os.replace(tmp, dest)
-    except OSError:
-        if not valid_cache(dest):  # another process finished first: keep its copy if it is good
-            raise
+def _dequantize(gguf: Path, tmp: Path) -> None:
+    """transformers reads the GGUF (de-quantizing to fp32) and saves model and tokenizer into `tmp`."""
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    steps = ["tokenizer", "de-quantize weights", "write safetensors"]
+    with tqdm(total=len(steps), desc=f"attnlab: converting {gguf.name} once", unit="step") as bar:
+        bar.set_postfix_str(steps[0])
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        bar.update()
+        bar.set_postfix_str(steps[1])
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        bar.update()
+        bar.set_postfix_str(steps[2])
+        # the weights are plain fp32 now; only the quantizer's flag stops save_pretrained
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        bar.update()
 
 
 def cached_gguf_folder(gguf: Path, *, rebuild: bool = False) -> Path:
-    """The converted copy of `gguf`, converting it first when missing, broken or `rebuild` is asked."""
-    dest = gguf_cache_dir(gguf)
-    if rebuild or not valid_cache(dest):
-        convert_gguf(gguf, dest)
-    return dest
+    """The converted copy of `gguf`, converting it first when missing, damaged or `rebuild` is asked."""
+    return converted_copy(gguf, convert_gguf, rebuild=rebuild)
 
 
 def load_model(name: str) -> LoadedModel:
@@ -151,7 +102,7 @@ def load_model(name: str) -> LoadedModel:
         folder = cached_gguf_folder(gguf)
         try:
             return _from_folder(spec, folder)
-        except Exception:  # passed the size check but does not load (SafetensorError, OSError, ...): rebuild
+        except ModelFolderError:  # passed the checks but does not load: rebuild once
             return _from_folder(spec, cached_gguf_folder(gguf, rebuild=True))
     if spec.source == "package":
         return _from_folder(spec, package_path(spec))
@@ -160,29 +111,98 @@ def load_model(name: str) -> LoadedModel:
     return _from_hub(spec)
 
 
-def _from_folder(spec: ModelSpec, folder: Path, *, local_only: bool = True) -> LoadedModel:
-    import torch
-    import transformers
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
+class ModelFolderError(AttnlabError):
+    """A model folder transformers cannot load; the message names the folder and what is wrong."""
 
+
+# Heads on top of the transformer body: weights transformers may initialise without changing attention.
+_HEAD_PREFIXES = ("pooler.", "lm_head.", "classifier.", "cls.", "score.", "qa_outputs.")
+
+
+def _from_folder(spec: ModelSpec, folder: Path, *, local_only: bool = True) -> LoadedModel:
     from .capture import CAPTURE, install
 
     install()
-    config = AutoConfig.from_pretrained(folder, local_files_only=local_only)
+    config = _load_config(folder, local_only)
     kind = spec.kind or ("decoder" if config.is_decoder or _is_causal_lm(config) else "encoder")
-    auto = AutoModelForCausalLM if kind == "decoder" else AutoModel
-    bars = transformers.utils.logging.is_progress_bar_enabled()
-    transformers.utils.logging.disable_progress_bar()  # a sub-second load needs no bar
-    try:
-        model = auto.from_pretrained(folder, dtype=torch.float32, local_files_only=local_only)
-    finally:
-        if bars:
-            transformers.utils.logging.enable_progress_bar()
+    model = _load_weights(folder, kind, local_only)
     model.eval()
     _set_capture(model, CAPTURE)
-    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=local_only)
+    tokenizer = _load_tokenizer(folder, config, local_only)
     max_tokens = int(getattr(config, "max_position_embeddings", 0) or tokenizer.model_max_length)
     return LoadedModel(spec.name, kind, model, tokenizer, str(folder), max_tokens)
+
+
+def _load_config(folder: Path, local_only: bool) -> Any:
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(folder, local_files_only=local_only)
+    except ValueError as e:  # no model_type, or one this transformers does not know
+        raise ModelFolderError(f"model folder {str(folder)!r}: config.json does not name a model type transformers "
+                               f"knows ({_first_line(e)})") from None
+    except OSError as e:  # no config.json (or unreadable)
+        raise ModelFolderError(f"model folder {str(folder)!r}: cannot read config.json ({_first_line(e)})") from None
+
+
+def _load_weights(folder: Path, kind: str, local_only: bool) -> Any:
+    """The model in fp32; refused when its weights are missing, damaged or do not fit config.json."""
+    import torch
+    import transformers
+    from safetensors import SafetensorError
+    from transformers import AutoModel, AutoModelForCausalLM
+
+    auto = AutoModelForCausalLM if kind == "decoder" else AutoModel
+    where = f"model folder {str(folder)!r}"
+    logs = transformers.utils.logging
+    bars, verbosity = logs.is_progress_bar_enabled(), logs.get_verbosity()
+    logs.disable_progress_bar()  # a sub-second load needs no bar
+    logs.set_verbosity_error()  # its 60-line loading report: the missing weights are checked below
+    try:
+        model, info = auto.from_pretrained(
+            folder, dtype=torch.float32, local_files_only=local_only, output_loading_info=True
+        )
+    except SafetensorError as e:  # a header that cannot be read, or a file shorter than its header says
+        raise ModelFolderError(f"{where}: its weights file is damaged or truncated ({e})") from None
+    except OSError as e:  # "Error no file named model.safetensors, or pytorch_model.bin, found in directory"
+        problem = "it has no weights (model.safetensors)" if "no file named" in str(e) else _first_line(e)
+        raise ModelFolderError(f"{where}: {problem}") from None
+    except RuntimeError as e:
+        if "ignore_mismatched_sizes" not in str(e):
+            raise
+        raise ModelFolderError(f"{where}: the weights' shapes do not match config.json") from None
+    finally:
+        logs.set_verbosity(verbosity)
+        if bars:
+            logs.enable_progress_bar()
+    missing = [k for k in info.get("missing_keys", ()) if not k.startswith(_HEAD_PREFIXES)]
+    if missing:  # transformers would fill them with random numbers: a silently meaningless model
+        raise ModelFolderError(
+            f"{where}: its weights do not fit config.json: {len(missing)} weights are missing "
+            f"(e.g. {sorted(missing)[0]!r})"
+        )
+    return model
+
+
+def _load_tokenizer(folder: Path, config: Any, local_only: bool) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=local_only)
+    except (OSError, ValueError) as e:
+        raise ModelFolderError(f"model folder {str(folder)!r}: cannot load its tokenizer ({_first_line(e)})") from None
+    vocab = getattr(config, "vocab_size", None)
+    if vocab and len(tokenizer) < vocab // 2:  # transformers builds an empty one when the files are absent
+        raise ModelFolderError(
+            f"model folder {str(folder)!r}: its tokenizer knows {len(tokenizer)} tokens but the model "
+            f"{vocab}: the tokenizer files (tokenizer.json, vocab.txt, ...) are missing"
+        )
+    return tokenizer
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__
 
 
 def _is_causal_lm(config: Any) -> bool:

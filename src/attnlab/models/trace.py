@@ -17,13 +17,18 @@ attention interface: it keeps eager `output_attentions`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 
+from ..errors import AttnlabError
 from ..rowstats import STAT_NAMES, RowStats, full_row_stats, head_row_stats
+from ..rowstats.lse import LazyRowStats
 from ..trace import AttentionTrace, Token
 from .capture import LayerCapture
+
+Tile = tuple[int, int, torch.Tensor, bool]  # (q0, k0, scores [head, rows, keys], may hold hidden cells)
 
 
 class _ModelTraceBase(AttentionTrace):
@@ -142,10 +147,16 @@ class ModelTrace(_ModelTraceBase):
             scores.masked_fill_(~allowed, float("-inf"))
         return scores, causal_only
 
-    def row_stats(self, *, tile: int | None = None, q_block: int | None = None, fused: bool | None = None) -> RowStats:
+    def row_stats(
+        self, *, tile: int | None = None, q_block: int | None = None, fused: bool | None = None
+    ) -> RowStats | LazyRowStats:
         """Per-row statistics of every layer and head (`rowstats.RowStats`, [layer, head, q_pos]).
 
-        Layers whose mask is none or plain causal are streamed over key tiles (`head_row_stats`): never
+        When the forward kept each row's log-sum-exp (the CPU capture does) and no block sizes are
+        asked for, they come from it (`rowstats.lse.LazyRowStats`): entropy, first_weight and
+        mean_distance in one pass over the score tiles, max_weight and argmax only when read (measured
+        in docs/benchmarks.md). Otherwise layers whose mask is none or plain causal are streamed over
+        key tiles with an online softmax (`head_row_stats`): never
         more than a q_block x tile block per head. The CPU defaults (256 keys x 128 queries) were the
         fastest measured for SmolLM2 on this CPU (N = 1,024: 0.67 s for all 30 layers against 2.2 s with
         512 x 512 blocks; N = 2,048: 2.3 s against 3.2 s): the block stays in cache. On a GPU,
@@ -154,6 +165,9 @@ class ModelTrace(_ModelTraceBase):
         a position bias) are computed head by head from `pattern`'s own weights, so the statistics
         always describe exactly the weights the views show.
         """
+        kept = all(cap.lse is not None for cap in self.layers)
+        if kept and tile is None and q_block is None and fused is None:
+            return LazyRowStats(self)
         if self.q(0).device.type == "cpu":
             tile, q_block = tile or 256, q_block or 128
         per_layer = []
@@ -189,6 +203,144 @@ class ModelTrace(_ModelTraceBase):
             if not (full or causal):
                 return "other"
         return "none" if full else "causal"
+
+    # --- N x N-free access: log-sum-exp, score tiles, chosen pairs (analysis.census, rollout, ...) ---
+
+    def lse(self, layer: int) -> torch.Tensor:
+        """[head, q_pos] fp32 log-sum-exp of each row's scores, so that weight = exp(score - lse).
+
+        From the attention kernel when the capture got it there (free, see `capture`); otherwise
+        computed once by streaming over `score_tiles` (online max and sum, never N x N) and kept.
+        """
+        self.check_layer_head(layer, None)
+        cache = self.__dict__.setdefault("_lse_cache", {})
+        if layer not in cache:
+            cap = self.layers[layer]
+            if cap.lse is not None:
+                cache[layer] = cap.lse[self.batch_index, :, self.span].float()
+            else:
+                cache[layer] = _streamed_lse(self.score_tiles(layer), self.n_heads, self.n_tokens, cap.q.device)
+        return cache[layer]
+
+    def _mask_parts(self, layer: int) -> tuple[Any, Any, Any, bool]:
+        """(position bias [head, q, k], float mask [q, k], allowed bool [q, k], plain causal) of this text."""
+        cap = self.layers[layer]
+        b = min(self.batch_index, 0 if cap.mask is None else cap.mask.shape[0] - 1)
+        bias = None
+        if cap.position_bias is not None:
+            bias = cap.position_bias[min(self.batch_index, cap.position_bias.shape[0] - 1)][:, self.span, self.span]
+        mask = None if cap.mask is None else cap.mask[b, 0][self.span, self.span]
+        additive = mask if mask is not None and mask.dtype != torch.bool else None
+        allowed = mask if mask is not None and mask.dtype == torch.bool else None
+        return bias, additive, allowed, cap.mask is None and cap.causal
+
+    def score_tiles(self, layer: int, *, rows: int = 128, keys: int = 256,
+                    minus: torch.Tensor | None = None, q_stop: int | None = None) -> Iterator[Tile]:
+        """Yield (q0, k0, scores, partial) over the [q_pos, k_pos] plane, `rows` x `keys` at a time.
+
+        scores: [head, rows, keys] fp32 as `scores(layer, head)` gives them ((q k^T) * scale, biased,
+        hidden cells -inf), minus `minus[head, q_pos]` per row when given (z = s - lse comes out of
+        the matmul itself); partial: some cell may be hidden. Tiles a plain causal mask hides entirely
+        are skipped, and so are rows from `q_stop` on. Heads of one kv group share a matmul. Working
+        memory: one tile, whatever N is.
+        """
+        self.check_layer_head(layer, None)
+        bias, additive, allowed, causal = self._mask_parts(layer)
+        masked = mask_present(bias, additive, allowed)
+        n, n_kv, group, scale = self.n_tokens, self.n_kv_heads, self.n_heads // self.n_kv_heads, self.scale(layer)
+        q = self.q(layer).float().view(n_kv, group, n, -1)  # [kv, group, q_pos, d_head]
+        k_t = self.k(layer).float().transpose(1, 2)  # [kv, d_head, k_pos]
+        shift = None if minus is None else (-minus.float()).view(n_kv, group, n, 1)
+        for q0 in range(0, n if q_stop is None else min(q_stop, n), rows):
+            q1 = min(q0 + rows, n if q_stop is None else min(q_stop, n))
+            q_flat = q[:, :, q0:q1].reshape(n_kv, group * (q1 - q0), -1)
+            base = None if shift is None else shift[:, :, q0:q1].reshape(n_kv, group * (q1 - q0), 1)
+            for k0 in range(0, q1 if causal else n, keys):
+                k1 = min(k0 + keys, q1 if causal else n)
+                if base is None:
+                    s = torch.bmm(q_flat, k_t[:, :, k0:k1]).mul_(scale)
+                else:
+                    s = torch.baddbmm(base, q_flat, k_t[:, :, k0:k1], alpha=scale)
+                s = s.view(self.n_heads, q1 - q0, k1 - k0)
+                if bias is not None:
+                    s += bias[:, q0:q1, k0:k1].float()
+                if additive is not None:
+                    s += additive[q0:q1, k0:k1].float()
+                if allowed is not None:
+                    s.masked_fill_(~allowed[q0:q1, k0:k1], float("-inf"))
+                if causal and k1 - 1 > q0:
+                    hidden = torch.arange(k0, k1, device=s.device) > torch.arange(q0, q1, device=s.device)[:, None]
+                    s.masked_fill_(hidden, float("-inf"))
+                yield q0, k0, s, masked or (causal and k1 - 1 > q0)
+
+    def pair_scores(self, layer: int, q_pos: torch.Tensor, k_pos: torch.Tensor) -> torch.Tensor:
+        """[head, pairs] fp32 scores of the pairs (q_pos[i], k_pos[i]), as `scores` gives them (hidden: -inf).
+
+        O(pairs x d_head) per head: a diagonal (previous token), a column (first token), ... without
+        the N x N map. With `lse`: weight = exp(pair_scores - lse[:, q_pos]).
+        """
+        self.check_layer_head(layer, None)
+        bias, additive, allowed, causal = self._mask_parts(layer)
+        n_kv = self.n_kv_heads
+        q = self.q(layer)[:, q_pos].float().view(n_kv, self.n_heads // n_kv, len(q_pos), -1)  # [kv, group, pairs, d]
+        k = self.k(layer)[:, k_pos].float().unsqueeze(1)  # [kv, 1, pairs, d_head]
+        s = torch.linalg.vecdot(q, k).view(self.n_heads, -1).mul_(self.scale(layer))  # [head, pairs], (q . k) * scale
+        if bias is not None:
+            s += bias[:, q_pos, k_pos].float()
+        if additive is not None:
+            s += additive[q_pos, k_pos].float()
+        if allowed is not None:
+            s.masked_fill_(~allowed[q_pos, k_pos], float("-inf"))
+        if causal:
+            s.masked_fill_(k_pos > q_pos, float("-inf"))
+        return s
+
+    def visible_keys(self, layer: int) -> torch.Tensor:
+        """[q_pos] int64: how many keys each query may see (causal: q + 1; encoder: N; else the mask's count)."""
+        _, additive, allowed, causal = self._mask_parts(layer)
+        n = self.n_tokens
+        if allowed is not None:
+            return allowed.sum(-1)
+        if additive is not None:
+            return (additive > torch.finfo(torch.float32).min / 2).sum(-1)
+        device = self.layers[layer].q.device
+        return torch.arange(1, n + 1, device=device) if causal else torch.full((n,), n, device=device)
+
+    def output_projection(self, layer: int) -> torch.Tensor:
+        """[d_model, head * d_head] W_O of this layer (head h: columns h*d_head .. (h+1)*d_head).
+
+        Raises AttnlabError naming what was looked for when the model keeps none attnlab understands.
+        """
+        from .capture import OUT_PROJ_NAMES, PARENT_OUT_PROJ_NAMES
+
+        self.check_layer_head(layer, None)
+        cap = self.layers[layer]
+        if cap.out_proj is None:
+            owner = type(cap.module).__name__ if cap.module is not None else "attention module"
+            raise AttnlabError(
+                f"{self.model}: layer {layer}'s {owner} has no output projection attnlab understands "
+                f"(looked for a Linear with {self.n_heads * cap.v.shape[-1]} inputs named "
+                f"{', '.join(OUT_PROJ_NAMES)} on it, or {', '.join(PARENT_OUT_PROJ_NAMES)} on its parent)"
+            )
+        return cap.out_proj
+
+
+def mask_present(*parts: Any) -> bool:
+    """True when any of the mask parts exists (a tile may then hold hidden cells)."""
+    return any(p is not None for p in parts)
+
+
+def _streamed_lse(tiles: Iterator[Tile], n_heads: int, n: int, device: torch.device) -> torch.Tensor:
+    """[head, q_pos] log-sum-exp over the tiles, with a running max (rows that see nothing: -inf)."""
+    mx = torch.full((n_heads, n), float("-inf"), device=device)
+    total = torch.zeros(n_heads, n, device=device)
+    for q0, _, s, _ in tiles:
+        rows = slice(q0, q0 + s.shape[1])
+        m_new = torch.maximum(mx[:, rows], s.amax(-1))
+        safe = torch.where(torch.isinf(m_new), torch.zeros_like(m_new), m_new)
+        total[:, rows] = total[:, rows] * torch.exp(mx[:, rows] - safe) + torch.exp(s - safe[..., None]).sum(-1)
+        mx[:, rows] = m_new
+    return torch.where(total > 0, torch.log(total) + mx, torch.full_like(total, float("-inf")))
 
 
 class EagerTrace(_ModelTraceBase):

@@ -1,4 +1,11 @@
-"""One labelled matrix drawn like the tutorial's `sns.heatmap(..., annot=True)`: shared by every figure."""
+"""One labelled matrix drawn like the tutorial's `sns.heatmap(..., annot=True)`: shared by every figure,
+and the colour scale of weights (`weight_scale`), named on every figure that uses it.
+
+Weights are drawn on a fixed 0-1 scale by default, so that a nearly uniform row (0.28-0.37) looks
+nearly uniform: an automatic scale would spread 0.28-0.37 over the whole colour map and make it look
+high-contrast. `scale="auto"` spans the weights shown instead (useful for long rows, whose weights are
+all small), and says so with its range.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,27 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
 
+from ..errors import AttnlabError
+from ..i18n import t
 from ._style import annot_size, fmt_spec, tick_step
 
 MASK_COLOR = "#d0d0d0"  # hidden (masked) cells
+SCALES = ("fixed", "auto")  # weights' colour scale: 0..1, or the range of the weights shown
+
+
+def weight_scale(mats: list[torch.Tensor], scale: str, lang: str,
+                 hidden: torch.Tensor | None = None) -> tuple[float, float, str]:
+    """(vmin, vmax, its name for the figure) of weight matrices drawn on one colour scale; hidden:
+    [row, col] bool, True = masked (grey, not part of the range)."""
+    if scale not in SCALES:
+        raise AttnlabError(f"scale {scale!r} is not a colour scale: choose one of {', '.join(SCALES)}")
+    if scale == "fixed":
+        return 0.0, 1.0, t("scale_fixed", lang)
+    finite = [m[torch.isfinite(m) & (True if hidden is None else ~hidden)] for m in mats]
+    lo = min(float(f.min()) for f in finite if f.numel())
+    hi = max(float(f.max()) for f in finite if f.numel())
+    hi = hi if hi > lo else lo + 1e-9
+    return lo, hi, t("scale_auto", lang, lo=lo, hi=hi)
 
 
 def heatmap(
@@ -24,6 +49,7 @@ def heatmap(
     fmt: str = ".2f",
     mask: torch.Tensor | None = None,
     cbar: bool = True,
+    vmin: float | None = None,
     vmax: float | None = None,
     centered: bool = False,
 ) -> AxesImage:
@@ -36,7 +62,6 @@ def heatmap(
     hidden = ~np.isfinite(data) if mask is None else mask.numpy() | ~np.isfinite(data)
     shown = np.ma.masked_array(np.where(hidden, 0.0, data), mask=hidden)
     cm = matplotlib.colormaps[cmap].with_extremes(bad=MASK_COLOR)
-    vmin = 0.0 if vmax else None
     if centered:  # a diverging map with 0 in its middle (signed values: Q, K, V)
         vmax = float(np.abs(shown).max()) or 1.0
         vmin = -vmax

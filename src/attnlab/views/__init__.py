@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
-from . import headview, heatmap, modelview, pipeline
-from .base import FigureJob, FigureOptions, View, file_stem
+from . import explain, headview, heatmap, modelview, pipeline
+from .base import FigureJob, FigureOptions, PageOptions, View, file_stem
 
 VIEWS: tuple[View, ...] = (
     pipeline.VIEW,
     heatmap.VIEW,
     headview.VIEW,
     modelview.VIEW,
+    explain.VIEW,
 )
 
-__all__ = ["VIEWS", "FigureJob", "FigureOptions", "View", "figures_for", "file_stem", "page_views", "view_named"]
+__all__ = ["VIEWS", "FigureJob", "FigureOptions", "PageOptions", "View", "figure_notes", "figures_for", "file_stem",
+           "page_views",
+           "view_named"]
 
 
 def page_views(trace: AttentionTrace) -> list[View]:
@@ -47,3 +50,9 @@ def figures_for(trace: AttentionTrace, opts: FigureOptions | None = None) -> dic
     for view in page_views(trace):
         jobs.update(view.figures(trace, opts))
     return jobs
+
+
+def figure_notes(trace: AttentionTrace, opts: FigureOptions | None = None) -> list[str]:
+    """Why figures that `figures_for` would otherwise hold were left out (one line each)."""
+    opts = opts or FigureOptions()
+    return [note for view in page_views(trace) for note in view.figure_notes(trace, opts)]

@@ -15,12 +15,13 @@ def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
     from ..plot import layers, toy
 
     if trace.stages is not None:
-        jobs = {"weights": FigureJob(lambda: toy.plot_weights(trace, None, lang=opts.lang, fmt=opts.fmt))}
+        jobs = {"weights": FigureJob(lambda: toy.plot_weights(trace, None, lang=opts.lang, fmt=opts.fmt,
+                                                                   scale=opts.scale))}
         if trace.n_heads > 1:
-            jobs["heads"] = FigureJob(lambda: toy.plot_heads(trace, lang=opts.lang, fmt=opts.fmt))
+            jobs["heads"] = FigureJob(lambda: toy.plot_heads(trace, lang=opts.lang, fmt=opts.fmt, scale=opts.scale))
         return jobs
     which = "mean" if opts.head is None else f"H{opts.head}"
-    make = lambda: layers.plot_head(trace, opts.layer, opts.head, lang=opts.lang)  # noqa: E731
+    make = lambda: layers.plot_head(trace, opts.layer, opts.head, lang=opts.lang, scale=opts.scale)  # noqa: E731
     return {f"{opts.stem}-L{opts.layer}-{which}": FigureJob(make, dpi=110)}
 
 

@@ -6,19 +6,33 @@ Page tab: thumbnails that open in the heatmap (assets/views/modelview.js).
 
 from __future__ import annotations
 
+from ..i18n import t
 from ..trace import AttentionTrace
 from .base import FigureJob, FigureOptions, View
 
+# Beyond this many tokens the grid and the layer means are left out of the figures: they need every
+# head's full map (SmolLM2 at 8,192 tokens: 270 maps of 8,192^2, measured 527 s and 426 s on this
+# 2-core CPU). The page's model view and `attnlab serve` show them at any length.
+FIGURE_MAX_TOKENS = 2048
+
 
 def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
-    if trace.stages is not None:  # the toy's one layer: the heatmap view's per-head grid shows it
+    if trace.stages is not None or trace.n_tokens > FIGURE_MAX_TOKENS:  # the toy's one layer: see heatmap
         return {}
     from ..plot import layers
 
     return {
-        f"{opts.stem}-grid": FigureJob(lambda: layers.plot_grid(trace, lang=opts.lang), dpi=70),
-        f"{opts.stem}-layer-means": FigureJob(lambda: layers.plot_layer_means(trace, lang=opts.lang), dpi=110),
+        f"{opts.stem}-grid": FigureJob(lambda: layers.plot_grid(trace, lang=opts.lang, scale=opts.scale), dpi=70),
+        f"{opts.stem}-layer-means": FigureJob(
+            lambda: layers.plot_layer_means(trace, lang=opts.lang, scale=opts.scale), dpi=110),
     }
 
 
-VIEW = View(name="modelview", applies=lambda trace: True, figures=figures)
+def notes(trace: AttentionTrace, opts: FigureOptions) -> list[str]:
+    if trace.stages is not None or trace.n_tokens <= FIGURE_MAX_TOKENS:
+        return []
+    return [t("figures_left_out", opts.lang, n=trace.n_tokens, limit=FIGURE_MAX_TOKENS,
+              maps=trace.n_layers * trace.n_heads)]
+
+
+VIEW = View(name="modelview", applies=lambda trace: True, figures=figures, figure_notes=notes)

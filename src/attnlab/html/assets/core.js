@@ -11,7 +11,9 @@ define("core", [], () => {
   const FONT = '"IPAexGothic", "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif';
   const PERF = (window.__attnlab = { hover: [], switchMs: [], errors: [], ready: false });
   // long rows wash out on a fixed 0..1 scale: beyond 256 tokens the heatmap opens on per-row scaling
-  const STATE = { li: 0, map: 0, scale: N > 256 ? "row" : "linear", view: META.view };
+  // the page opens on its focus (layer, head): the one the command line chose
+  const STATE = { li: Math.max(0, META.layers.indexOf(META.focus[0])), map: META.focus[1],
+    scale: N > 256 ? "row" : "linear", view: META.view };
   const DATA = {}; // name -> typed array, filled by loadData()
 
   function b64bytes(b64) {

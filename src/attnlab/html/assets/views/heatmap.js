@@ -9,7 +9,7 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
     let w = weightMap(STATE.li, STATE.map);
     const legends = {
       log: [["1", 0], ["1e-2", 0.5], ["≤1e-4", 1]],
-      row: [["max", 0], ["0", 1]],
+      row: [[L.legend_max, 0], ["0", 1]],
       linear: [["1", 0], ["0.5", 0.5], ["0", 1]],
     };
     const map = matrix.createMatrix({
@@ -25,7 +25,7 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
       hover: (q, k) => {
         const v = w.at(q, k), s = w.score(q, k);
         const lines = [`${L.query}: ${tokLabel(q)}`, `${L.key}: ${tokLabel(k)}`,
-          `${L.weight}: ${fmtW(v)} (±${META.precision})`,
+          `${L.weight}: ${isMasked(q, k) ? "—" : `${fmtW(v)} (±${META.precision})`}`,
           `${L.score}: ${STATE.map >= H ? "–" : META.has_scores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
         if (isMasked(q, k)) lines.push(L.masked);
         return { lines, data: { weight: v, score: s === null ? "" : s } };

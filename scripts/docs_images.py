@@ -1,0 +1,94 @@
+"""Regenerate the README's pictures in docs/images/ from the commands and pages they show.
+
+    .venv/bin/python scripts/docs_images.py            # figures, and the page screenshots (Chromium)
+    .venv/bin/python scripts/docs_images.py --no-pages  # figures only
+
+Figures come from the same library calls as `attnlab demo`, `attnlab toy` and `attnlab text`; page
+screenshots from pages written by `attnlab.write_html`, opened in Debian's Chromium (Playwright).
+Look at every picture after running it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from attnlab.cli import main
+
+IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGE_TEXT = "東京はとても美しい街です。猫が好きです。"  # the model view's sentence (MiniLM)
+
+
+def run(args: list[str], out: Path, copies: dict[str, str]) -> None:
+    """Run one attnlab command into `out`, then copy its figures {written name: docs name}."""
+    assert main([*args, "--out", str(out)]) == 0, args
+    for src, dst in copies.items():
+        shutil.copyfile(out / src, IMAGES / dst)
+
+
+def figures(tmp: Path) -> None:
+    run(["demo", "--no-model"], tmp / "demo", {f"{n}.png": f"{n}.png" for n in
+                                               ("weights", "heads", "pipeline", "pipeline_qkv", "seeds")})
+    run(["toy", "--tokens", "I love transformers so much", "--d-model", "8", "--heads", "2", "--causal",
+         "--lang", "en"], tmp / "causal", {"heads.png": "heads_causal_en.png"})
+    run(["text", "The capital of Japan is", "--model", "smollm2", "--generate", "4", "--layer", "3", "--head", "2"],
+        tmp / "smollm2", {n: n for n in ("smollm2-L3-H2.png", "smollm2-layer-means.png")})
+
+
+def pages(tmp: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    import attnlab
+
+    toy = attnlab.run_toy(tokens=("東京", "は", "美しい", "街"), d_model=4, heads=2, causal=True, temperature=0.7)
+    minilm = attnlab.run_text(PAGE_TEXT, model="minilm")
+    smollm2 = attnlab.run_text("The capital of Japan is Tokyo", model="smollm2")
+    jobs = [  # (trace, page options, file, tab, what to do before the screenshot)
+        (toy, {"lang": "en"}, "page-pipeline.png", "pipeline", _hover_output),
+        (minilm, {"lang": "ja"}, "page-modelview.png", "modelview", None),
+        (smollm2, {"lang": "en", "focus": (1, 4)}, "page-bridge.png", "pipeline", _hover_bridge),
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for trace, options, name, tab, act in jobs:
+            path = tmp / f"{name}.html"
+            attnlab.write_html(trace, path, **options)
+            page = browser.new_page(viewport={"width": 1280, "height": 560})
+            page.goto(path.as_uri())
+            page.wait_for_selector("body[data-ready]", state="attached")
+            page.click(f'nav.tabs button[data-view="{tab}"]')
+            if act is not None:
+                act(page)
+            page.screenshot(path=str(IMAGES / name), full_page=True)
+            page.close()
+        browser.close()
+
+
+def _hover_output(page) -> None:
+    page.select_option('section[data-pane="pipeline"] select', "1")
+    box = page.locator('section[data-pane="pipeline"] canvas[data-stage="output"]').bounding_box()
+    page.mouse.move(box["x"] + 64 + 46 * 1.5, box["y"] + 16 + 24 * 2.5)  # output cell (2, 1)
+
+
+def _hover_bridge(page) -> None:
+    box = page.locator('section[data-pane="pipeline"] canvas[data-stage="weights"]').bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 20, box["y"] + box["height"] - 20)
+
+
+def cli() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-pages", action="store_true", help="figures only (no Chromium)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        figures(Path(tmp))
+        if not args.no_pages:
+            pages(Path(tmp))
+    print(f"written into {IMAGES}: look at every picture")
+
+
+if __name__ == "__main__":
+    cli()

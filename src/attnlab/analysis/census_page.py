@@ -1,0 +1,63 @@
+"""What the interactive page's census tabs need, as numpy arrays: head atlas, rollout, value-weighted switch.
+
+These functions are the whole Python side of three views; the page code only draws what they return
+(the view registry wires them in). Arrays are fp32 numpy with the axis names of design.md.
+
+- `census_page_data(census)`: the atlas tab, a layers x heads grid per score; clicking a head opens
+  its heatmap (layer, head index the page's existing head maps).
+- `rollout_page_data(trace)`: the rollout tab, the full [q_pos, k_pos] matrix when N <= DENSE_MAX,
+  else the rows of chosen query positions (default: the last token).
+- `value_weighted_page_data(trace)`: the "weight / value-weighted" switch of the heatmap: per layer,
+  head and key, ||v_k W_O^h||. The page turns a head's weight row w[q, :] into value-weighted shares
+  as w[q, k] * norm[k] / sum_k' w[q, k'] * norm[k'] (one multiply and one row sum; no second N x N
+  map in the page). Caveat for the page: from the page's 8-bit weights (+-0.002) the shares carry
+  that error times norm[k] / sum_k' w norm[k']; `value_weighted_pattern` gives exact ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .census import SCORE_NAMES, HeadCensus
+from .census_text import s
+from .roles import ROLE_RULES
+from .rollout import DENSE_MAX, rollout, rollout_rows
+
+
+def census_page_data(census: HeadCensus, lang: str = "ja") -> dict[str, Any]:
+    """{model, n_layers, n_heads, scores: {name: float32 [layer, head]}, roles: [{layer, head, role,
+    score}], rules: [{role, name, means, score, threshold, at_least}], probe: {length, seed} | None}."""
+    return {
+        "model": census.model,
+        "n_layers": census.n_layers,
+        "n_heads": census.n_heads,
+        "scores": {n: census.scores[n].numpy().astype(np.float32) for n in SCORE_NAMES if n in census.scores},
+        "roles": [{"layer": r.layer, "head": r.head, "role": r.role, "score": r.score} for r in census.roles],
+        "rules": [
+            {"role": r.role, "name": s("role_" + r.role, lang), "means": s("means_" + r.role, lang),
+             "score": r.score, "threshold": r.threshold, "at_least": r.at_least}
+            for r in ROLE_RULES
+        ],
+        "probe": None if census.probe is None else {"length": census.probe.length, "seed": census.probe.seed},
+    }
+
+
+def rollout_page_data(trace: Any, rows: Sequence[int] | None = None, *, max_tokens: int = DENSE_MAX) -> dict:
+    """{"rollout": float32 [q_pos, k_pos]} when the trace fits, else {"rows": [q], "rollout_rows":
+    float32 [len(rows), k_pos]} (rows default: the last token). Each row sums to 1."""
+    if rows is None and trace.n_tokens <= max_tokens:
+        return {"rollout": rollout(trace, max_tokens=max_tokens).numpy()}
+    rows = [trace.n_tokens - 1] if rows is None else list(rows)
+    return {"rows": rows, "rollout_rows": rollout_rows(trace, rows).numpy()}
+
+
+def value_weighted_page_data(trace: Any, layers: Sequence[int] | None = None) -> dict[str, Any]:
+    """{"layers": [l], "value_norms": float32 [len(layers), head, k_pos]}: ||v_k W_O^h|| (see the docstring)."""
+    from .value_weighted import value_norms
+
+    layers = list(range(trace.n_layers)) if layers is None else list(layers)
+    norms = np.stack([value_norms(trace, layer).cpu().numpy() for layer in layers]).astype(np.float32)
+    return {"layers": layers, "value_norms": norms}

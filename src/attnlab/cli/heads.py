@@ -1,0 +1,88 @@
+"""`attnlab heads ["TEXT"] --model M`: the head census, what each head does and how strongly.
+
+With TEXT: the text's scores (previous token, self, first token, entropy, mean distance), the
+induction probe's scores, roles, the first / last token's share by weight and value-weighted, and
+where the last token draws from by rollout; figures into --out. Without TEXT: the probe alone.
+`--format json` prints `analysis.census.census_to_dict` (schema in docs/census.md). `--html PATH`
+writes the interactive page of the text's trace (the probe's without text).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .options import add_format, add_html, add_lang, add_out
+
+ROLLOUT_FIGURE_MAX = 512  # longest text whose rollout figure is drawn (the full matrix, N^3 per layer)
+
+
+def register(subparsers: Any) -> None:
+    from ..models.registry import bundled_names
+
+    default = bundled_names("decoder")[0]  # induction heads are a decoder's
+    p = subparsers.add_parser(
+        "heads",
+        help="head census: what each head of a model does",
+        description="Score every head of a model (previous token, induction, first-token sink, ...) and name roles.",
+    )
+    p.add_argument("text", nargs="?", default=None, help="a text to score the heads on (default: the probe only)")
+    p.add_argument("--model", default=default, help=f"{default} (default), any bundled model, a folder or a hub id")
+    p.add_argument("--probe-length", type=int, default=50, metavar="R", help="tokens per repeat of the probe (50)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the probe's random tokens (0)")
+    p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
+    add_format(p, "json: scores and roles on stdout")
+    add_lang(p)
+    add_out(p)
+    add_html(p)
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ..analysis.census import census_to_dict, head_census
+    from ..models.api import run_text
+    from ..models.probe import induction_probe
+    from .output import check_destinations, print_json, save_figures, save_page
+
+    check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
+    probe = induction_probe(args.model, args.probe_length, args.seed)  # first: a bad --probe-length fails fast
+    trace = run_text(args.text, args.model, truncate=args.truncate) if args.text is not None else None
+    census = head_census(trace, model=args.model, probe=probe)
+    quiet = args.format == "json"  # stdout stays pure JSON
+    if quiet:
+        print_json(census_to_dict(census))
+    else:
+        print(printout(census, trace, args.lang))
+    if args.out is not None or not quiet:
+        save_figures(census_figures(census, trace, args.lang), args.out, args.lang, quiet=quiet)
+    save_page(trace if trace is not None else probe.trace, args.html, args.lang, quiet=quiet)
+    return 0
+
+
+def printout(census: Any, trace: Any, lang: str) -> str:
+    """The census report; with a text also the value-weighted mass and the last token's rollout."""
+    from ..analysis.census_text import census_report
+    from ..analysis.rollout import rollout_rows, top_sources
+    from ..analysis.value_weighted import key_mass
+
+    if trace is None:
+        return census_report(census, lang)
+    row = rollout_rows(trace, [trace.n_tokens - 1])[0]
+    return census_report(census, lang, masses=key_mass(trace),
+                         sources=top_sources(row, [t.text for t in trace.tokens]))
+
+
+def census_figures(census: Any, trace: Any, lang: str) -> dict:
+    """The atlas; with a text also the value-weighted mass and (up to ROLLOUT_FIGURE_MAX tokens) the rollout."""
+    from ..analysis.rollout import rollout
+    from ..analysis.value_weighted import key_mass
+    from ..plot.census import plot_atlas, plot_key_mass, plot_rollout
+    from ..views import FigureJob, file_stem
+
+    stem = file_stem(census.model)
+    jobs = {f"{stem}-atlas": FigureJob(lambda: plot_atlas(census, lang), dpi=100)}
+    if trace is not None:
+        jobs[f"{stem}-value-weighted"] = FigureJob(lambda: plot_key_mass(key_mass(trace), census.model, lang), dpi=100)
+        if trace.n_tokens <= ROLLOUT_FIGURE_MAX:
+            jobs[f"{stem}-rollout"] = FigureJob(lambda: plot_rollout(trace, rollout(trace), lang), dpi=100)
+    return jobs

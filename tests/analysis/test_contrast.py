@@ -1,0 +1,108 @@
+"""Contrastive explanations, recomputed against the plain run made by the toy source itself: the
+temperature against T = 1, the mask against no mask, heads against their mean, seeds against each other."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+import torch
+
+from attnlab.analysis.contrast import heads_contrast, mask_contrast, seeds_contrast, temperature_contrast
+from attnlab.reporting import compare_seeds, explain
+from attnlab.toy import ToySpec, run_seeds, run_toy
+
+CATS = ToySpec(tokens=tuple("私 は 猫 が 好き".split()))
+
+
+@pytest.mark.parametrize("spec", [replace(CATS, temperature=0.3), replace(ToySpec(), temperature=2.0),
+                                  replace(CATS, temperature=0.5, causal=True, heads=2)])
+def test_temperature_against_the_plain_run(spec):
+    tr, plain = run_toy(spec), run_toy(replace(spec, temperature=1.0))
+    text = explain(tr, lang="en")
+    assert f"multiplied by 1/T = {1 / spec.temperature:.2f}" in text
+    labels = tr.token_labels
+    for h in range(tr.n_heads):
+        c = temperature_contrast(tr, h)
+        for q, k, before, after in c.top:
+            assert k == int(tr.stages.weights[h, q].argmax())
+            assert abs(before - float(plain.stages.weights[h, q, k])) < 1e-6  # the source's own T = 1 run
+            assert abs(after - float(tr.stages.weights[h, q, k])) < 1e-6
+            assert f"{labels[q]} -> {labels[k]} {before:.2f} -> {after:.2f}" in text
+        vis = torch.isfinite(tr.stages.scores[h])
+        same = all(torch.equal(plain.stages.weights[h, q][vis[q]].argsort(), tr.stages.weights[h, q][vis[q]].argsort())
+                   for q in range(tr.n_tokens))
+        assert c.order_kept == same and same
+    assert "every row ranks its keys in the same order" in text
+    assert "温度で割る前" in explain(tr, lang="ja")
+
+
+def test_no_temperature_line_at_one():
+    assert "Temperature T" not in explain(run_toy(), lang="en")
+
+
+@pytest.mark.parametrize("spec", [replace(ToySpec(), causal=True), replace(CATS, causal=True),
+                                  replace(CATS, causal=True, temperature=0.7, heads=2, d_model=8)])
+def test_mask_against_the_unmasked_run(spec):
+    tr, full = run_toy(spec), run_toy(replace(spec, causal=False))
+    text = explain(tr, lang="en")
+    n = tr.n_tokens
+    assert f"so {n * (n - 1) // 2} cells are hidden" in text
+    for h in range(tr.n_heads):
+        c = mask_contrast(tr, h)
+        assert c.hidden == n * (n - 1) // 2 and c.ratios_kept
+        q, keys, before, after = c.example
+        assert before == pytest.approx(full.stages.weights[h, q, keys].tolist(), abs=1e-6)
+        assert after == pytest.approx(tr.stages.weights[h, q, keys].tolist(), abs=1e-6)
+        # the claim itself: masked row = unmasked row over k <= q, renormalised (every row)
+        for qq in range(n):
+            row = full.stages.weights[h, qq, : qq + 1].double()
+            torch.testing.assert_close(tr.stages.weights[h, qq, : qq + 1].double(), row / row.sum(), atol=1e-6, rtol=0)
+        assert f"{before[0] / before[1]:.4f} -> {after[0] / after[1]:.4f}" in text
+    assert "the ratios among the visible keys" in text
+
+
+def test_masked_cells_print_as_a_dash():
+    text = explain(run_toy(causal=True), lang="en")
+    assert "— in the tables" in text
+    from attnlab.reporting import printout
+    out = printout(run_toy(causal=True), lang="en")
+    assert "0.0000" not in out and "-inf" not in out
+    assert out.count("—") == 3 * 2 + 2  # 3 hidden cells in the scores and the weights, and the two legends
+    assert "— = hidden by the mask (score −inf, weight 0)" in out
+
+
+def test_heads_against_their_mean():
+    tr = run_toy(replace(CATS, d_model=8, heads=2, seed=3))
+    c = heads_contrast(tr)
+    text = explain(tr, lang="en")
+    for h in range(2):
+        w = tr.pattern(0, h)
+        assert [k for k, _ in c.tops[h]] == w.argmax(-1).tolist()
+    mean = tr.pattern(0, None)
+    assert [k for k, _ in c.tops[-1]] == mean.argmax(-1).tolist()
+    agree = int((tr.pattern(0, 0).argmax(-1) == tr.pattern(0, 1).argmax(-1)).sum())
+    assert c.agree == agree and f"same top key in {agree} of 5 rows" in text
+    per_head = [float(tr.pattern(0, h).max(-1).values.mean()) for h in range(2)]
+    assert c.mean_max[-1] <= sum(per_head) / 2 + 1e-9  # averaging flattens (max is convex)
+    assert f"{per_head[0]:.2f}, {per_head[1]:.2f} per head and {float(mean.max(-1).values.mean()):.2f}" in text
+
+
+def test_seeds_against_each_other():
+    traces = run_seeds(ToySpec(), [42, 0, 1, 2])
+    c = seeds_contrast(traces)
+    text = compare_seeds(traces, lang="en")
+    tops = [tr.pattern(0, 0).argmax(-1) for tr in traces]
+    changed = sum(len({int(t[q]) for t in tops}) > 1 for q in range(3))
+    assert c.changed == changed and f"differs between seeds in {changed} of 3 rows" in text
+    for tr, line in zip(traces, [s for s in text.splitlines() if s.startswith("- seed")]):
+        w = tr.pattern(0, 0)
+        assert line.startswith(f"- seed {tr.spec.seed}: ")
+        for q, label in enumerate(tr.token_labels):
+            k = int(w[q].argmax())
+            assert f"{label} -> {tr.token_labels[k]} {float(w[q, k]):.2f}" in line
+        assert f"average {float(w.max(-1).values.mean()):.2f})" in line
+        torch.testing.assert_close(tr.stages.x, traces[0].stages.x, atol=0, rtol=0)  # "what did not change: x"
+    ja = compare_seeds(traces, lang="ja")
+    assert "変わらないもの: x とトークン" in ja and re.search(r"最大の重みの平均は 0\.\d\d〜0\.\d\d", ja)
