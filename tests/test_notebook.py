@@ -117,7 +117,7 @@ def data_only(trace, lang: str) -> int:
 
 TOY_OVER = pytest.mark.xfail(strict=True, reason=(
     "a toy page carries the pipeline and explain tabs' code (pipeline.js 20 KB, pipemath.js, explain.js "
-    "since the explain branch): 25.3-25.9 KB here; whitespace minification is not enough, a name-mangling "
+    "since the explain branch): 24.7-25.3 KB here; whitespace minification is not enough, a name-mangling "
     "minifier would be (see the report)"))
 
 
