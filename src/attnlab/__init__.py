@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "trace_to_dict": "attnlab.export",
     "render_page": "attnlab.html",
     "write_html": "attnlab.html",
+    "show": "attnlab.notebook",
     "plot_weights": "attnlab.plot.toy",
     "plot_pipeline": "attnlab.plot.toy",
     "plot_pipeline_qkv": "attnlab.plot.toy",

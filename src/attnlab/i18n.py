@@ -690,6 +690,60 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "各マスは 1 つのヘッド（全 Query 行の平均）。クリックすると詳細ズームで開きます。",
         "en": "Each cell is one head (averaged over its query rows). Click one to open it in the deep zoom.",
     },
+    # notebook outputs (attnlab.notebook) ------------------------------------------------------------
+    "nb_preview_caption": {
+        "ja": "静止画のプレビューです。操作できるページは、信頼したノートブックでセルを実行すると表示されます"
+              "（File › Trust Notebook）。",
+        "en": "A static preview. The interactive page shows when the cell runs in a trusted notebook "
+              "(File › Trust Notebook).",
+    },
+    "nb_preview_text": {
+        "ja": "attnlab: 静止画のプレビュー。操作できるページは、信頼したノートブックでセルを実行するか、"
+              "attnlab.write_html(trace, \"page.html\") で保存してブラウザで開くと見られます。",
+        "en": "attnlab: a static preview. To see the interactive page, run the cell in a trusted notebook, "
+              "or save it with attnlab.write_html(trace, \"page.html\") and open that in a browser.",
+    },
+    # the lesson's exercises (attnlab.lesson) ------------------------------------------------------
+    "ex_no_answer": {
+        "ja": "まだ答えがありません。answer = のあとに答えを書いて、このセルをもう一度実行してください。",
+        "en": "No answer yet: write it after answer = and run this cell again.",
+    },
+    "ex_right": {"ja": "正解です。{why}", "en": "Right. {why}"},
+    "ex_wrong": {
+        "ja": "違います（あなたの答え: {given}）。ヒント: {hint}",
+        "en": "Not quite (you answered {given}). Hint: {hint}",
+    },
+    "ex_solution": {"ja": "答え: {answer}。{why}", "en": "Answer: {answer}. {why}"},
+    "ex_top_key_why": {
+        "ja": "{q} の行で一番大きい重みは {k} の {w:.4f}、2 番目は {k2} の {w2:.4f}（一様なら {u:.4f}）。",
+        "en": "In the row of {q} the largest weight is {w:.4f} on {k}, the next {w2:.4f} on {k2} "
+              "(uniform would be {u:.4f}).",
+    },
+    "ex_top_key_hint": {
+        "ja": "重み（softmax の後）の、その Query の行を見比べてください。スコアではなく重みの行です。",
+        "en": "compare the weights (after the softmax) along that query's row, not the scores.",
+    },
+    "ex_sharper_head_why": {
+        "ja": "{q} の行の最大の重みは {each}。いちばん集中しているのはヘッド {h} です。",
+        "en": "The top weight in the row of {q} is {each}; head {h} is the most focused.",
+    },
+    "ex_sharper_head_hint": {
+        "ja": "ヘッドごとの重みの図で、その行のいちばん濃いセルを比べてください。",
+        "en": "in the per-head weights, compare the darkest cell of that row.",
+    },
+    "ex_weight_why": {"ja": "{q} → {k} の重みは {w:.4f} です。", "en": "The weight of {q} -> {k} is {w:.4f}."},
+    "ex_weight_hint": {
+        "ja": "重みの行列で、行が Query、列が Key です。小数第 2 位まで答えてください。",
+        "en": "in the weights, rows are queries and columns keys; answer to two decimals.",
+    },
+    "ex_sharper_of_why": {
+        "ja": "{q} の行の最大の重みは {each}。最も鋭いのは {name} = {v} のときです。",
+        "en": "The top weight in the row of {q} is {each}: sharpest at {name} = {v}.",
+    },
+    "ex_sharper_of_hint": {
+        "ja": "それぞれの重みの行で最大の値を比べてください。",
+        "en": "compare the largest weight of that row in each.",
+    },
 }
 
 

@@ -13,7 +13,7 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
       linear: [["1", 0], ["0.5", 0.5], ["0", 1]],
     };
     const map = matrix.createMatrix({
-      rows: N, cols: N, testid: "heatmap",
+      rows: N, cols: N, testid: "heatmap", avail: () => root.clientWidth,
       image: () => mapImage(STATE.li, STATE.map, STATE.scale),
       rowLabel: tokLabel, colLabel: tokLabel,
       title: () => `${layerName(STATE.li)} · ${mapName(STATE.map)}`,
@@ -58,7 +58,7 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
         `<image x="0" y="0" width="${map.width}" height="${map.height}" href="${map.canvas.toDataURL("image/png")}"/>\n` +
         `<text x="4" y="${map.height + 14}" font-size="12">${escXml(title)}</text>\n`);
     }
-    return { refresh: redraw, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt };
+    return { refresh: redraw, fit: map.resize, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt };
   }
 
   return { build };
