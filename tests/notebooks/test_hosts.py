@@ -118,10 +118,13 @@ def rendered_previews(page, saved: list[str], limit: float = 60) -> int:
     first image can show long before the last: the notebook is scrolled down a view at a time (and
     back to the top at its end) while waiting."""
     tails = [b64[-40:] for b64 in saved]
-    count = """tails => { const srcs = [...document.querySelectorAll('.jp-RenderedImage img')].map(i => i.getAttribute('src') || '');
+    count = """tails => {
+      const srcs = [...document.querySelectorAll('.jp-RenderedImage img')].map(i => i.getAttribute('src') || '');
       return tails.filter(t => srcs.some(s => s.endsWith(t))).length; }"""
-    scroll = """() => { const s = document.querySelector('.jp-WindowedPanel-outer') || document.querySelector('.jp-Notebook');
-      if (!s) return; s.scrollTop = s.scrollTop + s.clientHeight >= s.scrollHeight - 1 ? 0 : s.scrollTop + s.clientHeight; }"""
+    scroll = """() => {
+      const s = document.querySelector('.jp-WindowedPanel-outer') || document.querySelector('.jp-Notebook');
+      if (!s) return;
+      s.scrollTop = s.scrollTop + s.clientHeight >= s.scrollHeight - 1 ? 0 : s.scrollTop + s.clientHeight; }"""
     deadline = time.monotonic() + limit
     while (found := page.evaluate(count, tails)) < len(tails) and time.monotonic() < deadline:
         page.evaluate(scroll)
