@@ -7,7 +7,7 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.attnlab-setup
 
-.PHONY: setup sysdeps demo serve test lint lesson clean
+.PHONY: setup sysdeps demo serve test lint lesson minify clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,12 @@ lint: $(STAMP)
 # the lesson notebooks (ja, en) from their one source; tests check that the stored files match it
 lesson: $(STAMP)
 	$(PY) notebooks/build_lesson.py
+
+# after editing a JS asset in src/attnlab/html/assets/: its terser-mangled copy (html/assets/mangled.json),
+# which pages and notebook outputs carry; needs node and npm (dev time only; tests say when it is stale)
+minify: $(STAMP)
+	cd scripts/js && npm ci --silent --no-audit --no-fund
+	$(PY) scripts/minify_assets.py
 
 clean:
 	rm -rf attnlab-out test-artifacts .pytest_cache

@@ -115,14 +115,7 @@ def data_only(trace, lang: str) -> int:
     return len(base64.b85encode(zlib.compress(text.encode(), 9)))
 
 
-TOY_OVER = pytest.mark.xfail(strict=True, reason=(
-    "a toy page carries the pipeline and explain tabs' code (pipeline.js 20 KB, pipemath.js, explain.js "
-    "since the explain branch): 24.7-25.3 KB here; whitespace minification is not enough, a name-mangling "
-    "minifier would be (see the report)"))
-
-
-@pytest.mark.parametrize("trace_kind", [pytest.param("toy-ja", marks=TOY_OVER), pytest.param("toy-en", marks=TOY_OVER),
-                                        "model-en"])
+@pytest.mark.parametrize("trace_kind", ["toy-ja", "toy-en", "model-en"])
 def test_overhead_per_displayed_trace(trace_kind):
     """Everything a displayed trace adds to the .ipynb beyond its data: the page's code, the loader,
     the page's markup. The preview is reported apart (it is a picture of the data)."""

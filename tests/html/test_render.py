@@ -15,7 +15,7 @@ import pytest
 
 from attnlab.errors import AttnlabError
 from attnlab.html import render_page, write_html
-from attnlab.html.render import BOOT, json_for_script, label_keys, page_code, page_script
+from attnlab.html.render import BOOT, json_for_script, label_keys, page_code, page_script, page_source
 from attnlab.i18n import STRINGS
 from attnlab.toy import run_toy
 from attnlab.views import VIEWS, page_views
@@ -118,7 +118,7 @@ def test_views_and_languages():
 
 
 def test_every_label_the_pages_use_is_in_the_vocabulary():
-    script = page_script(list(VIEWS))
+    script = page_source(list(VIEWS))
     used = label_keys(script, list(VIEWS))
     assert {"query", "key", "weight", "heatmap", "pipeline"} <= used  # the scan finds real uses
     assert used <= set(STRINGS), used - set(STRINGS)
@@ -163,6 +163,21 @@ def test_minified_script_keeps_every_template_literal():
         source, small = asset(name), minify_js(asset(name))
         assert [source[a:b] for a, b in js_template_spans(source)] == [small[a:b] for a, b in js_template_spans(small)]
         assert len(small) < 0.9 * len(source), name
+
+
+def test_pages_carry_terser_mangled_code_made_from_todays_sources():
+    """html/assets/mangled.json (scripts/minify_assets.py) holds every JS asset with its local names
+    mangled, made from the asset as it is now; the pages carry that code (the browser tests run it)."""
+    from attnlab.html.render import MANGLED, asset, asset_js_names, minified
+
+    mangled = json.loads(asset(MANGLED))
+    for name in asset_js_names():
+        stale = name not in mangled or mangled[name]["sha256"] != hashlib.sha256(asset(name).encode()).hexdigest()
+        assert not stale, f"{name} changed since html/assets/{MANGLED} was made: run `make minify`"
+        assert minified(name) == mangled[name]["code"] in page_script(list(VIEWS))
+        code = mangled[name]["code"]
+        assert "//" not in code.replace("://", "") and len(code) < 0.7 * len(asset(name))  # no comments
+    assert set(mangled) == set(asset_js_names())  # nothing left of an asset that is gone
 
 
 def test_unpacked_page_holds_its_code_as_text():

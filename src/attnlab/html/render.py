@@ -75,6 +75,36 @@ def asset(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+MANGLED = "mangled.json"  # {asset: {sha256 of its source, its code with local names mangled}}: scripts/minify_assets.py
+
+
+def asset_js_names() -> list[str]:
+    """Every JS file in attnlab/html/assets/, as `asset()` names them (views/heatmap.js), sorted."""
+    root = resources.files("attnlab.html").joinpath("assets")
+    names = [p.name for p in root.iterdir() if p.name.endswith(".js")]
+    names += [f"views/{p.name}" for p in root.joinpath("views").iterdir() if p.name.endswith(".js")]
+    return sorted(names)
+
+
+@cache
+def _mangled() -> dict[str, dict[str, str]]:
+    try:
+        return json.loads(asset(MANGLED))
+    except FileNotFoundError:
+        return {}
+
+
+@cache
+def minified(name: str) -> str:
+    """Asset `name` as pages carry it: terser's mangled code (scripts/minify_assets.py) when it was
+    made from this very source, else `minify_js` of the source (an asset edited since: larger, same)."""
+    source = asset(name)
+    entry = _mangled().get(name)
+    if entry and entry["sha256"] == hashlib.sha256(source.encode("utf-8")).hexdigest():
+        return entry["code"]
+    return minify_js(source)
+
+
 @cache
 def minify_js(text: str) -> str:
     """`text` without comments and needless whitespace (rJSmin), a third fewer bytes; every page and
@@ -162,13 +192,19 @@ def script_files(views: list[View]) -> list[str]:
 
 def page_script(views: list[View], labels: dict[str, str] | None = None) -> str:
     """All modules in one strict-mode function scope with the page's `LABELS`, then `require("main")`."""
-    body = "\n".join(minify_js(asset(name)) for name in script_files(views))
+    body = "\n".join(minified(name) for name in script_files(views))
     words = json_for_script(labels or {})
     return f'(function () {{\n"use strict";\nconst LABELS = {words};\n{LOADER}\n{body}\nrequire("main");\n}})();\n'
 
 
+def page_source(views: list[View]) -> str:
+    """The source of the page's modules as written (what `label_keys` reads), unminified."""
+    return "\n".join(asset(name) for name in script_files(views))
+
+
 def label_keys(script: str, views: list[View]) -> set[str]:
-    """The i18n keys a page script reads: every `L.<key>` it names, and each view's tab label."""
+    """The i18n keys a page script reads: every `L.<key>` its source names (mangled code renames
+    `L`), and each view's tab label."""
     return set(_LABEL_USE.findall(script)) | {v.name for v in views}
 
 
@@ -194,7 +230,7 @@ class PageCode:
 def page_code(view_names: tuple[str, ...], lang: str) -> PageCode:
     """The script, style and packed code of a page showing these views in `lang`."""
     views = [v for name in view_names for v in VIEWS if v.name == name]
-    words = page_labels(label_keys(page_script(views), views), lang)
+    words = page_labels(label_keys(page_source(views), views), lang)
     script = page_script(views, words)
     if "</script" in script.lower() or "<!--" in script:  # could end the <script> of an unpacked page
         raise RuntimeError("a page asset contains '</script' or '<!--': write it as '<\\/script' in the JS")
