@@ -41,7 +41,9 @@ define("headgrid", ["core"], (core) => {
       if (opts.outlined) {
         ctx.strokeStyle = "#ff2d2d"; ctx.lineWidth = 2;
         for (let l = 0; l < nL; l++) {
-          for (let h = 0; h < H; h++) if (opts.outlined(l, h)) ctx.strokeRect(LM + h * CW + 1, TM + l * CH + 1, CW - 3, CH - 3);
+          for (let h = 0; h < H; h++) {
+            if (opts.outlined(l, h)) ctx.strokeRect(LM + h * CW + 1, TM + l * CH + 1, CW - 3, CH - 3);
+          }
         }
         ctx.lineWidth = 1;
       }
@@ -49,7 +51,9 @@ define("headgrid", ["core"], (core) => {
       for (let h = 0; h < H; h++) ctx.fillText(String(h), LM + (h + 0.5) * CW, TM - 9);
       ctx.textAlign = "left"; ctx.fillText(`${L.head} →`, LM, 8); ctx.fillText(`↓ ${L.layer}`, 2, TM - 9);
       const x = LM + CW * H + 16, hh = Math.min(160, CH * nL);
-      for (let i = 0; i < hh; i++) { ctx.fillStyle = cssColor(viridis(1 - i / (hh - 1))); ctx.fillRect(x, TM + i, 12, 1); }
+      for (let i = 0; i < hh; i++) {
+        ctx.fillStyle = cssColor(viridis(1 - i / (hh - 1))); ctx.fillRect(x, TM + i, 12, 1);
+      }
       ctx.fillStyle = "#222";
       ctx.fillText(hi.toPrecision(3), x + 16, TM + 4); ctx.fillText(lo.toPrecision(3), x + 16, TM + hh - 4);
     }

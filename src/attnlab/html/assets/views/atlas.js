@@ -68,7 +68,8 @@ define("atlas", ["core", "headgrid"], (core, headgrid) => {
 
     function toSvg() {
       return svgDoc(grid.width, grid.height, `<title>${escXml(`${META.model} · ${SCORES[st.score]}`)}</title>\n` +
-        `<image x="0" y="0" width="${grid.width}" height="${grid.height}" href="${grid.canvas.toDataURL("image/png")}"/>\n`);
+        `<image x="0" y="0" width="${grid.width}" height="${grid.height}" ` +
+        `href="${grid.canvas.toDataURL("image/png")}"/>\n`);
     }
     return { refresh() { scoreSel.value = st.score; grid.draw(); }, cellXY: grid.cellXY };
   }

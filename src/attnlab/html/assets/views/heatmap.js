@@ -81,7 +81,8 @@ define("heatmap", ["core", "matrix", "valueweighted"], (core, matrix, vw) => {
       PERF.switchMs.push(performance.now() - t0);
     }
     function toSvg() {
-      const title = `${META.model} · ${layerName(STATE.li)} · ${mapName(STATE.map)}${VW() ? ` · ${L.value_weighted}` : ""}`;
+      const mode = VW() ? ` · ${L.value_weighted}` : "";
+      const title = `${META.model} · ${layerName(STATE.li)} · ${mapName(STATE.map)}${mode}`;
       return svgDoc(map.width, map.height + 20, `<title>${escXml(title)}</title>\n` +
         `<image x="0" y="0" width="${map.width}" height="${map.height}" href="${map.canvas.toDataURL("image/png")}"/>\n` +
         `<text x="4" y="${map.height + 14}" font-size="12">${escXml(title)}</text>\n`);

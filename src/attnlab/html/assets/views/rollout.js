@@ -70,7 +70,8 @@ define("rollout", ["core", "matrix"], (core, matrix) => {
 
     function toSvg() {
       return svgDoc(map.width, map.height + 20, `<title>${escXml(`${META.model} · ${L.rollout}`)}</title>\n` +
-        `<image x="0" y="0" width="${map.width}" height="${map.height}" href="${map.canvas.toDataURL("image/png")}"/>\n` +
+        `<image x="0" y="0" width="${map.width}" height="${map.height}" ` +
+        `href="${map.canvas.toDataURL("image/png")}"/>\n` +
         `<text x="4" y="${map.height + 14}" font-size="12">${escXml(`${META.model} · ${L.rollout}`)}</text>\n`);
     }
     function refresh() {
