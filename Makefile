@@ -7,7 +7,7 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.attnlab-setup
 
-.PHONY: setup sysdeps demo serve test lint clean
+.PHONY: setup sysdeps demo serve test lint lesson clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ test: $(STAMP) sysdeps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# the lesson notebooks (ja, en) from their one source; tests check that the stored files match it
+lesson: $(STAMP)
+	$(PY) notebooks/build_lesson.py
 
 clean:
 	rm -rf attnlab-out test-artifacts .pytest_cache

@@ -1,12 +1,23 @@
-"""Fixtures several test folders share: one Chromium (Debian's) per session, for tests/html (page
-files) and tests/server (the web app). Playwright's sync API allows one session at a time, so the
-browser lives here, once, rather than in each folder's conftest."""
+"""Fixtures shared by test folders: one Chromium per test session (Debian's, as the brief says).
+
+Playwright's sync API allows one running instance per thread, so the page tests (tests/html), the web
+app's (tests/server) and the notebook-host tests (tests/notebooks) share this one instead of each
+starting their own.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from .html.conftest import CHROMIUM, CHROMIUM_ARGS
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
@@ -11,6 +12,8 @@ from attnlab.progress import notice
 
 def test_quiet_when_stderr_is_not_a_terminal(capsys, monkeypatch):
     monkeypatch.delenv("ATTNLAB_PROGRESS", raising=False)
+    # not in a notebook either: the notebook tests' nbclient imports ipykernel into this process
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     with notice("running something long"):
         pass
     assert capsys.readouterr().err == ""

@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "trace_to_dict": "attnlab.export",
     "render_page": "attnlab.html",
     "write_html": "attnlab.html",
+    "show": "attnlab.notebook",
     "plot_weights": "attnlab.plot.toy",
     "plot_pipeline": "attnlab.plot.toy",
     "plot_pipeline_qkv": "attnlab.plot.toy",
@@ -67,6 +68,11 @@ _EXPORTS: dict[str, str] = {
     "plot_atlas": "attnlab.plot.census",
     "plot_rollout": "attnlab.plot.census",
     "plot_key_mass": "attnlab.plot.census",
+    "run_corpus": "attnlab.corpus.run",
+    "summarize_corpus": "attnlab.corpus.summary",
+    "summary_to_dict": "attnlab.corpus.summary",
+    "document_scores": "attnlab.corpus.document",
+    "plot_corpus_means": "attnlab.plot.corpus",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -420,6 +420,75 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "重み ≠ 重要度: 重みと、値ベクトルの大きさを掛けた寄与（Kobayashi ら 2020）",
         "en": "Weight is not importance: weights vs value-weighted contributions (Kobayashi et al. 2020)",
     },
+    # the corpus census (attnlab.cli.corpus, plot.corpus, html.corpus) -------------------------------
+    "corpus_done": {
+        "ja": "{scored} 文書を採点（{tokens} トークン）。出力 {out}: {parts} パート"
+              "（前回までに書いた分 {resumed}）、{seconds} 秒",
+        "en": "{scored} documents scored ({tokens} tokens) into {out}: {parts} parts ({resumed} written before), "
+              "{seconds} s",
+    },
+    "corpus_skipped": {
+        "ja": "飛ばした文書: 空 {empty}、2 トークン未満 {too_short}、{max_tokens} トークン超 {too_long}"
+              "（長い文書は --truncate で切り詰めて採点できる）",
+        "en": "skipped: {empty} empty, {too_short} under 2 tokens, {too_long} over {max_tokens} tokens "
+              "(--truncate scores long ones cut to size)",
+    },
+    "corpus_truncated": {
+        "ja": "{n} 文書を {max_tokens} トークンに切り詰めた（切った分 計 {cut} トークン）",
+        "en": "{n} documents cut to {max_tokens} tokens ({cut} tokens cut in all)",
+    },
+    "corpus_header": {
+        "ja": "{model}: コーパスのヘッド調査（{scored} 文書、{tokens} トークン、{n_layers} 層 x {n_heads} ヘッド）",
+        "en": "{model}: corpus head census ({scored} documents, {tokens} tokens, {n_layers} layers x {n_heads} heads)",
+    },
+    "corpus_counts": {
+        "ja": "入力 {documents} 文書: 空 {empty}、2 トークン未満 {too_short}、長すぎて除外 {too_long}、"
+              "切り詰め {truncated}",
+        "en": "input {documents} documents: {empty} empty, {too_short} under 2 tokens, {too_long} too long "
+              "(refused), {truncated} truncated",
+    },
+    "corpus_incomplete": {
+        "ja": "実行は未完了: {parts} パート中 {done} パートを書き込み済み（同じコマンドの再実行で続きから）",
+        "en": "the run is not finished: {done} of {parts} parts written (rerun the same command to resume)",
+    },
+    "corpus_roles_title": {
+        "ja": "役割ごとの強いヘッド（文書ごとのスコアの平均 ± 標準偏差、中央の半分、規則を満たした文書の割合）",
+        "en": "Strongest heads per role (mean ± std over documents, middle half, share of documents past the rule)",
+    },
+    "corpus_role_line": {
+        "ja": "  L{layer} H{head}: {mean} ± {std}（{q25}〜{q75}）、{share} の文書で該当",
+        "en": "  L{layer} H{head}: {mean} ± {std} ({q25}-{q75}), passes on {share} of documents",
+    },
+    "corpus_probe_note": {
+        "ja": "帰納・重複の役割は文書ではなく帰納プローブで測る: attnlab heads --model {model}",
+        "en": "induction and duplicate roles come from the induction probe, not from documents: "
+              "attnlab heads --model {model}",
+    },
+    "corpus_means_title": {
+        "ja": "{model}: {n} 文書の平均（層 x ヘッド。枠 = 半数以上の文書で役割の規則を満たすヘッド）",
+        "en": "{model}: mean over {n} documents (layers x heads; outlined: past the role's rule on at least half "
+              "of them)",
+    },
+    "corpus_rows_max_weight": {"ja": "行の最大の重み（全行）", "en": "row's largest weight (all rows)"},
+    "corpus_rows_entropy": {"ja": "行のエントロピー（nats、全行）", "en": "row entropy (nats, all rows)"},
+    "corpus_rows_first_weight": {"ja": "先頭トークンへの重み（全行）", "en": "weight on the first token (all rows)"},
+    "corpus_rows_mean_distance": {"ja": "平均距離（全行）", "en": "mean distance (all rows)"},
+    "corpus_page_title": {"ja": "{model}: コーパスのヘッド調査", "en": "{model}: corpus head census"},
+    "corpus_documents": {"ja": "入力の文書", "en": "input documents"},
+    "corpus_scored": {"ja": "採点した文書", "en": "documents scored"},
+    "corpus_empty": {"ja": "空（飛ばした）", "en": "empty (skipped)"},
+    "corpus_too_short": {"ja": "2 トークン未満（飛ばした）", "en": "under 2 tokens (skipped)"},
+    "corpus_too_long": {"ja": "長すぎる（除外）", "en": "too long (refused)"},
+    "corpus_truncated_docs": {"ja": "切り詰めた文書", "en": "documents truncated"},
+    "corpus_cut_tokens": {"ja": "切ったトークン", "en": "tokens cut"},
+    "corpus_role": {"ja": "役割", "en": "role"},
+    "corpus_share": {"ja": "該当した文書の割合", "en": "share of documents"},
+    "corpus_std": {"ja": "標準偏差", "en": "std"},
+    "corpus_quartiles": {"ja": "中央の半分（25〜75%）", "en": "middle half (25-75 %)"},
+    "corpus_scores_title": {
+        "ja": "スコアごとの分布（平均が最も大きいヘッド、文書ごとの 5 / 50 / 95 % 点）",
+        "en": "Per score: the heads with the highest mean (5 / 50 / 95 % over documents)",
+    },
     # pages (the page script reads these by key; see `page_labels`) ------------------------------
     "page_title": {"ja": "アテンションの可視化", "en": "Attention, visualised"},
     "heatmap": {"ja": "ヒートマップ", "en": "Heatmap"},
@@ -687,6 +756,60 @@ STRINGS: dict[str, dict[str, str]] = {
     "atlas_hint": {
         "ja": "各マスは 1 つのヘッド（全 Query 行の平均）。クリックすると詳細ズームで開きます。",
         "en": "Each cell is one head (averaged over its query rows). Click one to open it in the deep zoom.",
+    },
+    # notebook outputs (attnlab.notebook) ------------------------------------------------------------
+    "nb_preview_caption": {
+        "ja": "静止画のプレビューです。操作できるページは、信頼したノートブックでセルを実行すると表示されます"
+              "（File › Trust Notebook）。",
+        "en": "A static preview. The interactive page shows when the cell runs in a trusted notebook "
+              "(File › Trust Notebook).",
+    },
+    "nb_preview_text": {
+        "ja": "attnlab: 静止画のプレビュー。操作できるページは、信頼したノートブックでセルを実行するか、"
+              "attnlab.write_html(trace, \"page.html\") で保存してブラウザで開くと見られます。",
+        "en": "attnlab: a static preview. To see the interactive page, run the cell in a trusted notebook, "
+              "or save it with attnlab.write_html(trace, \"page.html\") and open that in a browser.",
+    },
+    # the lesson's exercises (attnlab.lesson) ------------------------------------------------------
+    "ex_no_answer": {
+        "ja": "まだ答えがありません。answer = のあとに答えを書いて、このセルをもう一度実行してください。",
+        "en": "No answer yet: write it after answer = and run this cell again.",
+    },
+    "ex_right": {"ja": "正解です。{why}", "en": "Right. {why}"},
+    "ex_wrong": {
+        "ja": "違います（あなたの答え: {given}）。ヒント: {hint}",
+        "en": "Not quite (you answered {given}). Hint: {hint}",
+    },
+    "ex_solution": {"ja": "答え: {answer}。{why}", "en": "Answer: {answer}. {why}"},
+    "ex_top_key_why": {
+        "ja": "{q} の行で一番大きい重みは {k} の {w:.4f}、2 番目は {k2} の {w2:.4f}（一様なら {u:.4f}）。",
+        "en": "In the row of {q} the largest weight is {w:.4f} on {k}, the next {w2:.4f} on {k2} "
+              "(uniform would be {u:.4f}).",
+    },
+    "ex_top_key_hint": {
+        "ja": "重み（softmax の後）の、その Query の行を見比べてください。スコアではなく重みの行です。",
+        "en": "compare the weights (after the softmax) along that query's row, not the scores.",
+    },
+    "ex_sharper_head_why": {
+        "ja": "{q} の行の最大の重みは {each}。いちばん集中しているのはヘッド {h} です。",
+        "en": "The top weight in the row of {q} is {each}; head {h} is the most focused.",
+    },
+    "ex_sharper_head_hint": {
+        "ja": "ヘッドごとの重みの図で、その行のいちばん濃いセルを比べてください。",
+        "en": "in the per-head weights, compare the darkest cell of that row.",
+    },
+    "ex_weight_why": {"ja": "{q} → {k} の重みは {w:.4f} です。", "en": "The weight of {q} -> {k} is {w:.4f}."},
+    "ex_weight_hint": {
+        "ja": "重みの行列で、行が Query、列が Key です。小数第 2 位まで答えてください。",
+        "en": "in the weights, rows are queries and columns keys; answer to two decimals.",
+    },
+    "ex_sharper_of_why": {
+        "ja": "{q} の行の最大の重みは {each}。最も鋭いのは {name} = {v} のときです。",
+        "en": "The top weight in the row of {q} is {each}: sharpest at {name} = {v}.",
+    },
+    "ex_sharper_of_hint": {
+        "ja": "それぞれの重みの行で最大の値を比べてください。",
+        "en": "compare the largest weight of that row in each.",
     },
 }
 

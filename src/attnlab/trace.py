@@ -65,6 +65,7 @@ _PRESENTERS: dict[str, str] = {
     "dict": "attnlab.export:trace_to_dict",  # trace.to_dict()
     "page": "attnlab.html:render_page",  # trace.to_html()
     "notebook": "attnlab.notebook:display_html",  # trace._repr_html_()
+    "ipython": "attnlab.notebook:ipython_display",  # Jupyter, Colab, VS Code: the page and its preview
 }
 
 
@@ -161,8 +162,12 @@ class AttentionTrace(ABC):
         return present(self, "page", **kw)
 
     def _repr_html_(self) -> str:
-        """Notebook display: the page in an isolated frame (`attnlab.notebook`)."""
+        """The page in an isolated frame, for hosts that ask for HTML (`attnlab.notebook`)."""
         return present(self, "notebook")
+
+    def _ipython_display_(self) -> None:
+        """Notebook display (IPython): the page, and a static preview where it cannot run (`attnlab.notebook`)."""
+        present(self, "ipython")
 
     def __str__(self) -> str:
         """print(trace): the printout and what the numbers show (`attnlab.reporting`)."""

@@ -93,6 +93,7 @@ def test_lse_and_row_sums_equal_full_maps(trace_case):
         rows = row_entropy_distance(trace_case, layer, rows=5, keys=7)  # several tiles per row
         torch.testing.assert_close(rows["entropy"], ref["entropy"], rtol=0, atol=ATOL)
         torch.testing.assert_close(rows["mean_distance"], ref["mean_distance"], rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(rows["max_weight"], ref["max_weight"], rtol=0, atol=ATOL)  # the pass's own max
         mx = row_max(trace_case, layer, rows=5, keys=7)
         torch.testing.assert_close(mx["max_weight"], ref["max_weight"], rtol=0, atol=ATOL)
         assert torch.equal(mx["argmax"], ref["argmax"])

@@ -1,6 +1,5 @@
-"""Browser fixtures: a page opener that records every request, console error, page error and dialog,
-and a place for screenshots. The one Chromium per session (`browser`) is in tests/conftest.py, shared
-with tests/server (two Playwright sync sessions cannot run at once)."""
+"""Browser fixtures: a page opener on the session's Chromium (tests/conftest.py) that
+records every request, console error, page error and dialog, and a place for screenshots."""
 
 from __future__ import annotations
 
@@ -10,15 +9,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from ..conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (re-exported for tests and benches)
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "html"
 
 

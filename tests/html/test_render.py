@@ -3,16 +3,19 @@ labels exist in both languages, and write_html is atomic and fails clearly."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
+import zlib
 from html.parser import HTMLParser
 
 import pytest
 
 from attnlab.errors import AttnlabError
 from attnlab.html import render_page, write_html
-from attnlab.html.render import json_for_script, label_keys, page_script
+from attnlab.html.render import BOOT, json_for_script, label_keys, page_code, page_script
 from attnlab.i18n import STRINGS
 from attnlab.toy import run_toy
 from attnlab.views import VIEWS, page_views
@@ -55,7 +58,7 @@ def test_injection_tokens_never_become_markup(hostile_page):
         assert bad not in hostile_page
     tags = parse(hostile_page)
     assert {t for t, _ in tags.tags} <= {"html", "head", "meta", "title", "style", "body", "div", "script"}
-    assert sum(1 for t, _ in tags.tags if t == "script") == 3
+    assert sum(1 for t, _ in tags.tags if t == "script") == 4  # meta, data, packed code, boot
     meta = json.loads(dict(tags.scripts)["attnlab-meta"])
     assert [t["text"] for t in meta["tokens"]] == words(14)  # the exact text comes back as data
 
@@ -78,20 +81,25 @@ def test_csp_blocks_fetches_and_foreign_scripts(hostile_page):
     metas = [a for t, a in tags.tags if t == "meta"]
     csp = next(a["content"] for a in metas if a.get("http-equiv") == "Content-Security-Policy")
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
-    import base64
-    import hashlib
 
-    script = page_script(page_views(FakeTrace(words(14))))
-    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-    assert f"'sha256-{digest}'" in csp  # the page's own script is the only one allowed to run
+    views = tuple(v.name for v in page_views(FakeTrace(words(14))))
+    code = page_code(views, "en")
+    script, packed = code.script, code.packed
+    for runs in (BOOT, script):  # the boot script and the page script it inflates: the only two that run
+        digest = base64.b64encode(hashlib.sha256(runs.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+    assert csp.count("'sha256-") == 2
+    assert zlib.decompress(base64.b64decode(packed)).decode().endswith(script)  # what the boot script inflates
+    assert f'<script type="application/octet-stream" id="attnlab-code">{packed}</script>' in hostile_page
 
 
 def test_notebook_iframe_is_escaped():
     trace = FakeTrace(words(8))
     out = trace._repr_html_()
     tags = parse(out)
-    assert [t for t, _ in tags.tags] == ["iframe"]
+    assert [t for t, _ in tags.tags] == ["iframe", "script"]  # the frame and the script sizing it
     assert tags.tags[0][1]["srcdoc"] == trace.to_html()  # the parser unescapes the attribute back
+    assert tags.tags[0][1]["sandbox"] == "allow-scripts allow-downloads"  # no same-origin
     for bad in INJECTIONS:
         assert bad not in out and html.escape(bad, quote=True) not in trace.to_html()
 
@@ -142,3 +150,23 @@ def test_notebook_too_large_shows_the_reason():
 
     out = HugeTrace(1000)._repr_html_()
     assert out.startswith("<pre>attnlab: ") and "attnlab serve" in out
+
+
+def test_minified_script_keeps_every_template_literal():
+    """rJSmin supports unnested template literals; two assets nest one (`${escXml(`...`)}`): every
+    backtick-delimited piece of the minified code must be a piece of the source, byte for byte."""
+    from attnlab.html.render import asset, minify_js, script_files
+
+    for name in script_files(list(VIEWS)):
+        source, small = asset(name), minify_js(asset(name))
+        assert set(re.findall(r"`[^`]*`", small)) <= set(re.findall(r"`[^`]*`", source)), name
+        assert len(small) < 0.9 * len(source), name
+
+
+def test_unpacked_page_holds_its_code_as_text():
+    page = render_page(run_toy(), lang="en", pack=False)
+    tags = parse(page)
+    assert sum(1 for t, _ in tags.tags if t == "script") == 3 and "attnlab-code" not in page
+    script = next(text for sid, text in tags.scripts if sid == "")
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in html.unescape(page)  # the one script that runs

@@ -2,3 +2,18 @@
 
 The only part of attnlab that imports `transformers`.
 """
+
+import warnings
+
+
+def _quiet_progress_import() -> None:
+    """transformers imports `tqdm.auto`. In a Jupyter kernel without ipywidgets that import prints a
+    red "IProgress not found" warning into the notebook, then uses tqdm's text bar anyway. Import it
+    once here, before anything imports transformers, with that one warning silenced (Python caches
+    the module, so no later import warns). Where ipywidgets is installed (Colab) nothing changes."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import tqdm.auto  # noqa: F401
+
+
+_quiet_progress_import()

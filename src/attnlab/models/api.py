@@ -115,6 +115,8 @@ def trace_ids(
     """
     inputs, spans = pad_batch(lm, batch)
     body = lm.model.base_model  # the transformer body: no LM head, whose logits the trace does not need
+    device = lm.model.device  # a model moved to a GPU (the corpus's Ray actors) gets its inputs there
+    inputs = {name: tensor.to(device) for name, tensor in inputs.items()}  # on the CPU: the same tensors
     n_layers = lm.model.config.num_hidden_layers
     with torch.no_grad(), recording(body) as rec:
         body(**inputs, use_cache=False)

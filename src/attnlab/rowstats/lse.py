@@ -50,19 +50,31 @@ class _Distances:
 
 
 def row_entropy_distance(trace: Any, layer: int, *, rows: int = 128, keys: int = 256) -> dict[str, torch.Tensor]:
-    """{entropy, mean_distance, den}: [head, q_pos] each, from one pass over the layer's score tiles.
+    """{entropy, mean_distance, den, max_weight}: [head, q_pos] each, from one pass over the layer's score tiles.
 
     entropy in nats (-sum_k w log w); mean_distance = sum_k w |q - k| in positions; den = sum_k
-    exp(s - lse) before normalising (1 within fp32 rounding when lse came with the same scores).
-    Rows that see no key get NaN.
+    exp(s - lse) before normalising (1 within fp32 rounding when lse came with the same scores);
+    max_weight = exp(max_k z), the row's largest weight, from a max per tile (its argmax needs
+    `row_max`'s pass; the corpus census reads only the weight, so it costs one reduction here).
+    Rows that see no key get NaN. Kept on the trace (like its lse), so the census and the row
+    statistics of one trace share the pass ([head, q_pos] x 3 per layer: small).
     """
+    cache = trace.__dict__.setdefault("_entropy_distance_cache", {})
+    if (layer, rows, keys) not in cache:
+        cache[(layer, rows, keys)] = _row_entropy_distance(trace, layer, rows, keys)
+    return cache[(layer, rows, keys)]
+
+
+def _row_entropy_distance(trace: Any, layer: int, rows: int, keys: int) -> dict[str, torch.Tensor]:
     lse = trace.lse(layer)  # [head, q_pos]
     n_heads, n = lse.shape
     den, ent, dist = (torch.zeros(n_heads, n, device=lse.device) for _ in range(3))
+    top = torch.full((n_heads, n), -math.inf, device=lse.device)  # max_k z: one reduction per tile
     distances = _Distances(lse.device)
     for q0, k0, z, partial in trace.score_tiles(layer, rows=rows, keys=keys, minus=lse):
         n_rows, n_keys = z.shape[1], z.shape[2]
         r = slice(q0, q0 + n_rows)  # z = s - lse <= 0: [head, rows, keys]
+        top[:, r] = torch.maximum(top[:, r], z.amax(-1))
         e = torch.exp(z)
         if partial:
             z.clamp_(min=_HIDDEN)
@@ -83,6 +95,7 @@ def row_entropy_distance(trace: Any, layer: int, *, rows: int = 128, keys: int =
         "entropy": torch.where(seen, (ent / safe + torch.log(safe)).clamp_min(0.0), nan),
         "mean_distance": torch.where(seen, dist / safe, nan),
         "den": den,
+        "max_weight": torch.where(seen, torch.exp(top), nan),
     }
 
 

@@ -51,7 +51,9 @@ def app_script() -> str:
     page = [asset(n) for n in page_files()]
     app = [static_text(n) for n in APP_JS]
     body = "\n".join([LOADER, modules_js(), *page, *app])
-    return f'(function () {{\n"use strict";\n{body}\nrequire("app");\n}})();\n'
+    # the page modules read their words as LABELS (render.page_script inlines them); here the boot data holds them
+    labels = 'const LABELS = JSON.parse(document.getElementById("attnlab-app").textContent).labels;'
+    return f'(function () {{\n"use strict";\n{labels}\n{body}\nrequire("app");\n}})();\n'
 
 
 @cache

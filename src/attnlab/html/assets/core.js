@@ -4,7 +4,7 @@
 
 define("core", [], () => {
   const META = JSON.parse(document.getElementById("attnlab-meta").textContent);
-  const L = META.labels;
+  const L = LABELS; // the page's words (render.page_script)
   const N = META.tokens.length;
   const H = META.n_heads;
   const M = H + (META.has_mean ? 1 : 0); // maps per layer: the heads, then their mean

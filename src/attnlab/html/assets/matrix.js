@@ -16,12 +16,13 @@ define("matrix", ["core"], (core) => {
   // opts: rows, cols; image() -> ImageData(cols, rows); rowLabel(i), colLabel(j); title() -> string;
   // number(q, k) -> {text, light} | null (shown in cells of at least 36 px); hover(q, k) -> {lines, data};
   // legend() -> {ticks: [[text, 0..1 from the top]], masked: bool}; testid: data-testid prefix;
+  // avail() -> the width (CSS px) the component may take (default: the window's); fit() re-reads it;
   // paint(ctx, view, box) (instead of image): draws the visible part, view {x0, y0, span} in cells,
   // into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving)
   function createMatrix(opts) {
     const ML = 130, MT = 110, MR = 80, MB = 16, R = opts.rows, C = opts.cols, n = Math.max(R, C);
-    const S = Math.max(320, Math.min(720, (window.innerWidth || 900) - ML - MR - 40));
-    const W = ML + S + MR, HT = MT + S + MB;
+    const MIN_S = 200, MAX_S = 720; // the map's side; narrower than MIN_S + margins: the pane scrolls
+    let S = 0, W = 0, HT = 0, ctx = null, octx = null;
     const view = { x0: 0, y0: 0, span: n };
     const minSpan = Math.min(8, n);
     const off = document.createElement("canvas");
@@ -32,8 +33,17 @@ define("matrix", ["core"], (core) => {
     const over = el("canvas", { class: "hm-over" });
     const tip = el("div", { class: "tooltip", "data-testid": `${opts.testid}-tooltip`, hidden: "" });
     const readout = el("div", { class: "readout", "data-testid": `${opts.testid}-readout` });
-    const ctx = hiDpi(main, W, HT), octx = hiDpi(over, W, HT);
     const wrap = el("div", { class: "hm-wrap" }, main, over, tip);
+    // the map's side from the width it may take; true when it changed (the canvases were resized)
+    function layout() {
+      const avail = (opts.avail && opts.avail()) || window.innerWidth || 900;
+      const side = Math.max(MIN_S, Math.min(MAX_S, Math.floor(avail - ML - MR - 8)));
+      if (side === S) return false;
+      S = side; W = ML + S + MR; HT = MT + S + MB;
+      ctx = hiDpi(main, W, HT); octx = hiDpi(over, W, HT);
+      return true;
+    }
+    layout();
 
     function pxPer() { return S / view.span; }
     function draw() {
@@ -122,7 +132,9 @@ define("matrix", ["core"], (core) => {
       tip.replaceChildren(...lines.map((t) => el("div", { text: t })));
       Object.assign(tip.dataset, { q: c.q, k: c.k }, data || {});
       tip.hidden = false;
-      tip.style.left = `${Math.min(c.mx + 14, W - 220)}px`; tip.style.top = `${c.my + 14}px`;
+      // below the pointer in the map's upper half, above it in the lower half: never past the frame
+      tip.style.left = `${Math.max(0, Math.min(c.mx + 14, W - 220))}px`;
+      tip.style.top = c.my > MT + S / 2 ? `${c.my - 14 - tip.offsetHeight}px` : `${c.my + 14}px`;
       readout.textContent = lines.join(" · ");
       requestAnimationFrame(() => PERF.hover.push(performance.now() - ev.timeStamp));
     }
@@ -137,6 +149,8 @@ define("matrix", ["core"], (core) => {
     }
     function zoomBy(f) { zoomAt(f, view.x0 + view.span / 2, view.y0 + view.span / 2); }
     function fit() { Object.assign(view, { x0: 0, y0: 0, span: n }); draw(); }
+    // the width it may take changed: resize the canvases (same cells in view) and draw again
+    function resize() { if (layout()) draw(); }
 
     let drag = null, pending = false;
     // the window hears the end of a drag only while one lasts: a map that is gone leaves nothing behind
@@ -163,8 +177,8 @@ define("matrix", ["core"], (core) => {
     const cellXY = (q, k) => ({ x: ML + (k - view.x0 + 0.5) * pxPer(), y: MT + (q - view.y0 + 0.5) * pxPer() });
     // the picture changed (another head, another scale): rebuild it at the next draw
     function invalidate() { stale = true; }
-    return { element: wrap, readout, canvas: main, width: W, height: HT, view, draw, invalidate, zoomAt, zoomBy,
-      fit, cellXY };
+    return { element: wrap, readout, canvas: main, get width() { return W; }, get height() { return HT; }, view, draw,
+      invalidate, zoomAt, zoomBy, fit, resize, cellXY };
   }
 
   return { createMatrix, niceStep };

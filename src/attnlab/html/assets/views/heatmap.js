@@ -15,7 +15,7 @@ define("heatmap", ["core", "matrix", "valueweighted"], (core, matrix, vw) => {
       linear: [["1", 0], ["0.5", 0.5], ["0", 1]],
     };
     const map = matrix.createMatrix({
-      rows: N, cols: N, testid: "heatmap",
+      rows: N, cols: N, testid: "heatmap", avail: () => root.clientWidth,
       image: () => (VW() ? vw.image(STATE.li, STATE.map, STATE.scale) : mapImage(STATE.li, STATE.map, STATE.scale)),
       rowLabel: tokLabel, colLabel: tokLabel,
       title: () => `${layerName(STATE.li)} · ${mapName(STATE.map)}`, // the mode is said above the map (vwNote)
@@ -93,7 +93,8 @@ define("heatmap", ["core", "matrix", "valueweighted"], (core, matrix, vw) => {
       const s = vw.shares(STATE.li, STATE.map);
       return { share: Array.from(s.share), bound: Array.from(s.bound), maxBound: s.maxBound };
     };
-    return { refresh: redraw, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt, valueWeighted };
+    return { refresh: redraw, fit: map.resize, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt,
+      valueWeighted };
   }
 
   return { build };

@@ -23,8 +23,12 @@ define("modelview", ["core"], (core) => {
     return img;
   }
 
+  // the thumbnail side that fits `width` CSS px: a 60 px label column, then M columns of side + 6
+  // and a 4 px gap each (24 to 72; narrower than 24 a side: the pane scrolls)
+  function side(width) { return Math.max(24, Math.min(72, Math.floor((width - 60) / M) - 10)); }
+
   function build(root, frame) {
-    const T = Math.max(24, Math.min(72, Math.floor(900 / (M + 1))));
+    let T = side(root.clientWidth || 900);
     const grid = el("div", { class: "mv-grid", "data-testid": "model-grid" });
     grid.style.gridTemplateColumns = `60px repeat(${M}, ${T + 6}px)`;
     const scaleSel = scaleSelect((v) => { STATE.scale = v; draw(); });
@@ -77,7 +81,16 @@ define("modelview", ["core"], (core) => {
       }
       return svgDoc(LW + M * (T + pad), TH + META.layers.length * (T + pad), parts.join("\n") + "\n");
     }
-    return { refresh: draw };
+    // the pane's width changed: thumbnails take the new side (their pictures are redrawn at it)
+    function fit() {
+      const t = side(root.clientWidth || 900);
+      if (t === T) return;
+      T = t;
+      grid.style.gridTemplateColumns = `60px repeat(${M}, ${T + 6}px)`;
+      for (const x of thumbs) { x.c.style.width = `${T}px`; x.c.style.height = `${T}px`; }
+      draw();
+    }
+    return { refresh: draw, fit };
   }
 
   return { build };

