@@ -112,6 +112,26 @@ def saved_previews(nb) -> list[str]:
             if o.get("data", {}).get("text/plain", "").startswith("attnlab:")]
 
 
+def rendered_previews(page, saved: list[str], limit: float = 60) -> int:
+    """How many of the `saved` previews JupyterLab shows as images, waiting until all are (or `limit`
+    s pass). JupyterLab renders cells on idle and lays out those far from the view lazily, so the
+    first image can show long before the last: the notebook is scrolled down a view at a time (and
+    back to the top at its end) while waiting."""
+    tails = [b64[-40:] for b64 in saved]
+    count = """tails => {
+      const srcs = [...document.querySelectorAll('.jp-RenderedImage img')].map(i => i.getAttribute('src') || '');
+      return tails.filter(t => srcs.some(s => s.endsWith(t))).length; }"""
+    scroll = """() => {
+      const s = document.querySelector('.jp-WindowedPanel-outer') || document.querySelector('.jp-Notebook');
+      if (!s) return;
+      s.scrollTop = s.scrollTop + s.clientHeight >= s.scrollHeight - 1 ? 0 : s.scrollTop + s.clientHeight; }"""
+    deadline = time.monotonic() + limit
+    while (found := page.evaluate(count, tails)) < len(tails) and time.monotonic() < deadline:
+        page.evaluate(scroll)
+        page.wait_for_timeout(300)
+    return found
+
+
 def show_preview(page, b64: str) -> None:
     """Scrolls the image showing this preview to the middle of the view; it is drawn and not hidden."""
     img = page.locator(f'.jp-RenderedImage img[src$="{b64[-40:]}"]')
@@ -232,8 +252,8 @@ def test_untrusted_copy_in_jupyterlab(lab, session, executed):
     assert page.locator(FRAMES).count() == 0  # no script ran: no page
     # the previews (their caption is the one line saying how to see the page) are the images shown
     saved = saved_previews(run.nb)
-    srcs = page.eval_on_selector_all(".jp-RenderedImage img", "imgs => imgs.map(i => i.getAttribute('src'))")
-    assert len(saved) == 4 and all(any(b64 in src for src in srcs) for b64 in saved)
+    assert len(saved) == 4
+    assert rendered_previews(page, saved) == len(saved)
     texts = page.eval_on_selector_all(".jp-RenderedText", "ts => ts.map(t => t.textContent)")  # the pages' plain text
     assert any(t.startswith("ToyTrace(tokens=['Tokyo', 'is', 'beautiful']") for t in texts)
     assert any(t.startswith("ModelTrace(model='minilm'") for t in texts)

@@ -56,8 +56,9 @@ def handle(args: argparse.Namespace) -> int:
 def verified() -> list:
     """The full check of the cache's converted copies (`models.cache.verify_cache`)."""
     from ..models.cache import verify_cache
+    from ..models.registry import converted_copies
 
-    return verify_cache(full=True)
+    return verify_cache(full=True, current=converted_copies())
 
 
 def _s(v: int | None) -> str:

@@ -290,10 +290,9 @@ def verify_cache(*, full: bool = True, current: dict[str, Path] | None = None) -
     """Check every converted copy in the cache (full: hash every file); also removes stale temporaries.
 
     What `attnlab models --verify` shows. current: {model name: its copy's folder}, to label the
-    copies the installed packages use (default: the bundled GGUF models that are installed).
+    copies the installed packages use (`registry.converted_copies()`; none labelled when omitted).
     """
-    if current is None:
-        current = _current_copies()
+    current = current or {}
     models = models_dir()
     labels = {folder: name for name, folder in current.items()}
     removed = clean_stale(models)
@@ -309,16 +308,3 @@ def verify_cache(*, full: bool = True, current: dict[str, Path] | None = None) -
             results.append(CacheCheck(f"{name} ({folder.name})", folder, True, "not converted yet"))
     results += [CacheCheck(p.name, p, True, "removed: left by a killed conversion") for p in removed]
     return results
-
-
-def _current_copies() -> dict[str, Path]:
-    from .registry import BUNDLED, MissingModelPackageError, package_path
-
-    copies = {}
-    for name, spec in BUNDLED.items():
-        if spec.source == "gguf":
-            try:
-                copies[name] = gguf_cache_dir(package_path(spec))
-            except MissingModelPackageError:
-                continue
-    return copies

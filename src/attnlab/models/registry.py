@@ -247,3 +247,17 @@ def _converted_info(name: str, gguf: Path) -> ModelInfo:
 def list_models() -> list[ModelInfo]:
     """The bundled models, installed or not."""
     return [model_info(name) for name in BUNDLED]
+
+
+def converted_copies() -> dict[str, Path]:
+    """{bundled GGUF model: the folder of its converted copy in the cache}, for the installed ones."""
+    from .cache import gguf_cache_dir
+
+    copies = {}
+    for name, spec in BUNDLED.items():
+        if spec.source == "gguf":
+            try:
+                copies[name] = gguf_cache_dir(package_path(spec))
+            except MissingModelPackageError:
+                continue
+    return copies

@@ -10,7 +10,6 @@ from a CDN, are off; /docs is a local page over /openapi.json.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,9 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import AttnlabError
-from ..models.registry import BUNDLED
+from . import routes_api, routes_pages, routes_traces
 from .config import ServeConfig, apply_threads
 from .security import BodyTooLarge, Guard
+from .state import Server, error
 from .store import TraceGone, TraceStore, TraceTooLarge, TraceUnknown
 from .work import Busy, Worker
 
@@ -30,32 +30,8 @@ log = logging.getLogger("attnlab.server")
 TOY_CACHE = 64 * 2**20  # toy traces kept for /t/<id> and downloads (each well under 1 MB)
 
 
-@dataclass
-class Server:
-    """What every route shares."""
-
-    config: ServeConfig  # how the server was started
-    texts: TraceStore  # model traces, bounded by --max-cache
-    toys: TraceStore  # toy traces, bounded by TOY_CACHE
-    worker: Worker  # model work, one capture at a time
-
-    @property
-    def models(self) -> list[str]:
-        """The models a request may name: the registry's, then those given with --model."""
-        return [*BUNDLED, *(m for m in self.config.models if m not in BUNDLED)]
-
-    def store_for(self, tid: str) -> TraceStore:
-        return self.toys if tid.startswith("toy-") else self.texts
-
-
-def server_of(request: Request) -> Server:
-    return request.app.state.attnlab
-
-
 def create_app(config: ServeConfig | None = None) -> Any:
     """The ASGI app: FastAPI behind the `Guard` middleware (Host, token, origin, body size, headers)."""
-    from . import routes_api, routes_pages, routes_traces
-
     config = config or ServeConfig()
     apply_threads(config.threads)
     app = FastAPI(title="attnlab", version=__version__, docs_url=None, redoc_url=None,
@@ -67,11 +43,6 @@ def create_app(config: ServeConfig | None = None) -> Any:
     guarded = Guard(app, config)
     guarded.fastapi = app  # tests and the CLI reach the FastAPI object through this
     return guarded
-
-
-def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    headers = {"cache-control": "no-store", **(headers or {})}
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def _handlers(app: FastAPI) -> None:

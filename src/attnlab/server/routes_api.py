@@ -16,10 +16,10 @@ from ..export import head_to_dict, trace_to_dict
 from ..jsonable import tensor_to_list
 from ..toy import run_toy
 from ..toy_options import toy_spec
-from .app import error, server_of
 from .capture import await_job, capture_job, head_json_cells, summary
 from .inputs import TEXT_SCHEMA, TOY_SCHEMA, parse_body, text_request, toy_options
 from .pages_data import LANG_QUERY, toy_page
+from .state import error, server_of
 
 router = APIRouter()
 PROGRESS_EVERY_S = 0.25  # how often the stream reports while a capture waits or runs

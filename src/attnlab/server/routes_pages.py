@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from .. import __version__
 from ..html.render import asset, json_for_script
-from .app import server_of
 from .bundle import app_labels, app_script, static_text
+from .state import server_of
 
 router = APIRouter(include_in_schema=False)
 STATIC_CACHE = "no-cache"  # revalidate: a restarted server may bring other files

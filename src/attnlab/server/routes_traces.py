@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from ..export import head_to_dict
 from ..html import render_page
 from ..views import file_stem
-from .app import server_of
 from .capture import head_json_cells, summary
 from .pages_data import LANG_QUERY, trace_page
+from .state import server_of
 from .store import Entry
 from .work import Busy
 
