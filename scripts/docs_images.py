@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/docs_images.py            # figures, and the page screenshots (Chromium)
     .venv/bin/python scripts/docs_images.py --no-pages  # figures only
+    .venv/bin/python scripts/docs_images.py --only page-census.png  # one page screenshot
 
 Figures come from the same library calls as `attnlab demo`, `attnlab toy` and `attnlab text`; page
 screenshots from pages written by `attnlab.write_html`, opened in Debian's Chromium (Playwright).
@@ -21,6 +22,7 @@ IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGE_TEXT = "東京はとても美しい街です。猫が好きです。"  # the model view's sentence (MiniLM)
+CENSUS_TEXT = "When Mary and John went to the store, John gave a drink to Mary."  # the census tab's (SmolLM2)
 
 
 def run(args: list[str], out: Path, copies: dict[str, str]) -> None:
@@ -39,22 +41,26 @@ def figures(tmp: Path) -> None:
         tmp / "smollm2", {n: n for n in ("smollm2-L3-H2.png", "smollm2-layer-means.png")})
 
 
-def pages(tmp: Path) -> None:
+def pages(tmp: Path, only: str | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     import attnlab
 
-    toy = attnlab.run_toy(tokens=("東京", "は", "美しい", "街"), d_model=4, heads=2, causal=True, temperature=0.7)
-    minilm = attnlab.run_text(PAGE_TEXT, model="minilm")
-    smollm2 = attnlab.run_text("The capital of Japan is Tokyo", model="smollm2")
-    jobs = [  # (trace, page options, file, tab, what to do before the screenshot)
-        (toy, {"lang": "en"}, "page-pipeline.png", "pipeline", _hover_output),
-        (minilm, {"lang": "ja"}, "page-modelview.png", "modelview", None),
-        (smollm2, {"lang": "en", "focus": (1, 4)}, "page-bridge.png", "pipeline", _hover_bridge),
+    jobs = [  # (trace, page options, file, tab, what to do before the screenshot); traces made when used
+        (lambda: attnlab.run_toy(tokens=("東京", "は", "美しい", "街"), d_model=4, heads=2, causal=True,
+                                 temperature=0.7), {"lang": "en"}, "page-pipeline.png", "pipeline", _hover_output),
+        (lambda: attnlab.run_text(PAGE_TEXT, model="minilm"), {"lang": "ja"}, "page-modelview.png", "modelview", None),
+        (lambda: attnlab.run_text("The capital of Japan is Tokyo", model="smollm2"), {"lang": "en", "focus": (1, 4)},
+         "page-bridge.png", "pipeline", _hover_bridge),
+        (lambda: attnlab.run_text(CENSUS_TEXT, model="smollm2"), {"lang": "en"}, "page-census.png", "atlas",
+         _census_sink),
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for trace, options, name, tab, act in jobs:
+        for make, options, name, tab, act in jobs:
+            if only is not None and name != only:
+                continue
+            trace = make()
             path = tmp / f"{name}.html"
             attnlab.write_html(trace, path, **options)
             page = browser.new_page(viewport={"width": 1280, "height": 560})
@@ -79,14 +85,23 @@ def _hover_bridge(page) -> None:
     page.mouse.move(box["x"] + box["width"] - 20, box["y"] + box["height"] - 20)
 
 
+def _census_sink(page) -> None:
+    page.select_option('section[data-pane="atlas"] select', "first_token")
+    xy = page.evaluate("window.__attnlab.views.atlas.cellXY(17, 4)")
+    box = page.locator("[data-testid=census-canvas]").bounding_box()
+    page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
+
+
 def cli() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-pages", action="store_true", help="figures only (no Chromium)")
+    ap.add_argument("--only", metavar="FILE", help="only this page screenshot (e.g. page-census.png), no figures")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        figures(Path(tmp))
+        if args.only is None:
+            figures(Path(tmp))
         if not args.no_pages:
-            pages(Path(tmp))
+            pages(Path(tmp), args.only)
     print(f"written into {IMAGES}: look at every picture")
 
 

@@ -22,10 +22,10 @@ def test_every_registered_view_has_its_js_module_and_every_module_is_registered(
 def test_a_page_holds_the_views_that_apply_in_registry_order():
     toy, fake = run_toy(), FakeTrace(words(5))
     assert [v.name for v in page_views(toy)] == ["pipeline", "heatmap", "headview", "modelview", "explain"]
-    assert [v.name for v in page_views(fake)] == ["heatmap", "headview", "modelview", "explain"]
+    assert [v.name for v in page_views(fake)] == ["heatmap", "headview", "modelview", "explain", "atlas", "rollout"]
     assert script_files(page_views(fake)) == [
-        "core.js", "matrix.js", "views/heatmap.js", "views/headview.js", "views/modelview.js", "views/explain.js",
-        "main.js"]
+        "core.js", "matrix.js", "valueweighted.js", "views/heatmap.js", "views/headview.js", "views/modelview.js",
+        "views/explain.js", "headgrid.js", "views/atlas.js", "views/rollout.js", "main.js"]
     assert script_files(page_views(toy))[:4] == ["core.js", "matrix.js", "pipemath.js", "views/pipeline.js"]
 
 

@@ -615,6 +615,73 @@ STRINGS: dict[str, dict[str, str]] = {
     "one_layer": {"ja": "層", "en": "layer"},
     "one_head": {"ja": "ヘッド", "en": "head"},
     "min_line": {"ja": "（重み {w} 以上の線を表示）", "en": "(lines with weight ≥ {w} are drawn)"},
+    # the census tabs of the page: head census (atlas), rollout, the heatmap's value-weighted switch --
+    "atlas": {"ja": "ヘッド調査", "en": "Head census"},
+    "census_measure": {"ja": "色にする指標", "en": "Score"},
+    "census_hint": {
+        "ja": "各マスは 1 つのヘッドで、このページのテキストで計算した指標です（Query 行 1〜N−1 の平均。定義は "
+              "docs/census.md）。赤い枠は、その指標で役割のしきい値を超えたヘッド。マスに乗せると数値と役割が出て、"
+              "クリックするとそのヘッドをヒートマップで開きます。",
+        "en": "Each cell is one head, scored on this page's text (a mean over query rows 1 .. N−1; definitions in "
+              "docs/census.md). Red outline: the score passes a role's threshold. Hover a head for its numbers and "
+              "roles; click it to open it in the heatmap.",
+    },
+    "census_roles": {"ja": "役割", "en": "roles"},
+    "census_no_role": {"ja": "なし", "en": "none"},
+    "census_heads_n": {"ja": "{n} ヘッド", "en": "{n} heads"},
+    "census_not_in_page": {
+        "ja": "層 {layer} はこのページに含まれていないので開けません（render_page の layers に加えてください）",
+        "en": "Layer {layer} is not in this page (add it to render_page's layers to open it)",
+    },
+    "census_probe_note": {
+        "ja": "帰納・重複トークンの役割は、このテキストでは判定しません。繰り返しの列（帰納プローブ）が要るので、"
+              "attnlab heads \"テキスト\" --model モデル で調べてください。",
+        "en": "Induction and duplicate-token roles are not judged on this text: they need the induction probe (a "
+              "repeated random sequence). Run attnlab heads \"TEXT\" --model MODEL.",
+    },
+    "rollout": {"ja": "ロールアウト", "en": "Rollout"},
+    "rollout_row": {"ja": "由来を並べる Query (注目側)", "en": "Sources of query"},
+    "rollout_top_row": {"ja": "{tok} の由来 上位 {n}", "en": "{tok} draws from (top {n})"},
+    "rollout_hint": {
+        "ja": "ロールアウト（Abnar & Zuidema 2020）: 各層のヘッド平均の重みに単位行列を半分ずつ混ぜ（残差接続の分）、"
+              "行の和を 1 にして、第 1 層から順に掛け合わせたもの。行 q は、トークンを混ぜるのが注意だけだとしたとき、"
+              "最終層のトークン q が各入力トークンからどれだけ来ているかを表します（MLP と値ベクトルの大きさは考えて"
+              "いません）。色は対数目盛。",
+        "en": "Rollout (Abnar & Zuidema 2020): each layer's head-mean weights mixed half and half with the identity "
+              "(the residual connection), rows renormalised, multiplied from the first layer up. Row q says how much "
+              "of token q at the last layer comes from each input token if attention alone mixed tokens (MLPs and "
+              "the values' norms are ignored). Log colour scale.",
+    },
+    "rollout_precision": {
+        "ja": "ページには analysis.rollout.rollout の float32 の値をそのまま保存しています（表示は有効数字 4 桁）。",
+        "en": "The page holds analysis.rollout.rollout's float32 values as they are (shown to 4 significant digits).",
+    },
+    "census_sink_means": {
+        "ja": "重みの半分以上を先頭トークンに置く（attention sink）。",
+        "en": "puts at least half of its weight on the first token (an attention sink).",
+    },
+    "census_sink_vw": {
+        "ja": "実際に運ぶ量は、ヒートマップの「表示する量」を「ノルムを掛けた寄与」にすると見られます。",
+        "en": "How much it actually carries: the heatmap's value-weighted switch.",
+    },
+    "vw_show": {"ja": "表示する量", "en": "Show"},
+    "vw_option": {"ja": "ノルムを掛けた寄与（‖w·vW_O‖ の割合）", "en": "value-weighted (‖w·vW_O‖ share)"},
+    "vw_share": {"ja": "寄与の割合", "en": "value-weighted share"},
+    "vw_norm": {"ja": "この Key の ‖v W_O‖", "en": "‖v W_O‖ of this key"},
+    "vw_mean": {
+        "ja": "ヘッド平均 = 各ヘッドの寄与の割合の平均。",
+        "en": "Head mean = the mean of the heads' value-weighted shares.",
+    },
+    "vw_hint": {
+        "ja": "寄与の割合 = w·‖v_k W_O‖ / Σ_k' w·‖v_k' W_O‖（Kobayashi ら 2020: 重みに、その Key の値ベクトルが"
+              "出力射影を通ったあとの大きさを掛ける）。分母は Python で正確に計算したもの。"
+              "重みが 8 ビットなので、割合の誤差は (行の刻み / 2)·‖v_k W_O‖ / 分母 以内で、"
+              "マスごとにホバーに出します（この図では最大 ±{b}）。",
+        "en": "Value-weighted share = w·‖v_k W_O‖ / Σ_k' w·‖v_k' W_O‖ (Kobayashi et al. 2020: each weight times the "
+              "size of its key's value vector after the output projection); the denominator is computed exactly in "
+              "Python. With 8-bit weights each share is within (row step / 2)·‖v_k W_O‖ / denominator, shown per "
+              "cell on hover (at most ±{b} on this map).",
+    },
     # the web app (attnlab serve) and its live views: deep zoom, head atlas ------------------------
     "app_title": {"ja": "attnlab: アテンションをその場で", "en": "attnlab: attention, live"},
     "screen_toy": {"ja": "トイ（計算を試す）", "en": "Toy playground"},

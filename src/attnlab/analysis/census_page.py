@@ -8,10 +8,13 @@ These functions are the whole Python side of three views; the page code only dra
 - `rollout_page_data(trace)`: the rollout tab, the full [q_pos, k_pos] matrix when N <= DENSE_MAX,
   else the rows of chosen query positions (default: the last token).
 - `value_weighted_page_data(trace)`: the "weight / value-weighted" switch of the heatmap: per layer,
-  head and key, ||v_k W_O^h||. The page turns a head's weight row w[q, :] into value-weighted shares
-  as w[q, k] * norm[k] / sum_k' w[q, k'] * norm[k'] (one multiply and one row sum; no second N x N
-  map in the page). Caveat for the page: from the page's 8-bit weights (+-0.002) the shares carry
-  that error times norm[k] / sum_k' w norm[k']; `value_weighted_pattern` gives exact ones.
+  head and key, ||v_k W_O^h||, and per layer, head and query row the exact total
+  S[q] = sum_k w[q, k] ||v_k W_O^h|| (fp32, from the trace's weights). The page turns its weights into
+  value-weighted shares as w_page[q, k] * norm[k] / S[q] (one multiply; no second N x N map in the
+  page). Because S is exact, the share's error is only the weight's, scaled: |w_page - w| <= step/2
+  gives |share_page - share| <= (step[q] / 2) * norm[k] / S[q], a bound the page computes per cell.
+  A total summed from the page's 8-bit weights instead would add up to N such errors (0.002 x N x
+  the norms' spread): too loose to state. `value_weighted_pattern` gives the exact shares.
 """
 
 from __future__ import annotations
@@ -55,9 +58,19 @@ def rollout_page_data(trace: Any, rows: Sequence[int] | None = None, *, max_toke
 
 
 def value_weighted_page_data(trace: Any, layers: Sequence[int] | None = None) -> dict[str, Any]:
-    """{"layers": [l], "value_norms": float32 [len(layers), head, k_pos]}: ||v_k W_O^h|| (see the docstring)."""
+    """{"layers": [l], "value_norms": float32 [len(layers), head, k_pos]: ||v_k W_O^h||, "row_totals":
+    float32 [len(layers), head, q_pos]: sum_k w[q, k] ||v_k W_O^h||} (see the module docstring).
+
+    Raises AttnlabError (from `value_weighted.value_norms`) when the trace has no output projection
+    attnlab understands."""
+    from ..rowstats.lse import weighted_row_sums
     from .value_weighted import value_norms
 
     layers = list(range(trace.n_layers)) if layers is None else list(layers)
-    norms = np.stack([value_norms(trace, layer).cpu().numpy() for layer in layers]).astype(np.float32)
-    return {"layers": layers, "value_norms": norms}
+    norms, totals = [], []
+    for layer in layers:
+        n = value_norms(trace, layer)  # [head, k_pos]
+        norms.append(n.cpu().numpy())
+        totals.append(weighted_row_sums(trace, layer, n).cpu().numpy())  # [head, q_pos], no N x N
+    return {"layers": layers, "value_norms": np.stack(norms).astype(np.float32),
+            "row_totals": np.stack(totals).astype(np.float32)}

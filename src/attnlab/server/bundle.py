@@ -21,8 +21,9 @@ APP_JS = ("api.js", "mount.js", "playground.js", "explorer.js", "tracepage.js", 
 
 @cache
 def page_files() -> tuple[str, ...]:
-    """The page files' JS, in load order: core, matrix, every registered view (with its helper scripts), main."""
-    return tuple(script_files(list(VIEWS)))
+    """The page files' JS, in load order: core, matrix, every registered view (with its helper scripts), main.
+    A helper two views share (headgrid.js: the census tab and the live atlas) is loaded once."""
+    return tuple(dict.fromkeys(script_files(list(VIEWS))))
 
 
 @cache

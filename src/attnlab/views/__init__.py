@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
-from . import deepzoom, explain, headview, heatmap, modelview, pipeline, rowatlas
+from . import atlas, deepzoom, explain, headview, heatmap, modelview, pipeline, rollout, rowatlas
 from .base import FigureJob, FigureOptions, PageOptions, View, file_stem
 
 VIEWS: tuple[View, ...] = (
@@ -20,6 +20,8 @@ VIEWS: tuple[View, ...] = (
     headview.VIEW,
     modelview.VIEW,
     explain.VIEW,
+    atlas.VIEW,
+    rollout.VIEW,
     deepzoom.VIEW,
     rowatlas.VIEW,
 )

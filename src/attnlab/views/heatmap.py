@@ -3,12 +3,22 @@
 Figures: a toy's weights (the tutorial's listing 1 heatmap, the head mean when there are several
 heads) and its per-head grid; a model's chosen head with position labels. Page tab: the zoomable
 map with hover readout (assets/views/heatmap.js), drawn from the core weight maps every page has.
+
+The weight / value-weighted switch (Kobayashi et al. 2020; assets/valueweighted.js): where the trace
+has an output projection attnlab understands (`analysis.value_weighted.value_norms`), the page also
+carries, for its layers, ||v_k W_O^h|| [layer, head, k_pos] and each row's exact total
+sum_k w[q, k] ||v_k W_O^h|| [layer, head, q_pos] (`analysis.census_page.value_weighted_page_data`), and
+the heatmap can show each cell's share of what the head moves. Traces without one (the toy, the eager
+fallback, a model whose output projection is not recognised) carry nothing and show no switch.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..errors import AttnlabError
 from ..trace import AttentionTrace
-from .base import FigureJob, FigureOptions, View
+from .base import FigureJob, FigureOptions, PageOptions, View
 
 
 def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
@@ -25,4 +35,19 @@ def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
     return {f"{opts.stem}-L{opts.layer}-{which}": FigureJob(make, dpi=110)}
 
 
-VIEW = View(name="heatmap", applies=lambda trace: True, figures=figures)
+def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarray]:
+    """vw_norms fp32 [layer, head, k_pos] and vw_totals fp32 [layer, head, q_pos] for the page's layers, or
+    nothing when the trace has no output projection attnlab understands (the switch is then absent)."""
+    if trace.stages is not None or not hasattr(trace, "output_projection"):
+        return {}
+    from ..analysis.census_page import value_weighted_page_data
+
+    try:
+        data = value_weighted_page_data(trace, page.layers)
+    except AttnlabError:  # no output projection, or one of another shape: no switch, nothing to say
+        return {}
+    return {"vw_norms": data["value_norms"], "vw_totals": data["row_totals"]}
+
+
+VIEW = View(name="heatmap", applies=lambda trace: True, figures=figures, page_arrays=page_arrays,
+            scripts=("valueweighted.js",))

@@ -1,9 +1,11 @@
 // views/heatmap.js: one head (or the head mean) as a zoomable map (matrix.js), with the layer, head
-// and colour-scale selectors, a hover readout of query, key, weight and score, and exports.
+// and colour-scale selectors, a hover readout of query, key, weight and score, and exports. Where the
+// page carries the value norms (valueweighted.js), a switch recolours the map by value-weighted shares.
 
-define("heatmap", ["core", "matrix"], (core, matrix) => {
+define("heatmap", ["core", "matrix", "valueweighted"], (core, matrix, vw) => {
   const { META, L, N, H, PERF, STATE, weightMap, isMasked, layerName, mapName, tokLabel, fmtW, fmtNum,
-    scalePos, mapImage, el, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml } = core;
+    scalePos, mapImage, el, select, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml } = core;
+  const VW = () => vw.available && STATE.weighting === "vw";
 
   function build(root) {
     let w = weightMap(STATE.li, STATE.map);
@@ -14,51 +16,85 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
     };
     const map = matrix.createMatrix({
       rows: N, cols: N, testid: "heatmap", avail: () => root.clientWidth,
-      image: () => mapImage(STATE.li, STATE.map, STATE.scale),
+      image: () => (VW() ? vw.image(STATE.li, STATE.map, STATE.scale) : mapImage(STATE.li, STATE.map, STATE.scale)),
       rowLabel: tokLabel, colLabel: tokLabel,
-      title: () => `${layerName(STATE.li)} · ${mapName(STATE.map)}`,
+      title: () => `${layerName(STATE.li)} · ${mapName(STATE.map)}`, // the mode is said above the map (vwNote)
       number: (q, k) => {
         if (isMasked(q, k)) return null;
-        const v = w.at(q, k);
-        return { text: v.toFixed(2), light: scalePos(v, w.rowMax(q), STATE.scale) < 0.6 }; // dark cells: white ink
+        const v = VW() ? vw.at(STATE.li, STATE.map, q, k) : w.at(q, k);
+        const rm = VW() ? vw.rowMax(STATE.li, STATE.map, q) : w.rowMax(q);
+        return { text: v.toFixed(2), light: scalePos(v, rm, STATE.scale) < 0.6 }; // dark cells: white ink
       },
       hover: (q, k) => {
         const v = w.at(q, k), s = w.score(q, k);
         const lines = [`${L.query}: ${tokLabel(q)}`, `${L.key}: ${tokLabel(k)}`,
           `${L.weight}: ${isMasked(q, k) ? "—" : `${fmtW(v)} (±${META.precision})`}`,
           `${L.score}: ${STATE.map >= H ? "–" : META.has_scores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
+        const data = { weight: v, score: s === null ? "" : s };
+        if (VW()) vwLines(q, k, lines, data);
         if (isMasked(q, k)) lines.push(L.masked);
-        return { lines, data: { weight: v, score: s === null ? "" : s } };
+        return { lines, data };
       },
       legend: () => ({ ticks: legends[STATE.scale], masked: META.causal }),
     });
     const layerSel = layerSelect((v) => { STATE.li = v; redraw(); });
     const headSel = headSelect((v) => { STATE.map = v; redraw(); });
     const scaleSel = scaleSelect((v) => { STATE.scale = v; redraw(); });
+    STATE.weighting = STATE.weighting || "weight";
+    const weightSel = vw.available ? select([["weight", L.weight], ["vw", L.vw_option]], STATE.weighting,
+      (v) => { STATE.weighting = v; redraw(); }) : null;
+    const vwNote = el("p", { class: "hint", "data-testid": "vw-note", hidden: "" });
     const bar = el("div", { class: "toolbar" },
       el("label", { text: L.layer + " " }, layerSel), el("label", { text: L.head + " " }, headSel),
+      weightSel && el("label", { text: L.vw_show + " " }, weightSel),
       el("label", { text: L.scale + " " }, scaleSel),
       el("button", { text: L.zoom_in, onclick: () => map.zoomBy(2) }),
       el("button", { text: L.zoom_out, onclick: () => map.zoomBy(0.5) }),
       el("button", { text: L.reset, onclick: () => map.fit() }),
       ...exportButtons("heatmap", () => map.canvas, toSvg));
-    root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), map.element, map.readout);
+    root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), vwNote, map.element,
+      map.readout);
+
+    // value-weighted mode: the share and its bound next to the weight (the head mean: the heads' mean share)
+    function vwLines(q, k, lines, data) {
+      const share = vw.at(STATE.li, STATE.map, q, k), b = vw.bound(STATE.li, STATE.map, q, k);
+      const n = vw.norm(STATE.li, STATE.map, k);
+      lines.push(`${L.vw_share}: ${isMasked(q, k) ? "—" : `${fmtW(share)} (±${b.toPrecision(2)})`}`);
+      if (n !== null) lines.push(`${L.vw_norm}: ${fmtNum(n)}`);
+      else lines.push(L.vw_mean);
+      Object.assign(data, { share, bound: b, norm: n === null ? "" : n });
+    }
 
     let shown = "";
     function redraw() {
-      const t0 = performance.now(), key = `${STATE.li}/${STATE.map}/${STATE.scale}`;
+      const t0 = performance.now(), key = `${STATE.li}/${STATE.map}/${STATE.scale}/${VW()}`;
       if (key !== shown) { w = weightMap(STATE.li, STATE.map); map.invalidate(); shown = key; }
       layerSel.value = String(STATE.li); headSel.value = String(STATE.map); scaleSel.value = STATE.scale;
+      if (weightSel) weightSel.value = STATE.weighting;
+      vwNote.hidden = !VW();
+      if (VW()) {
+        const b = vw.shares(STATE.li, STATE.map).maxBound.toPrecision(2);
+        vwNote.textContent = `${STATE.map >= H ? L.vw_mean + " " : ""}${L.vw_hint.replace("{b}", b)}`;
+        vwNote.dataset.bound = vw.shares(STATE.li, STATE.map).maxBound;
+      }
       map.draw();
       PERF.switchMs.push(performance.now() - t0);
     }
     function toSvg() {
-      const title = `${META.model} · ${layerName(STATE.li)} · ${mapName(STATE.map)}`;
+      const mode = VW() ? ` · ${L.value_weighted}` : "";
+      const title = `${META.model} · ${layerName(STATE.li)} · ${mapName(STATE.map)}${mode}`;
       return svgDoc(map.width, map.height + 20, `<title>${escXml(title)}</title>\n` +
         `<image x="0" y="0" width="${map.width}" height="${map.height}" href="${map.canvas.toDataURL("image/png")}"/>\n` +
         `<text x="4" y="${map.height + 14}" font-size="12">${escXml(title)}</text>\n`);
     }
-    return { refresh: redraw, fit: map.resize, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt };
+    // the value-weighted shares and bounds of the map shown ([q_pos * N + k_pos]), for tests; null: no switch
+    const valueWeighted = () => {
+      if (!vw.available) return null;
+      const s = vw.shares(STATE.li, STATE.map);
+      return { share: Array.from(s.share), bound: Array.from(s.bound), maxBound: s.maxBound };
+    };
+    return { refresh: redraw, fit: map.resize, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt,
+      valueWeighted };
   }
 
   return { build };
