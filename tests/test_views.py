@@ -3,7 +3,8 @@
 import re
 from importlib import resources
 
-from attnlab.html.render import asset, script_files
+from attnlab.html.encode import encode_trace
+from attnlab.html.render import asset, code_for, script_files
 from attnlab.toy import run_toy
 from attnlab.views import VIEWS, FigureOptions, figures_for, page_views
 
@@ -27,6 +28,11 @@ def test_a_page_holds_the_views_that_apply_in_registry_order():
         "core.js", "matrix.js", "valueweighted.js", "views/heatmap.js", "views/headview.js", "views/modelview.js",
         "views/explain.js", "headgrid.js", "views/atlas.js", "views/rollout.js", "main.js"]
     assert script_files(page_views(toy))[:4] == ["core.js", "matrix.js", "pipemath.js", "views/pipeline.js"]
+    # the value-weighted switch's code travels only with the value norms (a toy has none)
+    assert "valueweighted.js" not in script_files(page_views(fake), arrays=["weights", "step"])
+    assert "valueweighted.js" in script_files(page_views(fake), arrays=["weights", "step", "vw_norms"])
+    toy_code = code_for(page_views(toy), "ja", encode_trace(toy).meta["arrays"])
+    assert 'define("valueweighted"' not in toy_code.script and "vw_hint" not in toy_code.script
 
 
 def test_figures_come_from_the_registry():

@@ -15,7 +15,7 @@ import pytest
 
 from attnlab.errors import AttnlabError
 from attnlab.html import render_page, write_html
-from attnlab.html.render import BOOT, json_for_script, label_keys, page_code, page_script, page_source
+from attnlab.html.render import BOOT, code_for, json_for_script, label_keys, page_script, page_source
 from attnlab.i18n import STRINGS
 from attnlab.toy import run_toy
 from attnlab.views import VIEWS, page_views
@@ -82,8 +82,8 @@ def test_csp_blocks_fetches_and_foreign_scripts(hostile_page):
     csp = next(a["content"] for a in metas if a.get("http-equiv") == "Content-Security-Policy")
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
 
-    views = tuple(v.name for v in page_views(FakeTrace(words(14))))
-    code = page_code(views, "en")
+    meta = json.loads(dict(tags.scripts)["attnlab-meta"])
+    code = code_for(page_views(FakeTrace(words(14))), "en", meta["arrays"])
     script, packed = code.script, code.packed
     for runs in (BOOT, script):  # the boot script and the page script it inflates: the only two that run
         digest = base64.b64encode(hashlib.sha256(runs.encode()).digest()).decode()

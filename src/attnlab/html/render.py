@@ -27,6 +27,7 @@ import html
 import json
 import re
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -185,21 +186,28 @@ def _skip_template(t: str, i: int) -> int:
     return i + 1
 
 
-def script_files(views: list[View]) -> list[str]:
-    """The JS files of a page showing `views`, in load order (a view's helper scripts before it)."""
-    return [*CORE_JS, *(f for v in views for f in (*v.scripts, f"views/{v.name}.js")), MAIN_JS]
+def script_files(views: list[View], arrays: Collection[str] | None = None) -> list[str]:
+    """The JS files of a page showing `views`, in load order (a view's helper scripts before it), each
+    once. A helper a view needs only for some data (`View.data_scripts`) is in when `arrays`, the names
+    of the page's data arrays, hold that data; arrays None: every helper (the web app, listings)."""
+    files = [*CORE_JS]
+    for v in views:
+        files += [*v.scripts, *(f for f, need in v.data_scripts if arrays is None or need in arrays)]
+        files.append(f"views/{v.name}.js")
+    return list(dict.fromkeys([*files, MAIN_JS]))
 
 
-def page_script(views: list[View], labels: dict[str, str] | None = None) -> str:
+def page_script(views: list[View], labels: dict[str, str] | None = None,
+                arrays: Collection[str] | None = None) -> str:
     """All modules in one strict-mode function scope with the page's `LABELS`, then `require("main")`."""
-    body = "\n".join(minified(name) for name in script_files(views))
+    body = "\n".join(minified(name) for name in script_files(views, arrays))
     words = json_for_script(labels or {})
     return f'(function () {{\n"use strict";\nconst LABELS = {words};\n{LOADER}\n{body}\nrequire("main");\n}})();\n'
 
 
-def page_source(views: list[View]) -> str:
+def page_source(views: list[View], arrays: Collection[str] | None = None) -> str:
     """The source of the page's modules as written (what `label_keys` reads), unminified."""
-    return "\n".join(asset(name) for name in script_files(views))
+    return "\n".join(asset(name) for name in script_files(views, arrays))
 
 
 def label_keys(script: str, views: list[View]) -> set[str]:
@@ -227,17 +235,24 @@ class PageCode:
 
 
 @cache
-def page_code(view_names: tuple[str, ...], lang: str) -> PageCode:
-    """The script, style and packed code of a page showing these views in `lang`."""
+def page_code(view_names: tuple[str, ...], lang: str, arrays: frozenset[str] | None = None) -> PageCode:
+    """The script, style and packed code of a page showing these views in `lang`, for data holding
+    `arrays` (their names; None: whatever data)."""
     views = [v for name in view_names for v in VIEWS if v.name == name]
-    words = page_labels(label_keys(page_source(views), views), lang)
-    script = page_script(views, words)
+    words = page_labels(label_keys(page_source(views, arrays), views), lang)
+    script = page_script(views, words, arrays)
     if "</script" in script.lower() or "<!--" in script:  # could end the <script> of an unpacked page
         raise RuntimeError("a page asset contains '</script' or '<!--': write it as '<\\/script' in the JS")
     css = re.sub(r"/\*.*?\*/", "", asset("page.css"), flags=re.S)  # CSS comments: no string holds one
     css = "\n".join(s for s in (line.strip() for line in css.splitlines()) if s)
     packed = base64.b64encode(zlib.compress(f"{css}\n\0{script}".encode(), 9)).decode("ascii")
     return PageCode(script, css, packed)
+
+
+def code_for(views: list[View], lang: str, arrays: Collection[str]) -> PageCode:
+    """`page_code` of a page showing `views` whose data holds `arrays` (names)."""
+    deciding = {name for v in views for _, name in v.data_scripts}  # arrays that bring in a helper
+    return page_code(tuple(v.name for v in views), lang, frozenset(deciding & set(arrays)))
 
 
 def opening_view(trace: AttentionTrace, views: list[View] | None = None) -> View:
@@ -285,7 +300,7 @@ def render_page(
     views = page_views(trace)
     first = view_named(view, trace).name if view is not None else opening_view(trace, views).name
     data = encode_trace(trace, layers=layers, views=views, lang=lang, focus=focus)
-    code = page_code(tuple(v.name for v in views), lang)
+    code = code_for(views, lang, data.meta["arrays"])
     meta = dict(data.meta, view=first)
     title = html.escape(f"attnlab · {trace.model} · {trace.n_tokens} {t('tokens', lang)}")
     if pack:

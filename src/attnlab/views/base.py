@@ -88,6 +88,8 @@ class View:
     needs: str = "a trace"  # what `applies` asks of a trace, for the error message
     page_meta: PageMeta = field(default=_no_meta)  # JSON its tab reads (None: nothing)
     scripts: tuple[str, ...] = ()  # helper JS files (in html/assets/) its module needs
+    data_scripts: tuple[tuple[str, str], ...] = ()  # (helper JS file, array name): carried only by pages
+    # whose data holds that array (page_arrays); the module asks for it with core.optional(name)
     opens_first: Callable[[AttentionTrace], bool] = field(default=_always)  # may the page open on this tab
     figure_notes: Callable[[AttentionTrace, FigureOptions], list[str]] = field(default=lambda trace, opts: [])
     # ^ why a figure it would draw was left out (said to the user where the figures are written)

@@ -50,4 +50,4 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
 
 
 VIEW = View(name="heatmap", applies=lambda trace: True, figures=figures, page_arrays=page_arrays,
-            scripts=("valueweighted.js",))
+            data_scripts=(("valueweighted.js", "vw_norms"),))

@@ -189,5 +189,6 @@ define("core", [], () => {
     layerName, mapName, tokText, tokLabel, fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,
     cssColor, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
     escXml, download, exportButtons, svgDoc,
+    optional: (name) => (name in DEFINED ? require(name) : null), // a module this page may not carry
   };
 });

@@ -5,9 +5,12 @@
 // As |w_page - w| <= step[q] / 2 and S is exact, |share_page - share| <= (step[q] / 2) ||v_k W_O^h|| / S[q]
 // (+ FP32: the fp32 rounding of norms, totals and Python's reference), the bound each cell states.
 // The head mean in this mode is the mean of the heads' shares, its bound the mean of their bounds.
+// Also the switch's controls and hover lines, so that their code and words travel only with the norms
+// (views/heatmap.py adds this file to pages whose data holds vw_norms; the heatmap asks for it with
+// core.optional).
 
 define("valueweighted", ["core"], (core) => {
-  const { META, N, H, DATA, weightMap, LUT, MASKED32, isMasked, scalePos } = core;
+  const { META, L, N, H, DATA, STATE, weightMap, LUT, MASKED32, isMasked, scalePos, fmtW, fmtNum, el, select } = core;
   const available = "vw_norms" in META.arrays;
   const FP32 = 2e-6; // fp32 rounding on top of the quantisation bound (measured <= 8.8e-7: tests/analysis
   // synthetic traces, MiniLM and SmolLM2, exact weights through this recipe vs value_weighted_pattern)
@@ -59,8 +62,34 @@ define("valueweighted", ["core"], (core) => {
     return img;
   }
 
+  // the heatmap's controls: the weight / value-weighted select (its label element) and the note above
+  // the map saying what is shown and its largest bound; update(li, m, on) after every redraw
+  function controls(redraw) {
+    const sel = select([["weight", L.weight], ["vw", L.vw_option]], STATE.weighting,
+      (v) => { STATE.weighting = v; redraw(); });
+    const note = el("p", { class: "hint", "data-testid": "vw-note", hidden: "" });
+    function update(li, m, on) {
+      sel.value = STATE.weighting;
+      note.hidden = !on;
+      if (!on) return;
+      const b = shares(li, m).maxBound;
+      note.textContent = `${m >= H ? L.vw_mean + " " : ""}${L.vw_hint.replace("{b}", b.toPrecision(2))}`;
+      note.dataset.bound = b;
+    }
+    return { label: el("label", { text: L.vw_show + " " }, sel), note, update };
+  }
+
+  // the hover's lines in this mode: the share and its bound next to the weight (the head mean: the
+  // heads' mean share), and the key's norm
+  function hover(li, m, q, k, lines, data) {
+    const share = shares(li, m).share[q * N + k], b = shares(li, m).bound[q * N + k], n = norm(li, m, k);
+    lines.push(`${L.vw_share}: ${isMasked(q, k) ? "—" : `${fmtW(share)} (±${b.toPrecision(2)})`}`);
+    lines.push(n !== null ? `${L.vw_norm}: ${fmtNum(n)}` : L.vw_mean);
+    Object.assign(data, { share, bound: b, norm: n === null ? "" : n });
+  }
+
   return {
-    available, shares, norm, image,
+    available, shares, norm, image, controls, hover, name: L.value_weighted,
     at: (li, m, q, k) => shares(li, m).share[q * N + k],
     bound: (li, m, q, k) => shares(li, m).bound[q * N + k],
     rowMax: (li, m, q) => shares(li, m).rowMax[q],

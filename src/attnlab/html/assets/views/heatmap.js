@@ -1,11 +1,13 @@
 // views/heatmap.js: one head (or the head mean) as a zoomable map (matrix.js), with the layer, head
 // and colour-scale selectors, a hover readout of query, key, weight and score, and exports. Where the
-// page carries the value norms (valueweighted.js), a switch recolours the map by value-weighted shares.
+// page carries the value norms it also holds valueweighted.js, whose switch recolours the map by
+// value-weighted shares (a page without them, a toy's, carries neither that code nor its words).
 
-define("heatmap", ["core", "matrix", "valueweighted"], (core, matrix, vw) => {
+define("heatmap", ["core", "matrix"], (core, matrix) => {
   const { META, L, N, H, PERF, STATE, weightMap, isMasked, layerName, mapName, tokLabel, fmtW, fmtNum,
-    scalePos, mapImage, el, select, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml } = core;
-  const VW = () => vw.available && STATE.weighting === "vw";
+    scalePos, mapImage, el, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml } = core;
+  const vw = core.optional("valueweighted"); // null on pages without value norms
+  const VW = () => vw !== null && vw.available && STATE.weighting === "vw";
 
   function build(root) {
     let w = weightMap(STATE.li, STATE.map);
@@ -31,7 +33,7 @@ define("heatmap", ["core", "matrix", "valueweighted"], (core, matrix, vw) => {
           `${L.weight}: ${isMasked(q, k) ? "—" : `${fmtW(v)} (±${META.precision})`}`,
           `${L.score}: ${STATE.map >= H ? "–" : META.has_scores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
         const data = { weight: v, score: s === null ? "" : s };
-        if (VW()) vwLines(q, k, lines, data);
+        if (VW()) vw.hover(STATE.li, STATE.map, q, k, lines, data);
         if (isMasked(q, k)) lines.push(L.masked);
         return { lines, data };
       },
@@ -41,47 +43,29 @@ define("heatmap", ["core", "matrix", "valueweighted"], (core, matrix, vw) => {
     const headSel = headSelect((v) => { STATE.map = v; redraw(); });
     const scaleSel = scaleSelect((v) => { STATE.scale = v; redraw(); });
     STATE.weighting = STATE.weighting || "weight";
-    const weightSel = vw.available ? select([["weight", L.weight], ["vw", L.vw_option]], STATE.weighting,
-      (v) => { STATE.weighting = v; redraw(); }) : null;
-    const vwNote = el("p", { class: "hint", "data-testid": "vw-note", hidden: "" });
+    const vwUi = vw !== null && vw.available ? vw.controls(() => redraw()) : null; // {label, note, update}
     const bar = el("div", { class: "toolbar" },
       el("label", { text: L.layer + " " }, layerSel), el("label", { text: L.head + " " }, headSel),
-      weightSel && el("label", { text: L.vw_show + " " }, weightSel),
+      vwUi && vwUi.label,
       el("label", { text: L.scale + " " }, scaleSel),
       el("button", { text: L.zoom_in, onclick: () => map.zoomBy(2) }),
       el("button", { text: L.zoom_out, onclick: () => map.zoomBy(0.5) }),
       el("button", { text: L.reset, onclick: () => map.fit() }),
       ...exportButtons("heatmap", () => map.canvas, toSvg));
-    root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), vwNote, map.element,
-      map.readout);
-
-    // value-weighted mode: the share and its bound next to the weight (the head mean: the heads' mean share)
-    function vwLines(q, k, lines, data) {
-      const share = vw.at(STATE.li, STATE.map, q, k), b = vw.bound(STATE.li, STATE.map, q, k);
-      const n = vw.norm(STATE.li, STATE.map, k);
-      lines.push(`${L.vw_share}: ${isMasked(q, k) ? "—" : `${fmtW(share)} (±${b.toPrecision(2)})`}`);
-      if (n !== null) lines.push(`${L.vw_norm}: ${fmtNum(n)}`);
-      else lines.push(L.vw_mean);
-      Object.assign(data, { share, bound: b, norm: n === null ? "" : n });
-    }
+    root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), vwUi && vwUi.note,
+      map.element, map.readout);
 
     let shown = "";
     function redraw() {
       const t0 = performance.now(), key = `${STATE.li}/${STATE.map}/${STATE.scale}/${VW()}`;
       if (key !== shown) { w = weightMap(STATE.li, STATE.map); map.invalidate(); shown = key; }
       layerSel.value = String(STATE.li); headSel.value = String(STATE.map); scaleSel.value = STATE.scale;
-      if (weightSel) weightSel.value = STATE.weighting;
-      vwNote.hidden = !VW();
-      if (VW()) {
-        const b = vw.shares(STATE.li, STATE.map).maxBound.toPrecision(2);
-        vwNote.textContent = `${STATE.map >= H ? L.vw_mean + " " : ""}${L.vw_hint.replace("{b}", b)}`;
-        vwNote.dataset.bound = vw.shares(STATE.li, STATE.map).maxBound;
-      }
+      if (vwUi) vwUi.update(STATE.li, STATE.map, VW());
       map.draw();
       PERF.switchMs.push(performance.now() - t0);
     }
     function toSvg() {
-      const mode = VW() ? ` · ${L.value_weighted}` : "";
+      const mode = VW() ? ` · ${vw.name}` : "";
       const title = `${META.model} · ${layerName(STATE.li)} · ${mapName(STATE.map)}${mode}`;
       return svgDoc(map.width, map.height + 20, `<title>${escXml(title)}</title>\n` +
         `<image x="0" y="0" width="${map.width}" height="${map.height}" href="${map.canvas.toDataURL("image/png")}"/>\n` +
@@ -89,7 +73,7 @@ define("heatmap", ["core", "matrix", "valueweighted"], (core, matrix, vw) => {
     }
     // the value-weighted shares and bounds of the map shown ([q_pos * N + k_pos]), for tests; null: no switch
     const valueWeighted = () => {
-      if (!vw.available) return null;
+      if (!vwUi) return null;
       const s = vw.shares(STATE.li, STATE.map);
       return { share: Array.from(s.share), bound: Array.from(s.bound), maxBound: s.maxBound };
     };
