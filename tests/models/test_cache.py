@@ -213,3 +213,57 @@ def test_list_models_shows_the_reason_instead_of_crashing(monkeypatch, tmp_path)
         monkeypatch.setenv("ATTNLAB_CACHE", value)
         info = {m.name: m for m in list_models()}["smollm2"]
         assert not info.ready and reason in info.note
+
+
+def test_prune_removes_only_copies_attnlab_made_and_nobody_here_uses(env, tmp_path):
+    gguf, calls = env
+    used = convert(gguf)
+    old = used.with_name("tiny-0123456789ab")  # a copy of a GGUF version no longer installed
+    shutil.copytree(used, old)
+    foreign = used.with_name("not-ours")  # a folder without attnlab's manifest
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("x")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    link = used.with_name("a-link")  # a symlink is never followed into
+    link.symlink_to(outside, target_is_directory=True)
+    (outside / cache.MANIFEST).write_text("{}")
+    stale = used.with_name(f".{used.name}.tmp-abc")
+    stale.mkdir()
+    os.utime(stale, (time.time() - 2 * cache.STALE_AFTER_S,) * 2)
+
+    removed = dict(cache.prune_cache([used]))
+    assert removed == {stale: 0, old: sum(f.stat().st_size for f in used.iterdir())}
+    assert used.is_dir() and check_cache(used) is None and foreign.is_dir() and link.is_symlink()
+    assert (outside / cache.MANIFEST).exists()
+    assert cache.prune_cache([used]) == []
+    assert convert(gguf) == used and len(calls) == 1  # the kept copy still serves
+
+
+def test_prune_leaves_a_copy_being_converted(env):
+    gguf, _ = env
+    used = convert(gguf)
+    other = used.with_name("tiny-busy")
+    shutil.copytree(used, other)
+    with cache.cache_lock(other):  # as a converting process holds it
+        done = []
+        t = threading.Thread(target=lambda: done.append(cache.prune_cache([used])))
+        t.start()
+        t.join(10)
+    assert done == [[]] and other.is_dir()
+
+
+def test_models_prune_in_the_cli(env, capsys):
+    from attnlab.cli import main
+
+    gguf, _ = env
+    used = convert(gguf)
+    old = used.with_name("tiny-0123456789ab")
+    shutil.copytree(used, old)
+    kib = f"{sum(f.stat().st_size for f in used.iterdir()) / 1024:.1f} KiB"
+    assert main(["models", "--prune"]) == 0  # only the installed bundled models' copies are kept
+    out = capsys.readouterr().out
+    assert f"removed {old} ({kib})" in out and f"removed {used} ({kib})" in out and "2 removed" in out
+    assert not old.exists() and not used.exists()
+    assert main(["models", "--prune", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"removed": [], "freed_bytes": 0}

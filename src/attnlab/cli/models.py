@@ -17,12 +17,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--verify", action="store_true",
                    help="also check every converted copy in the cache in full (a hash of every file)")
+    p.add_argument("--prune", action="store_true",
+                   help="remove converted copies in the cache that the models installed here do not use")
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from ..models.registry import list_models
 
+    if args.prune:
+        return prune(args.format)
     infos = list_models()
     checks = verified() if args.verify else None
     if args.format == "json":
@@ -51,6 +55,27 @@ def handle(args: argparse.Namespace) -> int:
     for c in checks:
         print(f"  {'ok ' if c.ok else 'BAD'}  {c.name}: {c.message}")
     return 0 if all(c.ok for c in checks) else 1
+
+
+def prune(fmt: str) -> int:
+    """`--prune`: remove the cache's copies no installed model uses, saying what and how much."""
+    from ..models.cache import models_dir, prune_cache
+    from ..models.registry import converted_copies
+
+    removed = prune_cache(converted_copies().values())
+    freed = sum(size for _, size in removed)
+    if fmt == "json":
+        print(json.dumps({"removed": [str(p) for p, _ in removed], "freed_bytes": freed}, indent=1))
+        return 0
+    for folder, size in removed:
+        print(f"removed {folder} ({_size(size)})" if size else f"removed {folder} (a stale temporary)")
+    print(f"{len(removed)} removed, {_size(freed)} freed from {models_dir()}" if removed
+          else f"nothing to remove in {models_dir()}")
+    return 0
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB" if n >= 2**20 else f"{n / 1024:,.1f} KiB"
 
 
 def verified() -> list:

@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,6 +202,38 @@ def clean_stale(models: Path, *, older_than: float = STALE_AFTER_S) -> list[Path
             pass
         finally:
             os.close(lock)
+    return removed
+
+
+def prune_cache(keep: Iterable[Path]) -> list[tuple[Path, int]]:
+    """Remove every converted copy in the cache but those in `keep` (the copies the installed
+    packages use): copies of GGUF versions no longer installed here, or installed by another
+    environment (which converts again on its next load). Only folders with attnlab's manifest are
+    touched, each under its lock (a copy being converted is left); stale temporaries go too.
+    Returns (folder, bytes freed) for each copy removed."""
+    models = models_dir()
+    keep = {Path(k).resolve() for k in keep}
+    removed = [(p, 0) for p in clean_stale(models)]
+    try:
+        entries = sorted(p for p in models.iterdir() if not p.name.startswith("."))
+    except OSError:
+        return removed
+    for folder in entries:
+        if folder.is_symlink() or not folder.is_dir() or not (folder / MANIFEST).is_file():
+            continue  # not a copy attnlab made: never ours to remove
+        if folder.resolve() in keep:
+            continue
+        lock = os.open(models / f".{folder.name}.lock", _OPEN_LOCK, 0o666)
+        try:
+            if not _try_lock(lock):
+                continue  # a conversion is running
+            size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+            shutil.rmtree(folder)
+            removed.append((folder, size))
+        except OSError:  # cannot remove: leave it
+            pass
+        finally:
+            os.close(lock)  # the lock file stays, as in cache_lock (deleting it would race with waiters)
     return removed
 
 
