@@ -175,27 +175,33 @@ def encode_trace(
         extra = view.page_meta(trace, page)
         if extra is not None:
             view_meta[view.name] = extra
-    meta = {
+    meta = dict(
+        trace_meta(trace, chosen),
+        has_scores=scores is not None,
+        has_stages=any(n.startswith("stage_") for n in blob.index),
+        views=[v.name for v in views],
+        view_meta=view_meta,
+        focus=list(page.focus),  # (layer, head) the page opens on
+        arrays=blob.index,
+    )
+    return PageData(meta=meta, blob_b64=blob.encoded(level))
+
+
+def trace_meta(trace: AttentionTrace, layers: list[int]) -> dict[str, Any]:
+    """The keys of a page's meta that describe the trace itself (the page's `layers` among them); the
+    rest say what the page holds: has_scores, has_stages, views, view_meta, focus, arrays."""
+    return {
         "model": trace.model,
         "n_layers": trace.n_layers,
         "n_heads": trace.n_heads,
         "n_kv_heads": trace.n_kv_heads,
         "causal": bool(trace.causal),
         "temperature": float(trace.temperature),
-        "layers": chosen,
+        "layers": layers,
         "has_mean": trace.n_heads > 1,
-        "has_scores": scores is not None,
-        "has_stages": any(n.startswith("stage_") for n in blob.index),
         "precision": PRECISION,
-        "tokens": [
-            {"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in trace.tokens
-        ],
-        "views": [v.name for v in views],
-        "view_meta": view_meta,
-        "focus": list(page.focus),  # (layer, head) the page opens on
-        "arrays": blob.index,
+        "tokens": [{"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in trace.tokens],
     }
-    return PageData(meta=meta, blob_b64=blob.encoded(level))
 
 
 def decode_arrays(data: PageData) -> dict[str, np.ndarray]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..trace import AttentionTrace
 from ..views import page_views
-from .encode import PRECISION, PageTooLargeError, encode_trace
+from .encode import PageTooLargeError, encode_trace, trace_meta
 
 LEVEL = 1  # zlib level: 9 took ~40 ms a toy edit at 64 tokens, 1 a few ms, for a blob ~10 % larger
 EMPTY_BLOB = base64.b64encode(zlib.compress(b"", 9)).decode("ascii")  # what core.js inflates to no arrays
@@ -44,21 +44,5 @@ def live_page_data(trace: AttentionTrace, *, labels: dict[str, str], live: dict[
 
 def shell_meta(trace: AttentionTrace) -> dict[str, Any]:
     """The keys of `encode_trace`'s meta without any weight array (every layer listed)."""
-    return {
-        "model": trace.model,
-        "n_layers": trace.n_layers,
-        "n_heads": trace.n_heads,
-        "n_kv_heads": trace.n_kv_heads,
-        "causal": bool(trace.causal),
-        "temperature": float(trace.temperature),
-        "layers": list(range(trace.n_layers)),
-        "has_mean": trace.n_heads > 1,
-        "has_scores": False,
-        "has_stages": False,
-        "precision": PRECISION,
-        "tokens": [{"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in trace.tokens],
-        "views": [],
-        "view_meta": {},
-        "focus": [0, 0],
-        "arrays": {},
-    }
+    return dict(trace_meta(trace, list(range(trace.n_layers))), has_scores=False, has_stages=False, views=[],
+                view_meta={}, focus=[0, 0], arrays={})
