@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -20,8 +20,17 @@ from .attention import causal_mask
 from .checks import FLOAT32_MAX, FLOAT32_MIN_SUBNORMAL, check_finite, check_text, describe
 from .errors import AttnlabError
 
-if TYPE_CHECKING:
-    from .toy import ToySpec
+
+class SpecFields(Protocol):
+    """What these checks read of `toy.ToySpec` (its fields; kept here so the checks need not import the toy)."""
+
+    tokens: tuple[str, ...]
+    d_model: int
+    heads: int
+    seed: int | None
+    temperature: float
+    causal: bool
+    x: tuple[tuple[float, ...], ...] | None
 
 # torch's CPU generator (mt19937) keeps only the low 32 bits of a seed: seeds 0 and 2**32 draw alike.
 MAX_SEED = 2**32 - 1
@@ -39,7 +48,7 @@ def _is_real(v: object) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
-def normalize_spec(spec: ToySpec) -> None:
+def normalize_spec(spec: SpecFields) -> None:
     """Check the fields' types and store them as plain Python values (tuples, int, float, bool)."""
 
     def put(name: str, value: object) -> None:
@@ -102,7 +111,7 @@ def _x_rows(x: object) -> tuple[tuple[float, ...], ...]:
     return tuple(rows)
 
 
-def validate_spec(spec: ToySpec) -> None:
+def validate_spec(spec: SpecFields) -> None:
     if len(spec.tokens) == 0:
         raise ToyInputError("no tokens: give at least one token")
     if any(t == "" for t in spec.tokens):
@@ -140,7 +149,7 @@ def _validate_temperature(t: float) -> None:
         )
 
 
-def _validate_x(spec: ToySpec) -> None:
+def _validate_x(spec: SpecFields) -> None:
     assert spec.x is not None
     if len(spec.x) != len(spec.tokens):
         raise ToyInputError(f"x has {len(spec.x)} rows but there are {len(spec.tokens)} tokens")
@@ -157,7 +166,7 @@ def _validate_x(spec: ToySpec) -> None:
                 )
 
 
-def refuse_non_finite(spec: ToySpec, x: torch.Tensor, stages: dict[str, torch.Tensor]) -> None:
+def refuse_non_finite(spec: SpecFields, x: torch.Tensor, stages: dict[str, torch.Tensor]) -> None:
     """ToyInputError naming the first stage (in computation order) with a NaN or inf, and why."""
     visible = causal_mask(len(spec.tokens)) if spec.causal else None  # [q_pos, k_pos]
     big_x = f"x holds values up to {float(x.abs().max()):.3g}"
