@@ -28,6 +28,13 @@ def describe(value: object) -> str:
     return f"{text[:60]}... ({type(value).__name__})" if len(text) > 60 else f"{text} ({type(value).__name__})"
 
 
+def size_text(n: int) -> str:
+    """A byte count for messages: "9998 bytes", "8.0 MiB", "2.50 GiB"."""
+    if n < 2**20:
+        return f"{n} bytes"
+    return f"{n / 2**20:.1f} MiB" if n < 2**30 else f"{n / 2**30:.2f} GiB"
+
+
 def first_non_finite(
     t: torch.Tensor, *, allow_neg_inf: torch.Tensor | None = None
 ) -> tuple[tuple[int, ...], float] | None:

@@ -18,6 +18,7 @@ import os
 import stat
 from pathlib import Path
 
+from .checks import size_text
 from .toy import MAX_D_MODEL, MAX_TOKENS, ToyInputError
 
 # Most bytes read for x: the CLI's largest x (MAX_TOKENS x MAX_D_MODEL values) written with full
@@ -42,7 +43,8 @@ def parse_x(text_or_path: str, *, max_bytes: int = MAX_X_BYTES) -> tuple[tuple[f
         is_json = path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{"))
     else:
         if len(text_or_path) > max_bytes:
-            raise ToyInputError(f"inline x is {_size(len(text_or_path))}, more than {_size(max_bytes)}: {_WHY_LIMIT}")
+            size = size_text(len(text_or_path))
+            raise ToyInputError(f"inline x is {size}, more than {size_text(max_bytes)}: {_WHY_LIMIT}")
         text, name = text_or_path, "inline x"
         is_json = text.lstrip().startswith("[")
     rows = _from_json(text, name) if is_json else _from_rows(text, name)
@@ -60,10 +62,6 @@ def _exists(path: Path) -> bool:
 _WHY_LIMIT = f"the toy lab takes at most {MAX_TOKENS} tokens x {MAX_D_MODEL} dimensions"
 
 
-def _size(n: int) -> str:
-    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n} bytes"
-
-
 def read_x_file(path: Path, *, max_bytes: int = MAX_X_BYTES) -> str:
     """The file's text (UTF-8, an optional BOM), read up to max_bytes and refused beyond.
 
@@ -79,14 +77,15 @@ def read_x_file(path: Path, *, max_bytes: int = MAX_X_BYTES) -> str:
         os.close(fd)
         if stat.S_ISDIR(st.st_mode):
             raise ToyInputError(f"x: {path} is a folder: give a .json or .csv file, or rows such as '1,0.5; 0.2,0.1'")
-        raise ToyInputError(f"x file {path} is {_size(st.st_size)}, more than {_size(max_bytes)}: {_WHY_LIMIT}")
+        raise ToyInputError(f"x file {path} is {size_text(st.st_size)}, more than {size_text(max_bytes)}: {_WHY_LIMIT}")
     with os.fdopen(fd, "rb") as f:
         try:
             data = f.read(max_bytes + 1)
         except OSError as e:
             raise ToyInputError(f"cannot read x from {str(path)!r}: {e.strerror or e}") from None
     if len(data) > max_bytes:
-        raise ToyInputError(f"x from {path} goes on beyond {_size(max_bytes)} (it is not a regular file): {_WHY_LIMIT}")
+        limit = size_text(max_bytes)
+        raise ToyInputError(f"x from {path} goes on beyond {limit} (it is not a regular file): {_WHY_LIMIT}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

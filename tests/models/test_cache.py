@@ -260,10 +260,10 @@ def test_models_prune_in_the_cli(env, capsys):
     used = convert(gguf)
     old = used.with_name("tiny-0123456789ab")
     shutil.copytree(used, old)
-    kib = f"{sum(f.stat().st_size for f in used.iterdir()) / 1024:.1f} KiB"
+    size = f"{sum(f.stat().st_size for f in used.iterdir())} bytes"
     assert main(["models", "--prune"]) == 0  # only the installed bundled models' copies are kept
     out = capsys.readouterr().out
-    assert f"removed {old} ({kib})" in out and f"removed {used} ({kib})" in out and "2 removed" in out
+    assert f"removed {old} ({size})" in out and f"removed {used} ({size})" in out and "2 removed" in out
     assert not old.exists() and not used.exists()
     assert main(["models", "--prune", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"removed": [], "freed_bytes": 0}

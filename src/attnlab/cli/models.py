@@ -59,6 +59,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def prune(fmt: str) -> int:
     """`--prune`: remove the cache's copies no installed model uses, saying what and how much."""
+    from ..checks import size_text
     from ..models.cache import models_dir, prune_cache
     from ..models.registry import converted_copies
 
@@ -68,14 +69,11 @@ def prune(fmt: str) -> int:
         print(json.dumps({"removed": [str(p) for p, _ in removed], "freed_bytes": freed}, indent=1))
         return 0
     for folder, size in removed:
-        print(f"removed {folder} ({_size(size)})" if size else f"removed {folder} (a stale temporary)")
-    print(f"{len(removed)} removed, {_size(freed)} freed from {models_dir()}" if removed
+        print(f"removed {folder} ({size_text(size)})" if size else f"removed {folder} (a stale temporary)")
+    print(f"{len(removed)} removed, {size_text(freed)} freed from {models_dir()}" if removed
           else f"nothing to remove in {models_dir()}")
     return 0
 
-
-def _size(n: int) -> str:
-    return f"{n / 2**20:,.0f} MiB" if n >= 2**20 else f"{n / 1024:,.1f} KiB"
 
 
 def verified() -> list:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.zoom import HeadMaps
+from ..checks import size_text
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
 
@@ -93,8 +94,8 @@ class TraceStore:
     def put(self, kind: str, inputs: dict[str, Any], trace: AttentionTrace) -> Entry:
         size = trace_nbytes(trace)
         if size > self.max_bytes:
-            raise TraceTooLarge(f"this trace needs {_gib(size)} of memory, more than the server's --max-cache "
-                                f"{_gib(self.max_bytes)}: use a shorter text or restart with a larger --max-cache")
+            raise TraceTooLarge(f"this trace needs {size_text(size)} of memory, more than the server's --max-cache "
+                                f"{size_text(self.max_bytes)}: use a shorter text or restart with a larger --max-cache")
         entry = Entry(trace_id(kind, inputs), kind, inputs, trace, HeadMaps(trace), size)
         with self._lock:
             self._entries.pop(entry.id, None)
@@ -111,7 +112,7 @@ class TraceStore:
                 return entry
             if tid in self._gone:
                 raise TraceGone(f"trace {tid} was evicted from the server's memory (--max-cache "
-                                f"{_gib(self.max_bytes)}) to make room for newer ones: run it again",
+                                f"{size_text(self.max_bytes)}) to make room for newer ones: run it again",
                                 self._gone[tid])
         raise TraceUnknown(f"no trace {tid!r} on this server: it may have been made before the server restarted; "
                            "run it again")
@@ -140,6 +141,3 @@ class TraceStore:
             while len(self._gone) > MAX_REMEMBERED:
                 self._gone.popitem(last=False)
 
-
-def _gib(n: int) -> str:
-    return f"{n / 2**30:.2f} GiB" if n >= 2**28 else f"{n / 2**20:.1f} MiB"
