@@ -180,28 +180,21 @@ def cache_lock(dest: Path, *, wait_message: str = "") -> Iterator[None]:
 
 def clean_stale(models: Path, *, older_than: float = STALE_AFTER_S) -> list[Path]:
     """Remove temporaries of killed conversions: older than `older_than` s, their copy's lock free."""
-    removed = []
     try:
         entries = list(models.iterdir())
     except OSError:
-        return removed
+        return []
     now = time.time()
+    removed = []
     for entry in entries:
         m = _TEMPORARY.match(entry.name)
         try:
             if not m or now - entry.lstat().st_mtime < older_than:
                 continue
-            lock = os.open(models / f".{m['copy']}.lock", _OPEN_LOCK, 0o666)
-        except OSError:  # gone meanwhile, or a read-only cache: leave it
+        except OSError:  # gone meanwhile
             continue
-        try:
-            if _try_lock(lock):  # else a conversion is running: leave it
-                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-                removed.append(entry)
-        except OSError:  # cannot remove: leave it
-            pass
-        finally:
-            os.close(lock)
+        if _remove_unlocked(models, m["copy"], entry):
+            removed.append(entry)
     return removed
 
 
@@ -223,18 +216,28 @@ def prune_cache(keep: Iterable[Path]) -> list[tuple[Path, int]]:
             continue  # not a copy attnlab made: never ours to remove
         if folder.resolve() in keep:
             continue
-        lock = os.open(models / f".{folder.name}.lock", _OPEN_LOCK, 0o666)
-        try:
-            if not _try_lock(lock):
-                continue  # a conversion is running
-            size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
-            shutil.rmtree(folder)
+        size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+        if _remove_unlocked(models, folder.name, folder):
             removed.append((folder, size))
-        except OSError:  # cannot remove: leave it
-            pass
-        finally:
-            os.close(lock)  # the lock file stays, as in cache_lock (deleting it would race with waiters)
     return removed
+
+
+def _remove_unlocked(models: Path, copy: str, target: Path) -> bool:
+    """Remove `target` (copy `copy` or one of its temporaries) unless a conversion holds the copy's
+    lock; False when it does, or when the cache cannot be written (then nothing is removed)."""
+    try:
+        lock = os.open(models / f".{copy}.lock", _OPEN_LOCK, 0o666)
+    except OSError:  # a read-only cache: leave it
+        return False
+    try:
+        if not _try_lock(lock):
+            return False  # a conversion is running
+        shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+        return True
+    except OSError:  # cannot remove: leave it
+        return False
+    finally:
+        os.close(lock)  # the lock file stays, as in cache_lock (deleting it would race with waiters)
 
 
 def write_problem(models: Path) -> str | None:
