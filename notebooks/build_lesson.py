@@ -56,6 +56,23 @@ elif importlib.util.find_spec("attnlab") is None:
     print("{missing}")
 '''
 
+# the tutorial's listing 2, as the tutorial writes it (both lessons run it and compare)
+LISTING_2 = """x = torch.tensor([
+    [1.0, 0.5, 0.3, 0.2],  # Tokyo
+    [0.2, 0.1, 0.9, 0.7],  # is
+    [0.8, 0.3, 0.2, 0.4],  # beautiful
+])
+d_model = x.shape[1]
+torch.manual_seed(42)
+W_Q = torch.randn(d_model, d_model)
+W_K = torch.randn(d_model, d_model)
+W_V = torch.randn(d_model, d_model)
+Q, K, V = x @ W_Q, x @ W_K, x @ W_V
+scores = (Q @ K.T) / np.sqrt(d_model)
+attention_weights = F.softmax(scores, dim=-1)
+output = attention_weights @ V
+"""
+
 CELLS = [
     md("""
 # アテンション・ハンズオン（attnlab 版）
@@ -162,42 +179,14 @@ print(attnlab.report(trace, lang=LANG))
 """, """
 Are these really the tutorial's numbers? Run the tutorial's own code and compare.
 """),
-    code("""
+    code(f"""
 # チュートリアルの listing 2 のコード
-x = torch.tensor([
-    [1.0, 0.5, 0.3, 0.2],  # Tokyo
-    [0.2, 0.1, 0.9, 0.7],  # is
-    [0.8, 0.3, 0.2, 0.4],  # beautiful
-])
-d_model = x.shape[1]
-torch.manual_seed(42)
-W_Q = torch.randn(d_model, d_model)
-W_K = torch.randn(d_model, d_model)
-W_V = torch.randn(d_model, d_model)
-Q, K, V = x @ W_Q, x @ W_K, x @ W_V
-scores = (Q @ K.T) / np.sqrt(d_model)
-attention_weights = F.softmax(scores, dim=-1)
-output = attention_weights @ V
-
+{LISTING_2}
 print("重みの差の最大:", float((attention_weights - trace.stages.weights[0]).abs().max()))
 print("出力の差の最大:", float((output - trace.stages.output).abs().max()))
-""", """
+""", f"""
 # the tutorial's listing 2
-x = torch.tensor([
-    [1.0, 0.5, 0.3, 0.2],  # Tokyo
-    [0.2, 0.1, 0.9, 0.7],  # is
-    [0.8, 0.3, 0.2, 0.4],  # beautiful
-])
-d_model = x.shape[1]
-torch.manual_seed(42)
-W_Q = torch.randn(d_model, d_model)
-W_K = torch.randn(d_model, d_model)
-W_V = torch.randn(d_model, d_model)
-Q, K, V = x @ W_Q, x @ W_K, x @ W_V
-scores = (Q @ K.T) / np.sqrt(d_model)
-attention_weights = F.softmax(scores, dim=-1)
-output = attention_weights @ V
-
+{LISTING_2}
 print("largest difference in the weights:", float((attention_weights - trace.stages.weights[0]).abs().max()))
 print("largest difference in the output: ", float((output - trace.stages.output).abs().max()))
 """),
