@@ -5,7 +5,7 @@
 Pages and notebook outputs carry every JS asset minified; rJSmin (a Python dependency) only drops
 comments and whitespace, terser also renames each function's local variables, which takes another
 tenth off the deflated code that every displayed trace stores (docs/benchmarks.md, "Notebook
-outputs"). Nothing here runs when attnlab runs: `render.minified(name)` takes an asset's mangled code
+outputs"). Nothing here runs when attnlab runs: `attnlab.html.code.minified(name)` takes an asset's mangled code
 from mangled.json when the sha256 recorded there is the asset's, and rJSmin's otherwise, so an asset
 edited since still works (in larger pages), and tests/html/test_render.py fails until this is rerun.
 Only names are changed (`--mangle`, no `--compress`): property names, strings and template literals
@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from attnlab.fileio import write_text
-from attnlab.html.render import MANGLED, asset, asset_js_names
+from attnlab.html.code import MANGLED, asset, asset_js_names
 
 ROOT = Path(__file__).resolve().parents[1]
 TERSER = ROOT / "scripts" / "js" / "node_modules" / ".bin" / "terser"

@@ -3,8 +3,9 @@
 import re
 from importlib import resources
 
+from attnlab.html.code import asset
 from attnlab.html.encode import encode_trace
-from attnlab.html.render import asset, code_for, script_files
+from attnlab.html.render import code_for, script_files
 from attnlab.toy import run_toy
 from attnlab.views import VIEWS, FigureOptions, figures_for, page_views
 

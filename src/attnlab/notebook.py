@@ -192,7 +192,7 @@ def outputs(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
 @cache
 def _loader() -> str:
     """LOADER minified, with the constants in; the page and the mark are filled in per output."""
-    from .html.render import minify_js
+    from .html.code import minify_js
 
     text = LOADER.replace("__FIT__", _FIT).replace("__MAX__", str(MAX_FRAME_HEIGHT))
     text = text.replace("__SANDBOX__", json_for_script(SANDBOX)).replace("__HEIGHT__", str(FRAME_HEIGHT))

@@ -155,7 +155,8 @@ def test_notebook_too_large_shows_the_reason():
 def test_minified_script_keeps_every_template_literal():
     """rJSmin alone drops the space in a nested template literal (`${a ? `${b} (c)` : d}`): every
     template literal of every asset must come out of the minifier byte for byte, in order."""
-    from attnlab.html.render import asset, js_template_spans, minify_js, script_files
+    from attnlab.html.code import asset, js_template_spans, minify_js
+    from attnlab.html.render import script_files
 
     nested = 'const t = `w: ${m ? "—" : `${f(v)} (±${p})`}`; // it\'s `x`\nconst r = s.replace(/[\'"`]/g, "");'
     assert minify_js(nested) == 'const t=`w: ${m ? "—" : `${f(v)} (±${p})`}`;const r=s.replace(/[\'"`]/g,"");'
@@ -168,7 +169,7 @@ def test_minified_script_keeps_every_template_literal():
 def test_pages_carry_terser_mangled_code_made_from_todays_sources():
     """html/assets/mangled.json (scripts/minify_assets.py) holds every JS asset with its local names
     mangled, made from the asset as it is now; the pages carry that code (the browser tests run it)."""
-    from attnlab.html.render import MANGLED, asset, asset_js_names, minified
+    from attnlab.html.code import MANGLED, asset, asset_js_names, minified
 
     mangled = json.loads(asset(MANGLED))
     for name in asset_js_names():

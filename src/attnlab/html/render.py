@@ -2,11 +2,11 @@
 
 The page carries everything: the data from `encode.encode_trace` inside `<script
 type="application/json">` (with `<`, `>`, `&` escaped so no token can close the script) and a
-base64 blob, and this package's `assets/` (CSS and JS, read with importlib.resources). The assets
-travel compressed like the data: `pack_code` deflates the CSS and the script into one more base64
-blob (minified and deflated: about 17 KB instead of 53 KB; every notebook output and every page file
-carries them), and a
-small constant boot script inflates it (DecompressionStream) and inserts a <style> and a <script>.
+base64 blob, and this package's `assets/` (CSS and JS, read and minified by `code.py`). The assets
+travel compressed like the data: `page_code` deflates the CSS and the script into one more base64
+blob (17 KB for a toy's page, 22 KB for a model's six tabs; every notebook output and every page
+file carries them), and a small constant boot script inflates it (DecompressionStream) and inserts
+a <style> and a <script>.
 A Content-Security-Policy forbids every fetch (`default-src 'none'`) and lets only two scripts run,
 by their hashes: the boot script and the inflated page script. Even a token that slipped through as
 markup could neither load nor run anything.
@@ -30,12 +30,12 @@ import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from ..i18n import check_lang, page_labels, t
 from ..trace import AttentionTrace
 from ..views import VIEWS, View, page_views, view_named
+from .code import asset, minified
 from .encode import encode_trace
 
 CORE_JS = ("core.js", "matrix.js")  # modules every page holds, before the views' own
@@ -65,125 +65,6 @@ document.body.append(script);
 }).catch((e) => { root.textContent = `attnlab: ${e}`; });
 })();"""
 _LABEL_USE = re.compile(r"\bL\.([A-Za-z_]\w*)")
-
-
-@cache
-def asset(name: str) -> str:
-    """The text of a file in attnlab/html/assets/ (name may include a folder: views/heatmap.js)."""
-    path = resources.files("attnlab.html").joinpath("assets")
-    for part in name.split("/"):
-        path = path.joinpath(part)
-    return path.read_text(encoding="utf-8")
-
-
-MANGLED = "mangled.json"  # {asset: {sha256 of its source, its code with local names mangled}}: scripts/minify_assets.py
-
-
-def asset_js_names() -> list[str]:
-    """Every JS file in attnlab/html/assets/, as `asset()` names them (views/heatmap.js), sorted."""
-    root = resources.files("attnlab.html").joinpath("assets")
-    names = [p.name for p in root.iterdir() if p.name.endswith(".js")]
-    names += [f"views/{p.name}" for p in root.joinpath("views").iterdir() if p.name.endswith(".js")]
-    return sorted(names)
-
-
-@cache
-def _mangled() -> dict[str, dict[str, str]]:
-    try:
-        return json.loads(asset(MANGLED))
-    except FileNotFoundError:
-        return {}
-
-
-@cache
-def minified(name: str) -> str:
-    """Asset `name` as pages carry it: terser's mangled code (scripts/minify_assets.py) when it was
-    made from this very source, else `minify_js` of the source (an asset edited since: larger, same)."""
-    source = asset(name)
-    entry = _mangled().get(name)
-    if entry and entry["sha256"] == hashlib.sha256(source.encode("utf-8")).hexdigest():
-        return entry["code"]
-    return minify_js(source)
-
-
-@cache
-def minify_js(text: str) -> str:
-    """`text` without comments and needless whitespace (rJSmin), a third fewer bytes; every page and
-    notebook output carries it. rJSmin does not know nested template literals (`${a ? `${b} c` : d}`
-    loses the space in " c"), so every template literal is set aside whole, verbatim, and put back."""
-    import rjsmin
-
-    spans = js_template_spans(text)
-    parts, kept, end = [], [], 0
-    for i, (a, b) in enumerate(spans):
-        parts += [text[end:a], _TEMPLATE_MARK.format(i)]
-        kept.append(text[a:b])
-        end = b
-    small = rjsmin.jsmin("".join(parts) + text[end:])
-    return re.sub(r"__attnlabTpl(\d+)__", lambda m: kept[int(m.group(1))], small)
-
-
-_TEMPLATE_MARK = "__attnlabTpl{}__"  # an identifier to rJSmin
-_REGEX_AFTER = set("(,=:[!&|?{};+-*%<>~^")  # a `/` after these (or first) starts a regular expression
-
-
-def js_template_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of every outermost template literal in JS source `text` (nested ones, inside
-    `${...}`, are part of theirs); comments, strings and regular expressions are stepped over."""
-    spans, i, prev = [], 0, ""
-    while i < len(text):
-        if text[i] == "`":
-            end = _skip_template(text, i)
-            spans.append((i, end))
-            i, prev = end, "`"
-        else:
-            i, prev = _code_step(text, i, prev)
-    return spans
-
-
-def _code_step(t: str, i: int, prev: str) -> tuple[int, str]:
-    """Past one piece of code at t[i] (not a backtick): a comment, string, regex or one character."""
-    c = t[i]
-    if t.startswith("//", i):
-        j = t.find("\n", i)
-        return (len(t) if j < 0 else j), prev
-    if t.startswith("/*", i):
-        return t.index("*/", i + 2) + 2, prev
-    if c in "\"'":
-        j = i + 1
-        while t[j] != c:
-            j += 2 if t[j] == "\\" else 1
-        return j + 1, c
-    if c == "/" and (prev == "" or prev in _REGEX_AFTER):
-        j, in_class = i + 1, False
-        while in_class or t[j] != "/":
-            in_class = (in_class or t[j] == "[") and t[j] != "]"
-            j += 2 if t[j] == "\\" else 1
-        j += 1
-        while j < len(t) and t[j].isalpha():
-            j += 1
-        return j, "/"
-    return i + 1, (prev if c.isspace() else c)
-
-
-def _skip_template(t: str, i: int) -> int:
-    """The end of the template literal starting at t[i] == "`", its `${...}` (and templates in them) included."""
-    i += 1
-    while t[i] != "`":
-        if t[i] == "\\":
-            i += 2
-        elif t.startswith("${", i):
-            i, depth, prev = i + 2, 0, "{"
-            while depth or t[i] != "}":
-                if t[i] == "`":
-                    i, prev = _skip_template(t, i), "`"
-                    continue
-                depth += {"{": 1, "}": -1}.get(t[i], 0)
-                i, prev = _code_step(t, i, prev)
-            i += 1
-        else:
-            i += 1
-    return i + 1
 
 
 def script_files(views: list[View], arrays: Collection[str] | None = None) -> list[str]:

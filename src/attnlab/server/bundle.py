@@ -12,7 +12,8 @@ import re
 from functools import cache
 from importlib import resources
 
-from ..html.render import LOADER, asset, label_keys, script_files
+from ..html.code import asset
+from ..html.render import LOADER, label_keys, script_files
 from ..i18n import check_lang, page_labels
 from ..views import VIEWS
 

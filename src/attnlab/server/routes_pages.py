@@ -12,7 +12,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .. import __version__
-from ..html.render import asset, json_for_script
+from ..html.code import asset
+from ..html.render import json_for_script
 from .bundle import app_labels, app_script, static_text
 from .state import server_of
 
