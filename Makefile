@@ -33,12 +33,13 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(VENV)/bin/attnlab serve $(SERVE_ARGS)
 
-test: $(STAMP) sysdeps
-	$(VENV)/bin/ruff check .
+test: $(STAMP) sysdeps lint
 	$(VENV)/bin/pytest
 
+# ruff over everything; mypy over the trace and the analysis (the files pyproject.toml's [tool.mypy] names)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # the lesson notebooks (ja, en) from their one source; tests check that the stored files match it
 lesson: $(STAMP)

@@ -15,7 +15,7 @@ disturbs least; wall time and the load average are recorded too. Methods:
                census_text  all five text scores (the gathers + entropy and mean distance: one tile pass)
                probe        the induction probe (R = 50: a 100-token forward) and its two scores
                stats_old    today's `ModelTrace.row_stats()` (online softmax over tiles, five statistics)
-               stats_lse    `rowstats.lse.lse_row_stats`: entropy, first_weight, mean_distance from the lse
+               stats_lse    `trace.rows.lse_row_stats`: entropy, first_weight, mean_distance from the lse
                stats_max    its max_weight and argmax, computed when first asked for (one more pass)
 
 All run the transformer body (no LM head), fp32, batch 1, no KV cache.
@@ -53,7 +53,7 @@ def _capture_parts(lm, ids: list[int]) -> list[tuple[str, callable]]:
     from attnlab.analysis.census import _weights_at, probe_scores, text_scores
     from attnlab.models.api import trace_ids
     from attnlab.models.probe import induction_probe
-    from attnlab.rowstats.lse import lse_row_stats
+    from attnlab.trace.rows import lse_row_stats
 
     state: dict = {}
 

@@ -120,7 +120,7 @@ def bench_toy_threads(threads: int, n_edits: int) -> list[list]:
     from attnlab.html import render_page
     from attnlab.server import ServeConfig
     from attnlab.toy import run_toy
-    from attnlab.toy_options import toy_spec
+    from attnlab.toy.options import toy_spec
 
     url, _, stop = start_server(ServeConfig(port=0, threads=threads))
     lines = []
@@ -179,10 +179,9 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
     import httpx
     import torch
 
-    from attnlab.analysis.zoom import HeadMaps, pool_dense
     from attnlab.models.api import load, run_text
     from attnlab.server import ServeConfig
-    from attnlab.server.store import trace_nbytes
+    from attnlab.trace.pool import pool_block
 
     lm = load("smollm2")
     ids = lm.tokenizer(long_text())["input_ids"][:n_tokens]
@@ -198,16 +197,15 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
            row(*["---"] * 10)]
     for threads in (default, 1):  # process-wide, as `attnlab serve --threads` sets it
         torch.set_num_threads(threads)
-        maps = HeadMaps(trace)
         for layer, head in heads:
-            t_lse, _ = timed(maps.lse, layer, head)
+            t_lse, _ = timed(trace.lse, layer)
             mid = n // 2
-            t_tile, (w, _) = timed(maps.tile, layer, head, (mid, mid + 256), (mid - 256, mid), repeat=5)
-            t_max, pooled = timed(maps.pooled, layer, head, -(-n // 512), mode="max")
-            t_mean, _ = timed(maps.pooled, layer, head, -(-n // 512), mode="mean")
+            t_tile, (w, _) = timed(trace.tile, layer, head, (mid, mid + 256), (mid - 256, mid), repeat=5)
+            t_max, pooled = timed(trace.pooled, layer, head, -(-n // 512), mode="max")
+            t_mean, _ = timed(trace.pooled, layer, head, -(-n // 512), mode="mean")
             t_dense, dense = timed(trace.pattern, layer, head)
             err = float((w - dense[mid : mid + 256, mid - 256 : mid]).abs().max())
-            t_pool, ref = timed(pool_dense, dense, -(-n // 512), "max")
+            t_pool, ref = timed(pool_block, dense, -(-n // 512), "max")
             assert float((pooled - ref).abs().max()) < 1e-5
             del dense, ref
             out.append(row(threads, f"{layer}/{head}", f"{t_lse:.2f}", f"{t_tile * 1000:.1f}", f"{t_max:.2f}",
@@ -240,8 +238,7 @@ def bench_zoom(n_tokens: int = 8192) -> list[str]:
             row(f"overview (layer {layer}, head {head}), max-pool, first request, s", f"{t_over_cold:.2f}"),
             row("overview again (mean-pool), s", f"{t_over_warm:.2f}"),
             row("tile 256x256 weights + scores, p50 / p95 ms", f"{pct(tile_ms, 50):.1f} / {pct(tile_ms, 95):.1f}"),
-            row("trace memory (q, k, v and lse of 30 layers), GiB", f"{trace_nbytes(trace) / 2**30:.2f}"),
-            row("kept by the deep zoom beyond the trace, KiB", f"{maps.nbytes / 1024:.0f}"),
+            row("trace memory (q, k, v and lse of 30 layers, its memo included), GiB", f"{trace.nbytes / 2**30:.2f}"),
             row("every head's N x N map in fp32 would be, GiB", f"{dense_all / 2**30:.0f}"),
             row("peak RSS of this process, GiB", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f}")]
     return out
@@ -296,7 +293,7 @@ async def load_clients(url: str, seconds: float, n_toy: int, n_text: int) -> dic
 def bench_load(seconds: float = 20, n_toy: int = 50, n_text: int = 4, threads: int = 1) -> list[str]:
     from attnlab.export import trace_to_dict
     from attnlab.toy import run_toy
-    from attnlab.toy_options import toy_spec
+    from attnlab.toy.options import toy_spec
 
     proc = subprocess.Popen([sys.executable, "-m", "attnlab", "serve", "--port", "0", "--threads", str(threads)],
                             stdout=subprocess.PIPE,

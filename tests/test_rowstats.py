@@ -21,7 +21,6 @@ from attnlab.rowstats import (
     full_row_stats,
     head_row_stats,
     layers_row_stats,
-    trace_row_stats,
 )
 
 ATOL = 1e-5
@@ -201,11 +200,11 @@ def test_row_stats_stack_and_json():
         RowStats.stack([])
 
 
-def test_trace_row_stats_on_the_toy_trace():
+def test_dense_row_stats_on_the_toy_trace():
     from attnlab.toy import ToySpec, run_toy
 
     trace = run_toy(ToySpec(tokens=("a", "b", "c", "d", "e"), d_model=8, heads=2, causal=True))
-    stats = trace_row_stats(trace)
+    stats = trace.dense_row_stats()
     assert stats.shape == (1, 2, 5)
     w = trace.pattern(0, 1)
     torch.testing.assert_close(stats.max_weight[0, 1], w.max(-1).values)

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from attnlab.toy import ToyInputError
-from attnlab.toy_input import parse_x
+from attnlab.toy.input import parse_x
 
 
 def test_inline_rows_json_and_files(tmp_path):
@@ -38,8 +38,8 @@ def test_a_large_file_is_refused_by_its_size_before_reading(tmp_path):
     f = tmp_path / "big.csv"
     with open(f, "wb") as out:
         out.truncate(100 * 2**20)  # 100 MB of holes: reading it would take time and memory
-    with pytest.raises(ToyInputError, match=r"x file .*big.csv is 100.0 MiB, more than 8.0 MiB: the toy lab takes "
-                                            r"at most 256 tokens x 512 dimensions"):
+    with pytest.raises(ToyInputError, match=r"x file .*big.csv is 100.0 MiB, more than 8.0 MiB: x is read up "
+                                            r"to that size"):
         parse_x(str(f))
 
 

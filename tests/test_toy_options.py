@@ -3,7 +3,7 @@
 import pytest
 
 from attnlab.toy import TUTORIAL_TOKENS, ToyInputError, ToySpec
-from attnlab.toy_options import OPTION_NAMES, toy_spec
+from attnlab.toy.options import OPTION_NAMES, toy_spec
 
 
 def test_defaults_are_the_tutorials():
@@ -30,7 +30,6 @@ def test_x_decides_width_and_default_tokens():
         ({"x": "1,2;3,4"}, "x must be a list of rows"),
         ({"x": [1, 2]}, "x must be a list of rows"),
         ({"d_model": 6, "heads": 4}, "d_model 6 is not divisible by heads 4"),
-        ({"tokens": " ".join(["t"] * 300)}, "more than the toy lab's limit of 256"),
     ],
 )
 def test_bad_options_name_the_problem(options, message):
@@ -38,7 +37,11 @@ def test_bad_options_name_the_problem(options, message):
         toy_spec(options)
 
 
-def test_limits_are_the_clis_unless_turned_off():
-    big = {"tokens": " ".join(["t"] * 300)}
-    assert len(toy_spec(big, limits=False).tokens) == 300
+def test_limits_are_the_surfaces_not_the_librarys():
+    from attnlab.cli.limits import MAX_TOKENS, check_cli_limits
+
+    big = toy_spec({"tokens": " ".join(["t"] * (MAX_TOKENS + 1))})
+    assert len(big.tokens) == MAX_TOKENS + 1  # the library takes it
+    with pytest.raises(ToyInputError, match=f"limit of {MAX_TOKENS}"):
+        check_cli_limits(big)  # the CLI and the web app do not
     assert set(OPTION_NAMES) == {"tokens", "d_model", "heads", "seed", "temperature", "causal", "x"}

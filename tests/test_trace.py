@@ -9,7 +9,7 @@ from attnlab.errors import LayerHeadError
 from attnlab.export import shape_keys, trace_to_dict
 from attnlab.models.capture import LayerCapture
 from attnlab.models.trace import ModelTrace
-from attnlab.rowstats import STAT_NAMES, trace_row_stats
+from attnlab.rowstats import STAT_NAMES
 from attnlab.toy import run_toy
 from attnlab.trace import AttentionTrace, Token
 
@@ -67,7 +67,7 @@ def _close_stats(a, b):
 
 def test_row_stats_stream_plain_causal_and_full_masks():
     for trace in (synthetic_model_trace(40), synthetic_model_trace(40, causal=False)):
-        _close_stats(trace.row_stats(tile=8, q_block=8), trace_row_stats(trace))
+        _close_stats(trace.row_stats(tile=8, q_block=8), trace.dense_row_stats())
 
 
 def test_row_stats_honour_every_mask_pattern_applies():
@@ -82,7 +82,7 @@ def test_row_stats_honour_every_mask_pattern_applies():
         synthetic_model_trace(n, mask=additive[None, None]),
         synthetic_model_trace(n, bias=bias),
     ):
-        dense = trace_row_stats(trace)  # from the weights pattern() gives
+        dense = trace.dense_row_stats()  # from the weights pattern() gives
         _close_stats(trace.row_stats(tile=8, q_block=8), dense)
     # and the window really changes them (the streamed causal statistics would be wrong here)
     plain = synthetic_model_trace(n).row_stats()

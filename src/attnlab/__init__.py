@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
@@ -31,7 +31,8 @@ _EXPORTS: dict[str, str] = {
     "ToyInputError": "attnlab.toy",
     "run_toy": "attnlab.toy",
     "run_seeds": "attnlab.toy",
-    "toy_spec": "attnlab.toy_options",
+    "toy_spec": "attnlab.toy.options",
+    "tutorial": "attnlab.toy",  # the module: tutorial.listing2(), step3(), seeds(), step4()
     "attend": "attnlab.attention",
     "report": "attnlab.reporting",
     "printout": "attnlab.reporting",

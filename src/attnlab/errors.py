@@ -12,3 +12,11 @@ class AttnlabError(ValueError):
 
 class LayerHeadError(AttnlabError):
     """A layer or head index outside a trace's range (every trace raises this one type)."""
+
+
+class NonFiniteError(AttnlabError):
+    """A computed result holds NaN or inf: refused, never shown (the message names where and why)."""
+
+
+class NotKeptError(AttnlabError):
+    """A trace was asked for something its source does not keep (q/k/v of an eager trace, W_O of the toy...)."""

@@ -20,6 +20,7 @@ from .analysis.readings import overview
 from .analysis.words import word_groups, word_pattern
 from .errors import AttnlabError
 from .i18n import t
+from .toy import ToyTrace
 from .trace import AttentionTrace
 
 MAX_COLS = 12  # columns printed per matrix; JSON has all of them
@@ -106,7 +107,7 @@ def explain(trace: AttentionTrace, lang: str = "ja") -> str:
         blocks.append(text if trace.n_heads == 1 else f"[{t('head_n', lang, h=h)}]\n{text}")
     if trace.n_heads > 1:
         blocks.append(explain_heads(trace, lang))
-    blocks.append(random_caveat(getattr(trace, "spec", None) and trace.spec.seed, lang))
+    blocks.append(random_caveat(trace.spec.seed if isinstance(trace, ToyTrace) else None, lang))
     return "\n\n".join(blocks)
 
 

@@ -1,7 +1,8 @@
 """Synthetic captured traces: a `ModelTrace` built from random q, k, v (no model), for the N x N-free code.
 
 Each covers one way a model hands attention its mask: plain causal (mask None), a boolean mask
-(padding), an additive float mask with a position bias (T5-style), and grouped-query heads.
+(padding), a sliding window (boolean), an additive float mask with a position bias (T5-style), a
+soft cap on the scores (Gemma 2), and grouped-query heads.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from attnlab.trace import Token
 
 def synthetic_trace(
     *, n=23, n_layers=3, n_heads=6, n_kv=2, d=8, causal=True, mask="none", span=None, seed=0, lse=False,
-    out_proj=True,
+    out_proj=True, window=None, softcap=None,
 ) -> ModelTrace:
-    """A ModelTrace over random tensors; mask: "none" | "bool" | "additive" (+ a position bias)."""
+    """A ModelTrace over random tensors; mask: "none" | "bool" | "additive" (+ a position bias); window:
+    keys at most window - 1 positions back (a boolean mask); softcap: the scores' soft cap."""
     g = torch.Generator().manual_seed(seed)
     width = n if span is None else span[2]
     start, stop = (0, n) if span is None else span[:2]
@@ -33,6 +35,8 @@ def synthetic_trace(
             allowed[start:stop, start:stop] = True
             if causal:
                 allowed &= torch.ones(width, width, dtype=torch.bool).tril()
+            if window is not None:
+                allowed &= ~torch.ones(width, width, dtype=torch.bool).tril(-window)
             m = allowed[None, None]
         elif mask == "additive":
             m = torch.zeros(1, 1, width, width)
@@ -41,7 +45,7 @@ def synthetic_trace(
             bias = torch.randn(1, n_heads, width, width, generator=g)
         w_o = torch.randn(16, n_heads * d, generator=g) if out_proj else None
         cap = LayerCapture(q=q, k=k, v=v, mask=m, causal=causal and m is None, scale=d**-0.5, position_bias=bias,
-                           module=torch.nn.Identity(), out_proj=w_o)
+                           module=torch.nn.Identity(), out_proj=w_o, softcap=softcap)
         if lse:
             cap = _with_dense_lse(cap, start, stop)
         layers.append(cap)
@@ -69,6 +73,8 @@ CASES = {
     "encoder-padded": dict(causal=False, mask="bool", span=(0, 19, 25)),
     "additive-bias": dict(causal=True, mask="additive"),
     "kernel-lse": dict(causal=True, lse=True),
+    "sliding-window": dict(causal=True, mask="bool", window=5),
+    "softcap": dict(causal=True, softcap=3.0),
 }
 
 

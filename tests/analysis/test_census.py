@@ -27,7 +27,7 @@ from attnlab.analysis.census import (
 from attnlab.analysis.roles import ROLE_NAMES, assign_roles
 from attnlab.errors import AttnlabError
 from attnlab.rowstats import full_row_stats
-from attnlab.rowstats.lse import row_entropy_distance, row_max
+from attnlab.trace.rows import row_entropy_distance, row_max
 
 from .conftest import synthetic_trace
 
@@ -48,7 +48,7 @@ def brute_force_text(trace):
             rows = []
             for q in range(1, n):
                 row = w[h, q]
-                seen = q + 1 if trace.causal else n
+                seen = int(torch.isfinite(trace.scores(layer, h)[q]).sum())  # keys row q may see
                 ent = -sum(float(x) * math.log(float(x)) for x in row if x > 0)
                 rows.append((row[q - 1], row[q], row[0], ent / math.log(seen),
                              sum(float(row[k]) * abs(q - k) for k in range(n))))
@@ -79,7 +79,8 @@ def test_probe_scores_equal_the_definitions(trace_case):
 
 
 def test_dense_scores_agree_with_the_streamed_ones(trace_case):
-    dense = dense_scores(maps(trace_case), causal=trace_case.causal)
+    visible = [torch.isfinite(trace_case.scores(layer, 0)).sum(-1) for layer in range(trace_case.n_layers)]
+    dense = dense_scores(maps(trace_case), causal=trace_case.causal, visible=visible)
     streamed = text_scores(trace_case)
     for name in TEXT_SCORES:
         torch.testing.assert_close(dense[name], streamed[name], rtol=1e-5, atol=ATOL)
@@ -165,15 +166,16 @@ def test_bad_input_is_one_clear_error():
 
 
 def test_lse_row_stats_equal_the_full_maps_and_defer_the_maxima(trace_case):
-    from attnlab.rowstats import trace_row_stats
-    from attnlab.rowstats.lse import lse_row_stats
+    from attnlab.trace.rows import lse_row_stats
 
-    lazy, ref = lse_row_stats(trace_case), trace_row_stats(trace_case)
-    assert lazy._max is None and lazy.shape == ref.shape  # nothing asked for max or argmax yet
+    lazy, ref = lse_row_stats(trace_case), trace_case.dense_row_stats()
+    assert lazy.shape == ref.shape and "row_max" not in trace_case.memo.names()  # argmax: not asked for yet
     for name in ("entropy", "first_weight", "max_weight"):
         torch.testing.assert_close(getattr(lazy, name), getattr(ref, name), rtol=0, atol=ATOL)
     torch.testing.assert_close(lazy.mean_distance, ref.mean_distance, rtol=1e-5, atol=1e-5)
+    assert "row_max" not in trace_case.memo.names()  # the max weight came with the entropy pass
     assert torch.equal(lazy.argmax, ref.argmax)
+    assert "row_max" in trace_case.memo.names()
 
 
 def test_row_max_takes_the_first_key_on_ties():

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from attnlab.analysis.readings import char_groups, explain_head, first_token_heads, overview, read_head
-from attnlab.trace import AttentionTrace, Token
+from attnlab.trace import QKV, AttentionTrace, Token
 
 
 class MapTrace(AttentionTrace):
@@ -25,8 +25,13 @@ class MapTrace(AttentionTrace):
         if causal:
             logits = logits.masked_fill(~torch.ones(n, n, dtype=torch.bool).tril(), float("-inf"))
         self._maps = logits.softmax(-1)
-        if values is not None:
-            self.v = lambda layer: values[layer]
+        self._values = values
+        self.keeps_qkv = values is not None
+
+    def qkv(self, layer):
+        """Only the values are real (the readings read v alone); q and k stand in with their shapes."""
+        v = self._values[layer]
+        return QKV(torch.zeros(self.n_heads, *v.shape[1:]), torch.zeros_like(v), v, 1.0)
 
     def _weights(self, layer, heads):
         return self._maps[layer, heads]
@@ -65,7 +70,7 @@ def check_reading(trace, layer, head):
         group = trace.n_heads // trace.n_kv_heads
         shares = []
         for h in heads:
-            norms = trace.v(layer)[h // group].double().norm(dim=-1)
+            norms = trace.qkv(layer).v[h // group].double().norm(dim=-1)
             vw = trace.pattern(layer, h).double()[rows] * norms
             shares.append(float((vw[:, 0] / vw.sum(-1)).mean()))
         assert m.group(2) == f"{sum(shares) / len(shares):.2f}"

@@ -51,7 +51,7 @@ def test_rollout_rows_reject_positions_outside_the_text():
 def explicit_norms(trace, layer):
     """||v_{kv(h), k} W_O^h|| with W_O^h the head's columns of the output projection, as vectors."""
     w_o = trace.layers[layer].out_proj
-    v = trace.v(layer)
+    v = trace.qkv(layer).v
     group = trace.n_heads // trace.n_kv_heads
     d = v.shape[-1]
     return torch.stack([
@@ -124,8 +124,12 @@ def test_output_projection_search():
     assert find_output_projection(llama, None, 10) is None  # a Linear of the wrong width is not W_O
 
 
-def test_traces_without_values_are_refused():
+def test_traces_without_values_are_refused_and_the_toys_values_are_its_v():
     from attnlab.toy import run_toy
 
+    from ..html.fakes import FakeTrace, words
+
     with pytest.raises(AttnlabError, match="value-weighted attention needs the captured values"):
-        value_norms(run_toy(), 0)
+        value_norms(FakeTrace(words(5)), 0)
+    toy = run_toy(heads=2)  # no W_O: the output is the heads' outputs concatenated, so ||f_h(k)|| = ||V_h[k]||
+    torch.testing.assert_close(value_norms(toy, 0), toy.stages.V.norm(dim=-1))

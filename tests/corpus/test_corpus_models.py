@@ -35,12 +35,11 @@ def reference_scores(text: str, model: str) -> dict[str, np.ndarray]:
     rowstats.trace_row_stats): an independent path from the streamed, batched one."""
     from attnlab.analysis.census import dense_scores
     from attnlab.models.api import run_text
-    from attnlab.rowstats import trace_row_stats
 
     trace = run_text(text, model)
     weights = [trace.head_weights(layer) for layer in range(trace.n_layers)]
     out = {k: v.numpy() for k, v in dense_scores(weights, causal=trace.causal).items()}
-    rows = trace_row_stats(trace)
+    rows = trace.dense_row_stats()
     for name in ROW_SCORES:
         out[name] = getattr(rows, name.removeprefix("rows_")).float().nanmean(-1).numpy()
     out["n_tokens"] = trace.n_tokens

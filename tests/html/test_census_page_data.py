@@ -63,10 +63,11 @@ def test_value_norms_and_exact_row_totals_where_there_is_an_output_projection():
         norms = value_norms(trace, layer)
         np.testing.assert_array_equal(arrays["vw_norms"][i], norms.numpy())
         dense = (torch.stack([trace.pattern(layer, h) for h in range(6)]) * norms[:, None, :]).sum(-1)
-        np.testing.assert_allclose(arrays["vw_totals"][i], dense.numpy(), rtol=2e-6, atol=0)
+        # exp(s - lse) against softmax in fp32: each weight carries |s| * 2^-24 of rounding (|s| ~ 10 here)
+        np.testing.assert_allclose(arrays["vw_totals"][i], dense.numpy(), rtol=1e-5, atol=0)
         # the page's recipe with exact weights gives value_weighted_pattern
         share = trace.pattern(layer, 4) * norms[4] / torch.tensor(arrays["vw_totals"][i, 4])[:, None]
-        torch.testing.assert_close(share, value_weighted_pattern(trace, layer, 4), rtol=0, atol=2e-6)
+        torch.testing.assert_close(share, value_weighted_pattern(trace, layer, 4), rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize("trace", [synthetic_trace(n=9, out_proj=False), FakeTrace(words(6)), run_toy()],

@@ -42,9 +42,10 @@ def test_a_model_page_carries_one_heads_q_k_v_and_opens_on_the_heatmap():
     tr = QKVTrace(12)
     data = encode_trace(tr, focus=(1, 2))
     arrays = decode_arrays(data)
-    np.testing.assert_array_equal(arrays["bridge_q"], tr.q(1)[2].numpy())
-    np.testing.assert_array_equal(arrays["bridge_k"], tr.k(1)[1].numpy())  # kv head 2 // 2
-    np.testing.assert_array_equal(arrays["bridge_v"], tr.v(1)[1].numpy())
+    q, k, v, _ = tr.qkv(1)
+    np.testing.assert_array_equal(arrays["bridge_q"], q[2].numpy())
+    np.testing.assert_array_equal(arrays["bridge_k"], k[1].numpy())  # kv head 2 // 2
+    np.testing.assert_array_equal(arrays["bridge_v"], v[1].numpy())
     bridge = data.meta["view_meta"]["pipeline"]
     assert (bridge["layer"], bridge["head"], bridge["kv_head"], bridge["d_head"]) == (1, 2, 1, 8)
     assert bridge["available"] and bridge["error"] < 1e-6 and bridge["row"] == 11

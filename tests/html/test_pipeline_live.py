@@ -15,7 +15,7 @@ from attnlab.attention import attend
 from attnlab.html import render_page
 from attnlab.reporting import explain
 from attnlab.toy import ToySpec, run_toy
-from attnlab.trace import AttentionTrace, Token
+from attnlab.trace import QKV, AttentionTrace, Token
 from attnlab.views.pipeline import RECOMPUTE_TOL
 
 pytestmark = pytest.mark.browser
@@ -163,21 +163,14 @@ class QKVTrace(AttentionTrace):
         self._v = torch.randn(2, 2, n, 8, generator=g)
         self._bias = bias  # a position bias the bridge does not know about
 
-    def q(self, layer):
-        return self._q[layer]
+    keeps_qkv = True
 
-    def k(self, layer):
-        return self._k[layer]
-
-    def v(self, layer):
-        return self._v[layer]
-
-    def scale(self, layer):
-        return 8 ** -0.5
+    def qkv(self, layer):
+        return QKV(self._q[layer], self._k[layer], self._v[layer], 8 ** -0.5)
 
     def _weights(self, layer, heads):
         k = self._k[layer][torch.tensor(heads) // 2]
-        s = self._q[layer][heads] @ k.transpose(-2, -1) * self.scale(layer)
+        s = self._q[layer][heads] @ k.transpose(-2, -1) * self.qkv(layer).scale
         s = s + self._bias * torch.arange(s.shape[-1])
         if self.causal:
             s = s.masked_fill(~torch.ones(s.shape[-2:], dtype=torch.bool).tril(), float("-inf"))
@@ -185,9 +178,10 @@ class QKVTrace(AttentionTrace):
 
 
 def bridge_reference(tr, layer, head, rows):
-    k, v = tr.k(layer)[head // 2].double(), tr.v(layer)[head // 2].double()
-    q = tr.q(layer)[head].double()
-    s = q @ k.T * tr.scale(layer)
+    qkv = tr.qkv(layer)
+    k, v = qkv.k[head // 2].double(), qkv.v[head // 2].double()
+    q = qkv.q[head].double()
+    s = q @ k.T * qkv.scale
     m = s.masked_fill(~torch.ones_like(s, dtype=torch.bool).tril(), float("-inf")) if tr.causal else s
     w = tr.pattern(layer, head).double()
     return {"Q": q[rows][None], "K": k[None], "V": v[None], "s": s[rows][None], "m": m[rows][None],
@@ -208,7 +202,7 @@ def test_the_bridge_shows_one_real_head_from_its_q_k_v(open_page):
     # one row of 20 keys: 11 px cells after a 64 px label margin, 24 px high under a 16 px header
     o.page.locator(f'{PANE} canvas[data-stage="scores"]').hover(position={"x": 64 + 11 * 11.5, "y": 16 + 12})
     lines = o.page.locator('[data-testid="pipe-info"]').inner_text().splitlines()
-    want = float(tr.q(1)[3, 7] @ tr.k(1)[1, 11]) * tr.scale(1)  # kv head 3 // 2 = 1
+    want = float(tr.qkv(1).q[3, 7] @ tr.qkv(1).k[1, 11]) * tr.qkv(1).scale  # kv head 3 // 2 = 1
     assert lines[0] == f"score[7 w7, 11 w11] = {want:.4f}" and lines[1] == "= Q[7 w7, :] · K[11 w11, :] × 0.3536"
     o.page.locator(f'{PANE} canvas[data-stage="mask"]').hover(position={"x": 64 + 11 * 11.5, "y": 16 + 12})
     assert o.page.locator('[data-testid="pipe-info"]').inner_text().startswith("mask[7 w7, 11 w11] = −∞")
@@ -253,7 +247,7 @@ def test_the_bridge_on_the_bundled_models(open_page, model, text, focus):
     snap = snapshot(o)
     group = tr.n_heads // tr.n_kv_heads
     w = tr.pattern(layer, head).double()
-    v = tr.v(layer)[head // group].double()
+    v = tr.qkv(layer).v[head // group].double()
     scores = tr.scores(layer, head).double()
     ref = {"w": w[None], "o": (w @ v)[None], "m": scores[None]}
     assert_page_equals(snap, ref, tol=1e-5)

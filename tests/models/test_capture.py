@@ -124,16 +124,15 @@ def test_capture_keeps_references_not_copies(smollm2):
     for cap in trace.layers:
         assert cap.q.shape == (1, 9, n, 64) and cap.k.shape == (1, 3, n, 64)
         assert cap.q.dtype == smollm2.model.dtype
-    assert trace.q(0).data_ptr() == trace.layers[0].q.data_ptr()  # a view, not a copy
+    assert trace.qkv(0).q.data_ptr() == trace.layers[0].q.data_ptr()  # a view, not a copy
 
 
 @pytest.mark.parametrize("model", ["minilm", "smollm2"])
 def test_row_stats_from_captured_q_k_equal_those_of_the_full_patterns(model, request):
-    from attnlab.rowstats import trace_row_stats
 
     lm = request.getfixturevalue(model)
     trace = trace_ids(lm, encode_all(lm, [TEXTS["mixed"]]))[0]
-    streamed, full = trace.row_stats(tile=8), trace_row_stats(trace)  # tile 8: several tiles per row
+    streamed, full = trace.row_stats(tile=8), trace.dense_row_stats()  # tile 8: several tiles per row
     assert streamed.shape == (trace.n_layers, trace.n_heads, trace.n_tokens)
     for name in ("max_weight", "entropy", "first_weight", "mean_distance"):
         torch.testing.assert_close(getattr(streamed, name), getattr(full, name), rtol=1e-4, atol=1e-5)

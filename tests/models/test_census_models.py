@@ -139,7 +139,8 @@ def test_value_norms_against_the_models_output_projection(model, request):
             w_o = body.layers[layer].self_attn.o_proj.weight
         else:
             w_o = body.encoder.layer[layer].attention.output.dense.weight
-        v, d, group = trace.v(layer), trace.v(layer).shape[-1], trace.n_heads // trace.n_kv_heads
+        v = trace.qkv(layer).v
+        d, group = v.shape[-1], trace.n_heads // trace.n_kv_heads
         ref = torch.stack([(v[h // group] @ w_o[:, h * d:(h + 1) * d].T).norm(dim=-1)
                            for h in range(trace.n_heads)]).detach()
         torch.testing.assert_close(value_norms(trace, layer), ref, rtol=1e-5, atol=1e-5)

@@ -11,7 +11,7 @@ import httpx
 
 from attnlab.export import trace_to_dict
 from attnlab.toy import run_toy
-from attnlab.toy_options import toy_spec
+from attnlab.toy.options import toy_spec
 
 CLIENTS, SECONDS = 12, 3.0  # bounded: 12 clients for 3 s on 127.0.0.1
 

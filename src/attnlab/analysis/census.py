@@ -15,11 +15,11 @@ means over q in the second repeat:
     induction      mean of w[q, q - R + 1]   (the token after the earlier copy of q's token)
     duplicate      mean of w[q, q - R]       (the earlier copy itself)
 
-Computed without N x N on a captured trace: with each row's log-sum-exp (`ModelTrace.lse`, free
-from the attention kernel on CPU) a weight is exp(q . k * scale - lse[q]), so the gathers along a
-diagonal or a column cost O(N x d_head) per head (`ModelTrace.pair_scores`); entropy and mean
-distance take one pass over the score tiles (`rowstats.lse`). Other traces (toy, eager fallback)
-go through `pattern`, one head at a time (`dense_scores`, also the readable form of the definitions).
+Computed without N x N through the trace contract: with each row's log-sum-exp
+(`AttentionTrace.lse`, free from the attention kernel on CPU) a weight is exp(logit - lse[q]), so the
+gathers along a diagonal or a column cost O(N x d_head) per head (`pair_scores`); entropy and mean
+distance take one pass over the score tiles (`trace.rows`). A trace that keeps only weights answers
+the same calls from its maps. `dense_scores` is the readable form of the definitions (tests).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from typing import Any
 import torch
 
 from ..errors import AttnlabError
+from ..trace import AttentionTrace
+from ..trace.rows import row_entropy_distance
 from .roles import Role, assign_roles
 
 TEXT_SCORES = ("prev_token", "self", "first_token", "entropy", "mean_distance")  # computed on the text
@@ -62,56 +64,41 @@ class HeadCensus:
     uniform_distance: float | None  # mean_distance a uniform head would have on this text (None: no text)
 
 
-def _check_tokens(trace: Any, needed: int, what: str) -> None:
+def _check_tokens(trace: AttentionTrace, needed: int, what: str) -> None:
     if trace.n_tokens < needed:
         raise AttnlabError(f"{what} needs at least {needed} tokens, got {trace.n_tokens}: give a longer text")
 
 
-def text_scores(trace: Any) -> dict[str, torch.Tensor]:
+def text_scores(trace: AttentionTrace) -> dict[str, torch.Tensor]:
     """{name: [layer, head]} for TEXT_SCORES on the trace's own tokens."""
     _check_tokens(trace, 2, "the head census")
     per_layer = [_layer_text_scores(trace, layer) for layer in range(trace.n_layers)]
     return {name: torch.stack([d[name] for d in per_layer]) for name in TEXT_SCORES}
 
 
-def probe_scores(trace: Any, length: int) -> dict[str, torch.Tensor]:
+def probe_scores(trace: AttentionTrace, length: int) -> dict[str, torch.Tensor]:
     """{induction, duplicate: [layer, head]} on a probe trace whose last 2 * length tokens are r + r."""
     _check_tokens(trace, 2 * length, f"a probe with R = {length}")
     n = trace.n_tokens
     q = torch.arange(n - length, n)  # the second repeat
-    out = {"induction": [], "duplicate": []}
+    out: dict[str, list[torch.Tensor]] = {"induction": [], "duplicate": []}  # per layer [head]
     for layer in range(trace.n_layers):
         out["induction"].append(_weights_at(trace, layer, q, q - length + 1).mean(-1))
         out["duplicate"].append(_weights_at(trace, layer, q, q - length).mean(-1))
     return {name: torch.stack(v) for name, v in out.items()}
 
 
-def _weights_at(trace: Any, layer: int, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """[head, pairs] weights w[q_i, k_i]: exp(score - lse) on a captured trace, else read off `pattern`."""
-    if hasattr(trace, "pair_scores"):
-        lse = trace.lse(layer)
-        return torch.exp(trace.pair_scores(layer, q, k) - lse[:, q.to(lse.device)]).cpu()
-    return torch.stack([trace.pattern(layer, h)[q, k] for h in range(trace.n_heads)])
+def _weights_at(trace: AttentionTrace, layer: int, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """[head, pairs] weights w[q_i, k_i] = exp(logit - lse): O(pairs) per head, no N x N map."""
+    lse = trace.lse(layer)
+    return torch.exp(trace.pair_scores(layer, q, k) - lse[:, q.to(lse.device)]).cpu()
 
 
-def _visible(trace: Any, layer: int) -> torch.Tensor:
-    """[q_pos] keys each query may see."""
-    if hasattr(trace, "visible_keys"):
-        return trace.visible_keys(layer).cpu()
-    n = trace.n_tokens
-    return torch.arange(1, n + 1) if trace.causal else torch.full((n,), n)
-
-
-def _layer_text_scores(trace: Any, layer: int) -> dict[str, torch.Tensor]:
+def _layer_text_scores(trace: AttentionTrace, layer: int) -> dict[str, torch.Tensor]:
     n = trace.n_tokens
     q = torch.arange(1, n)
-    if hasattr(trace, "score_tiles"):
-        from ..rowstats.lse import row_entropy_distance
-
-        rows = {k: v.cpu() for k, v in row_entropy_distance(trace, layer).items()}
-    else:
-        rows = _dense_rows(torch.stack([trace.pattern(layer, h) for h in range(trace.n_heads)]))
-    visible = _visible(trace, layer)[1:].double()
+    rows = {k: v.cpu() for k, v in row_entropy_distance(trace, layer).items()}
+    visible = trace.visible_keys(layer).cpu()[1:].double()
     ent = torch.where(visible > 1, rows["entropy"][:, 1:].double() / visible.log(), 0.0)
     # the three gathers in one call: w[q, q-1], w[q, q], w[q, 0] for q = 1 .. N-1
     prev, self_, first = _weights_at(trace, layer, q.repeat(3), torch.cat([q - 1, q, torch.zeros_like(q)])).view(
@@ -133,13 +120,15 @@ def _dense_rows(w: torch.Tensor) -> dict[str, torch.Tensor]:
     return {"entropy": -plogp.sum(-1), "mean_distance": (w * (pos[:, None] - pos).abs()).sum(-1)}
 
 
-def dense_scores(weights: list[torch.Tensor], *, causal: bool, probe_length: int | None = None) -> dict:
+def dense_scores(weights: list[torch.Tensor], *, causal: bool, probe_length: int | None = None,
+                 visible: list[torch.Tensor] | None = None) -> dict:
     """The definitions, read directly off full maps: weights = one [head, q_pos, k_pos] per layer.
 
-    TEXT_SCORES, or PROBE_SCORES when probe_length is given. For tests and small traces.
+    TEXT_SCORES, or PROBE_SCORES when probe_length is given. visible: per layer [q_pos], the keys each
+    query sees (default: q + 1 when causal, else N; give it for other masks). For tests and small traces.
     """
     out: dict[str, list[torch.Tensor]] = {}
-    for w in weights:
+    for i, w in enumerate(weights):
         n = w.shape[-1]
         if probe_length is not None:
             q = torch.arange(n - probe_length, n)
@@ -149,6 +138,8 @@ def dense_scores(weights: list[torch.Tensor], *, causal: bool, probe_length: int
         q = torch.arange(1, n)
         rows = _dense_rows(w)
         seen = (q + 1).double() if causal else torch.full((n - 1,), float(n), dtype=torch.float64)
+        if visible is not None:
+            seen = visible[i][1:].double()
         out.setdefault("prev_token", []).append(w[:, q, q - 1].mean(-1))
         out.setdefault("self", []).append(w[:, q, q].mean(-1))
         out.setdefault("first_token", []).append(w[:, q, 0].mean(-1))
@@ -169,7 +160,7 @@ def uniform_distance(n: int, causal: bool) -> float:
 
 
 def head_census(
-    trace: Any = None,
+    trace: AttentionTrace | None = None,
     *,
     model: str | None = None,
     probe: Any = True,

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..trace import AttentionTrace
 from .census import SCORE_NAMES, HeadCensus
 from .census_text import s
 from .roles import ROLE_RULES
@@ -48,7 +49,7 @@ def census_page_data(census: HeadCensus, lang: str = "ja") -> dict[str, Any]:
     }
 
 
-def rollout_page_data(trace: Any, rows: Sequence[int] | None = None, *, max_tokens: int = DENSE_MAX) -> dict:
+def rollout_page_data(trace: AttentionTrace, rows: Sequence[int] | None = None, *, max_tokens: int = DENSE_MAX) -> dict:
     """{"rollout": float32 [q_pos, k_pos]} when the trace fits, else {"rows": [q], "rollout_rows":
     float32 [len(rows), k_pos]} (rows default: the last token). Each row sums to 1."""
     if rows is None and trace.n_tokens <= max_tokens:
@@ -57,13 +58,13 @@ def rollout_page_data(trace: Any, rows: Sequence[int] | None = None, *, max_toke
     return {"rows": rows, "rollout_rows": rollout_rows(trace, rows).numpy()}
 
 
-def value_weighted_page_data(trace: Any, layers: Sequence[int] | None = None) -> dict[str, Any]:
+def value_weighted_page_data(trace: AttentionTrace, layers: Sequence[int] | None = None) -> dict[str, Any]:
     """{"layers": [l], "value_norms": float32 [len(layers), head, k_pos]: ||v_k W_O^h||, "row_totals":
     float32 [len(layers), head, q_pos]: sum_k w[q, k] ||v_k W_O^h||} (see the module docstring).
 
     Raises AttnlabError (from `value_weighted.value_norms`) when the trace has no output projection
     attnlab understands."""
-    from ..rowstats.lse import weighted_row_sums
+    from ..trace.rows import weighted_row_sums
     from .value_weighted import value_norms
 
     layers = list(range(trace.n_layers)) if layers is None else list(layers)

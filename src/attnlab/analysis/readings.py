@@ -131,9 +131,9 @@ def word_groups(trace: AttentionTrace) -> list[list[int]]:
 def _valued_first(trace: AttentionTrace, layer: int, maps: torch.Tensor, start: int) -> torch.Tensor | None:
     """[head] the first token's share of each head's ||v||-weighted rows (rows start.. ), averaged over
     the rows; None when the trace keeps no v. maps: [head, q_pos, k_pos] every head's weights."""
-    if not hasattr(trace, "v") or start >= maps.shape[1]:
+    if not trace.keeps_qkv or start >= maps.shape[1]:
         return None
-    v = trace.v(layer).float()  # [kv_head, k_pos, d_head]
+    v = trace.qkv(layer).v.float()  # [kv_head, k_pos, d_head]
     group = trace.n_heads // trace.n_kv_heads
     norms = v[torch.arange(trace.n_heads) // group].norm(dim=-1).to(maps.device)  # [head, k_pos]
     vw = maps[:, start:].float() * norms[:, None, :]  # [head, row, k_pos]

@@ -23,23 +23,24 @@ ignored, see `value_weighted`). Two ways:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import torch
 
 from ..errors import AttnlabError
+from ..trace import AttentionTrace
+from ..trace.rows import left_multiply
 
 DENSE_MAX = 2048  # largest N for the full matrix by default (N x N fp32 maps; N^3 per layer to multiply)
 
 
-def layer_map(trace: Any, layer: int) -> torch.Tensor:
+def layer_map(trace: AttentionTrace, layer: int) -> torch.Tensor:
     """[q_pos, k_pos] A_hat of one layer: 0.5 * head mean + 0.5 * I, rows renormalised."""
     a = trace.pattern(layer, None).double().nan_to_num(0.0)  # mean over heads; rows with no key: 0
     a = 0.5 * a + 0.5 * torch.eye(a.shape[0], dtype=a.dtype, device=a.device)
     return a / a.sum(-1, keepdim=True)
 
 
-def rollout(trace: Any, *, max_tokens: int = DENSE_MAX) -> torch.Tensor:
+def rollout(trace: AttentionTrace, *, max_tokens: int = DENSE_MAX) -> torch.Tensor:
     """[q_pos, k_pos] fp32: the rollout matrix; each row sums to 1 (computed in fp64)."""
     n = trace.n_tokens
     if n > max_tokens:
@@ -53,10 +54,11 @@ def rollout(trace: Any, *, max_tokens: int = DENSE_MAX) -> torch.Tensor:
     return out.float()
 
 
-def rollout_rows(trace: Any, rows: Sequence[int], *, block: int = 128) -> torch.Tensor:
+def rollout_rows(trace: AttentionTrace, rows: Sequence[int], *, block: int = 128) -> torch.Tensor:
     """[len(rows), k_pos] fp32: rows of the rollout for these query positions, without N x N.
 
-    Needs a captured trace (`ModelTrace`: q, k and lse); others fall back to the dense layer maps.
+    Each step is one pass over the layer's score tiles (`trace.rows.left_multiply`): streamed from q, k
+    and lse on a captured trace, read off the weights on others.
     """
     n = trace.n_tokens
     idx = [int(r) for r in rows]
@@ -65,15 +67,9 @@ def rollout_rows(trace: Any, rows: Sequence[int], *, block: int = 128) -> torch.
         raise AttnlabError(f"rollout rows {bad or idx}: give positions in 0..{n - 1}")
     r = torch.zeros(len(idx), n, dtype=torch.float32)
     r[torch.arange(len(idx)), torch.tensor(idx)] = 1.0  # e_q as row vectors
-    streamed = hasattr(trace, "score_tiles")
-    if streamed:
-        from ..rowstats.lse import left_multiply
     for layer in reversed(range(trace.n_layers)):
-        if streamed:
-            mixed = left_multiply(trace, layer, r, rows=block).cpu()  # r @ mean_h A
-            r = 0.5 * r + 0.5 * mixed
-        else:
-            r = (r.double() @ layer_map(trace, layer)).float()
+        mixed = left_multiply(trace, layer, r, rows=block).cpu()  # r @ mean_h A
+        r = 0.5 * r + 0.5 * mixed
     return r
 
 

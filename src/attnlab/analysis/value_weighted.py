@@ -17,33 +17,34 @@ The output projection's bias is added once after the heads are summed, not per k
 out, as in the paper. The value bias is in v already.
 
 N x N-free: ||f_h(k)|| is [head, k_pos] (O(N x d_head x d_model)); the row totals sum_k w ||f|| are
-one pass over the score tiles (`rowstats.lse.weighted_row_sums`); the shares of a few keys are
+one pass over the score tiles (`trace.rows.weighted_row_sums`); the shares of a few keys are
 gathers. Only the full map of one head (`value_weighted_pattern`) is N x N.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from ..errors import AttnlabError
+from ..errors import AttnlabError, NotKeptError
+from ..trace import AttentionTrace
+from ..trace.rows import weighted_row_sums
 
 
-def _check(trace: Any) -> None:
-    if not hasattr(trace, "output_projection") or not hasattr(trace, "v"):
-        raise AttnlabError(
+def _check(trace: AttentionTrace) -> None:
+    if not trace.keeps_qkv:
+        raise NotKeptError(
             f"value-weighted attention needs the captured values and the output projection; "
-            f"this {type(trace).__name__} of {trace.model!r} has neither (the eager fallback and toy traces keep none)"
+            f"this {type(trace).__name__} of {trace.model!r} keeps neither (the eager fallback keeps only weights)"
         )
 
 
-def value_norms(trace: Any, layer: int) -> torch.Tensor:
+def value_norms(trace: AttentionTrace, layer: int) -> torch.Tensor:
     """[head, k_pos] fp32: ||v_k W_O^h|| for every head and key."""
     _check(trace)
     w_o = trace.output_projection(layer).detach().float()  # [d_model, head * d_head]
-    v = trace.v(layer).float()  # [kv_head, k_pos, d_head]
+    v = trace.qkv(layer).v.float()  # [kv_head, k_pos, d_head]
     n_heads, d_head = trace.n_heads, v.shape[-1]
     if w_o.shape[1] != n_heads * d_head:
         raise AttnlabError(
@@ -57,7 +58,7 @@ def value_norms(trace: Any, layer: int) -> torch.Tensor:
     return out
 
 
-def value_weighted_pattern(trace: Any, layer: int, head: int, *, share: bool = True) -> torch.Tensor:
+def value_weighted_pattern(trace: AttentionTrace, layer: int, head: int, *, share: bool = True) -> torch.Tensor:
     """[q_pos, k_pos] fp32 of one head: share[q, k] (rows sum to 1), or the norms w ||f|| (share=False)."""
     _check(trace)
     trace.check_layer_head(layer, head)
@@ -79,24 +80,22 @@ class KeyMass:
     value_weighted: torch.Tensor  # [layer, head] the same with share[q, k]
 
 
-def key_groups(trace: Any) -> dict[str, list[int]]:
+def key_groups(trace: AttentionTrace) -> dict[str, list[int]]:
     """{"first": [0], "last": [N-1] when the last token is a special one the tokenizer appended ([SEP])}."""
     last = trace.n_tokens - 1
     return {"first": [0], **({"last": [last]} if last > 0 and trace.tokens[last].special else {})}
 
 
-def key_mass(trace: Any, groups: dict[str, list[int]] | None = None) -> list[KeyMass]:
+def key_mass(trace: AttentionTrace, groups: dict[str, list[int]] | None = None) -> list[KeyMass]:
     """Weight mass vs value-weighted mass on each group of keys, per layer and head (N x N-free)."""
-    from ..rowstats.lse import weighted_row_sums
-
     _check(trace)
     groups = key_groups(trace) if groups is None else groups
     n = trace.n_tokens
     if n < 2:
         raise AttnlabError(f"key mass needs at least 2 tokens, got {n}")
     q = torch.arange(1, n)
-    weight = {g: [] for g in groups}
-    valued = {g: [] for g in groups}
+    weight: dict[str, list[torch.Tensor]] = {g: [] for g in groups}  # per layer [head]
+    valued: dict[str, list[torch.Tensor]] = {g: [] for g in groups}
     for layer in range(trace.n_layers):
         norms = value_norms(trace, layer)  # [head, k_pos]
         total = weighted_row_sums(trace, layer, norms)[:, q]  # [head, q] sum_k w ||f||

@@ -1,5 +1,5 @@
 """`attnlab demo`: the tutorial end to end (listing 2's numbers, explanation and figures, then its
-step 4 through a real model). The traces come from `attnlab.tutorial`."""
+step 4 through a real model). The traces come from `attnlab.toy.tutorial`."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from .. import tutorial
     from ..i18n import t
     from ..plot.toy import plot_heads, plot_seeds
     from ..reporting import compare_seeds, model_report, report
+    from ..toy import tutorial
     from ..views import FigureJob, FigureOptions, figures_for, file_stem
     from .output import check_destinations, save_figures, save_page
 

@@ -10,9 +10,13 @@ writes the interactive page of the text's trace (the probe's without text).
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .options import add_format, add_html, add_lang, add_out
+
+if TYPE_CHECKING:  # annotations only: the CLI imports torch when a command runs, not at start
+    from ..analysis.census import HeadCensus
+    from ..trace import AttentionTrace
 
 ROLLOUT_FIGURE_MAX = 512  # longest text whose rollout figure is drawn (the full matrix, N^3 per layer)
 
@@ -59,7 +63,7 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def printout(census: Any, trace: Any, lang: str) -> str:
+def printout(census: HeadCensus, trace: AttentionTrace | None, lang: str) -> str:
     """The census report; with a text also the value-weighted mass and the last token's rollout."""
     from ..analysis.census_text import census_report
     from ..analysis.rollout import rollout_rows, top_sources
@@ -72,7 +76,7 @@ def printout(census: Any, trace: Any, lang: str) -> str:
                          sources=top_sources(row, [t.text for t in trace.tokens]))
 
 
-def census_figures(census: Any, trace: Any, lang: str) -> dict:
+def census_figures(census: HeadCensus, trace: AttentionTrace | None, lang: str) -> dict:
     """The atlas; with a text also the value-weighted mass and (up to ROLLOUT_FIGURE_MAX tokens) the rollout."""
     from ..analysis.rollout import rollout
     from ..analysis.value_weighted import key_mass

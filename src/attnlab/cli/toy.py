@@ -31,12 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def spec_from_args(args: argparse.Namespace):
     """A ToySpec from the command line, through the same `toy_spec` as every other surface."""
-    from ..toy_input import parse_x
-    from ..toy_options import toy_spec
+    from ..toy.input import parse_x
+    from ..toy.options import toy_spec
+    from .limits import check_cli_limits
 
     x = parse_x(args.x) if args.x is not None else None
-    return toy_spec({"tokens": args.tokens, "d_model": args.d_model, "heads": args.heads, "seed": args.seed,
-                     "temperature": args.temperature, "causal": args.causal, "x": x})
+    return check_cli_limits(toy_spec({"tokens": args.tokens, "d_model": args.d_model, "heads": args.heads,
+                                      "seed": args.seed, "temperature": args.temperature, "causal": args.causal,
+                                      "x": x}))
 
 
 def parse_seeds(text: str | None) -> list[int]:

@@ -28,7 +28,7 @@ from typing import Any
 import torch
 
 from ..analysis.census import TEXT_SCORES, text_scores
-from ..rowstats.lse import LazyRowStats, row_entropy_distance
+from ..trace import AttentionTrace
 
 ROW_SCORES = ("rows_max_weight", "rows_entropy", "rows_first_weight", "rows_mean_distance")
 SCORES = TEXT_SCORES + ROW_SCORES  # every score column, in the order of the Parquet schema
@@ -68,17 +68,12 @@ def doc_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def document_scores(trace: Any) -> dict[str, torch.Tensor]:
+def document_scores(trace: AttentionTrace) -> dict[str, torch.Tensor]:
     """{name: [layer, head] fp32} for every name in SCORES, from one document's trace."""
     scores = {name: s.float().cpu() for name, s in text_scores(trace).items()}
     rows = trace.row_stats()  # [layer, head, q_pos] each
-    for name in ROW_SCORES:
-        if name == "rows_max_weight" and isinstance(rows, LazyRowStats):
-            # the max weight from the entropy pass the census already made (no extra pass for argmax)
-            values = torch.stack([row_entropy_distance(trace, layer)["max_weight"] for layer in range(trace.n_layers)])
-        else:
-            values = getattr(rows, name.removeprefix("rows_"))
-        scores[name] = values.float().nanmean(-1).cpu()
+    for name in ROW_SCORES:  # max_weight comes with the entropy pass the census already made
+        scores[name] = getattr(rows, name.removeprefix("rows_")).float().nanmean(-1).cpu()
     return scores
 
 

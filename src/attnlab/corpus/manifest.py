@@ -39,7 +39,7 @@ def versions() -> dict[str, str]:
     import torch
     import transformers
 
-    from .. import __version__
+    from .._version import __version__
 
     return {"attnlab": __version__, "torch": torch.__version__, "transformers": transformers.__version__,
             "pyarrow": pyarrow.__version__}

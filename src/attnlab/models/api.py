@@ -133,11 +133,15 @@ def trace_ids(
     ]
     if len(layers) == n_layers:
         shape = {"n_heads": layers[0].q.shape[1], "n_kv_heads": layers[0].k.shape[1]}
-        return [
+        traces: list[ModelTrace | EagerTrace] = [
             ModelTrace(layers=layers, tokens=tok, span=span, batch_index=b, **shape, **common)
             for b, (tok, span) in enumerate(zip(tokens, spans, strict=True))
         ]
-    return _eager_traces(lm, tokens, inputs, spans, common)
+    else:
+        traces = list(_eager_traces(lm, tokens, inputs, spans, common))
+    for trace in traces:
+        trace.check_finite()  # NaN weights in a model folder, an fp16 overflow: refused here, never shown
+    return traces
 
 
 def _tokens(

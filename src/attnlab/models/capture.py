@@ -55,6 +55,7 @@ class LayerCapture:
     lse: torch.Tensor | None = None  # [batch, head, q_pos] fp32 row log-sum-exp from the kernel, if it gave one
     module: Any = None  # the attention module that called (its class names it in error messages)
     out_proj: torch.Tensor | None = None  # [d_model, head * d_head] W_O; W_O^h = columns h*d_head..(h+1)*d_head
+    softcap: float | None = None  # scores -> softcap * tanh(scores / softcap) before the mask (Gemma 2), if any
 
 
 @dataclass

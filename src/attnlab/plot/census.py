@@ -12,7 +12,6 @@ Labels in Japanese or English (`lang`); figures are returned, never shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import matplotlib
 import numpy as np
@@ -26,6 +25,7 @@ from ..analysis.census_text import s
 from ..analysis.roles import ROLE_RULES
 from ..analysis.value_weighted import KeyMass
 from ..i18n import t
+from ..trace import AttentionTrace
 from ._style import figure_style, tick_step
 from .matrix import MASK_COLOR
 
@@ -62,7 +62,7 @@ def plot_atlas(census: HeadCensus, lang: str = "ja") -> Figure:
     return fig
 
 
-def plot_rollout(trace: Any, matrix: torch.Tensor, lang: str = "ja", *, top: int = 12) -> Figure:
+def plot_rollout(trace: AttentionTrace, matrix: torch.Tensor, lang: str = "ja", *, top: int = 12) -> Figure:
     """The rollout matrix [q_pos, k_pos] (from `analysis.rollout.rollout`) and the last token's row."""
     labels = trace.position_labels()
     n = matrix.shape[0]

@@ -293,11 +293,3 @@ def layers_row_stats(
         [head_row_stats(q, k, scale=scale, causal=causal, key_mask=key_mask) for q, k in zip(queries, keys)]
     )
 
-
-def trace_row_stats(trace: Any) -> RowStats:
-    """RowStats of a trace from its full weights (`trace.head_weights(layer)`, one layer at a time).
-
-    Exact for every mask the trace applies (the weights already carry it); the default of
-    `AttentionTrace.row_stats` and the reference the streamed statistics are tested against.
-    """
-    return RowStats.stack([full_row_stats(trace.head_weights(layer)) for layer in range(trace.n_layers)])

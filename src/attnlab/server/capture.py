@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 
 from ..errors import AttnlabError
+from ..trace import AttentionTrace
 from .inputs import TextRequest
 from .store import Entry
 from .work import Job
@@ -75,7 +76,7 @@ async def await_job(srv: Any, job: Job, request: Request) -> Entry | None:
         srv.worker.leave(job)
 
 
-def head_json_cells(trace: Any, words: bool) -> None:
+def head_json_cells(trace: AttentionTrace, words: bool) -> None:
     """Refuse a head too large to send as JSON numbers (the page reads tiles instead)."""
     n = len({t.word for t in trace.tokens}) if words else trace.n_tokens
     if n * n > MAX_JSON_CELLS:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import AttnlabError
 from ..models.registry import DEFAULT_MODEL
-from ..toy_options import OPTION_NAMES
+from ..toy.options import OPTION_NAMES
 
 MAX_GENERATE = 256  # tokens a request may ask a decoder to add (the CLI has no cap; a server must)
 SEED_RANGE = (-(2**63), 2**64 - 1)  # what torch.Generator.manual_seed accepts
@@ -101,7 +101,7 @@ def _number(name: str, v: Any) -> float:
 
 
 def toy_options(body: dict[str, Any]) -> dict[str, Any]:
-    """Options for `toy_options.toy_spec`, with JSON types checked."""
+    """Options for `toy.options.toy_spec`, with JSON types checked."""
     _unknown(body, OPTION_NAMES, "toy")
     out = dict(body)
     for name in ("d_model", "heads"):

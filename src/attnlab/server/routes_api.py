@@ -1,5 +1,5 @@
 """JSON API, part 1: health, models, the toy and real text. Routes only: each calls what the CLI calls
-(`toy_options.toy_spec` -> `toy.run_toy` -> `export.trace_to_dict`; `models.api.run_text` ->
+(`toy.options.toy_spec` + `cli.limits` -> `toy.run_toy` -> `export.trace_to_dict`; `models.api.run_text` ->
 `export.head_to_dict`), through `capture.py` for the model work queue."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from .. import __version__
+from ..cli.limits import check_cli_limits
 from ..export import head_to_dict, trace_to_dict
 from ..jsonable import tensor_to_list
 from ..toy import run_toy
-from ..toy_options import toy_spec
+from ..toy.options import toy_spec
 from .capture import await_job, capture_job, head_json_cells, summary
 from .inputs import TEXT_SCHEMA, TOY_SCHEMA, parse_body, text_request, toy_options
 from .pages_data import LANG_QUERY, toy_page
@@ -67,7 +68,7 @@ def spec_options(spec: Any) -> dict[str, Any]:
 
 
 def _toy_trace(raw: bytes, content_type: str | None):
-    return run_toy(toy_spec(toy_options(parse_body(raw, content_type))))
+    return run_toy(check_cli_limits(toy_spec(toy_options(parse_body(raw, content_type)))))
 
 
 @router.post("/api/toy", summary="The toy lab: the same JSON as `attnlab toy --format json`",
@@ -86,7 +87,7 @@ async def toy_page_data(request: Request, lang: str = LANG_QUERY, view: str | No
 
     def work() -> dict[str, Any]:
         options = toy_options(parse_body(raw, request.headers.get("content-type")))
-        spec = toy_spec(options)
+        spec = check_cli_limits(toy_spec(options))
         trace = run_toy(spec)
         entry = srv.toys.put("toy", spec_options(spec), trace)
         return {**toy_page(entry, lang, view), "x": tensor_to_list(trace.stages.x), "options": options}

@@ -17,6 +17,7 @@ import numpy as np
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from ..analysis import zoom
 from ..export import head_to_dict
 from ..html import render_page
 from ..views import file_stem
@@ -27,7 +28,6 @@ from .store import Entry
 from .work import Busy
 
 router = APIRouter()
-TILE = 256  # positions per tile side at every level
 HEAVY, HEAVY_QUEUE = 2, 8
 _heavy = threading.BoundedSemaphore(HEAVY)
 _waiting = 0
@@ -125,11 +125,10 @@ def head(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: in
 async def overview(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
                    mode: str = Query("max", pattern="^(max|mean)$"),
                    size: int = Query(512, ge=16, le=2048)) -> Response:
-    maps = _entry(request, tid).maps
-    maps.trace.check_layer_head(layer, head)
-    cell = -(-maps.n // size)
-    pooled = await _heavy_call(maps.pooled, layer, head, cell, None, None, mode)
-    return _binary([pooled], {"x-attnlab-cell": str(cell)})
+    trace = _entry(request, tid).trace
+    trace.check_layer_head(layer, head)
+    got = await _heavy_call(zoom.overview, trace, layer, head, size, mode)
+    return _binary(list(got.planes), {"x-attnlab-cell": str(got.cell)})
 
 
 @router.get("/api/traces/{tid}/tile", responses=BINARY,
@@ -137,30 +136,19 @@ async def overview(request: Request, tid: str = TID, layer: int = Query(0, ge=0)
 async def tile(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
                z: int = Query(0, ge=0, le=20), ty: int = Query(0, ge=0), tx: int = Query(0, ge=0),
                mode: str = Query("max", pattern="^(max|mean)$")) -> Response:
-    from ..errors import AttnlabError
-
-    maps = _entry(request, tid).maps
-    maps.trace.check_layer_head(layer, head)
-    span, n = TILE << z, maps.n
-    top = max(0, (n - 1).bit_length() - TILE.bit_length() + 1)  # the level whose one tile covers the map
-    if z > top:
-        raise AttnlabError(f"level z={z} is beyond this trace's levels: at {n} tokens z goes from 0 to {top}")
-    if ty * span >= n or tx * span >= n:
-        last = (n - 1) // span
-        raise AttnlabError(f"tile ({ty}, {tx}) at level {z} is outside this trace: ty and tx go up to {last}")
-    rows, cols = (ty * span, min(n, (ty + 1) * span)), (tx * span, min(n, (tx + 1) * span))
-    if z == 0:
-        w, s = await asyncio.to_thread(maps.tile, layer, head, rows, cols)
-        return _binary([w, s], {"x-attnlab-cell": "1"})
-    pooled = await _heavy_call(maps.pooled, layer, head, 1 << z, rows, cols, mode)
-    return _binary([pooled], {"x-attnlab-cell": str(1 << z)})
+    trace = _entry(request, tid).trace
+    trace.check_layer_head(layer, head)
+    zoom.tile_span(trace.n_tokens, z, ty, tx)  # a tile outside the map is refused before any work
+    call = asyncio.to_thread if z == 0 else _heavy_call  # a full-resolution tile is one small matmul
+    got = await call(zoom.zoom_tile, trace, layer, head, z, ty, tx, mode)
+    return _binary(list(got.planes), {"x-attnlab-cell": str(got.cell)})
 
 
 @router.get("/api/traces/{tid}/lse", summary="Each row's log-sum-exp of one head's scores", responses=BINARY)
 async def lse(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0)) -> Response:
-    maps = _entry(request, tid).maps
-    maps.trace.check_layer_head(layer, head)
-    values = await _heavy_call(maps.lse, layer, head)
+    trace = _entry(request, tid).trace
+    trace.check_layer_head(layer, head)
+    values = await _heavy_call(lambda: trace.lse(layer)[head].float().cpu())
     return _binary([values[None]])
 
 

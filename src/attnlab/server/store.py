@@ -16,7 +16,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis.zoom import HeadMaps
 from ..checks import size_text
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
@@ -46,29 +45,6 @@ def trace_id(kind: str, inputs: dict[str, Any]) -> str:
     return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
-def trace_nbytes(trace: AttentionTrace) -> int:
-    """Bytes of the tensors a trace keeps alive (each storage counted once)."""
-    seen: dict[int, int] = {}
-
-    def add(t: Any) -> None:
-        if t is not None and hasattr(t, "untyped_storage"):
-            s = t.untyped_storage()
-            seen[s.data_ptr()] = s.nbytes()
-
-    for cap in getattr(trace, "layers", None) or []:
-        for t in (cap.q, cap.k, cap.v, cap.mask, cap.position_bias, getattr(cap, "lse", None)):
-            add(t)
-    for t in (getattr(trace, "_lse_cache", None) or {}).values():  # lse the trace streamed itself
-        add(t)
-    for t in getattr(trace, "attentions", None) or []:
-        add(t)
-    stages = trace.stages
-    if stages is not None:
-        for name in stages.__dataclass_fields__:
-            add(getattr(stages, name))
-    return sum(seen.values())
-
-
 @dataclass
 class Entry:
     """One kept trace."""
@@ -77,8 +53,6 @@ class Entry:
     kind: str  # "toy" | "text"
     inputs: dict[str, Any]  # what made it (JSON-ready): shown again in a 410 and on /t/<id>
     trace: AttentionTrace  # the trace itself
-    maps: HeadMaps  # its tiles and pooled maps (holds the lse cache)
-    nbytes: int  # bytes of the trace's tensors
     extras: dict[str, Any] = field(default_factory=dict)  # computed once per trace: row statistics, ...
 
 
@@ -92,11 +66,11 @@ class TraceStore:
         self._lock = threading.Lock()
 
     def put(self, kind: str, inputs: dict[str, Any], trace: AttentionTrace) -> Entry:
-        size = trace_nbytes(trace)
+        size = trace.nbytes
         if size > self.max_bytes:
             raise TraceTooLarge(f"this trace needs {size_text(size)} of memory, more than the server's --max-cache "
                                 f"{size_text(self.max_bytes)}: use a shorter text or restart with a larger --max-cache")
-        entry = Entry(trace_id(kind, inputs), kind, inputs, trace, HeadMaps(trace), size)
+        entry = Entry(trace_id(kind, inputs), kind, inputs, trace)
         with self._lock:
             self._entries.pop(entry.id, None)
             self._entries[entry.id] = entry
@@ -132,7 +106,7 @@ class TraceStore:
             return {"traces": len(self._entries), "bytes": self.used(), "max_bytes": self.max_bytes}
 
     def used(self) -> int:
-        return sum(e.nbytes + e.maps.nbytes for e in self._entries.values())
+        return sum(e.trace.nbytes for e in self._entries.values())  # what each keeps now, derived values too
 
     def _evict(self) -> None:
         while self._entries and self.used() > self.max_bytes:

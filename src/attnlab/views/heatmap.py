@@ -38,7 +38,7 @@ def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
 def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarray]:
     """vw_norms fp32 [layer, head, k_pos] and vw_totals fp32 [layer, head, q_pos] for the page's layers, or
     nothing when the trace has no output projection attnlab understands (the switch is then absent)."""
-    if trace.stages is not None or not hasattr(trace, "output_projection"):
+    if trace.stages is not None or not trace.keeps_values:
         return {}
     from ..analysis.census_page import value_weighted_page_data
 

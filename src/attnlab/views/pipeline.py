@@ -37,11 +37,12 @@ BRIDGE_TOL = 1e-4  # recomputed from q, k, v vs trace.pattern: beyond this the m
 
 
 def is_toy(trace: AttentionTrace) -> bool:
-    return trace.stages is not None and sum(getattr(trace.stages, n).numel() for n in STAGES) <= MAX_STAGE_VALUES
+    stages = trace.stages
+    return stages is not None and sum(getattr(stages, n).numel() for n in STAGES) <= MAX_STAGE_VALUES
 
 
 def is_bridge(trace: AttentionTrace) -> bool:
-    return trace.stages is None and hasattr(trace, "q") and trace.n_tokens <= BRIDGE_MAX_TOKENS
+    return trace.stages is None and trace.keeps_qkv and trace.n_tokens <= BRIDGE_MAX_TOKENS
 
 
 def applies(trace: AttentionTrace) -> bool:
@@ -62,16 +63,14 @@ def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
 def bridge_qkv(trace: AttentionTrace, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """q [q_pos, d_head], k, v [k_pos, d_head] of one head as fp32 (kv head h // group)."""
     group = trace.n_heads // trace.n_kv_heads
-    q = trace.q(layer)[head].float()  # type: ignore[attr-defined]
-    k = trace.k(layer)[head // group].float()  # type: ignore[attr-defined]
-    v = trace.v(layer)[head // group].float()  # type: ignore[attr-defined]
-    return q.cpu(), k.cpu(), v.cpu()
+    qkv = trace.qkv(layer)
+    return qkv.q[head].float().cpu(), qkv.k[head // group].float().cpu(), qkv.v[head // group].float().cpu()
 
 
 def bridge_error(trace: AttentionTrace, layer: int, head: int) -> float:
     """max |softmax(q k^T scale, causal) - trace.pattern| over the head: what the page's math misses."""
     q, k, _ = bridge_qkv(trace, layer, head)
-    s = (q.double() @ k.double().T) * trace.scale(layer)  # type: ignore[attr-defined]
+    s = (q.double() @ k.double().T) * trace.qkv(layer).scale
     if trace.causal:
         s = s.masked_fill(~torch.ones_like(s, dtype=torch.bool).tril(), float("-inf"))
     return float((s.softmax(-1) - trace.pattern(layer, head).double().cpu()).abs().max())
@@ -86,7 +85,8 @@ def _default_row(trace: AttentionTrace) -> int:
 def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarray]:
     """Toy: stage_<name> fp32 arrays shaped as on `ToyStages`. Model: bridge_q/k/v of the focus head."""
     if is_toy(trace):
-        return {f"stage_{n}": getattr(trace.stages, n).detach().to(torch.float32).cpu().numpy() for n in STAGES}
+        stages = trace.stages
+        return {f"stage_{n}": getattr(stages, n).detach().to(torch.float32).cpu().numpy() for n in STAGES}
     layer, head = page.focus
     if bridge_error(trace, layer, head) > BRIDGE_TOL:
         return {}
@@ -100,11 +100,10 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
         return {"source": "toy", "labels": trace.token_labels, "tol": RECOMPUTE_TOL}
     layer, head = page.focus
     err = bridge_error(trace, layer, head)
-    group = trace.n_heads // trace.n_kv_heads
+    group, qkv = trace.n_heads // trace.n_kv_heads, trace.qkv(layer)
     return {"source": "model", "labels": trace.position_labels(), "layer": layer, "head": head,
-            "kv_head": head // group, "scale": float(trace.scale(layer)),  # type: ignore[attr-defined]
-            "d_head": int(trace.q(layer).shape[-1]), "row": _default_row(trace),  # type: ignore[attr-defined]
-            "error": err, "available": err <= BRIDGE_TOL}
+            "kv_head": head // group, "scale": float(qkv.scale), "d_head": int(qkv.q.shape[-1]),
+            "row": _default_row(trace), "error": err, "available": err <= BRIDGE_TOL}
 
 
 VIEW = View(name="pipeline", applies=applies, figures=figures, page_arrays=page_arrays, page_meta=page_meta,

@@ -1,9 +1,10 @@
-"""Checks on the toy's input and output: types and ranges of a ToySpec, and a finite trace.
+"""Checks on the toy's input and output: types and ranges of a spec's fields, and a finite trace.
 
-A ToySpec is checked before anything is computed (wrong types such as `seed=1.5` or `tokens="a b"`
-get a message naming the argument, not an error from inside torch), and the computed stages are
-checked after: x near float32's limit, or a tiny temperature, can overflow on the way, and the
-message then names the stage and the cause (see `attnlab.checks`).
+`spec_fields` checks a spec's fields before anything is computed (wrong types such as `seed=1.5` or
+`tokens="a b"` get a message naming the argument, not an error from inside torch) and returns them
+as plain Python values, which `ToySpec` stores; `refuse_non_finite` checks the computed stages
+after: x near float32's limit, or a tiny temperature, can overflow on the way, and the message then
+names the stage and the cause (see `attnlab.checks`). Everything here takes values, not a spec.
 """
 
 from __future__ import annotations
@@ -11,26 +12,14 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any
 
 import numpy as np
 import torch
 
-from .attention import causal_mask
-from .checks import FLOAT32_MAX, FLOAT32_MIN_SUBNORMAL, check_finite, check_text, describe
-from .errors import AttnlabError
-
-
-class SpecFields(Protocol):
-    """What these checks read of `toy.ToySpec` (its fields; kept here so the checks need not import the toy)."""
-
-    tokens: tuple[str, ...]
-    d_model: int
-    heads: int
-    seed: int | None
-    temperature: float
-    causal: bool
-    x: tuple[tuple[float, ...], ...] | None
+from ..attention import causal_mask
+from ..checks import FLOAT32_MAX, FLOAT32_MIN_SUBNORMAL, check_finite, check_text, describe
+from ..errors import AttnlabError
 
 # torch's CPU generator (mt19937) keeps only the low 32 bits of a seed: seeds 0 and 2**32 draw alike.
 MAX_SEED = 2**32 - 1
@@ -48,30 +37,27 @@ def _is_real(v: object) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
-def normalize_spec(spec: SpecFields) -> None:
-    """Check the fields' types and store them as plain Python values (tuples, int, float, bool)."""
-
-    def put(name: str, value: object) -> None:
-        object.__setattr__(spec, name, value)
-
-    put("tokens", _tokens_tuple(spec.tokens))
-    for name in ("d_model", "heads"):
-        value = getattr(spec, name)
+def spec_fields(*, tokens: object, d_model: object, heads: object, seed: object, temperature: object,
+                causal: object, x: object) -> dict[str, Any]:
+    """The fields of a toy spec as plain Python values (tuples, int, float, bool), checked for type and
+    range and against each other; ToyInputError naming the first that is wrong."""
+    out: dict[str, Any] = {"tokens": _tokens_tuple(tokens)}
+    for name, value in (("d_model", d_model), ("heads", heads)):
         if not _is_int(value):
             raise ToyInputError(f"{name} must be a positive integer, got {describe(value)}")
-        put(name, int(value))
-    if spec.seed is not None:
-        if not _is_int(spec.seed):
-            raise ToyInputError(f"seed must be an integer or None, got {describe(spec.seed)}")
-        put("seed", int(spec.seed))
-    if not _is_real(spec.temperature):
-        raise ToyInputError(f"temperature must be a number > 0, got {describe(spec.temperature)}")
-    put("temperature", float(spec.temperature))
-    if not isinstance(spec.causal, (bool, np.bool_)):
-        raise ToyInputError(f"causal must be True or False, got {describe(spec.causal)}")
-    put("causal", bool(spec.causal))
-    if spec.x is not None:
-        put("x", _x_rows(spec.x))
+        out[name] = int(value)  # type: ignore[call-overload]
+    if seed is not None and not _is_int(seed):
+        raise ToyInputError(f"seed must be an integer or None, got {describe(seed)}")
+    out["seed"] = None if seed is None else int(seed)  # type: ignore[call-overload]
+    if not _is_real(temperature):
+        raise ToyInputError(f"temperature must be a number > 0, got {describe(temperature)}")
+    out["temperature"] = float(temperature)  # type: ignore[arg-type]
+    if not isinstance(causal, (bool, np.bool_)):
+        raise ToyInputError(f"causal must be True or False, got {describe(causal)}")
+    out["causal"] = bool(causal)
+    out["x"] = None if x is None else _x_rows(x)
+    _validate(**out)
+    return out
 
 
 def _tokens_tuple(tokens: object) -> tuple[str, ...]:
@@ -111,28 +97,29 @@ def _x_rows(x: object) -> tuple[tuple[float, ...], ...]:
     return tuple(rows)
 
 
-def validate_spec(spec: SpecFields) -> None:
-    if len(spec.tokens) == 0:
+def _validate(*, tokens: tuple[str, ...], d_model: int, heads: int, seed: int | None, temperature: float,
+              causal: bool, x: tuple[tuple[float, ...], ...] | None) -> None:
+    if len(tokens) == 0:
         raise ToyInputError("no tokens: give at least one token")
-    if any(t == "" for t in spec.tokens):
+    if any(t == "" for t in tokens):
         raise ToyInputError("empty token: every token needs some text")
-    if spec.d_model < 1:
-        raise ToyInputError(f"d_model must be a positive integer, got {spec.d_model!r}")
-    if spec.heads < 1:
-        raise ToyInputError(f"heads must be a positive integer, got {spec.heads!r}")
-    if spec.d_model % spec.heads:
+    if d_model < 1:
+        raise ToyInputError(f"d_model must be a positive integer, got {d_model!r}")
+    if heads < 1:
+        raise ToyInputError(f"heads must be a positive integer, got {heads!r}")
+    if d_model % heads:
         raise ToyInputError(
-            f"d_model {spec.d_model} is not divisible by heads {spec.heads}: "
+            f"d_model {d_model} is not divisible by heads {heads}: "
             f"each head takes d_model / heads columns"
         )
-    if spec.seed is not None and not 0 <= spec.seed <= MAX_SEED:
+    if seed is not None and not 0 <= seed <= MAX_SEED:
         raise ToyInputError(
-            f"seed {spec.seed} is outside 0..{MAX_SEED}: torch's generator keeps only the low 32 bits "
+            f"seed {seed} is outside 0..{MAX_SEED}: torch's generator keeps only the low 32 bits "
             "of a seed, so a seed outside this range would draw the same weights as another one"
         )
-    _validate_temperature(spec.temperature)
-    if spec.x is not None:
-        _validate_x(spec)
+    _validate_temperature(temperature)
+    if x is not None:
+        _validate_x(x, len(tokens), d_model)
 
 
 def _validate_temperature(t: float) -> None:
@@ -149,13 +136,12 @@ def _validate_temperature(t: float) -> None:
         )
 
 
-def _validate_x(spec: SpecFields) -> None:
-    assert spec.x is not None
-    if len(spec.x) != len(spec.tokens):
-        raise ToyInputError(f"x has {len(spec.x)} rows but there are {len(spec.tokens)} tokens")
-    for i, row in enumerate(spec.x):
-        if len(row) != spec.d_model:
-            raise ToyInputError(f"x row {i} has {len(row)} columns but d_model is {spec.d_model}")
+def _validate_x(x: tuple[tuple[float, ...], ...], n_tokens: int, d_model: int) -> None:
+    if len(x) != n_tokens:
+        raise ToyInputError(f"x has {len(x)} rows but there are {n_tokens} tokens")
+    for i, row in enumerate(x):
+        if len(row) != d_model:
+            raise ToyInputError(f"x row {i} has {len(row)} columns but d_model is {d_model}")
         for j, v in enumerate(row):
             if not math.isfinite(v):
                 raise ToyInputError(f"x[{i}][{j}] is {v}: x must hold finite numbers")
@@ -166,9 +152,9 @@ def _validate_x(spec: SpecFields) -> None:
                 )
 
 
-def refuse_non_finite(spec: SpecFields, x: torch.Tensor, stages: dict[str, torch.Tensor]) -> None:
+def refuse_non_finite(*, causal: bool, temperature: float, x: torch.Tensor, stages: dict[str, torch.Tensor]) -> None:
     """ToyInputError naming the first stage (in computation order) with a NaN or inf, and why."""
-    visible = causal_mask(len(spec.tokens)) if spec.causal else None  # [q_pos, k_pos]
+    visible = causal_mask(x.shape[0]) if causal else None  # [q_pos, k_pos]
     big_x = f"x holds values up to {float(x.abs().max()):.3g}"
     for name, t in stages.items():
         if name in ("Q", "K", "V"):
@@ -177,7 +163,7 @@ def refuse_non_finite(spec: SpecFields, x: torch.Tensor, stages: dict[str, torch
             cause = (f"the dot products of Q and K go beyond float32's range ({FLOAT32_MAX:.3g}): {big_x}; "
                      "scale x down")
         elif name == "weights":
-            cause = _temperature_cause(spec.temperature, stages["scores"])
+            cause = _temperature_cause(temperature, stages["scores"])
         else:
             cause = f"weights @ V goes beyond float32's range ({FLOAT32_MAX:.3g}): {big_x}; scale x down"
         allow = ~visible if (name == "scores" and visible is not None) else None

@@ -1,4 +1,4 @@
-"""The tutorial's toy lab: tokens, x and seeded weights, every stage of self-attention kept.
+"""The tutorial's toy lab run: x and seeded weights, every stage of self-attention kept, as a trace.
 
 Defaults reproduce the tutorial's listing 2 bit for bit: tokens Tokyo / is / beautiful, its 3 x 4
 x, seed 42, and W_Q, W_K, W_V drawn in that order as `randn(d_model, d_model)` right after
@@ -6,7 +6,7 @@ x, seed 42, and W_Q, W_K, W_V drawn in that order as `randn(d_model, d_model)` r
 the same numbers without touching the global RNG of the user's notebook.
 
 Where x comes from (in this order):
-1. x given by the user (inline, JSON or CSV; see `attnlab.toy_input`);
+1. x given by the user (inline, JSON or CSV; see `toy.input`);
 2. 3 tokens and d_model 4: the tutorial's x (both its listings use it);
 3. otherwise generated from the seed: `torch.rand(n_tokens, d_model)` from a generator seeded with
    `seed` (0 when seed is None), rounded to one decimal so it reads like the tutorial's x.
@@ -18,64 +18,11 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from .attention import attend, causal_mask, merge_heads, split_heads
-from .checks import describe
-from .toy_checks import ToyInputError, normalize_spec, refuse_non_finite, validate_spec
-from .trace import AttentionTrace, Token
-
-TUTORIAL_TOKENS = ("Tokyo", "is", "beautiful")
-TUTORIAL_X = (
-    (1.0, 0.5, 0.3, 0.2),  # Tokyo
-    (0.2, 0.1, 0.9, 0.7),  # is
-    (0.8, 0.3, 0.2, 0.4),  # beautiful
-)
-
-# What the CLI accepts (the library takes any size the machine holds). Beyond these a figure has no
-# room for one readable label per token or per dimension, and the per-head grid stops being legible.
-MAX_TOKENS = 256
-MAX_D_MODEL = 512
-MAX_HEADS = 16
-
-
-@dataclass(frozen=True)
-class ToySpec:
-    """Everything that determines a toy trace."""
-
-    tokens: tuple[str, ...] = TUTORIAL_TOKENS  # what each row of x stands for
-    d_model: int = 4  # width of x and of Q, K, V
-    heads: int = 1  # d_model must divide evenly into heads
-    seed: int | None = 42  # seeds W_Q, W_K, W_V (and a generated x); None: fresh each time
-    temperature: float = 1.0  # softmax(scores / temperature); > 0
-    causal: bool = False  # True: token q sees only tokens 0..q
-    x: tuple[tuple[float, ...], ...] | None = None  # [q_pos, d_model]; None: see module docstring
-
-    def __post_init__(self) -> None:
-        normalize_spec(self)  # types first: seed=1.5 or tokens="a b" get a message, not a torch error
-        validate_spec(self)
-
-    @property
-    def d_head(self) -> int:
-        return self.d_model // self.heads
-
-
-def check_cli_limits(spec: ToySpec) -> None:
-    """The sizes the CLI draws legibly; raise ToyInputError naming the limit and why."""
-    if len(spec.tokens) > MAX_TOKENS:
-        raise ToyInputError(
-            f"{len(spec.tokens)} tokens is more than the toy lab's limit of {MAX_TOKENS}: "
-            "beyond that a heatmap has no room for one label per token "
-            "(use `attnlab text` and its pages for long inputs)"
-        )
-    if spec.d_model > MAX_D_MODEL:
-        raise ToyInputError(
-            f"d_model {spec.d_model} is more than the toy lab's limit of {MAX_D_MODEL}: "
-            "the x, Q, K, V and output panels draw one column per dimension"
-        )
-    if spec.heads > MAX_HEADS:
-        raise ToyInputError(
-            f"heads {spec.heads} is more than the toy lab's limit of {MAX_HEADS}: "
-            "the per-head grid draws one panel per head"
-        )
+from ..attention import attend, causal_mask, merge_heads, split_heads
+from ..checks import describe
+from ..trace import QKV, AttentionTrace, Token
+from .checks import ToyInputError, refuse_non_finite
+from .spec import TUTORIAL_X, ToySpec
 
 
 def make_x(spec: ToySpec) -> torch.Tensor:
@@ -125,6 +72,9 @@ class ToyStages:
 class ToyTrace(AttentionTrace):
     """The toy lab's trace: one layer, its spec, and every stage (`trace.stages`)."""
 
+    keeps_qkv = True
+    keeps_values = True
+
     def __init__(self, spec: ToySpec, stages: ToyStages) -> None:
         self.spec = spec  # everything that determined this trace
         self.stages = stages  # x, W_Q, W_K, W_V, Q, K, V, scores, weights, head_outputs, output
@@ -146,6 +96,17 @@ class ToyTrace(AttentionTrace):
     def scores(self, layer: int, head: int) -> torch.Tensor:
         self.check_layer_head(layer, head)
         return self.stages.scores[head]
+
+    def qkv(self, layer: int) -> QKV:
+        """The stages Q, K, V ([head, pos, d_head]) and the scale 1 / sqrt(d_head) (before the temperature)."""
+        self.check_layer_head(layer, None)
+        st = self.stages
+        return QKV(st.Q, st.K, st.V, self.spec.d_head ** -0.5)
+
+    def output_projection(self, layer: int) -> torch.Tensor:
+        """The identity [d_model, d_model]: the toy's output is the heads' outputs concatenated, no W_O."""
+        self.check_layer_head(layer, None)
+        return torch.eye(self.spec.d_model)
 
     def __repr__(self) -> str:
         s = self.spec
@@ -172,7 +133,7 @@ def run_toy(spec: ToySpec | None = None, **overrides) -> ToyTrace:
     output = merge_heads(head_out)  # [q_pos, d_model]
     stages = {"Q": Qh, "K": Kh, "V": Vh, "scores": scores, "weights": weights,
               "head_outputs": head_out, "output": output}
-    refuse_non_finite(spec, x, stages)
+    refuse_non_finite(causal=spec.causal, temperature=spec.temperature, x=x, stages=stages)
     return ToyTrace(spec, ToyStages(x=x, W_Q=W_Q, W_K=W_K, W_V=W_V, **stages))
 
 

@@ -5,8 +5,9 @@ so the demo's numbers are the library's, not the command line's.
 
 from __future__ import annotations
 
-from .toy import ToySpec, ToyTrace, run_seeds, run_toy
-from .trace import AttentionTrace
+from ..trace import AttentionTrace
+from .run import ToyTrace, run_seeds, run_toy
+from .spec import ToySpec
 
 DEMO_TEXT = "Tokyo is beautiful"  # the tutorial's sentence (its listing 2), for step 4
 DEMO_SEEDS = [42, 0, 1, 2]  # the tutorial's seed first, then others to compare ("change the seed")
@@ -29,7 +30,7 @@ def seeds() -> list[ToyTrace]:
 
 def step4(model: str | None = None) -> AttentionTrace:
     """The tutorial's step 4: its sentence through a real model (default: the registry's default encoder)."""
-    from .models.api import run_text
-    from .models.registry import DEFAULT_MODEL
+    from ..models.api import run_text
+    from ..models.registry import DEFAULT_MODEL
 
     return run_text(DEMO_TEXT, model or DEFAULT_MODEL)

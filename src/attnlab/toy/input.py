@@ -18,11 +18,11 @@ import os
 import stat
 from pathlib import Path
 
-from .checks import size_text
-from .toy import MAX_D_MODEL, MAX_TOKENS, ToyInputError
+from ..checks import size_text
+from .checks import ToyInputError
 
-# Most bytes read for x: the CLI's largest x (MAX_TOKENS x MAX_D_MODEL values) written with full
-# float precision ("-1.234567890123456789e-05, ") is about 3.4 MB. Reading stops here, so a huge
+# Most bytes read for x: the CLI's largest x (256 tokens x 512 dimensions, cli/limits.py) written with
+# full float precision ("-1.234567890123456789e-05, ") is about 3.4 MB. Reading stops here, so a huge
 # file, or a link to /dev/zero, is refused after reading at most this much.
 MAX_X_BYTES = 8 * 2**20
 
@@ -59,7 +59,7 @@ def _exists(path: Path) -> bool:
         return False
 
 
-_WHY_LIMIT = f"the toy lab takes at most {MAX_TOKENS} tokens x {MAX_D_MODEL} dimensions"
+_WHY_LIMIT = "x is read up to that size (the largest x the toy lab draws, written out in full, is about 3.4 MB)"
 
 
 def read_x_file(path: Path, *, max_bytes: int = MAX_X_BYTES) -> str:

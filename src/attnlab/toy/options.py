@@ -9,8 +9,8 @@
     x            a list of rows (default: the tutorial's x, or one generated from the seed)
 
 When x is given without tokens, the tokens are the tutorial's for 3 rows and "Token 1".."Token n"
-otherwise. `toy_spec` checks names and types and applies the CLI's size limits (`limits=True`), so
-every surface refuses the same input with the same one-line message.
+otherwise. `toy_spec` checks names and types; the surfaces then apply their size limits
+(`cli.limits.check_cli_limits`), so every surface refuses the same input with the same message.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .toy import TUTORIAL_TOKENS, ToyInputError, ToySpec, check_cli_limits
+from .checks import ToyInputError
+from .spec import TUTORIAL_TOKENS, ToySpec
 
 OPTION_NAMES = ("tokens", "d_model", "heads", "seed", "temperature", "causal", "x")
 
@@ -36,7 +37,7 @@ def _tokens(value: Any, x: Any) -> tuple[str, ...]:
     raise ToyInputError(f"tokens must be a list of strings or one string of words, got {type(value).__name__}")
 
 
-def toy_spec(options: Mapping[str, Any] | None = None, *, limits: bool = True) -> ToySpec:
+def toy_spec(options: Mapping[str, Any] | None = None) -> ToySpec:
     """A validated ToySpec from `options` (see the module docstring); unknown names are refused."""
     options = dict(options or {})
     unknown = sorted(set(options) - set(OPTION_NAMES))
@@ -48,7 +49,7 @@ def toy_spec(options: Mapping[str, Any] | None = None, *, limits: bool = True) -
     d_model = options.get("d_model")
     if d_model is None:
         d_model = len(x[0]) if x else 4
-    spec = ToySpec(
+    return ToySpec(
         tokens=_tokens(options.get("tokens"), x),
         d_model=d_model,
         heads=options.get("heads", 1),
@@ -57,6 +58,3 @@ def toy_spec(options: Mapping[str, Any] | None = None, *, limits: bool = True) -
         causal=options.get("causal", False),
         x=None if x is None else tuple(tuple(row) for row in x),
     )
-    if limits:
-        check_cli_limits(spec)
-    return spec

@@ -1,8 +1,8 @@
 """Sums over a layer's attention rows without the N x N map: weights rebuilt tile by tile from q, k, lse.
 
-Given each row's log-sum-exp (`ModelTrace.lse`), a weight is `w[q, k] = exp(s[q, k] - lse[q])`, with
-s the scaled, masked score. So any sum over a row is one pass over the score tiles
-(`ModelTrace.score_tiles`: [head, rows, keys] at a time, tiles hidden by a causal mask skipped), with
+Given each row's log-sum-exp (`AttentionTrace.lse`), a weight is `w[q, k] = exp(s[q, k] - lse[q])`, with
+s the logit (the scaled, masked score). So any sum over a row is one pass over the score tiles
+(`AttentionTrace.score_tiles`: [head, rows, keys] at a time, tiles hidden by a causal mask skipped), with
 no running max and no rescaling, as an online softmax would need. Per tile, with z = s - lse <= 0 and
 e = exp(z):
 
@@ -24,11 +24,11 @@ relative to the tile (relative rounding error a few ulp, since q - k > keys ther
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 
-from . import RowStats
+from ..rowstats import RowStats
+from .base import AttentionTrace
 
 _HIDDEN = -1e30  # hidden cells' z after exp: e = 0 and e * z = 0 (not 0 * -inf = NaN)
 
@@ -49,23 +49,22 @@ class _Distances:
         return self.cache[key]
 
 
-def row_entropy_distance(trace: Any, layer: int, *, rows: int = 128, keys: int = 256) -> dict[str, torch.Tensor]:
+def row_entropy_distance(trace: AttentionTrace, layer: int, *, rows: int = 128,
+                         keys: int = 256) -> dict[str, torch.Tensor]:
     """{entropy, mean_distance, den, max_weight}: [head, q_pos] each, from one pass over the layer's score tiles.
 
     entropy in nats (-sum_k w log w); mean_distance = sum_k w |q - k| in positions; den = sum_k
     exp(s - lse) before normalising (1 within fp32 rounding when lse came with the same scores);
     max_weight = exp(max_k z), the row's largest weight, from a max per tile (its argmax needs
     `row_max`'s pass; the corpus census reads only the weight, so it costs one reduction here).
-    Rows that see no key get NaN. Kept on the trace (like its lse), so the census and the row
-    statistics of one trace share the pass ([head, q_pos] x 3 per layer: small).
+    Rows that see no key get NaN. Kept in the trace's memo (like its lse), so the census and the row
+    statistics of one trace share the pass ([head, q_pos] x 4 per layer: small).
     """
-    cache = trace.__dict__.setdefault("_entropy_distance_cache", {})
-    if (layer, rows, keys) not in cache:
-        cache[(layer, rows, keys)] = _row_entropy_distance(trace, layer, rows, keys)
-    return cache[(layer, rows, keys)]
+    return trace.memo.get(("entropy_distance", layer, rows, keys),
+                          lambda: _row_entropy_distance(trace, layer, rows, keys))
 
 
-def _row_entropy_distance(trace: Any, layer: int, rows: int, keys: int) -> dict[str, torch.Tensor]:
+def _row_entropy_distance(trace: AttentionTrace, layer: int, rows: int, keys: int) -> dict[str, torch.Tensor]:
     lse = trace.lse(layer)  # [head, q_pos]
     n_heads, n = lse.shape
     den, ent, dist = (torch.zeros(n_heads, n, device=lse.device) for _ in range(3))
@@ -99,12 +98,16 @@ def _row_entropy_distance(trace: Any, layer: int, rows: int, keys: int) -> dict[
     }
 
 
-def row_max(trace: Any, layer: int, *, rows: int = 128, keys: int = 256) -> dict[str, torch.Tensor]:
+def row_max(trace: AttentionTrace, layer: int, *, rows: int = 128, keys: int = 256) -> dict[str, torch.Tensor]:
     """{max_weight, argmax}: [head, q_pos], the largest weight of each row and its k_pos (first on ties).
 
     (Tried: amax plus a first-index search per tile instead of `max(dim)` with indices: faster on one
     random tile, 30 % slower over SmolLM2's layers at 2,048 tokens, so not kept.)
     """
+    return trace.memo.get(("row_max", layer, rows, keys), lambda: _row_max(trace, layer, rows, keys))
+
+
+def _row_max(trace: AttentionTrace, layer: int, rows: int, keys: int) -> dict[str, torch.Tensor]:
     lse = trace.lse(layer)
     n_heads, n = lse.shape
     best = torch.full((n_heads, n), -math.inf, device=lse.device)
@@ -119,7 +122,7 @@ def row_max(trace: Any, layer: int, *, rows: int = 128, keys: int = 256) -> dict
 
 
 def weighted_row_sums(
-    trace: Any, layer: int, values: torch.Tensor, *, rows: int = 128, keys: int = 256
+    trace: AttentionTrace, layer: int, values: torch.Tensor, *, rows: int = 128, keys: int = 256
 ) -> torch.Tensor:
     """[head, q_pos]: sum_k w[q, k] values[head, k] (values: [head, k_pos], one number per key and head)."""
     lse = trace.lse(layer)
@@ -131,7 +134,8 @@ def weighted_row_sums(
     return out
 
 
-def left_multiply(trace: Any, layer: int, r: torch.Tensor, *, rows: int = 128, keys: int = 256) -> torch.Tensor:
+def left_multiply(trace: AttentionTrace, layer: int, r: torch.Tensor, *, rows: int = 128,
+                  keys: int = 256) -> torch.Tensor:
     """[m, k_pos]: r @ (mean over heads of the layer's weights), for r: [m, q_pos] (m row vectors).
 
     Rows after the last non-zero column of r are not computed (rollout of a token in a causal model
@@ -152,17 +156,17 @@ def left_multiply(trace: Any, layer: int, r: torch.Tensor, *, rows: int = 128, k
 
 
 class LazyRowStats:
-    """RowStats of a captured trace from its row log-sum-exp (`ModelTrace.lse`), same fields and methods.
+    """RowStats of a trace from its row log-sum-exp (`AttentionTrace.lse`), same fields and methods.
 
     entropy, first_weight and mean_distance come from one pass over each layer's score tiles
-    (`row_entropy_distance`; first_weight is a gather, exp(s[q, 0] - lse[q])); max_weight and argmax need a
-    max over every row, another pass, so they are computed on first access only, for a view that
-    shows them. Every tile honours exactly the masks `pattern` uses (`ModelTrace.score_tiles`).
+    (`row_entropy_distance`, which also keeps each row's largest weight; first_weight is a gather,
+    exp(s[q, 0] - lse[q])); argmax needs another pass, so it is computed on first access only, for a
+    view that shows it. Both are kept in the trace's memo. Every tile honours exactly the masks
+    `pattern` uses (`AttentionTrace.score_tiles`).
     """
 
-    def __init__(self, trace: Any) -> None:
+    def __init__(self, trace: AttentionTrace) -> None:
         self._trace = trace
-        self._max: tuple[torch.Tensor, torch.Tensor] | None = None  # (max_weight, argmax), once asked for
         ent, dist, first = [], [], []
         q = torch.arange(trace.n_tokens)
         for layer in range(trace.n_layers):
@@ -175,19 +179,17 @@ class LazyRowStats:
         self.mean_distance = torch.stack(dist)  # [layer, head, q_pos] positions
         self.first_weight = torch.stack(first)  # [layer, head, q_pos]
 
-    def _maxima(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._max is None:
-            per = [row_max(self._trace, layer) for layer in range(self._trace.n_layers)]
-            self._max = (torch.stack([p["max_weight"] for p in per]), torch.stack([p["argmax"] for p in per]))
-        return self._max
-
     @property
     def max_weight(self) -> torch.Tensor:
-        return self._maxima()[0]
+        """[layer, head, q_pos]: from the entropy pass (exp of each row's largest z), no pass of its own."""
+        trace = self._trace
+        return torch.stack([row_entropy_distance(trace, layer)["max_weight"] for layer in range(trace.n_layers)])
 
     @property
     def argmax(self) -> torch.Tensor:
-        return self._maxima()[1]
+        """[layer, head, q_pos] int64: a pass of its own per layer (`row_max`), on first access only."""
+        trace = self._trace
+        return torch.stack([row_max(trace, layer)["argmax"] for layer in range(trace.n_layers)])
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -198,6 +200,6 @@ class LazyRowStats:
     to_dict = RowStats.to_dict
 
 
-def lse_row_stats(trace: Any) -> LazyRowStats:
-    """The five row statistics of a captured trace from its log-sum-exp (max and argmax on demand)."""
+def lse_row_stats(trace: AttentionTrace) -> LazyRowStats:
+    """The five row statistics of a trace from its log-sum-exp (max and argmax on demand)."""
     return LazyRowStats(trace)
