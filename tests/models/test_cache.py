@@ -401,3 +401,21 @@ def test_models_prune_in_the_cli(env, capsys):
     assert not old.exists() and not used.exists()
     assert main(["models", "--prune", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"removed": [], "freed_bytes": 0}
+
+
+def test_nonfinite_weights_names_the_first_bad_tensor_and_is_not_fooled_by_overflow():
+    from attnlab.models.cache_checks import nonfinite_weights
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2))
+    assert nonfinite_weights(model) is None
+    with torch.no_grad():
+        model[0].bias.fill_(3e38)  # finite, but their sum overflows to inf: confirmed element by element
+        assert torch.isinf(model[0].bias.sum())
+        assert nonfinite_weights(model) is None
+        model[1].weight[0, 1] = float("nan")
+        model[1].weight[1, 2] = float("-inf")
+        model[1].bias[0] = float("inf")
+    assert nonfinite_weights(model) == "1.weight holds 1 NaN and 1 infinite values of 8"
+    model.register_buffer("steps", torch.tensor([1, 2]))  # integer buffers are skipped, float ones checked
+    model[1].weight.data.zero_()
+    assert nonfinite_weights(model) == "1.bias holds 0 NaN and 1 infinite values of 2"

@@ -32,7 +32,7 @@ WEIGHT = "model.layers.3.self_attn.q_proj.weight"  # the tensor the damage is wr
 
 @pytest.fixture
 def copies(monkeypatch, tmp_path, smollm2):
-    """A private cache whose converter copies the good copy; returns (gguf, the copy's folder, calls)."""
+    """A private cache whose converter copies the good copy; returns (the copy's folder, calls)."""
     good = Path(smollm2.location)
     monkeypatch.setenv("ATTNLAB_CACHE", str(tmp_path / "cache"))
     calls = []
@@ -47,7 +47,7 @@ def copies(monkeypatch, tmp_path, smollm2):
     gguf = package_path(BUNDLED["smollm2"])
     dest = loading.cached_gguf_folder(gguf)
     assert dest == gguf_cache_dir(gguf) and dest.parent.parent == tmp_path / "cache" and len(calls) == 1
-    return gguf, dest, calls
+    return dest, calls
 
 
 def tensor_offset(path: Path, name: str) -> int:
@@ -84,7 +84,7 @@ def read_only(monkeypatch, dest: Path) -> None:
 
 @pytest.mark.parametrize("values", [(math.nan,) * 4, (math.inf, -math.inf)], ids=["nan", "inf"])
 def test_non_finite_weights_are_caught_on_load_and_rebuilt(copies, smollm2, values):
-    gguf, dest, calls = copies
+    dest, calls = copies
     write_floats(dest, *values)
     assert check_cache(dest) is None  # the file checks cannot see it: the weights check on load does
     lm = load_model("smollm2")
@@ -93,7 +93,7 @@ def test_non_finite_weights_are_caught_on_load_and_rebuilt(copies, smollm2, valu
 
 
 def test_non_finite_weights_are_refused_where_the_copy_cannot_be_rebuilt(copies, monkeypatch):
-    gguf, dest, calls = copies
+    dest, calls = copies
     write_floats(dest, math.nan, math.nan, math.inf)
     read_only(monkeypatch, dest)
     with pytest.raises(CacheError) as e:
@@ -107,7 +107,7 @@ def test_non_finite_weights_are_refused_where_the_copy_cannot_be_rebuilt(copies,
 def test_other_finite_values_pass_the_cheap_check_and_verify_marks_them(copies, smollm2, capsys, monkeypatch):
     """The documented limit of the cheap check, then what makes it harmless: --verify marks the copy,
     `models` says it is not ready, and the next load rebuilds it."""
-    gguf, dest, calls = copies
+    dest, calls = copies
     write_floats(dest, 1.0, 2.0, 3.0)
     used = load_model("smollm2")  # the cheap check and the weights check both pass it
     assert not torch.equal(weight(used), weight(smollm2)) and len(calls) == 1
@@ -131,7 +131,7 @@ def test_other_finite_values_pass_the_cheap_check_and_verify_marks_them(copies, 
 
 
 def test_a_marked_copy_is_refused_by_the_cli_where_it_cannot_be_rebuilt(copies, capsys, monkeypatch):
-    gguf, dest, calls = copies
+    dest, calls = copies
     write_floats(dest, 0.5)
     assert not verify_cache(full=True, current=converted_copies())[0].ok
     read_only(monkeypatch, dest)
@@ -145,7 +145,7 @@ def test_a_marked_copy_is_refused_by_the_cli_where_it_cannot_be_rebuilt(copies, 
 
 @pytest.mark.parametrize("how", ["header", "truncated", "manifest []"])
 def test_damage_the_cheap_check_sees_is_rebuilt_before_loading(copies, smollm2, how):
-    gguf, dest, calls = copies
+    dest, calls = copies
     weights = dest / "model.safetensors"
     if how == "header":  # the first tensor's name in the header, one letter changed
         overwrite(weights, 8 + 3, b"X")

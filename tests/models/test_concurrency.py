@@ -193,3 +193,14 @@ def test_truncating_and_plain_tokenizer_calls_in_parallel_do_not_mix(minilm):
                 assert got == ref
             else:
                 assert got.startswith(f"the text is {n} tokens but minilm accepts at most 512")
+
+
+def test_only_models_whose_forward_rewrites_them_run_alone(smollm2, minilm):
+    """Dynamic RoPE recomputes inv_freq per input length, so its passes take the lock; others do not."""
+    assert not api.changes_itself(smollm2.model) and not api.changes_itself(minilm.model)
+    rope = torch.nn.Module()
+    for kind, alone in [("dynamic", True), ("longrope", True), ("default", False), ("llama3", False)]:
+        rope.rope_type = kind
+        assert api.changes_itself(torch.nn.Sequential(rope)) is alone
+    rope.rope_type = {"full_attention": "default", "sliding_attention": "dynamic"}  # per layer type
+    assert api.changes_itself(torch.nn.Sequential(rope))

@@ -30,7 +30,9 @@ Threads. The active Recorder is held in a `contextvars.ContextVar`, not a module
 each record only their own layers, and a generation in one thread records nothing into another's
 capture. The forward pass itself is re-entrant under `torch.no_grad()` (grad mode is thread-local; an
 eval-mode transformers model keeps no state between calls with `use_cache=False`), so nothing is
-serialized here. Another thread may follow a running pass with `watching()` (a server's progress).
+serialized here (dynamic RoPE, which rewrites `inv_freq` per input length, is the exception:
+`models.api` runs those passes one at a time). Another thread may follow a running pass with
+`watching()` (a server's progress).
 """
 
 from __future__ import annotations
