@@ -10,8 +10,10 @@ import threading
 import time
 
 import pytest
+import torch
+from safetensors.torch import save_file
 
-from attnlab.models import cache, loading
+from attnlab.models import cache, cache_checks, loading
 from attnlab.models.cache import CacheError, check_cache, converted_copy, verify_cache
 
 
@@ -26,7 +28,7 @@ def env(monkeypatch, tmp_path):
     def dequantize(source, tmp):
         calls.append(tmp)
         (tmp / "config.json").write_text('{"model_type": "llama"}')
-        (tmp / "model.safetensors").write_bytes(os.urandom(4096))
+        save_file({"w": torch.randn(1024)}, tmp / "model.safetensors")  # 4096 bytes of weights after the header
 
     monkeypatch.setattr(loading, "_dequantize", dequantize)
     return gguf, calls
@@ -60,7 +62,8 @@ def test_damage_is_found_by_size_by_mtime_and_hash_and_by_the_full_check(env):
     dest = convert(gguf)
     weights = dest / "model.safetensors"
     st = weights.stat()
-    with open(weights, "r+b") as f:  # same size, other bytes, as in the issue (4 MB of 0xff there)
+    with open(weights, "r+b") as f:  # same size, other tensor bytes, as in the issue (4 MB of 0xff there)
+        f.seek(st.st_size - 1024)
         f.write(b"\xff" * 1024)
     assert "model.safetensors does not match the sha256 recorded" in check_cache(dest)
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))  # bit rot keeps the mtime: only a full check sees it
@@ -68,7 +71,7 @@ def test_damage_is_found_by_size_by_mtime_and_hash_and_by_the_full_check(env):
     assert "does not match the sha256" in check_cache(dest, full=True)
     with open(weights, "ab") as f:
         f.write(b"x")
-    assert check_cache(dest) == "model.safetensors has 4097 bytes, 4096 were written"
+    assert check_cache(dest) == f"model.safetensors has {st.st_size + 1} bytes, {st.st_size} were written"
     weights.unlink()
     assert "model.safetensors is missing" in check_cache(dest)
     (dest / cache.MANIFEST).unlink()
@@ -80,8 +83,8 @@ def test_a_touched_file_is_hashed_once_and_its_new_mtime_recorded(env, monkeypat
     dest = convert(gguf)
     os.utime(dest / "model.safetensors", ns=(1, 1_000_000_000))
     hashed = []
-    real = cache.sha256_file
-    monkeypatch.setattr(cache, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    real = cache_checks.sha256_file
+    monkeypatch.setattr(cache_checks, "sha256_file", lambda p: hashed.append(p.name) or real(p))
     assert check_cache(dest) is None and hashed == ["model.safetensors"]
     assert check_cache(dest) is None and hashed == ["model.safetensors"]  # the stamp was updated: no new hash
 
@@ -179,23 +182,154 @@ def test_a_read_only_cache_refuses_to_rebuild_with_a_message(env, monkeypatch):
     assert len(calls) == 1
 
 
-def test_verify_cache_reports_every_copy(env):
+def overwrite(path, offset, data, *, keep_mtime=True):
+    """Write `data` into `path` at `offset` (negative: from the end), the size kept, the mtime too
+    unless told (bit rot, or an edit that puts the mtime back)."""
+    st = path.stat()
+    with open(path, "r+b") as f:
+        f.seek(offset if offset >= 0 else st.st_size + offset)
+        f.write(data)
+    if keep_mtime:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_verify_cache_reports_every_copy_and_marks_the_damaged_ones(env):
     gguf, _ = env
     dest = convert(gguf)
     other = dest.with_name("other-copy")
     shutil.copytree(dest, other)
-    weights = other / "model.safetensors"
-    st = weights.stat()
-    weights.write_bytes(b"\0" * st.st_size)
-    os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))
+    overwrite(other / "model.safetensors", -4096, b"\0" * 4096)  # the tensor bytes, mtime kept
+    assert check_cache(other) is None  # the cheap check cannot see it
     results = {r.name: r for r in verify_cache(full=True, current={"tiny": dest})}
     assert results[f"tiny ({dest.name})"].ok and results[f"tiny ({dest.name})"].message == "ok"
-    assert not results["other-copy"].ok and "does not match the sha256" in results["other-copy"].message
-    assert verify_cache(full=False, current={})[1].ok  # the cheap check cannot see same-mtime damage
-    manifest = json.loads((other / cache.MANIFEST).read_text())
-    (other / cache.MANIFEST).write_text(json.dumps({**manifest, "format": 1}))
-    older = {r.name: r for r in verify_cache(current={})}["other-copy"]
+    assert results[f"tiny ({dest.name})"].model == "tiny" and results["other-copy"].model is None
+    bad = results["other-copy"]
+    assert not bad.ok and bad.message.startswith("model.safetensors does not match the sha256")
+    assert bad.message.endswith("; marked damaged: no load uses it again (its model's next load rebuilds it)")
+    assert check_cache(other).startswith("found damaged earlier: model.safetensors does not match the sha256")
+    cheap = {r.name: r for r in verify_cache(full=False, current={})}
+    assert not cheap["other-copy"].ok and cheap[dest.name].ok  # the mark: the cheap check refuses it now
+    manifest = json.loads((dest / cache.MANIFEST).read_text())
+    (dest / cache.MANIFEST).write_text(json.dumps({**manifest, "format": 1}))
+    older = {r.name: r for r in verify_cache(current={})}[dest.name]
     assert older.ok and older.message == "made by another attnlab version (cache format 1)"
+    assert not (dest / cache.DAMAGED).exists()  # another version's copy is not judged, nor marked
+
+
+def test_a_copy_the_full_check_found_bad_is_rebuilt_by_the_next_load(env):
+    """The issue's case: same size, mtime kept; --verify says BAD, and the next load must not use it."""
+    gguf, calls = env
+    dest = convert(gguf)
+    overwrite(dest / "model.safetensors", -100, b"\xff" * 100)
+    assert convert(gguf) == dest and len(calls) == 1  # the cheap check passes it (the documented limit)
+    assert not verify_cache(full=True, current={"tiny": dest})[0].ok
+    assert convert(gguf) == dest and len(calls) == 2  # marked: rebuilt
+    assert check_cache(dest, full=True) is None and not (dest / cache.DAMAGED).exists()
+
+
+def edited_manifest(change):
+    """A damage: the manifest rewritten as `change(manifest)` (bytes, or JSON of a dict), mtime put back."""
+    def damage(dest):
+        path = dest / cache.MANIFEST
+        st = path.stat()
+        new = change(json.loads(path.read_text()))
+        path.write_bytes(new if isinstance(new, bytes) else json.dumps(new).encode())
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return damage
+
+
+def entry(name, **fields):
+    """A manifest change: `fields` of the entry `name` replaced (or the entry itself, given as `value`)."""
+    def change(m):
+        old = m["files"].get(name, m["files"]["config.json"])
+        return {**m, "files": {**m["files"], name: fields["value"] if "value" in fields else {**old, **fields}}}
+    return change
+
+
+SEAL = "the manifest was changed after it was written (its seal does not match)"
+HEADER = "model.safetensors's header (tensor names, shapes, offsets) is not the one written"
+DAMAGE = {  # what is done to a fresh copy -> what the cheap check says (each with the mtime put back)
+    "header bytes": (lambda d: overwrite(d / "model.safetensors", 20, b"9"), HEADER),
+    "header length": (lambda d: overwrite(d / "model.safetensors", 0, b"\x07"), HEADER),
+    "truncated": (lambda d: os.truncate(d / "model.safetensors", 1000), "model.safetensors has 1000 bytes, "),
+    "tensor bytes, mtime moved": (lambda d: overwrite(d / "model.safetensors", -8, b"\0" * 8, keep_mtime=False),
+                                  "model.safetensors does not match the sha256 recorded"),
+    "config edited": (lambda d: overwrite(d / "config.json", 2, b"M", keep_mtime=False),
+                      "config.json does not match the sha256 recorded"),
+    "weights missing": (lambda d: (d / "model.safetensors").unlink(), "model.safetensors is missing"),
+    "weights a folder": (lambda d: ((d / "model.safetensors").unlink(), (d / "model.safetensors").mkdir()),
+                         "model.safetensors is not a regular file"),
+    "manifest []": (edited_manifest(lambda m: b"[]"), "the manifest is not a JSON object (it is a list)"),
+    "manifest not JSON": (edited_manifest(lambda m: b"\xff{"), "the manifest is not valid JSON"),
+    "manifest missing": (lambda d: (d / cache.MANIFEST).unlink(), "attnlab-manifest.json is missing"),
+    "manifest size edited": (edited_manifest(entry("model.safetensors", size=1000)), SEAL),
+    "manifest hash edited": (edited_manifest(entry("config.json", sha256="0" * 64)), SEAL),
+    "manifest seal removed": (edited_manifest(lambda m: {k: v for k, v in m.items() if k != "seal"}), SEAL),
+    "manifest entry not an object": (edited_manifest(entry("config.json", value=5)),
+                                     "the manifest's entry 'config.json' is malformed"),
+    "manifest names a path": (edited_manifest(entry("../x")), "the manifest's entry '../x' is malformed"),
+    "manifest size a string": (edited_manifest(entry("config.json", size="12")),
+                               "the manifest's entry 'config.json' is malformed"),
+    "manifest without weights": (edited_manifest(lambda m: {**m, "files": {}}),
+                                 "the manifest lists no model.safetensors"),
+    "mark unreadable": (lambda d: (d / cache.DAMAGED).write_bytes(b"\xff"), "found damaged earlier"),
+}
+
+
+@pytest.mark.parametrize("how", list(DAMAGE))
+def test_each_kind_of_damage_is_found_by_the_cheap_check_and_rebuilt(env, how):
+    gguf, calls = env
+    dest = convert(gguf)
+    damage, message = DAMAGE[how]
+    damage(dest)
+    assert check_cache(dest).startswith(message)
+    assert convert(gguf) == dest and len(calls) == 2 and check_cache(dest, full=True) is None
+
+
+@pytest.mark.parametrize("how", ["header bytes", "truncated", "manifest []", "manifest size edited"])
+def test_each_kind_of_damage_is_refused_where_it_cannot_be_rebuilt(env, monkeypatch, how):
+    gguf, calls = env
+    dest = convert(gguf)
+    damage, message = DAMAGE[how]
+    damage(dest)
+    monkeypatch.setattr(cache.os, "access", lambda path, mode: False)  # read-only (chmod does not stop root)
+    with pytest.raises(CacheError) as e:
+        convert(gguf)
+    assert str(e.value).startswith(f"the cached copy {str(dest)!r} must be rebuilt: {message}")
+    assert str(e.value).endswith("is not writable: set ATTNLAB_CACHE to a writable folder") and len(calls) == 1
+
+
+def test_a_copy_that_cannot_be_marked_is_reported_so_and_its_model_shown_not_ready(env, monkeypatch, capsys):
+    from attnlab.cli import models as cli_models
+    from attnlab.models.registry import ModelInfo
+
+    gguf, _ = env
+    dest = convert(gguf)
+    overwrite(dest / "model.safetensors", -8, b"\0" * 8)
+    monkeypatch.setattr(cache.os, "access", lambda path, mode: False)
+    (check,) = verify_cache(full=True, current={"tiny": dest})
+    assert not check.ok and check.message.endswith(
+        f"; it could not be marked damaged (the folder {str(dest)!r} is not writable), so a load may use it again: "
+        "remove it")
+    ready = ModelInfo("tiny", "decoder", 2, 4, 4, 64, str(dest), True, "converted from tiny.gguf")
+    (row,) = cli_models.agreeing([ready], [check])
+    assert not row.ready and row.note == f"the cached copy is damaged ({check.message})"
+
+
+def test_a_load_that_finds_damage_marks_the_copy_before_rebuilding(env, monkeypatch):
+    """converted_copy(damaged=...): what a load found (a weight not finite) is written into the copy
+    first, so an interrupted rebuild, or another process, does not use it meanwhile."""
+    gguf, _ = env
+    dest = convert(gguf)
+
+    def interrupted(source, tmp):
+        assert check_cache(dest) == "found damaged earlier: a weight is not finite (w holds 1 NaN)"
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loading, "_dequantize", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        convert(gguf, damaged="a weight is not finite (w holds 1 NaN)")
+    assert check_cache(dest).startswith("found damaged earlier")  # still refused after the interruption
 
 
 def test_list_models_shows_the_reason_instead_of_crashing(monkeypatch, tmp_path):
@@ -267,3 +401,21 @@ def test_models_prune_in_the_cli(env, capsys):
     assert not old.exists() and not used.exists()
     assert main(["models", "--prune", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"removed": [], "freed_bytes": 0}
+
+
+def test_nonfinite_weights_names_the_first_bad_tensor_and_is_not_fooled_by_overflow():
+    from attnlab.models.cache_checks import nonfinite_weights
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2))
+    assert nonfinite_weights(model) is None
+    with torch.no_grad():
+        model[0].bias.fill_(3e38)  # finite, but their sum overflows to inf: confirmed element by element
+        assert torch.isinf(model[0].bias.sum())
+        assert nonfinite_weights(model) is None
+        model[1].weight[0, 1] = float("nan")
+        model[1].weight[1, 2] = float("-inf")
+        model[1].bias[0] = float("inf")
+    assert nonfinite_weights(model) == "1.weight holds 1 NaN and 1 infinite values of 8"
+    model.register_buffer("steps", torch.tensor([1, 2]))  # integer buffers are skipped, float ones checked
+    model[1].weight.data.zero_()
+    assert nonfinite_weights(model) == "1.bias holds 0 NaN and 1 infinite values of 2"

@@ -27,8 +27,8 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.prune:
         return prune(args.format)
-    infos = list_models()
-    checks = verified() if args.verify else None
+    checks = verified() if args.verify else None  # first: it marks damaged copies, which the table then shows
+    infos = agreeing(list_models(), checks)
     if args.format == "json":
         data: Any = [asdict(i) for i in infos]
         if checks is not None:
@@ -74,6 +74,15 @@ def prune(fmt: str) -> int:
           else f"nothing to remove in {models_dir()}")
     return 0
 
+
+def agreeing(infos: list, checks: list | None) -> list:
+    """The table's rows, not ready where the full check just found the model's copy damaged (the
+    mark says so already; this covers a copy that could not be marked)."""
+    from dataclasses import replace
+
+    bad = {c.model: c for c in checks or () if c.model is not None and not c.ok}
+    return [replace(i, ready=False, note=f"the cached copy is damaged ({bad[i.name].message})")
+            if i.name in bad and i.ready else i for i in infos]
 
 
 def verified() -> list:

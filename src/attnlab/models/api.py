@@ -2,13 +2,24 @@
 
 `run_text` is what `attnlab text` and notebooks call. Loaded models are kept in a small
 process-wide cache, so a notebook that calls `run_text` many times loads each model once.
+
+Threads may call `run_text` / `run_batch` at the same time, on the same model or not: each capture
+records into its own context-local recorder (`models.capture`). What is shared is guarded here:
+- loading: one at a time (`_loading`), so a model is loaded once and no thread sees half of it (and
+  transformers' process-wide logging settings, which a load changes for its duration, come back);
+- the tokenizer: one call at a time (`_tokenizing`): a fast tokenizer's truncation setting is state
+  of the tokenizer object, and Rust refuses ("Already borrowed") a call while another changes it;
+- the eager fallback, which switches the shared model's attention implementation and back, and
+  passes through models whose forward rewrites the model (dynamic RoPE): one at a time (`_exclusive`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import torch
@@ -42,13 +53,47 @@ class CaptureFallbackWarning(UserWarning):
 
 
 _loaded: dict[str, LoadedModel] = {}  # name -> loaded model, shared by every call in this process
+_loading = threading.Lock()  # held while a model loads (see the module docstring)
+_tokenizing = threading.RLock()  # held while a tokenizer runs
+_exclusive = threading.Lock()  # held by an eager fallback, and by passes through a self-changing model
 
 
 def load(model: str) -> LoadedModel:
-    """The loaded model (from the process cache when already loaded)."""
-    if model not in _loaded:
-        _loaded[model] = load_model(model)
-    return _loaded[model]
+    """The loaded model (from the process cache when already loaded; loaded once however many ask)."""
+    lm = _loaded.get(model)
+    if lm is None:
+        with _loading:
+            lm = _loaded.get(model)  # another thread may have loaded it while this one waited
+            if lm is None:
+                lm = load_model(model)
+                _loaded[model] = lm  # only once complete: no thread sees half a model
+    return lm
+
+
+def is_loaded(model: str) -> bool:
+    """True when `model` (as named to `load`) is in this process's cache: the next load is instant."""
+    return model in _loaded
+
+
+def changes_itself(model: torch.nn.Module) -> bool:
+    """True when a forward pass rewrites the model, so two at once could mix: dynamic RoPE scaling
+    recomputes `inv_freq` for each input length (transformers' `dynamic_rope_update`)."""
+    for m in model.modules():
+        rope = getattr(m, "rope_type", None)
+        kinds = rope.values() if isinstance(rope, dict) else (rope,)
+        if any(isinstance(k, str) and ("dynamic" in k or k == "longrope") for k in kinds):
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def _pass_of(lm: LoadedModel) -> Iterator[None]:
+    """Around a forward pass (or a generation): alone when the model changes itself, else free."""
+    if changes_itself(lm.model):
+        with _exclusive:
+            yield
+    else:
+        yield
 
 
 @dataclass(frozen=True)
@@ -89,7 +134,8 @@ def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int =
 
 def _encoded(lm: LoadedModel, text: str, options: dict) -> Encoded:
     fast = getattr(lm.tokenizer, "is_fast", False)
-    out = lm.tokenizer(text, verbose=False, return_offsets_mapping=fast, **options)
+    with _tokenizing:  # the truncation options are set on the shared tokenizer for this call
+        out = lm.tokenizer(text, verbose=False, return_offsets_mapping=fast, **options)
     offsets = [tuple(o) for o in out["offset_mapping"]] if fast else None
     return Encoded(text, list(out["input_ids"]), offsets, 0)
 
@@ -118,7 +164,7 @@ def trace_ids(
     device = lm.model.device  # a model moved to a GPU (the corpus's Ray actors) gets its inputs there
     inputs = {name: tensor.to(device) for name, tensor in inputs.items()}  # on the CPU: the same tensors
     n_layers = lm.model.config.num_hidden_layers
-    with torch.no_grad(), recording(body) as rec:
+    with _pass_of(lm), torch.no_grad(), recording(body) as rec:
         body(**inputs, use_cache=False)
     layers = rec.ordered()
     common = {
@@ -152,10 +198,11 @@ def _tokens(
     Generated tokens (from prompt_len on) are each a word of their own: they were produced one at a
     time, so none belongs to the prompt's last word or joins its neighbours.
     """
-    if src is None or src.offsets is None or len(src.offsets) != len(ids):
-        tokens = display_tokens(lm.tokenizer, ids)
-    else:
-        tokens = display_tokens(lm.tokenizer, ids, text=src.text, offsets=src.offsets)
+    with _tokenizing:
+        if src is None or src.offsets is None or len(src.offsets) != len(ids):
+            tokens = display_tokens(lm.tokenizer, ids)
+        else:
+            tokens = display_tokens(lm.tokenizer, ids, text=src.text, offsets=src.offsets)
     if prompt_len is None or prompt_len >= len(tokens):
         return tokens
     first = tokens[prompt_len - 1].word + 1 if prompt_len else 0
@@ -171,15 +218,17 @@ def _eager_traces(lm, tokens, inputs, spans, common) -> list[EagerTrace]:
         ),
         stacklevel=3,
     )
-    model, previous = lm.model, lm.model.config._attn_implementation
-    if model._can_set_attn_implementation():
-        model.set_attn_implementation("eager")
-    try:
-        with torch.no_grad():
-            out = model.base_model(**inputs, output_attentions=True, use_cache=False)
-    finally:
+    model = lm.model
+    with _exclusive:  # one switch at a time, so each puts back the implementation it found
+        previous = model.config._attn_implementation
         if model._can_set_attn_implementation():
-            model.set_attn_implementation(previous)
+            model.set_attn_implementation("eager")
+        try:
+            with torch.no_grad():
+                out = model.base_model(**inputs, output_attentions=True, use_cache=False)
+        finally:
+            if model._can_set_attn_implementation():
+                model.set_attn_implementation(previous)
     att = out.attentions  # per layer [batch, head, q_pos, k_pos]
     shape = {
         "n_heads": att[0].shape[1],
@@ -235,7 +284,8 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
     if generate:
         prompt_len = len(ids)
         with notice(f"generating {generate} tokens with {lm.name}", when=generate >= LONG_GENERATION):
-            ids = greedy_continue(lm, ids, int(generate))
+            with _pass_of(lm):
+                ids = greedy_continue(lm, ids, int(generate))
     with notice(f"running {lm.name} on {len(ids)} tokens", when=len(ids) >= LONG_FORWARD_TOKENS):
         return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
 

@@ -6,11 +6,12 @@ writes the result as a safetensors folder here, later loads read it in under a s
 - Location: `$ATTNLAB_CACHE`, else `$XDG_CACHE_HOME/attnlab`, else `~/.cache/attnlab`; copies live
   in its `models/` folder, one per GGUF file version (name, size, mtime) and CACHE_FORMAT.
 - Written atomically: a hidden temporary folder `.<copy>.tmp-*`, renamed into place when complete.
-- Verified: the manifest (written last) records every file's size, mtime_ns and sha256, weights
-  included. The cheap check on every load compares sizes and mtimes; a file whose mtime changed is
-  hashed, and its new mtime recorded only if the hash still matches. `verify_cache(full=True)`
-  hashes everything (bit rot keeps mtimes). A damaged copy is rebuilt, or refused with a message
-  when the cache cannot be written.
+- Verified (`models.cache_checks`, whose docstring says what each check catches): the manifest
+  (written last) records every file's size, mtime_ns and sha256, and each safetensors header's
+  sha256. The cheap check on every load compares the sizes and the headers and hashes a file whose
+  mtime changed; the loaded weights are checked finite. `verify_cache(full=True)` hashes everything
+  (bit rot keeps mtimes) and marks a copy it finds bad (`mark_damaged`), so no later load uses it.
+  A damaged copy is rebuilt, or refused with a message when the cache cannot be written.
 - One converter at a time: a process converting holds `flock` on `.<copy>.lock`; others wait for
   it, then use its result. Temporaries left by a killed conversion (`.<copy>.tmp-*`,
   `.<copy>.stale-*`) older than STALE_AFTER_S whose lock is free are removed.
@@ -33,6 +34,17 @@ from pathlib import Path
 from ..errors import AttnlabError
 from ..fileio import write_text
 from ..progress import notice
+from .cache_checks import (  # re-exported: the names loading.py and the tests know this module by
+    CACHE_FORMAT,
+    DAMAGED,
+    MANIFEST,
+    OTHER_VERSION,
+    check_cache,
+    damage_mark,
+    sha256_file,
+    valid_cache,
+    write_manifest,
+)
 
 try:
     import fcntl
@@ -40,10 +52,23 @@ except ImportError:  # Windows: msvcrt's byte-range lock instead of flock
     fcntl = None  # type: ignore[assignment]
     import msvcrt
 
-MANIFEST = "attnlab-manifest.json"
-CACHE_FORMAT = 2  # 2: sha256 and mtime of every file (1 had sizes only for the weights)
+__all__ = [
+    "CACHE_FORMAT",
+    "MANIFEST",
+    "CacheCheck",
+    "CacheError",
+    "cache_root",
+    "check_cache",
+    "converted_copy",
+    "gguf_cache_dir",
+    "mark_damaged",
+    "sha256_file",
+    "valid_cache",
+    "verify_cache",
+    "write_manifest",
+]
+
 STALE_AFTER_S = 600  # a temporary this old whose lock is free was left by a killed conversion
-OTHER_VERSION = "made by another attnlab version"  # a copy this version neither uses nor judges
 _TEMPORARY = re.compile(r"^\.(?P<copy>.+)\.(?:tmp|stale)-[^/]*$")
 
 
@@ -81,65 +106,6 @@ def gguf_cache_dir(gguf: Path) -> Path:
     st = gguf.stat()
     key = hashlib.sha256(f"{gguf.name}|{st.st_size}|{st.st_mtime_ns}|{CACHE_FORMAT}".encode()).hexdigest()
     return models_dir() / f"{gguf.stem}-{key[:12]}"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def write_manifest(folder: Path, source: Path) -> None:
-    """Size, mtime_ns and sha256 of every file in `folder` (written last: its presence means complete)."""
-    files = {}
-    for p in sorted(folder.iterdir()):
-        if p.name != MANIFEST:
-            st = p.stat()
-            files[p.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256_file(p)}
-    manifest = {"format": CACHE_FORMAT, "source": str(source), "files": files}
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-
-
-def check_cache(folder: Path, *, full: bool = False) -> str | None:
-    """None when `folder` holds a complete, undamaged copy; else what is wrong, in a few words.
-
-    full=False: size and mtime per file, hashing only files whose mtime changed (then recording the
-    new mtime when the hash matches). full=True: every file hashed.
-    """
-    if not folder.is_dir():
-        return "not converted yet"
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        if manifest.get("format") != CACHE_FORMAT:
-            return f"{OTHER_VERSION} (cache format {manifest.get('format')!r})"
-        files = manifest["files"]
-        if "model.safetensors" not in files:
-            return "the manifest lists no model.safetensors"
-        touched = False
-        for name, meta in files.items():
-            st = (folder / name).stat()
-            if st.st_size != meta["size"]:
-                return f"{name} has {st.st_size} bytes, {meta['size']} were written"
-            if full or st.st_mtime_ns != meta["mtime_ns"]:
-                if sha256_file(folder / name) != meta["sha256"]:
-                    return f"{name} does not match the sha256 recorded when it was written (damaged or changed)"
-                touched |= st.st_mtime_ns != meta["mtime_ns"]
-                meta["mtime_ns"] = st.st_mtime_ns
-    except FileNotFoundError as e:
-        return f"{Path(e.filename or MANIFEST).name} is missing (an interrupted conversion?)"
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        return f"the manifest cannot be read ({type(e).__name__})"
-    if touched:  # same content, new mtime (copied, touched): skip the hash next time
-        with contextlib.suppress(AttnlabError):
-            write_text(folder / MANIFEST, json.dumps(manifest, indent=1))
-    return None
-
-
-def valid_cache(folder: Path) -> bool:
-    """True when `check_cache(folder)` finds nothing wrong (the cheap check)."""
-    return check_cache(folder) is None
 
 
 _OPEN_LOCK = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
@@ -265,11 +231,17 @@ def require_writable(models: Path, why: str) -> None:
         raise CacheError(f"{why}, but {problem}")
 
 
-def converted_copy(gguf: Path, convert: Callable[[Path, Path], Path], *, rebuild: bool = False) -> Path:
-    """The checked copy of `gguf`, made with `convert(gguf, dest)` when missing, damaged or `rebuild`."""
+def converted_copy(gguf: Path, convert: Callable[[Path, Path], Path], *, damaged: str = "") -> Path:
+    """The checked copy of `gguf`, made with `convert(gguf, dest)` when missing or damaged.
+
+    damaged: what a load found wrong that the file checks passed (it does not load, a weight is not
+    finite): the copy is marked (`mark_damaged`) and rebuilt, or refused when it cannot be.
+    """
     dest = gguf_cache_dir(gguf)
     clean_stale(dest.parent)
-    problem = "it does not load" if rebuild else check_cache(dest)
+    if damaged:  # if it cannot be marked, the rebuild below cannot happen either and says why
+        mark_damaged(dest, damaged, found_by="a load")
+    problem = damaged or check_cache(dest)
     if problem is None:
         return dest
     why = (f"{gguf.name} must be converted once" if problem == "not converted yet"
@@ -277,12 +249,41 @@ def converted_copy(gguf: Path, convert: Callable[[Path, Path], Path], *, rebuild
     require_writable(dest.parent, why)
     before = _manifest_stamp(dest)
     with cache_lock(dest, wait_message=f"waiting for another process converting {gguf.name}"):
-        if check_cache(dest) is None and (not rebuild or _manifest_stamp(dest) != before):
+        if check_cache(dest) is None and (not damaged or _manifest_stamp(dest) != before):
             return dest  # converted by another process while this one waited
         try:
             return convert(gguf, dest)
         except OSError as e:
             raise CacheError(f"{why}, but writing into {str(dest.parent)!r} failed: {e.strerror or e}") from None
+
+
+def mark_damaged(folder: Path, problem: str, *, found_by: str) -> str | None:
+    """Mark the copy `folder` bad (a DAMAGED file in it), so every later check refuses it and the next
+    load of its model rebuilds it. None when marked (or already); else why it could not be.
+
+    Only a folder attnlab made (its manifest, not a symbolic link) is marked, under the copy's lock:
+    a copy that another process is converting anew is left to that conversion.
+    """
+    if damage_mark(folder) is not None:
+        return None
+    if folder.is_symlink() or not (folder / MANIFEST).is_file():
+        return "it is not a folder attnlab made"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {str(folder)!r} is not writable"
+    try:
+        lock = os.open(folder.parent / f".{folder.name}.lock", _OPEN_LOCK, 0o666)
+    except OSError as e:
+        return f"its lock cannot be opened ({e.strerror})"
+    try:
+        if not _try_lock(lock):
+            return "another process is converting it anew"
+        mark = {"problem": problem, "found_by": found_by, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        write_text(folder / DAMAGED, json.dumps(mark, ensure_ascii=False), what="the damaged mark")
+        return None
+    except AttnlabError as e:
+        return str(e)
+    finally:
+        os.close(lock)
 
 
 def _manifest_stamp(folder: Path) -> tuple[int, int] | None:
@@ -317,12 +318,14 @@ class CacheCheck:
 
     name: str  # the copy's folder name (with the model's name in front when it is a bundled model's)
     folder: Path  # where it is
-    ok: bool  # False: damaged (the next load of its model rebuilds it)
+    ok: bool  # False: damaged (marked so: no load uses it; its model's next load rebuilds it)
     message: str  # "ok", what is wrong, or what was done
+    model: str | None = None  # the bundled model whose current copy this is; None: another GGUF version's
 
 
 def verify_cache(*, full: bool = True, current: dict[str, Path] | None = None) -> list[CacheCheck]:
-    """Check every converted copy in the cache (full: hash every file); also removes stale temporaries.
+    """Check every converted copy in the cache (full: hash every file) and mark each one found bad;
+    also removes stale temporaries.
 
     What `attnlab models --verify` shows. current: {model name: its copy's folder}, to label the
     copies the installed packages use (`registry.converted_copies()`; none labelled when omitted).
@@ -337,9 +340,15 @@ def verify_cache(*, full: bool = True, current: dict[str, Path] | None = None) -
         problem = check_cache(folder, full=full)
         label = f"{labels[folder]} ({folder.name})" if folder in labels else folder.name
         ok = problem is None or problem.startswith(OTHER_VERSION)  # not damaged, just not ours to check
-        results.append(CacheCheck(label, folder, ok, problem or "ok"))
+        message = problem or "ok"
+        if not ok and (folder / MANIFEST).is_file():  # (without one, every check refuses it anyway)
+            why_not = mark_damaged(folder, message, found_by="attnlab models --verify" if full else "a check")
+            message += ("; marked damaged: no load uses it again (its model's next load rebuilds it)"
+                        if why_not is None else
+                        f"; it could not be marked damaged ({why_not}), so a load may use it again: remove it")
+        results.append(CacheCheck(label, folder, ok, message, labels.get(folder)))
     for name, folder in current.items():
         if folder not in found:
-            results.append(CacheCheck(f"{name} ({folder.name})", folder, True, "not converted yet"))
+            results.append(CacheCheck(f"{name} ({folder.name})", folder, True, "not converted yet", name))
     results += [CacheCheck(p.name, p, True, "removed: left by a killed conversion") for p in removed]
     return results

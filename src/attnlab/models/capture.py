@@ -24,12 +24,22 @@ position biases, dropout, a single query) the call goes to `sdpa_attention_forwa
 
 Recorded too, for value-weighted attention: the attention module and its output projection's weight
 W_O (`o_proj` in Llama, `attention.output.dense` in BERT; see `find_output_projection`).
+
+Threads. The active Recorder is held in a `contextvars.ContextVar`, not a module global: each thread
+(and each asyncio task) has its own context, so captures running at the same time on the same model
+each record only their own layers, and a generation in one thread records nothing into another's
+capture. The forward pass itself is re-entrant under `torch.no_grad()` (grad mode is thread-local; an
+eval-mode transformers model keeps no state between calls with `use_cache=False`), so nothing is
+serialized here (dynamic RoPE, which rewrites `inv_freq` per input length, is the exception:
+`models.api` runs those passes one at a time). Another thread may follow a running pass with
+`watching()` (a server's progress).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +92,26 @@ class Recorder:
         return [self.layers[i] for i in sorted(self.layers)]
 
 
-_active: Recorder | None = None  # the recorder the capture function writes to (None: plain SDPA)
+@dataclass
+class PassWatch:
+    """The capture now running inside one `watching()` block, for another thread to follow.
+
+    Mutable on purpose: `recording()` sets `recorder` when a pass starts and clears it when it ends.
+    """
+
+    recorder: Recorder | None = None  # the recorder of the pass now running (None between passes)
+
+    @property
+    def layers_done(self) -> int:
+        """Attention layers recorded so far by the pass now running (0 between passes)."""
+        rec = self.recorder  # read once: the recording thread may clear it meanwhile
+        return len(rec.layers) if rec is not None else 0
+
+
+# The recorder the capture function writes to in this thread / task (None: plain SDPA), and the watch
+# that `recording()` reports its recorder to. Context-local: see the module docstring.
+_recorder: ContextVar[Recorder | None] = ContextVar("attnlab_recorder", default=None)
+_watch: ContextVar[PassWatch | None] = ContextVar("attnlab_pass_watch", default=None)
 
 
 def capture_attention(
@@ -99,10 +128,11 @@ def capture_attention(
     """transformers' SDPA attention, plus references to its inputs while a Recorder is active."""
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
-    if _active is not None:
+    rec = _recorder.get()
+    if rec is not None:
         wants_causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
         direct = _flash_with_lse(module, query, key, value, attention_mask, dropout, scaling, is_causal, kwargs)
-        _active.record(
+        rec.record(
             module,
             LayerCapture(
                 q=query,
@@ -115,7 +145,7 @@ def capture_attention(
                 position_bias=kwargs.get("position_bias"),
                 lse=None if direct is None else direct[1],
                 module=module,
-                out_proj=find_output_projection(module, _active.parent(module), query.shape[1] * value.shape[-1]),
+                out_proj=find_output_projection(module, rec.parent(module), query.shape[1] * value.shape[-1]),
             ),
         )
         if direct is not None:
@@ -219,14 +249,33 @@ def install() -> None:
 
 @contextlib.contextmanager
 def recording(root: torch.nn.Module | None = None) -> Iterator[Recorder]:
-    """Within the block, every capture-attention call records into the yielded Recorder.
+    """Within the block, every capture-attention call made in this thread records into the yielded Recorder.
 
     root: the model being run; lets the recorder find output projections kept outside the attention
-    module (BERT's `attention.output.dense`).
+    module (BERT's `attention.output.dense`). Other threads' calls are not recorded (context-local);
+    whatever happens inside the block, the previous recorder is back after it.
     """
-    global _active
-    previous, _active = _active, Recorder(root=root)
+    rec = Recorder(root=root)
+    token = _recorder.set(rec)
+    watch = _watch.get()
+    before = watch.recorder if watch is not None else None
+    if watch is not None:
+        watch.recorder = rec
     try:
-        yield _active
+        yield rec
     finally:
-        _active = previous
+        _recorder.reset(token)
+        if watch is not None:
+            watch.recorder = before
+
+
+@contextlib.contextmanager
+def watching() -> Iterator[PassWatch]:
+    """Within the block, the yielded PassWatch follows each capture this thread runs (`recording()`),
+    so another thread can read its progress (`layers_done`) while the forward pass goes on."""
+    watch = PassWatch()
+    token = _watch.set(watch)
+    try:
+        yield watch
+    finally:
+        _watch.reset(token)

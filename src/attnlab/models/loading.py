@@ -25,6 +25,7 @@ from .cache import (
     valid_cache,
     write_manifest,
 )
+from .cache_checks import nonfinite_weights
 from .registry import HubUnreachableError, ModelSpec, available_names, package_path, resolve
 
 __all__ = [
@@ -89,26 +90,41 @@ def _dequantize(gguf: Path, tmp: Path) -> None:
         bar.update()
 
 
-def cached_gguf_folder(gguf: Path, *, rebuild: bool = False) -> Path:
-    """The converted copy of `gguf`, converting it first when missing, damaged or `rebuild` is asked."""
-    return converted_copy(gguf, convert_gguf, rebuild=rebuild)
+def cached_gguf_folder(gguf: Path, *, damaged: str = "") -> Path:
+    """The converted copy of `gguf`, converting it first when missing or damaged (`damaged`: what a
+    load found wrong with it; see `models.cache.converted_copy`)."""
+    return converted_copy(gguf, convert_gguf, damaged=damaged)
 
 
 def load_model(name: str) -> LoadedModel:
     """Load a model by registry name, folder path or hub id, with attention set to the capture function."""
     spec = resolve(name)
     if spec.source == "gguf":
-        gguf = package_path(spec)
-        folder = cached_gguf_folder(gguf)
-        try:
-            return _from_folder(spec, folder)
-        except ModelFolderError:  # passed the checks but does not load: rebuild once
-            return _from_folder(spec, cached_gguf_folder(gguf, rebuild=True))
+        return _from_converted(spec, package_path(spec))
     if spec.source == "package":
         return _from_folder(spec, package_path(spec))
     if spec.source == "folder":
         return _from_folder(spec, Path(spec.name))
     return _from_hub(spec)
+
+
+def _from_converted(spec: ModelSpec, gguf: Path) -> LoadedModel:
+    """The converted copy, loaded, its weights checked finite; a copy that passes the file checks but
+    does not load or holds NaN/inf is marked damaged and rebuilt once (or refused when it cannot be)."""
+    try:
+        lm = _from_folder(spec, cached_gguf_folder(gguf))
+        bad = nonfinite_weights(lm.model)
+        damage = None if bad is None else f"a weight is not finite ({bad})"
+    except ModelFolderError as e:
+        damage = str(e)
+    if damage is None:
+        return lm
+    lm = _from_folder(spec, cached_gguf_folder(gguf, damaged=damage))
+    still = nonfinite_weights(lm.model)
+    if still is not None:
+        raise ModelFolderError(f"{gguf.name} converts to weights that are not finite ({still}), even converted "
+                               f"afresh: the GGUF file may be damaged; reinstall {spec.package}")
+    return lm
 
 
 class ModelFolderError(AttnlabError):

@@ -2,7 +2,8 @@
 
 Progress while a long input is captured: the capture records one `LayerCapture` per attention layer
 as the forward pass goes (`models.capture.recording`), so the number recorded so far is the number of
-layers done. It is read from the active recorder (a module global of `models.capture`), here only.
+layers done. The worker thread runs the capture inside `models.capture.watching()`, whose PassWatch
+the progress poller (another thread) reads: the recorder itself is local to the worker's context.
 """
 
 from __future__ import annotations
@@ -41,17 +42,13 @@ def capture_job(srv: Any, req: TextRequest) -> Job:
 def _capture(job: Job, srv: Any, req: TextRequest) -> Entry:
     from ..models import api, capture
 
-    if req.model not in api._loaded:
+    if not api.is_loaded(req.model):
         job.say("loading")
     lm = api.load(req.model)
     n_layers = lm.model.config.num_hidden_layers
-
-    def layers_done() -> dict[str, int]:
-        rec = capture._active  # the recorder of the forward pass now running (None between passes)
-        return {"layers_done": len(rec.layers) if rec is not None else 0, "n_layers": n_layers}
-
-    job.say("generating" if req.generate else "capturing", layers_done)
-    with warnings.catch_warnings(record=True) as caught:
+    with capture.watching() as now, warnings.catch_warnings(record=True) as caught:
+        job.say("generating" if req.generate else "capturing",
+                lambda: {"layers_done": now.layers_done, "n_layers": n_layers})
         warnings.simplefilter("always", api.CaptureFallbackWarning)
         trace = api.run_text(req.text, req.model, truncate=req.truncate, generate=req.generate)
     for w in caught:  # the CLI prints this as a note; the server log gets it
