@@ -127,3 +127,20 @@ def open_app(browser):
     yield opener
     for c in contexts:
         c.close()
+
+
+def raw_request(url: str, target: bytes, method: bytes = b"GET",
+                headers: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """Send one request line as given (bytes, unnormalised: "//evil.example/" stays a path) to a server at
+    `url`; (status, headers lower-cased, body). What httpx would rewrite before sending, this does not."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as s:
+        s.sendall(method + b" " + target + b" HTTP/1.1\r\nHost: " + f"{host}:{port}".encode() + b"\r\n" + headers
+                  + b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in fields.items()}, body

@@ -184,7 +184,7 @@ def test_eviction_answers_410_with_what_to_rerun():
     probe, _ = make_client()
     probe.post("/api/text", json={"text": "Tokyo is beautiful", "model": "minilm"})
     one = probe.get("/api/health").json()["traces"]["bytes"]  # one 5-token MiniLM trace
-    c, _ = make_client(max_cache=one * 3 // 2)  # room for one such trace, not two
+    c, _ = make_client(max_cache=one * 3)  # model traces get half of it: room for one such trace, not two
     first = c.post("/api/text", json={"text": "Tokyo is beautiful", "model": "minilm"}).json()["trace_id"]
     second = c.post("/api/text", json={"text": "Kyoto is old", "model": "minilm"}).json()["trace_id"]
     r = c.get(f"/api/traces/{first}")

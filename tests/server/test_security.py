@@ -1,13 +1,17 @@
 """The gate: loopback by default, a token off loopback, Host checks against DNS rebinding, no CORS,
-writes only from this server's pages, body limits, a CSP that loads nothing from outside."""
+writes only from this server's pages, body limits, a CSP that loads nothing from outside; the token's
+redirect only to a path here, and paths or queries of any bytes answered 4xx JSON (never 5xx)."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from attnlab.errors import AttnlabError
 from attnlab.server import ServeConfig
 from attnlab.server.config import host_allowed, is_loopback, resolve_token
+from attnlab.server.security import same_origin
 
 from .conftest import make_client
 
@@ -107,3 +111,100 @@ def test_swagger_from_a_cdn_is_off_and_docs_is_local(client):
     assert client.get("/openapi.json").json()["paths"]["/api/toy"]["post"]["requestBody"]
     c, _ = make_client(ServeConfig(docs=False))
     assert c.get("/docs").status_code == 404
+
+
+# redirects: only ever to a path on this server -------------------------------------------------
+
+OPEN_REDIRECTS = [b"//evil.example/", b"/\\evil.example/", b"/%2F%2Fevil.example/", b"/%2f/evil.example",
+                  b"/%5C%5Cevil.example/", b"/\\/evil.example", b"///evil.example", b"/%09/evil.example",
+                  b"/%0a/evil.example", b"/ /evil.example", b"/%20//evil.example", b"/http://evil.example",
+                  b"/%68ttp:%2F%2Fevil.example", b"/t/%ED%B3%BF", b"/%FF", b"/%E6%9D%B1%E4%BA%AC"]
+
+
+def _same_origin(location: str) -> bool:
+    """What a browser would do with this Location on http://127.0.0.1:8765: stay on that host."""
+    from urllib.parse import urljoin, urlsplit
+
+    base = "http://127.0.0.1:8765/t/x"
+    plain = location.isascii() and not any(c in location for c in "\\\t\n\r ")
+    return (plain and location.startswith("/") and location[1:2] != "/"
+            and urlsplit(urljoin(base, location)).netloc == "127.0.0.1:8765")
+
+
+@pytest.fixture(scope="module")
+def token_server():
+    from .conftest import start_server
+
+    running, stop = start_server(ServeConfig(port=0, token=TOKEN))
+    yield running
+    stop()
+
+
+@pytest.mark.parametrize("path", OPEN_REDIRECTS, ids=lambda p: p.decode("latin-1"))
+def test_the_token_redirect_never_leaves_this_server(token_server, path):
+    """A real uvicorn, the request line sent as is (httpx would normalise "//evil.example/")."""
+    from .conftest import raw_request
+
+    status, headers, body = raw_request(token_server.url, path + b"?lang=en&token=" + TOKEN.encode())
+    if status == 400 and not body.startswith(b"{"):  # uvicorn's parser refused the request line itself
+        assert b"Invalid HTTP request" in body
+        return
+    assert status == 303, (status, body)
+    assert _same_origin(headers["location"]), headers["location"]
+    assert headers["location"].endswith("?lang=en") and "token" not in headers["location"]
+
+
+@pytest.mark.browser
+def test_chromium_reads_every_such_location_as_this_server(browser):
+    """The browser's own URL parser (backslashes as slashes, tabs dropped) agrees: same host."""
+    page = browser.new_page()
+    try:
+        locations = [same_origin(p) for p in OPEN_REDIRECTS] + [same_origin(b"\\\\evil.example"), same_origin(b"/\t/x")]
+        hosts = page.evaluate("(locs) => locs.map((l) => new URL(l, 'http://127.0.0.1:8765/t/x').host)", locations)
+        assert hosts == ["127.0.0.1:8765"] * len(locations), list(zip(locations, hosts))
+    finally:
+        page.close()
+
+
+@given(st.binary(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_same_origin_makes_a_path_here_of_any_bytes(raw):
+    assert _same_origin(same_origin(b"/" + raw))
+    assert _same_origin(same_origin(raw))
+
+
+def test_an_ordinary_page_keeps_its_path_and_query():
+    assert same_origin(b"/t/toy-0123456789abcdef") == "/t/toy-0123456789abcdef"
+    assert same_origin(b"/") == "/"
+    assert same_origin("/東京".encode()) == "/%E6%9D%B1%E4%BA%AC"
+    c, _ = make_client(ServeConfig(token=TOKEN))
+    r = c.get("/t/toy-0123456789abcdef", params={"token": TOKEN, "lang": "ja", "q": "東京"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/t/toy-0123456789abcdef?lang=ja&q=%E6%9D%B1%E4%BA%AC"
+
+
+# paths and queries beyond latin-1 (or not UTF-8 at all), on every route ---------------------------
+
+HOSTILE_SEGMENTS = ["ü", "東京", "%ED%B3%BF", "%FF", "%C0%AF", "a%00b", "..%2F..%2Fetc", "😀" * 50]
+HOSTILE_QUERY = "lang=%ED%B3%BF&view=東京&layer=%FF&head=ü&z=%F0%9F&mode=\u2028&tid=%00"
+
+
+def _every_route() -> list[tuple[str, str]]:
+    _, app = make_client()
+    paths = app.fastapi.openapi()["paths"]
+    out = [(method.upper(), path) for path, ops in paths.items() for method in ops]
+    return [*out, ("GET", "/"), ("GET", "/t/{tid}"), ("GET", "/docs"), ("GET", "/static/app.js"), ("GET", "/{tid}")]
+
+
+@pytest.mark.parametrize("method,path", _every_route())
+@pytest.mark.parametrize("token", [None, TOKEN])
+def test_non_latin1_paths_and_queries_get_4xx_json_or_a_safe_redirect(method, path, token):
+    c, _ = make_client(ServeConfig(token=token))
+    for seg in HOSTILE_SEGMENTS:
+        url = path.replace("{tid}", seg) + "?" + HOSTILE_QUERY + (f"&token={TOKEN}" if token else "")
+        r = c.request(method, url, follow_redirects=False, json={} if method == "POST" else None)
+        assert r.status_code < 500, (url, r.status_code, r.text[:200])
+        if r.status_code in (301, 302, 303, 307, 308):
+            assert _same_origin(r.headers["location"]), r.headers["location"]
+        elif r.status_code >= 400:
+            assert r.headers["content-type"].startswith("application/json"), url
+            assert isinstance(r.json()["error"], str) and r.json()["error"]

@@ -17,9 +17,19 @@ from dataclasses import dataclass
 import torch
 
 from ..errors import AttnlabError
+from ..i18n import t
 from ..trace import AttentionTrace
 
 TILE = 256  # positions per tile side at every level (the page's deep zoom reads it from the meta)
+
+
+class OutsideMap(AttnlabError):
+    """A level or tile the map does not have: `key` (i18n) and `fields` say which, in any language."""
+
+    def __init__(self, key: str, **fields: int) -> None:
+        self.key = key  # "srv_level" | "srv_tile_outside"
+        self.fields = fields  # the numbers it names
+        super().__init__(t(key, "en", **fields))
 
 
 @dataclass(frozen=True)
@@ -39,11 +49,10 @@ def tile_span(n: int, z: int, ty: int, tx: int) -> tuple[tuple[int, int], tuple[
     """(rows, cols) the tile (ty, tx) at level z covers, checked against an n-token map."""
     top = top_level(n)
     if z > top:
-        raise AttnlabError(f"level z={z} is beyond this trace's levels: at {n} tokens z goes from 0 to {top}")
+        raise OutsideMap("srv_level", z=z, n=n, top=top)
     span = TILE << z
     if ty * span >= n or tx * span >= n:
-        raise AttnlabError(f"tile ({ty}, {tx}) at level {z} is outside this trace: ty and tx go up to "
-                           f"{(n - 1) // span}")
+        raise OutsideMap("srv_tile_outside", ty=ty, tx=tx, z=z, last=(n - 1) // span)
     return (ty * span, min(n, (ty + 1) * span)), (tx * span, min(n, (tx + 1) * span))
 
 

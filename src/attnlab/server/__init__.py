@@ -3,10 +3,14 @@
 Layout (one job per module):
     config.py        how the server was started; loopback, token and Host rules
     security.py      the gate every request passes (Host, token, origin, body size, CSP headers)
-    app.py           `create_app(config)`, shared state, errors as {"error": "..."} with 4xx
+    app.py           `create_app(config)`, errors as {"error": "..."} with 4xx, the OpenAPI error codes
+    state.py         `Server`: what every request shares (config, stores, worker, heavy gate)
+    messages.py      the server's own refusals (`ServerError`), in the language the request names
+    jsonbody.py      a request body as a JSON object: no oversized int, deep nesting, lone surrogate
     inputs.py        request bodies: JSON types checked, named like the CLI's options; their schemas
-    store.py         kept traces: stable ids, LRU bounded by bytes, 410 after eviction
-    work.py          model work: one capture at a time, a short queue per model, 503 + Retry-After
+    store.py         kept traces: stable ids, LRU within its bytes (all it holds counted), 410 after eviction
+    work.py          bounded work: one model capture at a time, a short queue per model, a few map
+                     computations at a time; 503 + Retry-After beyond
     capture.py       `run_text` as a queued job with progress
     routes_api.py    /api/health, /api/models, /api/toy, /api/toy/page, /api/text, /api/text/stream
     routes_traces.py /api/traces/<id>: summary, page data, page download, head JSON, overview, tiles, stats

@@ -1,10 +1,13 @@
-"""`create_app(config)`: the FastAPI app of `attnlab serve`, its shared state and its error answers.
+"""`create_app(config)`: the FastAPI app of `attnlab serve`, its error answers and its OpenAPI schema.
 
 Every error is JSON `{"error": "..."}` with a 4xx status: the library's `AttnlabError` message (the
-CLI's text for the same mistake) as 400, an unknown trace 404, an evicted one 410, a body over the
-limit 413, a full model queue 503 with Retry-After. FastAPI's own validation errors (a query
-parameter that is not a number) are rewritten to the same shape. Swagger UI and ReDoc, which load
-from a CDN, are off; /docs is a local page over /openapi.json.
+CLI's text for the same mistake) as 400; the server's own refusals (`messages.ServerError`) with
+their status, in the request's language: an unknown trace 404, an evicted one 410, a body or trace
+over the limit 413, a full queue 503 with Retry-After. A layer, head or tile a kept trace lacks is
+404 on the GET routes that address it (400 in a POST body). FastAPI's own validation errors (a query
+parameter that is not a number) are rewritten to the same shape as 400. The schema at /openapi.json
+lists exactly these codes per route (`_document_errors`); FastAPI's 422, never sent, is dropped.
+Swagger UI and ReDoc, which load from a CDN, are off; /docs is a local page over /openapi.json.
 """
 
 from __future__ import annotations
@@ -14,20 +17,21 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import AttnlabError
+from ..errors import AttnlabError, LayerHeadError
 from . import routes_api, routes_pages, routes_traces
 from .config import ServeConfig, apply_threads
-from .security import BodyTooLarge, Guard
-from .state import Server, error
-from .store import TraceGone, TraceStore, TraceTooLarge, TraceUnknown
-from .work import Busy, Worker
+from .messages import ServerError, brief, error_text, lang_of
+from .security import Guard
+from .state import ERROR_SCHEMA, Server, error
+from .store import TraceGone
+from .work import Busy
 
 log = logging.getLogger("attnlab.server")
-TOY_CACHE = 64 * 2**20  # toy traces kept for /t/<id> and downloads (each well under 1 MB)
 
 
 def create_app(config: ServeConfig | None = None) -> Any:
@@ -36,52 +40,81 @@ def create_app(config: ServeConfig | None = None) -> Any:
     apply_threads(config.threads)
     app = FastAPI(title="attnlab", version=__version__, docs_url=None, redoc_url=None,
                   description="Self-attention, live: the toy lab and real models' attention on this machine.")
-    app.state.attnlab = Server(config, TraceStore(config.max_cache), TraceStore(TOY_CACHE), Worker(config.queue))
+    app.state.attnlab = Server.start(config)
     _handlers(app)
     for module in (routes_api, routes_traces, routes_pages):
         app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     guarded = Guard(app, config)
     guarded.fastapi = app  # tests and the CLI reach the FastAPI object through this
     return guarded
 
 
 def _handlers(app: FastAPI) -> None:
-    statuses = ((TraceUnknown, 404), (TraceGone, 410), (TraceTooLarge, 413), (BodyTooLarge, 413))
-
     @app.exception_handler(AttnlabError)
     async def attnlab_error(request: Request, e: AttnlabError) -> JSONResponse:
+        text = error_text(e, lang_of(request.url.query))
         if isinstance(e, Busy):
-            return error(503, str(e), {"retry-after": str(e.retry_after)})
-        status = next((s for cls, s in statuses if isinstance(e, cls)), 400)
-        response = error(status, str(e))
+            return error(503, text, {"retry-after": str(e.retry_after)})
         if isinstance(e, TraceGone):  # what made it, so the page can offer to run it again
-            response = JSONResponse({"error": str(e), "inputs": e.inputs}, status_code=410,
-                                    headers={"cache-control": "no-store"})
-        return response
+            return error(410, text, inputs=e.inputs)
+        if isinstance(e, ServerError):
+            return error(e.status, text)
+        return error(404 if isinstance(e, LayerHeadError) and request.method == "GET" else 400, text)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
-        return error(400, validation_message(e.errors()))
+        return error(400, validation_message(e.errors(), lang_of(request.url.query)))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
-        message = e.detail if isinstance(e.detail, str) else "request refused"
+        lang = lang_of(request.url.query)
+        message = e.detail if isinstance(e.detail, str) else error_text(ServerError("srv_refused"), lang)
         if e.status_code == 404 and message == "Not Found":
-            message = f"nothing at {request.url.path}: see /docs for the API"
+            message = error_text(ServerError("srv_not_found", path=request.url.path), lang)
         if e.status_code == 405:
-            message = f"{request.method} is not allowed on {request.url.path}"
+            message = error_text(ServerError("srv_method", method=request.method, path=request.url.path), lang)
         return error(e.status_code, message, getattr(e, "headers", None))
 
     @app.exception_handler(Exception)
     async def bug(request: Request, e: Exception) -> JSONResponse:  # a bug: logged with its traceback
         log.exception("attnlab serve: unexpected error on %s", request.url.path)
-        return error(500, f"internal error ({type(e).__name__}); the server log has the details")
+        return error(500, error_text(ServerError("srv_internal", name=type(e).__name__), lang_of(request.url.query)))
 
 
-def validation_message(errors: Any) -> str:
-    """FastAPI's first validation error as one line naming the parameter and the value."""
+def validation_message(errors: Any, lang: str = "en") -> str:
+    """FastAPI's first validation error as one line naming the parameter and the value (pydantic's
+    words for what is wrong stay English)."""
     first = next(iter(errors), {}) if errors else {}
     name = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
     msg = str(first.get("msg", "is not valid")).replace("Input should be", "should be")
     given = first.get("input")
-    return f"{name} {msg}" + (f", got {given!r}" if given is not None and not isinstance(given, dict) else "")
+    got = f", got {brief(given)}" if given is not None and not isinstance(given, dict) else ""
+    return error_text(ServerError("srv_invalid", name=name, msg=msg, got=got), lang)
+
+
+# the codes every operation may get, besides those its route declares
+ALWAYS = {400: "a parameter or the Host is not valid", 401: "the server's access token is missing or wrong"}
+WRITES = {403: "a browser page of another site sent it", 413: "the body is over the server's limit"}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        _document_errors(schema)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _document_errors(schema: dict[str, Any]) -> None:
+    """Each operation lists the error codes the server really sends it (see the module docstring)."""
+    body = {"application/json": {"schema": ERROR_SCHEMA}}
+    for operations in schema.get("paths", {}).values():
+        for method, op in operations.items():
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            codes = {**ALWAYS, **(WRITES if method in ("post", "put", "patch", "delete") else {})}
+            for code, why in codes.items():
+                responses.setdefault(str(code), {"description": why, "content": body})
+    schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+    schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)

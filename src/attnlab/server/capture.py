@@ -18,6 +18,7 @@ from fastapi import Request
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
 from .inputs import TextRequest
+from .state import Server
 from .store import Entry
 from .work import Job
 
@@ -25,7 +26,7 @@ MAX_JSON_CELLS = 2**20  # a head's weights as JSON numbers: 1 M cells is ~10 MB 
 DISCONNECT_POLL_S = 0.5  # how often a waiting request checks that its client is still there
 
 
-def capture_job(srv: Any, req: TextRequest) -> Job:
+def capture_job(srv: Server, req: TextRequest) -> Job:
     """The job that makes `req`'s trace: a finished one when the store has it, else queued (or shared)."""
     store = srv.texts
     from .store import trace_id
@@ -39,7 +40,7 @@ def capture_job(srv: Any, req: TextRequest) -> Job:
     return srv.worker.submit(tid, req.model, lambda job: _capture(job, srv, req))
 
 
-def _capture(job: Job, srv: Any, req: TextRequest) -> Entry:
+def _capture(job: Job, srv: Server, req: TextRequest) -> Entry:
     from ..models import api, capture
 
     if not api.is_loaded(req.model):
@@ -57,7 +58,7 @@ def _capture(job: Job, srv: Any, req: TextRequest) -> Entry:
     return srv.texts.put("text", req.capture_inputs, trace)
 
 
-async def await_job(srv: Any, job: Job, request: Request) -> Entry | None:
+async def await_job(srv: Server, job: Job, request: Request) -> Entry | None:
     """The job's result; None when the client went away first (then a queued job is cancelled)."""
     future = asyncio.wrap_future(job.future)
     try:

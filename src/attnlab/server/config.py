@@ -33,7 +33,7 @@ class ServeConfig:
     port: int = DEFAULT_PORT  # its port (0: any free port, as tests use)
     token: str | None = None  # required on every request when set (always set off loopback)
     models: tuple[str, ...] = ()  # models given with --model at start, besides the registry's names
-    max_cache: int = DEFAULT_MAX_CACHE  # bytes of model traces kept (least recently used evicted first)
+    max_cache: int = DEFAULT_MAX_CACHE  # bytes all kept traces may hold (toys half, at most 64 MiB; LRU out first)
     max_body: int = DEFAULT_MAX_BODY  # request bodies beyond this many bytes get 413
     queue: int = 2  # model captures that may wait behind the running one, per model, before 503
     lang: str = "ja"  # the app's first language (the page can switch)

@@ -3,19 +3,20 @@
 The library checks meanings (d_model divisible by heads, a layer out of range, text too long) and
 its messages are the CLI's; this module only refuses what JSON can send but argparse never would
 (a string for a number, true for an integer, an unknown field), in the library's own wording
-("heads must be an integer, got 'two'"). The JSON schemas here are what /openapi.json documents.
+("heads must be an integer, got 'two'"), as `ServerError`s (in the request's language). What JSON
+itself may hold (integer digits, nesting, lone surrogates) `jsonbody.parse_body` checks first. The
+JSON schemas here are what /openapi.json documents.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import AttnlabError
 from ..models.registry import DEFAULT_MODEL
 from ..toy.options import OPTION_NAMES
+from .messages import ServerError, brief
 
 MAX_GENERATE = 256  # tokens a request may ask a decoder to add (the CLI has no cap; a server must)
 SEED_RANGE = (-(2**63), 2**64 - 1)  # what torch.Generator.manual_seed accepts
@@ -24,15 +25,17 @@ TOY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "tokens": {"description": "a list of strings, or one string split on whitespace",
-                   "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "tokens": {"description": "a list of strings, or one string split on whitespace (at most 256)",
+                   "anyOf": [{"type": "string"},
+                             {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 256}]},
         "d_model": {"type": "integer", "minimum": 1, "maximum": 512, "description": "width of x and Q, K, V"},
         "heads": {"type": "integer", "minimum": 1, "maximum": 16, "description": "must divide d_model"},
         "seed": {"type": ["integer", "null"], "description": "seed of W_Q, W_K, W_V (default 42)"},
         "temperature": {"type": "number", "exclusiveMinimum": 0, "description": "softmax(scores / T)"},
         "causal": {"type": "boolean", "description": "mask future tokens"},
         "x": {"type": "array", "description": "rows of numbers, one per token, d_model wide",
-              "items": {"type": "array", "items": {"type": "number"}}},
+              "minItems": 1, "maxItems": 256,
+              "items": {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 512}},
     },
 }
 TEXT_FIELDS = ("text", "model", "layer", "head", "generate", "words", "truncate")
@@ -53,50 +56,31 @@ TEXT_SCHEMA: dict[str, Any] = {
 }
 
 
-def parse_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
-    """The JSON object of a request body; AttnlabError for anything else."""
-    if not (content_type or "").split(";")[0].strip().lower() == "application/json":
-        raise AttnlabError(f"send the body as JSON (Content-Type: application/json), not {content_type or 'nothing'}")
-    try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
-    except UnicodeDecodeError:
-        raise AttnlabError("the request body is not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise AttnlabError(f"the request body is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    if not isinstance(body, dict):
-        raise AttnlabError(f"the request body must be a JSON object of options, got {type(body).__name__}")
-    return body
-
-
-def _no_constant(name: str) -> float:
-    raise AttnlabError(f"{name} is not a number JSON allows: give finite numbers")
-
-
 def _unknown(body: dict, names: tuple[str, ...], what: str) -> None:
     unknown = sorted(set(body) - set(names))
     if unknown:
-        raise AttnlabError(f"unknown {what} option {unknown[0]!r}: choose from {', '.join(names)}")
+        raise ServerError("srv_unknown_option", what=what, name=brief(unknown[0]), names=", ".join(names))
 
 
 def _int(name: str, v: Any, lo: int | None = None, hi: int | None = None) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
-        raise AttnlabError(f"{name} must be an integer, got {v!r}")
+        raise ServerError("srv_int", name=name, given=brief(v))
     if lo is not None and hi is None and v < lo:
-        raise AttnlabError(f"{name} must be {lo} or more, got {v}")
+        raise ServerError("srv_int_min", name=name, lo=lo, given=v)
     if (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise AttnlabError(f"{name} {v} is outside {lo}..{hi}")
+        raise ServerError("srv_int_range", name=name, lo=lo, hi=hi, given=v)
     return v
 
 
 def _bool(name: str, v: Any) -> bool:
     if not isinstance(v, bool):
-        raise AttnlabError(f"{name} must be true or false, got {v!r}")
+        raise ServerError("srv_bool", name=name, given=brief(v))
     return v
 
 
 def _number(name: str, v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
-        raise AttnlabError(f"{name} must be a finite number, got {v!r}")
+        raise ServerError("srv_number", name=name, given=brief(v))
     return float(v)
 
 
@@ -143,13 +127,12 @@ def text_request(body: dict[str, Any], models: list[str]) -> TextRequest:
     """A TextRequest with types checked and the model one of `models` (never an arbitrary path)."""
     _unknown(body, TEXT_FIELDS, "text")
     if "text" not in body:
-        raise AttnlabError("text is missing: give the sentence to capture")
+        raise ServerError("srv_text_missing")
     if not isinstance(body["text"], str):
-        raise AttnlabError(f"text must be a string, got {type(body['text']).__name__}")
+        raise ServerError("srv_text_type", kind=type(body["text"]).__name__)
     model = body.get("model", DEFAULT_MODEL)
     if model not in models:
-        raise AttnlabError(f"model {model!r} is not served here: choose {', '.join(models)} "
-                           "(the server loads only the registry's models and those given with --model at start)")
+        raise ServerError("srv_model", model=brief(model), models=", ".join(models))
     return TextRequest(
         text=body["text"], model=model,
         layer=_int("layer", body.get("layer", 0), 0), head=_int("head", body.get("head", 0), 0),

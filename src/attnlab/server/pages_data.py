@@ -1,7 +1,8 @@
 """Page data of a kept trace for the app (`html.live.live_page_data`), cached per trace.
 
 Made once per trace and language (the explanation tab carries texts in the page's language) and
-kept with the trace while it is small; the labels are added per request.
+kept with the trace while it is small, counted in the store's bytes (the route settles the entry
+after this runs); the labels are added per request.
 """
 
 from __future__ import annotations

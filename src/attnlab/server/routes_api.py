@@ -15,24 +15,25 @@ from .. import __version__
 from ..cli.limits import check_cli_limits
 from ..export import head_to_dict, trace_to_dict
 from ..jsonable import tensor_to_list
-from ..toy import run_toy
+from ..toy import ToySpec, run_toy
 from ..toy.options import toy_spec
 from .capture import await_job, capture_job, head_json_cells, summary
-from .inputs import TEXT_SCHEMA, TOY_SCHEMA, parse_body, text_request, toy_options
+from .inputs import TEXT_SCHEMA, TOY_SCHEMA, text_request, toy_options
+from .jsonbody import parse_body
 from .pages_data import LANG_QUERY, toy_page
-from .state import error, server_of
+from .state import error, errors, server_of
 
 router = APIRouter()
 PROGRESS_EVERY_S = 0.25  # how often the stream reports while a capture waits or runs
+EVENT_SCHEMA = {  # one event of /api/text/stream: its name, and its data as one line of JSON
+    "type": "object", "required": ["event", "data"],
+    "properties": {"event": {"enum": ["progress", "result", "error"]},
+                   "data": {"type": "string", "contentMediaType": "application/json"}},
+}
 
 
 def _body(schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema, "example": example}}}}
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    schema = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
-    return {c: {"description": "error", "content": {"application/json": {"schema": schema}}} for c in codes}
 
 
 @router.get("/api/health", summary="Is the server up; what it holds")
@@ -57,13 +58,12 @@ def models(request: Request) -> list[dict[str, Any]]:
     return out
 
 
-def spec_options(spec: Any) -> dict[str, Any]:
-    """A ToySpec as toy options (JSON-ready): the same spec gives the same trace id however it was asked."""
-    from dataclasses import asdict
-
-    out = asdict(spec)
+def spec_options(spec: ToySpec) -> dict[str, Any]:
+    """A ToySpec as toy options (JSON-ready): the same spec gives the same trace id however it was asked.
+    Its x is the spec's own rows, not a copy: the trace keeps the spec, and the store, counting these
+    inputs, counts the numbers the spec holds (up to 256 x 512 Python floats, 4 MB)."""
+    out = {name: getattr(spec, name) for name in ToySpec.__dataclass_fields__}
     out["tokens"] = list(spec.tokens)
-    out["x"] = None if spec.x is None else [list(r) for r in spec.x]
     return out
 
 
@@ -72,7 +72,7 @@ def _toy_trace(raw: bytes, content_type: str | None):
 
 
 @router.post("/api/toy", summary="The toy lab: the same JSON as `attnlab toy --format json`",
-             openapi_extra=_body(TOY_SCHEMA, {"tokens": "Tokyo is beautiful", "seed": 42}), responses=_errors(400, 413))
+             openapi_extra=_body(TOY_SCHEMA, {"tokens": "Tokyo is beautiful", "seed": 42}))
 async def toy(request: Request) -> JSONResponse:
     raw = await request.body()
     trace = await asyncio.to_thread(_toy_trace, raw, request.headers.get("content-type"))
@@ -80,7 +80,7 @@ async def toy(request: Request) -> JSONResponse:
 
 
 @router.post("/api/toy/page", summary="The toy as page data (the playground's views); its explanation: /explain",
-             openapi_extra=_body(TOY_SCHEMA, {"tokens": "Tokyo is beautiful"}), responses=_errors(400, 413))
+             openapi_extra=_body(TOY_SCHEMA, {"tokens": "Tokyo is beautiful"}), responses=errors(413))
 async def toy_page_data(request: Request, lang: str = LANG_QUERY, view: str | None = Query(None, max_length=32)):
     raw = await request.body()
     srv = server_of(request)
@@ -97,7 +97,7 @@ async def toy_page_data(request: Request, lang: str = LANG_QUERY, view: str | No
 
 @router.post("/api/text", summary="A real model on real text: the JSON of `attnlab text --format json` + trace_id",
              openapi_extra=_body(TEXT_SCHEMA, {"text": "Tokyo is beautiful", "model": "minilm"}),
-             responses=_errors(400, 413, 503))
+             responses=errors(413, 503))
 async def text(request: Request) -> JSONResponse:
     srv = server_of(request)
     req = text_request(parse_body(await request.body(), request.headers.get("content-type")), srv.models)
@@ -113,7 +113,9 @@ async def text(request: Request) -> JSONResponse:
 
 
 @router.post("/api/text/stream", summary="/api/text as server-sent events: progress while capturing, then the trace",
-             openapi_extra=_body(TEXT_SCHEMA, {"text": "Tokyo is beautiful"}), responses=_errors(400, 413, 503))
+             openapi_extra=_body(TEXT_SCHEMA, {"text": "Tokyo is beautiful"}), response_class=StreamingResponse,
+             responses={200: {"description": "events: progress..., then result or error",
+                              "content": {"text/event-stream": {"schema": EVENT_SCHEMA}}}, **errors(413, 503)})
 async def text_stream(request: Request) -> StreamingResponse:
     srv = server_of(request)
     req = text_request(parse_body(await request.body(), request.headers.get("content-type")), srv.models)

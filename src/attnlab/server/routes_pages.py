@@ -15,6 +15,7 @@ from .. import __version__
 from ..html.code import asset
 from ..html.render import json_for_script
 from .bundle import app_labels, app_script, static_text
+from .messages import NotFound
 from .state import server_of
 
 router = APIRouter(include_in_schema=False)
@@ -48,9 +49,7 @@ def shared(request: Request, tid: str = Path(pattern="^(toy|text)-[0-9a-f]{16}$"
 @router.get("/docs")
 def docs(request: Request, lang: str | None = Query(None)) -> HTMLResponse:
     if not server_of(request).config.docs:
-        from fastapi import HTTPException
-
-        raise HTTPException(404, "the API reference is off (--no-docs); /openapi.json still describes the API")
+        raise NotFound("srv_docs_off")
     return _shell(request, _lang(request, lang), "docs")
 
 

@@ -4,14 +4,16 @@ as `--html`), one head as JSON, and what the live views read: pooled overviews, 
 Maps travel as raw little-endian float32 (`application/octet-stream`), shaped by the
 `X-Attnlab-Shape` header ("planes,rows,cols"): a 256 x 256 tile is 256 KB of weights (+ as much of
 scores), where JSON text would be ~2.5 MB. Heavy computations (an overview: one pass over the head)
-run at most `HEAVY` at a time; more waiting than `HEAVY_QUEUE` get 503 + Retry-After.
+go through the server's `HeavyGate` (work.py): a few at a time, 503 + Retry-After beyond. What a
+computation leaves with the trace (lse, page data, statistics) is counted by the store (`settle`).
+A layer, head, level or tile the trace lacks is 404.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -22,16 +24,13 @@ from ..export import head_to_dict
 from ..html import render_page
 from ..views import file_stem
 from .capture import head_json_cells, summary
+from .messages import NotFound
 from .pages_data import LANG_QUERY, trace_page
-from .state import server_of
+from .state import errors, server_of
 from .store import Entry
-from .work import Busy
 
 router = APIRouter()
-HEAVY, HEAVY_QUEUE = 2, 8
-_heavy = threading.BoundedSemaphore(HEAVY)
-_waiting = 0
-_waiting_lock = threading.Lock()
+T = TypeVar("T")
 
 
 def _tutorial_id() -> str:
@@ -47,6 +46,8 @@ TID = Path(pattern="^(toy|text)-[0-9a-f]{16}$", description="a trace id from /ap
            examples=[_tutorial_id()])
 BINARY = {200: {"description": "float32 little-endian; shape in X-Attnlab-Shape",
                 "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+KEPT = errors(404, 410)  # every route here: an unknown id, an evicted trace
+HEAVY = {**BINARY, **errors(404, 410, 503)}  # and those that go through the HeavyGate
 
 
 def _entry(request: Request, tid: str) -> Entry:
@@ -61,58 +62,49 @@ def _binary(planes: list[Any], extra: dict[str, str] | None = None) -> Response:
     return Response(b"".join(a.tobytes() for a in arrays), media_type="application/octet-stream", headers=headers)
 
 
-async def _heavy_call(fn, *args) -> Any:
-    """Run fn in a thread, at most HEAVY at a time; 503 when too many already wait."""
-    global _waiting
-    with _waiting_lock:
-        if _waiting >= HEAVY_QUEUE:
-            raise Busy(f"{_waiting} map computations are waiting: try again in a moment", retry_after=2)
-        _waiting += 1
-
-    def run() -> Any:
-        global _waiting
-        with _heavy:
-            with _waiting_lock:
-                _waiting -= 1
-            return fn(*args)
-
-    return await asyncio.to_thread(run)  # cancelled requests still run `run` to its end: the count stays right
+async def _heavy_call(request: Request, entry: Entry, fn: Callable[..., T], *args: Any) -> T:
+    """fn(*args) through the server's HeavyGate, then the entry measured again (it may keep more now)."""
+    srv = server_of(request)
+    out = await srv.heavy.run(fn, *args)
+    srv.store_for(entry.id).settle(entry)
+    return out
 
 
-@router.get("/api/traces/{tid}", summary="What a kept trace is (not its numbers)")
+@router.get("/api/traces/{tid}", summary="What a kept trace is (not its numbers)", responses=KEPT)
 def trace_summary(request: Request, tid: str = TID) -> dict[str, Any]:
     return summary(_entry(request, tid))
 
 
-@router.get("/api/traces/{tid}/page-data", summary="The trace's page data, as a page file inlines it")
+@router.get("/api/traces/{tid}/page-data", summary="The trace's page data, as a page file inlines it",
+            responses=errors(404, 410, 503))
 async def page_data(request: Request, tid: str = TID, lang: str = LANG_QUERY,
                     view: str | None = Query(None, max_length=32)) -> JSONResponse:
     entry = _entry(request, tid)
-    return JSONResponse(await _heavy_call(trace_page, entry, lang, view))
+    return JSONResponse(await _heavy_call(request, entry, trace_page, entry, lang, view))
 
 
 @router.get("/api/traces/{tid}/page", summary="The self-contained page, as `--html` writes it",
-            response_class=HTMLResponse)
+            response_class=HTMLResponse, responses=errors(404, 410, 503))
 async def page(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> HTMLResponse:
     entry = _entry(request, tid)
-    html = await _heavy_call(lambda: render_page(entry.trace, lang=lang))
+    html = await _heavy_call(request, entry, lambda: render_page(entry.trace, lang=lang))
     name = f"attnlab-{file_stem(entry.trace.model)}-{entry.id}.html"
     return HTMLResponse(html, headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/api/traces/{tid}/explain", summary="What a toy trace's numbers show, in words (as `attnlab toy` prints)")
+@router.get("/api/traces/{tid}/explain", summary="What a toy trace's numbers show, in words (as `attnlab toy` prints)",
+            responses=KEPT)
 def explanation(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> dict[str, str]:
-    from ..errors import AttnlabError
     from ..reporting import explain
 
     trace = _entry(request, tid).trace
     if trace.stages is None:
-        raise AttnlabError("explanations in words are made for toy traces; a model trace's head census will say "
-                           "what its heads do")
+        raise NotFound("srv_explain_toy")
     return {"explanation": explain(trace, lang)}
 
 
-@router.get("/api/traces/{tid}/head", summary="One head's weights as JSON (as `attnlab text --format json`)")
+@router.get("/api/traces/{tid}/head", summary="One head's weights as JSON (as `attnlab text --format json`)",
+            responses=KEPT)
 def head(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
          words: bool = False) -> JSONResponse:
     trace = _entry(request, tid).trace
@@ -121,39 +113,47 @@ def head(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: in
     return JSONResponse(head_to_dict(trace, layer, head, words=words))
 
 
-@router.get("/api/traces/{tid}/overview", summary="One head pooled to at most size x size cells", responses=BINARY)
+@router.get("/api/traces/{tid}/overview", summary="One head pooled to at most size x size cells", responses=HEAVY)
 async def overview(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
                    mode: str = Query("max", pattern="^(max|mean)$"),
                    size: int = Query(512, ge=16, le=2048)) -> Response:
-    trace = _entry(request, tid).trace
-    trace.check_layer_head(layer, head)
-    got = await _heavy_call(zoom.overview, trace, layer, head, size, mode)
+    entry = _entry(request, tid)
+    entry.trace.check_layer_head(layer, head)
+    got = await _heavy_call(request, entry, zoom.overview, entry.trace, layer, head, size, mode)
     return _binary(list(got.planes), {"x-attnlab-cell": str(got.cell)})
 
 
-@router.get("/api/traces/{tid}/tile", responses=BINARY,
+@router.get("/api/traces/{tid}/tile", responses=HEAVY,
             summary="A 256-position tile of one head: level z pools 2^z x 2^z cells (z = 0: weights and scores)")
 async def tile(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
                z: int = Query(0, ge=0, le=20), ty: int = Query(0, ge=0), tx: int = Query(0, ge=0),
                mode: str = Query("max", pattern="^(max|mean)$")) -> Response:
-    trace = _entry(request, tid).trace
+    entry = _entry(request, tid)
+    trace = entry.trace
     trace.check_layer_head(layer, head)
-    zoom.tile_span(trace.n_tokens, z, ty, tx)  # a tile outside the map is refused before any work
-    call = asyncio.to_thread if z == 0 else _heavy_call  # a full-resolution tile is one small matmul
-    got = await call(zoom.zoom_tile, trace, layer, head, z, ty, tx, mode)
+    try:
+        zoom.tile_span(trace.n_tokens, z, ty, tx)  # a tile outside the map is refused before any work
+    except zoom.OutsideMap as e:
+        raise NotFound(e.key, **e.fields) from None
+    if z == 0:  # a full-resolution tile is one small matmul
+        got = await asyncio.to_thread(zoom.zoom_tile, trace, layer, head, z, ty, tx, mode)
+        server_of(request).store_for(tid).settle(entry)  # the trace may keep the lse it computed
+    else:
+        got = await _heavy_call(request, entry, zoom.zoom_tile, trace, layer, head, z, ty, tx, mode)
     return _binary(list(got.planes), {"x-attnlab-cell": str(got.cell)})
 
 
-@router.get("/api/traces/{tid}/lse", summary="Each row's log-sum-exp of one head's scores", responses=BINARY)
+@router.get("/api/traces/{tid}/lse", summary="Each row's log-sum-exp of one head's scores", responses=HEAVY)
 async def lse(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0)) -> Response:
-    trace = _entry(request, tid).trace
-    trace.check_layer_head(layer, head)
-    values = await _heavy_call(lambda: trace.lse(layer)[head].float().cpu())
+    entry = _entry(request, tid)
+    entry.trace.check_layer_head(layer, head)
+    values = await _heavy_call(request, entry, lambda: entry.trace.lse(layer)[head].float().cpu())
     return _binary([values[None]])
 
 
 @router.get("/api/traces/{tid}/stats", summary="Each head's row statistics averaged over rows (the head atlas)",
-            responses={202: {"description": "being computed: ask again (the body says how far it is)"}})
+            responses={202: {"description": "being computed: ask again (the body says how far it is)"},
+                       **errors(404, 410, 503)})
 def stats(request: Request, tid: str = TID) -> JSONResponse:
     from ..analysis.atlas import head_means
 
@@ -167,8 +167,7 @@ def stats(request: Request, tid: str = TID) -> JSONResponse:
     def compute(job=None) -> dict[str, Any]:
         if job is not None:
             job.say("statistics")
-        entry.extras["stats"] = head_means(tr.row_stats(), causal=bool(tr.causal))
-        return entry.extras["stats"]
+        return srv.store_for(tid).keep(entry, "stats", head_means(tr.row_stats(), causal=bool(tr.causal)))
 
     if entry.kind == "toy" or tr.n_tokens <= 512:  # quick: answer now
         return JSONResponse(compute())

@@ -6,7 +6,8 @@ One ASGI middleware, outermost, so that nothing of the app runs for a refused re
 2. When a token is set, it must come as `?token=`, the `attnlab_token` cookie, or
    `Authorization: Bearer`. A page opened with a correct `?token=` is redirected to the same address
    without it, with the cookie set (HttpOnly, SameSite=Strict), so the token leaves the address bar.
-   Compared in constant time.
+   Compared in constant time. The redirect goes only to a path on this server (`same_origin`): never
+   `//host`, `/\\host` or a scheme, however the path was spelled or encoded.
 3. Requests that change something (any method but GET/HEAD) from a browser must come from this
    server's own pages: an `Origin` header naming another host is refused (no CORS is ever sent, so
    other sites cannot read answers either).
@@ -14,6 +15,8 @@ One ASGI middleware, outermost, so that nothing of the app runs for a refused re
    it while being read raises `BodyTooLarge` (answered 413 by the app's error handler).
 5. Every answer carries a Content-Security-Policy that allows only this server's own files
    (`default-src 'self'`), no framing, no referrer, no MIME sniffing.
+
+Refusals are JSON `{"error": ...}` in the language the query names (`messages.lang_of`).
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import json
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode
 
-from ..errors import AttnlabError
 from .config import ServeConfig, host_allowed, host_name
+from .messages import ServerError, error_text, lang_of, printable
 
 COOKIE = "attnlab_token"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -46,8 +49,18 @@ Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 
 
-class BodyTooLarge(AttnlabError):
+class Refused(ServerError):
+    """A request the gate answers itself (400 Host, 401 token, 403 origin, 413 length): the app never sees it."""
+
+    def __init__(self, status: int, key: str, **fields: object) -> None:
+        super().__init__(key, **fields)
+        self.status = status  # the answer's status
+
+
+class BodyTooLarge(ServerError):
     """A request body over the server's limit (answered 413)."""
+
+    status = 413
 
 
 class Guard:
@@ -64,7 +77,7 @@ class Guard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         refusal = self._refuse(scope, headers)
         if refusal is not None:
-            await _answer(send, *refusal)
+            await _answer(send, refusal.status, error_text(refusal, lang_of(scope.get("query_string", b""))))
             return
         redirect = self._token_redirect(scope, headers)
         if redirect is not None:
@@ -72,23 +85,21 @@ class Guard:
             return
         await self.app(scope, self._limited(receive, headers), _with_headers(send))
 
-    def _refuse(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
+    def _refuse(self, scope: Scope, headers: dict[str, str]) -> ServerError | None:
         cfg = self.config
         host = headers.get("host", "")
         if not host_allowed(host, cfg):
-            return 400, (f"host {host_name(host) or host!r} is not this server: open it by its address "
-                         f"({cfg.url()}); other names are refused against DNS rebinding")
+            return Refused(400, "srv_host", host=printable(repr(host_name(host) or host)[:80]), url=cfg.url())
         if cfg.token is not None and not hmac.compare_digest(_given_token(scope, headers).encode(), cfg.token.encode()):
-            return 401, ("this server needs its access token: open the address printed when it started "
-                         "(…/?token=...), or send Authorization: Bearer <token>")
+            return Refused(401, "srv_token")
         origin = headers.get("origin")
         if scope["method"] not in ("GET", "HEAD") and origin is not None:
             origin_host = origin.split("://", 1)[-1]
             if not host_allowed(origin_host, cfg) or host_name(origin_host) != host_name(host):
-                return 403, f"requests from {origin} are refused: use this server's own pages"
+                return Refused(403, "srv_origin", origin=printable(origin[:80]))
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > cfg.max_body):
-            return 413, f"the request body is {length} bytes; this server accepts at most {cfg.max_body}"
+            return Refused(413, "srv_body_length", length=printable(length[:40]), limit=cfg.max_body)
         return None
 
     def _token_redirect(self, scope: Scope, headers: dict[str, str]) -> list[tuple[bytes, bytes]] | None:
@@ -99,9 +110,9 @@ class Guard:
         if not any(k == "token" for k, _ in query):
             return None
         rest = urlencode([(k, v) for k, v in query if k != "token"])
-        location = scope["path"] + (f"?{rest}" if rest else "")
+        location = same_origin(scope.get("raw_path") or scope["path"].encode()) + (f"?{rest}" if rest else "")
         cookie = f"{COOKIE}={self.config.token}; HttpOnly; SameSite=Strict; Path=/"
-        return [(b"location", location.encode("latin-1")), (b"set-cookie", cookie.encode("latin-1"))]
+        return [(b"location", location.encode("ascii")), (b"set-cookie", cookie.encode("latin-1"))]
 
     def _limited(self, receive: Receive, headers: dict[str, str]) -> Receive:
         limit, seen = self.config.max_body, 0
@@ -112,10 +123,19 @@ class Guard:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge(f"the request body is over {limit} bytes, this server's limit")
+                    raise BodyTooLarge("srv_body_over", limit=limit)
             return message
 
         return guarded
+
+
+def same_origin(raw_path: bytes) -> str:
+    """A redirect target on this server for a request's path: "/" and the path without its leading
+    slashes and backslashes, percent-encoded (ASCII). So "//evil.example/", "/\\evil.example",
+    "/%2F%2Fevil.example" or "/%09/evil.example" (browsers drop tabs) never become an address of
+    another host: whatever was sent, the answer names a path here."""
+    path = unquote_to_bytes(raw_path.split(b"?", 1)[0]).lstrip(b"/\\")
+    return "/" + quote(path, safe="/")
 
 
 def _given_token(scope: Scope, headers: dict[str, str]) -> str:

@@ -1,4 +1,5 @@
-"""Model work, bounded: one capture at a time, a short queue per model, then 503 with Retry-After.
+"""Work, bounded: one model capture at a time, a short queue per model, then 503 with Retry-After;
+and `HeavyGate`, at most a few map computations at a time (overviews, pooled tiles, lse, page data).
 
 Why one at a time for the whole process, not per model: the capture records into a process-wide
 recorder (`models.capture.recording`), so two forward passes in parallel threads would mix their
@@ -12,21 +13,26 @@ asking again finds it. Jobs for the same trace id are shared: the second asker w
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from ..errors import AttnlabError
+from .messages import ServerError
+
+T = TypeVar("T")
 
 
-class Busy(AttnlabError):
-    """The model's queue is full (503); `retry_after` says when to try again, in seconds."""
+class Busy(ServerError):
+    """A queue is full (503); `retry_after` says when to try again, in seconds."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    status = 503
+
+    def __init__(self, key: str, retry_after: int, **fields: Any) -> None:
+        super().__init__(key, **fields)
         self.retry_after = retry_after
 
 
@@ -75,8 +81,7 @@ class Worker:
             if job is None:
                 waiting = sum(1 for j in self._jobs if j.model == model)
                 if waiting >= self.queue:
-                    raise Busy(f"the {model} queue is full ({waiting} waiting behind the running capture): "
-                               "try again in a moment", retry_after=self.retry_after())
+                    raise Busy("srv_queue_full", self.retry_after(), model=model, waiting=waiting)
                 job = Job(key, model, fn)
                 self._jobs.append(job)
                 self._by_key[key] = job
@@ -129,3 +134,33 @@ class Worker:
                 with self._cv:
                     self._running = None
                     self._by_key.pop(job.key, None)
+
+
+class HeavyGate:
+    """Computations over a whole head (an overview, a pooled tile, lse, page data): at most `running` at a
+    time in worker threads; when `waiting` more already wait, the next gets Busy (503 + Retry-After).
+
+    Why here and not in the routes: the count is state every request shares, like the model queue;
+    a route only asks the gate to run its call.
+    """
+
+    def __init__(self, running: int = 2, waiting: int = 8) -> None:
+        self.limit = waiting  # computations that may wait for a slot before Busy
+        self._slots = threading.BoundedSemaphore(running)  # computations running now
+        self._waiting = 0  # computations waiting for a slot
+        self._lock = threading.Lock()
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """fn(*args) in a thread once a slot is free; Busy when too many already wait."""
+        with self._lock:
+            if self._waiting >= self.limit:
+                raise Busy("srv_maps_busy", 2, waiting=self._waiting)
+            self._waiting += 1
+
+        def run() -> T:
+            with self._slots:
+                with self._lock:
+                    self._waiting -= 1
+                return fn(*args)
+
+        return await asyncio.to_thread(run)  # a cancelled request still runs `run` to its end: counts stay right
