@@ -8,13 +8,13 @@ import pytest
 import torch
 
 from attnlab.analysis.census import head_census, text_scores
-from attnlab.analysis.census_page import value_weighted_page_data
 from attnlab.analysis.rollout import rollout
 from attnlab.analysis.value_weighted import value_norms, value_weighted_pattern
 from attnlab.errors import AttnlabError
 from attnlab.html.encode import decode_arrays, encode_trace
 from attnlab.toy import run_toy
 from attnlab.views import page_views, view_named
+from attnlab.views.heatmap.data import value_weighted_page_data
 from attnlab.views.rollout import MAX_TOKENS
 
 from ..analysis.conftest import synthetic_trace

@@ -5,6 +5,6 @@ Page tab only (assets/views/headview.js), drawn from the core weight maps every 
 
 from __future__ import annotations
 
-from .base import View
+from ..base import View
 
 VIEW = View(name="headview", applies=lambda trace: True)

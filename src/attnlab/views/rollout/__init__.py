@@ -14,10 +14,13 @@ at 256 tokens, 2.9 s at 512 and 11.4 s at 1,024 (machine shared, load ~5.5).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from ..trace import AttentionTrace
-from .base import PageOptions, View
+from ...analysis.rollout import DENSE_MAX, rollout, rollout_rows
+from ...trace import AttentionTrace
+from ..base import PageOptions, View
 
 MAX_TOKENS = 512  # longest trace whose page carries the rollout (N^3 per layer, see the docstring)
 
@@ -29,9 +32,17 @@ def applies(trace: AttentionTrace) -> bool:
 
 def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarray]:
     """{"rollout": fp32 [q_pos, k_pos]}: every layer, whatever layers the page holds."""
-    from ..analysis.census_page import rollout_page_data
-
     return {"rollout": rollout_page_data(trace, max_tokens=MAX_TOKENS)["rollout"]}
+
+
+def rollout_page_data(trace: AttentionTrace, rows: Sequence[int] | None = None, *,
+                      max_tokens: int = DENSE_MAX) -> dict:
+    """{"rollout": float32 [q_pos, k_pos]} when the trace fits, else {"rows": [q], "rollout_rows":
+    float32 [len(rows), k_pos]} (rows default: the last token). Each row sums to 1."""
+    if rows is None and trace.n_tokens <= max_tokens:
+        return {"rollout": rollout(trace, max_tokens=max_tokens).numpy()}
+    rows = [trace.n_tokens - 1] if rows is None else list(rows)
+    return {"rows": rows, "rollout_rows": rollout_rows(trace, rows).numpy()}
 
 
 VIEW = View(name="rollout", applies=applies, page_arrays=page_arrays, opens_first=lambda trace: False,

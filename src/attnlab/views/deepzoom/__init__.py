@@ -9,7 +9,7 @@ query, key, weight and score, as on the static pages.
 
 from __future__ import annotations
 
-from .base import View
+from ..base import View
 
 VIEW = View(name="deepzoom", applies=lambda trace: trace.stages is None, live=True,
             needs="a model trace (the toy's maps fit its page whole)")

@@ -6,9 +6,9 @@ Page tab: thumbnails that open in the heatmap (assets/views/modelview.js).
 
 from __future__ import annotations
 
-from ..i18n import t
-from ..trace import AttentionTrace
-from .base import FigureJob, FigureOptions, View
+from ...i18n import t
+from ...trace import AttentionTrace
+from ..base import FigureJob, FigureOptions, View
 
 # Beyond this many tokens the grid and the layer means are left out of the figures: they need every
 # head's full map (SmolLM2 at 8,192 tokens: 270 maps of 8,192^2, measured 527 s and 426 s on this
@@ -16,15 +16,15 @@ from .base import FigureJob, FigureOptions, View
 FIGURE_MAX_TOKENS = 2048
 
 
-def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
+def figure_jobs(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
     if trace.stages is not None or trace.n_tokens > FIGURE_MAX_TOKENS:  # the toy's one layer: see heatmap
         return {}
-    from ..plot import layers
+    from . import figures
 
     return {
-        f"{opts.stem}-grid": FigureJob(lambda: layers.plot_grid(trace, lang=opts.lang, scale=opts.scale), dpi=70),
+        f"{opts.stem}-grid": FigureJob(lambda: figures.plot_grid(trace, lang=opts.lang, scale=opts.scale), dpi=70),
         f"{opts.stem}-layer-means": FigureJob(
-            lambda: layers.plot_layer_means(trace, lang=opts.lang, scale=opts.scale), dpi=110),
+            lambda: figures.plot_layer_means(trace, lang=opts.lang, scale=opts.scale), dpi=110),
     }
 
 
@@ -35,4 +35,4 @@ def notes(trace: AttentionTrace, opts: FigureOptions) -> list[str]:
               maps=trace.n_layers * trace.n_heads)]
 
 
-VIEW = View(name="modelview", applies=lambda trace: True, figures=figures, figure_notes=notes)
+VIEW = View(name="modelview", applies=lambda trace: True, figures=figure_jobs, figure_notes=notes)

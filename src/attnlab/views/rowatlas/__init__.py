@@ -8,7 +8,7 @@ deep zoom. The grid itself is assets/headgrid.js, shared with the page files' ce
 
 from __future__ import annotations
 
-from .base import View
+from ..base import View
 
 VIEW = View(name="rowatlas", applies=lambda trace: trace.stages is None, live=True, scripts=("headgrid.js",),
             needs="a model trace (several layers and heads)")

@@ -7,7 +7,7 @@ map with hover readout (assets/views/heatmap.js), drawn from the core weight map
 The weight / value-weighted switch (Kobayashi et al. 2020; assets/valueweighted.js): where the trace
 has an output projection attnlab understands (`analysis.value_weighted.value_norms`), the page also
 carries, for its layers, ||v_k W_O^h|| [layer, head, k_pos] and each row's exact total
-sum_k w[q, k] ||v_k W_O^h|| [layer, head, q_pos] (`analysis.census_page.value_weighted_page_data`), and
+sum_k w[q, k] ||v_k W_O^h|| [layer, head, q_pos] (`data.value_weighted_page_data`), and
 the heatmap can show each cell's share of what the head moves. Traces without one (the toy, the eager
 fallback, a model whose output projection is not recognised) carry nothing and show no switch.
 """
@@ -16,22 +16,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import AttnlabError
-from ..trace import AttentionTrace
-from .base import FigureJob, FigureOptions, PageOptions, View
+from ...errors import AttnlabError
+from ...trace import AttentionTrace
+from ..base import FigureJob, FigureOptions, PageOptions, View
 
 
-def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
-    from ..plot import layers, toy
+def figure_jobs(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
+    from ...plot import toy
+    from . import figures
 
     if trace.stages is not None:
-        jobs = {"weights": FigureJob(lambda: toy.plot_weights(trace, None, lang=opts.lang, fmt=opts.fmt,
-                                                                   scale=opts.scale))}
+        jobs = {"weights": FigureJob(lambda: figures.plot_weights(trace, None, lang=opts.lang, fmt=opts.fmt,
+                                                                  scale=opts.scale))}
         if trace.n_heads > 1:
             jobs["heads"] = FigureJob(lambda: toy.plot_heads(trace, lang=opts.lang, fmt=opts.fmt, scale=opts.scale))
         return jobs
     which = "mean" if opts.head is None else f"H{opts.head}"
-    make = lambda: layers.plot_head(trace, opts.layer, opts.head, lang=opts.lang, scale=opts.scale)  # noqa: E731
+    make = lambda: figures.plot_head(trace, opts.layer, opts.head, lang=opts.lang, scale=opts.scale)  # noqa: E731
     return {f"{opts.stem}-L{opts.layer}-{which}": FigureJob(make, dpi=110)}
 
 
@@ -40,7 +41,7 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
     nothing when the trace has no output projection attnlab understands (the switch is then absent)."""
     if trace.stages is not None or not hasattr(trace, "output_projection"):
         return {}
-    from ..analysis.census_page import value_weighted_page_data
+    from .data import value_weighted_page_data
 
     try:
         data = value_weighted_page_data(trace, page.layers)
@@ -49,5 +50,5 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
     return {"vw_norms": data["value_norms"], "vw_totals": data["row_totals"]}
 
 
-VIEW = View(name="heatmap", applies=lambda trace: True, figures=figures, page_arrays=page_arrays,
+VIEW = View(name="heatmap", applies=lambda trace: True, figures=figure_jobs, page_arrays=page_arrays,
             data_scripts=(("valueweighted.js", "vw_norms"),))

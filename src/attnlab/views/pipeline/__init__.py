@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..trace import AttentionTrace
-from .base import FigureJob, FigureOptions, PageOptions, View
+from ...trace import AttentionTrace
+from ..base import FigureJob, FigureOptions, PageOptions, View
 
 STAGES = ("x", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "weights", "head_outputs", "output")
 # Toy stages are small by construction (toy.MAX_TOKENS, MAX_D_MODEL); this guards library use.
@@ -48,14 +48,15 @@ def applies(trace: AttentionTrace) -> bool:
     return is_toy(trace) or is_bridge(trace)
 
 
-def figures(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
+def figure_jobs(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
     if not is_toy(trace):
         return {}
-    from ..plot import toy
+    from . import figures
 
+    kw = {"lang": opts.lang, "fmt": opts.fmt, "scale": opts.scale}
     return {
-        "pipeline": FigureJob(lambda: toy.plot_pipeline(trace, lang=opts.lang, fmt=opts.fmt, scale=opts.scale)),
-        "pipeline_qkv": FigureJob(lambda: toy.plot_pipeline_qkv(trace, lang=opts.lang, fmt=opts.fmt, scale=opts.scale)),
+        "pipeline": FigureJob(lambda: figures.plot_pipeline(trace, **kw)),
+        "pipeline_qkv": FigureJob(lambda: figures.plot_pipeline_qkv(trace, **kw)),
     }
 
 
@@ -107,7 +108,7 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
             "error": err, "available": err <= BRIDGE_TOL}
 
 
-VIEW = View(name="pipeline", applies=applies, figures=figures, page_arrays=page_arrays, page_meta=page_meta,
+VIEW = View(name="pipeline", applies=applies, figures=figure_jobs, page_arrays=page_arrays, page_meta=page_meta,
             scripts=("pipemath.js",), opens_first=is_toy,
             needs=f"a toy trace (every stage kept, at most 2**21 values) or a model trace of at most "
                   f"{BRIDGE_MAX_TOKENS} tokens with its captured q, k, v")

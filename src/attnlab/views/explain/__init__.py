@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..trace import AttentionTrace
-from .base import PageOptions, View
+from ...trace import AttentionTrace
+from ..base import PageOptions, View
 
 
 def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
-    from ..analysis.readings import overview, read_layer, reading_text
-    from ..reporting import explain
+    from ...analysis.readings import overview, read_layer, reading_text
+    from ...reporting import explain
 
     if trace.stages is not None:
         return {"source": "toy", "text": explain(trace, page.lang)}
