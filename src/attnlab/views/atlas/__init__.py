@@ -1,6 +1,6 @@
 """The head census in the page: every layer x head coloured by one census score, roles outlined.
 
-Page tab only (assets/views/atlas.js, grid drawn by assets/headgrid.js, shared with the web app's
+Page tab only (tab.js, grid drawn by html/js/headgrid.js, shared with the web app's
 live `rowatlas`). The scores are the census's text scores (`analysis.census.text_scores`: prev_token,
 self, first_token, entropy, mean_distance; definitions in docs/census.md) computed on the page's
 own text, and the roles those scores earn (`analysis.roles.assign_roles`, as `attnlab heads` and the
@@ -24,5 +24,7 @@ def applies(trace: AttentionTrace) -> bool:
     return trace.stages is None and trace.n_tokens >= 2
 
 
-VIEW = View(name="atlas", applies=applies, page_meta=page_meta, scripts=("headgrid.js",),
-            opens_first=lambda trace: False, needs="a model trace of at least 2 tokens (the toy has one layer)")
+VIEW = View(name="atlas", applies=applies, page_meta=page_meta, opens_first=lambda trace: False,
+            needs="a model trace of at least 2 tokens (the toy has one layer)",
+            labels=("census_heads_n", "census_hint", "census_local_short", "census_measure", "census_no_role",
+                    "census_not_in_page", "census_probe_note", "census_roles", "census_sink_vw", "head", "layer"))

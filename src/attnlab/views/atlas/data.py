@@ -18,6 +18,8 @@ from ...i18n import t
 from ...trace import AttentionTrace
 from ..base import PageOptions
 
+IN_TOKENS = ("mean_distance",)  # scores counted in tokens, not on 0..1: shown from 0 to their largest, 1 decimal
+
 
 def census_page_data(census: HeadCensus, lang: str = "ja") -> dict[str, Any]:
     """{model, n_layers, n_heads, scores: {name: float32 [layer, head]}, roles: [{layer, head, role,
@@ -38,8 +40,9 @@ def census_page_data(census: HeadCensus, lang: str = "ja") -> dict[str, Any]:
 
 
 def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
-    """{scores: {name: [layer][head]} (6 decimals, as `attnlab heads --format json`), roles: [{layer,
-    head, role, score}], rules: [{role, name, means, score, limit, at_least, on}], uniform_distance}.
+    """{scores: {name: [layer][head]} (6 decimals, as `attnlab heads --format json`), score_labels:
+    {name: words} (the text scores, in their order), in_tokens: [name], roles: [{layer, head, role,
+    score}], rules: [{role, name, means, score, limit, at_least, on}], uniform_distance}.
 
     `limit` is the threshold as applied to this text ("local" also compares with a uniform head's mean
     distance); `on` says whether the rule reads the text or the probe (probe rules are not judged here).
@@ -58,6 +61,8 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
         rules.append({**rule, "limit": round(float(limit), 6), "on": on})
     return {
         "scores": {n: [[round(float(x), 6) for x in row] for row in data["scores"][n].tolist()] for n in TEXT_SCORES},
+        "score_labels": {n: t(f"census_{n}", page.lang) for n in TEXT_SCORES},
+        "in_tokens": [n for n in TEXT_SCORES if n in IN_TOKENS],
         "roles": [{**r, "score": round(float(r["score"]), 6)} for r in data["roles"]],
         "rules": rules,
         "uniform_distance": round(float(u), 6),

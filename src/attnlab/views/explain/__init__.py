@@ -1,6 +1,6 @@
 """読み取れること in the page: the explanation computed from the trace, next to its pictures.
 
-Page tab only (assets/views/explain.js). A toy page carries its whole explanation (the one
+Page tab only (tab.js). A toy page carries its whole explanation (the one
 `print(trace)` ends with); a model page carries the reading of every head and head mean of the
 layers it holds (`analysis.readings`), and the tab shows the one the heatmap has selected. The texts
 are computed in Python in the page's language; the pipeline tab's in-page edits do not change them,
@@ -25,4 +25,4 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
     return {"source": "model", "texts": texts, "overview": overview(trace, page.lang)}
 
 
-VIEW = View(name="explain", applies=lambda trace: True, page_meta=page_meta)
+VIEW = View(name="explain", applies=lambda trace: True, page_meta=page_meta, labels=("explain_stale", "head", "layer"))

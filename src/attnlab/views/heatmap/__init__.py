@@ -2,9 +2,9 @@
 
 Figures: a toy's weights (the tutorial's listing 1 heatmap, the head mean when there are several
 heads) and its per-head grid; a model's chosen head with position labels. Page tab: the zoomable
-map with hover readout (assets/views/heatmap.js), drawn from the core weight maps every page has.
+map with hover readout (tab.js), drawn from the core weight maps every page has.
 
-The weight / value-weighted switch (Kobayashi et al. 2020; assets/valueweighted.js): where the trace
+The weight / value-weighted switch (Kobayashi et al. 2020; valueweighted.js): where the trace
 has an output projection attnlab understands (`analysis.value_weighted.value_norms`), the page also
 carries, for its layers, ||v_k W_O^h|| [layer, head, k_pos] and each row's exact total
 sum_k w[q, k] ||v_k W_O^h|| [layer, head, q_pos] (`data.value_weighted_page_data`), and
@@ -18,7 +18,7 @@ import numpy as np
 
 from ...errors import AttnlabError
 from ...trace import AttentionTrace
-from ..base import FigureJob, FigureOptions, PageOptions, View
+from ..base import DataModule, FigureJob, FigureOptions, PageOptions, View
 
 
 def figure_jobs(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
@@ -51,4 +51,8 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
 
 
 VIEW = View(name="heatmap", applies=lambda trace: True, figures=figure_jobs, page_arrays=page_arrays,
-            data_scripts=(("valueweighted.js", "vw_norms"),))
+            labels=("head", "hover_hint", "key", "layer", "legend_max", "masked", "no_scores", "precision", "query",
+                    "reset", "scale", "score", "weight", "zoom_in", "zoom_out"),
+            data_modules=(DataModule("valueweighted", "vw_norms",
+                                     labels=("value_weighted", "vw_hint", "vw_mean", "vw_norm", "vw_option", "vw_share",
+                                             "vw_show", "weight")),))

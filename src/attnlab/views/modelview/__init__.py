@@ -1,7 +1,7 @@
 """The model view: every layer x head as a small map (and each layer's head mean).
 
 Figures (models with several layers): the layer x head grid and the head mean per layer.
-Page tab: thumbnails that open in the heatmap (assets/views/modelview.js).
+Page tab: thumbnails that open in the heatmap (tab.js).
 """
 
 from __future__ import annotations
@@ -35,4 +35,5 @@ def notes(trace: AttentionTrace, opts: FigureOptions) -> list[str]:
               maps=trace.n_layers * trace.n_heads)]
 
 
-VIEW = View(name="modelview", applies=lambda trace: True, figures=figure_jobs, figure_notes=notes)
+VIEW = View(name="modelview", applies=lambda trace: True, figures=figure_jobs, figure_notes=notes,
+            labels=("head", "mean", "model_hint", "scale"))

@@ -1,7 +1,7 @@
 """The pipeline: the tutorial's left-to-right picture x -> Q, K, V -> scores -> mask -> weights -> output.
 
 Toy traces (every stage kept). Figures: listing 2's panels, and the same with the Q, K, V panels.
-Page tab (assets/views/pipeline.js, math in assets/pipemath.js): every stage with its formula and
+Page tab (tab.js, math in pipemath.js): every stage with its formula and
 the arithmetic behind each cell. The reader may edit cells of x, the temperature and the mask: the
 page recomputes every stage itself, in double precision, with the trace's W_Q, W_K, W_V (seed,
 d_model and heads change the weights and need Python). `RECOMPUTE_TOL` is the precision the page
@@ -109,6 +109,11 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
 
 
 VIEW = View(name="pipeline", applies=applies, figures=figure_jobs, page_arrays=page_arrays, page_meta=page_meta,
-            scripts=("pipemath.js",), opens_first=is_toy,
+            opens_first=is_toy,
+            labels=("bridge_intro", "bridge_precision", "bridge_unavailable", "captured", "captured_k", "captured_q",
+                    "captured_v", "edit_cell", "head", "input", "mask", "mask_custom", "mask_none", "masked",
+                    "masked_weight", "output", "pipe_bad_t", "pipe_bad_x", "pipe_causal", "pipe_edit_hint",
+                    "pipe_edited", "pipe_hint", "pipe_keep_one", "pipe_precision", "pipe_reset", "pipe_x_edited",
+                    "query", "score", "temperature", "toggle_cell", "toy_only", "weight"),
             needs=f"a toy trace (every stage kept, at most 2**21 values) or a model trace of at most "
                   f"{BRIDGE_MAX_TOKENS} tokens with its captured q, k, v")

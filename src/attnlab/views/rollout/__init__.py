@@ -1,6 +1,6 @@
 """Attention rollout in the page (Abnar & Zuidema 2020): the whole matrix, and where a token draws from.
 
-Page tab only (assets/views/rollout.js, on matrix.js's zoomable map): the rollout matrix
+Page tab only (tab.js, on html/js/matrix.js's zoomable map): the rollout matrix
 [q_pos, k_pos] of `analysis.rollout.rollout` (every layer's head mean mixed with the identity, rows
 renormalised, multiplied from the first layer up) on a log colour scale (on SmolLM2 the rollout puts
 0.9999 on token 0 and 1e-5 .. 1e-8 elsewhere: a linear scale would show one column), a hover with
@@ -46,4 +46,6 @@ def rollout_page_data(trace: AttentionTrace, rows: Sequence[int] | None = None, 
 
 
 VIEW = View(name="rollout", applies=applies, page_arrays=page_arrays, opens_first=lambda trace: False,
-            needs=f"a model trace of 2 to {MAX_TOKENS} tokens (the full rollout is N^3 per layer)")
+            needs=f"a model trace of 2 to {MAX_TOKENS} tokens (the full rollout is N^3 per layer)",
+            labels=("key", "masked", "query", "reset", "rollout", "rollout_hint", "rollout_precision", "rollout_row",
+                    "rollout_top_row", "zoom_in", "zoom_out"))

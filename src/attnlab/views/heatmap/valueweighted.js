@@ -1,4 +1,4 @@
-// valueweighted.js: the heatmap's value-weighted mode (Kobayashi et al. 2020; views/heatmap.py).
+// views/heatmap/valueweighted.js: the heatmap's value-weighted mode (Kobayashi et al. 2020; data.py).
 // What head h moves from key k to query q has length w[q, k] ||v_k W_O^h||; its share of the row is
 //   share[q, k] = w[q, k] ||v_k W_O^h|| / S[q],   S[q] = sum_k w[q, k] ||v_k W_O^h||
 // with the norms (vw_norms) and S (vw_totals) computed exactly in Python and w the page's 8-bit weight.
@@ -6,10 +6,10 @@
 // (+ FP32: the fp32 rounding of norms, totals and Python's reference), the bound each cell states.
 // The head mean in this mode is the mean of the heads' shares, its bound the mean of their bounds.
 // Also the switch's controls and hover lines, so that their code and words travel only with the norms
-// (views/heatmap.py adds this file to pages whose data holds vw_norms; the heatmap asks for it with
-// core.optional).
+// (views/heatmap declares it a data module: pages whose data holds vw_norms carry it; the heatmap
+// asks for it with units.carried).
 
-define("valueweighted", ["core"], (core) => {
+export function valueWeighted(core) {
   const { META, L, N, H, DATA, STATE, weightMap, LUT, MASKED32, isMasked, scalePos, fmtW, fmtNum, el, select } = core;
   const available = "vw_norms" in META.arrays;
   const FP32 = 2e-6; // fp32 rounding on top of the quantisation bound (measured <= 8.8e-7: tests/analysis
@@ -94,4 +94,4 @@ define("valueweighted", ["core"], (core) => {
     bound: (li, m, q, k) => shares(li, m).bound[q * N + k],
     rowMax: (li, m, q) => shares(li, m).rowMax[q],
   };
-});
+}

@@ -1,11 +1,13 @@
-// views/deepzoom.js (web app only): one head of a long input browsed like a map viewer.
+// views/deepzoom/tab.js (web app only): one head of a long input browsed like a map viewer.
 // The whole head first, pooled on the server to at most 512 x 512 cells (max-pooling by default: a
 // thin diagonal stays visible), then, as the reader zooms in, tiles of 256 x 256 positions at the
 // level that matches the screen: level z pools 2^z x 2^z weights per cell, level 0 is every weight
 // with its score. The server computes each from q, k and the row's log-sum-exp (never N x N).
 // Hover: query, key, weight and score (level 0), or the pooled value of the cell under the pointer.
 
-define("deepzoom", ["core", "matrix"], (core, matrix) => {
+import * as matrix from "../../html/js/matrix.js";
+
+export function tab(core) {
   const { META, L, N, H, PERF, STATE, tokLabel, layerName, LUT, MASKED32, scalePos, el, select, exportButtons,
     svgDoc, escXml } = core;
   const TILE = 256, OVERVIEW = 512, PARALLEL = 4, KEEP = 192; // tile side, overview cells, fetches, tiles kept
@@ -137,7 +139,7 @@ define("deepzoom", ["core", "matrix"], (core, matrix) => {
       return best;
     }
 
-    const map = matrix.createMatrix({
+    const map = matrix.createMatrix(core, {
       rows: N, cols: N, testid: "deepzoom", paint,
       rowLabel: tokLabel, colLabel: tokLabel,
       title: () => `${layerName(st.li)} · ${L.head} ${st.head}`,
@@ -209,4 +211,4 @@ define("deepzoom", ["core", "matrix"], (core, matrix) => {
   }
 
   return { build };
-});
+}

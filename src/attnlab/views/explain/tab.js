@@ -1,8 +1,8 @@
-// views/explain.js: 読み取れること, the explanation computed in Python from the trace (views/explain.py).
+// views/explain/tab.js: 読み取れること, the explanation computed in Python from the trace (views/explain).
 // A toy page shows its whole explanation; a model page the reading of the head (or head mean) that
 // the heatmap has selected, with the same layer and head selectors. Text only (textContent).
 
-define("explain", ["core"], (core) => {
+export function tab(core) {
   const { META, L, STATE, el, layerSelect, headSelect } = core;
   const VM = META.view_meta.explain;
 
@@ -30,4 +30,4 @@ define("explain", ["core"], (core) => {
   }
 
   return { build };
-});
+}

@@ -1,8 +1,8 @@
-// views/headview.js: tokens in two columns (attending left, attended right), a line per (query, key)
+// views/headview/tab.js: tokens in two columns (attending left, attended right), a line per (query, key)
 // with opacity by weight, one colour per head. Hover a token: only its lines; click left tokens to
 // select them: their lines, and on the right the summed attention they pay to each key.
 
-define("headview", ["core"], (core) => {
+export function tab(core) {
   const { META, L, N, H, PERF, STATE, weightAt, layerName, tokText, tokLabel, clip, el, layerSelect,
     hiDpi, exportButtons, svgDoc, escXml, FONT } = core;
 
@@ -143,4 +143,4 @@ define("headview", ["core"], (core) => {
   }
 
   return { build };
-});
+}

@@ -1,19 +1,19 @@
-// views/rowatlas.js (web app only): every layer x head as one cell, coloured by a row statistic
+// views/rowatlas/tab.js (web app only): every layer x head as one cell, coloured by a row statistic
 // averaged over the head's query rows (entropy relative to uniform, weight on the first token, mean
 // distance, max weight), read from the server (streamed there, so any length works). Click a head
 // to open it in the deep zoom.
 
-define("rowatlas", ["core", "headgrid"], (core, headgrid) => {
+import * as headgrid from "../../html/js/headgrid.js";
+
+export function tab(core) {
   const { META, L, H, PERF, el, select, exportButtons, svgDoc, escXml } = core;
-  // the statistics and their labels (labels by literal key: the page collects the L.<key> it reads)
-  const STATS = { entropy_ratio: L.stat_entropy_ratio, first_weight: L.stat_first_weight, max_weight: L.stat_max_weight,
-    mean_distance: L.stat_mean_distance };
+  // the statistics, their words and ranges (views/rowatlas: page_meta)
+  const STATS = Object.fromEntries(META.view_meta.rowatlas.stats.map((s) => [s.name, s]));
   const STATES = { queued: L.state_queued, running: L.state_running };
-  const FIXED = { entropy_ratio: [0, 1], first_weight: [0, 1], max_weight: [0, 1] }; // else 0..max
 
   function build(root, frame) {
-    const st = { stat: "entropy_ratio", data: null };
-    const grid = headgrid.createGrid({
+    const st = { stat: META.view_meta.rowatlas.stats[0].name, data: null };
+    const grid = headgrid.createGrid(core, {
       layers: META.n_layers, heads: H, testid: "atlas-canvas",
       ready: () => st.data !== null,
       value: (l, h) => st.data[st.stat][l][h],
@@ -21,7 +21,7 @@ define("rowatlas", ["core", "headgrid"], (core, headgrid) => {
       hover(c) {
         if (!c || !st.data) { readout.textContent = ""; return; }
         const v = st.data[st.stat][c.l][c.h];
-        readout.textContent = `${L.layer} ${c.l} · ${L.head} ${c.h} · ${STATS[st.stat]}: ${v === null ? "–" : v.toPrecision(4)}`;
+        readout.textContent = `${L.layer} ${c.l} · ${L.head} ${c.h} · ${STATS[st.stat].label}: ${v === null ? "–" : v.toPrecision(4)}`;
         Object.assign(readout.dataset, { layer: c.l, head: c.h, value: v === null ? "" : v });
       },
       click: (c) => frame.open("deepzoom", { li: c.l, map: c.h }),
@@ -29,14 +29,14 @@ define("rowatlas", ["core", "headgrid"], (core, headgrid) => {
     const canvas = grid.canvas, draw = grid.draw;
     const status = el("span", { class: "hint", "data-testid": "atlas-status", text: L.loading });
     const readout = el("div", { class: "readout", "data-testid": "atlas-readout" });
-    const statSel = select(Object.entries(STATS), st.stat, (v) => { st.stat = v; draw(); });
+    const statSel = select(Object.values(STATS).map((s) => [s.name, s.label]), st.stat, (v) => { st.stat = v; draw(); });
     root.append(el("div", { class: "toolbar" }, el("label", { text: L.statistic + " " }, statSel),
       ...exportButtons("atlas", () => canvas, toSvg), status),
     el("p", { class: "hint", text: L.atlas_hint }), canvas, readout);
 
     function range() {
       const vals = st.data[st.stat].flat().filter((v) => v !== null);
-      return FIXED[st.stat] || [0, Math.max(1e-9, ...vals)];
+      return STATS[st.stat].range || [0, Math.max(1e-9, ...vals)];
     }
 
     let started = false;
@@ -66,4 +66,4 @@ define("rowatlas", ["core", "headgrid"], (core, headgrid) => {
   }
 
   return { build };
-});
+}

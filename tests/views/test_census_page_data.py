@@ -7,18 +7,19 @@ import numpy as np
 import pytest
 import torch
 
-from attnlab.analysis.census import head_census, text_scores
+from attnlab.analysis.census import TEXT_SCORES, head_census, text_scores
 from attnlab.analysis.rollout import rollout
 from attnlab.analysis.value_weighted import value_norms, value_weighted_pattern
 from attnlab.errors import AttnlabError
 from attnlab.html.encode import decode_arrays, encode_trace
+from attnlab.i18n import t
 from attnlab.toy import run_toy
 from attnlab.views import page_views, view_named
 from attnlab.views.heatmap.data import value_weighted_page_data
 from attnlab.views.rollout import MAX_TOKENS
 
 from ..analysis.conftest import synthetic_trace
-from .fakes import FakeTrace, words
+from ..html.fakes import FakeTrace, words
 
 
 def names(trace):
@@ -44,6 +45,9 @@ def test_the_atlas_carries_the_census_of_the_text():
     census = head_census(trace, probe=False)
     assert [(r["layer"], r["head"], r["role"]) for r in meta["roles"]] == [
         (r.layer, r.head, r.role) for r in census.roles]
+    # the score names and their words come from the census, in its order (the tab spells none)
+    assert list(meta["scores"]) == list(meta["score_labels"]) == list(TEXT_SCORES)
+    assert meta["score_labels"]["prev_token"] == t("census_prev_token", "ja") and meta["in_tokens"] == ["mean_distance"]
     rules = {r["role"]: r for r in meta["rules"]}
     assert rules["induction"]["on"] == "probe" and rules["previous_token"]["on"] == "text"
     assert rules["local"]["limit"] == pytest.approx(min(3.0, census.uniform_distance / 4), abs=1e-6)

@@ -1,7 +1,7 @@
-// views/modelview.js: every layer x head (and the head mean) as a small map; click one to open it in
+// views/modelview/tab.js: every layer x head (and the head mean) as a small map; click one to open it in
 // the heatmap. Thumbnails are max-pooled so thin lines (a diagonal, a first-token column) survive.
 
-define("modelview", ["core"], (core) => {
+export function tab(core) {
   const { META, L, N, H, M, STATE, weightMap, isMasked, scalePos, LUT, MASKED32, layerName, mapName, el,
     scaleSelect, hiDpi, exportButtons, svgDoc, escXml, FONT } = core;
 
@@ -94,4 +94,4 @@ define("modelview", ["core"], (core) => {
   }
 
   return { build };
-});
+}

@@ -1,11 +1,13 @@
-// views/pipeline.js: the tutorial's left-to-right picture, interactive, for one head.
+// views/pipeline/tab.js: the tutorial's left-to-right picture, interactive, for one head.
 // Toy: x -> Q, K, V -> s (scores) -> mask -> z = s / T -> softmax -> weights -> output. The reader
 // may edit cells of x (click), the temperature and the mask (the checkbox, or click a mask cell):
 // every stage is then recomputed here (pipemath.js, float64) with the trace's W_Q, W_K, W_V.
 // Real models (the bridge): the same steps for one head from its captured q, k, v (x is not kept).
 // Hovering a cell names its number and what produced it, and outlines those cells.
 
-define("pipeline", ["core", "pipemath"], (core, pm) => {
+import * as pm from "./pipemath.js";
+
+export function tab(core) {
   const { META, L, N, H, STATE, DATA, stage, fmtNum, clip, el, headSelect, hiDpi, viridis,
     diverging, cssColor, MASKED_RGB, exportButtons, svgDoc, escXml, FONT } = core;
   const VM = (META.view_meta || {}).pipeline;
@@ -345,4 +347,4 @@ define("pipeline", ["core", "pipemath"], (core, pm) => {
   }
 
   return { build };
-});
+}

@@ -1,12 +1,16 @@
-// views/heatmap.js: one head (or the head mean) as a zoomable map (matrix.js), with the layer, head
+// views/heatmap/tab.js: one head (or the head mean) as a zoomable map (matrix.js), with the layer, head
 // and colour-scale selectors, a hover readout of query, key, weight and score, and exports. Where the
 // page carries the value norms it also holds valueweighted.js, whose switch recolours the map by
 // value-weighted shares (a page without them, a toy's, carries neither that code nor its words).
 
-define("heatmap", ["core", "matrix"], (core, matrix) => {
+import * as matrix from "../../html/js/matrix.js";
+import { carried } from "../../html/js/units.js";
+
+export function tab(core) {
   const { META, L, N, H, PERF, STATE, weightMap, isMasked, layerName, mapName, tokLabel, fmtW, fmtNum,
     scalePos, mapImage, el, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml } = core;
-  const vw = core.optional("valueweighted"); // null on pages without value norms
+  const helper = carried("views/heatmap/valueweighted"); // null on pages without value norms
+  const vw = helper && helper.valueWeighted(core);
   const VW = () => vw !== null && vw.available && STATE.weighting === "vw";
 
   function build(root) {
@@ -16,7 +20,7 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
       row: [[L.legend_max, 0], ["0", 1]],
       linear: [["1", 0], ["0.5", 0.5], ["0", 1]],
     };
-    const map = matrix.createMatrix({
+    const map = matrix.createMatrix(core, {
       rows: N, cols: N, testid: "heatmap", avail: () => root.clientWidth,
       image: () => (VW() ? vw.image(STATE.li, STATE.map, STATE.scale) : mapImage(STATE.li, STATE.map, STATE.scale)),
       rowLabel: tokLabel, colLabel: tokLabel,
@@ -82,4 +86,4 @@ define("heatmap", ["core", "matrix"], (core, matrix) => {
   }
 
   return { build };
-});
+}

@@ -1,8 +1,10 @@
-// views/rollout.js: attention rollout (Abnar & Zuidema 2020; views/rollout.py) as a zoomable matrix
+// views/rollout/tab.js: attention rollout (Abnar & Zuidema 2020; views/rollout) as a zoomable matrix
 // (matrix.js) on a log colour scale, a hover with query, key and value (the fp32 numbers of
 // analysis.rollout.rollout), and the top sources of one query row: the last token, or one the reader picks.
 
-define("rollout", ["core", "matrix"], (core, matrix) => {
+import * as matrix from "../../html/js/matrix.js";
+
+export function tab(core) {
   const { META, L, N, PERF, DATA, LUT, MASKED32, isMasked, tokLabel, el, select, exportButtons, svgDoc,
     escXml } = core;
   const TOP = 10;
@@ -26,7 +28,7 @@ define("rollout", ["core", "matrix"], (core, matrix) => {
       }
       return img;
     }
-    const map = matrix.createMatrix({
+    const map = matrix.createMatrix(core, {
       rows: N, cols: N, testid: "rollout", image, avail: () => root.clientWidth,
       rowLabel: tokLabel, colLabel: tokLabel,
       title: () => L.rollout,
@@ -83,4 +85,4 @@ define("rollout", ["core", "matrix"], (core, matrix) => {
   }
 
   return { build };
-});
+}

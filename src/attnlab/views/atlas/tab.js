@@ -1,15 +1,16 @@
-// views/atlas.js: the head census of the page's own text (views/atlas.py): a layers x heads grid per
+// views/atlas/tab.js: the head census of the page's own text (views/atlas): a layers x heads grid per
 // census score (headgrid.js), the heads whose score earns a role outlined, a readout of layer, head,
 // score, value and roles on hover, and the head opened in the heatmap on click. Below the grid, each
 // role with its rule, its heads and what it means; the probe's roles need `attnlab heads` (said so).
 
-define("atlas", ["core", "headgrid"], (core, headgrid) => {
+import * as headgrid from "../../html/js/headgrid.js";
+
+export function tab(core) {
   const { META, L, H, el, select, exportButtons, svgDoc, escXml } = core;
   const VM = META.view_meta.atlas;
-  // the census's text scores (literal keys: the page collects the L.<key> it reads)
-  const SCORES = { prev_token: L.census_prev_token, self: L.census_self, first_token: L.census_first_token,
-    entropy: L.census_entropy, mean_distance: L.census_mean_distance };
-  const fmt = (name, v) => (name === "mean_distance" ? v.toFixed(1) : v.toFixed(2));
+  // the census's text scores and their words, in the census's order (views/atlas/data.py)
+  const SCORES = VM.score_labels, inTokens = (name) => VM.in_tokens.includes(name);
+  const fmt = (name, v) => (inTokens(name) ? v.toFixed(1) : v.toFixed(2));
   const RULES = Object.fromEntries(VM.rules.map((r) => [r.role, r]));
   const ROLES = new Map(); // "layer/head" -> [role, ...] in the rules' order
   for (const r of VM.roles) {
@@ -39,12 +40,12 @@ define("atlas", ["core", "headgrid"], (core, headgrid) => {
   }
 
   function build(root, frame) {
-    const st = { score: "prev_token" };
+    const st = { score: Object.keys(SCORES)[0] };
     const readout = el("div", { class: "readout", "data-testid": "census-readout" });
-    const grid = headgrid.createGrid({
+    const grid = headgrid.createGrid(core, {
       layers: META.n_layers, heads: H, testid: "census-canvas",
       value: (l, h) => VM.scores[st.score][l][h],
-      range: () => (st.score === "mean_distance" ? [0, Math.max(1e-9, ...VM.scores.mean_distance.flat())] : [0, 1]),
+      range: () => (inTokens(st.score) ? [0, Math.max(1e-9, ...VM.scores[st.score].flat())] : [0, 1]),
       outlined: (l, h) => (ROLES.get(`${l}/${h}`) || []).some((role) => RULES[role].score === st.score),
       format: (v) => fmt(st.score, v),
       hover(c) {
@@ -75,4 +76,4 @@ define("atlas", ["core", "headgrid"], (core, headgrid) => {
   }
 
   return { build };
-});
+}
