@@ -56,8 +56,8 @@ export function tab(core) {
       el("button", { text: L.zoom_out, onclick: () => map.zoomBy(0.5) }),
       el("button", { text: L.reset, onclick: () => map.fit() }),
       ...exportButtons("heatmap", () => map.canvas, toSvg));
-    root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), vwUi && vwUi.note,
-      map.element, map.readout);
+    root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), ...(vwUi ? [vwUi.note] : []),
+      map.element, map.readout); // (append(null) would show the text "null")
 
     let shown = "";
     function redraw() {
