@@ -7,7 +7,7 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.attnlab-setup
 
-.PHONY: setup sysdeps demo serve test lint lesson minify clean
+.PHONY: setup sysdeps demo serve test lint lesson js clean
 
 setup: $(STAMP)
 
@@ -45,11 +45,11 @@ lint: $(STAMP)
 lesson: $(STAMP)
 	$(PY) notebooks/build_lesson.py
 
-# after editing a JS asset in src/attnlab/html/assets/: its terser-mangled copy (html/assets/mangled.json),
-# which pages and notebook outputs carry; needs node and npm (dev time only; tests say when it is stale)
-minify: $(STAMP)
-	cd scripts/js && npm ci --silent --no-audit --no-fund
-	$(PY) scripts/minify_assets.py
+# after editing a JS file of src/attnlab (html/js/, views/<name>/, server/static/): compile them again into
+# src/attnlab/html/js/compiled.json (rollup, terser), which pages, notebook outputs and the app carry; needs
+# node and npm (dev time only; the output is committed, and tests/html/test_code.py says when it is stale)
+js:
+	cd scripts/js && npm ci --silent --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf attnlab-out test-artifacts .pytest_cache

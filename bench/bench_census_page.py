@@ -78,7 +78,8 @@ def render_both(trace, repeat: int) -> dict:
 
 def parts(trace, repeat: int) -> dict:
     from attnlab.analysis.census import head_census
-    from attnlab.analysis.census_page import rollout_page_data, value_weighted_page_data
+    from attnlab.views.heatmap.data import value_weighted_page_data
+    from attnlab.views.rollout import rollout_page_data
 
     return {
         "census": timed(lambda: head_census(trace, probe=False), repeat)[1],

@@ -89,7 +89,8 @@ def main() -> None:
         import matplotlib
 
         matplotlib.use("Agg")
-        from attnlab.plot.layers import plot_grid, plot_head, plot_layer_means
+        from attnlab.views.heatmap.figures import plot_head
+        from attnlab.views.modelview.figures import plot_grid, plot_layer_means
 
         with tempfile.TemporaryDirectory() as tmp:
             for name, make, dpi in [("plot_head(0, 0)", lambda: plot_head(trace, 0, 0), 110),

@@ -93,7 +93,7 @@ def test_out_that_is_a_file_is_a_clear_error(capsys, tmp_path):
 
 
 def test_failed_writing_leaves_nothing_half_written(capsys, tmp_path, monkeypatch):
-    from attnlab.plot import toy as plots
+    from attnlab.views.pipeline import figures as plots
 
     def broken(*a, **k):
         raise OSError(28, "No space left on device")

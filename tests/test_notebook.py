@@ -20,6 +20,7 @@ from PIL import Image
 import attnlab
 from attnlab.errors import AttnlabError
 from attnlab.html import render_page
+from attnlab.html.code import script as code_script
 from attnlab.html.encode import encode_trace
 from attnlab.html.render import json_for_script, opening_view
 from attnlab.i18n import t
@@ -42,10 +43,16 @@ def stored(data: dict) -> int:
     return size(data) - size(None)
 
 
+def data_of(script: str) -> dict:
+    """The data a page output's script hands to its code (the JSON of its last line, a call)."""
+    last = script.rstrip().rsplit("\n", 1)[1]
+    assert re.fullmatch(r"attnlabNotebook\((.*)\);", last)
+    return json.loads(last[len("attnlabNotebook("):-2].replace("\\u003c!--", "<!--"))
+
+
 def page_of(script: str) -> str:
-    """The page a loader output carries (base85 of deflate, in `const Z="..."`)."""
-    packed = re.search(r'const Z="([^"]*)"', script).group(1).replace("\\x3c", "<")
-    return zlib.decompress(base64.b85decode(packed)).decode("utf-8")
+    """The page a page output carries (base85 of deflate)."""
+    return zlib.decompress(base64.b85decode(data_of(script)["page"])).decode("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +75,8 @@ def test_two_outputs_each_readable_alone(toy):
 def test_loader_carries_the_page_sandboxed(toy):
     script = outputs(toy, lang="en", view="heatmap")[1][0]["application/javascript"]
     assert page_of(script) == render_page(toy, lang="en", view="heatmap", pack=False)
-    assert f'"sandbox",{json.dumps(SANDBOX)}' in script and "allow-same-origin" not in script
+    assert data_of(script)["sandbox"] == SANDBOX and "allow-same-origin" not in script
+    assert script.startswith(code_script("fit")) and code_script("notebook") in script  # the code is compiled JS
     assert "</script" not in script.lower() and "<!--" not in script  # safe inside an exported <script>
 
 
@@ -151,11 +159,11 @@ def _exported(trace, sanitize: bool) -> str:
 def test_nbconvert_sanitised_shows_the_preview_not_markup(toy):
     body = _exported(toy, sanitize=True)
     assert len(PREVIEW_IMG.findall(body)) == 1  # the preview
-    for escaped in ("&lt;iframe", "&lt;script", "srcdoc", "const Z", "DecompressionStream"):
+    for escaped in ("&lt;iframe", "&lt;script", "srcdoc", "attnlabNotebook", "DecompressionStream"):
         assert escaped not in body  # neither the page nor its loader shows as text
 
 
 def test_nbconvert_plain_export_runs_the_loader(toy):
     body = _exported(toy, sanitize=False)
-    assert "var element = document.getElementById" in body and 'const Z="' in body
+    assert "var element = document.getElementById" in body and "attnlabNotebook({" in body
     assert len(PREVIEW_IMG.findall(body)) == 1  # the loader hides it in a browser

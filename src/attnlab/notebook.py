@@ -5,9 +5,10 @@ sends two outputs (`outputs`):
 
 1. the preview: a PNG of the page's opening view with one caption line saying how to see the page
    (`plot.preview`), marked with a random id in a PNG text chunk;
-2. the page: a small script (application/javascript, `LOADER`) that puts the page into a sandboxed
-   `<iframe srcdoc>` (`allow-scripts allow-downloads`, no same-origin: the page cannot reach the
-   notebook, and its Save PNG/SVG still download), gives the frame the height the page reports
+2. the page: a small script (application/javascript: html/js/script/fit.js and notebook.js, called
+   with the output's data as JSON) that puts the page into a sandboxed `<iframe srcdoc>`
+   (`allow-scripts allow-downloads`, no same-origin: the page cannot reach the notebook, and its
+   Save PNG/SVG still download), gives the frame the height the page reports
    (postMessage; the page re-reports when it is resized) and hides the preview with the same id.
    Its text/plain is the trace's one-line repr.
 
@@ -29,84 +30,21 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import secrets
 import zlib
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from .errors import AttnlabError
 from .html import render_page
-from .html.render import json_for_script
+from .html.code import script
 from .i18n import check_lang, t
 from .trace import AttentionTrace
 
 FRAME_HEIGHT = 640  # px: the frame before the page reports its height (and where nothing listens)
 MAX_FRAME_HEIGHT = 1600  # px: a taller page scrolls inside its frame
 SANDBOX = "allow-scripts allow-downloads"  # no allow-same-origin: the page's origin is opaque
-
-# Sizes a frame to its page: the page posts {attnlab: "size", height} (html/assets/main.js). A frame
-# that left the document (a cleared output) drops its listener a minute later; one that comes back
-# (JupyterLab re-attaches cells scrolled out of view) is still sized.
-_FIT = """function fit(frame) {
-let gone = 0;
-function drop() { gone = 0; if (!frame.isConnected) removeEventListener("message", listen); }
-function listen(e) {
-if (!frame.isConnected) { gone = gone || setTimeout(drop, 60000); return; }
-if (e.source !== frame.contentWindow || !e.data || e.data.attnlab !== "size") return;
-frame.style.height = `${Math.min(MAX, Math.max(80, Math.ceil(+e.data.height || 0) + 2))}px`;
-}
-addEventListener("message", listen);
-}"""
-
-# The page output's script. The page travels as base85(deflate(page)) (its code unpacked, so the
-# whole compresses once). `element` is the output's node in JupyterLab, Notebook 7 and nbconvert (a
-# jQuery object in the classic notebook); VS Code runs it as a <script> (currentScript); Colab's
-# output frame is a document of its own (body). Then the preview of this very output is hidden: an
-# image whose PNG text chunk (in its first bytes) carries MARK.
-LOADER = """(function (element) {
-"use strict";
-const Z = __Z__, MARK = __MARK__, MAX = __MAX__;
-__FIT__
-const host = (element && (element.jquery ? element[0] : element)) ||
-(document.currentScript && document.currentScript.parentElement) || document.body;
-const frame = document.createElement("iframe");
-frame.setAttribute("sandbox", __SANDBOX__);
-frame.setAttribute("title", "attnlab");
-frame.style.cssText = "display:block;width:100%;height:__HEIGHT__px;border:1px solid #ddd;box-sizing:border-box";
-fit(frame);
-host.appendChild(frame);
-// Z is base85 (Python's b85encode alphabet): 5 characters carry 4 bytes
-const A = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
-const digit = new Uint8Array(128), pad = (5 - (Z.length % 5)) % 5, raw = new Uint8Array((Z.length + pad) / 5 * 4);
-for (let i = 0; i < 85; i++) digit[A.charCodeAt(i)] = i;
-for (let i = 0, o = 0; i < Z.length; i += 5, o += 4) {
-let v = 0;
-for (let j = i; j < i + 5; j++) v = v * 85 + (j < Z.length ? digit[Z.charCodeAt(j)] : 84);
-raw[o] = v >>> 24; raw[o + 1] = (v >>> 16) & 255; raw[o + 2] = (v >>> 8) & 255; raw[o + 3] = v & 255;
-}
-const inflate = new Blob([raw.subarray(0, raw.length - pad)]).stream().pipeThrough(new DecompressionStream("deflate"));
-new Response(inflate).text().then((page) => { frame.srcdoc = page; },
-(e) => { host.append(`attnlab: ${e}`); });
-let found = false;
-const tag = `attnlab\\u0000${MARK}`, hide = (img) => { img.style.display = "none"; found = true; };
-const ours = (img) => {
-const src = img.getAttribute("src") || "";
-if (src.startsWith("data:image/png;base64,")) {
-try { if (atob(src.slice(22, 4118)).includes(tag)) hide(img); } catch (e) { return; }
-} else if (src.startsWith("blob:")) {
-fetch(src).then((r) => r.arrayBuffer()).then((b) => {
-if (String.fromCharCode(...new Uint8Array(b, 0, Math.min(4096, b.byteLength))).includes(tag)) hide(img);
-}).catch(() => {});
-}
-};
-let tries = 8;
-(function look() {
-Array.from(document.images).forEach(ours);
-if (--tries > 0 && !found) setTimeout(look, 250);
-})();
-})(typeof element !== "undefined" ? element : null);
-"""
 
 
 @dataclass(frozen=True)
@@ -181,29 +119,22 @@ def outputs(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
         return [({"text/plain": f"attnlab: {e}"}, {})]
     mark = secrets.token_hex(8)
     png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark)
-    packed = _b85_literal(zlib.compress(page.encode("utf-8"), 9))
-    script = _loader().replace("__MARK__", json_for_script(mark)).replace("__Z__", packed)
+    data = {"page": base64.b85encode(zlib.compress(page.encode("utf-8"), 9)).decode("ascii"), "mark": mark,
+            "sandbox": SANDBOX, "height": FRAME_HEIGHT, "max": MAX_FRAME_HEIGHT}
+    script = call("attnlabNotebook", data, scripts=("fit", "notebook"))
     return [
         ({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": t("nb_preview_text", lang)}, {}),
         ({"application/javascript": script, "text/plain": repr(trace)}, {}),
     ]
 
 
-@cache
-def _loader() -> str:
-    """LOADER minified, with the constants in; the page and the mark are filled in per output."""
-    from .html.code import minify_js
-
-    text = LOADER.replace("__FIT__", _FIT).replace("__MAX__", str(MAX_FRAME_HEIGHT))
-    text = text.replace("__SANDBOX__", json_for_script(SANDBOX)).replace("__HEIGHT__", str(FRAME_HEIGHT))
-    return minify_js(text)
-
-
-def _b85_literal(data: bytes) -> str:
-    """`data` as a JS string literal in base85: a sixteenth smaller than base64. Its alphabet has no
-    quote, backslash or slash (so no "</script"); the one sequence that could still end an exported
-    <script> early, "<!--", is written "\\x3c!--"."""
-    return '"' + base64.b85encode(data).decode("ascii").replace("<!--", "\\x3c!--") + '"'
+def call(function: str, *args: Any, scripts: tuple[str, ...]) -> str:
+    """`scripts` (html/js/script/, compiled), then a call of `function` with `args` as JSON: the only
+    JS written here. The JSON cannot end an exported <script> early: "</" and "<!--" are escaped
+    (base85, the page's encoding, holds "<" but no "/"); the rest of JSON is a JS literal as it is."""
+    text = ",".join(json.dumps(a, separators=(",", ":"), allow_nan=False) for a in args)
+    text = text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+    return "\n".join([*(script(name) for name in scripts), f"{function}({text});\n"])
 
 
 def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
@@ -214,8 +145,7 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
         f'<iframe id="{fid}" sandbox="{SANDBOX}" srcdoc="{html.escape(page, quote=True)}" '
         f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd; box-sizing: border-box;" '
         'title="attnlab"></iframe>\n'
-        f'<script>(function () {{\nconst MAX = {MAX_FRAME_HEIGHT};\n{_FIT}\n'
-        f'fit(document.getElementById("{fid}"));\n}})();</script>'
+        f"<script>{call('attnlabFit', fid, MAX_FRAME_HEIGHT, scripts=('fit',))}</script>"
     )
 
 

@@ -64,6 +64,16 @@ def test_every_view_loads_clean_and_offline(open_page, fake, toy):
         blank = o.page.evaluate("[...document.querySelectorAll('option, button, label, h1')]"
                                 ".filter((e) => !e.textContent.trim()).length")
         assert blank == 0
+        # and no value that is not one shows as text (a null appended to the page reads "null")
+        stray = o.page.evaluate("""() => {
+          const out = [], w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          while (w.nextNode()) {
+            const t = w.currentNode.textContent;
+            const shown = !w.currentNode.parentElement.closest("script");
+            if (shown && /\\b(null|undefined|NaN)\\b|\\[object /.test(t)) out.push(t);
+          }
+          return out; }""")
+        assert stray == []
         o.check_clean()
         assert o.requests == [] or set(o.requests) == {o.url}
 

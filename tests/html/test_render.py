@@ -15,10 +15,10 @@ import pytest
 
 from attnlab.errors import AttnlabError
 from attnlab.html import render_page, write_html
-from attnlab.html.render import BOOT, code_for, json_for_script, label_keys, page_script, page_source
-from attnlab.i18n import STRINGS
+from attnlab.html.code import script
+from attnlab.html.render import code_for, json_for_script
 from attnlab.toy import run_toy
-from attnlab.views import VIEWS, page_views
+from attnlab.views import page_views
 
 from .fakes import INJECTIONS, FakeTrace, words
 
@@ -84,12 +84,14 @@ def test_csp_blocks_fetches_and_foreign_scripts(hostile_page):
 
     meta = json.loads(dict(tags.scripts)["attnlab-meta"])
     code = code_for(page_views(FakeTrace(words(14))), "en", meta["arrays"])
-    script, packed = code.script, code.packed
-    for runs in (BOOT, script):  # the boot script and the page script it inflates: the only two that run
+    packed = code.packed
+    for runs in (script("boot"), code.script):  # the boot script and the page script it inflates: the only two
         digest = base64.b64encode(hashlib.sha256(runs.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in csp
     assert csp.count("'sha256-") == 2
-    assert zlib.decompress(base64.b64decode(packed)).decode().endswith(script)  # what the boot script inflates
+    inflated = zlib.decompress(base64.b64decode(packed)).decode()  # what the boot script inflates
+    assert inflated.split("\0") == [code.css + "\n", code.labels, code.script]
+    assert json.loads(code.labels)["query"] == "Query (attending)"  # the page's words, in its language
     assert f'<script type="application/octet-stream" id="attnlab-code">{packed}</script>' in hostile_page
 
 
@@ -115,14 +117,6 @@ def test_views_and_languages():
         render_page(toy, view="graph")
     with pytest.raises(AttnlabError, match="lang 'fr'"):
         render_page(toy, lang="fr")
-
-
-def test_every_label_the_pages_use_is_in_the_vocabulary():
-    script = page_source(list(VIEWS))
-    used = label_keys(script, list(VIEWS))
-    assert {"query", "key", "weight", "heatmap", "pipeline"} <= used  # the scan finds real uses
-    assert used <= set(STRINGS), used - set(STRINGS)
-    assert set(re.findall(r"L\[(\w+)\]", script)) == {"v"}  # the one dynamic key: a tab's view name
 
 
 def test_write_html_atomic(tmp_path):
@@ -152,39 +146,11 @@ def test_notebook_too_large_shows_the_reason():
     assert out.startswith("<pre>attnlab: ") and "attnlab serve" in out
 
 
-def test_minified_script_keeps_every_template_literal():
-    """rJSmin alone drops the space in a nested template literal (`${a ? `${b} (c)` : d}`): every
-    template literal of every asset must come out of the minifier byte for byte, in order."""
-    from attnlab.html.code import asset, js_template_spans, minify_js
-    from attnlab.html.render import script_files
-
-    nested = 'const t = `w: ${m ? "—" : `${f(v)} (±${p})`}`; // it\'s `x`\nconst r = s.replace(/[\'"`]/g, "");'
-    assert minify_js(nested) == 'const t=`w: ${m ? "—" : `${f(v)} (±${p})`}`;const r=s.replace(/[\'"`]/g,"");'
-    for name in script_files(list(VIEWS)):
-        source, small = asset(name), minify_js(asset(name))
-        assert [source[a:b] for a, b in js_template_spans(source)] == [small[a:b] for a, b in js_template_spans(small)]
-        assert len(small) < 0.9 * len(source), name
-
-
-def test_pages_carry_terser_mangled_code_made_from_todays_sources():
-    """html/assets/mangled.json (scripts/minify_assets.py) holds every JS asset with its local names
-    mangled, made from the asset as it is now; the pages carry that code (the browser tests run it)."""
-    from attnlab.html.code import MANGLED, asset, asset_js_names, minified
-
-    mangled = json.loads(asset(MANGLED))
-    for name in asset_js_names():
-        stale = name not in mangled or mangled[name]["sha256"] != hashlib.sha256(asset(name).encode()).hexdigest()
-        assert not stale, f"{name} changed since html/assets/{MANGLED} was made: run `make minify`"
-        assert minified(name) == mangled[name]["code"] in page_script(list(VIEWS))
-        code = mangled[name]["code"]
-        assert "//" not in code.replace("://", "") and len(code) < 0.7 * len(asset(name))  # no comments
-    assert set(mangled) == set(asset_js_names())  # nothing left of an asset that is gone
-
-
 def test_unpacked_page_holds_its_code_as_text():
     page = render_page(run_toy(), lang="en", pack=False)
     tags = parse(page)
-    assert sum(1 for t, _ in tags.tags if t == "script") == 3 and "attnlab-code" not in page
-    script = next(text for sid, text in tags.scripts if sid == "")
-    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert sum(1 for t, _ in tags.tags if t == "script") == 4 and "attnlab-code" not in page  # meta, data, words, code
+    assert json.loads(dict(tags.scripts)["attnlab-labels"])["pipeline"] == "Pipeline"
+    code = next(text for sid, text in tags.scripts if sid == "")
+    digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}';" in html.unescape(page)  # the one script that runs

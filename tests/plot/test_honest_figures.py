@@ -8,9 +8,8 @@ import re
 import pytest
 import torch
 
+import attnlab
 from attnlab.errors import AttnlabError
-from attnlab.plot import layers
-from attnlab.plot import toy as plots
 from attnlab.toy import ToySpec, run_seeds, run_toy
 
 from ..html.fakes import FakeTrace
@@ -33,12 +32,12 @@ def texts(fig):
 
 
 FIGS = {
-    "weights": lambda **kw: plots.plot_weights(TUTORIAL, **kw),
-    "pipeline": lambda **kw: plots.plot_pipeline(HOT, **kw),
-    "pipeline_qkv": lambda **kw: plots.plot_pipeline_qkv(TUTORIAL, **kw),
-    "heads": lambda **kw: plots.plot_heads(TWO, **kw),
-    "seeds": lambda **kw: plots.plot_seeds(run_seeds(TUTORIAL.spec, [0, 1]), **kw),
-    "head": lambda **kw: layers.plot_head(FakeTrace([f"t{i}" for i in range(20)], causal=True), 1, 2, **kw),
+    "weights": lambda **kw: attnlab.plot_weights(TUTORIAL, **kw),
+    "pipeline": lambda **kw: attnlab.plot_pipeline(HOT, **kw),
+    "pipeline_qkv": lambda **kw: attnlab.plot_pipeline_qkv(TUTORIAL, **kw),
+    "heads": lambda **kw: attnlab.plot_heads(TWO, **kw),
+    "seeds": lambda **kw: attnlab.plot_seeds(run_seeds(TUTORIAL.spec, [0, 1]), **kw),
+    "head": lambda **kw: attnlab.plot_head(FakeTrace([f"t{i}" for i in range(20)], causal=True), 1, 2, **kw),
 }
 
 
@@ -65,7 +64,7 @@ def test_auto_scale_spans_the_weights_shown_and_says_so(name):
 
 def test_grids_of_small_maps_name_their_scale():
     fake = FakeTrace([f"t{i}" for i in range(10)], n_layers=2, n_heads=3)
-    for make in (layers.plot_grid, layers.plot_layer_means):
+    for make in (attnlab.plot_grid, attnlab.plot_layer_means):
         fixed, auto = make(fake, lang="en"), make(fake, lang="en", scale="auto")
         assert all(im.get_clim() == (0.0, 1.0) for ax in fixed.axes for im in ax.images)
         assert "colour: fixed 0-1" in fixed._suptitle.get_text()
@@ -74,11 +73,11 @@ def test_grids_of_small_maps_name_their_scale():
 
 def test_an_unknown_scale_is_one_clear_error():
     with pytest.raises(AttnlabError, match="scale 'log' is not a colour scale: choose one of fixed, auto"):
-        plots.plot_weights(TUTORIAL, scale="log")
+        attnlab.plot_weights(TUTORIAL, scale="log")
 
 
 def test_the_temperature_is_shown_where_it_acts():
-    fig = plots.plot_pipeline(HOT, lang="en")
+    fig = attnlab.plot_pipeline(HOT, lang="en")
     titles = [ax.get_title() for ax in fig.axes if ax.images and ax.get_title()]
     assert titles == ["Input token embeddings (x)", "Raw Attention Scores (QK^T / sqrt(d)); grey: masked, −inf",
                       "Scores / temperature 0.3", "Attention Weights = softmax(scores / 0.3)", "Output representations"]
@@ -88,14 +87,15 @@ def test_the_temperature_is_shown_where_it_acts():
     seen = torch.isfinite(want)
     assert drawn.mask.tolist() == (~seen).tolist()  # masked cells stay grey after the division
     torch.testing.assert_close(torch.as_tensor(drawn.data)[seen], want[seen].double(), atol=1e-6, rtol=0)
-    assert "temperature 0.3: weights = softmax(scores / 0.3)" in plots.plot_weights(HOT, lang="en").axes[0].get_title()
-    assert "Scores / temperature" not in " ".join(texts(plots.plot_pipeline(TUTORIAL, lang="en")))
+    title = attnlab.plot_weights(HOT, lang="en").axes[0].get_title()
+    assert "temperature 0.3: weights = softmax(scores / 0.3)" in title
+    assert "Scores / temperature" not in " ".join(texts(attnlab.plot_pipeline(TUTORIAL, lang="en")))
 
 
 def test_the_mask_is_named_on_the_figures():
-    assert "grey = hidden by the mask" in plots.plot_weights(HOT, lang="en").axes[0].get_title()
-    assert "灰色 = マスクで隠された位置" in plots.plot_heads(TWO)._suptitle.get_text()
-    assert "grey" not in plots.plot_weights(TUTORIAL, lang="en").axes[0].get_title()
+    assert "grey = hidden by the mask" in attnlab.plot_weights(HOT, lang="en").axes[0].get_title()
+    assert "灰色 = マスクで隠された位置" in attnlab.plot_heads(TWO)._suptitle.get_text()
+    assert "grey" not in attnlab.plot_weights(TUTORIAL, lang="en").axes[0].get_title()
 
 
 @pytest.mark.parametrize("name", sorted(FIGS))

@@ -6,19 +6,19 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from attnlab.plot import toy as plots
+import attnlab
 from attnlab.plot._style import annot_size, figure_style
 from attnlab.toy import ToySpec, run_seeds, run_toy
 
 TRACE = run_toy()
 MULTI = run_toy(ToySpec(tokens=("東京", "は", "美しい", "街", "です"), d_model=8, heads=2, causal=True))
 FIGS = {
-    "weights": lambda: plots.plot_weights(TRACE),
-    "pipeline": lambda: plots.plot_pipeline(TRACE),
-    "pipeline_qkv": lambda: plots.plot_pipeline_qkv(TRACE),
-    "heads": lambda: plots.plot_heads(MULTI),
-    "seeds": lambda: plots.plot_seeds(run_seeds(TRACE.spec, [0, 1, 42])),
-    "multi_pipeline": lambda: plots.plot_pipeline(MULTI, head=1),
+    "weights": lambda: attnlab.plot_weights(TRACE),
+    "pipeline": lambda: attnlab.plot_pipeline(TRACE),
+    "pipeline_qkv": lambda: attnlab.plot_pipeline_qkv(TRACE),
+    "heads": lambda: attnlab.plot_heads(MULTI),
+    "seeds": lambda: attnlab.plot_seeds(run_seeds(TRACE.spec, [0, 1, 42])),
+    "multi_pipeline": lambda: attnlab.plot_pipeline(MULTI, head=1),
 }
 
 
@@ -50,11 +50,11 @@ def test_the_glyph_check_catches_a_font_without_japanese(tmp_path):
 
 
 def test_weights_heatmap_has_the_tutorials_look():
-    fig = plots.plot_weights(TRACE)
+    fig = attnlab.plot_weights(TRACE)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Key (参照側)" and ax.get_ylabel() == "Query (注目側)"
     assert ax.get_title() == "Self-Attention の重み行列"
-    assert plots.plot_weights(TRACE, lang="en").axes[0].get_title() == "Self-Attention Weight Matrix"
+    assert attnlab.plot_weights(TRACE, lang="en").axes[0].get_title() == "Self-Attention Weight Matrix"
     assert ax.images[0].get_cmap().name.startswith("Blues")
     cells = [t.get_text() for t in ax.texts]
     assert cells == [format(float(v), ".2f") for v in TRACE.stages.weights[0].flatten()]
@@ -62,7 +62,7 @@ def test_weights_heatmap_has_the_tutorials_look():
 
 
 def test_pipeline_panels_use_the_tutorials_colour_maps():
-    fig = plots.plot_pipeline(TRACE, lang="en")
+    fig = attnlab.plot_pipeline(TRACE, lang="en")
     maps = [ax.images[0].get_cmap().name.removesuffix("_r") for ax in fig.axes if ax.images]
     assert [m.split("_")[0] for m in maps] == ["YlGnBu", "OrRd", "Blues", "Greens"]
     titles = [ax.get_title() for ax in fig.axes if ax.images]
@@ -73,7 +73,7 @@ def test_pipeline_panels_use_the_tutorials_colour_maps():
 def test_annotations_switch_off_for_big_matrices():
     assert annot_size(3, 3) is not None and annot_size(40, 40) is None
     big = run_toy(ToySpec(tokens=tuple(f"t{i}" for i in range(40)), d_model=8))
-    assert len(plots.plot_weights(big).axes[0].texts) == 0
+    assert len(attnlab.plot_weights(big).axes[0].texts) == 0
     with figure_style():
         pass  # usable standalone, restores rcParams
     import matplotlib
@@ -83,12 +83,12 @@ def test_annotations_switch_off_for_big_matrices():
 
 def test_repeated_tokens_are_labelled_by_position():
     tr = run_toy(ToySpec(tokens=("the", "cat", "the"), d_model=4))
-    labels = [t.get_text() for t in plots.plot_weights(tr).axes[0].get_yticklabels()]
+    labels = [t.get_text() for t in attnlab.plot_weights(tr).axes[0].get_yticklabels()]
     assert labels == ["0:the", "1:cat", "2:the"]
 
 
 def test_causal_cells_are_drawn_masked_not_as_zero():
-    fig = plots.plot_weights(run_toy(ToySpec(causal=True)))
+    fig = attnlab.plot_weights(run_toy(ToySpec(causal=True)))
     arr = fig.axes[0].images[0].get_array()
     assert arr.mask.tolist() == [[False, True, True], [False, False, True], [False, False, False]]
 
@@ -97,6 +97,6 @@ def test_returned_figures_display_inline_in_ipython_without_pyplot():
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
-    fig = plots.plot_weights(TRACE)  # registers the PNG formatter when a shell is running
+    fig = attnlab.plot_weights(TRACE)  # registers the PNG formatter when a shell is running
     data, _ = shell.display_formatter.format(fig)
     assert data["image/png"][:4] in (b"\x89PNG", "iVBO")  # raw bytes or base64

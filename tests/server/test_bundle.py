@@ -7,25 +7,30 @@ import re
 import pytest
 
 from attnlab.errors import AttnlabError
+from attnlab.html.code import compiled
 from attnlab.html.live import live_page_data
 from attnlab.i18n import STRINGS
-from attnlab.server.bundle import APP_JS, app_labels, app_script, page_modules
+from attnlab.server.bundle import APP_ENTRY, app_labels, app_script
 from attnlab.views import page_views, view_named
 
 from ..html.fakes import FakeTrace, words
 
 
-def test_the_script_holds_every_page_module_and_app_module_once():
-    defined = re.findall(r'^define\("(\w+)"', app_script(), re.M)
-    assert sorted(defined) == sorted({"modules", *page_modules(), *(n[:-3] for n in APP_JS)})
-    assert {"core", "matrix", "main", "pipeline", "deepzoom", "rowatlas"} <= set(page_modules())
+def test_the_script_holds_every_module_once_the_app_last_and_no_page_entry():
+    defined = re.findall(r'^define\("([\w/]+)"', app_script(), re.M)
+    assert len(defined) == len(set(defined)) and defined[-1] == APP_ENTRY
+    expected = {u for u in compiled()["units"] if u != "html/js/page"}  # a page file's entry reads its document
+    assert set(defined) == expected
+    assert {"html/js/core", "html/js/frame", "views/pipeline/tab", "views/deepzoom/tab", "views/rowatlas/tab",
+            "views/heatmap/valueweighted", "server/static/mount"} <= set(defined)
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_every_label_the_app_reads_exists_in_both_languages(lang):
+    """The app's words: the page modules' and its own (each module's, tests/html/test_code.py)."""
     labels = app_labels(lang)
-    used = set(re.findall(r"\bL\.([A-Za-z_]\w*)", app_script()))
-    assert used <= set(labels) and all(labels[k] == STRINGS[k][lang] for k in used)
+    assert {"query", "heatmap", "deepzoom", "vw_hint", "zoom_precision", "app_title", "rerun"} <= set(labels)
+    assert all(labels[k] == STRINGS[k][lang] for k in labels)
 
 
 def test_live_views_only_in_the_app():
@@ -35,8 +40,11 @@ def test_live_views_only_in_the_app():
     assert [v.name for v in page_views(fake, live=True)] == [*static, "deepzoom", "rowatlas"]
     with pytest.raises(AttnlabError, match="reads from the web app's server"):
         view_named("deepzoom", fake)
-    data = live_page_data(fake, labels={}, live={"trace": "text-0", "api": "/api/traces/text-0"})
+    data = live_page_data(fake, labels={}, live={"trace": "text-0", "api": "/api/traces/text-0"}, lang="en")
     assert data["meta"]["views"][-2:] == ["deepzoom", "rowatlas"] and data["meta"]["fits"]
+    stats = data["meta"]["view_meta"]["rowatlas"]["stats"]  # the live atlas's statistics, named in Python
+    assert [s["name"] for s in stats] == ["entropy_ratio", "first_weight", "mean_distance", "max_weight"]
+    assert stats[0]["label"] == STRINGS["stat_entropy_ratio"]["en"] and stats[2]["range"] is None
 
 
 def test_a_trace_too_long_for_a_page_gets_the_live_views_without_weights(monkeypatch):

@@ -14,7 +14,7 @@ ignored, see `value_weighted`). Two ways:
   and the product; N <= `DENSE_MAX` by default).
 - `rollout_rows(trace, rows)`: the rows for a few query positions, for long inputs: the row vector
   e_q times each layer's A_hat, from the last layer down (the same product, read from the left),
-  each step computed tile by tile from q, k and the row log-sum-exp (`rowstats.lse.left_multiply`)
+  each step computed tile by tile from q, k and the row log-sum-exp (`trace.rows.left_multiply`)
   without building any N x N map. There, a row of exp(s - lse) sums to 1 within fp32 rounding, so
   the renormalisation is left out (it changes nothing beyond that rounding; the tests compare the
   two ways within 1e-5).

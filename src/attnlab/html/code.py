@@ -1,135 +1,82 @@
-"""The pages' code as files: reading the assets in attnlab/html/assets/, and their JS as pages carry it.
+"""The code that pages, notebook outputs and the web app carry: composed from html/js/compiled.json.
 
-Pages and notebook outputs carry every JS asset minified. `minified(name)` is terser's code with local
-names mangled, made at development time (`make minify`: scripts/minify_assets.py writes
-assets/mangled.json with the sha256 of each source), when it was made from the asset as it is; else
-`minify_js` of the source: rJSmin (comments and whitespace), with every template literal set aside
-whole, since rJSmin drops spaces inside nested ones.
+attnlab's JS is ES modules in the package (html/js/: the shared ones; views/<name>/: each view's
+tab and helpers; server/static/: the app's) and four plain scripts (html/js/script/: the loader, the
+packed page's boot, the notebook's two). `make js` (scripts/js/build.mjs: rollup, then terser)
+compiles them at development time into compiled.json, committed: each module becomes one unit
+`define("<id>", ["exports", <ids it imports>], factory)`, its id its path in attnlab without ".js".
+A script is the loader, then the units it needs, each after those it imports (they run at once, in
+that order: the loader's UNITS), the entry last. Nothing here minifies or parses JS.
+
+`sources_digest` is what compiled.json was made from (tests/html/test_code.py compares the two, so
+a source edited since fails until `make js` is run). `asset` reads the page's CSS (html/assets/).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
+
+# in attnlab/html/js/: {"sources": sha256, "units": {id: {"deps": [id], "code": ...}}, "scripts": {id: code}}
+COMPILED = "compiled.json"
+LOADER = "html/js/script/loader"  # the first lines of every script: defines UNITS and define()
+TOOLS = ("scripts/js/build.mjs", "scripts/js/package-lock.json")  # in the digest with the sources
 
 
 @cache
 def asset(name: str) -> str:
-    """The text of a file in attnlab/html/assets/ (name may include a folder: views/heatmap.js)."""
-    path = resources.files("attnlab.html").joinpath("assets")
-    for part in name.split("/"):
-        path = path.joinpath(part)
-    return path.read_text(encoding="utf-8")
-
-
-MANGLED = "mangled.json"  # {asset: {sha256 of its source, its code with local names mangled}}: scripts/minify_assets.py
-
-
-def asset_js_names() -> list[str]:
-    """Every JS file in attnlab/html/assets/, as `asset()` names them (views/heatmap.js), sorted."""
-    root = resources.files("attnlab.html").joinpath("assets")
-    names = [p.name for p in root.iterdir() if p.name.endswith(".js")]
-    names += [f"views/{p.name}" for p in root.joinpath("views").iterdir() if p.name.endswith(".js")]
-    return sorted(names)
+    """The text of a file in attnlab/html/assets/ (the page's CSS)."""
+    return resources.files("attnlab.html").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 @cache
-def _mangled() -> dict[str, dict[str, str]]:
-    try:
-        return json.loads(asset(MANGLED))
-    except FileNotFoundError:
-        return {}
+def compiled() -> dict[str, Any]:
+    """compiled.json as written by scripts/js/build.mjs."""
+    return json.loads(resources.files("attnlab.html").joinpath("js", COMPILED).read_text(encoding="utf-8"))
 
 
-@cache
-def minified(name: str) -> str:
-    """Asset `name` as pages carry it: terser's mangled code (scripts/minify_assets.py) when it was
-    made from this very source, else `minify_js` of the source (an asset edited since: larger, same)."""
-    source = asset(name)
-    entry = _mangled().get(name)
-    if entry and entry["sha256"] == hashlib.sha256(source.encode("utf-8")).hexdigest():
-        return entry["code"]
-    return minify_js(source)
+def script(name: str) -> str:
+    """A plain script (html/js/script/<name>.js) as compiled: minified."""
+    return compiled()["scripts"][f"html/js/script/{name}"]
 
 
-@cache
-def minify_js(text: str) -> str:
-    """`text` without comments and needless whitespace (rJSmin), a third fewer bytes; every page and
-    notebook output carries it. rJSmin does not know nested template literals (`${a ? `${b} c` : d}`
-    loses the space in " c"), so every template literal is set aside whole, verbatim, and put back."""
-    import rjsmin
+def units_for(entries: Iterable[str]) -> list[str]:
+    """The unit ids a script holding `entries` needs, each after the units it imports, in the order the
+    entries are given otherwise (so an entry that runs at once, the script's last, comes last)."""
+    units, order, seen = compiled()["units"], [], set()
 
-    spans = js_template_spans(text)
-    parts, kept, end = [], [], 0
-    for i, (a, b) in enumerate(spans):
-        parts += [text[end:a], _TEMPLATE_MARK.format(i)]
-        kept.append(text[a:b])
-        end = b
-    small = rjsmin.jsmin("".join(parts) + text[end:])
-    return re.sub(r"__attnlabTpl(\d+)__", lambda m: kept[int(m.group(1))], small)
+    def visit(uid: str) -> None:
+        if uid in seen:
+            return
+        if uid not in units:
+            raise KeyError(f"no JS module {uid!r} in {COMPILED}: is its file there, and `make js` run?")
+        seen.add(uid)
+        for dep in units[uid]["deps"]:
+            visit(dep)
+        order.append(uid)
 
-
-_TEMPLATE_MARK = "__attnlabTpl{}__"  # an identifier to rJSmin
-_REGEX_AFTER = set("(,=:[!&|?{};+-*%<>~^")  # a `/` after these (or first) starts a regular expression
-
-
-def js_template_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of every outermost template literal in JS source `text` (nested ones, inside
-    `${...}`, are part of theirs); comments, strings and regular expressions are stepped over."""
-    spans, i, prev = [], 0, ""
-    while i < len(text):
-        if text[i] == "`":
-            end = _skip_template(text, i)
-            spans.append((i, end))
-            i, prev = end, "`"
-        else:
-            i, prev = _code_step(text, i, prev)
-    return spans
+    for entry in entries:
+        visit(entry)
+    return order
 
 
-def _code_step(t: str, i: int, prev: str) -> tuple[int, str]:
-    """Past one piece of code at t[i] (not a backtick): a comment, string, regex or one character."""
-    c = t[i]
-    if t.startswith("//", i):
-        j = t.find("\n", i)
-        return (len(t) if j < 0 else j), prev
-    if t.startswith("/*", i):
-        return t.index("*/", i + 2) + 2, prev
-    if c in "\"'":
-        j = i + 1
-        while t[j] != c:
-            j += 2 if t[j] == "\\" else 1
-        return j + 1, c
-    if c == "/" and (prev == "" or prev in _REGEX_AFTER):
-        j, in_class = i + 1, False
-        while in_class or t[j] != "/":
-            in_class = (in_class or t[j] == "[") and t[j] != "]"
-            j += 2 if t[j] == "\\" else 1
-        j += 1
-        while j < len(t) and t[j].isalpha():
-            j += 1
-        return j, "/"
-    return i + 1, (prev if c.isspace() else c)
+def bundle(entries: Iterable[str]) -> str:
+    """The loader and every unit `entries` need (`units_for`), one per line: one script's code."""
+    units = compiled()["units"]
+    return "\n".join([script("loader"), *(units[u]["code"] for u in units_for(entries))]) + "\n"
 
 
-def _skip_template(t: str, i: int) -> int:
-    """The end of the template literal starting at t[i] == "`", its `${...}` (and templates in them) included."""
-    i += 1
-    while t[i] != "`":
-        if t[i] == "\\":
-            i += 2
-        elif t.startswith("${", i):
-            i, depth, prev = i + 2, 0, "{"
-            while depth or t[i] != "}":
-                if t[i] == "`":
-                    i, prev = _skip_template(t, i), "`"
-                    continue
-                depth += {"{": 1, "}": -1}.get(t[i], 0)
-                i, prev = _code_step(t, i, prev)
-            i += 1
-        else:
-            i += 1
-    return i + 1
+def sources_digest(root: Path) -> str:
+    """sha256 of the JS sources in the checkout at `root` and the build's tools, as build.mjs computes it:
+    over (path NUL content NUL) of each file in sorted path order, paths relative to `root`."""
+    package = root / "src" / "attnlab"
+    files = sorted([*(p.relative_to(root).as_posix() for p in package.rglob("*.js")), *TOOLS])
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.encode() + b"\0" + (root / f).read_bytes() + b"\0")
+    return h.hexdigest()

@@ -13,7 +13,7 @@ import zlib
 from typing import Any
 
 from ..trace import AttentionTrace
-from ..views import page_views
+from ..views import PageOptions, page_views
 from .encode import PageTooLargeError, encode_trace, trace_meta
 
 LEVEL = 1  # zlib level: 9 took ~40 ms a toy edit at 64 tokens, 1 a few ms, for a blob ~10 % larger
@@ -38,7 +38,14 @@ def live_page_data(trace: AttentionTrace, *, labels: dict[str, str], live: dict[
                                 "view applies to it")
     opening = [v.name for v in views if v.name in names and v.opens_first(trace)] or names
     first = view if view in names else opening[0]
-    meta = dict(meta, views=names, labels=labels, view=first, live=live, fits=bool(meta["arrays"]))
+    page = PageOptions(lang=lang, layers=tuple(meta["layers"]), focus=(meta["focus"][0], meta["focus"][1]))
+    view_meta = dict(meta["view_meta"])  # the live views' own (no arrays: they read from the server)
+    for v in views:
+        extra = v.page_meta(trace, page) if v.live and v.name in names else None
+        if extra is not None:
+            view_meta[v.name] = extra
+    meta = dict(meta, views=names, view_meta=view_meta, labels=labels, view=first, live=live,
+                fits=bool(meta["arrays"]))
     return {"meta": meta, "blob": blob}
 
 

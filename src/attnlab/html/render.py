@@ -1,22 +1,20 @@
 """Trace -> one self-contained HTML page (a string). Pure: nothing is written or fetched.
 
 The page carries everything: the data from `encode.encode_trace` inside `<script
-type="application/json">` (with `<`, `>`, `&` escaped so no token can close the script) and a
-base64 blob, and this package's `assets/` (CSS and JS, read and minified by `code.py`). The assets
-travel compressed like the data: `page_code` deflates the CSS and the script into one more base64
-blob (17 KB for a toy's page, 22 KB for a model's six tabs; every notebook output and every page
-file carries them), and a small constant boot script inflates it (DecompressionStream) and inserts
-a <style> and a <script>.
+type="application/json">` (with `<`, `>`, `&` escaped so no token can close the script) and a base64
+blob, its words (`labels`, JSON too) and its code (`code.py`: the compiled JS modules its views need,
+and the CSS of assets/page.css). Words and code travel compressed like the data: `page_code`
+deflates the CSS, the words and the script into one more base64 blob, and a small constant boot
+script (html/js/script/boot.js) inflates it (DecompressionStream) and inserts them.
 A Content-Security-Policy forbids every fetch (`default-src 'none'`) and lets only two scripts run,
 by their hashes: the boot script and the inflated page script. Even a token that slipped through as
 markup could neither load nor run anything.
 
-The page script is a set of small modules, one per file: `define(name, deps, factory)` registers a
-module and `require(name)` builds it once from its dependencies, so files share no names but the ones
-they export (and `LABELS`, the page's words). A page holds `core` (data and its indexing, colours,
-DOM helpers), `matrix` (the zoomable map component), one module per view that applies to the trace
-(`attnlab.views`, in registry order) and `main` (the frame and its tabs). The labels are the i18n keys
-that those files use (`L.<key>`).
+The page script is the loader, then the modules of the page, each once and after those it imports:
+the tab of each view that applies to the trace (`attnlab.views`, in registry order, `views/<name>/tab`)
+with its helpers, a view's data modules when the data holds their array, and the entry
+(html/js/page.js: core, frame). Its words are the keys those declare (`View.labels`, `FRAME_LABELS`)
+in the page's language, `#attnlab-labels`: the JS reads no key it did not declare (tested).
 """
 
 from __future__ import annotations
@@ -35,66 +33,35 @@ from typing import Any
 from ..i18n import check_lang, page_labels, t
 from ..trace import AttentionTrace
 from ..views import VIEWS, View, page_views, view_named
-from .code import asset, minified
+from .code import asset, bundle, script
 from .encode import encode_trace
 
-CORE_JS = ("core.js", "matrix.js")  # modules every page holds, before the views' own
-MAIN_JS = "main.js"
-LOADER = """const DEFINED = Object.create(null), MODULES = Object.create(null);
-function define(name, deps, factory) { DEFINED[name] = { deps, factory }; }
-function require(name) {
-  if (!(name in MODULES)) {
-    const d = DEFINED[name];
-    if (!d) throw new Error(`attnlab: no module ${name}`);
-    MODULES[name] = d.factory(...d.deps.map(require));
-  }
-  return MODULES[name];
-}"""
-# Inflates the page's code (CSS, NUL, script) and inserts it; the same text on every page, so its
-# hash is a constant of the CSP. An error (a browser without DecompressionStream) is shown as text.
-BOOT = """(function () {
-const root = document.getElementById("attnlab-root");
-const bytes = Uint8Array.from(atob(document.getElementById("attnlab-code").textContent.trim()), (c) => c.charCodeAt(0));
-const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-new Response(stream).text().then((text) => {
-const cut = text.indexOf("\\u0000"), style = document.createElement("style"), script = document.createElement("script");
-style.textContent = text.slice(0, cut);
-document.head.append(style);
-script.textContent = text.slice(cut + 1);
-document.body.append(script);
-}).catch((e) => { root.textContent = `attnlab: ${e}`; });
-})();"""
-_LABEL_USE = re.compile(r"\bL\.([A-Za-z_]\w*)")
+PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
+# the words the shared modules read (html/js/: core.js, frame.js, matrix.js, headgrid.js)
+FRAME_LABELS = ("export_png", "export_svg", "head", "heads", "key", "layer", "layers", "mask", "mean", "one_head",
+                "one_layer", "page_title", "query", "scale_linear", "scale_log", "scale_row", "temperature", "tokens")
 
 
-def script_files(views: list[View], arrays: Collection[str] | None = None) -> list[str]:
-    """The JS files of a page showing `views`, in load order (a view's helper scripts before it), each
-    once. A helper a view needs only for some data (`View.data_scripts`) is in when `arrays`, the names
-    of the page's data arrays, hold that data; arrays None: every helper (the web app, listings)."""
-    files = [*CORE_JS]
+def view_units(views: list[View], arrays: Collection[str] | None = None) -> list[str]:
+    """The modules that show `views`: each tab, then its data modules whose array is in `arrays` (the
+    names of the page's data arrays; None: every one, as the web app carries them)."""
+    units = []
     for v in views:
-        files += [*v.scripts, *(f for f, need in v.data_scripts if arrays is None or need in arrays)]
-        files.append(f"views/{v.name}.js")
-    return list(dict.fromkeys([*files, MAIN_JS]))
+        units.append(f"views/{v.name}/tab")
+        units += [f"views/{v.name}/{d.module}" for d in v.data_modules if arrays is None or d.array in arrays]
+    return units
 
 
-def page_script(views: list[View], labels: dict[str, str] | None = None,
-                arrays: Collection[str] | None = None) -> str:
-    """All modules in one strict-mode function scope with the page's `LABELS`, then `require("main")`."""
-    body = "\n".join(minified(name) for name in script_files(views, arrays))
-    words = json_for_script(labels or {})
-    return f'(function () {{\n"use strict";\nconst LABELS = {words};\n{LOADER}\n{body}\nrequire("main");\n}})();\n'
-
-
-def page_source(views: list[View], arrays: Collection[str] | None = None) -> str:
-    """The source of the page's modules as written (what `label_keys` reads), unminified."""
-    return "\n".join(asset(name) for name in script_files(views, arrays))
-
-
-def label_keys(script: str, views: list[View]) -> set[str]:
-    """The i18n keys a page script reads: every `L.<key>` its source names (mangled code renames
-    `L`), and each view's tab label."""
-    return set(_LABEL_USE.findall(script)) | {v.name for v in views}
+def view_labels(views: list[View], arrays: Collection[str] | None = None) -> set[str]:
+    """The i18n keys the modules of `view_units` read: each view's labels and name (its tab's label),
+    and its data modules' labels where they are carried."""
+    keys = set()
+    for v in views:
+        keys |= {v.name, *v.labels}
+        for d in v.data_modules:
+            if arrays is None or d.array in arrays:
+                keys |= set(d.labels)
+    return keys
 
 
 def json_for_script(data: Any) -> str:
@@ -112,27 +79,28 @@ class PageCode:
 
     script: str  # the page script that runs (its hash is in the page's CSP)
     css: str  # the page's style, without comments and indentation
-    packed: str  # base64(deflate(css, NUL, script)): what a packed page carries for BOOT to inflate
+    labels: str  # the page's words, {key: text} as JSON safe in a <script> element
+    packed: str  # base64(deflate(css, NUL, labels, NUL, script)): what a packed page carries for boot.js
 
 
 @cache
 def page_code(view_names: tuple[str, ...], lang: str, arrays: frozenset[str] | None = None) -> PageCode:
-    """The script, style and packed code of a page showing these views in `lang`, for data holding
-    `arrays` (their names; None: whatever data)."""
+    """The script, style, words and packed code of a page showing these views in `lang`, for data
+    holding `arrays` (their names; None: whatever data)."""
     views = [v for name in view_names for v in VIEWS if v.name == name]
-    words = page_labels(label_keys(page_source(views, arrays), views), lang)
-    script = page_script(views, words, arrays)
-    if "</script" in script.lower() or "<!--" in script:  # could end the <script> of an unpacked page
-        raise RuntimeError("a page asset contains '</script' or '<!--': write it as '<\\/script' in the JS")
+    code = bundle([*view_units(views, arrays), PAGE_ENTRY])
+    words = json_for_script(page_labels(set(FRAME_LABELS) | view_labels(views, arrays), lang))
+    if "</script" in code.lower() or "<!--" in code:  # could end the <script> of an unpacked page
+        raise RuntimeError("a page module contains '</script' or '<!--': write it as '<\\/script' in the JS")
     css = re.sub(r"/\*.*?\*/", "", asset("page.css"), flags=re.S)  # CSS comments: no string holds one
     css = "\n".join(s for s in (line.strip() for line in css.splitlines()) if s)
-    packed = base64.b64encode(zlib.compress(f"{css}\n\0{script}".encode(), 9)).decode("ascii")
-    return PageCode(script, css, packed)
+    packed = base64.b64encode(zlib.compress(f"{css}\n\0{words}\0{code}".encode(), 9)).decode("ascii")
+    return PageCode(code, css, words, packed)
 
 
 def code_for(views: list[View], lang: str, arrays: Collection[str]) -> PageCode:
-    """`page_code` of a page showing `views` whose data holds `arrays` (names)."""
-    deciding = {name for v in views for _, name in v.data_scripts}  # arrays that bring in a helper
+    """`page_code` of a page showing `views` in `lang` whose data holds `arrays` (names)."""
+    deciding = {d.array for v in views for d in v.data_modules}  # arrays that bring in a module
     return page_code(tuple(v.name for v in views), lang, frozenset(deciding & set(arrays)))
 
 
@@ -171,8 +139,8 @@ def render_page(
         layers: the layers to include (None: all); fewer layers make a smaller page.
         focus: (layer, head) of a real model that the pipeline tab shows from its captured q, k, v
             (None: the first included layer, head 0).
-        pack: True: the code travels deflated and BOOT inflates it (the smallest file); False: the
-            style and the script are inline as text (for a carrier that compresses the whole page,
+        pack: True: the code travels deflated and the boot script inflates it (the smallest file); False: the
+            style, the words and the script are inline as text (for a carrier that compresses the whole page,
             as the notebook output does).
     Raises:
         PageTooLargeError (an AttnlabError) when the trace has more than encode.MAX_CELLS weight cells.
@@ -185,11 +153,14 @@ def render_page(
     meta = dict(data.meta, view=first)
     title = html.escape(f"attnlab · {trace.model} · {trace.n_tokens} {t('tokens', lang)}")
     if pack:
-        style, scripts = "", [BOOT, code.script]
+        boot = script("boot")
+        style, scripts = "", [boot, code.script]
         tail = (f'<script type="application/octet-stream" id="attnlab-code">{code.packed}</script>\n'
-                f"<script>{BOOT}</script>")
+                f"<script>{boot}</script>")
     else:
-        style, scripts, tail = f"<style>\n{code.css}\n</style>\n", [code.script], f"<script>{code.script}</script>"
+        style, scripts = f"<style>\n{code.css}\n</style>\n", [code.script]
+        tail = (f'<script type="application/json" id="attnlab-labels">{code.labels}</script>\n'
+                f"<script>{code.script}</script>")
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(_csp(scripts))}">\n'

@@ -20,7 +20,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..analysis.census import HeadCensus
+from ..analysis.census import SCORE_NAMES, HeadCensus
 from ..analysis.census_text import s
 from ..analysis.roles import ROLE_RULES
 from ..analysis.value_weighted import KeyMass
@@ -31,12 +31,10 @@ from .matrix import MASK_COLOR
 
 LOG_FLOOR = 1e-8  # rollout shares span many orders of magnitude (SmolLM2: ~1 on token 0, 1e-5..1e-8 elsewhere)
 
-TITLES = ("prev_token", "self", "first_token", "entropy", "mean_distance", "induction", "duplicate")
-
 
 def plot_atlas(census: HeadCensus, lang: str = "ja") -> Figure:
     """A layers x heads grid per score; heads with the score's role are outlined in black."""
-    names = [n for n in TITLES if n in census.scores]
+    names = [n for n in SCORE_NAMES if n in census.scores]
     with figure_style():
         width = 0.17 * census.n_heads + 1.0
         fig = Figure(figsize=(max(width * len(names), 6.0), 0.22 * census.n_layers + 2.2))

@@ -12,13 +12,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from ..analysis.census import TEXT_SCORES
 from ..analysis.roles import ROLE_RULES
 from ..corpus.document import ROW_SCORES
 from ..corpus.summary import CorpusSummary
 from ..i18n import t
 from ._style import figure_style
 
-CENSUS_ROW = ("prev_token", "self", "first_token", "entropy", "mean_distance")
 OUTLINE_SHARE = 0.5  # outline heads past the role's rule on at least this share of documents
 _DISTANCES = ("mean_distance", "rows_mean_distance")
 OUTLINE = "#e8760c"  # orange: visible on the darkest blue, where the strongest heads are
@@ -30,7 +30,7 @@ def _label(name: str, lang: str) -> str:
 
 def plot_corpus_means(summary: CorpusSummary, lang: str = "ja") -> Figure:
     """Two rows of layers x heads grids: census score means (top), row-statistic means (bottom)."""
-    rows = [list(CENSUS_ROW), list(ROW_SCORES)]
+    rows = [list(TEXT_SCORES), list(ROW_SCORES)]
     cols = max(len(r) for r in rows)
     with figure_style():
         cell_w = 0.17 * summary.n_heads + 1.0

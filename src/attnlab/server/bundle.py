@@ -1,43 +1,31 @@
-"""The app's one script and its labels, assembled from the page assets and the app's own modules.
+"""The app's one script and its labels: the page files' modules plus the app's own, from html/js/compiled.json.
 
-The app runs the very modules a page file inlines (`html/assets`: core, matrix, every registered
-view, main), in the same loader, plus its own (`server/static/*.js`: the playground, the text
-explorer, the mount that re-runs the page modules on new data). The labels are the i18n keys that
-all of them read (`L.<key>`), as `render_page` collects them for a page.
+The app runs the very modules a page file carries (html/js: core, frame, matrix, headgrid; every
+registered view's tab and data modules), so a view written once shows in files, notebooks and the
+app, plus its own (`server/static/*.js`: the playground, the text explorer, the trace page, the API
+reference, and the mount that draws each trace's page data with a core of its own). The entry is
+static/app.js. The labels are the keys those modules declare: the page's (`html.render`) and
+`APP_LABELS`, the app modules' own.
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from importlib import resources
 
-from ..html.code import asset
-from ..html.render import LOADER, label_keys, script_files
+from ..html.code import bundle
+from ..html.render import FRAME_LABELS, view_labels, view_units
 from ..i18n import check_lang, page_labels
 from ..views import VIEWS
 
-APP_JS = ("api.js", "mount.js", "playground.js", "explorer.js", "tracepage.js", "docs.js", "app.js")  # load order
-
-
-@cache
-def page_files() -> tuple[str, ...]:
-    """The page files' JS, in load order: core, matrix, every registered view (with its helper scripts), main.
-    A helper two views share (headgrid.js: the census tab and the live atlas) is loaded once."""
-    return tuple(dict.fromkeys(script_files(list(VIEWS))))
-
-
-@cache
-def page_modules() -> tuple[str, ...]:
-    """The modules those files define: what a mount forgets and builds afresh on new data."""
-    return tuple(n for f in page_files() for n in re.findall(r'^define\("(\w+)"', asset(f), re.M))
-
-
-def modules_js() -> str:
-    """A module the app uses to forget the page modules before mounting another trace."""
-    names = ", ".join(f'"{n}"' for n in page_modules())
-    return ('define("modules", [], () => ({ page: [' + names + '], '
-            "forget(names) { for (const n of names) delete MODULES[n]; }, has(name) { return name in MODULES; } }));")
+APP_ENTRY = "server/static/app"  # the app script's entry module: builds the screen the address asks for
+# the words the app's modules (server/static/*.js) read as L.<key>
+APP_LABELS = ("app_title", "causal_mask", "docs_hint", "download_page", "generate", "head", "heads_input", "layer",
+              "layers_captured", "model", "new_text", "no_download", "preset_step1", "preset_step2", "preset_step3",
+              "preset_step4", "preset_tutorial", "presets", "rerun", "run", "screen_docs", "screen_text", "screen_toy",
+              "share_link", "state_generating", "state_loading", "state_queued", "state_running", "temperature",
+              "text_hint", "tokens", "tokens_input", "top_title", "truncate", "truncated_note", "words_toggle",
+              "x_cells", "x_too_big")
 
 
 @cache
@@ -48,16 +36,11 @@ def static_text(name: str) -> str:
 
 @cache
 def app_script() -> str:
-    """Loader, page modules, app modules, then `require("app")`, in one strict-mode function scope."""
-    page = [asset(n) for n in page_files()]
-    app = [static_text(n) for n in APP_JS]
-    body = "\n".join([LOADER, modules_js(), *page, *app])
-    # the page modules read their words as LABELS (render.page_script inlines them); here the boot data holds them
-    labels = 'const LABELS = JSON.parse(document.getElementById("attnlab-app").textContent).labels;'
-    return f'(function () {{\n"use strict";\n{labels}\n{body}\nrequire("app");\n}})();\n'
+    """The loader, every view's modules (and the shared ones they import), the app's, `app` last."""
+    return bundle([*view_units(list(VIEWS)), APP_ENTRY])
 
 
 @cache
 def app_labels(lang: str) -> dict[str, str]:
     """{key: text} of every label the app's script reads, in `lang`."""
-    return page_labels(label_keys(app_script(), list(VIEWS)), check_lang(lang))
+    return page_labels(set(FRAME_LABELS) | view_labels(list(VIEWS)) | set(APP_LABELS), check_lang(lang))

@@ -1,10 +1,11 @@
 """The views registry: every figure and page tab attnlab draws, registered once.
 
-Adding a view is one Python module here (a `View`: its figures and/or page data), one JS module
-(`html/assets/views/<name>.js`) and one line in VIEWS. The page shows the tabs of the views that
-apply to a trace, in this order (the first that applies opens first); the CLI and the notebook
-write the figures of every view that applies (`figures_for`). Live views (`View.live`: the deep zoom,
-the head atlas) read tiles and statistics from `attnlab serve`, so only the app's pages show them.
+A view is one folder, `views/<name>/` (its `View` in `__init__.py`, its tab's JS module `tab.js`,
+its figures in `figures.py`, its page data), plus its line in VIEWS (tests/views/test_registry.py
+holds every view to that shape). The page shows the tabs of the views that apply to a trace, in this
+order (the first that applies opens first); the CLI and the notebook write the figures of every view
+that applies (`figures_for`). Live views (`View.live`: the deep zoom, the head atlas) read tiles and
+statistics from `attnlab serve`, so only the app's pages show them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
 from . import atlas, deepzoom, explain, headview, heatmap, modelview, pipeline, rollout, rowatlas
-from .base import FigureJob, FigureOptions, PageOptions, View, file_stem
+from .base import DataModule, FigureJob, FigureOptions, PageOptions, View, file_stem
 
 VIEWS: tuple[View, ...] = (
     pipeline.VIEW,
@@ -26,9 +27,8 @@ VIEWS: tuple[View, ...] = (
     rowatlas.VIEW,
 )
 
-__all__ = ["VIEWS", "FigureJob", "FigureOptions", "PageOptions", "View", "figure_notes", "figures_for", "file_stem",
-           "page_views",
-           "view_named"]
+__all__ = ["VIEWS", "DataModule", "FigureJob", "FigureOptions", "PageOptions", "View", "figure_notes", "figures_for",
+           "file_stem", "page_views", "view_named"]
 
 
 def page_views(trace: AttentionTrace, *, live: bool = False) -> list[View]:

@@ -1,12 +1,14 @@
 """What a view is: a name, which traces it can show, its static figures and its page tab's data.
 
-A view is one Python module (this record, its figures and/or page data), one JS module in
-`html/assets/views/<name>.js` (the page tab; `define("<name>", ...)` returning `{build}`), and one
-line in `attnlab.views.VIEWS`. The page shows the tabs of the views that apply to a trace, in the
-registry's order, and opens on the first that `opens_first` it; the CLI writes the figures of every
-view that applies. A tab's data: arrays (`page_arrays`, into the page's binary blob) and JSON
-(`page_meta`, at `meta.view_meta[<name>]`), both given the page's `PageOptions`; helper JS modules
-it needs go in `scripts` (files in html/assets/, loaded before the view's own).
+A view is one folder, `views/<name>/`: `__init__.py` holds this record (`VIEW`), `tab.js` its page
+tab (an ES module exporting `tab(core)` -> `{build(pane, frame)}`), `figures.py` its figures when it
+has any, and its page data; plus one line in `attnlab.views.VIEWS`. The page shows the tabs of the
+views that apply to a trace, in the registry's order, and opens on the first that `opens_first` it;
+the CLI writes the figures of every view that applies. A tab's data: arrays (`page_arrays`, into
+the page's binary blob) and JSON (`page_meta`, at `meta.view_meta[<name>]`), both given the page's
+`PageOptions`; its words: `labels`, the i18n keys its JS reads as `L.<key>` (the page hands them
+over in its language; its name, the tab's label, always). A JS helper it imports travels with it;
+a helper needed only with some data is a `DataModule`.
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ class PageOptions:
     focus: tuple[int, int] = (0, 0)  # (layer, head) a one-head tab shows (the pipeline of a real model)
 
 
+@dataclass(frozen=True)
+class DataModule:
+    """A JS module of a view's folder carried only by pages whose data holds `array`: its code and
+    words cost nothing elsewhere (the heatmap's value-weighted switch, absent from a toy's page)."""
+
+    module: str  # its file in the view's folder, without ".js" (the tab finds it with units.carried)
+    array: str  # the page array that brings it in (a name `page_arrays` returns)
+    labels: tuple[str, ...] = ()  # the i18n keys it reads (L.<key>), carried with it
+
+
 Figures = Callable[[AttentionTrace, FigureOptions], dict[str, FigureJob]]  # file stem -> job
 PageArrays = Callable[[AttentionTrace, PageOptions], dict[str, np.ndarray]]  # blob name -> fp32/uint8 array
 PageMeta = Callable[[AttentionTrace, PageOptions], Any]  # JSON-ready data for the tab
@@ -81,15 +93,14 @@ def _always(trace: AttentionTrace) -> bool:
 class View:
     """One view: a page tab and/or static figures of a trace."""
 
-    name: str  # tab id, JS module name (assets/views/<name>.js) and i18n label key
+    name: str  # its folder (views/<name>/), tab id and i18n label key
     applies: Callable[[AttentionTrace], bool]  # whether this view can show the trace
     figures: Figures = field(default=_none)  # static figures it contributes
     page_arrays: PageArrays = field(default=_no_arrays)  # extra arrays its page tab reads (names unique)
     needs: str = "a trace"  # what `applies` asks of a trace, for the error message
     page_meta: PageMeta = field(default=_no_meta)  # JSON its tab reads (None: nothing)
-    scripts: tuple[str, ...] = ()  # helper JS files (in html/assets/) its module needs
-    data_scripts: tuple[tuple[str, str], ...] = ()  # (helper JS file, array name): carried only by pages
-    # whose data holds that array (page_arrays); the module asks for it with core.optional(name)
+    labels: tuple[str, ...] = ()  # the i18n keys its tab's JS reads (L.<key>; tested against the JS)
+    data_modules: tuple[DataModule, ...] = ()  # helpers carried only with the data they read
     opens_first: Callable[[AttentionTrace], bool] = field(default=_always)  # may the page open on this tab
     figure_notes: Callable[[AttentionTrace, FigureOptions], list[str]] = field(default=lambda trace, opts: [])
     # ^ why a figure it would draw was left out (said to the user where the figures are written)

@@ -3,65 +3,64 @@
 // truncation. The capture runs on the server (POST /api/text/stream): its progress (place in the
 // queue, layers captured) is shown as it comes; then the trace opens at its own address, /t/<id>.
 
-define("explorer", ["api"], (api) => {
-  const { L, el, stream, BOOT, APP } = api;
+import { el } from "../../html/js/core.js";
+import * as api from "./api.js";
 
-  function build(host, options) {
-    const opts = options || {};
-    const text = el("textarea", { rows: 4, cols: 72, "data-testid": "text-input", spellcheck: "false" });
-    text.value = opts.text || "Tokyo is beautiful";
-    const model = el("select", { "data-testid": "text-model" }, ...BOOT.models.map((m) => el("option", { value: m, text: m })));
-    model.value = opts.model && BOOT.models.includes(opts.model) ? opts.model : BOOT.models[0];
-    const generate = el("input", { type: "number", min: 0, max: 256, step: 1, value: String(opts.generate || 0),
-      "data-testid": "text-generate" });
-    const truncate = el("input", { type: "checkbox", "data-testid": "text-truncate" });
-    truncate.checked = !!opts.truncate;
-    const go = el("button", { class: "primary", "data-testid": "text-run", text: L.run });
-    const bar = el("progress", { max: 1, value: 0, hidden: true, "data-testid": "text-progress" });
-    const status = el("span", { class: "hint", "data-testid": "text-status" });
-    const err = el("div", { class: "error", role: "alert", "data-testid": "text-error", hidden: true });
-    let ctrl = null;
+const { L, stream, BOOT, APP } = api;
 
-    function say(p) {
-      const where = p.state === "queued" ? `${L.state_queued} (${p.position})` : p.message === "loading" ? L.state_loading
-        : p.message === "generating" ? L.state_generating : L.state_running;
-      const layers = p.n_layers ? ` · ${L.layers_captured} ${p.layers_done}/${p.n_layers}` : "";
-      status.textContent = `${where}${layers} · ${p.elapsed_s || 0} s`;
-      bar.hidden = false;
-      if (p.n_layers) bar.value = p.layers_done / p.n_layers; else bar.removeAttribute("value");
-    }
+export function build(host, options) {
+  const opts = options || {};
+  const text = el("textarea", { rows: 4, cols: 72, "data-testid": "text-input", spellcheck: "false" });
+  text.value = opts.text || "Tokyo is beautiful";
+  const model = el("select", { "data-testid": "text-model" }, ...BOOT.models.map((m) => el("option", { value: m, text: m })));
+  model.value = opts.model && BOOT.models.includes(opts.model) ? opts.model : BOOT.models[0];
+  const generate = el("input", { type: "number", min: 0, max: 256, step: 1, value: String(opts.generate || 0),
+    "data-testid": "text-generate" });
+  const truncate = el("input", { type: "checkbox", "data-testid": "text-truncate" });
+  truncate.checked = !!opts.truncate;
+  const go = el("button", { class: "primary", "data-testid": "text-run", text: L.run });
+  const bar = el("progress", { max: 1, value: 0, hidden: true, "data-testid": "text-progress" });
+  const status = el("span", { class: "hint", "data-testid": "text-status" });
+  const err = el("div", { class: "error", role: "alert", "data-testid": "text-error", hidden: true });
+  let ctrl = null;
 
-    async function run() {
-      if (ctrl) ctrl.abort(); // a second run replaces the first (the server cancels it if still queued)
-      ctrl = new AbortController();
-      err.hidden = true; go.disabled = true;
-      const body = { text: text.value, model: model.value, generate: Number(generate.value) || 0, truncate: truncate.checked };
-      let result = null;
-      try {
-        await stream("/api/text/stream", body, (name, data) => {
-          if (name === "progress") say(data);
-          else if (name === "result") result = data;
-          else if (name === "error") throw new api.ApiError(400, data.error, data);
-        }, ctrl.signal);
-      } catch (e) {
-        if (e.name !== "AbortError") { err.textContent = e.message; err.hidden = false; APP.lastError = e.message; }
-      } finally {
-        go.disabled = false; bar.hidden = true;
-      }
-      if (result) {
-        status.textContent = `${result.n_tokens} ${L.tokens}`;
-        window.location.assign(`${result.url}?lang=${BOOT.lang}`);
-      }
-    }
-    go.addEventListener("click", run);
-    const row = (label, ...inputs) => el("label", { class: "ctl" }, el("span", { text: label }), ...inputs);
-    host.append(el("section", { class: "controls", "data-testid": "text-controls" },
-      el("p", { class: "hint", text: L.text_hint }), text,
-      el("div", { class: "ctl-row" }, row(L.model, model), row(L.generate, generate), row(L.truncate, truncate), go),
-      el("div", { class: "ctl-row" }, bar, status), err));
-    if (opts.run) run();
-    return { run };
+  function say(p) {
+    const where = p.state === "queued" ? `${L.state_queued} (${p.position})` : p.message === "loading" ? L.state_loading
+      : p.message === "generating" ? L.state_generating : L.state_running;
+    const layers = p.n_layers ? ` · ${L.layers_captured} ${p.layers_done}/${p.n_layers}` : "";
+    status.textContent = `${where}${layers} · ${p.elapsed_s || 0} s`;
+    bar.hidden = false;
+    if (p.n_layers) bar.value = p.layers_done / p.n_layers; else bar.removeAttribute("value");
   }
 
-  return { build };
-});
+  async function run() {
+    if (ctrl) ctrl.abort(); // a second run replaces the first (the server cancels it if still queued)
+    ctrl = new AbortController();
+    err.hidden = true; go.disabled = true;
+    const body = { text: text.value, model: model.value, generate: Number(generate.value) || 0, truncate: truncate.checked };
+    let result = null;
+    try {
+      await stream("/api/text/stream", body, (name, data) => {
+        if (name === "progress") say(data);
+        else if (name === "result") result = data;
+        else if (name === "error") throw new api.ApiError(400, data.error, data);
+      }, ctrl.signal);
+    } catch (e) {
+      if (e.name !== "AbortError") { err.textContent = e.message; err.hidden = false; APP.lastError = e.message; }
+    } finally {
+      go.disabled = false; bar.hidden = true;
+    }
+    if (result) {
+      status.textContent = `${result.n_tokens} ${L.tokens}`;
+      window.location.assign(`${result.url}?lang=${BOOT.lang}`);
+    }
+  }
+  go.addEventListener("click", run);
+  const row = (label, ...inputs) => el("label", { class: "ctl" }, el("span", { text: label }), ...inputs);
+  host.append(el("section", { class: "controls", "data-testid": "text-controls" },
+    el("p", { class: "hint", text: L.text_hint }), text,
+    el("div", { class: "ctl-row" }, row(L.model, model), row(L.generate, generate), row(L.truncate, truncate), go),
+    el("div", { class: "ctl-row" }, bar, status), err));
+  if (opts.run) run();
+  return { run };
+}

@@ -1,77 +1,73 @@
-// mount.js (app): draw page data with the page files' own modules (core, matrix, the views, main).
-// Those modules read their data from the document (#attnlab-meta, #attnlab-blob) when first
-// required, as in a page file; mounting new data writes it there, makes the loader forget them and
-// requires "main" again, which builds a fresh frame in a hidden root. When its first frame is drawn
-// the new root replaces the old one in one step (no blank flash between edits). Mounts run one at
-// a time; data arriving meanwhile waits, and only the newest waiting data is drawn.
+// mount.js (app): draw page data ({meta, blob}, as a page file inlines them) with the page files' own
+// modules: a core of its own (createCore) and the frame (mountPage) in a fresh root, hidden until its
+// first tab is built; then the new root replaces the old one in one step (no blank flash between
+// edits). Mounts into one host run one at a time; data arriving meanwhile waits, and only the newest
+// waiting data is drawn. window.__attnlab is the shown page's PERF, as in a page file.
 
-define("mount", ["modules", "api"], (modules, api) => {
-  const { el, APP } = api;
-  let busy = false, waiting = null;
+import { createCore, el } from "../../html/js/core.js";
+import { mountPage } from "../../html/js/frame.js";
+import { APP } from "./api.js";
 
-  // the kept state, less what the new data cannot show (a head it lacks, a view that does not apply)
-  function fitting(core, state) {
-    const out = { ...state };
-    if (!(out.li < core.META.layers.length)) delete out.li;
-    if (!(out.map < core.M)) delete out.map;
-    if (out.view && !core.META.views.includes(out.view)) delete out.view;
-    if (out.view === undefined) delete out.view;
-    return out;
-  }
+const hosts = new WeakMap(); // host element -> {busy, waiting, page: {core, frame, root} | null}
 
-  // yield to the event loop without the 4 ms clamp of nested setTimeout (a message is a new task)
-  const channel = new MessageChannel(), resolvers = [];
-  channel.port1.onmessage = () => resolvers.shift()();
-  function yieldTask() { return new Promise((ok) => { resolvers.push(ok); channel.port2.postMessage(0); }); }
+// the kept state, less what the new data cannot show (a head it lacks, a view that does not apply)
+function fitting(core, state) {
+  const out = { ...state };
+  if (!(out.li < core.META.layers.length)) delete out.li;
+  if (!(out.map < core.M)) delete out.map;
+  if (out.view && !core.META.views.includes(out.view)) delete out.view;
+  if (out.view === undefined) delete out.view;
+  return out;
+}
 
-  async function draw(host, data, state) {
-    document.getElementById("attnlab-meta").textContent = JSON.stringify(data.meta);
-    document.getElementById("attnlab-blob").textContent = data.blob;
-    const old = host.querySelector(".attnlab-mount");
-    if (old) old.id = "";
-    host.style.minHeight = old ? `${host.offsetHeight}px` : "";
-    const root = el("div", { class: "attnlab-mount building", id: "attnlab-root" });
-    host.append(root);
-    modules.forget(modules.page);
-    const core = require("core");
-    Object.assign(core.STATE, fitting(core, state || {}));
-    require("main");
-    // main builds the frame (and the open tab) in one task once the data is inflated: swap right after
-    // it, so the next paint shows the new page (its own "ready" comes a frame later, in an rAF)
-    const perf = core.PERF;
-    while (!(perf.views && perf.views[core.STATE.view]) && !perf.errors.length) await yieldTask();
-    if (old) old.remove();
-    root.classList.remove("building");
+async function draw(slot, host, data, state) {
+  const core = await createCore(data.meta, data.blob);
+  Object.assign(core.STATE, fitting(core, state || {}));
+  const old = slot.page;
+  host.style.minHeight = old ? `${host.offsetHeight}px` : "";
+  const root = el("div", { class: "attnlab-mount building" });
+  host.append(root);
+  let frame;
+  try {
+    frame = mountPage(root, core);
+  } catch (e) {
+    root.remove();
     host.style.minHeight = "";
-    APP.mounts++;
-    if (perf.errors.length) throw new Error(perf.errors.join("; "));
-    return core;
+    throw e;
   }
+  if (old) { old.frame.unmount(); old.root.remove(); }
+  root.classList.remove("building");
+  host.style.minHeight = "";
+  slot.page = { core, frame, root };
+  window.__attnlab = core.PERF;
+  APP.mounts++;
+  return core;
+}
 
-  // mount(host, data, state) -> the core module of the drawn page (its STATE, PERF); state: the view,
-  // layer, head, scale to keep from the page before. Resolves null when newer data replaced this one.
-  async function mount(host, data, state) {
-    if (busy) {
-      if (waiting) waiting.resolve(null);
-      return new Promise((resolve) => { waiting = { host, data, state, resolve }; });
-    }
-    busy = true;
-    try {
-      return await draw(host, data, state);
-    } finally {
-      busy = false;
-      const next = waiting;
-      waiting = null;
-      if (next) mount(next.host, next.data, next.state).then(next.resolve, () => next.resolve(null));
-    }
+// mount(host, data, state) -> the core of the drawn page (its STATE, PERF); state: the view, layer,
+// head, scale to keep from the page before. Resolves null when newer data replaced this one.
+export async function mount(host, data, state) {
+  if (!hosts.has(host)) hosts.set(host, { busy: false, waiting: null, page: null });
+  const slot = hosts.get(host);
+  if (slot.busy) {
+    if (slot.waiting) slot.waiting.resolve(null);
+    return new Promise((resolve) => { slot.waiting = { data, state, resolve }; });
   }
-
-  // what a page shows now (view, layer, head, scale), to keep across a remount
-  function currentState() {
-    if (!modules.has("core")) return {};
-    const { STATE } = require("core");
-    return { view: STATE.view, li: STATE.li, map: STATE.map, scale: STATE.scale };
+  slot.busy = true;
+  try {
+    return await draw(slot, host, data, state);
+  } finally {
+    slot.busy = false;
+    const next = slot.waiting;
+    slot.waiting = null;
+    if (next) mount(host, next.data, next.state).then(next.resolve, () => next.resolve(null));
   }
+}
 
-  return { mount, currentState };
-});
+// what the page in `host` shows now (view, layer, head, scale), to keep across a remount
+export function currentState(host) {
+  const slot = hosts.get(host);
+  if (!slot || !slot.page) return {};
+  const { STATE } = slot.page.core;
+  return { view: STATE.view, li: STATE.li, map: STATE.map, scale: STATE.scale };
+}

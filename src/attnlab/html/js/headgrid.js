@@ -1,0 +1,70 @@
+// headgrid.js: a layers x heads grid with one number per head, for the head census of page files
+// (views/atlas) and the web app's live row-statistic atlas (views/rowatlas). Cells are coloured
+// on viridis over [lo, hi], show their number when big enough, and may be outlined (a role); the
+// view gets hover and click by (layer, head). Layout: 64 px of layer labels, 36 px of head labels on
+// top, a colour bar on the right.
+
+const LM = 64, TM = 36, RM = 90, BM = 8;
+
+// opts: layers, heads (counts); value(l, h) -> number | null; range() -> [lo, hi]; ready() -> bool
+// (nothing drawn before); outlined(l, h) -> bool; format(v) -> text in a cell; hover({l, h} | null);
+// click({l, h}); testid: the canvas's data-testid
+export function createGrid(core, opts) {
+  const { L, viridis, cssColor, el, hiDpi, FONT } = core;
+  const nL = opts.layers, H = opts.heads;
+  const CW = Math.max(18, Math.min(44, Math.floor(760 / H))), CH = Math.max(12, Math.min(24, Math.floor(640 / nL)));
+  const W = LM + CW * H + RM, HT = TM + CH * nL + BM;
+  const canvas = el("canvas", { class: "atlas", "data-testid": opts.testid });
+  const ctx = hiDpi(canvas, W, HT);
+
+  function draw() {
+    ctx.fillStyle = "white"; ctx.fillRect(0, 0, W, HT);
+    if (opts.ready && !opts.ready()) return;
+    const [lo, hi] = opts.range(), span = hi - lo || 1;
+    const numbers = opts.format && CW >= 34 && CH >= 14;
+    ctx.font = `11px ${FONT}`; ctx.textBaseline = "middle";
+    for (let l = 0; l < nL; l++) {
+      ctx.fillStyle = "#222"; ctx.textAlign = "right";
+      ctx.fillText(String(l), LM - 6, TM + (l + 0.5) * CH);
+      for (let h = 0; h < H; h++) {
+        const v = opts.value(l, h), t = v === null ? 0 : (v - lo) / span;
+        ctx.fillStyle = v === null ? "#e2e2e2" : cssColor(viridis(t));
+        ctx.fillRect(LM + h * CW, TM + l * CH, CW - 1, CH - 1);
+        if (numbers && v !== null) {
+          ctx.fillStyle = t < 0.6 ? "white" : "#111"; ctx.textAlign = "center"; ctx.font = `10px ${FONT}`;
+          ctx.fillText(opts.format(v), LM + (h + 0.5) * CW, TM + (l + 0.5) * CH);
+          ctx.font = `11px ${FONT}`;
+        }
+      }
+    }
+    if (opts.outlined) {
+      ctx.strokeStyle = "#ff2d2d"; ctx.lineWidth = 2;
+      for (let l = 0; l < nL; l++) {
+        for (let h = 0; h < H; h++) {
+          if (opts.outlined(l, h)) ctx.strokeRect(LM + h * CW + 1, TM + l * CH + 1, CW - 3, CH - 3);
+        }
+      }
+      ctx.lineWidth = 1;
+    }
+    ctx.fillStyle = "#222"; ctx.textAlign = "center";
+    for (let h = 0; h < H; h++) ctx.fillText(String(h), LM + (h + 0.5) * CW, TM - 9);
+    ctx.textAlign = "left"; ctx.fillText(`${L.head} →`, LM, 8); ctx.fillText(`↓ ${L.layer}`, 2, TM - 9);
+    const x = LM + CW * H + 16, hh = Math.min(160, CH * nL);
+    for (let i = 0; i < hh; i++) {
+      ctx.fillStyle = cssColor(viridis(1 - i / (hh - 1))); ctx.fillRect(x, TM + i, 12, 1);
+    }
+    ctx.fillStyle = "#222";
+    ctx.fillText(hi.toPrecision(3), x + 16, TM + 4); ctx.fillText(lo.toPrecision(3), x + 16, TM + hh - 4);
+  }
+  function cellAt(ev) {
+    const r = canvas.getBoundingClientRect();
+    const h = Math.floor((ev.clientX - r.left - LM) / CW), l = Math.floor((ev.clientY - r.top - TM) / CH);
+    return h >= 0 && l >= 0 && h < H && l < nL ? { l, h } : null;
+  }
+  canvas.addEventListener("mousemove", (ev) => opts.hover(cellAt(ev)));
+  canvas.addEventListener("mouseleave", () => opts.hover(null));
+  canvas.addEventListener("click", (ev) => { const c = cellAt(ev); if (c) opts.click(c); });
+  // canvas coordinates (CSS px) of the centre of head (l, h), and the cell's size: for tests
+  const cellXY = (l, h) => ({ x: LM + (h + 0.5) * CW, y: TM + (l + 0.5) * CH, w: CW, h: CH });
+  return { element: canvas, canvas, draw, cellXY, width: W, height: HT };
+}

@@ -1,0 +1,180 @@
+// matrix.js: a zoomable matrix on a canvas (zoom, pan, hover readout, labels, colour legend).
+// The heatmap uses it today; any view that shows a [row, col] picture can: it gives the picture
+// (an ImageData at full resolution), labels, the numbers of big cells and the hover lines, and the
+// component does the rest. The picture is drawn once into an offscreen canvas per invalidate();
+// zoom, pan and hover only redraw from it or from the overlay. A picture too large for one image
+// (the deep zoom's 8,192 x 8,192 head) is drawn by the view itself, piece by piece: `paint`.
+
+export function niceStep(minStep) {
+  for (const s of [1, 2, 5, 10, 20, 50, 100, 200, 250, 500, 1000, 2000]) if (s >= minStep) return s;
+  return 5000;
+}
+
+// core: the page's (its words and PERF); opts: rows, cols; image() -> ImageData(cols, rows); rowLabel(i), colLabel(j); title() -> string;
+// number(q, k) -> {text, light} | null (shown in cells of at least 36 px); hover(q, k) -> {lines, data};
+// legend() -> {ticks: [[text, 0..1 from the top]], masked: bool}; testid: data-testid prefix;
+// avail() -> the width (CSS px) the component may take (default: the window's); fit() re-reads it;
+// paint(ctx, view, box) (instead of image): draws the visible part, view {x0, y0, span} in cells,
+// into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving)
+export function createMatrix(core, opts) {
+  const { L, FONT, PERF, el, hiDpi, viridis, cssColor, MASKED_RGB, clip } = core;
+  const ML = 130, MT = 110, MR = 80, MB = 16, R = opts.rows, C = opts.cols, n = Math.max(R, C);
+  const MIN_S = 200, MAX_S = 720; // the map's side; narrower than MIN_S + margins: the pane scrolls
+  let S = 0, W = 0, HT = 0, ctx = null, octx = null;
+  const view = { x0: 0, y0: 0, span: n };
+  const minSpan = Math.min(8, n);
+  const off = document.createElement("canvas");
+  if (!opts.paint) { off.width = C; off.height = R; } // tiled pictures never hold a full-size image
+  let stale = true;
+
+  const main = el("canvas", { class: "hm-main", "data-testid": `${opts.testid}-canvas` });
+  const over = el("canvas", { class: "hm-over" });
+  const tip = el("div", { class: "tooltip", "data-testid": `${opts.testid}-tooltip`, hidden: "" });
+  const readout = el("div", { class: "readout", "data-testid": `${opts.testid}-readout` });
+  const wrap = el("div", { class: "hm-wrap" }, main, over, tip);
+  // the map's side from the width it may take; true when it changed (the canvases were resized)
+  function layout() {
+    const avail = (opts.avail && opts.avail()) || window.innerWidth || 900;
+    const side = Math.max(MIN_S, Math.min(MAX_S, Math.floor(avail - ML - MR - 8)));
+    if (side === S) return false;
+    S = side; W = ML + S + MR; HT = MT + S + MB;
+    ctx = hiDpi(main, W, HT); octx = hiDpi(over, W, HT);
+    return true;
+  }
+  layout();
+
+  function pxPer() { return S / view.span; }
+  function draw() {
+    if (stale && !opts.paint) { off.getContext("2d").putImageData(opts.image(), 0, 0); stale = false; }
+    const p = pxPer();
+    ctx.fillStyle = "white"; ctx.fillRect(0, 0, W, HT);
+    ctx.save();
+    ctx.beginPath(); ctx.rect(ML, MT, S, S); ctx.clip();
+    ctx.imageSmoothingEnabled = p < 1; ctx.imageSmoothingQuality = "high";
+    if (opts.paint) opts.paint(ctx, view, { x: ML, y: MT, size: S });
+    else ctx.drawImage(off, view.x0, view.y0, view.span, view.span, ML, MT, S, S);
+    if (p >= 36 && opts.number) drawNumbers(p);
+    ctx.restore();
+    ctx.strokeStyle = "#999"; ctx.strokeRect(ML - 0.5, MT - 0.5, S + 1, S + 1);
+    drawLabels(p);
+    drawLegend();
+    octx.clearRect(0, 0, W, HT);
+  }
+  // big cells (small maps, or zoomed in) also show their number, as the tutorial's heatmap does
+  function drawNumbers(p) {
+    ctx.font = `${Math.min(12, Math.floor(p / 4))}px ${FONT}`; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    const q0 = Math.max(0, Math.floor(view.y0)), k0 = Math.max(0, Math.floor(view.x0));
+    for (let q = q0; q < Math.min(R, view.y0 + view.span); q++) {
+      for (let k = k0; k < Math.min(C, view.x0 + view.span); k++) {
+        const cell = opts.number(q, k);
+        if (!cell) continue;
+        ctx.fillStyle = cell.light ? "white" : "#111";
+        ctx.fillText(cell.text, ML + (k - view.x0 + 0.5) * p, MT + (q - view.y0 + 0.5) * p);
+      }
+    }
+  }
+  function drawLabels(p) {
+    ctx.fillStyle = "#222";
+    const first = Math.max(0, Math.floor(view.y0)), last = Math.min(R - 1, Math.ceil(view.y0 + view.span));
+    const fx = Math.max(0, Math.floor(view.x0)), lx = Math.min(C - 1, Math.ceil(view.x0 + view.span));
+    const fs = Math.min(12, Math.floor(p) - 1), labelled = fs >= 8;
+    const step = labelled ? 1 : niceStep(40 / p);
+    ctx.font = `${labelled ? fs : 10}px ${FONT}`;
+    ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    for (let i = Math.ceil(first / step) * step; i <= last; i += step) {
+      const y = MT + (i - view.y0 + 0.5) * p;
+      if (y < MT || y > MT + S) continue;
+      ctx.fillText(clip(labelled ? opts.rowLabel(i) : String(i), 18), ML - 4, y);
+    }
+    ctx.textAlign = "left";
+    for (let i = Math.ceil(fx / step) * step; i <= lx; i += step) {
+      const x = ML + (i - view.x0 + 0.5) * p;
+      if (x < ML || x > ML + S) continue;
+      ctx.save(); ctx.translate(x, MT - 4); ctx.rotate(-Math.PI / 2);
+      ctx.fillText(clip(labelled ? opts.colLabel(i) : String(i), 14), 0, 0); ctx.restore();
+    }
+    // titles in the top-left corner (left of the column labels, above the row labels)
+    ctx.font = `bold 12px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "top";
+    ctx.fillText(opts.title(), 4, 4, ML - 8);
+    ctx.font = `11px ${FONT}`;
+    ctx.fillText(`${L.key} →`, 4, 24, ML - 8);
+    ctx.fillText(`↓ ${L.query}`, 4, 42, ML - 8);
+  }
+  function drawLegend() {
+    const x = ML + S + 16, h = Math.min(240, S), y0 = MT, legend = opts.legend();
+    for (let i = 0; i < h; i++) {
+      ctx.fillStyle = cssColor(viridis(1 - i / (h - 1)));
+      ctx.fillRect(x, y0 + i, 14, 1);
+    }
+    if (legend.masked) { ctx.fillStyle = cssColor(MASKED_RGB); ctx.fillRect(x, y0 + h + 10, 14, 10); }
+    ctx.fillStyle = "#222"; ctx.font = `10px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    for (const [t, f] of legend.ticks) ctx.fillText(t, x + 18, y0 + f * (h - 1));
+    if (legend.masked) ctx.fillText(L.mask, x + 18, y0 + h + 15);
+  }
+  function cellAt(ev) {
+    const r = over.getBoundingClientRect(), mx = ev.clientX - r.left, my = ev.clientY - r.top;
+    if (mx < ML || my < MT || mx >= ML + S || my >= MT + S) return null;
+    const k = Math.floor(view.x0 + (mx - ML) / pxPer()), q = Math.floor(view.y0 + (my - MT) / pxPer());
+    return q >= 0 && k >= 0 && q < R && k < C ? { q, k, mx, my } : null;
+  }
+  function hover(ev) {
+    const c = cellAt(ev);
+    octx.clearRect(0, 0, W, HT);
+    if (!c) { tip.hidden = true; return; }
+    const p = pxPer(), band = Math.max(p, 2);
+    octx.fillStyle = "rgba(255,255,255,0.18)"; octx.strokeStyle = "rgba(255,80,80,0.9)";
+    const ry = MT + (c.q - view.y0) * p, cx = ML + (c.k - view.x0) * p;
+    octx.fillRect(ML, ry, S, band); octx.fillRect(cx, MT, band, S);
+    octx.strokeRect(ML, ry, S, band); octx.strokeRect(cx, MT, band, S);
+    const { lines, data } = opts.hover(c.q, c.k);
+    tip.replaceChildren(...lines.map((t) => el("div", { text: t })));
+    Object.assign(tip.dataset, { q: c.q, k: c.k }, data || {});
+    tip.hidden = false;
+    // below the pointer in the map's upper half, above it in the lower half: never past the frame
+    tip.style.left = `${Math.max(0, Math.min(c.mx + 14, W - 220))}px`;
+    tip.style.top = c.my > MT + S / 2 ? `${c.my - 14 - tip.offsetHeight}px` : `${c.my + 14}px`;
+    readout.textContent = lines.join(" · ");
+    requestAnimationFrame(() => PERF.hover.push(performance.now() - ev.timeStamp));
+  }
+  function clampView() {
+    view.x0 = Math.max(0, Math.min(n - view.span, view.x0));
+    view.y0 = Math.max(0, Math.min(n - view.span, view.y0));
+  }
+  function zoomAt(f, cx, cy) {
+    const span = Math.max(minSpan, Math.min(n, view.span / f));
+    view.x0 = cx - ((cx - view.x0) * span) / view.span; view.y0 = cy - ((cy - view.y0) * span) / view.span;
+    view.span = span; clampView(); draw();
+  }
+  function zoomBy(f) { zoomAt(f, view.x0 + view.span / 2, view.y0 + view.span / 2); }
+  function fit() { Object.assign(view, { x0: 0, y0: 0, span: n }); draw(); }
+  // the width it may take changed: resize the canvases (same cells in view) and draw again
+  function resize() { if (layout()) draw(); }
+
+  let drag = null, pending = false;
+  // the window hears the end of a drag only while one lasts: a map that is gone leaves nothing behind
+  over.addEventListener("mousedown", (ev) => {
+    drag = { x: ev.clientX, y: ev.clientY, x0: view.x0, y0: view.y0 };
+    window.addEventListener("mouseup", () => { drag = null; }, { once: true });
+  });
+  over.addEventListener("mouseleave", () => { tip.hidden = true; octx.clearRect(0, 0, W, HT); });
+  over.addEventListener("mousemove", (ev) => {
+    if (!drag) { hover(ev); return; }
+    view.x0 = drag.x0 - (ev.clientX - drag.x) / pxPer(); view.y0 = drag.y0 - (ev.clientY - drag.y) / pxPer();
+    clampView();
+    if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; draw(); }); }
+  });
+  // the wheel zooms the map while it can still zoom that way; otherwise the page scrolls as usual
+  over.addEventListener("wheel", (ev) => {
+    const c = cellAt(ev), zoomIn = ev.deltaY < 0;
+    if (!c || (zoomIn && view.span <= minSpan) || (!zoomIn && view.span >= n)) return;
+    ev.preventDefault();
+    zoomAt(zoomIn ? 1.25 : 0.8, view.x0 + (c.mx - ML) / pxPer(), view.y0 + (c.my - MT) / pxPer());
+  }, { passive: false });
+
+  // canvas coordinates (CSS px) of the centre of cell (q, k): used by tests and benchmarks
+  const cellXY = (q, k) => ({ x: ML + (k - view.x0 + 0.5) * pxPer(), y: MT + (q - view.y0 + 0.5) * pxPer() });
+  // the picture changed (another head, another scale): rebuild it at the next draw
+  function invalidate() { stale = true; }
+  return { element: wrap, readout, canvas: main, get width() { return W; }, get height() { return HT; }, view, draw,
+    invalidate, zoomAt, zoomBy, fit, resize, cellXY };
+}

@@ -1,0 +1,58 @@
+"""The heatmap: one head's weights (or the head mean), rows = Query (attending), columns = Key.
+
+Figures: a toy's weights (the tutorial's listing 1 heatmap, the head mean when there are several
+heads) and its per-head grid; a model's chosen head with position labels. Page tab: the zoomable
+map with hover readout (tab.js), drawn from the core weight maps every page has.
+
+The weight / value-weighted switch (Kobayashi et al. 2020; valueweighted.js): where the trace
+has an output projection attnlab understands (`analysis.value_weighted.value_norms`), the page also
+carries, for its layers, ||v_k W_O^h|| [layer, head, k_pos] and each row's exact total
+sum_k w[q, k] ||v_k W_O^h|| [layer, head, q_pos] (`data.value_weighted_page_data`), and
+the heatmap can show each cell's share of what the head moves. Traces without one (the toy, the eager
+fallback, a model whose output projection is not recognised) carry nothing and show no switch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import AttnlabError
+from ...trace import AttentionTrace
+from ..base import DataModule, FigureJob, FigureOptions, PageOptions, View
+
+
+def figure_jobs(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJob]:
+    from ...plot import toy
+    from . import figures
+
+    if trace.stages is not None:
+        jobs = {"weights": FigureJob(lambda: figures.plot_weights(trace, None, lang=opts.lang, fmt=opts.fmt,
+                                                                  scale=opts.scale))}
+        if trace.n_heads > 1:
+            jobs["heads"] = FigureJob(lambda: toy.plot_heads(trace, lang=opts.lang, fmt=opts.fmt, scale=opts.scale))
+        return jobs
+    which = "mean" if opts.head is None else f"H{opts.head}"
+    make = lambda: figures.plot_head(trace, opts.layer, opts.head, lang=opts.lang, scale=opts.scale)  # noqa: E731
+    return {f"{opts.stem}-L{opts.layer}-{which}": FigureJob(make, dpi=110)}
+
+
+def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarray]:
+    """vw_norms fp32 [layer, head, k_pos] and vw_totals fp32 [layer, head, q_pos] for the page's layers, or
+    nothing when the trace has no output projection attnlab understands (the switch is then absent)."""
+    if trace.stages is not None or not trace.keeps_values:
+        return {}
+    from .data import value_weighted_page_data
+
+    try:
+        data = value_weighted_page_data(trace, page.layers)
+    except AttnlabError:  # no output projection, or one of another shape: no switch, nothing to say
+        return {}
+    return {"vw_norms": data["value_norms"], "vw_totals": data["row_totals"]}
+
+
+VIEW = View(name="heatmap", applies=lambda trace: True, figures=figure_jobs, page_arrays=page_arrays,
+            labels=("head", "hover_hint", "key", "layer", "legend_max", "masked", "no_scores", "precision", "query",
+                    "reset", "scale", "score", "weight", "zoom_in", "zoom_out"),
+            data_modules=(DataModule("valueweighted", "vw_norms",
+                                     labels=("value_weighted", "vw_hint", "vw_mean", "vw_norm", "vw_option", "vw_share",
+                                             "vw_show", "weight")),))

@@ -1,0 +1,89 @@
+// views/heatmap/tab.js: one head (or the head mean) as a zoomable map (matrix.js), with the layer, head
+// and colour-scale selectors, a hover readout of query, key, weight and score, and exports. Where the
+// page carries the value norms it also holds valueweighted.js, whose switch recolours the map by
+// value-weighted shares (a page without them, a toy's, carries neither that code nor its words).
+
+import * as matrix from "../../html/js/matrix.js";
+import { carried } from "../../html/js/units.js";
+
+export function tab(core) {
+  const { META, L, N, H, PERF, STATE, weightMap, isMasked, layerName, mapName, tokLabel, fmtW, fmtNum,
+    scalePos, mapImage, el, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml } = core;
+  const helper = carried("views/heatmap/valueweighted"); // null on pages without value norms
+  const vw = helper && helper.valueWeighted(core);
+  const VW = () => vw !== null && vw.available && STATE.weighting === "vw";
+
+  function build(root) {
+    let w = weightMap(STATE.li, STATE.map);
+    const legends = {
+      log: [["1", 0], ["1e-2", 0.5], ["≤1e-4", 1]],
+      row: [[L.legend_max, 0], ["0", 1]],
+      linear: [["1", 0], ["0.5", 0.5], ["0", 1]],
+    };
+    const map = matrix.createMatrix(core, {
+      rows: N, cols: N, testid: "heatmap", avail: () => root.clientWidth,
+      image: () => (VW() ? vw.image(STATE.li, STATE.map, STATE.scale) : mapImage(STATE.li, STATE.map, STATE.scale)),
+      rowLabel: tokLabel, colLabel: tokLabel,
+      title: () => `${layerName(STATE.li)} · ${mapName(STATE.map)}`, // the mode is said above the map (vwNote)
+      number: (q, k) => {
+        if (isMasked(q, k)) return null;
+        const v = VW() ? vw.at(STATE.li, STATE.map, q, k) : w.at(q, k);
+        const rm = VW() ? vw.rowMax(STATE.li, STATE.map, q) : w.rowMax(q);
+        return { text: v.toFixed(2), light: scalePos(v, rm, STATE.scale) < 0.6 }; // dark cells: white ink
+      },
+      hover: (q, k) => {
+        const v = w.at(q, k), s = w.score(q, k);
+        const lines = [`${L.query}: ${tokLabel(q)}`, `${L.key}: ${tokLabel(k)}`,
+          `${L.weight}: ${isMasked(q, k) ? "—" : `${fmtW(v)} (±${META.precision})`}`,
+          `${L.score}: ${STATE.map >= H ? "–" : META.has_scores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
+        const data = { weight: v, score: s === null ? "" : s };
+        if (VW()) vw.hover(STATE.li, STATE.map, q, k, lines, data);
+        if (isMasked(q, k)) lines.push(L.masked);
+        return { lines, data };
+      },
+      legend: () => ({ ticks: legends[STATE.scale], masked: META.causal }),
+    });
+    const layerSel = layerSelect((v) => { STATE.li = v; redraw(); });
+    const headSel = headSelect((v) => { STATE.map = v; redraw(); });
+    const scaleSel = scaleSelect((v) => { STATE.scale = v; redraw(); });
+    STATE.weighting = STATE.weighting || "weight";
+    const vwUi = vw !== null && vw.available ? vw.controls(() => redraw()) : null; // {label, note, update}
+    const bar = el("div", { class: "toolbar" },
+      el("label", { text: L.layer + " " }, layerSel), el("label", { text: L.head + " " }, headSel),
+      vwUi && vwUi.label,
+      el("label", { text: L.scale + " " }, scaleSel),
+      el("button", { text: L.zoom_in, onclick: () => map.zoomBy(2) }),
+      el("button", { text: L.zoom_out, onclick: () => map.zoomBy(0.5) }),
+      el("button", { text: L.reset, onclick: () => map.fit() }),
+      ...exportButtons("heatmap", () => map.canvas, toSvg));
+    root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), ...(vwUi ? [vwUi.note] : []),
+      map.element, map.readout); // (append(null) would show the text "null")
+
+    let shown = "";
+    function redraw() {
+      const t0 = performance.now(), key = `${STATE.li}/${STATE.map}/${STATE.scale}/${VW()}`;
+      if (key !== shown) { w = weightMap(STATE.li, STATE.map); map.invalidate(); shown = key; }
+      layerSel.value = String(STATE.li); headSel.value = String(STATE.map); scaleSel.value = STATE.scale;
+      if (vwUi) vwUi.update(STATE.li, STATE.map, VW());
+      map.draw();
+      PERF.switchMs.push(performance.now() - t0);
+    }
+    function toSvg() {
+      const mode = VW() ? ` · ${vw.name}` : "";
+      const title = `${META.model} · ${layerName(STATE.li)} · ${mapName(STATE.map)}${mode}`;
+      return svgDoc(map.width, map.height + 20, `<title>${escXml(title)}</title>\n` +
+        `<image x="0" y="0" width="${map.width}" height="${map.height}" href="${map.canvas.toDataURL("image/png")}"/>\n` +
+        `<text x="4" y="${map.height + 14}" font-size="12">${escXml(title)}</text>\n`);
+    }
+    // the value-weighted shares and bounds of the map shown ([q_pos * N + k_pos]), for tests; null: no switch
+    const valueWeighted = () => {
+      if (!vwUi) return null;
+      const s = vw.shares(STATE.li, STATE.map);
+      return { share: Array.from(s.share), bound: Array.from(s.bound), maxBound: s.maxBound };
+    };
+    return { refresh: redraw, fit: map.resize, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt,
+      valueWeighted };
+  }
+
+  return { build };
+}

@@ -1,0 +1,350 @@
+// views/pipeline/tab.js: the tutorial's left-to-right picture, interactive, for one head.
+// Toy: x -> Q, K, V -> s (scores) -> mask -> z = s / T -> softmax -> weights -> output. The reader
+// may edit cells of x (click), the temperature and the mask (the checkbox, or click a mask cell):
+// every stage is then recomputed here (pipemath.js, float64) with the trace's W_Q, W_K, W_V.
+// Real models (the bridge): the same steps for one head from its captured q, k, v (x is not kept).
+// Hovering a cell names its number and what produced it, and outlines those cells.
+
+import * as pm from "./pipemath.js";
+
+export function tab(core) {
+  const { META, L, N, H, STATE, DATA, stage, fmtNum, clip, el, headSelect, hiDpi, viridis,
+    diverging, cssColor, MASKED_RGB, exportButtons, svgDoc, escXml, FONT } = core;
+  const VM = (META.view_meta || {}).pipeline;
+  const ALL_ROWS = 16; // the bridge shows every query row up to this many tokens, else one row
+  const show = (v) => (Number.isFinite(v) ? fmtNum(v) : v === -Infinity ? "−∞" : "—");
+  const dim = (j) => `d${j + 1}`;
+  const range = (n) => Array.from({ length: n }, (_, i) => i);
+  const fill = (s, f) => s.replace(/\{(\w+)\}/g, (_, k) => String(f[k]));
+
+  function blobMat(name) { // a 2-D array of the page blob as a pipemath matrix (float64 copy)
+    const info = META.arrays[name], a = DATA[name], [r, c] = info.shape;
+    return pm.mat(r, c, (i, j) => a[i * c + j]);
+  }
+  function headMat(name, h) { // a toy stage [head, rows, cols] -> head h's matrix
+    const s = stage(name);
+    return pm.mat(s.shape[1], s.shape[2], (i, j) => s.at(h, i, j));
+  }
+
+  // the toy: the trace's stages until the reader edits x, T or the mask; then recomputed --------
+  function toySource() {
+    const X = stage("x"), D = X.shape[1], dh = D / H;
+    const W = { Q: blobMat("stage_W_Q"), K: blobMat("stage_W_K"), V: blobMat("stage_W_V") };
+    const st = {};
+    function reset() {
+      st.x = pm.mat(N, D, X.at); st.T = META.temperature; st.edited = false; st.cache = null;
+      st.allowed = new Uint8Array(N * N).map((_, c) => (!META.causal || c % N <= Math.floor(c / N) ? 1 : 0));
+    }
+    reset();
+    const allowed = (q, k) => st.allowed[q * N + k] === 1;
+    function traceStages(h) {
+      const Q = headMat("Q", h), K = headMat("K", h), S = headMat("scores", h);
+      return { Q, K, V: headMat("V", h), s: pm.scores(Q, K, 1 / Math.sqrt(dh)), m: S, z: pm.divided(S, st.T),
+        w: headMat("weights", h), o: headMat("head_outputs", h) };
+    }
+    function stages(h) {
+      if (!st.edited) return traceStages(h);
+      if (!st.cache) st.cache = pm.toyStages(st.x, W, H, st.T, allowed);
+      return st.cache[h];
+    }
+    function changed() { st.edited = true; st.cache = null; STATE.edited = true; }
+    return {
+      toy: true, st, W, dh, qpos: range(N), allowed, stages, reset() { reset(); STATE.edited = false; },
+      setX(i, j, v) { st.x.a[i * D + j] = v; changed(); },
+      setT(v) { st.T = v; changed(); },
+      setCausal(on) { st.allowed = st.allowed.map((_, c) => (!on || c % N <= Math.floor(c / N) ? 1 : 0)); changed(); },
+      toggle(i, j) { // hide or show key j for query i; a row keeps at least one visible key
+        const row = st.allowed.subarray(i * N, i * N + N);
+        if (row[j] && row.reduce((a, b) => a + b, 0) === 1) return false;
+        row[j] = 1 - row[j]; changed(); return true;
+      },
+      masked: (q, k) => !allowed(q, k),
+    };
+  }
+
+  // a real model's head from its captured q, k, v: one query row (or all of them when short) ----
+  function bridgeSource() {
+    const q = blobMat("bridge_q"), k = blobMat("bridge_k"), v = blobMat("bridge_v");
+    const allowed = (qp, kk) => !META.causal || kk <= qp;
+    const src = { toy: false, dh: q.cols, row: VM.row, allowed, masked: (qp, kk) => !allowed(qp, kk) };
+    src.rows = () => (N <= ALL_ROWS ? range(N) : [src.row]);
+    src.stages = () => {
+      const rows = src.rows(), qs = pm.mat(rows.length, q.cols, (i, j) => q.at(rows[i], j));
+      return pm.headStages(qs, k, v, { scale: VM.scale, T: 1, allowed, qpos: rows });
+    };
+    return src;
+  }
+
+  // the stages as drawable matrices, left to right ----------------------------------------------
+  function describe(src, S) {
+    const lab = (i) => VM.labels[i], qpos = src.toy ? src.qpos : src.rows();
+    const qrow = (i) => lab(qpos[i]), tok = (j) => lab(j);
+    const T = src.toy ? src.st.T : 1;
+    const maskFormula = !src.toy ? (META.causal ? "k > q → −∞" : L.mask_none)
+      : src.st.allowed.every((a, c) => a === (c % N <= Math.floor(c / N) ? 1 : 0)) ? "k > q → −∞"
+        : src.st.allowed.every((a) => a === 1) ? L.mask_none : L.mask_custom;
+    const scaleText = src.toy ? `/ √${src.dh}` : `× ${VM.scale.toFixed(4)}`;
+    const mats = [];
+    const add = (key, name, formula, M, kind, rl, cl, extra) => mats.push({ key, name, formula, rows: M.rows, cols: M.cols,
+      get: M.at, kind, rl, cl, ...extra });
+    if (src.toy) add("x", "x", src.st.edited ? L.pipe_x_edited : "x", src.st.x, "signed", tok, dim, { editable: true });
+    const qName = src.toy ? "Q = x W_Q" : L.captured_q;
+    add("Q", "Q", qName, S.Q, "signed", qrow, dim);
+    add("K", "K", src.toy ? "K = x W_K" : L.captured_k, S.K, "signed", tok, dim);
+    add("V", "V", src.toy ? "V = x W_V" : L.captured_v, S.V, "signed", tok, dim);
+    add("scores", L.score, `s = Q Kᵀ ${scaleText}`, S.s, "signed", qrow, tok);
+    add("mask", L.mask, maskFormula, S.m, "signed", qrow, tok, { toggles: src.toy });
+    if (src.toy) add("scaled", `÷ ${L.temperature}`, `z = s / T (T = ${T})`, S.z, "signed", qrow, tok);
+    add("weights", L.weight, src.toy ? "softmax(z)" : "softmax(s)", S.w, "weights", qrow, tok);
+    add("output", L.output, `${L.weight} · V`, S.o, "signed", qrow, dim);
+    mats.qpos = qpos;
+    return mats;
+  }
+
+  // what produced cell (i, j) of stage `key`: text lines and the cells to outline in other stages
+  function provenance(src, mats, key, i, j, h) {
+    const m = Object.fromEntries(mats.map((x) => [x.key, x])), qp = mats.qpos[i];
+    const list = (n, f) => { // a row or column as text: up to 16 numbers, then a count
+      const shown = Array.from({ length: Math.min(n, 16) }, (_, t) => f(t));
+      return n > 16 ? [...shown, `… (${n})`] : shown;
+    };
+    const cell = (x, r, c) => (x.kind === "weights" && src.masked(mats.qpos[r], c) ? "—" : show(x.get(r, c)));
+    const row = (x, r) => list(x.cols, (c) => cell(x, r, c)), col = (x, c) => list(x.rows, (r) => show(x.get(r, c)));
+    const mat = m[key], rl = mat.rl(i), cl = mat.cl(j);
+    const hidden = (key === "weights" || key === "mask" || key === "scaled") && src.masked(qp, j);
+    const value = key === "weights" && hidden ? "—" : show(mat.get(i, j));
+    const lines = [`${mat.name}[${rl}, ${cl}] = ${value}`], marks = [];
+    if (key === "x") lines.push(L.input, L.edit_cell);
+    if ((key === "Q" || key === "K" || key === "V") && src.toy) {
+      const c = h * src.dh + j, wcol = list(m.x.cols, (r) => show(src.W[key].at(r, c)));
+      lines.push(`= x[${rl}, :] · W_${key}[:, ${dim(c)}]`, `x[${rl}, :] = [${row(m.x, i).join(", ")}]`,
+        `W_${key}[:, ${dim(c)}] = [${wcol.join(", ")}]`);
+      marks.push({ key: "x", row: i });
+    } else if (key === "Q" || key === "K" || key === "V") lines.push(L.captured);
+    if (key === "scores") {
+      const how = src.toy ? `/ √${src.dh}` : `× ${VM.scale.toFixed(4)}`;
+      lines.push(`= Q[${rl}, :] · K[${cl}, :] ${how}`, `Q[${rl}, :] = [${row(m.Q, i).join(", ")}]`,
+        `K[${cl}, :] = [${row(m.K, j).join(", ")}]`);
+      marks.push({ key: "Q", row: i }, { key: "K", row: j });
+    }
+    if (key === "mask") {
+      lines.push(hidden ? `${L.masked} → −∞` : `= s[${rl}, ${cl}]`);
+      if (src.toy) lines.push(L.toggle_cell);
+      marks.push({ key: "scores", cell: [i, j] });
+    }
+    if (key === "scaled") { lines.push(`= s[${rl}, ${cl}] / T = ${show(m.mask.get(i, j))} / ${src.st.T}`); marks.push({ key: "mask", cell: [i, j] }); }
+    if (key === "weights") {
+      const zk = src.toy ? "scaled" : "mask", zn = src.toy ? "z" : "s";
+      if (hidden) lines.push(L.masked_weight);
+      else lines.push(`= exp(${zn}[${rl}, ${cl}]) / Σₖ exp(${zn}[${rl}, k])`);
+      lines.push(`${zn}[${rl}, :] = [${row(m[zk], i).join(", ")}]`);
+      marks.push({ key: zk, row: i });
+    }
+    if (key === "output") {
+      const terms = range(m.V.rows).filter((k) => !src.masked(qp, k)).map((k) => `${show(m.weights.get(i, k))}×${show(m.V.get(k, j))}`);
+      lines.push(`= Σₖ ${L.weight}[${rl}, k] · V[k, ${cl}]`, `${L.weight}[${rl}, :] = [${row(m.weights, i).join(", ")}]`,
+        `V[:, ${cl}] = [${col(m.V, j).join(", ")}]`, `= ${terms.slice(0, 12).join(" + ")}${terms.length > 12 ? " + …" : ""}`);
+      marks.push({ key: "weights", row: i }, { key: "V", col: j });
+    }
+    return { lines, marks };
+  }
+
+  function absMax(mat) {
+    let amax = 1e-9;
+    for (let i = 0; i < mat.rows; i++) for (let j = 0; j < mat.cols; j++) {
+      const v = mat.get(i, j); if (Number.isFinite(v)) amax = Math.max(amax, Math.abs(v));
+    }
+    return amax;
+  }
+  function geometry(mat) { // cells with numbers up to 12 x 12; beyond, smaller cells without
+    if (Math.max(mat.rows, mat.cols) <= 12) return { cw: 46, ch: 24, lm: 64, tm: 16, w: 64 + 46 * mat.cols + 2, h: 16 + 24 * mat.rows + 2, nums: true };
+    const cw = Math.max(3, Math.min(46, Math.floor(220 / mat.cols))), ch = Math.max(3, Math.min(24, Math.floor(220 / mat.rows)));
+    const lm = ch >= 10 ? 64 : 4, tm = cw >= 10 ? 16 : 4;
+    return { cw, ch, lm, tm, w: lm + cw * mat.cols + 2, h: tm + ch * mat.rows + 2, nums: false };
+  }
+  function colLabel(mat, j, g) { // narrow columns: the position (or dimension) alone
+    return g.cw >= 40 ? clip(mat.cl(j), 5) : mat.cl === dim ? dim(j) : String(j);
+  }
+  function cellColor(mat, v, hiddenCell, amax) {
+    if (hiddenCell || !Number.isFinite(v)) return MASKED_RGB;
+    return mat.kind === "weights" ? viridis(v) : diverging(v / amax);
+  }
+  function cellText(mat, v, hiddenCell) {
+    if (mat.kind === "weights" && hiddenCell) return "—";
+    return Number.isFinite(v) ? v.toFixed(2) : "−∞";
+  }
+
+  function unavailable(root) {
+    const text = !VM ? L.toy_only : fill(L.bridge_unavailable, { layer: VM.layer, head: VM.head, err: VM.error.toExponential(1) });
+    root.append(el("p", { class: "note", text }));
+    return { refresh() {} };
+  }
+
+  function build(root) {
+    if (!VM || (VM.source === "model" && !VM.available)) return unavailable(root);
+    const src = VM.source === "toy" ? toySource() : bridgeSource();
+    const info = el("div", { class: "pipe-info", "data-testid": "pipe-info" });
+    const status = el("p", { class: "pipe-status", "data-testid": "pipe-status" });
+    const rowEl = el("div", { class: "pipe-row" }), editor = el("span", { class: "pipe-editor" });
+    const headSel = src.toy && H > 1 ? headSelect((v) => { STATE.map = v; draw(); }) : null;
+    if (headSel) headSel.querySelector(`option[value="${H}"]`)?.remove();
+    const controls = src.toy ? toyControls() : bridgeControls();
+    root.append(el("div", { class: "toolbar" }, headSel && el("label", { text: L.head + " " }, headSel), ...controls,
+      ...exportButtons("pipeline", toCanvas, toSvg)), editor, el("p", { class: "hint", text: src.toy ? L.pipe_edit_hint : L.pipe_hint }),
+    status, rowEl, info);
+    if (!src.toy) root.insertBefore(el("p", { class: "note", "data-testid": "bridge-intro", text: fill(L.bridge_intro, {
+      model: META.model, layer: VM.layer, head: VM.head, kv: VM.kv_head, d: VM.d_head, scale: VM.scale.toFixed(4) }) }), root.firstChild);
+    let mats = [], boxes = [];
+    const head = () => (src.toy ? Math.min(STATE.map, H - 1) : 0);
+
+    function toyControls() {
+      const tIn = el("input", { type: "number", step: "any", min: "0", value: String(META.temperature), "data-testid": "pipe-t",
+        onchange: () => { const v = Number(tIn.value); if (!(v > 0) || !Number.isFinite(v)) return say(L.pipe_bad_t); src.setT(v); draw(); } });
+      const causal = el("input", { type: "checkbox", "data-testid": "pipe-causal",
+        onchange: () => { src.setCausal(causal.checked); draw(); } });
+      causal.checked = META.causal;
+      const reset = el("button", { text: L.pipe_reset, "data-testid": "pipe-reset",
+        onclick: () => { src.reset(); tIn.value = String(META.temperature); causal.checked = META.causal; editor.replaceChildren(); draw(); } });
+      return [el("label", { text: `${L.temperature} T ` }, tIn), el("label", {}, causal, ` ${L.pipe_causal}`), reset];
+    }
+    function bridgeControls() {
+      if (N <= ALL_ROWS) return [];
+      const sel = core.select(VM.labels.map((t, i) => [i, t]), src.row, (v) => { src.row = +v; draw(); });
+      sel.dataset.testid = "bridge-row";
+      return [el("label", { text: `${L.query} ` }, sel)];
+    }
+    function say(text) { status.textContent = text; status.classList.add("warn"); }
+    function statusText() {
+      status.classList.remove("warn");
+      if (!src.toy) return fill(L.bridge_precision, { err: VM.error.toExponential(1) });
+      const tol = VM.tol.toExponential(0);
+      return src.st.edited ? fill(L.pipe_edited, { tol }) : fill(L.pipe_precision, { tol });
+    }
+    function draw() {
+      if (headSel) headSel.value = String(head()); // the heatmap may have left the head mean selected
+      mats = describe(src, src.toy ? src.stages(head()) : src.stages()); rowEl.replaceChildren(); boxes = [];
+      status.textContent = statusText();
+      mats.forEach((mat, idx) => {
+        const g = geometry(mat), canvas = el("canvas", { class: "pipe-mat", "data-stage": mat.key });
+        const box = { mat, g, canvas, ctx: hiDpi(canvas, g.w, g.h), marked: "[]" };
+        boxes.push(box);
+        canvas.addEventListener("mousemove", (ev) => hover(box, ev));
+        if (mat.editable || mat.toggles) canvas.addEventListener("click", (ev) => click(box, ev));
+        rowEl.append(el("figure", { class: "pipe-stage" }, el("figcaption", {},
+          el("b", { text: mat.name }), el("br"), el("span", { class: "formula", text: mat.formula })), canvas));
+        if (idx < mats.length - 1) rowEl.append(el("span", { class: "arrow", text: "→" }));
+        paint(box, []);
+      });
+    }
+    function hiddenAt(mat, i, j) {
+      return (mat.key === "weights" || mat.key === "mask" || mat.key === "scaled") && src.masked(mats.qpos[i], j);
+    }
+    function paint(box, marks) {
+      const { mat, g, ctx } = box, amax = absMax(mat);
+      ctx.fillStyle = "white"; ctx.fillRect(0, 0, g.w, g.h);
+      ctx.font = `${Math.min(11, g.ch - 2)}px ${FONT}`; ctx.textBaseline = "middle";
+      for (let i = 0; i < mat.rows; i++) {
+        if (g.lm > 4) { ctx.fillStyle = "#222"; ctx.textAlign = "right"; ctx.fillText(clip(mat.rl(i), 8), g.lm - 3, g.tm + (i + 0.5) * g.ch); }
+        for (let j = 0; j < mat.cols; j++) {
+          const v = mat.get(i, j), hid = hiddenAt(mat, i, j);
+          ctx.fillStyle = cssColor(cellColor(mat, v, hid, amax)); ctx.fillRect(g.lm + j * g.cw, g.tm + i * g.ch, g.cw, g.ch);
+          if (g.nums) {
+            ctx.fillStyle = !hid && mat.kind === "weights" && v < 0.6 ? "white" : "#111"; ctx.textAlign = "center";
+            ctx.fillText(cellText(mat, v, hid), g.lm + (j + 0.5) * g.cw, g.tm + (i + 0.5) * g.ch);
+          }
+        }
+      }
+      if (g.tm > 4) {
+        ctx.fillStyle = "#444"; ctx.textAlign = "center";
+        for (let j = 0; j < mat.cols; j++) {
+          const text = colLabel(mat, j, g);
+          if (ctx.measureText(text).width <= g.cw + 2) ctx.fillText(text, g.lm + (j + 0.5) * g.cw, g.tm / 2); // else no room
+        }
+      }
+      ctx.strokeStyle = "#e0245e"; ctx.lineWidth = 2;
+      for (const mk of marks) {
+        if (mk.row !== undefined) ctx.strokeRect(g.lm, g.tm + mk.row * g.ch, g.cw * mat.cols, g.ch);
+        if (mk.col !== undefined) ctx.strokeRect(g.lm + mk.col * g.cw, g.tm, g.cw, g.ch * mat.rows);
+        if (mk.cell) ctx.strokeRect(g.lm + mk.cell[1] * g.cw, g.tm + mk.cell[0] * g.ch, g.cw, g.ch);
+      }
+    }
+    function cellAt(box, ev) {
+      const r = box.canvas.getBoundingClientRect(), g = box.g;
+      const j = Math.floor((ev.clientX - r.left - g.lm) / g.cw), i = Math.floor((ev.clientY - r.top - g.tm) / g.ch);
+      return i < 0 || j < 0 || i >= box.mat.rows || j >= box.mat.cols ? null : [i, j];
+    }
+    function hover(box, ev) {
+      const at = cellAt(box, ev);
+      if (!at) return;
+      const [i, j] = at, p = provenance(src, mats, box.mat.key, i, j, head());
+      info.replaceChildren(...p.lines.map((t) => el("div", { text: t })));
+      info.dataset.stage = box.mat.key; info.dataset.i = i; info.dataset.j = j;
+      for (const b of boxes) {  // repaint only the stages whose outlines change (big toys: 256 x 256)
+        const marks = (b === box ? [{ cell: [i, j] }] : []).concat(p.marks.filter((mk) => mk.key === b.mat.key));
+        const key = JSON.stringify(marks);
+        if (key !== b.marked) { paint(b, marks); b.marked = key; }
+      }
+    }
+    function click(box, ev) {
+      const at = cellAt(box, ev);
+      if (!at) return;
+      const [i, j] = at;
+      if (box.mat.toggles) { if (!src.toggle(mats.qpos[i], j)) return say(L.pipe_keep_one); draw(); return; }
+      const input = el("input", { type: "number", step: "any", value: String(box.mat.get(i, j)), "data-testid": "pipe-x-input" });
+      input.addEventListener("change", () => {
+        const v = Number(input.value);
+        if (input.value.trim() === "" || !Number.isFinite(v)) return say(L.pipe_bad_x);
+        src.setX(i, j, v); draw();
+      });
+      editor.replaceChildren(el("label", { text: `x[${VM.labels[i]}, ${dim(j)}] = ` }, input));
+      input.focus(); input.select();
+    }
+    function snapshot() { // every stage of every head, as plain arrays (-inf as null), for tests
+      const plain = (M) => range(M.rows).map((i) => range(M.cols).map((j) => (Number.isFinite(M.at(i, j)) ? M.at(i, j) : null)));
+      const heads = src.toy ? range(H).map((h) => src.stages(h)) : [src.stages()];
+      const out = {};
+      for (const k of ["Q", "K", "V", "s", "m", "z", "w", "o"]) out[k] = heads.map((S) => plain(S[k]));
+      if (src.toy) out.x = plain(src.st.x);
+      return out;
+    }
+    function toCanvas() {
+      const pad = 20, w = boxes.reduce((a, b) => a + b.g.w + pad, pad), h = 40 + Math.max(...boxes.map((b) => b.g.h));
+      const c = document.createElement("canvas"), x = hiDpi(c, w, h);
+      x.fillStyle = "white"; x.fillRect(0, 0, w, h); x.fillStyle = "#222"; x.font = `12px ${FONT}`;
+      let at = pad;
+      for (const b of boxes) {
+        x.fillText(`${b.mat.name}: ${b.mat.formula}`, at, 16); x.drawImage(b.canvas, at, 30, b.g.w, b.g.h); at += b.g.w + pad;
+      }
+      return c;
+    }
+    function toSvg() {
+      const pad = 20, parts = []; let at = pad, hmax = 0;
+      for (const b of boxes) {
+        const { mat, g } = b, amax = absMax(mat); hmax = Math.max(hmax, g.h);
+        parts.push(`<text x="${at}" y="16" font-size="12">${escXml(`${mat.name}: ${mat.formula}`)}</text>`);
+        for (let i = 0; i < mat.rows; i++) {
+          const y = 30 + g.tm + i * g.ch;
+          if (g.lm > 4) {
+            parts.push(`<text x="${at + g.lm - 3}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="end">` +
+              `${escXml(clip(mat.rl(i), 8))}</text>`);
+          }
+          for (let j = 0; j < mat.cols; j++) {
+            const v = mat.get(i, j), hid = hiddenAt(mat, i, j), x = at + g.lm + j * g.cw;
+            parts.push(`<rect x="${x}" y="${y}" width="${g.cw}" height="${g.ch}" fill="${cssColor(cellColor(mat, v, hid, amax))}">` +
+              `<title>${hid && mat.kind === "weights" ? "—" : Number.isFinite(v) ? v : "-inf"}</title></rect>`);
+            if (g.nums) {
+              const ink = !hid && mat.kind === "weights" && v < 0.6 ? "white" : "#111";
+              parts.push(`<text x="${x + g.cw / 2}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="middle" ` +
+                `fill="${ink}">${escXml(cellText(mat, v, hid))}</text>`);
+            }
+          }
+        }
+        at += g.w + pad;
+      }
+      return svgDoc(at, hmax + 40, parts.join("\n") + "\n");
+    }
+    return { refresh: draw, snapshot, source: src };
+  }
+
+  return { build };
+}
