@@ -909,9 +909,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "those given with --model at start)",
     },
     "srv_trace_unknown": {
-        "ja": "このサーバーにトレース {tid!r} はありません: サーバーの再起動前に作られたのかもしれません。"
-              "もう一度実行してください",
-        "en": "no trace {tid!r} on this server: it may have been made before the server restarted; run it again",
+        "ja": "このサーバーにトレース {tid!r} はありません: ここで作られていないか、保存された記録がリンクの保存領域"
+              "（--link-store）に収めるために消されました。もう一度実行してください",
+        "en": "no trace {tid!r} on this server: it was not made here, or its saved record was removed to keep the "
+              "link store within --link-store; run it again",
     },
     "srv_trace_gone": {
         "ja": "トレース {tid} は新しいトレースのためにサーバーのメモリ（--max-cache {cap}）から外されました: "
@@ -925,6 +926,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "this trace needs {need} of memory, more than the {cap} the server keeps such traces in (their share "
               "of --max-cache): use a smaller input, or restart the server with a larger --max-cache",
     },
+    "srv_link_damaged": {
+        "ja": "トレース {tid} の保存された記録が壊れていて、作り直せません: もう一度実行してください",
+        "en": "the saved record of trace {tid} is damaged, so the trace cannot be made again: run it again",
+    },
+    "srv_link_large": {
+        "ja": "トレース {tid} の保存された記録は {size} あり、1 件に読める上限 {cap}（--link-store の割り当て）を"
+              "超えるため作り直せません: もう一度実行してください",
+        "en": "the saved record of trace {tid} is {size}, more than the {cap} one record may take (its share of "
+              "--link-store), so the trace cannot be made again: run it again",
+    },
+    "srv_link_model": {
+        "ja": "トレース {tid} はモデル {model} で作られましたが、このサーバーは今そのモデルを提供していません"
+              "（{models}）: 別のモデルでもう一度実行してください",
+        "en": "trace {tid} was made with the model {model}, which this server does not offer now ({models}): run it "
+              "again with one of those",
+    },
+    "srv_link_refused": {
+        "ja": "トレース {tid} を同じ入力から作り直せません（{why}）: 入力を変えてもう一度実行してください",
+        "en": "trace {tid} cannot be made again from its inputs ({why}): run it again with other settings",
+    },
+    "srv_client_gone": {"ja": "クライアントがリクエストを閉じました", "en": "the client closed the request"},
     "srv_queue_full": {
         "ja": "{model} の待ち行列がいっぱいです（実行中の取り込みの後ろに {waiting} 件）: "
               "少し待ってからもう一度試してください",

@@ -58,6 +58,7 @@ def test_every_note_string_has_both_languages_and_a_bad_language_is_refused():
 
 
 @pytest.mark.model
+@pytest.mark.filterwarnings("ignore::attnlab.models.notes.NotAsWrittenWarning")  # run_text's copy of these notes
 def test_real_minilm_and_smollm2_traces(minilm, smollm2):
     from attnlab.models.api import run_text
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -154,6 +155,7 @@ def test_text_answers_the_cli_json_plus_its_trace_id(client, capsys):
     assert r.status_code == 200
     got = r.json()
     tid = got.pop("trace_id")
+    assert got.pop("warnings") == []  # English through MiniLM: read as written
     code, out, _ = run_cli(capsys, "text", "Tokyo is beautiful", "--model", "minilm", "--layer", "5", "--head", "3",
                            "--format", "json")
     assert code == 0 and got == json.loads(out)
@@ -161,7 +163,7 @@ def test_text_answers_the_cli_json_plus_its_trace_id(client, capsys):
     r = client.post("/api/text", json={**body, "words": True})
     code, out, _ = run_cli(capsys, "text", "Tokyo is beautiful", "--layer", "5", "--head", "3", "--words", "--format",
                            "json")
-    assert {k: v for k, v in r.json().items() if k != "trace_id"} == json.loads(out)
+    assert {k: v for k, v in r.json().items() if k not in ("trace_id", "warnings")} == json.loads(out)
     r = client.post("/api/text", json={**body, "layer": 6})
     assert r.status_code == 400
     assert r.json()["error"] == cli_error(capsys, "text", "Tokyo is beautiful", "--layer", "6")
@@ -188,9 +190,14 @@ def test_eviction_answers_410_with_what_to_rerun():
     first = c.post("/api/text", json={"text": "Tokyo is beautiful", "model": "minilm"}).json()["trace_id"]
     second = c.post("/api/text", json={"text": "Kyoto is old", "model": "minilm"}).json()["trace_id"]
     r = c.get(f"/api/traces/{first}")
-    assert r.status_code == 410
+    assert r.status_code == 410  # no link store here (ServeConfig's default): evicted is gone
     assert "evicted" in r.json()["error"] and "run it again" in r.json()["error"]
     assert r.json()["inputs"] == {"text": "Tokyo is beautiful", "model": "minilm", "generate": 0, "truncate": False}
+    assert r.json()["reason"] == "evicted"
+    rerun = r.json()["rerun"]  # the app's text form, filled and run (what the page's "run again" opens)
+    assert rerun.startswith("/?") and dict(parse_qsl(rerun[2:])) == {
+        "screen": "text", "lang": "en", "text": "Tokyo is beautiful", "model": "minilm", "generate": "0",
+        "truncate": "false", "run": "1"}
     assert c.get(f"/api/traces/{second}").status_code == 200
     usage = c.get("/api/health").json()["traces"]
     assert usage["bytes"] <= usage["max_bytes"]

@@ -44,13 +44,13 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..analysis.census import census_to_dict, head_census
-    from ..models.api import run_text
     from ..models.probe import induction_probe
     from .output import check_destinations, print_json, save_figures, save_page
+    from .text import run_noted
 
     check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
     probe = induction_probe(args.model, args.probe_length, args.seed)  # first: a bad --probe-length fails fast
-    trace = run_text(args.text, args.model, truncate=args.truncate) if args.text is not None else None
+    trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate) if args.text is not None else None
     census = head_census(trace, model=args.model, probe=probe)
     quiet = args.format == "json"  # stdout stays pure JSON
     if quiet:

@@ -16,7 +16,7 @@ from . import CliError
 
 
 def register(subparsers: Any) -> None:
-    from ..server.config import DEFAULT_MAX_CACHE, DEFAULT_PORT
+    from ..server.config import DEFAULT_LINK_STORE, DEFAULT_MAX_CACHE, DEFAULT_PORT
 
     p = subparsers.add_parser("serve", help="the local web app: explore attention live in the browser",
                               description="Serve the attnlab web app (127.0.0.1 only unless --host says otherwise).")
@@ -30,6 +30,10 @@ def register(subparsers: Any) -> None:
                    "binding beyond loopback)")
     p.add_argument("--max-cache", default="2GiB", metavar="SIZE",
                    help=f"memory for kept traces, e.g. 512MiB, 4GiB (default {DEFAULT_MAX_CACHE // 2**30}GiB)")
+    p.add_argument("--link-store", default=f"{DEFAULT_LINK_STORE // 2**20}MiB", metavar="SIZE",
+                   help="disk for what each trace was made from, so its /t/<id> link opens after a restart (in "
+                        f"the cache folder, $ATTNLAB_CACHE/links; least recently used out first; default "
+                        f"{DEFAULT_LINK_STORE // 2**20}MiB; 0: links last until the server stops)")
     p.add_argument("--lang", choices=("ja", "en"), default="ja", help="the app's first language (default ja)")
     p.add_argument("--no-docs", action="store_true", help="turn off the API reference at /docs")
     p.add_argument("--threads", type=int, default=1, metavar="N",
@@ -38,18 +42,19 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def parse_size(text: str) -> int:
-    """'2GiB', '512MiB', '1.5G', '100000' -> bytes."""
+def parse_size(text: str, option: str = "--max-cache", *, zero: bool = False) -> int:
+    """'2GiB', '512MiB', '1.5G', '100000' -> bytes (at least 1 MiB; zero: or 0, which turns it off)."""
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmg]?)(i?b)?\s*", text.lower())
     if m is None:
-        raise CliError(f"--max-cache {text!r}: give a size like 512MiB or 2GiB")
+        raise CliError(f"{option} {text!r}: give a size like 512MiB or 2GiB" + (", or 0" if zero else ""))
     value = float(m.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[m.group(2)]
-    if value < 2**20:
-        raise CliError(f"--max-cache {text!r} is less than 1 MiB")
+    if value < 2**20 and not (zero and value == 0):
+        raise CliError(f"{option} {text!r} is less than 1 MiB" + (" (0 turns it off)" if zero else ""))
     return int(value)
 
 
 def config_from_args(args: argparse.Namespace):
+    from ..models.cache import cache_root
     from ..models.registry import resolve
     from ..server.config import ServeConfig, resolve_token
 
@@ -59,9 +64,11 @@ def config_from_args(args: argparse.Namespace):
         raise CliError(f"--port {args.port}: give 0..65535")
     for name in args.model:
         resolve(name)  # an unknown name or a missing folder fails now, with the CLI's message
+    link_store = parse_size(args.link_store, "--link-store", zero=True)
     return ServeConfig(host=args.host, port=args.port, token=resolve_token(args.host, args.token),
                        models=tuple(args.model), max_cache=parse_size(args.max_cache), lang=args.lang,
-                       docs=not args.no_docs, threads=args.threads)
+                       docs=not args.no_docs, threads=args.threads, link_store=link_store,
+                       links_dir=str(cache_root() / "links") if link_store else None)
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -17,7 +17,7 @@ from .options import add_format, add_html, add_lang, add_out, add_scale
 
 
 def register(subparsers: Any) -> None:
-    from ..models.registry import BUNDLED, DEFAULT_MODEL
+    from ..models.registry import BUNDLED, DEFAULT_MODEL, JAPANESE_MODEL
 
     p = subparsers.add_parser(
         "text",
@@ -25,9 +25,9 @@ def register(subparsers: Any) -> None:
         description="Run a real model on TEXT and show where each token's attention goes.",
     )
     p.add_argument("text", help="the sentence (any language the model's tokenizer knows)")
-    others = ", ".join(name for name in BUNDLED if name != DEFAULT_MODEL)
-    p.add_argument("--model", default=DEFAULT_MODEL,
-                   help=f"{DEFAULT_MODEL} (default), {others}, a model folder or a hub id")
+    p.add_argument("--model", default=None,
+                   help=f"{', '.join(BUNDLED)}, a model folder or a hub id (default: {JAPANESE_MODEL} for text "
+                        f"with Japanese, else {DEFAULT_MODEL})")
     p.add_argument("--layer", type=int, default=0, help="layer to show (default 0)")
     p.add_argument("--head", type=int, default=0, help="head to show (default 0)")
     p.add_argument("--top", type=int, default=3, help="attended tokens listed per token (default 3)")
@@ -43,20 +43,21 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def _run(args: argparse.Namespace):
-    """The trace, with the capture fallback's warning and notes on the text printed as one-line notes."""
+def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, generate: int = 0):
+    """The trace, with the capture fallback's warning and notes on the text (in `lang`) printed as
+    one-line notes (`attnlab heads` runs its text through this too)."""
     from ..models.api import CaptureFallbackWarning, run_text
-    from ..models.notes import notes_for
+    from ..models.notes import NotAsWrittenWarning, notes_for
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureFallbackWarning)
-        trace = run_text(args.text, args.model, truncate=args.truncate, generate=args.generate)
+        trace = run_text(text, model, truncate=truncate, generate=generate)
     for w in caught:
         if issubclass(w.category, CaptureFallbackWarning):
             print(f"attnlab: note: {w.message}", file=sys.stderr)
-        else:
+        elif not issubclass(w.category, NotAsWrittenWarning):  # that one is printed below, in --lang
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    for line in notes_for(trace, args.text, lang=args.lang):
+    for line in notes_for(trace, text, lang=lang):
         print(f"attnlab: note: {line}", file=sys.stderr)
     return trace
 
@@ -70,7 +71,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise CliError(f"--top {args.top}: give 1 or more")
     check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
-    trace = _run(args)
+    trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate, generate=args.generate)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:
         print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "

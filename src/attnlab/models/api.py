@@ -31,7 +31,8 @@ from ..trace import Token
 from .capture import recording
 from .generate import greedy_continue
 from .loading import LoadedModel, load_model
-from .registry import DEFAULT_MODEL, bundled_names
+from .notes import warn_not_as_written
+from .registry import DEFAULT_MODEL, bundled_names, model_for
 from .tokens import display_tokens
 from .trace import EagerTrace, ModelTrace
 
@@ -263,12 +264,14 @@ def pad_batch(lm: LoadedModel, batch: Sequence[Sequence[int]]) -> tuple[dict[str
     return inputs, spans
 
 
-def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, generate: int = 0) -> ModelTrace:
+def run_text(text: str, model: str | None = None, *, truncate: bool = False, generate: int = 0) -> ModelTrace:
     """The attention of `model` on `text`: a trace whose `pattern(layer, head)` gives a head's weights.
+    Warns (models.notes.NotAsWrittenWarning) when the model did not read the text as written.
 
     Args:
         text: the sentence (any language the tokenizer knows).
-        model: a bundled model's name (`attnlab models`), a local model folder or a hub id.
+        model: a bundled model's name (`attnlab models`), a local model folder or a hub id; None: the
+            registry's choice for the text (`registry.model_for`: smollm2 for Japanese, else minilm).
         truncate: cut text longer than the model accepts instead of raising TooLongError.
         generate: decoders only: continue the text greedily by this many tokens first; the trace
             covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
@@ -277,7 +280,7 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
     _check_flag(truncate, "truncate")
     if isinstance(generate, bool) or not isinstance(generate, numbers.Integral):
         raise AttnlabError(f"generate must be a whole number of new tokens, got {describe(generate)}")
-    lm = load(model)
+    lm = load(model_for(text) if model is None else model)
     _check_generate(lm, int(generate))
     enc = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
     ids, prompt_len = enc.ids, None
@@ -287,7 +290,9 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
             with _pass_of(lm):
                 ids = greedy_continue(lm, ids, int(generate))
     with notice(f"running {lm.name} on {len(ids)} tokens", when=len(ids) >= LONG_FORWARD_TOKENS):
-        return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
+        trace = trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
+    warn_not_as_written(trace, text)
+    return trace
 
 
 def run_batch(texts: Sequence[str], model: str = DEFAULT_MODEL, *, truncate: bool = False) -> list[ModelTrace]:

@@ -6,14 +6,17 @@ handakuten (です reaches the model as て + す, が as か), and most kanji a
 ([UNK]). The attention is then computed on text the reader did not write, so the output says so
 and points to smollm2, whose byte-level pieces keep every character.
 
-`notes_for` is what surfaces print (the CLI as `attnlab: note: ...`). With a trace the note is
-computed from what the model saw (its pieces against the text); with only a model name it says
-what is known of that model.
+`notes_for` is what surfaces print (the CLI as `attnlab: note: ...`, the server as the `warnings`
+of its JSON answers). With a trace the note is computed from what the model saw (its pieces against
+the text); with only a model name it says what is known of that model. In Python, `run_text` warns
+with the same note (`NotAsWrittenWarning`, via `warn_not_as_written`), in Japanese and English: it
+has no language argument, and its reader may read either.
 """
 
 from __future__ import annotations
 
 import unicodedata
+import warnings
 
 from ..i18n import check_lang, t
 from ..trace import AttentionTrace
@@ -23,6 +26,10 @@ from .tokens import plain_text
 
 _UNKNOWN = frozenset({"[UNK]", "<unk>"})  # the unknown-token texts of WordPiece and SentencePiece vocabularies
 _VOICING = ("\u3099", "\u309a")  # combining dakuten and handakuten (what NFD splits off が and ぱ)
+
+class NotAsWrittenWarning(UserWarning):
+    """The model did not read the text as written (Japanese through MiniLM): `notes_for`'s note."""
+
 
 def notes_for(source: AttentionTrace | str, text: str, *, lang: str = "ja") -> list[str]:
     """Notes (one line each) on what `source` made of `text`; empty when there is nothing to say.
@@ -77,3 +84,12 @@ def _stripped(text: str) -> str:
 
 def _japanese(text: str) -> list[str]:
     return [c for c in text if JAPANESE.match(c)]
+
+
+def warn_not_as_written(trace: AttentionTrace, text: str, *, stacklevel: int = 3) -> None:
+    """warnings.warn(NotAsWrittenWarning) with `notes_for`'s note in both languages, when there is one.
+    (The CLI and the server print the note themselves, in their reader's language, and skip this.)"""
+    ja = notes_for(trace, text, lang="ja")
+    if ja:
+        en = notes_for(trace, text, lang="en")
+        warnings.warn(NotAsWrittenWarning("\n".join([*ja, *en])), stacklevel=stacklevel)

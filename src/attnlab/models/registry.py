@@ -82,7 +82,18 @@ BUNDLED: dict[str, ModelSpec] = {
 }
 
 
-DEFAULT_MODEL = "minilm"  # what `attnlab text` and `run_text` use when no model is named
+DEFAULT_MODEL = "minilm"  # what `attnlab text` and `run_text` use when no model is named (text without Japanese)
+JAPANESE_MODEL = "smollm2"  # what they use for text with Japanese in it: its byte-level pieces keep every character
+
+
+def model_for(text: object) -> str:
+    """The model for `text` when none is named: JAPANESE_MODEL when it holds a Japanese character, else
+    DEFAULT_MODEL. Why: MiniLM lowercases and strips accents, which for Japanese drops dakuten (で -> て)
+    and turns most kanji into [UNK] (models.notes); the attention would be shown on text nobody wrote.
+    Every surface (run_text, the CLI, the server's /api/text) asks this one function."""
+    from .segment import has_japanese
+
+    return JAPANESE_MODEL if isinstance(text, str) and has_japanese(text) else DEFAULT_MODEL
 
 
 def bundled_names(kind: str | None = None) -> list[str]:

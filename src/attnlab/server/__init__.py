@@ -9,6 +9,8 @@ Layout (one job per module):
     jsonbody.py      a request body as a JSON object: no oversized int, deep nesting, lone surrogate
     inputs.py        request bodies: JSON types checked, named like the CLI's options; their schemas
     store.py         kept traces: stable ids, LRU within its bytes (all it holds counted), 410 after eviction
+    links.py         on disk, each kept trace's inputs (content-addressed, within --link-store): links last
+    rebuild.py       a trace by id: from memory, else made again from its link record (or a 410 saying why)
     work.py          bounded work: one model capture at a time, a short queue per model, a few map
                      computations at a time; 503 + Retry-After beyond
     capture.py       `run_text` as a queued job with progress

@@ -2,8 +2,9 @@
 
 Every error is JSON `{"error": "..."}` with a 4xx status: the library's `AttnlabError` message (the
 CLI's text for the same mistake) as 400; the server's own refusals (`messages.ServerError`) with
-their status, in the request's language: an unknown trace 404, an evicted one 410, a body or trace
-over the limit 413, a full queue 503 with Retry-After. A layer, head or tile a kept trace lacks is
+their status, in the request's language: an unknown trace 404, an evicted one or a link that cannot be
+made again 410 (both with `reason` and `rerun`, see state.WHY), a body or trace over the limit 413, a
+full queue 503 with Retry-After. A layer, head or tile a kept trace lacks is
 404 on the GET routes that address it (400 in a POST body). FastAPI's own validation errors (a query
 parameter that is not a number) are rewritten to the same shape as 400. The schema at /openapi.json
 lists exactly these codes per route (`_document_errors`); FastAPI's 422, never sent, is dropped.
@@ -28,7 +29,6 @@ from .config import ServeConfig, apply_threads
 from .messages import ServerError, brief, error_text, lang_of
 from .security import Guard
 from .state import ERROR_SCHEMA, Server, error
-from .store import TraceGone
 from .work import Busy
 
 log = logging.getLogger("attnlab.server")
@@ -53,13 +53,12 @@ def create_app(config: ServeConfig | None = None) -> Any:
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(AttnlabError)
     async def attnlab_error(request: Request, e: AttnlabError) -> JSONResponse:
-        text = error_text(e, lang_of(request.url.query))
+        lang = lang_of(request.url.query)
+        text = error_text(e, lang)
         if isinstance(e, Busy):
             return error(503, text, {"retry-after": str(e.retry_after)})
-        if isinstance(e, TraceGone):  # what made it, so the page can offer to run it again
-            return error(410, text, inputs=e.inputs)
-        if isinstance(e, ServerError):
-            return error(e.status, text)
+        if isinstance(e, ServerError):  # a trace's refusals carry what made it and how to run it again
+            return error(e.status, text, **e.answer(lang))
         return error(404 if isinstance(e, LayerHeadError) and request.method == "GET" else 400, text)
 
     @app.exception_handler(RequestValidationError)

@@ -52,10 +52,11 @@ def _capture(job: Job, srv: Server, req: TextRequest) -> Entry:
                 lambda: {"layers_done": now.layers_done, "n_layers": n_layers})
         warnings.simplefilter("always", api.CaptureFallbackWarning)
         trace = api.run_text(req.text, req.model, truncate=req.truncate, generate=req.generate)
-    for w in caught:  # the CLI prints this as a note; the server log gets it
-        print(f"attnlab serve: note: {w.message}", file=sys.stderr)
+    for w in caught:  # the CLI prints this as a note; the server log gets it (the notes on the text: the answer)
+        if issubclass(w.category, api.CaptureFallbackWarning):
+            print(f"attnlab serve: note: {w.message}", file=sys.stderr)
     job.say("keeping")
-    return srv.texts.put("text", req.capture_inputs, trace)
+    return srv.keep("text", req.capture_inputs, trace)
 
 
 async def await_job(srv: Server, job: Job, request: Request) -> Entry | None:
@@ -83,8 +84,17 @@ def head_json_cells(trace: AttentionTrace, words: bool) -> None:
                            "trace in the app")
 
 
-def summary(entry: Entry) -> dict[str, Any]:
-    """What the app needs to know about a kept trace (not its numbers)."""
+def text_notes(entry: Entry, lang: str) -> list[str]:
+    """What the model did not read as written in a text trace's text (`models.notes`; the CLI prints the
+    same lines as notes), in `lang`: the `warnings` of every answer about the trace. A toy has none."""
+    from ..models.notes import notes_for
+
+    return notes_for(entry.trace, entry.inputs["text"], lang=lang) if entry.kind == "text" else []
+
+
+def summary(entry: Entry, lang: str, *, lasting: bool) -> dict[str, Any]:
+    """What the app needs to know about a kept trace (not its numbers). lasting: its link opens after a
+    restart (a record of it is on disk)."""
     tr = entry.trace
     return {
         "trace_id": entry.id,
@@ -99,4 +109,6 @@ def summary(entry: Entry) -> dict[str, Any]:
         "prompt_len": tr.prompt_len,
         "inputs": entry.inputs,
         "url": f"/t/{entry.id}",
+        "link_lasts": lasting,
+        "warnings": text_notes(entry, lang),
     }

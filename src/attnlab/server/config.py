@@ -21,6 +21,7 @@ from ..errors import AttnlabError
 GiB = 2**30
 DEFAULT_PORT = 8765
 DEFAULT_MAX_CACHE = 2 * GiB
+DEFAULT_LINK_STORE = 64 * 2**20  # disk for link records: thousands of texts (a record is ~4 KiB on disk)
 DEFAULT_MAX_BODY = 2**20  # 1 MiB: a toy x of 256 x 512 numbers is ~1 MB of JSON at most
 TOKEN_ENV = "ATTNLAB_TOKEN"
 
@@ -34,6 +35,8 @@ class ServeConfig:
     token: str | None = None  # required on every request when set (always set off loopback)
     models: tuple[str, ...] = ()  # models given with --model at start, besides the registry's names
     max_cache: int = DEFAULT_MAX_CACHE  # bytes all kept traces may hold (toys half, at most 64 MiB; LRU out first)
+    links_dir: str | None = None  # folder of the link records (server.links); None: links last until the server stops
+    link_store: int = DEFAULT_LINK_STORE  # bytes of disk those records may take (0: none kept)
     max_body: int = DEFAULT_MAX_BODY  # request bodies beyond this many bytes get 413
     queue: int = 2  # model captures that may wait behind the running one, per model, before 503
     lang: str = "ja"  # the app's first language (the page can switch)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..models.registry import DEFAULT_MODEL
+from ..models.registry import DEFAULT_MODEL, JAPANESE_MODEL, model_for
 from ..toy.options import OPTION_NAMES
 from .messages import ServerError, brief
 
@@ -45,7 +45,8 @@ TEXT_SCHEMA: dict[str, Any] = {
     "required": ["text"],
     "properties": {
         "text": {"type": "string", "description": "the sentence"},
-        "model": {"type": "string", "description": "a name from /api/models (default minilm)"},
+        "model": {"type": "string", "description": f"a name from /api/models (default: {JAPANESE_MODEL} for text "
+                                                  f"with Japanese, else {DEFAULT_MODEL})"},
         "layer": {"type": "integer", "minimum": 0, "description": "layer whose head is returned (default 0)"},
         "head": {"type": "integer", "minimum": 0, "description": "head returned (default 0)"},
         "generate": {"type": "integer", "minimum": 0, "maximum": MAX_GENERATE,
@@ -130,7 +131,7 @@ def text_request(body: dict[str, Any], models: list[str]) -> TextRequest:
         raise ServerError("srv_text_missing")
     if not isinstance(body["text"], str):
         raise ServerError("srv_text_type", kind=type(body["text"]).__name__)
-    model = body.get("model", DEFAULT_MODEL)
+    model = body["model"] if "model" in body else model_for(body["text"])  # none named: the CLI's choice
     if model not in models:
         raise ServerError("srv_model", model=brief(model), models=", ".join(models))
     return TextRequest(

@@ -10,13 +10,15 @@ language in the address of the calls that carry it (`/api/toy/page?lang=`, page 
 
 from __future__ import annotations
 
+import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from ..errors import AttnlabError
 from ..i18n import LANGS, t
 
 DEFAULT_LANG = "en"  # when the request names no language (see the module docstring)
+MAX_RERUN_URL = 8192  # characters; a longer "run it again" address (a toy's large x) opens the empty form
 
 
 class ServerError(AttnlabError):
@@ -31,6 +33,10 @@ class ServerError(AttnlabError):
 
     def text(self, lang: str) -> str:
         return t(self.key, lang, **self.fields)
+
+    def answer(self, lang: str) -> dict[str, Any]:
+        """What the JSON answer carries besides "error" (a trace's refusals: its inputs, how to run it again)."""
+        return {}
 
 
 class NotFound(ServerError):
@@ -62,3 +68,16 @@ def brief(value: Any, limit: int = 80) -> str:
     """repr(value), cut to `limit` characters: an error names the value without echoing a whole body."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def rerun_url(tid: str, inputs: dict[str, Any] | None, lang: str) -> str:
+    """The app's address that runs a trace's inputs again (the form, filled; the empty form without them):
+    a toy as /?screen=toy&toy=<its options as JSON>, a text as /?screen=text&text=...&run=1."""
+    kind = "toy" if tid.startswith("toy-") else "text"
+    query: dict[str, str] = {"screen": kind, "lang": lang}
+    if inputs and kind == "toy":
+        query["toy"] = json.dumps(inputs, ensure_ascii=False, separators=(",", ":"))
+    elif inputs:
+        query.update({k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in inputs.items()}, run="1")
+    url = f"/?{urlencode(query)}"
+    return url if len(url) <= MAX_RERUN_URL else f"/?{urlencode({'screen': kind, 'lang': lang})}"

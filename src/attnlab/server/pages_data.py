@@ -13,9 +13,12 @@ from fastapi import Query
 
 from ..html.live import live_page_data
 from .bundle import app_labels
+from .messages import DEFAULT_LANG
 from .store import Entry
 
 LANG_QUERY = Query("ja", pattern="^(ja|en)$", description="labels' language: ja or en")
+MESSAGE_LANG = Query(DEFAULT_LANG, pattern="^(ja|en)$",  # as the server's refusals (messages.py)
+                     description="language of the warnings (and of any refusal): ja or en (default en)")
 CACHE_BLOB_BYTES = 32 * 2**20  # page data kept with a trace up to this size (base64 text)
 
 

@@ -17,10 +17,10 @@ from ..export import head_to_dict, trace_to_dict
 from ..jsonable import tensor_to_list
 from ..toy import ToySpec, run_toy
 from ..toy.options import toy_spec
-from .capture import await_job, capture_job, head_json_cells, summary
+from .capture import await_job, capture_job, head_json_cells, summary, text_notes
 from .inputs import TEXT_SCHEMA, TOY_SCHEMA, text_request, toy_options
 from .jsonbody import parse_body
-from .pages_data import LANG_QUERY, toy_page
+from .pages_data import LANG_QUERY, MESSAGE_LANG, toy_page
 from .state import error, errors, server_of
 
 router = APIRouter()
@@ -40,7 +40,7 @@ def _body(schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
 def health(request: Request) -> dict[str, Any]:
     srv = server_of(request)
     return {"status": "ok", "version": __version__, "models": srv.models, "traces": srv.texts.usage(),
-            "toys": srv.toys.usage()}
+            "toys": srv.toys.usage(), "links": srv.links.usage() if srv.links is not None else None}
 
 
 @router.get("/api/models", summary="The models a request may name (registry names and --model values)")
@@ -89,16 +89,17 @@ async def toy_page_data(request: Request, lang: str = LANG_QUERY, view: str | No
         options = toy_options(parse_body(raw, request.headers.get("content-type")))
         spec = check_cli_limits(toy_spec(options))
         trace = run_toy(spec)
-        entry = srv.toys.put("toy", spec_options(spec), trace)
+        entry = srv.keep("toy", spec_options(spec), trace)
         return {**toy_page(entry, lang, view), "x": tensor_to_list(trace.stages.x), "options": options}
 
     return JSONResponse(await asyncio.to_thread(work))
 
 
-@router.post("/api/text", summary="A real model on real text: the JSON of `attnlab text --format json` + trace_id",
+@router.post("/api/text", summary="A real model on real text: the JSON of `attnlab text --format json`, its "
+             "trace_id, and `warnings`: what the model did not read as written (Japanese through MiniLM)",
              openapi_extra=_body(TEXT_SCHEMA, {"text": "Tokyo is beautiful", "model": "minilm"}),
              responses=errors(413, 503))
-async def text(request: Request) -> JSONResponse:
+async def text(request: Request, lang: str = MESSAGE_LANG) -> JSONResponse:
     srv = server_of(request)
     req = text_request(parse_body(await request.body(), request.headers.get("content-type")), srv.models)
     job = capture_job(srv, req)
@@ -109,14 +110,14 @@ async def text(request: Request) -> JSONResponse:
     trace.check_layer_head(req.layer, req.head)
     head_json_cells(trace, req.words)
     out = await asyncio.to_thread(head_to_dict, trace, req.layer, req.head, words=req.words)
-    return JSONResponse({**out, "trace_id": entry.id})
+    return JSONResponse({**out, "trace_id": entry.id, "warnings": text_notes(entry, lang)})
 
 
 @router.post("/api/text/stream", summary="/api/text as server-sent events: progress while capturing, then the trace",
              openapi_extra=_body(TEXT_SCHEMA, {"text": "Tokyo is beautiful"}), response_class=StreamingResponse,
              responses={200: {"description": "events: progress..., then result or error",
                               "content": {"text/event-stream": {"schema": EVENT_SCHEMA}}}, **errors(413, 503)})
-async def text_stream(request: Request) -> StreamingResponse:
+async def text_stream(request: Request, lang: str = MESSAGE_LANG) -> StreamingResponse:
     srv = server_of(request)
     req = text_request(parse_body(await request.body(), request.headers.get("content-type")), srv.models)
     job = capture_job(srv, req)  # refusals (503) happen here, before the stream starts
@@ -131,7 +132,7 @@ async def text_stream(request: Request) -> StreamingResponse:
             except Exception as e:  # the library's message, as /api/text would answer it
                 yield _event("error", {"error": str(e)})
                 return
-            yield _event("result", summary(entry))
+            yield _event("result", summary(entry, lang, lasting=srv.lasts(entry.id)))
         finally:
             srv.worker.leave(job)  # a client gone while queued cancels the capture
 

@@ -6,7 +6,8 @@ Maps travel as raw little-endian float32 (`application/octet-stream`), shaped by
 scores), where JSON text would be ~2.5 MB. Heavy computations (an overview: one pass over the head)
 go through the server's `HeavyGate` (work.py): a few at a time, 503 + Retry-After beyond. What a
 computation leaves with the trace (lse, page data, statistics) is counted by the store (`settle`).
-A layer, head, level or tile the trace lacks is 404.
+A layer, head, level or tile the trace lacks is 404. A trace memory no longer holds is made again
+from its link record when there is one (`rebuild.entry_of`): every route here may wait for that.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from ..analysis import zoom
 from ..export import head_to_dict
 from ..html import render_page
 from ..views import file_stem
-from .capture import head_json_cells, summary
+from .capture import head_json_cells, summary, text_notes
 from .messages import NotFound
-from .pages_data import LANG_QUERY, trace_page
+from .pages_data import LANG_QUERY, MESSAGE_LANG, trace_page
+from .rebuild import entry_of
 from .state import errors, server_of
 from .store import Entry
 
@@ -50,10 +52,6 @@ KEPT = errors(404, 410)  # every route here: an unknown id, an evicted trace
 HEAVY = {**BINARY, **errors(404, 410, 503)}  # and those that go through the HeavyGate
 
 
-def _entry(request: Request, tid: str) -> Entry:
-    return server_of(request).store_for(tid).get(tid)
-
-
 def _binary(planes: list[Any], extra: dict[str, str] | None = None) -> Response:
     arrays = [np.ascontiguousarray(p.numpy() if hasattr(p, "numpy") else p, dtype="<f4") for p in planes]
     rows, cols = arrays[0].shape
@@ -70,23 +68,26 @@ async def _heavy_call(request: Request, entry: Entry, fn: Callable[..., T], *arg
     return out
 
 
-@router.get("/api/traces/{tid}", summary="What a kept trace is (not its numbers)", responses=KEPT)
-def trace_summary(request: Request, tid: str = TID) -> dict[str, Any]:
-    return summary(_entry(request, tid))
+@router.get("/api/traces/{tid}", summary="What a kept trace is (not its numbers); `warnings`: what the model did "
+            "not read as written", responses=KEPT)
+async def trace_summary(request: Request, tid: str = TID, lang: str = MESSAGE_LANG) -> dict[str, Any]:
+    entry = await entry_of(request, tid)
+    return summary(entry, lang, lasting=server_of(request).lasts(tid))
 
 
-@router.get("/api/traces/{tid}/page-data", summary="The trace's page data, as a page file inlines it",
+@router.get("/api/traces/{tid}/page-data", summary="The trace's page data, as a page file inlines it, and `warnings`",
             responses=errors(404, 410, 503))
 async def page_data(request: Request, tid: str = TID, lang: str = LANG_QUERY,
                     view: str | None = Query(None, max_length=32)) -> JSONResponse:
-    entry = _entry(request, tid)
-    return JSONResponse(await _heavy_call(request, entry, trace_page, entry, lang, view))
+    entry = await entry_of(request, tid)
+    data = await _heavy_call(request, entry, trace_page, entry, lang, view)
+    return JSONResponse({**data, "warnings": text_notes(entry, lang)})
 
 
 @router.get("/api/traces/{tid}/page", summary="The self-contained page, as `--html` writes it",
             response_class=HTMLResponse, responses=errors(404, 410, 503))
 async def page(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> HTMLResponse:
-    entry = _entry(request, tid)
+    entry = await entry_of(request, tid)
     html = await _heavy_call(request, entry, lambda: render_page(entry.trace, lang=lang))
     name = f"attnlab-{file_stem(entry.trace.model)}-{entry.id}.html"
     return HTMLResponse(html, headers={"content-disposition": f'attachment; filename="{name}"'})
@@ -94,30 +95,30 @@ async def page(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> HTML
 
 @router.get("/api/traces/{tid}/explain", summary="What a toy trace's numbers show, in words (as `attnlab toy` prints)",
             responses=KEPT)
-def explanation(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> dict[str, str]:
+async def explanation(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> dict[str, str]:
     from ..reporting import explain
 
-    trace = _entry(request, tid).trace
+    trace = (await entry_of(request, tid)).trace
     if trace.stages is None:
         raise NotFound("srv_explain_toy")
-    return {"explanation": explain(trace, lang)}
+    return {"explanation": await asyncio.to_thread(explain, trace, lang)}
 
 
 @router.get("/api/traces/{tid}/head", summary="One head's weights as JSON (as `attnlab text --format json`)",
             responses=KEPT)
-def head(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
-         words: bool = False) -> JSONResponse:
-    trace = _entry(request, tid).trace
+async def head(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
+               words: bool = False) -> JSONResponse:
+    trace = (await entry_of(request, tid)).trace
     trace.check_layer_head(layer, head)
     head_json_cells(trace, words)
-    return JSONResponse(head_to_dict(trace, layer, head, words=words))
+    return JSONResponse(await asyncio.to_thread(head_to_dict, trace, layer, head, words=words))
 
 
 @router.get("/api/traces/{tid}/overview", summary="One head pooled to at most size x size cells", responses=HEAVY)
 async def overview(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
                    mode: str = Query("max", pattern="^(max|mean)$"),
                    size: int = Query(512, ge=16, le=2048)) -> Response:
-    entry = _entry(request, tid)
+    entry = await entry_of(request, tid)
     entry.trace.check_layer_head(layer, head)
     got = await _heavy_call(request, entry, zoom.overview, entry.trace, layer, head, size, mode)
     return _binary(list(got.planes), {"x-attnlab-cell": str(got.cell)})
@@ -128,7 +129,7 @@ async def overview(request: Request, tid: str = TID, layer: int = Query(0, ge=0)
 async def tile(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0),
                z: int = Query(0, ge=0, le=20), ty: int = Query(0, ge=0), tx: int = Query(0, ge=0),
                mode: str = Query("max", pattern="^(max|mean)$")) -> Response:
-    entry = _entry(request, tid)
+    entry = await entry_of(request, tid)
     trace = entry.trace
     trace.check_layer_head(layer, head)
     try:
@@ -145,7 +146,7 @@ async def tile(request: Request, tid: str = TID, layer: int = Query(0, ge=0), he
 
 @router.get("/api/traces/{tid}/lse", summary="Each row's log-sum-exp of one head's scores", responses=HEAVY)
 async def lse(request: Request, tid: str = TID, layer: int = Query(0, ge=0), head: int = Query(0, ge=0)) -> Response:
-    entry = _entry(request, tid)
+    entry = await entry_of(request, tid)
     entry.trace.check_layer_head(layer, head)
     values = await _heavy_call(request, entry, lambda: entry.trace.lse(layer)[head].float().cpu())
     return _binary([values[None]])
@@ -154,11 +155,11 @@ async def lse(request: Request, tid: str = TID, layer: int = Query(0, ge=0), hea
 @router.get("/api/traces/{tid}/stats", summary="Each head's row statistics averaged over rows (the head atlas)",
             responses={202: {"description": "being computed: ask again (the body says how far it is)"},
                        **errors(404, 410, 503)})
-def stats(request: Request, tid: str = TID) -> JSONResponse:
+async def stats(request: Request, tid: str = TID) -> JSONResponse:
     from ..analysis.atlas import head_means
 
     srv = server_of(request)
-    entry = _entry(request, tid)
+    entry = await entry_of(request, tid)
     done = entry.extras.get("stats")
     if done is not None:
         return JSONResponse(done)
@@ -170,7 +171,7 @@ def stats(request: Request, tid: str = TID) -> JSONResponse:
         return srv.store_for(tid).keep(entry, "stats", head_means(tr.row_stats(), causal=bool(tr.causal)))
 
     if entry.kind == "toy" or tr.n_tokens <= 512:  # quick: answer now
-        return JSONResponse(compute())
+        return JSONResponse(await asyncio.to_thread(compute))
     job = srv.worker.submit(f"{tid}/stats", tr.model, compute)  # shared by every poller; runs to its end
     if job.future.done() and job.future.exception() is None:
         return JSONResponse(job.future.result())

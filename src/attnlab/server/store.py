@@ -28,7 +28,7 @@ import torch
 
 from ..checks import size_text
 from ..trace import AttentionTrace
-from .messages import ServerError
+from .messages import ServerError, rerun_url
 
 MAX_REMEMBERED = 10_000  # evicted ids whose inputs are kept for the 410 answer
 REMEMBER_SHARE = 16  # those inputs take at most 1/16 of the store's bytes
@@ -44,11 +44,17 @@ class TraceGone(ServerError):
         super().__init__("srv_trace_gone", **fields)
         self.inputs = inputs
 
+    def answer(self, lang: str) -> dict[str, Any]:
+        return {"reason": "evicted", "inputs": self.inputs, "rerun": rerun_url(self.fields["tid"], self.inputs, lang)}
+
 
 class TraceUnknown(ServerError):
     """No trace with this id was ever made on this server, or it was forgotten (404)."""
 
     status = 404
+
+    def answer(self, lang: str) -> dict[str, Any]:
+        return {"reason": "unknown", "rerun": rerun_url(self.fields["tid"], None, lang)}
 
 
 class TraceTooLarge(ServerError):

@@ -29,8 +29,8 @@ def seeds() -> list[ToyTrace]:
 
 
 def step4(model: str | None = None) -> AttentionTrace:
-    """The tutorial's step 4: its sentence through a real model (default: the registry's default encoder)."""
+    """The tutorial's step 4: its sentence through a real model (default: the registry's choice for it,
+    `models.registry.model_for`, as for any text)."""
     from ..models.api import run_text
-    from ..models.registry import DEFAULT_MODEL
 
-    return run_text(DEMO_TEXT, model or DEFAULT_MODEL)
+    return run_text(DEMO_TEXT, model)
