@@ -30,8 +30,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import jsonfile
 from ..errors import AttnlabError
 from ..fileio import write_text
+from ..jsonfile import Field
 from ..progress import notice
 
 try:
@@ -41,6 +43,12 @@ except ImportError:  # Windows: msvcrt's byte-range lock instead of flock
     import msvcrt
 
 MANIFEST = "attnlab-manifest.json"
+MANIFEST_FIELDS = {  # what check_cache reads (jsonfile checks it)
+    "format": Field("int"),
+    "files": Field("map", required=True, items=(Field("object", fields={
+        "size": Field("int", required=True, lo=0), "mtime_ns": Field("int", required=True),
+        "sha256": Field("str", required=True)}),)),
+}
 CACHE_FORMAT = 2  # 2: sha256 and mtime of every file (1 had sizes only for the weights)
 STALE_AFTER_S = 600  # a temporary this old whose lock is free was left by a killed conversion
 OTHER_VERSION = "made by another attnlab version"  # a copy this version neither uses nor judges
@@ -111,7 +119,8 @@ def check_cache(folder: Path, *, full: bool = False) -> str | None:
     if not folder.is_dir():
         return "not converted yet"
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = jsonfile.check(jsonfile.loads((folder / MANIFEST).read_text(encoding="utf-8"), MANIFEST),
+                                  MANIFEST_FIELDS, MANIFEST)  # its shape: `[]` is damaged, not a traceback
         if manifest.get("format") != CACHE_FORMAT:
             return f"{OTHER_VERSION} (cache format {manifest.get('format')!r})"
         files = manifest["files"]
@@ -129,6 +138,8 @@ def check_cache(folder: Path, *, full: bool = False) -> str | None:
                 meta["mtime_ns"] = st.st_mtime_ns
     except FileNotFoundError as e:
         return f"{Path(e.filename or MANIFEST).name} is missing (an interrupted conversion?)"
+    except AttnlabError as e:
+        return f"the manifest cannot be read ({e})"
     except (OSError, ValueError, KeyError, TypeError) as e:
         return f"the manifest cannot be read ({type(e).__name__})"
     if touched:  # same content, new mtime (copied, touched): skip the hash next time
