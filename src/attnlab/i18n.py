@@ -648,6 +648,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "part file {path} is damaged or not attnlab's ({problem}): remove it and rerun the same "
               "`attnlab corpus` command to compute that part again",
     },
+    "part_not_file": {"ja": "通常のファイルではありません", "en": "it is not a regular file"},
     "part_no_counts": {"ja": "フッターに attnlab の集計がありません", "en": "its footer holds no attnlab counts"},
     "what_part_counts": {"ja": "フッターの集計", "en": "its footer's counts"},
     "part_wrong_index": {"ja": "集計ではパート {index} になっています", "en": "its counts say part {index}"},

@@ -124,6 +124,15 @@ def test_a_long_line_is_never_held_in_memory(tmp_path):
     assert peak < 4 * 2**20, peak  # the cap (1 MiB) and a 1 MiB chunk, not 15 MB
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".txt"])
+def test_a_utf8_bom_before_the_first_line_is_no_part_of_it(suffix, tmp_path):
+    p = tmp_path / f"c{suffix}"
+    first = GOOD if suffix == ".jsonl" else "a fine document"
+    p.write_bytes(b"\xef\xbb\xbf" + first.encode() + b"\n" + first.encode() + b"\n")
+    plan = scan(p)
+    assert [t for part in plan.parts for t in read_part(plan, part)] == ["a fine document"] * 2
+
+
 def test_bad_options(tmp_path):
     p = jsonl_with(tmp_path, GOOD.encode())
     with pytest.raises(CorpusInputError, match="on_bad_line 'drop': choose error or skip"):

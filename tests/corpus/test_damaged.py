@@ -133,6 +133,16 @@ def test_part_files_that_are_not_parquet_or_not_ours(folder, capsys):
     refused(folder, capsys, "its footer holds no attnlab counts")
 
 
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_part_name_on_something_that_is_no_file(kind, folder, capsys):
+    import os
+
+    path = folder / part_name(1)
+    path.unlink()
+    path.mkdir() if kind == "folder" else os.mkfifo(path)  # a FIFO would block a reader forever
+    refused(folder, capsys, f"part file {path} is damaged or not attnlab's (it is not a regular file)")
+
+
 def test_part_rows_that_do_not_match_the_counts(folder, capsys):
     import pyarrow as pa
     import pyarrow.parquet as pq

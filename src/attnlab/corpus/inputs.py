@@ -23,6 +23,7 @@ records them as skipped ("bad_line"), and the scan counts them.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -206,6 +207,8 @@ def _document(body: bytes | None, size: int, line: int, plan: InputPlan) -> str:
     """The text of one line (a blank line: ""; `size`: its bytes), or CorpusInputError naming the line."""
     if body is None:
         raise _bad(plan, line, "bad_line_long", size=size_text(size), limit=size_text(plan.max_line_bytes))
+    if line == 1 and plan.format != "parquet":
+        body = body.removeprefix(codecs.BOM_UTF8)  # a file saved "with BOM" (Windows editors): no part of the text
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -154,6 +154,8 @@ def read_info(path: Path) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if not path.is_file():  # a folder, or a FIFO that reading would wait on forever
+        raise damaged(path, Msg("part_not_file", {}))
     try:
         meta = pq.read_schema(path).metadata or {}
     except (pa.ArrowException, OSError) as e:
