@@ -47,19 +47,19 @@ def test_json_with_heads_has_a_leading_head_axis(capsys):
         (["--tokens", "a b", "--x", "1,2;3,4", "--d-model", "3"], "x row 0 has 2 columns but d_model is 3"),
         (["--x", "1,a,3,4;1,2,3,4;1,2,3,4"], "x[0][1] = 'a' is not a number"),
         (["--x", "1,nan,3,4;1,2,3,4;1,2,3,4"], "x[0][1] is nan"),
-        (["--x", "[[1,2,3,Infinity],[1,2,3,4],[1,2,3,4]]"], "x[0][3] is inf"),
+        (["--x", "[[1,2,3,Infinity],[1,2,3,4],[1,2,3,4]]"], "inline x holds Infinity, which JSON does not allow"),
         (["--temperature", "0"], "temperature must be a finite number > 0, got 0.0"),
         (["--temperature", "-2"], "temperature must be a finite number > 0, got -2.0"),
         (["--tokens", "   "], "no tokens"),
         (["--tokens", " ".join(f"t{i}" for i in range(300))], "300 tokens is more than the toy lab's limit of 256"),
         (["--d-model", "1024"], "d_model 1024 is more than the toy lab's limit of 512"),
         (["--d-model", "64", "--heads", "32"], "heads 32 is more than the toy lab's limit of 16"),
-        (["--x", "missing.json"], "cannot read x from 'missing.json'"),
-        (["--seeds", "1,x"], "--seeds '1,x' must be integers"),
+        (["--x", "missing.json"], "x file missing.json: no such file"),
+        (["--seeds", "1,x"], "--seeds 'x' is not a whole number"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, capsys, tmp_path):
-    code, _, err = run(["toy", "--out", str(tmp_path / "o"), *args], capsys)
+    code, _, err = run(["toy", "--out", str(tmp_path / "o"), "--lang", "en", *args], capsys)
     assert code == 2
     assert err.startswith("attnlab: error: ") and message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -81,14 +81,14 @@ def test_toy_writes_figures_and_says_where(capsys, tmp_path):
 def test_unwritable_out_is_a_clear_error(capsys, tmp_path):
     blocker = tmp_path / "blocker"  # a file where a parent folder should be: fails even for root
     blocker.write_text("x")
-    code, _, err = run(["toy", "--out", str(blocker / "sub")], capsys)
+    code, _, err = run(["toy", "--out", str(blocker / "sub"), "--lang", "en"], capsys)
     assert code == 2 and f"cannot create --out folder {blocker / 'sub'}: Not a directory" in err
 
 
 def test_out_that_is_a_file_is_a_clear_error(capsys, tmp_path):
     f = tmp_path / "file"
     f.write_text("x")
-    code, _, err = run(["toy", "--out", str(f)], capsys)
+    code, _, err = run(["toy", "--out", str(f), "--lang", "en"], capsys)
     assert code == 2 and f"--out {f} exists and is not a folder" in err
 
 
@@ -112,7 +112,7 @@ def test_console_script_exit_codes():
     assert p.stderr.strip() == ("attnlab: error: d_model 4 is not divisible by heads 3: "
                                 "each head takes d_model / heads columns")
     p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "two"], capture_output=True, text=True)
-    assert p.returncode == 2 and "invalid int value: 'two'" in p.stderr
+    assert p.returncode == 2 and "--heads 'two'" in p.stderr and p.stderr.count("\n") == 1
 
 
 def test_toy_html_writes_one_self_contained_page(capsys, tmp_path):

@@ -23,7 +23,7 @@ def test_inline_rows_json_and_files(tmp_path):
 
 
 def test_a_folder_is_named_as_a_folder(tmp_path):
-    with pytest.raises(ToyInputError, match=rf"x: {tmp_path} is a folder: give a .json or .csv file"):
+    with pytest.raises(ToyInputError, match=rf"x file {tmp_path} is a folder, not a file"):
         parse_x(str(tmp_path))
 
 
@@ -62,7 +62,7 @@ def test_an_endless_stream_is_read_only_up_to_the_limit(tmp_path):
     t = threading.Thread(target=writer)
     t.start()
     try:
-        with pytest.raises(ToyInputError, match=r"x from .*endless.csv goes on beyond 4096 bytes "
+        with pytest.raises(ToyInputError, match=r"x file .*endless.csv goes on beyond 4096 bytes "
                                                 r"\(it is not a regular file\)"):
             parse_x(str(fifo), max_bytes=4096)
     finally:
@@ -92,10 +92,20 @@ def test_long_inline_rows_are_not_taken_for_a_file_name():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[" * 100_000 + "]" * 100_000, "inline x nests lists too deeply"),
+        ("[" * 100_000 + "]" * 100_000, "inline x nests lists or objects too deeply"),
         ("1,a", r"inline x: x\[0\]\[1\] = 'a' is not a number"),
         ("1,2; 3", "inline x: row 1 has 1 values but row 0 has 2"),
-        ("[[1, 1e400]]", r"inline x: x\[0\]\[1\] is inf: x must hold finite numbers"),
+        ("[[1, 1e400]]", r"inline x holds the number 1e400, too large to be any number attnlab reads"),
+        ("[[1, NaN]]", r"inline x holds NaN, which JSON does not allow: numbers must be finite"),
+        ("[[1, -Infinity]]", r"inline x holds -Infinity, which JSON does not allow"),
+        ("[[" + "1" * 400 + "]]", r"inline x holds the number 111111111111\.\.\.1111 \(400 characters\), too large"),
+        ("[[" + "9" * 5000 + "]]", r"inline x holds the number 999999999999\.\.\.9999 \(5000 characters\)"),
+        ("1," + "1" * 400, r"inline x: x\[0\]\[1\] is 111111111111\.\.\.1111 \(400 characters\): x must hold finite"),
+        ("[[1, \"x\"]]", r"inline x: x\[0\]\[1\] = 'x' is not a number"),
+        ("[[1, true]]", r"inline x: x\[0\]\[1\] = True is not a number"),
+        ("[[1, [2]]]", r"inline x: x\[0\]\[1\] = \[2\] is not a number"),
+        ("[]", "inline x has no rows"),
+        ("[1, 2]", "inline x must be a list of rows, each a list of numbers"),
         ("   ", "x is empty"),
     ],
 )

@@ -13,6 +13,10 @@ What is at the destination decides how it is written:
 `check_destination` applies the same rules without writing, so a command can refuse a bad
 destination before minutes of work; every refusal is an AttnlabError naming `what` and the path.
 (A hard-linked file is replaced like any regular file: its other names keep the old content.)
+
+Reading gets the same care (`read_limited`): a regular file is refused by its size before it is
+read; anything else that can be read (a FIFO such as bash's `<(...)`, a character device) only up
+to the limit, never to its end, so a link to /dev/zero cannot fill memory.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ import stat
 from pathlib import Path
 
 from .errors import AttnlabError
+from .i18n import Msg, tr_error
 
-__all__ = ["check_destination", "place_file", "write_bytes", "write_text"]
+__all__ = ["check_destination", "check_folder", "place_file", "read_limited", "user_path", "write_bytes", "write_text"]
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)  # POSIX only, like O_NOCTTY
 _NOCTTY = getattr(os, "O_NOCTTY", 0)
@@ -81,6 +86,37 @@ def _check_folder(folder: Path, what: str, path: str | os.PathLike) -> None:
         raise _fail(what, path, f"{str(folder)!r} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise _fail(what, path, f"no permission to create files in folder {str(folder)!r}")
+
+
+def user_path(path: str | os.PathLike, *, error: type[AttnlabError] = AttnlabError) -> Path:
+    """`path` with a leading ~ or ~user expanded; `error` when there is no such user (Python raises
+    RuntimeError there) rather than a traceback."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        user = str(path).split("/", 1)[0]
+        raise tr_error(error, "err_no_user", path=str(path), user=user) from None
+
+
+def check_folder(path: str | os.PathLike, flag: str = "--out", *,
+                 error: type[AttnlabError] = AttnlabError) -> Path:
+    """`path` when it is a writable folder, or one that can be made (its first existing parent is a
+    writable folder); nothing is created. `flag` names it in messages. Call it before long work."""
+    out = Path(path)
+    probe = out
+    while not probe.exists():
+        if probe.is_symlink():  # a dangling link where the folder should be
+            raise tr_error(error, "err_folder_link", flag=flag, path=str(out), link=str(probe))
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        if probe == out:
+            raise tr_error(error, "err_folder_file", flag=flag, path=str(out))
+        raise tr_error(error, "err_folder_parent", flag=flag, path=str(out), parent=str(probe))
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise tr_error(error, "err_folder_access", flag=flag, path=str(out), parent=str(probe))
+    return out
 
 
 def check_destination(path: str | os.PathLike, what: str = "the file") -> Path:
@@ -188,3 +224,33 @@ def _copy_owner_and_mode(fd: int, st: os.stat_result, *, close: bool = False) ->
     finally:
         if close:
             os.close(fd)
+
+
+def read_limited(path: str | os.PathLike, what: str | Msg, *, max_bytes: int, why: str | Msg = "",
+                 error: type[AttnlabError] = AttnlabError) -> bytes:
+    """The bytes at `path`, at most `max_bytes` of them; else `error` naming `what` (which says the path).
+
+    why: appended to the messages about the limit (": the toy lab takes at most ...").
+    """
+    from .checks import size_text  # here: checks imports torch, which writing files never needs
+    try:
+        fd = os.open(path, os.O_RDONLY | _CLOEXEC)  # a FIFO waits here for its writer, as `cat` would
+    except FileNotFoundError:
+        raise tr_error(error, "err_read_missing", what=what) from None
+    except OSError as e:
+        raise tr_error(error, "err_read", what=what, problem=e.strerror or str(e)) from None
+    st = os.fstat(fd)
+    if stat.S_ISDIR(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_size > max_bytes):
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise tr_error(error, "err_read_folder", what=what)
+        raise tr_error(error, "err_read_big", what=what, size=size_text(st.st_size), limit=size_text(max_bytes),
+                       why=why)
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(max_bytes + 1)
+        except OSError as e:
+            raise tr_error(error, "err_read", what=what, problem=e.strerror or str(e)) from None
+    if len(data) > max_bytes:
+        raise tr_error(error, "err_read_endless", what=what, limit=size_text(max_bytes), why=why)
+    return data

@@ -4,9 +4,13 @@
 per concept, the tutorial's: Query (注目側) is the attending token, Key (参照側) the attended one;
 スコア is the number before the softmax, 重み the one after. Both languages hold the same keys
 (tested), and the page script reads its labels from here too (`page_labels`: the keys its JS uses).
+Errors made with `tr_error` carry their key (a `Msg`), so the CLI prints them in --lang.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .errors import AttnlabError
 
@@ -488,6 +492,191 @@ STRINGS: dict[str, dict[str, str]] = {
     "corpus_scores_title": {
         "ja": "スコアごとの分布（平均が最も大きいヘッド、文書ごとの 5 / 50 / 95 % 点）",
         "en": "Per score: the heads with the highest mean (5 / 50 / 95 % over documents)",
+    },
+    # errors, in the user's language (i18n.tr_error; the CLI prints them under --lang) ------------------
+    "cut_number": {"ja": "{head}…{tail}（{n} 文字）", "en": "{head}...{tail} ({n} characters)"},
+    "err_whole": {
+        "ja": "{what} {value} は整数ではありません: {lo} から {hi} までの整数を指定してください",
+        "en": "{what} {value} is not a whole number: give one from {lo} to {hi}",
+    },
+    "err_range": {
+        "ja": "{what} {value} は範囲外です: {lo} から {hi} までの整数を指定してください",
+        "en": "{what} {value} is outside {lo}..{hi}: give a whole number in that range",
+    },
+    "err_text_byte": {
+        "ja": "{what}に UTF-8 でないバイトがあります（0x{byte}、{at} 文字目）: コマンドライン・端末・ファイルが"
+              "別の文字コードでは？ UTF-8 にしてください",
+        "en": "{what} holds a byte that is not UTF-8 (0x{byte}, character {at}): was the command line, terminal "
+              "or file in another encoding? use UTF-8",
+    },
+    "err_text_surrogate": {
+        "ja": "{what}に単独のサロゲート（U+{code}、{at} 文字目）があり、文字として扱えません",
+        "en": "{what} holds a lone surrogate (U+{code}, character {at}), which is not text",
+    },
+    "err_not_utf8": {
+        "ja": "{what} は UTF-8 のテキストではありません（位置 {at} のバイト 0x{byte}）: UTF-8 で保存してください",
+        "en": "{what} is not UTF-8 text (byte 0x{byte} at offset {at}): save it as UTF-8",
+    },
+    "err_read_missing": {"ja": "{what}: ファイルがありません", "en": "{what}: no such file"},
+    "err_read": {"ja": "{what} を読めません: {problem}", "en": "cannot read {what}: {problem}"},
+    "err_read_folder": {"ja": "{what} はフォルダで、ファイルではありません", "en": "{what} is a folder, not a file"},
+    "err_read_big": {"ja": "{what} は {size} で、上限 {limit} を超えています{why}",
+                     "en": "{what} is {size}, more than {limit}{why}"},
+    "err_read_endless": {
+        "ja": "{what} は {limit} を超えて続きます（通常のファイルではありません）{why}",
+        "en": "{what} goes on beyond {limit} (it is not a regular file){why}",
+    },
+    "err_no_user": {
+        "ja": "{path}: ユーザー {user} が見つからず、ホームフォルダに展開できません",
+        "en": "{path}: there is no user {user}, so ~ cannot be expanded to a home folder",
+    },
+    "err_json_empty": {"ja": "{what} は空です: JSON が必要です", "en": "{what} is empty: expected JSON"},
+    "err_json_syntax": {
+        "ja": "{what} は正しい JSON ではありません: {problem}（{line} 行 {column} 列）",
+        "en": "{what} is not valid JSON: {problem} (line {line}, column {column})",
+    },
+    "err_json_constant": {
+        "ja": "{what} に {value} があります: JSON の数値は有限でなければなりません",
+        "en": "{what} holds {value}, which JSON does not allow: numbers must be finite",
+    },
+    "err_json_huge": {
+        "ja": "{what} の数値 {value} は大きすぎて数として扱えません",
+        "en": "{what} holds the number {value}, too large to be any number attnlab reads",
+    },
+    "err_json_deep": {"ja": "{what} はリストやオブジェクトの入れ子が深すぎます",
+                      "en": "{what} nests lists or objects too deeply"},
+    "err_json_top": {"ja": "{what} の中身は {got} です: JSON オブジェクト（{{...}}）が必要です",
+                     "en": "{what} holds {got}, expected a JSON object ({{...}})"},
+    "err_json_missing": {"ja": "{what}: {where} がありません", "en": "{what}: {where} is missing"},
+    "err_json_object": {"ja": "{what}: {where} が {got} です: オブジェクトが必要です",
+                        "en": "{what}: {where} is {got}, expected an object"},
+    "err_json_int": {"ja": "{what}: {where} が {got} です: {lo} から {hi} までの整数が必要です",
+                     "en": "{what}: {where} is {got}, expected a whole number from {lo} to {hi}"},
+    "err_json_str": {"ja": "{what}: {where} が {got} です: 文字列が必要です",
+                     "en": "{what}: {where} is {got}, expected text"},
+    "err_json_choice": {"ja": "{what}: {where} が {got} です: {choices} のどれかが必要です",
+                        "en": "{what}: {where} is {got}, expected one of {choices}"},
+    "err_json_bool": {"ja": "{what}: {where} が {got} です: true か false が必要です",
+                      "en": "{what}: {where} is {got}, expected true or false"},
+    "err_json_strs": {"ja": "{what}: {where} が {got} です: 文字列のリストが必要です",
+                      "en": "{what}: {where} is {got}, expected a list of strings"},
+    "err_json_list": {"ja": "{what}: {where} が {got} です: リストが必要です",
+                      "en": "{what}: {where} is {got}, expected a list"},
+    "err_json_row": {"ja": "{what}: {where} が {got} です: {n} 個の値のリストが必要です",
+                     "en": "{what}: {where} is {got}, expected a list of {n} values"},
+    "what_x_file": {"ja": "x ファイル {path}", "en": "x file {path}"},
+    "why_x_limit": {"ja": "（x はこの大きさまで読みます。トイラボが描ける最大の x を書き出しても約 3.4 MB です）",
+                    "en": ": x is read up to that size (the largest x the toy lab draws, written out in full, "
+                          "is about 3.4 MB)"},
+    "err_no_config": {"ja": "{folder} はモデルフォルダではありません: config.json がありません",
+                      "en": "{folder} is not a model folder: it has no config.json"},
+    "err_config_kv": {
+        "ja": "{path}: num_attention_heads {heads} が num_key_value_heads {kv} の倍数ではありません",
+        "en": "{path}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kv}",
+    },
+    "err_config_width": {
+        "ja": "{path}: hidden_size {width} が num_attention_heads {heads} の倍数ではありません",
+        "en": "{path}: hidden_size {width} is not a multiple of num_attention_heads {heads}",
+    },
+    "err_size": {
+        "ja": "{what} {value}: {lo} から {hi} までの大きさを 512MiB や 2GiB のように指定してください",
+        "en": "{what} {value}: give a size from {lo} to {hi}, such as 512MiB or 2GiB",
+    },
+    "err_folder_file": {"ja": "{flag} {path} はすでにあり、フォルダではありません",
+                        "en": "{flag} {path} exists and is not a folder"},
+    "err_folder_link": {"ja": "{flag} のフォルダ {path} を作れません: {link} は切れたリンクです",
+                        "en": "cannot create {flag} folder {path}: {link} is a broken link"},
+    "err_folder_parent": {"ja": "{flag} のフォルダ {path} を作れません: {parent} がフォルダではありません",
+                          "en": "cannot create {flag} folder {path}: Not a directory ({parent} is not a folder)"},
+    "err_folder_access": {"ja": "{flag} のフォルダ {path} に書き込めません: {parent} に書き込む権限がありません",
+                          "en": "cannot write into {flag} folder {path}: permission denied on {parent}"},
+    "err_same_output": {
+        "ja": "{first} と {second} が同じファイル（{path}）を指しています: 別々のパスを指定してください",
+        "en": "{first} and {second} name one file ({path}): give them different paths",
+    },
+    "err_output_is_input": {
+        "ja": "{flag} {path} に書くと入力（{source} {src}）を上書きします: 別のパスを指定してください",
+        "en": "{flag} {path} would write over the input ({source} {src}): choose another path",
+    },
+    "cli_stopped": {"ja": "attnlab: {signal} で停止しました（書きかけのファイルは消しました）",
+                    "en": "attnlab: stopped by {signal} (nothing half-written was left)"},
+    "err_corpus_line": {"ja": "{path} の {line} 行目: {problem}", "en": "{path}, line {line}: {problem}"},
+    "err_corpus_row": {"ja": "{path} の {line} 行目（Parquet の行、1 から）: {problem}",
+                       "en": "{path}, row {line}: {problem}"},
+    "err_bad_line_skip": {"ja": "{problem}（--on-bad-line skip なら不正な行を数えて飛ばします）",
+                          "en": "{problem} (--on-bad-line skip leaves bad lines out, counted)"},
+    "bad_line_long": {
+        "ja": "{size} あり、--max-line-bytes（{limit}）を超えています: 読むには --max-line-bytes を大きくしてください",
+        "en": "it is {size}, more than --max-line-bytes ({limit}); raise --max-line-bytes to read it",
+    },
+    "bad_line_utf8": {"ja": "UTF-8 のテキストではありません（その行の {at} バイト目が 0x{byte}）",
+                      "en": "not UTF-8 text (byte {at} of the line is 0x{byte})"},
+    "bad_line_not_object": {"ja": "JSON の {got} です: {field!r} フィールドを持つオブジェクトが必要です",
+                            "en": "a JSON {got}, expected an object with a {field!r} field"},
+    "bad_line_no_field": {
+        "ja": "フィールド {field!r} がありません（あるのは: {keys}）: 本文のフィールドを --field で指定してください",
+        "en": "no field {field!r} (fields: {keys}); name the text's field with --field",
+    },
+    "bad_line_not_text": {"ja": "フィールド {field!r} が {got} です: 文字列が必要です",
+                          "en": "field {field!r} is a {got}, expected a string"},
+    "what_line": {"ja": "この行", "en": "the line"},
+    "bad_line_surrogate": {
+        "ja": "フィールド {field!r} に単独のサロゲート（U+{code}、{at} 文字目）があり、文字として扱えません",
+        "en": "field {field!r} holds a lone surrogate (U+{code}, character {at}), which is not text",
+    },
+    "err_parquet_rows": {"ja": "{path}: {first} 行目以降を読めません（{problem}）",
+                         "en": "{path}: cannot read rows from {first} on ({problem})"},
+    "corpus_bad_lines": {
+        "ja": "不正な行 {n} 個を飛ばした（--on-bad-line skip）。最初のもの: {first}",
+        "en": "left out {n} bad lines or rows (--on-bad-line skip); the first: {first}",
+    },
+    "corpus_bad_count": {"ja": "不正な行 {n} 個を飛ばした（--on-bad-line skip）",
+                         "en": "{n} bad lines or rows left out (--on-bad-line skip)"},
+    "err_input_in_out": {
+        "ja": "入力 {input} が --out {out} の中にあり、実行が書くファイル名と同じです: 別の --out を指定してください",
+        "en": "the input {input} is inside --out {out} under a name a run writes there: choose another --out",
+    },
+    "what_manifest": {"ja": "コーパスのマニフェスト {path}", "en": "the corpus manifest {path}"},
+    "err_manifest_damaged": {
+        "ja": "{problem}: マニフェストが壊れているか、attnlab corpus の出力フォルダではありません。"
+              "別の --out でやり直してください",
+        "en": "{problem}: the manifest is damaged, or the folder is not an attnlab corpus folder; start again "
+              "into another --out",
+    },
+    "err_part_damaged": {
+        "ja": "パートファイル {path} は壊れているか attnlab のものではありません（{problem}）: 削除して同じ "
+              "attnlab corpus コマンドを再実行すると、そのパートを計算し直します",
+        "en": "part file {path} is damaged or not attnlab's ({problem}): remove it and rerun the same "
+              "`attnlab corpus` command to compute that part again",
+    },
+    "part_not_file": {"ja": "通常のファイルではありません", "en": "it is not a regular file"},
+    "part_no_counts": {"ja": "フッターに attnlab の集計がありません", "en": "its footer holds no attnlab counts"},
+    "what_part_counts": {"ja": "フッターの集計", "en": "its footer's counts"},
+    "part_wrong_index": {"ja": "集計ではパート {index} になっています", "en": "its counts say part {index}"},
+    "part_beyond": {"ja": "この実行のパートは {parts} 個だけです", "en": "the run has only {parts} parts"},
+    "part_rows_counts": {
+        "ja": "{rows} 行あり、集計の文書数 x {per_doc} ヘッドと合いません",
+        "en": "it holds {rows} rows, not its counted documents x {per_doc} heads",
+    },
+    "part_column_kind": {"ja": "列 {column} が数値ではなく {kind} です",
+                         "en": "column {column} holds {kind}, not numbers"},
+    "err_ray_address": {
+        "ja": "RAY_ADDRESS={address} は Ray クラスタのアドレスではありません: host:port（または ray://host:port）を"
+              "指定するか、RAY_ADDRESS を外してローカルのクラスタを起動してください",
+        "en": "RAY_ADDRESS={address} is not the address of a Ray cluster: give host:port (or ray://host:port), or "
+              "unset RAY_ADDRESS to start a local cluster",
+    },
+    "err_ray_unreachable": {
+        "ja": "RAY_ADDRESS={address} で応答する Ray クラスタがありません（{problem}）: そこでクラスタを起動する"
+              "（ray start --head）か、RAY_ADDRESS を外してローカルのクラスタを起動してください",
+        "en": "no Ray cluster answers at RAY_ADDRESS={address} ({problem}): start one there (`ray start --head`), "
+              "or unset RAY_ADDRESS to start a local one",
+    },
+    "err_ray_timeout": {
+        "ja": "RAY_ADDRESS={address} の Ray クラスタが {seconds} 秒以内に応答しませんでした: クラスタが動いているか"
+              "確かめるか、RAY_ADDRESS を外してローカルのクラスタを起動してください",
+        "en": "no Ray cluster answered at RAY_ADDRESS={address} within {seconds} s: check that one runs there, or "
+              "unset RAY_ADDRESS to start a local one",
     },
     # pages (the page script reads these by key; see `page_labels`) ------------------------------
     "page_title": {"ja": "アテンションの可視化", "en": "Attention, visualised"},
@@ -1007,3 +1196,37 @@ def page_labels(keys: set[str] | frozenset[str], lang: str) -> dict[str, str]:
     if missing:
         raise KeyError(f"the page script uses labels missing from i18n.STRINGS: {', '.join(missing)}")
     return {k: STRINGS[k][lang] for k in sorted(keys)}
+
+
+E = TypeVar("E", bound=BaseException)
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A sentence not yet put into a language: STRINGS[key] and its fields, which may be Msgs too
+    (a file's name said in words, a problem inside "file, line 3: ..."). Errors carry one so that the
+    CLI can print them in --lang while logs and the web app's JSON keep the English `str()`."""
+
+    key: str  # a key of STRINGS
+    fields: dict[str, Any]  # its {fields}; a Msg among them is put into the same language
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **{k: v.text(lang) if isinstance(v, Msg) else v for k, v in self.fields.items()})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def tr_error(cls: type[E], key: str, **fields: Any) -> E:
+    """An error of type `cls` whose message is STRINGS[key]: English in str(e), any language through
+    `error_text(e, lang)`. `raise tr_error(ToyInputError, "err_x_huge", path=p, size=s)`."""
+    msg = Msg(key, fields)
+    error = cls(msg.text("en"))
+    error.i18n = msg  # type: ignore[attr-defined]
+    return error
+
+
+def error_text(error: BaseException, lang: str) -> str:
+    """The error's message in `lang` when it was made by `tr_error`, else its own (English) text."""
+    msg = getattr(error, "i18n", None)
+    return msg.text(lang) if isinstance(msg, Msg) and lang in LANGS else str(error)

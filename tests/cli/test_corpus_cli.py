@@ -80,7 +80,99 @@ def test_run_prints_counts_and_names_bad_lines(tmp_path, capsys):
     assert "7 documents scored" in out and "3 parts (0 written before)" in out and "skipped: 2 empty" in out
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine"}\n{"text": "broken"\n', encoding="utf-8")
-    err = one_line_error(capsys, ["corpus", str(bad), "--out", str(tmp_path / "b")])
-    assert "bad.jsonl, line 2: not valid JSON" in err
+    err = one_line_error(capsys, ["corpus", str(bad), "--out", str(tmp_path / "b"), "--lang", "en"])
+    assert "bad.jsonl, line 2: the line is not valid JSON" in err
     err = one_line_error(capsys, ["corpus", str(src), "--out", str(tmp_path / "o"), "--max-tokens", "20"])
     assert "holds a run with other settings (options max_tokens: 512 there, 20 now)" in err
+
+
+def tree(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:1", "ray://127.0.0.1:1", "localhost:1", "nonsense", "127.0.0.1:99999",
+                                     "[::1]:1"])
+def test_an_unreachable_ray_address_is_refused_in_seconds(address, tmp_path, capsys, monkeypatch):
+    """The reviewed case: RAY_ADDRESS=127.0.0.1:1 hung for minutes inside ray.init."""
+    import time
+
+    pytest.importorskip("ray")
+    src = write_txt(tmp_path / "c.txt", TEXTS)
+    monkeypatch.setenv("RAY_ADDRESS", address)
+    before = tree(tmp_path)
+    started = time.monotonic()
+    err = one_line_error(capsys, ["corpus", str(src), "--out", str(tmp_path / "o"), "--engine", "ray", "--lang", "en"])
+    assert time.monotonic() - started < 20
+    assert f"RAY_ADDRESS={address}" in err and "unset RAY_ADDRESS to start a local" in err
+    assert tree(tmp_path) == before
+
+
+def test_a_port_where_no_ray_cluster_speaks_is_refused_after_the_timeout(monkeypatch):
+    """A listening socket that never answers: TCP connects, ray.init would wait for minutes; the child
+    process that tries it is killed at the timeout."""
+    import socket
+    import time
+
+    from attnlab.corpus.ray_engine import check_cluster
+    from attnlab.errors import AttnlabError
+
+    pytest.importorskip("ray")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{server.getsockname()[1]}")
+        started = time.monotonic()
+        with pytest.raises(AttnlabError, match=r"no Ray cluster answered at RAY_ADDRESS=127\.0\.0\.1:\d+ within 3 s"):
+            check_cluster(join_timeout=3)
+        assert time.monotonic() - started < 10
+
+
+def test_an_input_inside_out_under_a_name_the_run_writes_is_refused(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    src = write_txt(out / "part-000000.parquet.txt", ["a"])  # not a part name: allowed (checked by the run later)
+    bad = out / "part-000001.parquet"
+    bad.write_bytes(b"")
+    err = one_line_error(capsys, ["corpus", str(bad), "--out", str(out), "--lang", "en"])
+    assert "is inside --out" in err and "under a name a run writes there" in err
+    assert sorted(p.name for p in out.iterdir()) == sorted([bad.name, src.name])
+
+
+@pytest.mark.model
+def test_bad_lines_stop_the_run_before_any_part_or_are_skipped_and_counted(tmp_path, capsys):
+    """The reviewed case: a JSONL line with an escaped lone surrogate was found after 6 parts were written."""
+    src = tmp_path / "c.jsonl"
+    lines = [json.dumps({"text": t or "x"}) for t in TEXTS]
+    lines.insert(6, '{"text": "broken \\udcff here"}')
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = tree(tmp_path)
+    for lang, needle in (("en", "c.jsonl, line 7: field 'text' holds a lone surrogate (U+DCFF"),
+                         ("ja", "c.jsonl の 7 行目")):
+        err = one_line_error(capsys, ["corpus", str(src), "--out", str(tmp_path / "o"), "--part-docs", "1",
+                                      "--lang", lang])
+        assert needle in err and "--on-bad-line skip" in err
+    assert tree(tmp_path) == before  # no folder, no lock, no manifest, no part
+    assert main(["corpus", str(src), "--out", str(tmp_path / "o"), "--part-docs", "2", "--on-bad-line", "skip",
+                 "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "left out 1 bad lines or rows (--on-bad-line skip); the first: " in out and "line 7" in out
+    assert main(["corpus", "summarize", str(tmp_path / "o"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["bad_line"] == 1 and data["scored"] == len(TEXTS) - 1  # the two blank ones became "x"
+    assert main(["corpus", "summarize", str(tmp_path / "o"), "--lang", "en", "--out", str(tmp_path / "f")]) == 0
+    assert "1 bad lines or rows left out (--on-bad-line skip)" in capsys.readouterr().out
+
+
+@pytest.mark.model
+def test_a_damaged_part_is_named_before_a_resumed_run_does_any_work(tmp_path, capsys):
+    src = write_txt(tmp_path / "c.txt", TEXTS)
+    assert main(["corpus", str(src), "--out", str(tmp_path / "o"), "--part-docs", "4"]) == 0
+    capsys.readouterr()
+    part = tmp_path / "o" / "part-000001.parquet"
+    part.write_bytes(part.read_bytes()[:100])
+    err = one_line_error(capsys, ["corpus", str(src), "--out", str(tmp_path / "o"), "--part-docs", "4",
+                                  "--lang", "en"])
+    assert f"part file {part} is damaged" in err and "remove it and rerun" in err
+    part.unlink()
+    assert main(["corpus", str(src), "--out", str(tmp_path / "o"), "--part-docs", "4", "--lang", "en"]) == 0
+    assert "3 parts (2 written before)" in capsys.readouterr().out

@@ -67,7 +67,8 @@ def test_text_printout_in_japanese(run, tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (("heads", "", "--model", "minilm"), "the text is empty"),
     (("heads", "--model", "minilm", "--probe-length", "300"), "accepts at most 512; give --probe-length 255"),
-    (("heads", "--model", "minilm", "--seed", "-2"), "probe seed -2"),
+    (("heads", "--model", "minilm", "--seed=-2"), "--seed -2 "),
+    (("heads", "--model", "minilm", "--seed", str(10**23)), "--seed 100000000000000000000000 "),
 ])
 def test_bad_input_is_one_line(run, argv, message):
     code, out, err = run(*argv)

@@ -49,7 +49,7 @@ def test_jsonl_field_and_nulls(tmp_path):
 
 
 @pytest.mark.parametrize(("line", "message"), [
-    ('{"text": "ok"', "line 3: not valid JSON"),
+    ('{"text": "ok"', "line 3: the line is not valid JSON"),
     ('["text"]', "line 3: a JSON list, expected an object with a 'text' field"),
     ('{"body": "x"}', "line 3: no field 'text' (fields: body); name the text's field with --field"),
     ('{"text": 5}', "line 3: field 'text' is a int, expected a string"),

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..fileio import check_destination, place_file
+from ..fileio import check_destination, check_folder, place_file
 from . import CliError
 
 Writer = Callable[[Path], None]  # writes one file at the given path
@@ -29,19 +29,7 @@ def prepare_out(out: Path) -> Path:
 
 def check_out_folder(out: Path) -> None:
     """Before any work: `out` is a writable folder, or one that can be created (nothing is created)."""
-    probe = out
-    while not probe.exists():
-        if probe.is_symlink():  # a dangling link where the folder should be
-            raise CliError(f"cannot create --out folder {out}: {probe} is a broken link")
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if not probe.is_dir():
-        if probe == out:
-            raise CliError(f"--out {out} exists and is not a folder")
-        raise CliError(f"cannot create --out folder {out}: Not a directory ({probe} is not a folder)")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise CliError(f"cannot write into --out folder {out}: permission denied on {probe}")
+    check_folder(out, "--out", error=CliError)
 
 
 def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:

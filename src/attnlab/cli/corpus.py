@@ -13,7 +13,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .options import add_format, add_html, add_lang, add_out
+from .options import MAX_THREADS, add_format, add_html, add_int, add_lang, add_out, check_ints
+
+MAX_LINE_BYTES = 2**20  # corpus.inputs.MAX_LINE_BYTES (that module imports nothing heavy, but the CLI stays lean)
 
 RUN_USAGE = "attnlab corpus INPUT --out DIR [--model M] [--engine local|ray] [--max-tokens N] [--truncate] ..."
 SUMMARY_USAGE = "attnlab corpus summarize DIR [--format json] [--html PATH] [--out DIR]"
@@ -27,16 +29,6 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("argv", nargs=argparse.REMAINDER)
     p.set_defaults(handler=handle)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give 1 or more")
-    return value
 
 
 def run_parser() -> argparse.ArgumentParser:
@@ -54,21 +46,25 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local: this process (default); ray: the cluster in RAY_ADDRESS, else a local one")
     p.add_argument("--field", default=None, help="the JSON field / Parquet column holding the text (default text)")
-    p.add_argument("--max-tokens", type=_positive, default=None, metavar="N",
-                   help="longest document scored (default: the model's limit)")
+    add_int(p, "--max-tokens", default=None, lo=2, help="longest document scored (default: the model's limit)")
     p.add_argument("--truncate", action="store_true", help="cut longer documents to --max-tokens instead of "
                                                           "skipping them (the cut is recorded)")
-    p.add_argument("--batch-tokens", type=_positive, default=4096, metavar="N",
-                   help="padded tokens per forward pass (4096)")
-    p.add_argument("--part-docs", type=_positive, default=256, metavar="N", help="documents per part file (256)")
-    p.add_argument("--part-bytes", type=_positive, default=256 * 1024, metavar="N",
-                   help="a part also ends after this many bytes of text (262144): the work an interrupt may lose")
-    p.add_argument("--threads", type=_positive, default=None, metavar="N",
-                   help="torch threads per worker (local: torch's default; ray: CPUs per actor, 1)")
-    p.add_argument("--workers", type=_positive, default=None, metavar="N",
-                   help="ray: actors (default: one per GPU, else one per --threads CPUs)")
-    p.add_argument("--ray-cpus", type=_positive, default=None, metavar="N",
-                   help="ray: CPUs of the local cluster started when RAY_ADDRESS is not set (default: all)")
+    add_int(p, "--batch-tokens", default=4096, lo=2, help="padded tokens per forward pass (4096)")
+    add_int(p, "--part-docs", default=256, lo=1, help="documents per part file (256)")
+    add_int(p, "--part-bytes", default=256 * 1024, lo=1, size=True, metavar="SIZE",
+            help="a part also ends after this many bytes of text (262144, or e.g. 1MiB): what an interrupt may lose")
+    add_int(p, "--max-line-bytes", default=MAX_LINE_BYTES, lo=1, size=True, metavar="SIZE",
+            help=f"longest line or row read ({MAX_LINE_BYTES // 2**20}MiB; e.g. 4MiB): a longer one is a bad line, "
+                 "refused before it is parsed, so one huge line cannot fill memory")
+    p.add_argument("--on-bad-line", choices=("error", "skip"), default="error",
+                   help="error: stop before any work at the first bad line or row, naming file and line (default); "
+                        "skip: leave bad ones out, counted")
+    add_int(p, "--threads", default=None, lo=1, hi=MAX_THREADS,
+            help="torch threads per worker (local: torch's default; ray: CPUs per actor, 1)")
+    add_int(p, "--workers", default=None, lo=1, hi=MAX_THREADS,
+            help="ray: actors (default: one per GPU, else one per --threads CPUs)")
+    add_int(p, "--ray-cpus", default=None, lo=1, hi=MAX_THREADS,
+            help="ray: CPUs of the local cluster started when RAY_ADDRESS is not set (default: all)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it shows on a terminal only)")
     add_lang(p)
     return p
@@ -90,19 +86,21 @@ def summary_parser() -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     argv = list(args.argv)
-    if argv[:1] == ["summarize"]:
-        return summarize(summary_parser().parse_args(argv[1:]))
-    return run(run_parser().parse_args(argv))
+    summary = argv[:1] == ["summarize"]
+    parsed = summary_parser().parse_args(argv[1:]) if summary else run_parser().parse_args(argv)
+    args.lang = parsed.lang  # the language `cli.main` prints an error in
+    check_ints(parsed)
+    return summarize(parsed) if summary else run(parsed)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..corpus.run import run_corpus
-    from ..i18n import t
+    from ..i18n import error_text, t
 
     report = run_corpus(
         args.input, args.model, args.out, engine=args.engine, field=args.field, max_tokens=args.max_tokens,
         truncate=args.truncate, batch_tokens=args.batch_tokens, part_docs=args.part_docs,
-        part_bytes=args.part_bytes,
+        part_bytes=args.part_bytes, max_line_bytes=args.max_line_bytes, on_bad_line=args.on_bad_line,
         progress=False if args.no_progress else None, threads=args.threads, ray_cpus=args.ray_cpus,
         workers=args.workers,
     )
@@ -115,30 +113,31 @@ def run(args: argparse.Namespace) -> int:
                 max_tokens=limit))
     if tot["truncated"]:
         print(t("corpus_truncated", lang, n=tot["truncated"], max_tokens=limit, cut=f"{tot['cut_tokens']:,}"))
+    if report.bad_lines:
+        print(t("corpus_bad_lines", lang, n=report.bad_lines, first=error_text(report.first_bad[0], lang)))
     return 0
 
 
 def summarize(args: argparse.Namespace) -> int:
     from ..corpus.summary import summarize_corpus, summary_to_dict
-    from .output import print_json, save_figures
+    from .output import check_destinations, existing, print_json
 
-    if args.html is not None:
-        _check_page_destination(args.html)
+    quiet = args.format == "json"  # stdout stays pure JSON
+    dest = check_destinations(args.out, args.html, figures=not quiet or args.out is not None, lang=args.lang,
+                              quiet=quiet, inputs=existing("DIR", args.folder))
     summary = summarize_corpus(args.folder)
-    quiet = args.format == "json"
+    page = None
+    if args.html is not None:  # rendered before anything is printed or written
+        from ..html.corpus import render_summary_page
+
+        page = render_summary_page(summary, args.lang)
+    jobs = summary_figures(summary, args.lang) if dest.out is not None else {}
+    dest.check(jobs)
     if quiet:
         print_json(summary_to_dict(summary))
     else:
         print(printout(summary, args.lang))
-    if args.out is not None or not quiet:
-        save_figures(summary_figures(summary, args.lang), args.out, args.lang, quiet=quiet)
-    if args.html is not None:
-        from ..html.corpus import render_summary_page
-        from ..i18n import t
-
-        _write_page(args.html, render_summary_page(summary, args.lang))
-        if not quiet:
-            print(f"{t('page_written', args.lang)}: {args.html}")
+    dest.save(jobs, page)
     return 0
 
 
@@ -158,6 +157,8 @@ def printout(summary: Any, lang: str) -> str:
                n_layers=summary.n_layers, n_heads=summary.n_heads),
              t("corpus_counts", lang, documents=f"{summary.documents:,}", empty=tot["empty"],
                too_short=tot["too_short"], too_long=tot["too_long"], truncated=tot["truncated"])]
+    if tot.get("bad_line"):
+        lines.append(t("corpus_bad_count", lang, n=tot["bad_line"]))
     if summary.parts_done < summary.parts:
         lines.append(t("corpus_incomplete", lang, done=summary.parts_done, parts=summary.parts))
     lines += ["", t("corpus_roles_title", lang)]
@@ -170,16 +171,3 @@ def printout(summary: Any, lang: str) -> str:
                        q25=f"{r.q25:.3f}", q75=f"{r.q75:.3f}", share=f"{r.share:.0%}"))
     lines += ["", t("corpus_probe_note", lang, model=summary.model)]
     return "\n".join(lines)
-
-
-def _check_page_destination(path: Path) -> None:
-    from ..fileio import check_destination
-
-    check_destination(path, "the --html page")
-
-
-def _write_page(path: Path, page: str) -> None:
-    """Atomically, never replacing a FIFO, device or link with a file (`fileio.write_text`)."""
-    from ..fileio import write_text
-
-    write_text(path, page, what="the --html page")

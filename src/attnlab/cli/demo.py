@@ -27,26 +27,29 @@ def run_demo(args: argparse.Namespace) -> int:
     from ..reporting import compare_seeds, model_report, report
     from ..toy import tutorial
     from ..views import FigureJob, FigureOptions, figures_for, file_stem
-    from .output import check_destinations, save_figures, save_page
+    from .output import check_destinations
 
-    check_destinations(args.out, args.html)
+    dest = check_destinations(args.out, args.html, lang=args.lang)
     lang, fmt = args.lang, args.fmt or ".2f"
     trace = tutorial.listing2()
-    print(report(trace, lang=lang, fmt=args.fmt or ".4f"))
-    print("\n" + t("demo_note", lang))
+    page = dest.page(trace)
     jobs = figures_for(trace, FigureOptions(lang=lang, fmt=fmt, scale=args.scale))
     two, seeds = tutorial.step3(), tutorial.seeds()
-    print("\n" + compare_seeds(seeds, lang))
     jobs["heads"] = FigureJob(lambda: plot_heads(two, lang=lang, fmt=fmt, scale=args.scale))  # step 3
     jobs["seeds"] = FigureJob(lambda: plot_seeds(seeds, lang=lang, fmt=fmt, scale=args.scale))
-    save_figures(jobs, args.out, lang)
-    save_page(trace, args.html, lang)
-    if not args.no_model:
-        print("\n" + t("demo_step4", lang))
-        real = tutorial.step4()
-        layer = real.n_layers - 1
-        print(model_report(real, layer, None, 3, lang=lang))
-        opts = FigureOptions(lang=lang, layer=layer, head=None, stem=file_stem(real.model),
+    real = None if args.no_model else tutorial.step4()  # first: a model that cannot load leaves no figures
+    real_jobs: dict = {}
+    if real is not None:
+        opts = FigureOptions(lang=lang, layer=real.n_layers - 1, head=None, stem=file_stem(real.model),
                              scale=args.scale)  # the table's head mean
-        save_figures(figures_for(real, opts), args.out, lang)
+        real_jobs = figures_for(real, opts)
+    dest.check({**jobs, **real_jobs})  # before the printout
+    print(report(trace, lang=lang, fmt=args.fmt or ".4f"))
+    print("\n" + t("demo_note", lang))
+    print("\n" + compare_seeds(seeds, lang))
+    dest.save(jobs, page)
+    if real is not None:
+        print("\n" + t("demo_step4", lang))
+        print(model_report(real, real.n_layers - 1, None, 3, lang=lang))
+        dest.save(real_jobs)
     return 0

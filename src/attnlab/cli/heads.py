@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from .options import add_format, add_html, add_lang, add_out
+from .options import MAX_SEED, add_format, add_html, add_int, add_lang, add_out
 
 if TYPE_CHECKING:  # annotations only: the CLI imports torch when a command runs, not at start
     from ..analysis.census import HeadCensus
@@ -32,8 +32,8 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("text", nargs="?", default=None, help="a text to score the heads on (default: the probe only)")
     p.add_argument("--model", default=default, help=f"{default} (default), any bundled model, a folder or a hub id")
-    p.add_argument("--probe-length", type=int, default=50, metavar="R", help="tokens per repeat of the probe (50)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the probe's random tokens (0)")
+    add_int(p, "--probe-length", default=50, lo=2, metavar="R", help="tokens per repeat of the probe (50)")
+    add_int(p, "--seed", default=0, lo=0, hi=MAX_SEED, help="seed of the probe's random tokens (0)")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
     add_format(p, "json: scores and roles on stdout")
     add_lang(p)
@@ -45,21 +45,23 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ..analysis.census import census_to_dict, head_census
     from ..models.probe import induction_probe
-    from .output import check_destinations, print_json, save_figures, save_page
+    from .output import check_destinations, existing, print_json
     from .text import run_noted
 
-    check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
+    quiet = args.format == "json"  # stdout stays pure JSON
+    dest = check_destinations(args.out, args.html, figures=not quiet or args.out is not None, lang=args.lang,
+                              quiet=quiet, inputs=existing("--model", args.model))
     probe = induction_probe(args.model, args.probe_length, args.seed)  # first: a bad --probe-length fails fast
     trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate) if args.text is not None else None
     census = head_census(trace, model=args.model, probe=probe)
-    quiet = args.format == "json"  # stdout stays pure JSON
+    page = dest.page(trace if trace is not None else probe.trace)  # before any file or printout
+    jobs = census_figures(census, trace, args.lang) if dest.out is not None else {}
+    dest.check(jobs)
     if quiet:
         print_json(census_to_dict(census))
     else:
         print(printout(census, trace, args.lang))
-    if args.out is not None or not quiet:
-        save_figures(census_figures(census, trace, args.lang), args.out, args.lang, quiet=quiet)
-    save_page(trace if trace is not None else probe.trace, args.html, args.lang, quiet=quiet)
+    dest.save(jobs, page)
     return 0
 
 

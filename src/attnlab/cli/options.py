@@ -1,4 +1,4 @@
-"""Options that several commands share, defined once."""
+"""Options that several commands share, defined once; whole-number options, checked in one place."""
 
 from __future__ import annotations
 
@@ -49,3 +49,32 @@ def add_scale(p: argparse.ArgumentParser) -> None:
 def add_fmt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fmt", default=None, type=number_format,
                    help="number format, e.g. .2f (default: .4f in the printout as torch prints, .2f in figures)")
+
+
+INT_MAX = 2**31 - 1  # the default upper bound of a whole-number option (a C int: what torch and the OS take)
+# The library's limit, repeated here because its module imports torch, which `attnlab --help` must not
+# (tests/cli/test_errors.py checks that they agree):
+MAX_SEED = 2**32 - 1  # toy.checks.MAX_SEED: torch's generator keeps a seed's low 32 bits
+MAX_THREADS = 4096  # torch threads, Ray actors or CPUs asked for (more than any machine has)
+
+
+def add_int(p: argparse.ArgumentParser, flag: str, *, default: int | str | None, lo: int, hi: int = INT_MAX,
+            help: str, metavar: str = "N", size: bool = False) -> None:
+    """A whole-number option (size: a byte size such as 512MiB): parsed as text, then checked by
+    `check_ints` after parsing (`checks.whole_number` / `checks.byte_size`, lo..hi), so that a refusal
+    names the flag, the value and the range in --lang, and 10**23 or 1.5 never reaches torch or the OS."""
+    dest = flag.lstrip("-").replace("-", "_")
+    p.add_argument(flag, default=default, metavar=metavar, help=help)
+    p.set_defaults(_ints=(*(p.get_default("_ints") or ()), (dest, flag, lo, hi, size)))
+
+
+def check_ints(args: argparse.Namespace) -> argparse.Namespace:
+    """Every `add_int` option of the parsed command as an int in its range (None stays None); else
+    AttnlabError. Run on every command line before anything else (`cli.main`, `corpus.handle`)."""
+    from ..checks import byte_size, whole_number
+
+    for dest, flag, lo, hi, size in getattr(args, "_ints", ()):
+        value = getattr(args, dest)
+        if value is not None:
+            setattr(args, dest, (byte_size if size else whole_number)(value, flag, lo, hi))
+    return args

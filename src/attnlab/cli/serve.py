@@ -8,11 +8,11 @@ ATTNLAB_TOKEN, or made here), printed in the URL. Models: the registry's, plus a
 from __future__ import annotations
 
 import argparse
-import re
 import socket
 from typing import Any
 
-from . import CliError
+from . import CliError, Terminated
+from .options import MAX_THREADS, add_int
 
 
 def register(subparsers: Any) -> None:
@@ -22,35 +22,24 @@ def register(subparsers: Any) -> None:
                               description="Serve the attnlab web app (127.0.0.1 only unless --host says otherwise).")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1; any other needs a token, made if not given)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free one)")
+    add_int(p, "--port", default=DEFAULT_PORT, lo=0, hi=65535, help=f"port (default {DEFAULT_PORT}; 0: any free one)")
     p.add_argument("--open", action="store_true", help="open the app in this machine's browser")
     p.add_argument("--model", action="append", default=[], metavar="NAME_OR_PATH",
                    help="also offer this model (a folder or a hub id); repeat for several")
     p.add_argument("--token", default=None, help="access token to require (default: $ATTNLAB_TOKEN; made when "
                    "binding beyond loopback)")
-    p.add_argument("--max-cache", default="2GiB", metavar="SIZE",
-                   help=f"memory for kept traces, e.g. 512MiB, 4GiB (default {DEFAULT_MAX_CACHE // 2**30}GiB)")
-    p.add_argument("--link-store", default=f"{DEFAULT_LINK_STORE // 2**20}MiB", metavar="SIZE",
-                   help="disk for what each trace was made from, so its /t/<id> link opens after a restart (in "
-                        f"the cache folder, $ATTNLAB_CACHE/links; least recently used out first; default "
-                        f"{DEFAULT_LINK_STORE // 2**20}MiB; 0: links last until the server stops)")
+    add_int(p, "--max-cache", default="2GiB", lo=2**20, hi=2**40, size=True, metavar="SIZE",
+            help=f"memory for kept traces, 1MiB to 1TiB, e.g. 512MiB, 4GiB (default {DEFAULT_MAX_CACHE // 2**30}GiB)")
+    add_int(p, "--link-store", default=f"{DEFAULT_LINK_STORE // 2**20}MiB", lo=0, hi=2**40, size=True, metavar="SIZE",
+            help="disk for what each trace was made from, so its /t/<id> link opens after a restart (in "
+                 f"the cache folder, $ATTNLAB_CACHE/links; least recently used out first; default "
+                 f"{DEFAULT_LINK_STORE // 2**20}MiB; 0: links last until the server stops)")
     p.add_argument("--lang", choices=("ja", "en"), default="ja", help="the app's first language (default ja)")
     p.add_argument("--no-docs", action="store_true", help="turn off the API reference at /docs")
-    p.add_argument("--threads", type=int, default=1, metavar="N",
-                   help="torch threads for the whole server (default 1: requests run side by side instead, "
-                        "fastest measured on a 2-core machine; more speeds up one long capture on an idle machine)")
+    add_int(p, "--threads", default=1, lo=1, hi=MAX_THREADS,
+            help="torch threads for the whole server (default 1: requests run side by side instead, "
+                 "fastest measured on a 2-core machine; more speeds up one long capture on an idle machine)")
     p.set_defaults(handler=handle)
-
-
-def parse_size(text: str, option: str = "--max-cache", *, zero: bool = False) -> int:
-    """'2GiB', '512MiB', '1.5G', '100000' -> bytes (at least 1 MiB; zero: or 0, which turns it off)."""
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmg]?)(i?b)?\s*", text.lower())
-    if m is None:
-        raise CliError(f"{option} {text!r}: give a size like 512MiB or 2GiB" + (", or 0" if zero else ""))
-    value = float(m.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[m.group(2)]
-    if value < 2**20 and not (zero and value == 0):
-        raise CliError(f"{option} {text!r} is less than 1 MiB" + (" (0 turns it off)" if zero else ""))
-    return int(value)
 
 
 def config_from_args(args: argparse.Namespace):
@@ -58,17 +47,12 @@ def config_from_args(args: argparse.Namespace):
     from ..models.registry import resolve
     from ..server.config import ServeConfig, resolve_token
 
-    if args.threads is not None and args.threads < 1:
-        raise CliError(f"--threads {args.threads}: give 1 or more")
-    if not 0 <= args.port <= 65535:
-        raise CliError(f"--port {args.port}: give 0..65535")
     for name in args.model:
         resolve(name)  # an unknown name or a missing folder fails now, with the CLI's message
-    link_store = parse_size(args.link_store, "--link-store", zero=True)
     return ServeConfig(host=args.host, port=args.port, token=resolve_token(args.host, args.token),
-                       models=tuple(args.model), max_cache=parse_size(args.max_cache), lang=args.lang,
-                       docs=not args.no_docs, threads=args.threads, link_store=link_store,
-                       links_dir=str(cache_root() / "links") if link_store else None)
+                       models=tuple(args.model), max_cache=args.max_cache, lang=args.lang,
+                       docs=not args.no_docs, threads=args.threads, link_store=args.link_store,
+                       links_dir=str(cache_root() / "links") if args.link_store else None)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -107,7 +91,7 @@ def handle(args: argparse.Namespace) -> int:
         webbrowser.open(url)
     try:
         server.run(sockets=[sock])  # returns after Ctrl-C, once open requests are done
-    except KeyboardInterrupt:  # uvicorn raises the signal again after its shutdown: the normal way to stop
-        pass
+    except (KeyboardInterrupt, Terminated):  # uvicorn raises the signal again after its shutdown: the normal way
+        pass  # to stop, Ctrl-C or SIGTERM (a service manager's stop)
     print("attnlab serve: stopped", flush=True)
     return 0

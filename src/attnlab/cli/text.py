@@ -12,8 +12,7 @@ import sys
 import warnings
 from typing import Any
 
-from . import CliError
-from .options import add_format, add_html, add_lang, add_out, add_scale
+from .options import INT_MAX, add_format, add_html, add_int, add_lang, add_out, add_scale
 
 
 def register(subparsers: Any) -> None:
@@ -28,12 +27,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", default=None,
                    help=f"{', '.join(BUNDLED)}, a model folder or a hub id (default: {JAPANESE_MODEL} for text "
                         f"with Japanese, else {DEFAULT_MODEL})")
-    p.add_argument("--layer", type=int, default=0, help="layer to show (default 0)")
-    p.add_argument("--head", type=int, default=0, help="head to show (default 0)")
-    p.add_argument("--top", type=int, default=3, help="attended tokens listed per token (default 3)")
+    add_int(p, "--layer", default=0, lo=-INT_MAX, help="layer to show (default 0)")
+    add_int(p, "--head", default=0, lo=-INT_MAX, help="head to show (default 0)")
+    add_int(p, "--top", default=3, lo=1, help="attended tokens listed per token (default 3)")
     add_format(p, "json: the head's weights on stdout")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
-    p.add_argument("--generate", type=int, default=0, metavar="N", help="decoders: greedily add N tokens")
+    add_int(p, "--generate", default=0, lo=0, help="decoders: greedily add N tokens")
     p.add_argument("--words", action="store_true",
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
     add_lang(p)
@@ -66,27 +65,27 @@ def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
     from ..reporting import model_report
     from ..views import FigureOptions, figure_notes, figures_for, file_stem
-    from .output import check_destinations, print_json, save_figures, save_page
+    from .output import check_destinations, existing, print_json
 
-    if args.top < 1:
-        raise CliError(f"--top {args.top}: give 1 or more")
-    check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
+    quiet = args.format == "json"  # stdout stays pure JSON
+    dest = check_destinations(args.out, args.html, figures=not quiet or args.out is not None, lang=args.lang,
+                              quiet=quiet, inputs=existing("--model", args.model))
     trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate, generate=args.generate)
     trace.check_layer_head(args.layer, args.head)
+    page = dest.page(trace, focus=(args.layer, args.head))  # too large for a page: refused before any file
     if trace.truncated:
         print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
               f"{trace.n_tokens}", file=sys.stderr)
     opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model),
                          scale=args.scale)
-    if args.format == "json":
+    jobs = figures_for(trace, opts) if dest.out is not None else {}
+    dest.check(jobs)  # before anything is printed
+    if quiet:
         print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
-        if args.out is not None:
-            save_figures(figures_for(trace, opts), args.out, args.lang, quiet=True)
-        save_page(trace, args.html, args.lang, quiet=True, focus=(args.layer, args.head))  # stdout: pure JSON
+        dest.save(jobs, page)
         return 0
     print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
-    save_figures(figures_for(trace, opts), args.out, args.lang)
+    dest.save(jobs, page)
     for note in figure_notes(trace, opts):
         print(f"attnlab: note: {note}", file=sys.stderr)
-    save_page(trace, args.html, args.lang, focus=(args.layer, args.head))
     return 0

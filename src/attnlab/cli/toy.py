@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import AttnlabError
-from .options import add_fmt, add_format, add_html, add_lang, add_out, add_scale
+from .options import MAX_SEED, add_fmt, add_format, add_html, add_int, add_lang, add_out, add_scale
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,9 +13,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Self-attention on a toy input, every stage shown.")
     p.add_argument("--tokens", default=None,
                    help='tokens separated by spaces (default "Tokyo is beautiful")')
-    p.add_argument("--d-model", type=int, default=None, help="width of x and Q, K, V (default 4, or x's width)")
-    p.add_argument("--heads", type=int, default=1, help="attention heads; must divide d_model (default 1)")
-    p.add_argument("--seed", type=int, default=42, help="seed of W_Q, W_K, W_V (default 42, the tutorial's)")
+    # d_model and heads: their limits are the toy's, checked by toy_spec with the reason (panels drawn per column)
+    add_int(p, "--d-model", default=None, lo=1, help="width of x and Q, K, V (default 4, or x's width)")
+    add_int(p, "--heads", default=1, lo=1, help="attention heads; must divide d_model (default 1)")
+    add_int(p, "--seed", default=42, lo=0, hi=MAX_SEED, help="seed of W_Q, W_K, W_V (default 42, the tutorial's)")
     p.add_argument("--seeds", default=None, help="comma-separated seeds to compare side by side, e.g. 0,1,2")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature > 0 (default 1)")
     p.add_argument("--causal", action="store_true", help="mask future tokens (decoder-style attention)")
@@ -44,10 +45,9 @@ def spec_from_args(args: argparse.Namespace):
 def parse_seeds(text: str | None) -> list[int]:
     if text is None:
         return []
-    try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise AttnlabError(f"--seeds {text!r} must be integers separated by commas, e.g. 0,1,2") from None
+    from ..checks import whole_number
+
+    seeds = [whole_number(s, "--seeds", 0, MAX_SEED) for s in text.split(",") if s.strip()]
     if not seeds or len(seeds) > 8:
         raise AttnlabError(f"--seeds takes 1 to 8 seeds, got {len(seeds)}")
     return seeds
@@ -58,26 +58,30 @@ def run_toy_command(args: argparse.Namespace) -> int:
     from ..reporting import compare_seeds, report
     from ..toy import run_seeds, run_toy
     from ..views import FigureOptions, figures_for
-    from .output import check_destinations, print_json, save_figures, save_page
+    from .output import check_destinations, existing, print_json
 
+    quiet = args.format == "json"  # stdout stays pure JSON
+    dest = check_destinations(args.out, args.html, figures=not quiet, lang=args.lang, quiet=quiet,
+                              inputs=existing("--x", args.x))
     spec = spec_from_args(args)
     seeds = parse_seeds(args.seeds)
-    check_destinations(args.out, args.html, figures=args.format != "json")
     trace = run_toy(spec)
-    others = run_seeds(spec, seeds) if seeds and args.format != "json" else []  # before anything is printed
-    if args.format == "json":
+    others = run_seeds(spec, seeds) if seeds and not quiet else []  # before anything is printed
+    page = dest.page(trace)
+    if quiet:
         print_json(trace_to_dict(trace))
-        save_page(trace, args.html, args.lang, quiet=True)  # stdout stays pure JSON
+        dest.save({}, page)
         return 0
-    print(report(trace, lang=args.lang, fmt=args.fmt or ".4f"))
     fmt = args.fmt or ".2f"
     jobs = figures_for(trace, FigureOptions(lang=args.lang, fmt=fmt, scale=args.scale))
     if seeds:
         from ..plot.toy import plot_seeds
         from ..views import FigureJob
 
-        print("\n" + compare_seeds(others, args.lang))
         jobs["seeds"] = FigureJob(lambda: plot_seeds(others, lang=args.lang, fmt=fmt, scale=args.scale))
-    save_figures(jobs, args.out, args.lang)
-    save_page(trace, args.html, args.lang)
+    dest.check(jobs)  # a figure that would land on the page or on x: refused before the printout
+    print(report(trace, lang=args.lang, fmt=args.fmt or ".4f"))
+    if seeds:
+        print("\n" + compare_seeds(others, args.lang))
+    dest.save(jobs, page)
     return 0

@@ -77,14 +77,18 @@ def document_scores(trace: AttentionTrace) -> dict[str, torch.Tensor]:
     return scores
 
 
-def encode_docs(lm: Any, texts: Sequence[str], start: int, options: Options, result: PartResult) -> list[Doc]:
-    """Documents ready to run; empty, too short (< 2 tokens) and refused long ones go to result.skipped."""
+def encode_docs(lm: Any, texts: Sequence[str | None], start: int, options: Options, result: PartResult) -> list[Doc]:
+    """Documents ready to run; empty, too short (< 2 tokens) and refused long ones go to result.skipped,
+    and so do bad lines (None: left out by --on-bad-line skip, see `inputs.read_part`)."""
     from ..models.api import EmptyTextError, TooLongError, encode
 
     reserve = max(lm.max_tokens - options.max_tokens, 0)  # encode's limit is lm.max_tokens - reserve
     docs = []
     for i, text in enumerate(texts):
         position = start + i
+        if text is None:
+            result.skipped.append((position, "bad_line", 0))
+            continue
         try:
             enc = encode(lm, text, truncate=options.truncate, reserve=reserve)
         except EmptyTextError:
@@ -118,7 +122,7 @@ def plan_batches(docs: Sequence[Doc], batch_tokens: int) -> list[list[Doc]]:
 
 
 def score_part(
-    lm: Any, texts: Sequence[str], start: int, options: Options,
+    lm: Any, texts: Sequence[str | None], start: int, options: Options,
     on_batch: Callable[[int, int], None] | None = None,
 ) -> PartResult:
     """Score the documents of one part (texts[i] is the document at position start + i).

@@ -22,7 +22,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .. import jsonfile
 from ..errors import AttnlabError
+from ..i18n import Msg, tr_error
+from ..jsonfile import Field
 
 MANIFEST = "_manifest.json"
 LOCK = "_lock"
@@ -45,9 +48,29 @@ def versions() -> dict[str, str]:
             "pyarrow": pyarrow.__version__}
 
 
+def check_folder(out: str | os.PathLike, source: Path | None = None) -> Path:
+    """The output folder (~ expanded) when it is, or can be made as, a writable folder; nothing is made.
+    Refused besides: the input `source` inside it under a name a run writes (it would be replaced)."""
+    from ..fileio import check_folder as writable_folder
+    from ..fileio import user_path
+
+    out = writable_folder(user_path(out, error=OutputFolderError), "--out", error=OutputFolderError)
+    if source is not None and source.resolve().parent == out.resolve() and _written_here(source.name):
+        raise tr_error(OutputFolderError, "err_input_in_out", input=str(source), out=str(out))
+    return out
+
+
+def _written_here(name: str) -> bool:
+    """Whether a run writes a file of this name into its folder (parts, manifest, lock, temporaries)."""
+    return name in (MANIFEST, LOCK) or (name.startswith(("part-", ".part-", "._manifest")) and
+                                        name.endswith((".parquet", ".tmp")))
+
+
 def prepare_folder(out: Path) -> Path:
     """Create the output folder if needed; refuse a file, a symlink in its place, or no permission."""
-    out = Path(out).expanduser()
+    from ..fileio import user_path
+
+    out = user_path(out, error=OutputFolderError)
     if out.is_symlink() and not out.is_dir():
         raise OutputFolderError(f"--out {out} is a link to something that is not a folder")
     if out.exists() and not out.is_dir():
@@ -81,15 +104,34 @@ def locked(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
+_COUNT = Field("int", required=True, lo=0)
+MANIFEST_FIELDS = {  # what a run and the summary read from a manifest; the rest is compared as written
+    "format": Field("int", required=True, lo=0),
+    "model": Field("object", required=True, fields={
+        "name": Field("str", required=True), "kind": Field("str", required=True, choices=("encoder", "decoder")),
+        "n_layers": Field("int", required=True, lo=1, hi=4096), "n_heads": Field("int", required=True, lo=1, hi=4096),
+    }),
+    "input": Field("object", required=True, fields={"path": Field("str", required=True), "documents": _COUNT,
+                                                    "parts": _COUNT}),
+    "options": Field("object", required=True),
+    "versions": Field("object", required=True),
+    "complete": Field("bool"),
+    "totals": Field("object"),
+}
+
+
 def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The folder's manifest, its shape checked (`jsonfile`); None when there is none. A damaged one
+    (not JSON, `[]`, a count that is no count) is one clear line, not a traceback."""
     path = out / MANIFEST
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None
+    what = Msg("what_manifest", {"path": str(path)})
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise OutputFolderError(f"{path} cannot be read ({e}); it is not an attnlab corpus folder, or it was "
-                                "damaged: choose another --out") from None
+        return jsonfile.check(jsonfile.read(path, what, error=OutputFolderError), MANIFEST_FIELDS, what,
+                              error=OutputFolderError)
+    except OutputFolderError as e:
+        raise tr_error(OutputFolderError, "err_manifest_damaged", problem=getattr(e, "i18n", None) or str(e)) from None
 
 
 def check_same_run(old: dict[str, Any], new: dict[str, Any], out: Path) -> None:

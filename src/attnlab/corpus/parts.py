@@ -10,7 +10,7 @@ Layout (docs/scaling.md says why a long table rather than list columns): rows so
 
 and, in the file's key-value metadata under "attnlab.part", the part's counts as JSON: its index,
 first and stop position, documents scored, tokens, and each skipped document (position, reason:
-empty | too_short | too_long, tokens). A part whose documents were all skipped is still written
+empty | too_short | too_long | bad_line, tokens). A part whose documents were all skipped is still written
 (no rows), so that a resumed run knows it is done.
 
 A part is serialised to bytes in the process that computed it (`part_bytes`), then written by the
@@ -26,7 +26,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import jsonfile
+from ..checks import first_line
+from ..errors import AttnlabError
+from ..i18n import Msg, tr_error
+from ..jsonfile import Field
 from .document import SCORES, PartResult
+
+SKIP_REASONS = ("empty", "too_short", "too_long", "bad_line")  # why a document of a part was not scored
 
 PART_KEY = b"attnlab.part"
 _PART_NAME = re.compile(r"^part-(\d{6,})\.parquet$")
@@ -129,9 +136,51 @@ def remove_stale_temporaries(folder: Path) -> int:
     return n
 
 
+_COUNT = Field("int", required=True, lo=0)
+INFO_FIELDS = {  # the part's counts in its footer (see part_info)
+    **{k: _COUNT for k in ("index", "start", "stop", "documents", "tokens", "truncated", "cut_tokens")},
+    "skipped": Field("list", required=True, items=(Field("row", items=(
+        Field("int", lo=0), Field("str", choices=SKIP_REASONS), Field("int", lo=0))),)),
+}
+
+
+class PartFileError(AttnlabError):
+    """A part file that cannot be read back: damaged, or not written by attnlab."""
+
+
 def read_info(path: Path) -> dict[str, Any]:
-    """The part's counts from its metadata (reads the footer only)."""
+    """The part's counts from its metadata (reads the footer only), their shape checked (`jsonfile`);
+    PartFileError when the file is damaged or its counts are not attnlab's."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    meta = pq.read_schema(path).metadata or {}
-    return json.loads(meta[PART_KEY])
+    if not path.is_file():  # a folder, or a FIFO that reading would wait on forever
+        raise damaged(path, Msg("part_not_file", {}))
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (pa.ArrowException, OSError) as e:
+        raise damaged(path, first_line(e)) from None
+    if PART_KEY not in meta:
+        raise damaged(path, Msg("part_no_counts", {}))
+    what = Msg("what_part_counts", {})
+    try:
+        text = meta[PART_KEY].decode("utf-8")
+    except UnicodeDecodeError:
+        raise damaged(path, Msg("part_no_counts", {})) from None
+    try:
+        info = jsonfile.check(jsonfile.loads(text, what, error=PartFileError), INFO_FIELDS, what, error=PartFileError)
+    except PartFileError as e:
+        raise damaged(path, e.i18n) from None  # type: ignore[attr-defined]
+    if info["index"] != part_index(path):
+        raise damaged(path, Msg("part_wrong_index", {"index": info["index"]}))
+    return info
+
+
+def damaged(path: Path, problem: str | Msg) -> PartFileError:
+    """The error for a damaged part file: which, what is wrong, and how to recompute it."""
+    return tr_error(PartFileError, "err_part_damaged", path=str(path), problem=problem)
+
+
+def part_index(path: Path) -> int | None:
+    m = _PART_NAME.match(path.name)
+    return int(m.group(1)) if m else None

@@ -11,28 +11,40 @@ local engine, so the same rows) and returns the part file's bytes. Only those by
 is written as it arrives, so an interrupt or a dead actor loses only the parts in flight.
 
 Cluster: `ray.init()` joins the cluster named by RAY_ADDRESS, else starts a local one (`num_cpus`:
-all cores unless given). Actors ask for one GPU each where the cluster has GPUs (then the pool has
-as many actors as GPUs) and move the model there (`trace_ids` sends the inputs to the model's
-device); else `cpus_per_actor` CPUs each (torch then uses that many threads). The GPU path has not
-run on a GPU yet: no GPU was lent to the task that wrote it (docs/scaling.md).
+all cores unless given). Joining is checked first, in bounded time (`check_cluster`): ray.init
+waits minutes in C++ for an address where no cluster answers (seen: 127.0.0.1:1, or a port where
+another server listens), deaf to signals, so the check runs a TCP connect (seconds) and then
+ray.init itself in a child process that is killed after RAY_CONNECT_TIMEOUT seconds.
+Actors ask for one GPU each where the cluster has GPUs (then the pool has as many actors as GPUs)
+and move the model there (`trace_ids` sends the inputs to the model's device); else `cpus_per_actor`
+CPUs each (torch then uses that many threads). The GPU path has not run on a GPU yet: no GPU was
+lent to the task that wrote it (docs/scaling.md).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 from ..errors import AttnlabError
+from ..i18n import tr_error
 from .document import Options
 from .inputs import InputPlan, Part
 from .local import Progress
 from .parts import write_part
 
 PART_FIELDS = tuple(f.name for f in fields(Part))  # one row of the dataset per part: its fields
+TCP_TIMEOUT = 5.0  # seconds for RAY_ADDRESS's host to accept a connection
+RAY_CONNECT_TIMEOUT = 45.0  # seconds for a child process to import Ray and join the cluster (2-10 s when it answers)
+_JOIN = ("import logging, os, ray; ray.init(address=os.environ['RAY_ADDRESS'], include_dashboard=False, "
+         "logging_level=logging.ERROR, log_to_driver=False); ray.shutdown()")
 
 
 def _plain(value: Any) -> Any:
@@ -83,6 +95,31 @@ def ray_module() -> Any:
     return ray
 
 
+def check_cluster(tcp_timeout: float = TCP_TIMEOUT, join_timeout: float = RAY_CONNECT_TIMEOUT) -> None:
+    """When RAY_ADDRESS names a cluster: refuse, in seconds, an address where none answers (see the
+    module docstring). Without RAY_ADDRESS (or "local") there is nothing to join: a local one starts."""
+    address = os.environ.get("RAY_ADDRESS", "").strip()
+    if address in ("", "local"):
+        return
+    if address != "auto":
+        host, _, port = address.removeprefix("ray://").rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise tr_error(AttnlabError, "err_ray_address", address=address)
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=tcp_timeout).close()
+        except OSError as e:
+            problem = "timed out" if isinstance(e, TimeoutError) else e.strerror or str(e)
+            raise tr_error(AttnlabError, "err_ray_unreachable", address=address, problem=problem) from None
+    try:
+        joined = subprocess.run([sys.executable, "-c", _JOIN], capture_output=True, timeout=join_timeout)
+    except subprocess.TimeoutExpired:
+        raise tr_error(AttnlabError, "err_ray_timeout", address=address, seconds=round(join_timeout)) from None
+    if joined.returncode != 0:
+        lines = [ln for ln in joined.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+        raise tr_error(AttnlabError, "err_ray_unreachable", address=address,
+                       problem=(lines[-1] if lines else f"exit code {joined.returncode}")[:200])
+
+
 def run_ray(model: str, plan: InputPlan, pending: Sequence[Part], options: Options, out: Path,
             progress: bool | None = None, *, num_cpus: int | None = None, workers: int | None = None,
             cpus_per_actor: int = 1) -> None:
@@ -90,9 +127,9 @@ def run_ray(model: str, plan: InputPlan, pending: Sequence[Part], options: Optio
     ray = ray_module()
     started = not ray.is_initialized()
     if started:
-        local = not os.environ.get("RAY_ADDRESS")
-        ray.init(num_cpus=num_cpus if local else None, include_dashboard=False, logging_level=logging.WARNING,
-                 log_to_driver=False, configure_logging=True)
+        local = os.environ.get("RAY_ADDRESS", "").strip() in ("", "local")
+        ray.init(address="local" if local else None, num_cpus=num_cpus if local else None, include_dashboard=False,
+                 logging_level=logging.WARNING, log_to_driver=False, configure_logging=True)
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # no per-run INFO lines on stderr
     try:
         _run(ray, model, plan, pending, options, out, progress, workers, cpus_per_actor)

@@ -24,10 +24,13 @@ import numpy as np
 
 from ..analysis.census import uniform_distance
 from ..analysis.roles import LOCAL_FRACTION, ROLE_RULES
+from ..checks import first_line
 from ..errors import AttnlabError
+from ..fileio import user_path
+from ..i18n import Msg
 from .document import SCORES
 from .manifest import MANIFEST, read_manifest
-from .parts import done_parts
+from .parts import damaged, done_parts, read_info
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 STATS = ("mean", "std", "q05", "q25", "q50", "q75", "q95")
@@ -71,15 +74,18 @@ def summarize_corpus(folder: str | os.PathLike) -> CorpusSummary:
     """Read a corpus folder written by `run_corpus` and summarise it."""
     from .run import folder_totals
 
-    out = Path(folder).expanduser()
+    out = user_path(folder)
     if not out.is_dir():
         raise AttnlabError(f"{out} is not a folder: give the --out folder of an `attnlab corpus` run")
     manifest = read_manifest(out)
     if manifest is None:
         raise AttnlabError(f"{out} has no {MANIFEST}: it is not the output of `attnlab corpus`")
     model = manifest["model"]
-    n_layers, n_heads = int(model["n_layers"]), int(model["n_heads"])
-    paths = [p for _, p in sorted(done_parts(out).items())]
+    n_layers, n_heads = model["n_layers"], model["n_heads"]
+    found = done_parts(out)
+    if found and max(found) >= manifest["input"]["parts"]:
+        raise damaged(found[max(found)], Msg("part_beyond", {"parts": manifest["input"]["parts"]}))
+    paths = [p for _, p in sorted(found.items())]
     totals = folder_totals(out)
     if totals["scored"] == 0:
         raise AttnlabError(f"{out} holds no scored document yet: run `attnlab corpus` first")
@@ -95,23 +101,23 @@ def summarize_corpus(folder: str | os.PathLike) -> CorpusSummary:
         passes.update(_role_passes(name, values, n_tokens, causal))
     return CorpusSummary(
         model=model["name"], kind=model["kind"], n_layers=n_layers, n_heads=n_heads,
-        input=manifest["input"]["path"], documents=int(manifest["input"]["documents"]),
-        parts=int(manifest["input"]["parts"]), parts_done=len(paths), totals=totals, stats=stats,
+        input=manifest["input"]["path"], documents=manifest["input"]["documents"],
+        parts=manifest["input"]["parts"], parts_done=len(paths), totals=totals, stats=stats,
         shares=passes, roles=_strongest(stats, passes),
     )
 
 
 def _column(paths: list[Path], name: str, n_layers: int, n_heads: int, *, check: bool = False) -> np.ndarray:
     """[document, layer, head] of one column over every part (check: the rows are laid out as promised)."""
-    import pyarrow.parquet as pq
 
     per_doc = n_layers * n_heads
     chunks = []
     for path in paths:
-        cols = [name, "layer", "head"] if check else [name]
-        table = pq.read_table(path, columns=cols)
+        table = _read_columns(path, [name, "layer", "head"] if check else [name])
         if table.num_rows % per_doc:
             raise AttnlabError(f"{path}: {table.num_rows} rows is not a whole number of documents of {per_doc} heads")
+        if check and table.num_rows != read_info(path)["documents"] * per_doc:
+            raise damaged(path, Msg("part_rows_counts", {"rows": table.num_rows, "per_doc": per_doc}))
         if check and table.num_rows:
             layer = table.column("layer").to_numpy().reshape(-1, n_layers, n_heads)
             head = table.column("head").to_numpy().reshape(-1, n_layers, n_heads)
@@ -119,6 +125,21 @@ def _column(paths: list[Path], name: str, n_layers: int, n_heads: int, *, check:
                 raise AttnlabError(f"{path}: rows are not ordered by layer and head within each document")
         chunks.append(table.column(name).to_numpy().reshape(-1, n_layers, n_heads))
     return np.concatenate(chunks) if chunks else np.zeros((0, n_layers, n_heads))
+
+
+def _read_columns(path: Path, columns: list[str]) -> Any:
+    """The part file's columns, numbers all (PartFileError when it is damaged or its columns are not attnlab's)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as e:
+        raise damaged(path, first_line(e)) from None
+    for column, kind in zip(columns, table.schema.types, strict=True):
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            raise damaged(path, Msg("part_column_kind", {"column": column, "kind": str(kind)}))
+    return table
 
 
 def _role_passes(name: str, values: np.ndarray, n_tokens: np.ndarray, causal: bool) -> dict[str, np.ndarray]:

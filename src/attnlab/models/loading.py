@@ -26,7 +26,7 @@ from .cache import (
     write_manifest,
 )
 from .cache_checks import nonfinite_weights
-from .registry import HubUnreachableError, ModelSpec, available_names, package_path, resolve
+from .registry import HubUnreachableError, ModelSpec, available_names, package_path, read_config, resolve
 
 __all__ = [
     "CACHE_FORMAT",
@@ -139,6 +139,7 @@ def _from_folder(spec: ModelSpec, folder: Path, *, local_only: bool = True) -> L
     from .capture import CAPTURE, install
 
     install()
+    read_config(folder)  # its shape first: transformers fails on `[]` or 0 heads with a traceback
     config = _load_config(folder, local_only)
     kind = spec.kind or ("decoder" if config.is_decoder or _is_causal_lm(config) else "encoder")
     model = _load_weights(folder, kind, local_only)

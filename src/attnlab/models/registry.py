@@ -8,12 +8,15 @@ Bundled model files ship inside pip packages; their folders are found with `impo
 from __future__ import annotations
 
 import importlib.util
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import jsonfile
 from ..checks import check_text, describe
 from ..errors import AttnlabError
+from ..fileio import user_path
+from ..i18n import tr_error
+from ..jsonfile import Field
 
 
 class UnknownModelError(AttnlabError):
@@ -26,6 +29,11 @@ class MissingModelPackageError(AttnlabError):
 
 class HubUnreachableError(AttnlabError):
     """A hub id that is not cached here while the Hugging Face hub cannot be reached."""
+
+
+class ModelConfigError(AttnlabError):
+    """A model folder whose config.json is not a config attnlab can read (not an object, a size that
+    is not a positive whole number, ...)."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +122,9 @@ def resolve(name: str) -> ModelSpec:
     check_text(name, "the model name", error=UnknownModelError)
     if name in BUNDLED:
         return BUNDLED[name]
-    path = Path(name).expanduser()
+    path = user_path(name, error=UnknownModelError)
     if path.is_dir():
-        return ModelSpec(name=str(path), source="folder", kind=_kind_of(_read_json(path / "config.json")))
+        return ModelSpec(name=str(path), source="folder", kind=_kind_of(read_config(path)))
     looks_like_path = name.startswith((".", "/", "~")) or path.exists()
     parts = name.split("/")
     if not looks_like_path and len(parts) == 2 and all(p.strip() for p in parts):
@@ -156,13 +164,35 @@ def package_path(spec: ModelSpec) -> Path:
     return path
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AttnlabError(f"{path.parent} is not a model folder: it has no config.json") from None
-    except (OSError, json.JSONDecodeError) as e:
-        raise AttnlabError(f"cannot read {path}: {e}") from None
+_SIZE = 2**20  # the largest width, vocabulary or context a config may state (a million: none is near it)
+_COUNT = 4096  # the most layers or heads a config may state
+CONFIG_FIELDS = {  # what attnlab reads from config.json; transformers reads the rest (BERT, Llama, GPT-2 names)
+    "model_type": Field("str"),
+    "architectures": Field("strs"),
+    "is_decoder": Field("bool"),
+    **{k: Field("int", lo=1, hi=_COUNT) for k in ("num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                                                 "n_layer", "n_head", "num_layers", "num_heads")},
+    **{k: Field("int", lo=1, hi=_SIZE) for k in ("hidden_size", "intermediate_size", "head_dim", "n_embd", "n_inner",
+                                                "d_model", "vocab_size")},
+    **{k: Field("int", lo=1, hi=16 * _SIZE) for k in ("max_position_embeddings", "n_positions")},
+}
+
+
+def read_config(folder: Path) -> dict:
+    """The folder's config.json, checked (`jsonfile`): an object whose sizes are positive whole numbers,
+    its heads a multiple of its kv heads and (without head_dim) its width a multiple of its heads."""
+    path = folder / "config.json"
+    if not path.exists() and not path.is_symlink():
+        raise tr_error(ModelConfigError, "err_no_config", folder=str(folder))
+    config = jsonfile.check(jsonfile.read(path, error=ModelConfigError), CONFIG_FIELDS, str(path),
+                            error=ModelConfigError)
+    heads, kv = config.get("num_attention_heads"), config.get("num_key_value_heads")
+    if heads and kv and heads % kv:
+        raise tr_error(ModelConfigError, "err_config_kv", path=str(path), heads=heads, kv=kv)
+    width = config.get("hidden_size")
+    if heads and width and not config.get("head_dim") and width % heads:
+        raise tr_error(ModelConfigError, "err_config_width", path=str(path), heads=heads, width=width)
+    return config
 
 
 def _kind_of(config: dict) -> str:
@@ -218,7 +248,7 @@ def model_info(name: str) -> ModelInfo:
     """What `attnlab models` shows for one model; never raises for a missing package (ready=False)."""
     spec = resolve(name)
     if spec.source == "folder":
-        return info_from_config(name, _read_json(Path(spec.name) / "config.json"), spec.name, ready=True)
+        return info_from_config(name, read_config(Path(spec.name)), spec.name, ready=True)
     if spec.source == "hub":
         return ModelInfo(
             name, "?", None, None, None, None, "Hugging Face hub", False, "hub: needs network or cache"
@@ -230,7 +260,7 @@ def model_info(name: str) -> ModelInfo:
             name, spec.kind or "?", None, None, None, None, f"package {spec.package}", False, str(e)
         )
     if spec.source == "package":
-        return info_from_config(name, _read_json(path / "config.json"), str(path), ready=True)
+        return info_from_config(name, read_config(path), str(path), ready=True)
     return _converted_info(name, path)
 
 
@@ -244,7 +274,7 @@ def _converted_info(name: str, gguf: Path) -> ModelInfo:
     except CacheError as e:
         return gguf_info(name, gguf, ready=False, note=str(e))
     if problem is None:
-        info = info_from_config(name, _read_json(cache / "config.json"), str(cache), ready=True)
+        info = info_from_config(name, read_config(cache), str(cache), ready=True)
         return ModelInfo(**{**info.__dict__, "note": f"converted from {gguf.name}"})
     cannot = write_problem(cache.parent)
     if problem == "not converted yet":

@@ -6,19 +6,20 @@ Accepted forms (rows are tokens, columns are dimensions):
 - inline JSON: `'[[1,0.5],[0.2,0.1]]'`
 - inline rows: `'1,0.5; 0.2,0.1'` (rows separated by `;` or newlines)
 Every problem raises ToyInputError naming the row, column and value. Files are read as UTF-8 and
-at most MAX_X_BYTES: a regular file is refused by its size before reading; a FIFO (bash's `<(...)`)
-or a device is read up to the limit and refused beyond, so a link to /dev/zero cannot fill memory.
+at most MAX_X_BYTES (`fileio.read_limited`: a regular file is refused by its size before reading;
+a FIFO (bash's `<(...)`) or a device is read up to the limit, so a link to /dev/zero cannot fill
+memory); JSON through `jsonfile.loads` (NaN, 1e400 or a 400-digit integer: refused by name).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import stat
 from pathlib import Path
 
-from ..checks import size_text
+from .. import jsonfile
+from ..checks import short_number, size_text
+from ..fileio import read_limited
+from ..i18n import Msg, tr_error
 from .checks import ToyInputError
 
 # Most bytes read for x: the CLI's largest x (256 tokens x 512 dimensions, cli/limits.py) written with
@@ -39,15 +40,15 @@ def parse_x(text_or_path: str, *, max_bytes: int = MAX_X_BYTES) -> tuple[tuple[f
     )
     if looks_like_file:
         text = read_x_file(path, max_bytes=max_bytes)
-        name = str(path)
+        name, what = str(path), Msg("what_x_file", {"path": str(path)})
         is_json = path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{"))
     else:
         if len(text_or_path) > max_bytes:
             size = size_text(len(text_or_path))
-            raise ToyInputError(f"inline x is {size}, more than {size_text(max_bytes)}: {_WHY_LIMIT}")
-        text, name = text_or_path, "inline x"
+            raise ToyInputError(f"inline x is {size}, more than {size_text(max_bytes)}{_WHY_LIMIT}")
+        text, name, what = text_or_path, "inline x", "inline x"
         is_json = text.lstrip().startswith("[")
-    rows = _from_json(text, name) if is_json else _from_rows(text, name)
+    rows = _from_json(text, what) if is_json else _from_rows(text, name)
     return _check_rows(rows, name)
 
 
@@ -59,48 +60,22 @@ def _exists(path: Path) -> bool:
         return False
 
 
-_WHY_LIMIT = "x is read up to that size (the largest x the toy lab draws, written out in full, is about 3.4 MB)"
+_WHY_LIMIT = Msg("why_x_limit", {})
 
 
 def read_x_file(path: Path, *, max_bytes: int = MAX_X_BYTES) -> str:
-    """The file's text (UTF-8, an optional BOM), read up to max_bytes and refused beyond.
-
-    A regular file is checked by its size before reading; anything else that can be read (a FIFO
-    such as bash's `<(...)`, a character device) is read only up to the limit, never to its end.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY)  # a FIFO waits here for its writer, as `cat` would
-    except OSError as e:
-        raise ToyInputError(f"cannot read x from {str(path)!r}: {e.strerror or e}") from None
-    st = os.fstat(fd)
-    if stat.S_ISDIR(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_size > max_bytes):
-        os.close(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise ToyInputError(f"x: {path} is a folder: give a .json or .csv file, or rows such as '1,0.5; 0.2,0.1'")
-        raise ToyInputError(f"x file {path} is {size_text(st.st_size)}, more than {size_text(max_bytes)}: {_WHY_LIMIT}")
-    with os.fdopen(fd, "rb") as f:
-        try:
-            data = f.read(max_bytes + 1)
-        except OSError as e:
-            raise ToyInputError(f"cannot read x from {str(path)!r}: {e.strerror or e}") from None
-    if len(data) > max_bytes:
-        limit = size_text(max_bytes)
-        raise ToyInputError(f"x from {path} goes on beyond {limit} (it is not a regular file): {_WHY_LIMIT}")
+    """The file's text (UTF-8, an optional BOM), read up to max_bytes and refused beyond
+    (`fileio.read_limited`: by its size for a regular file; a FIFO or device only up to the limit)."""
+    what = Msg("what_x_file", {"path": str(path)})
+    data = read_limited(path, what, max_bytes=max_bytes, why=_WHY_LIMIT, error=ToyInputError)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ToyInputError(
-            f"x file {path} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): save it as UTF-8"
-        ) from None
+        raise tr_error(ToyInputError, "err_not_utf8", what=what, byte=f"{data[e.start]:02x}", at=e.start) from None
 
 
-def _from_json(text: str, name: str) -> list:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ToyInputError(f"{name} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
-    except RecursionError:
-        raise ToyInputError(f"{name} nests lists too deeply: x is a list of rows, each a list of numbers") from None
+def _from_json(text: str, name: str | Msg) -> list:
+    data = jsonfile.loads(text, name, error=ToyInputError)  # finite numbers only
     if isinstance(data, dict):
         if "x" not in data:
             raise ToyInputError(f"{name} is a JSON object without an \"x\" key")
@@ -123,13 +98,15 @@ def _check_rows(rows: list, name: str) -> tuple[tuple[float, ...], ...]:
         vals = []
         for j, v in enumerate(row):
             if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-                raise ToyInputError(f"{name}: x[{i}][{j}] = {v!r} is not a number")
+                raise ToyInputError(f"{name}: x[{i}][{j}] = {short_number(repr(v), 40)} is not a number")
             try:
                 f = float(v)
             except ValueError:
-                raise ToyInputError(f"{name}: x[{i}][{j}] = {v!r} is not a number") from None
+                raise ToyInputError(f"{name}: x[{i}][{j}] = {short_number(repr(v), 40)} is not a number") from None
+            except OverflowError:  # an int beyond float64 (400 digits) from a caller other than jsonfile
+                f = math.inf
             if not math.isfinite(f):
-                raise ToyInputError(f"{name}: x[{i}][{j}] is {v}: x must hold finite numbers")
+                raise ToyInputError(f"{name}: x[{i}][{j}] is {short_number(str(v))}: x must hold finite numbers")
             vals.append(f)
         if out and len(vals) != len(out[0]):
             raise ToyInputError(f"{name}: row {i} has {len(vals)} values but row 0 has {len(out[0])}")
