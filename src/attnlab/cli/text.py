@@ -34,6 +34,10 @@ def register(subparsers: Any) -> None:
     add_format(p, "json: the head's weights on stdout")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
     p.add_argument("--generate", type=int, default=0, metavar="N", help="decoders: greedily add N tokens")
+    p.add_argument("--target-text", metavar="TEXT",
+                   help="encoder-decoders (BART, T5, Marian): the target the decoder reads (default: generated)")
+    p.add_argument("--part", choices=("encoder", "decoder"), default="encoder",
+                   help="encoder-decoders: the self-attention shown (default encoder)")
     p.add_argument("--words", action="store_true",
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
     add_lang(p)
@@ -47,15 +51,23 @@ def _run(args: argparse.Namespace):
     """The trace, with the capture fallback's warning and notes on the text printed as one-line notes."""
     from ..models.api import CaptureFallbackWarning, run_text
     from ..models.notes import notes_for
+    from ..models.parts import EncoderDecoderTraces
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureFallbackWarning)
-        trace = run_text(args.text, args.model, truncate=args.truncate, generate=args.generate)
+        trace = run_text(args.text, args.model, truncate=args.truncate, generate=args.generate,
+                         target_text=args.target_text)
     for w in caught:
         if issubclass(w.category, CaptureFallbackWarning):
             print(f"attnlab: note: {w.message}", file=sys.stderr)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if isinstance(trace, EncoderDecoderTraces):
+        print(f"attnlab: note: {trace.model} is an encoder-decoder: showing its {args.part}'s self-attention "
+              "(--part encoder|decoder); its cross-attention is not drawn", file=sys.stderr)
+        if args.part == "decoder":
+            return trace.decoder
+        trace = trace.encoder
     for line in notes_for(trace, args.text, lang=args.lang):
         print(f"attnlab: note: {line}", file=sys.stderr)
     return trace
