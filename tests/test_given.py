@@ -18,6 +18,7 @@ from attnlab.errors import AttnlabError, NotKeptError
 from attnlab.given import HALF_TOLERANCE, WIDE_TOLERANCE, GivenTrace
 from attnlab.html import render_page
 from attnlab.models.parts import EncoderDecoderTraces
+from attnlab.notebook import outputs
 from attnlab.views import figures_for, page_views
 
 TOKENS = ["[CLS]", "the", "cat", "sat", " down", "[SEP]"]
@@ -100,7 +101,9 @@ def test_views_pages_figures_and_the_census_work_on_it():
     for job in figures_for(trace).values():
         job.make()
     census = head_census(trace, probe=False)
-    assert census.n_layers == 3 and "my-bert" in str(trace)
+    assert census.n_layers == 3 and "my-bert" in str(trace)  # the printout and its explanation
+    preview, page = outputs(trace, lang="en")  # the notebook display: its preview PNG and the page
+    assert "image/png" in preview[0] and "application/javascript" in page[0]
 
 
 def test_encoder_decoder_parts():
