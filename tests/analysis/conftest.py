@@ -19,7 +19,8 @@ def synthetic_trace(
     *, n=23, n_layers=3, n_heads=6, n_kv=2, d=8, causal=True, mask="none", span=None, seed=0, lse=False,
     out_proj=True, window=None, softcap=None,
 ) -> ModelTrace:
-    """A ModelTrace over random tensors; mask: "none" | "bool" | "additive" (+ a position bias); window:
+    """A ModelTrace over random tensors; mask: "none" | "bool" | "additive" (+ a position bias) | "alibi" (a
+    per-head bias inside the mask, hiding later keys, as Falcon hands it over); window:
     keys at most window - 1 positions back (a boolean mask); softcap: the scores' soft cap."""
     g = torch.Generator().manual_seed(seed)
     width = n if span is None else span[2]
@@ -43,6 +44,10 @@ def synthetic_trace(
             if causal:
                 m.masked_fill_(torch.ones(width, width, dtype=torch.bool).triu(1), torch.finfo(torch.float32).min)
             bias = torch.randn(1, n_heads, width, width, generator=g)
+        elif mask == "alibi":
+            slopes = 2.0 ** -torch.arange(1, n_heads + 1, dtype=torch.float32)  # [head]
+            distance = torch.arange(width)[None, :] - torch.arange(width)[:, None]  # [q, k]: k - q
+            m = (slopes[:, None, None] * distance).masked_fill(distance > 0, torch.finfo(torch.float32).min)[None]
         w_o = torch.randn(16, n_heads * d, generator=g) if out_proj else None
         cap = LayerCapture(q=q, k=k, v=v, mask=m, causal=causal and m is None, scale=d**-0.5, position_bias=bias,
                            module=torch.nn.Identity(), out_proj=w_o, softcap=softcap)
@@ -75,6 +80,7 @@ CASES = {
     "kernel-lse": dict(causal=True, lse=True),
     "sliding-window": dict(causal=True, mask="bool", window=5),
     "softcap": dict(causal=True, softcap=3.0),
+    "alibi": dict(causal=True, mask="alibi"),
 }
 
 

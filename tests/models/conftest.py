@@ -21,3 +21,17 @@ def smollm2():
     from attnlab.models.api import load
 
     return load("smollm2")
+
+
+@pytest.fixture(scope="session")
+def family_root(tmp_path_factory):
+    """Where the tiny random models of tests/models/families.py are saved, once per session."""
+    return tmp_path_factory.mktemp("families")
+
+
+@pytest.fixture(scope="session")
+def family_folder(family_root):
+    """family_folder(name) -> the folder of that family's tiny model (built on first use)."""
+    from .families import built
+
+    return lambda name: built(name, family_root)

@@ -3,10 +3,10 @@
 For captured traces (`QKTrace`) the reference is the eager math written out here from the captured
 tensors themselves: scale * q k^T, the soft cap, the position bias, the mask as the model passed it,
 softmax in float64. Every case of `analysis/conftest.CASES` (causal, encoder, padding, additive mask
-with a position bias, kernel lse, sliding window, soft cap) goes through the same checks, so any mask
-the one tile routine handles is checked in every access: weights, scores, tiles, pooled maps, score
-tiles, pairs, visible keys and lse. Traces that keep only weights (a fake, the toy) get the dense
-defaults, checked the same way.
+with a position bias, kernel lse, sliding window, soft cap, a per-head ALiBi mask) goes through the
+same checks, so any mask the one tile routine handles is checked in every access: weights, scores,
+tiles, pooled maps, score tiles, pairs, visible keys and lse. Traces that keep only weights (a fake,
+the toy) get the dense defaults, checked the same way.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def reference(trace, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
     if cap.position_bias is not None:
         s = s + cap.position_bias[b][:, sp, sp].double()
     if cap.mask is not None:
-        m = cap.mask[b, 0][sp, sp]
+        m = cap.mask[b][:, sp, sp]  # [1 or head, q_pos, k_pos]
         if m.dtype == torch.bool:
             s = s.masked_fill(~m, -math.inf)
         else:

@@ -33,6 +33,10 @@ def register(subparsers: Any) -> None:
     add_format(p, "json: the head's weights on stdout")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
     add_int(p, "--generate", default=0, lo=0, help="decoders: greedily add N tokens")
+    p.add_argument("--target-text", metavar="TEXT",
+                   help="encoder-decoders (BART, T5, Marian): the target the decoder reads (default: generated)")
+    p.add_argument("--part", choices=("encoder", "decoder"), default="encoder",
+                   help="encoder-decoders: the self-attention shown (default encoder)")
     p.add_argument("--words", action="store_true",
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
     add_lang(p)
@@ -42,20 +46,28 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=handle)
 
 
-def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, generate: int = 0):
+def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, generate: int = 0,
+              target_text: str | None = None, part: str = "encoder"):
     """The trace, with the capture fallback's warning and notes on the text (in `lang`) printed as
     one-line notes (`attnlab heads` runs its text through this too)."""
     from ..models.api import CaptureFallbackWarning, run_text
     from ..models.notes import NotAsWrittenWarning, notes_for
+    from ..models.parts import EncoderDecoderTraces
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureFallbackWarning)
-        trace = run_text(text, model, truncate=truncate, generate=generate)
+        trace = run_text(text, model, truncate=truncate, generate=generate, target_text=target_text)
     for w in caught:
         if issubclass(w.category, CaptureFallbackWarning):
             print(f"attnlab: note: {w.message}", file=sys.stderr)
         elif not issubclass(w.category, NotAsWrittenWarning):  # that one is printed below, in --lang
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if isinstance(trace, EncoderDecoderTraces):
+        print(f"attnlab: note: {trace.model} is an encoder-decoder: showing its {part}'s self-attention "
+              "(--part encoder|decoder); its cross-attention is not drawn", file=sys.stderr)
+        if part == "decoder":
+            return trace.decoder
+        trace = trace.encoder
     for line in notes_for(trace, text, lang=lang):
         print(f"attnlab: note: {line}", file=sys.stderr)
     return trace
@@ -70,7 +82,8 @@ def handle(args: argparse.Namespace) -> int:
     quiet = args.format == "json"  # stdout stays pure JSON
     dest = check_destinations(args.out, args.html, figures=not quiet or args.out is not None, lang=args.lang,
                               quiet=quiet, inputs=existing("--model", args.model))
-    trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate, generate=args.generate)
+    trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate, generate=args.generate,
+                      target_text=args.target_text, part=args.part)
     trace.check_layer_head(args.layer, args.head)
     page = dest.page(trace, focus=(args.layer, args.head))  # too large for a page: refused before any file
     if trace.truncated:

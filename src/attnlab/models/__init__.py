@@ -13,7 +13,10 @@ def _quiet_progress_import() -> None:
     the module, so no later import warns). Where ipywidgets is installed (Colab) nothing changes."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="IProgress not found")
-        import tqdm.auto  # noqa: F401
+        try:
+            import tqdm.auto  # noqa: F401
+        except ImportError:  # no `models` extra: nothing will draw a bar (from_attentions needs no tqdm)
+            return
 
 
 _quiet_progress_import()

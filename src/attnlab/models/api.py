@@ -7,10 +7,15 @@ Threads may call `run_text` / `run_batch` at the same time, on the same model or
 records into its own context-local recorder (`models.capture`). What is shared is guarded here:
 - loading: one at a time (`_loading`), so a model is loaded once and no thread sees half of it (and
   transformers' process-wide logging settings, which a load changes for its duration, come back);
-- the tokenizer: one call at a time (`_tokenizing`): a fast tokenizer's truncation setting is state
-  of the tokenizer object, and Rust refuses ("Already borrowed") a call while another changes it;
+- the tokenizer: one call at a time (`models.encode.tokenizing`): a fast tokenizer's truncation setting
+  is state of the tokenizer object, and Rust refuses ("Already borrowed") a call while another changes it;
 - the eager fallback, which switches the shared model's attention implementation and back, and
-  passes through models whose forward rewrites the model (dynamic RoPE): one at a time (`_exclusive`).
+  passes through models whose forward rewrites the model (dynamic RoPE): one at a time
+  (`models.eager.exclusive`);
+- a model object the caller holds (`run_text(text, model=obj, tokenizer=tok)`): switched to the
+  capture for the call and back, one at a time (`models.held`).
+
+Encoder-decoder models (BART, T5, Marian) go to `models.seq2seq` and give `EncoderDecoderTraces`.
 """
 
 from __future__ import annotations
@@ -18,45 +23,41 @@ from __future__ import annotations
 import contextlib
 import numbers
 import threading
-import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 
-from ..checks import check_text, describe
+from ..checks import describe
 from ..errors import AttnlabError
 from ..progress import notice
-from ..trace import Token
 from .capture import recording
+from .eager import BYPASSES, CaptureFallbackWarning, eager_outputs, exclusive, warn_fallback
+from .encode import (
+    LONG_FORWARD_TOKENS,
+    LONG_GENERATION,
+    EmptyTextError,
+    Encoded,
+    TooLongError,
+    check_text_arg,
+    encode,
+    tokens_of,
+)
 from .generate import greedy_continue
 from .loading import LoadedModel, load_model
 from .notes import warn_not_as_written
+from .parts import EncoderDecoderTraces
 from .registry import DEFAULT_MODEL, bundled_names, model_for
-from .tokens import display_tokens
-from .trace import EagerTrace, ModelTrace
+from .seq2seq import run_pair
+from .trace import EagerTrace, MaskError, ModelTrace
 
-# From these sizes the work takes seconds on a CPU: say what is running (see attnlab.progress).
-LONG_FORWARD_TOKENS = 2048
-LONG_GENERATION = 16
+__all__ = ["CaptureFallbackWarning", "EmptyTextError", "Encoded", "TooLongError", "check_text_arg", "encode",
+           "first_position", "is_loaded", "load", "pad_batch", "run_batch", "run_text", "trace_ids"]
 
-
-class EmptyTextError(AttnlabError):
-    """Empty or whitespace-only text."""
-
-
-class TooLongError(AttnlabError):
-    """More tokens than the model accepts, and truncation was not asked for."""
-
-
-class CaptureFallbackWarning(UserWarning):
-    """The model's attention bypassed the attention interface; eager output_attentions was used."""
 
 
 _loaded: dict[str, LoadedModel] = {}  # name -> loaded model, shared by every call in this process
 _loading = threading.Lock()  # held while a model loads (see the module docstring)
-_tokenizing = threading.RLock()  # held while a tokenizer runs
-_exclusive = threading.Lock()  # held by an eager fallback, and by passes through a self-changing model
 
 
 def load(model: str) -> LoadedModel:
@@ -91,61 +92,10 @@ def changes_itself(model: torch.nn.Module) -> bool:
 def _pass_of(lm: LoadedModel) -> Iterator[None]:
     """Around a forward pass (or a generation): alone when the model changes itself, else free."""
     if changes_itself(lm.model):
-        with _exclusive:
+        with exclusive:
             yield
     else:
         yield
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """A text as the model reads it."""
-
-    text: str  # the text given
-    ids: list[int]  # token ids, with the model's special tokens
-    offsets: list[tuple[int, int]] | None  # character span of each token in `text` (fast tokenizers)
-    cut: int  # tokens cut from the end (truncate=True); 0: none
-
-
-def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int = 0) -> Encoded:
-    """`text` tokenized; too long raises TooLongError unless truncate (reserve: room for generated tokens)."""
-    check_text_arg(text, "the text")
-    if not text.strip():
-        raise EmptyTextError("the text is empty: give a sentence with at least one non-space character")
-    limit = lm.max_tokens - reserve
-    whole = _encoded(lm, text, {})  # with offsets: no second pass when the text fits
-    if len(whole.ids) <= limit:
-        return whole
-    n = len(whole.ids)
-    room_for_text = limit >= lm.tokenizer.num_special_tokens_to_add() + 1
-    if reserve and not room_for_text:
-        raise TooLongError(
-            f"the text is {n} tokens and {reserve} are to be generated, but {lm.name} accepts at most "
-            f"{lm.max_tokens} in all: generate fewer tokens (truncating cannot help: no room is left for the text)"
-        )
-    if not truncate:
-        room = f" while generating {reserve}" if reserve else ""
-        raise TooLongError(
-            f"the text is {n} tokens but {lm.name} accepts at most {limit}{room}; "
-            "pass --truncate (truncate=True) to cut the rest" + (", or generate fewer" if reserve else "")
-        )
-    enc = _encoded(lm, text, {"truncation": True, "max_length": limit})
-    return Encoded(text, enc.ids, enc.offsets, n - len(enc.ids))
-
-
-def _encoded(lm: LoadedModel, text: str, options: dict) -> Encoded:
-    fast = getattr(lm.tokenizer, "is_fast", False)
-    with _tokenizing:  # the truncation options are set on the shared tokenizer for this call
-        out = lm.tokenizer(text, verbose=False, return_offsets_mapping=fast, **options)
-    offsets = [tuple(o) for o in out["offset_mapping"]] if fast else None
-    return Encoded(text, list(out["input_ids"]), offsets, 0)
-
-
-def check_text_arg(text: object, what: str) -> None:
-    """AttnlabError unless `text` is a str that can be written as UTF-8 (see attnlab.checks.check_text)."""
-    if not isinstance(text, str):
-        raise AttnlabError(f"{what} must be a string, got {describe(text)}")
-    check_text(text, what)
 
 
 def trace_ids(
@@ -160,6 +110,9 @@ def trace_ids(
 
     sources: the Encoded each list came from (its text and offsets let WordPiece show spaces exactly).
     """
+    if lm.kind == "encoder-decoder":
+        raise AttnlabError(f"{lm.name} is an encoder-decoder: run it with run_text(source, target_text=...) "
+                           "(one text at a time; it reads a source and a target)")
     inputs, spans = pad_batch(lm, batch)
     body = lm.model.base_model  # the transformer body: no LM head, whose logits the trace does not need
     device = lm.model.device  # a model moved to a GPU (the corpus's Ray actors) gets its inputs there
@@ -176,14 +129,17 @@ def trace_ids(
         "truncated": truncated,
     }
     tokens = [
-        _tokens(lm, ids, src, prompt_len) for ids, src in zip(batch, sources or [None] * len(batch), strict=True)
+        tokens_of(lm, ids, src, prompt_len) for ids, src in zip(batch, sources or [None] * len(batch), strict=True)
     ]
+    traces: list[ModelTrace | EagerTrace] = []
     if len(layers) == n_layers:
         shape = {"n_heads": layers[0].q.shape[1], "n_kv_heads": layers[0].k.shape[1]}
-        traces: list[ModelTrace | EagerTrace] = [
-            ModelTrace(layers=layers, tokens=tok, span=span, batch_index=b, **shape, **common)
-            for b, (tok, span) in enumerate(zip(tokens, spans, strict=True))
-        ]
+        try:
+            traces = [ModelTrace(layers=layers, tokens=tok, span=span, batch_index=b, **shape, **common)
+                      for b, (tok, span) in enumerate(zip(tokens, spans, strict=True))]
+        except MaskError as e:
+            why = f"its attention mask is {e}, which attnlab cannot apply from q and k"
+            traces = list(_eager_traces(lm, tokens, inputs, spans, common, why=why))
     else:
         traces = list(_eager_traces(lm, tokens, inputs, spans, common))
     for trace in traces:
@@ -191,49 +147,15 @@ def trace_ids(
     return traces
 
 
-def _tokens(
-    lm: LoadedModel, ids: Sequence[int], src: Encoded | None, prompt_len: int | None = None
-) -> tuple[Token, ...]:
-    """Readable tokens; the source text's offsets cover its own tokens (not generated ones after it).
-
-    Generated tokens (from prompt_len on) are each a word of their own: they were produced one at a
-    time, so none belongs to the prompt's last word or joins its neighbours.
-    """
-    with _tokenizing:
-        if src is None or src.offsets is None or len(src.offsets) != len(ids):
-            tokens = display_tokens(lm.tokenizer, ids)
-        else:
-            tokens = display_tokens(lm.tokenizer, ids, text=src.text, offsets=src.offsets)
-    if prompt_len is None or prompt_len >= len(tokens):
-        return tokens
-    first = tokens[prompt_len - 1].word + 1 if prompt_len else 0
-    return tokens[:prompt_len] + tuple(replace(t, word=first + i) for i, t in enumerate(tokens[prompt_len:]))
-
-
-def _eager_traces(lm, tokens, inputs, spans, common) -> list[EagerTrace]:
-    """Fallback for models whose attention bypasses the attention interface."""
-    warnings.warn(
-        CaptureFallbackWarning(
-            f"{lm.name}: attention does not go through transformers' attention interface; "
-            "using eager output_attentions (slower, N x N per layer and head in memory)"
-        ),
-        stacklevel=3,
-    )
-    model = lm.model
-    with _exclusive:  # one switch at a time, so each puts back the implementation it found
-        previous = model.config._attn_implementation
-        if model._can_set_attn_implementation():
-            model.set_attn_implementation("eager")
-        try:
-            with torch.no_grad():
-                out = model.base_model(**inputs, output_attentions=True, use_cache=False)
-        finally:
-            if model._can_set_attn_implementation():
-                model.set_attn_implementation(previous)
+def _eager_traces(lm, tokens, inputs, spans, common, *, why: str = BYPASSES) -> list[EagerTrace]:
+    """Fallback for models whose attention bypasses the attention interface (or that the capture
+    cannot read: `why`)."""
+    warn_fallback(lm, why)
+    out = eager_outputs(lm, inputs)
     att = out.attentions  # per layer [batch, head, q_pos, k_pos]
     shape = {
         "n_heads": att[0].shape[1],
-        "n_kv_heads": getattr(model.config, "num_key_value_heads", None) or att[0].shape[1],
+        "n_kv_heads": getattr(lm.model.config, "num_key_value_heads", None) or att[0].shape[1],
     }
     return [
         EagerTrace(attentions=att, tokens=tok, span=span, batch_index=b, **shape, **common)
@@ -244,8 +166,10 @@ def _eager_traces(lm, tokens, inputs, spans, common) -> list[EagerTrace]:
 def pad_batch(lm: LoadedModel, batch: Sequence[Sequence[int]]) -> tuple[dict[str, torch.Tensor], list]:
     """Model inputs for a batch of id lists, padded on the tokenizer's side, and each item's (start, stop).
 
-    input_ids, attention_mask, position_ids: [batch, pos]. Position ids count real tokens only, so a
-    left-padded text gets the same positions (and RoPE rotations) as when it runs alone.
+    input_ids, attention_mask: [batch, pos]; position_ids [batch, pos] only when some item is padded on
+    the left: they count real tokens only (from the model's first position, `first_position`), so a
+    left-padded text gets the same positions (and RoPE rotations) as when it runs alone. Otherwise the
+    model numbers positions itself, exactly as when Hugging Face is called on the tokenizer's output.
     """
     tok = lm.tokenizer
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
@@ -259,40 +183,81 @@ def pad_batch(lm: LoadedModel, batch: Sequence[Sequence[int]]) -> tuple[dict[str
         input_ids[b, start : start + len(ids)] = torch.tensor(list(ids))
         attention_mask[b, start : start + len(ids)] = 1
         spans.append((start, start + len(ids)))
-    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
-    inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "position_ids": position_ids}
+    inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+    if any(start > 0 for start, _ in spans):
+        inputs["position_ids"] = (attention_mask.cumsum(-1) - 1).clamp(min=0) + first_position(lm.model)
     return inputs, spans
 
 
-def run_text(text: str, model: str | None = None, *, truncate: bool = False, generate: int = 0) -> ModelTrace:
+def first_position(model: torch.nn.Module) -> int:
+    """The position id of a text's first token: 0, except in models whose learned position embeddings
+    reserve the padding row (RoBERTa, XLM-RoBERTa: positions count from padding_idx + 1)."""
+    embeddings = getattr(getattr(model, "base_model", model), "embeddings", None)
+    table = getattr(embeddings, "position_embeddings", None)
+    if isinstance(table, torch.nn.Embedding) and table.padding_idx is not None:
+        return int(table.padding_idx) + 1
+    return 0
+
+
+def run_text(text: str, model: Any = None, *, tokenizer: Any = None, truncate: bool = False,
+             generate: int = 0, target_text: str | None = None) -> ModelTrace | EagerTrace | EncoderDecoderTraces:
     """The attention of `model` on `text`: a trace whose `pattern(layer, head)` gives a head's weights.
     Warns (models.notes.NotAsWrittenWarning) when the model did not read the text as written.
 
     Args:
-        text: the sentence (any language the tokenizer knows).
+        text: the sentence (any language the tokenizer knows); an encoder-decoder's source text.
         model: a bundled model's name (`attnlab models`), a local model folder or a hub id; None: the
-            registry's choice for the text (`registry.model_for`: smollm2 for Japanese, else minilm).
+            registry's choice for the text (`registry.model_for`: smollm2 for Japanese, else minilm); or
+            a transformers model object you already hold (then give `tokenizer` too): it is used as it
+            is (dtype, device) and left as it was found (`models.held`).
+        tokenizer: the tokenizer of a model object.
         truncate: cut text longer than the model accepts instead of raising TooLongError.
-        generate: decoders only: continue the text greedily by this many tokens first; the trace
-            covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
+        generate: decoders: continue the text greedily by this many tokens first; the trace covers
+            prompt and generated tokens (`trace.prompt_len` marks where generation began).
+            Encoder-decoders without `target_text`: the target's length (default 20, `models.seq2seq`).
+        target_text: encoder-decoders only: the target the decoder reads.
+
+    Returns:
+        A trace; for an encoder-decoder model, `EncoderDecoderTraces` (encoder, decoder, cross).
     """
     check_text_arg(text, "the text")
     _check_flag(truncate, "truncate")
     if isinstance(generate, bool) or not isinstance(generate, numbers.Integral):
         raise AttnlabError(f"generate must be a whole number of new tokens, got {describe(generate)}")
-    lm = load(model_for(text) if model is None else model)
-    _check_generate(lm, int(generate))
-    enc = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
-    ids, prompt_len = enc.ids, None
-    if generate:
-        prompt_len = len(ids)
-        with notice(f"generating {generate} tokens with {lm.name}", when=generate >= LONG_GENERATION):
-            with _pass_of(lm):
-                ids = greedy_continue(lm, ids, int(generate))
-    with notice(f"running {lm.name} on {len(ids)} tokens", when=len(ids) >= LONG_FORWARD_TOKENS):
-        trace = trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
+    if target_text is not None:
+        check_text_arg(target_text, "the target text")
+    with _model(model_for(text) if model is None else model, tokenizer) as lm:
+        _check_generate(lm, int(generate))
+        if lm.kind == "encoder-decoder":
+            return run_pair(lm, text, truncate=truncate, generate=int(generate), target_text=target_text)
+        if target_text is not None:
+            raise AttnlabError(f"a target text needs an encoder-decoder model (BART, T5, Marian); {lm.name} is an "
+                               f"{lm.kind}")
+        enc = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
+        ids, prompt_len = enc.ids, None
+        if generate:
+            prompt_len = len(ids)
+            with notice(f"generating {generate} tokens with {lm.name}", when=generate >= LONG_GENERATION):
+                with _pass_of(lm):
+                    ids = greedy_continue(lm, ids, int(generate))
+        with notice(f"running {lm.name} on {len(ids)} tokens", when=len(ids) >= LONG_FORWARD_TOKENS):
+            trace = trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
     warn_not_as_written(trace, text)
     return trace
+
+
+@contextlib.contextmanager
+def _model(model: Any, tokenizer: Any) -> Iterator[LoadedModel]:
+    """The loaded model a name stands for, or a model object held for the block (`models.held`)."""
+    if isinstance(model, str):
+        if tokenizer is not None:
+            raise AttnlabError(f"tokenizer= goes with a model object; {model!r} is a name, whose own tokenizer is used")
+        yield load(model)
+        return
+    from .held import holding
+
+    with holding(model, tokenizer) as lm:
+        yield lm
 
 
 def run_batch(texts: Sequence[str], model: str = DEFAULT_MODEL, *, truncate: bool = False) -> list[ModelTrace]:
@@ -320,7 +285,7 @@ def _check_generate(lm: LoadedModel, generate: int) -> None:
     """Refuse a generation the model cannot take, before any tokenizing (the limit is the model's)."""
     if generate < 0:
         raise AttnlabError(f"--generate {generate}: the number of new tokens must be 0 or more")
-    if generate and lm.kind != "decoder":
+    if generate and lm.kind == "encoder":
         decoders = " or ".join(bundled_names("decoder")) or "a decoder"
         raise AttnlabError(f"--generate needs a decoder model; {lm.name} is an encoder (try --model {decoders})")
     if generate >= lm.max_tokens:

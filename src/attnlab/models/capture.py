@@ -22,6 +22,17 @@ scaled, masked scores, kept as `LayerCapture.lse`. With it any weight costs one 
 position biases, dropout, a single query) the call goes to `sdpa_attention_forward` and `lse` is None;
 `ModelTrace.lse` then computes it by streaming over score tiles.
 
+A soft cap on the scores (Gemma 2's `attn_logit_softcapping`: s -> softcap * tanh(s / softcap)) is
+something SDPA cannot do, so for such a layer this function computes the attention itself, with the
+eager math of transformers (`_softcapped_attention`: a block of query rows at a time, so the N x N
+scores never exist whole), and records the soft cap with the tensors; the trace's `LayerMask`
+applies it in every tile. The output equals eager attention's up to float rounding, not bit for bit.
+
+Encoder-decoder models (BART, T5, Marian) call attention three ways per decoder layer. Given the
+model as `root`, the recorder files each call under its part: "encoder" (the encoder's self-attention),
+"decoder" (the decoder's causal self-attention), "cross" (decoder queries, encoder keys); every other
+model's calls go under "self".
+
 Recorded too, for value-weighted attention: the attention module and its output projection's weight
 W_O (`o_proj` in Llama, `attention.output.dense` in BERT; see `find_output_projection`).
 
@@ -46,6 +57,8 @@ from typing import Any
 import torch
 
 CAPTURE = "attnlab_capture"  # the name the capture function is registered under
+SELF = "self"  # the part a one-stack model's attention is recorded under (see Recorder)
+PARTS = ("encoder", "decoder", "cross")  # an encoder-decoder model's parts, in the order they run
 _FLASH = 1  # torch.nn.attention.SDPBackend.FLASH_ATTENTION, as `torch._fused_sdp_choice` reports it
 
 
@@ -70,15 +83,32 @@ class LayerCapture:
 
 @dataclass
 class Recorder:
-    """Collects one LayerCapture per attention call, keyed by the module's layer index."""
+    """Collects one LayerCapture per attention call, keyed by its part and the module's layer index."""
 
-    layers: dict[int, LayerCapture] = field(default_factory=dict)
+    parts: dict[str, dict[int, LayerCapture]] = field(default_factory=dict)  # part -> layer index -> capture
     root: torch.nn.Module | None = None  # the model being run: where an attention module's parent is found
     _parents: dict[int, torch.nn.Module] | None = None  # id(child) -> parent module, built on first need
+    _encoder: set[int] | None = None  # ids of the encoder's modules (encoder-decoder roots), built on first need
+
+    @property
+    def layers(self) -> dict[int, LayerCapture]:
+        """The captures of a decoder-only or encoder-only model (part "self")."""
+        return self.parts.setdefault(SELF, {})
 
     def record(self, module: torch.nn.Module, capture: LayerCapture) -> None:
         index = getattr(module, "layer_idx", None)
-        self.layers[index if isinstance(index, int) else len(self.layers)] = capture
+        layers = self.parts.setdefault(self.part_of(module), {})
+        layers[index if isinstance(index, int) else len(layers)] = capture
+
+    def part_of(self, module: torch.nn.Module) -> str:
+        """"self" for one-stack models; "encoder", "decoder" or "cross" inside an encoder-decoder root."""
+        if self.root is None or not getattr(self.root.config, "is_encoder_decoder", False):
+            return SELF
+        if self._encoder is None:
+            self._encoder = {id(m) for m in self.root.get_encoder().modules()}
+        if id(module) in self._encoder:
+            return "encoder"
+        return "decoder" if getattr(module, "is_causal", True) else "cross"
 
     def parent(self, module: torch.nn.Module) -> torch.nn.Module | None:
         """The module that holds `module` within `root` (None without a root)."""
@@ -88,8 +118,14 @@ class Recorder:
             self._parents = {id(c): p for p in self.root.modules() for c in p.children()}
         return self._parents.get(id(module))
 
-    def ordered(self) -> list[LayerCapture]:
-        return [self.layers[i] for i in sorted(self.layers)]
+    @property
+    def count(self) -> int:
+        """Attention calls recorded so far, all parts together."""
+        return sum(len(layers) for layers in list(self.parts.values()))
+
+    def ordered(self, part: str = "self") -> list[LayerCapture]:
+        layers = self.parts.get(part, {})
+        return [layers[i] for i in sorted(layers)]
 
 
 @dataclass
@@ -105,7 +141,7 @@ class PassWatch:
     def layers_done(self) -> int:
         """Attention layers recorded so far by the pass now running (0 between passes)."""
         rec = self.recorder  # read once: the recording thread may clear it meanwhile
-        return len(rec.layers) if rec is not None else 0
+        return rec.count if rec is not None else 0
 
 
 # The recorder the capture function writes to in this thread / task (None: plain SDPA), and the watch
@@ -125,12 +161,17 @@ def capture_attention(
     is_causal: bool | None = None,
     **kwargs,
 ) -> tuple[torch.Tensor, None]:
-    """transformers' SDPA attention, plus references to its inputs while a Recorder is active."""
+    """transformers' SDPA attention (or, with a soft cap, its eager math), plus references to its inputs
+    while a Recorder is active."""
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+    softcap = kwargs.get("softcap")
+    wants_causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
+    # the same rule sdpa_attention_forward applies before calling the kernel
+    causal = bool(query.shape[2] > 1 and attention_mask is None and wants_causal)
     rec = _recorder.get()
+    direct = None
     if rec is not None:
-        wants_causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
         direct = _flash_with_lse(module, query, key, value, attention_mask, dropout, scaling, is_causal, kwargs)
         rec.record(
             module,
@@ -139,17 +180,20 @@ def capture_attention(
                 k=key,
                 v=value,
                 mask=attention_mask,
-                # the same rule sdpa_attention_forward applies before calling the kernel
-                causal=bool(query.shape[2] > 1 and attention_mask is None and wants_causal),
+                causal=causal,
                 scale=float(scaling) if scaling is not None else query.shape[-1] ** -0.5,
                 position_bias=kwargs.get("position_bias"),
                 lse=None if direct is None else direct[1],
                 module=module,
                 out_proj=find_output_projection(module, rec.parent(module), query.shape[1] * value.shape[-1]),
+                softcap=None if softcap is None else float(softcap),
             ),
         )
-        if direct is not None:
-            return direct[0], None
+    if direct is not None:
+        return direct[0], None
+    if softcap is not None:
+        return _softcapped_attention(module, query, key, value, attention_mask, dropout, scaling, causal,
+                                     float(softcap)), None
     return sdpa_attention_forward(
         module,
         query,
@@ -161,6 +205,47 @@ def capture_attention(
         is_causal=is_causal,
         **kwargs,
     )
+
+
+SOFTCAP_ROWS = 512  # query rows per block of the soft-capped attention: [batch, head, 512, k_pos] at a time
+
+
+def _softcapped_attention(
+    module: torch.nn.Module,
+    query: torch.Tensor,  # [batch, head, q_pos, d_head]
+    key: torch.Tensor,  # [batch, kv_head, k_pos, d_head]
+    value: torch.Tensor,  # [batch, kv_head, k_pos, d_head]
+    mask: torch.Tensor | None,  # [batch or 1, 1 or head, q_pos, k_pos]: bool (True = may attend) or float (added)
+    dropout: float,
+    scaling: float | None,
+    causal: bool,
+    softcap: float,
+) -> torch.Tensor:
+    """[batch, q_pos, head, d_head]: transformers' eager attention with a soft cap (Gemma 2's
+    `eager_attention_forward`), written for the mask SDPA's builder makes, a block of query rows at a
+    time. Hidden cells get the dtype's minimum, as eager's additive mask gives them."""
+    from transformers.integrations.sdpa_attention import repeat_kv
+
+    groups = query.shape[1] // key.shape[1]
+    key, value = repeat_kv(key, groups), repeat_kv(value, groups)  # [batch, head, k_pos, d_head]
+    scale = scaling if scaling is not None else query.shape[-1] ** -0.5
+    low = torch.finfo(query.dtype).min
+    q_len, k_len = query.shape[2], key.shape[2]
+    out = query.new_empty(query.shape[0], query.shape[1], q_len, value.shape[-1])
+    for lo in range(0, q_len, SOFTCAP_ROWS):
+        hi = min(lo + SOFTCAP_ROWS, q_len)
+        s = torch.matmul(query[:, :, lo:hi], key.transpose(2, 3)) * scale  # [batch, head, rows, k_pos]
+        s = torch.tanh(s / softcap) * softcap
+        if mask is not None:
+            m = mask[:, :, lo:hi, :k_len]
+            s = s.masked_fill(~m, low) if m.dtype == torch.bool else s + m
+        elif causal:
+            visible = torch.ones(hi - lo, k_len, dtype=torch.bool, device=s.device).tril(lo)
+            s = s.masked_fill(~visible, low)
+        w = torch.softmax(s, dim=-1, dtype=torch.float32).to(query.dtype)
+        w = torch.nn.functional.dropout(w, p=dropout, training=module.training)
+        out[:, :, lo:hi] = torch.matmul(w, value)
+    return out.transpose(1, 2).contiguous()
 
 
 def _flash_with_lse(

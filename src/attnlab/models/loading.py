@@ -26,7 +26,15 @@ from .cache import (
     write_manifest,
 )
 from .cache_checks import nonfinite_weights
-from .registry import HubUnreachableError, ModelSpec, available_names, package_path, read_config, resolve
+from .registry import (
+    HubUnreachableError,
+    ModelSpec,
+    available_names,
+    is_causal_lm_class,
+    package_path,
+    read_config,
+    resolve,
+)
 
 __all__ = [
     "CACHE_FORMAT",
@@ -47,7 +55,7 @@ class LoadedModel:
     """A model ready to run, with its tokenizer (mutable: the model object is shared and reused)."""
 
     name: str  # registry name or what the user gave
-    kind: str  # "encoder" | "decoder"
+    kind: str  # "encoder" | "decoder" | "encoder-decoder"
     model: Any  # transformers PreTrainedModel, fp32, eval mode, attention set to the capture function
     tokenizer: Any  # its tokenizer
     location: str  # folder the weights came from
@@ -141,7 +149,7 @@ def _from_folder(spec: ModelSpec, folder: Path, *, local_only: bool = True) -> L
     install()
     read_config(folder)  # its shape first: transformers fails on `[]` or 0 heads with a traceback
     config = _load_config(folder, local_only)
-    kind = spec.kind or ("decoder" if config.is_decoder or _is_causal_lm(config) else "encoder")
+    kind = spec.kind or kind_of_config(config)
     model = _load_weights(folder, kind, local_only)
     model.eval()
     _set_capture(model, CAPTURE)
@@ -167,9 +175,9 @@ def _load_weights(folder: Path, kind: str, local_only: bool) -> Any:
     import torch
     import transformers
     from safetensors import SafetensorError
-    from transformers import AutoModel, AutoModelForCausalLM
+    from transformers import AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
-    auto = AutoModelForCausalLM if kind == "decoder" else AutoModel
+    auto = {"decoder": AutoModelForCausalLM, "encoder-decoder": AutoModelForSeq2SeqLM}.get(kind, AutoModel)
     where = f"model folder {str(folder)!r}"
     logs = transformers.utils.logging
     bars, verbosity = logs.is_progress_bar_enabled(), logs.get_verbosity()
@@ -222,8 +230,15 @@ def _first_line(e: BaseException) -> str:
     return text[0][:200] if text else type(e).__name__
 
 
+def kind_of_config(config: Any) -> str:
+    """"encoder-decoder" (BART, T5), "decoder" (a causal LM) or "encoder", from a loaded config."""
+    if getattr(config, "is_encoder_decoder", False):
+        return "encoder-decoder"
+    return "decoder" if getattr(config, "is_decoder", False) or _is_causal_lm(config) else "encoder"
+
+
 def _is_causal_lm(config: Any) -> bool:
-    return any("CausalLM" in a for a in (getattr(config, "architectures", None) or []))
+    return any(is_causal_lm_class(a) for a in (getattr(config, "architectures", None) or []))
 
 
 def _set_capture(model: Any, implementation: str) -> None:

@@ -196,11 +196,18 @@ def read_config(folder: Path) -> dict:
 
 
 def _kind_of(config: dict) -> str:
-    """Decoder when the config says so or the architecture is a causal LM; encoder otherwise."""
+    """Encoder-decoder or decoder when the config says so (or the architecture is a causal LM); encoder otherwise."""
+    if config.get("is_encoder_decoder"):
+        return "encoder-decoder"
     archs = config.get("architectures") or []
-    if config.get("is_decoder") or any("CausalLM" in a for a in archs):
+    if config.get("is_decoder") or any(is_causal_lm_class(a) for a in archs):
         return "decoder"
     return "encoder"
+
+
+def is_causal_lm_class(name: str) -> bool:
+    """A transformers class name of a causal language model (LlamaForCausalLM, GPT2LMHeadModel)."""
+    return "CausalLM" in name or name.endswith("LMHeadModel")
 
 
 def info_from_config(name: str, config: dict, location: str, *, ready: bool, note: str = "") -> ModelInfo:

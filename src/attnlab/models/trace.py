@@ -10,6 +10,11 @@ the model's mask arguments become one `LayerMask` per layer:
     boolean mask [b, 1, q, k]    allowed = the text's block (padding, sliding window...)
     float mask [b, 1, q, k]      additive = the text's block (0 / very negative, or a real bias)
     position_bias [b, h, q, k]   bias = the text's block (T5-style)
+    float mask [b, h, q, k]      a per-head bias with the hidden cells in it (Falcon's ALiBi): bias =
+                                 the text's block as it is, allowed = the cells it does not hide
+
+A per-head mask must hide the same cells in every head (ALiBi's does); one that does not is refused
+(`MaskError`) and the caller falls back to eager attention.
 
 `EagerTrace` is the fallback for models whose attention does not go through transformers'
 attention interface: it keeps eager `output_attentions` and gets the dense defaults.
@@ -22,6 +27,7 @@ from typing import Any
 import torch
 
 from ..trace import AttentionTrace, LayerMask, LayerQKV, QKTrace, Token
+from ..trace.mask import NEG_LARGE
 from .capture import OUT_PROJ_NAMES, PARENT_OUT_PROJ_NAMES, LayerCapture
 
 
@@ -54,16 +60,29 @@ class _ModelFields:
         self.truncated = truncated  # tokens cut from the end of the input (0: none)
 
 
-def layer_qkv(cap: LayerCapture, b: int, span: slice) -> LayerQKV:
-    """One layer of one text of the batch: views of the captured tensors and its LayerMask."""
+class MaskError(ValueError):
+    """A captured mask attnlab cannot split into one LayerMask (per-head masks hiding different cells)."""
+
+
+def layer_qkv(cap: LayerCapture, b: int, span: slice, visible: dict[int, torch.Tensor] | None = None) -> LayerQKV:
+    """One layer of one text of the batch: views of the captured tensors and its LayerMask.
+
+    visible: a cache, id(mask) -> [q_pos, k_pos] bool, shared by the layers of one trace, so that a
+    per-head mask every layer shares is read once.
+    """
     allowed = additive = bias = None
-    if cap.mask is not None:
+    if cap.mask is not None and cap.mask.shape[1] > 1:  # per head: a bias with its hidden cells (ALiBi)
+        bias = cap.mask[min(b, cap.mask.shape[0] - 1)][:, span, span]  # [head, q_pos, k_pos]
+        allowed = _shared_visible(bias, visible if visible is not None else {})
+    elif cap.mask is not None:
         m = cap.mask[min(b, cap.mask.shape[0] - 1), 0][span, span]  # [q_pos, k_pos]
         if m.dtype == torch.bool:
             allowed = m
         else:
             additive = m
     if cap.position_bias is not None:
+        if bias is not None:
+            raise MaskError("a per-head mask and a position bias in one layer")
         bias = cap.position_bias[min(b, cap.position_bias.shape[0] - 1)][:, span, span]  # [head, q_pos, k_pos]
     return LayerQKV(
         q=cap.q[b, :, span],
@@ -76,13 +95,28 @@ def layer_qkv(cap: LayerCapture, b: int, span: slice) -> LayerQKV:
     )
 
 
+def _shared_visible(bias: torch.Tensor, cache: dict[int, torch.Tensor]) -> torch.Tensor:
+    """[q_pos, k_pos] bool: the cells a per-head mask [head, q_pos, k_pos] leaves visible, the same in
+    every head (MaskError otherwise). A boolean per-head mask is not a bias: refused too."""
+    key = id(bias.untyped_storage()) + bias.storage_offset()
+    if key not in cache:
+        if bias.dtype == torch.bool:
+            raise MaskError("a boolean mask per head")
+        visible = bias > NEG_LARGE  # [head, q_pos, k_pos]
+        if not bool((visible == visible[:1]).all()):
+            raise MaskError("a per-head mask that hides different cells in different heads")
+        cache[key] = visible[0]
+    return cache[key]
+
+
 class ModelTrace(_ModelFields, QKTrace):
     """A real model's attention on one text, from captured q/k (see the module docstring)."""
 
     def __init__(self, *, layers: list[LayerCapture], **fields: Any) -> None:
         self._set_fields(**fields)
         self.layers = layers  # one LayerCapture per layer (tensors shared with the whole batch)
-        self.layers_qkv = [layer_qkv(cap, self.batch_index, self.span) for cap in layers]
+        visible: dict[int, torch.Tensor] = {}
+        self.layers_qkv = [layer_qkv(cap, self.batch_index, self.span, visible) for cap in layers]
 
     def _no_output_projection(self, layer: int) -> str:
         cap = self.layers[layer]

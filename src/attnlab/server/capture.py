@@ -42,6 +42,7 @@ def capture_job(srv: Server, req: TextRequest) -> Job:
 
 def _capture(job: Job, srv: Server, req: TextRequest) -> Entry:
     from ..models import api, capture
+    from ..models.parts import EncoderDecoderTraces
 
     if not api.is_loaded(req.model):
         job.say("loading")
@@ -52,6 +53,10 @@ def _capture(job: Job, srv: Server, req: TextRequest) -> Entry:
                 lambda: {"layers_done": now.layers_done, "n_layers": n_layers})
         warnings.simplefilter("always", api.CaptureFallbackWarning)
         trace = api.run_text(req.text, req.model, truncate=req.truncate, generate=req.generate)
+    if isinstance(trace, EncoderDecoderTraces):  # the app shows self-attention: the encoder's, as the CLI's default
+        print(f"attnlab serve: note: {trace.model} is an encoder-decoder: showing its encoder's self-attention",
+              file=sys.stderr)
+        trace = trace.encoder
     for w in caught:  # the CLI prints this as a note; the server log gets it (the notes on the text: the answer)
         if issubclass(w.category, api.CaptureFallbackWarning):
             print(f"attnlab serve: note: {w.message}", file=sys.stderr)
