@@ -17,6 +17,8 @@ disturbs least; wall time and the load average are recorded too. Methods:
                stats_old    today's `ModelTrace.row_stats()` (online softmax over tiles, five statistics)
                stats_lse    `trace.rows.lse_row_stats`: entropy, first_weight, mean_distance from the lse
                stats_max    its max_weight and argmax, computed when first asked for (one more pass)
+             and, before the warm-up, kernel_load: importing numba and loading the fused row sums' compiled
+             kernel (`trace.fused`, used from 2,000 tokens on), once per process; not in the parts above
 
 All run the transformer body (no LM head), fp32, batch 1, no KV cache.
 
@@ -45,7 +47,7 @@ TEXT = (
     "Attention lets every token look at every other token and decide how much each one matters. "
     "東京はとても美しい街です。The cat sat on the mat because it was tired, and then it slept. "
 )
-PARTS = ("forward", "gathers", "census_text", "probe", "stats_old", "stats_lse", "stats_max")
+PARTS = ("forward", "gathers", "census_text", "probe", "stats_old", "stats_lse", "stats_max", "kernel_load")
 
 
 def _ids(tokenizer, n: int) -> list[int]:
@@ -118,9 +120,16 @@ def worker(method: str, n: int) -> dict:
             times[f"{name}_wall"], times[f"{name}_cpu"] = time.perf_counter() - w, time.process_time() - c
         return times
 
+    loaded = {}
+    if method == "capture":
+        from attnlab.trace import fused
+
+        w, c = time.perf_counter(), time.process_time()
+        fused._kernel()
+        loaded = {"kernel_load_wall": time.perf_counter() - w, "kernel_load_cpu": time.process_time() - c}
     run(_ids(lm.tokenizer, 16))  # warm-up: first-call overheads
     load0 = os.getloadavg()[0]
-    times = run(_ids(lm.tokenizer, n))
+    times = {**run(_ids(lm.tokenizer, n)), **loaded}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"method": method, "n": n, **times, "peak_rss_mb": peak, "load": (load0 + os.getloadavg()[0]) / 2}
 
@@ -161,6 +170,8 @@ def table(results: list[dict]) -> str:
         fw = c["forward_cpu"]
         sums = {
             "= capture forward + text census": fw + c["census_text_cpu"],
+            "= capture forward + text census + kernel load (once per process)": fw + c["census_text_cpu"]
+            + c["kernel_load_cpu"],
             "= capture forward + text census + probe": fw + c["census_text_cpu"] + c["probe_cpu"],
             "= capture forward + gathers only": fw + c["gathers_cpu"],
             "= capture forward + row stats (today's)": fw + c["stats_old_cpu"],

@@ -105,7 +105,7 @@ def test_the_kernels_exp_is_within_two_ulp():
     assert out[:5].tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
 
 
-def test_parallel_fold_equals_the_serial_one():
+def test_threaded_fold_equals_the_serial_one():
     from attnlab.rowstats._numba_fold import fold_tile
 
     g = torch.Generator().manual_seed(1)

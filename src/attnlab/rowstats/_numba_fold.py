@@ -12,28 +12,31 @@ reassociation, no fused multiply-add, so the result does not depend on the CPU's
 sums are kept in LANES partial sums (lane j takes keys j, j + LANES, ...: the vectorized dimension) and
 added up in a fixed order at the end of the row.
 
-Hidden cells (-inf, from any mask) add 0 to every sum, and a NaN score makes its row's `ent` NaN (the caller
-checks); `causal` stops each row at its diagonal instead, for
-tiles computed without the mask. `fold_tile` runs serially, or over the rows in parallel when asked for
-more than one thread (`prange`, one launch at a time: numba's fallback threading layer is not thread-safe).
+Hidden cells (-inf, from any mask) add 0 to every sum, and a NaN score makes its row's `ent` NaN (the
+caller checks); `causal` stops each row at its diagonal instead, for tiles computed without the mask.
+`fold_tile` runs in the calling thread, or splits the rows among worker threads when asked for more than
+one (the kernel releases the GIL). Not numba's `parallel=True`: its threading layer here is a second
+OpenMP runtime beside torch's (two pools of spinning threads), and its fallback layer is not thread-safe.
 The compiled code is cached on disk (numba's cache: next to this file, else the user's cache folder); with
 no writable place it is compiled once per process instead.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numba
 import numpy as np
 from llvmlite import ir
-from numba import prange
 from numba.core import types
 from numba.extending import intrinsic
 
 LANES = 16  # partial sums per row: one AVX-512 vector of fp32 (two AVX2 ones)
-CHUNK = 32  # rows per parallel work item
+CHUNK = 32  # rows per work item (the unit split among threads)
 _F = np.float32
 _LOG2E, _LN2_HI, _LN2_LO = _F(1.4426950408889634), _F(0.693359375), _F(-2.12194440e-4)
 _P0, _P1, _P2 = _F(1.9875691500e-4), _F(1.3981999507e-3), _F(8.3334519073e-3)
@@ -53,7 +56,7 @@ def _bits_to_float(typingctx: Any, x: Any) -> Any:
 
 
 _as_float: Any = _bits_to_float  # (typed Any: mypy reads the intrinsic's Python signature, not numba's)
-_config: Any = numba.config
+
 
 @numba.njit(inline="always", fastmath=False)
 def _exp(z: float) -> float:
@@ -123,40 +126,45 @@ def _scratch() -> Any:
     return lanes
 
 
-def _serial(z: Any, q0: int, k0: int, causal: bool, den: Any, ent: Any, dist: Any, top: Any) -> None:
-    lanes = _scratch()
-    for g in range(z.shape[0]):
-        _fold_rows(z, q0, k0, causal, den, ent, dist, top, g, 0, z.shape[1], lanes)
-
-
-def _parallel(z: Any, q0: int, k0: int, causal: bool, den: Any, ent: Any, dist: Any, top: Any) -> None:
+def _fold_items(z: Any, q0: int, k0: int, causal: bool, den: Any, ent: Any, dist: Any, top: Any, first: int,
+                stop: int) -> None:
+    """Fold work items first..stop-1 of the tile: item = head * chunks + chunk, a chunk being CHUNK rows."""
     rows = z.shape[1]
     chunks = (rows + CHUNK - 1) // CHUNK
-    for item in prange(z.shape[0] * chunks):
+    lanes = _scratch()
+    for item in range(first, stop):
         g, c = item // chunks, item % chunks
-        _fold_rows(z, q0, k0, causal, den, ent, dist, top, g, c * CHUNK, min(rows, (c + 1) * CHUNK), _scratch())
+        _fold_rows(z, q0, k0, causal, den, ent, dist, top, g, c * CHUNK, min(rows, (c + 1) * CHUNK), lanes)
 
 
-def _compile(fn: Any, **options: Any) -> Any:
-    """nogil: other threads (the web app's requests) run while a tile is folded."""
-    try:
-        return numba.njit(cache=True, nogil=True, fastmath=False, **options)(fn)
-    except RuntimeError:  # no writable cache folder: compile in each process
-        return numba.njit(nogil=True, fastmath=False, **options)(fn)
+try:  # nogil: other threads (the web app's requests, the workers below) run while a tile is folded
+    _fold = numba.njit(cache=True, nogil=True, fastmath=False)(_fold_items)
+except RuntimeError:  # no writable cache folder: compile in each process
+    _fold = numba.njit(nogil=True, fastmath=False)(_fold_items)
+_pools: dict[tuple[int, int], ThreadPoolExecutor] = {}  # (process id, threads) -> workers
+_pools_lock = threading.Lock()
 
 
-_fold_serial = _compile(_serial)
-_fold_parallel = _compile(_parallel, parallel=True)
-_launch = threading.Lock()
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """Worker threads for `threads`-way folds, made once per process (a forked child makes its own)."""
+    key = (os.getpid(), threads)
+    with _pools_lock:
+        if key not in _pools:
+            _pools[key] = ThreadPoolExecutor(threads, thread_name_prefix="attnlab-fold")
+        return _pools[key]
 
 
 def fold_tile(z: np.ndarray, q0: int, k0: int, causal: bool, den: np.ndarray, ent: np.ndarray,
               dist: np.ndarray, top: np.ndarray, threads: int = 1) -> None:
     """Fold the tile z [head, rows, keys] (fp32, queries q0.., keys k0..) into den, ent, dist, top [head, n]
-    (fp32, in place; see the module docstring). causal: stop each row at its diagonal."""
-    if threads <= 1:
-        _fold_serial(z, q0, k0, causal, den, ent, dist, top)
+    (fp32, in place; see the module docstring). causal: stop each row at its diagonal. threads > 1 splits
+    the rows among that many worker threads (each row is folded the same way: the result does not change)."""
+    items = z.shape[0] * -(-z.shape[1] // CHUNK)
+    if threads <= 1 or items < 2:
+        _fold(z, q0, k0, causal, den, ent, dist, top, 0, items)
         return
-    with _launch:
-        numba.set_num_threads(min(threads, _config.NUMBA_NUM_THREADS))
-        _fold_parallel(z, q0, k0, causal, den, ent, dist, top)
+    bounds = [items * i // threads for i in range(threads + 1)]
+    jobs = [_pool(threads).submit(_fold, z, q0, k0, causal, den, ent, dist, top, a, b)
+            for a, b in itertools.pairwise(bounds) if b > a]
+    for job in jobs:
+        job.result()
