@@ -75,6 +75,21 @@ def test_small_traces_keep_the_torch_path():
     assert fused.fused_row_sums(trace, 0, 128, 256) is None
 
 
+def test_without_numba_the_torch_path_runs(fused_on, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
+    monkeypatch.delitem(sys.modules, "attnlab.rowstats._numba_fold", raising=False)
+    fused._kernel.cache_clear()
+    try:
+        trace = synthetic_trace(causal=True)
+        assert fused.fused_row_sums(trace, 0, 8, 8) is None
+        got, want = rows.row_entropy_distance(trace, 0), rows._torch_row_sums(trace, 0, 128, 256)
+        torch.testing.assert_close(got["den"], want[0], rtol=0, atol=0)
+    finally:
+        fused._kernel.cache_clear()
+
+
 def test_non_finite_inputs_fall_back_to_the_torch_path(fused_on):
     trace = synthetic_trace(causal=True)
     trace.qkv(1).q[2, 5, 0] = math.nan  # a view of the captured tensor
