@@ -18,7 +18,7 @@ disturbs least; wall time and the load average are recorded too. Methods:
                stats_lse    `trace.rows.lse_row_stats`: entropy, first_weight, mean_distance from the lse
                stats_max    its max_weight and argmax, computed when first asked for (one more pass)
              and, before the warm-up, kernel_load: importing numba and loading the fused row sums' compiled
-             kernel (`trace.fused`, used from 2,000 tokens on), once per process; not in the parts above
+             kernel (`trace.fused`, used from ~1,400 tokens on), once per process; not in the parts above
 
 All run the transformer body (no LM head), fp32, batch 1, no KV cache.
 

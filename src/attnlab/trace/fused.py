@@ -29,8 +29,8 @@ import torch
 
 from .base import QKV, AttentionTrace
 
-MIN_CELLS = 2**29  # score cells (layers x heads x N^2 / 2) from which the fused pass is used (SmolLM2: 2,000
-# tokens): about where the time it saves in one pass over the trace passes the kernel's load time.
+MIN_CELLS = 2**28  # score cells (layers x heads x N^2 / 2) from which the fused pass is used (SmolLM2: 1,400
+# tokens): where one pass over the trace saves about the kernel's load (0.47 s CPU measured, docs/benchmarks.md).
 Sums = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]  # den, ent, dist, top: [head, q_pos] each
 
 
