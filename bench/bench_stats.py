@@ -11,6 +11,10 @@ the process's peak before the computation) belongs to it alone; time is the best
 
 On a shared CPU, use --threads 1 too: the streaming path runs many small operations, and with two
 threads each one waits for the busier core (measured here: 0.02 s alone vs 0.1-0.7 s under load).
+
+A second table (CPU only) times the head census's row sums from the lse (`trace.rows`: entropy, mean
+distance and max weight; the lse itself computed beforehand, not timed) on the same q and k by both
+paths: torch's ops over `score_tiles`, and the fused numba pass (`trace.fused`, forced at every size).
 """
 
 from __future__ import annotations
@@ -39,6 +43,31 @@ def full_stats(q, k, scale):
     return full_row_stats(scores.softmax(dim=-1))
 
 
+def one_layer_trace(q, k, scale):
+    """A captured-style trace of one causal layer over q [head, n, d] and k [kv_head, n, d] (lse streamed)."""
+    import torch
+
+    from attnlab.models.capture import LayerCapture
+    from attnlab.models.trace import ModelTrace
+    from attnlab.trace import Token
+
+    n = q.shape[1]
+    cap = LayerCapture(q=q[None], k=k[None], v=k[None], mask=None, causal=True, scale=scale, module=torch.nn.Identity())
+    return ModelTrace(layers=[cap], tokens=tuple(Token(text="x", id=0) for _ in range(n)), model="bench",
+                      kind="decoder", n_layers=1, n_heads=q.shape[0], n_kv_heads=k.shape[0], span=(0, n),
+                      batch_index=0, prompt_len=None, truncated=0)
+
+
+def rows_run(method: str, q, k, scale):
+    """The row sums from the lse by one path of `trace.rows` (the lse computed here, before timing)."""
+    from attnlab.trace import fused, rows
+
+    fused.MIN_CELLS = 0 if method == "rows-fused" else 2**62
+    trace = one_layer_trace(q, k, scale)
+    trace.lse(0)
+    return lambda: rows._row_entropy_distance(trace, 0, 128, 256)
+
+
 def child(method: str, n: int, device: str, threads: int) -> None:
     """Run one measurement and print it as JSON (called in a subprocess)."""
     import torch
@@ -52,11 +81,15 @@ def child(method: str, n: int, device: str, threads: int) -> None:
     q, k = q.to(device), k.to(device)
     cuda = device.startswith("cuda")
     scale = 1 / math.sqrt(D_HEAD)
+    if method.startswith("rows"):
+        rows_run(method, q[:, :64], k[:, :64], scale)()  # numba's import and kernel, before measuring
+        run = rows_run(method, q, k, scale)
+    else:
 
-    def run():
-        if method == "stream":
-            return head_row_stats(q, k, scale=scale, causal=True)
-        return full_stats(q, k, scale)
+        def run():
+            if method == "stream":
+                return head_row_stats(q, k, scale=scale, causal=True)
+            return full_stats(q, k, scale)
 
     head_row_stats(q[:, :64], k[:, :64], scale=scale, causal=True)  # load kernels before measuring
     full_stats(q[:, :64], k[:, :64], scale)
@@ -87,13 +120,13 @@ def measure(method: str, n: int, device: str, threads: int) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def max_difference(n: int) -> float:
-    """Largest |stream - full| over the float statistics (mean distance divided by N)."""
+def max_difference(n: int, method: str = "stream") -> float:
+    """Largest |method - full| over the float statistics it has (mean distance divided by N)."""
     import torch
 
-    a = torch.load(f"/tmp/attnlab-bench-stats-stream-{n}.pt")
+    a = torch.load(f"/tmp/attnlab-bench-stats-{method}-{n}.pt")
     b = torch.load(f"/tmp/attnlab-bench-stats-full-{n}.pt")
-    diffs = [(a[k] - b[k]).abs().max().item() for k in ("max_weight", "entropy", "first_weight")]
+    diffs = [(a[k] - b[k]).abs().max().item() for k in ("max_weight", "entropy", "first_weight") if k in a]
     return max([*diffs, (a["mean_distance"] - b["mean_distance"]).abs().max().item() / n])
 
 
@@ -112,6 +145,16 @@ def main(sizes: list[int], device: str, threads: int) -> None:
         print(f"{n:>6} | {full['time']:>8.3f} {stream['time']:>9.3f} {speed_up:>8.1f}x | "
               f"{full['peak_mib']:>9.0f} {stream['peak_mib']:>11.0f} {mem_ratio:>9.0f}x | "
               f"{max_difference(n):.1e}")
+    if device != "cpu":
+        return
+    print(f"\nrow sums from the lse (entropy, mean distance, max weight), the same q and k\n"
+          f"{'N':>6} | {'torch s':>8} {'fused s':>8} {'fused/torch':>11} | {'torch MiB':>9} {'fused MiB':>9} | "
+          f"max |diff| to full: torch, fused")
+    for n in sizes:
+        t, f = measure("rows-torch", n, device, threads), measure("rows-fused", n, device, threads)
+        print(f"{n:>6} | {t['time']:>8.3f} {f['time']:>8.3f} {f['time'] / t['time']:>10.2f}x | "
+              f"{t['peak_mib']:>9.0f} {f['peak_mib']:>9.0f} | "
+              f"{max_difference(n, 'rows-torch'):.1e}, {max_difference(n, 'rows-fused'):.1e}")
 
 
 if __name__ == "__main__":

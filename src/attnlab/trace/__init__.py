@@ -4,6 +4,7 @@
     qk.py     QKTrace: the same access streamed from kept q, k, v (one tile routine)
     mask.py   LayerMask: none | causal | boolean | additive | bias | softcap, applied in one place
     rows.py   sums over rows without N x N (entropy, distance, max, weighted sums, rollout steps)
+    fused.py  the census's row sums in one compiled pass per tile on the CPU (numba, when installed)
     memo.py   one cache per trace for derived values
     pool.py   pooling weights into cell x cell blocks
     token.py  Token

@@ -235,6 +235,13 @@ class AttentionTrace(ABC):
         n = self.n_tokens
         return torch.arange(1, n + 1) if self.causal else torch.full((n,), n, dtype=torch.int64)
 
+    def mask_kind(self, layer: int) -> str:
+        """"none" or "causal" when the layer's logits are exactly scale * q . k from `qkv(layer)`, with
+        nothing added and at most the causal mask (a kernel may then compute them itself); "other" otherwise,
+        and for every source that keeps only weights (masks, biases, soft caps, temperatures)."""
+        self.check_layer_head(layer, None)
+        return "other"
+
     def tile(self, layer: int, head: int, rows: tuple[int, int],
              cols: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         """(weights, scores), each [rows, cols] fp32 on the CPU, of one head's q_pos rows[0]..rows[1]-1 and

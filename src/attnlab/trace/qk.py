@@ -90,6 +90,9 @@ class QKTrace(AttentionTrace):
         self.check_layer_head(layer, None)
         return self.layers_qkv[layer].mask.effective()
 
+    def mask_kind(self, layer: int) -> str:
+        return self.mask(layer).kind
+
     def check_finite(self) -> None:
         """NonFiniteError naming the first layer and head whose q, k or v hold NaN or inf, whose row
         log-sum-exp (the kernel's) is NaN or +inf, or whose scores overflow float32: every weight is

@@ -17,6 +17,9 @@ when scores are large). Near the diagonal |q - k| comes from a small matrix cach
 sum_k e |q - k| = +-((q - k0) sum_k e - sum_k e (k - k0)), a matrix-vector product with positions
 relative to the tile (relative rounding error a few ulp, since q - k > keys there).
 
+On the CPU with numba installed, `row_entropy_distance` folds each tile in one compiled pass instead
+(`trace.fused`: the same sums, fewer passes over memory); the torch code here is the fallback and the reference.
+
 `left_multiply` is the other direction, r @ W (a row vector times the map), for attention rollout;
 `weighted_row_sums` gives sum_k w[q, k] x[k] for per-key values (value-weighted attention).
 """
@@ -29,6 +32,7 @@ import torch
 
 from ..rowstats import RowStats
 from .base import AttentionTrace
+from .fused import Sums, fused_row_sums
 
 _HIDDEN = -1e30  # hidden cells' z after exp: e = 0 and e * z = 0 (not 0 * -inf = NaN)
 
@@ -65,6 +69,21 @@ def row_entropy_distance(trace: AttentionTrace, layer: int, *, rows: int = 128,
 
 
 def _row_entropy_distance(trace: AttentionTrace, layer: int, rows: int, keys: int) -> dict[str, torch.Tensor]:
+    sums = fused_row_sums(trace, layer, rows, keys)  # one pass per tile (numba), where it can run
+    den, ent, dist, top = sums if sums is not None else _torch_row_sums(trace, layer, rows, keys)
+    seen = den > 0
+    safe = torch.where(seen, den, torch.ones_like(den))
+    nan = torch.full_like(den, math.nan)
+    return {
+        "entropy": torch.where(seen, (ent / safe + torch.log(safe)).clamp_min(0.0), nan),
+        "mean_distance": torch.where(seen, dist / safe, nan),
+        "den": den,
+        "max_weight": torch.where(seen, torch.exp(top), nan),
+    }
+
+
+def _torch_row_sums(trace: AttentionTrace, layer: int, rows: int, keys: int) -> Sums:
+    """(den, ent, dist, top) [head, q_pos] each, with torch's ops over `score_tiles` (any device)."""
     lse = trace.lse(layer)  # [head, q_pos]
     n_heads, n = lse.shape
     den, ent, dist = (torch.zeros(n_heads, n, device=lse.device) for _ in range(3))
@@ -87,15 +106,7 @@ def _row_entropy_distance(trace: AttentionTrace, layer: int, rows: int, keys: in
             dist[:, r] += side * (q_rel * e_sum - (e.view(-1, n_keys) @ k_rel).view(e_sum.shape))
         else:
             dist[:, r] += torch.linalg.vecdot(e, distances(q0, k0, n_rows, n_keys))
-    seen = den > 0
-    safe = torch.where(seen, den, torch.ones_like(den))
-    nan = torch.full_like(den, math.nan)
-    return {
-        "entropy": torch.where(seen, (ent / safe + torch.log(safe)).clamp_min(0.0), nan),
-        "mean_distance": torch.where(seen, dist / safe, nan),
-        "den": den,
-        "max_weight": torch.where(seen, torch.exp(top), nan),
-    }
+    return den, ent, dist, top
 
 
 def row_max(trace: AttentionTrace, layer: int, *, rows: int = 128, keys: int = 256) -> dict[str, torch.Tensor]:
