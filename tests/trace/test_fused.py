@@ -64,7 +64,7 @@ def test_mask_kind_names_the_plain_layers():
     kinds = {case: synthetic_trace(**CASES[case]).mask_kind(0) for case in CASES}
     assert kinds == {"causal-gqa": "causal", "encoder": "none", "causal-padded": "causal",  # the text's own span
                      "encoder-padded": "none", "additive-bias": "other", "kernel-lse": "causal",
-                     "sliding-window": "other", "softcap": "other"}
+                     "sliding-window": "other", "softcap": "other", "alibi": "other"}
     toy = run_toy(tokens="a b c".split(), d_model=4, heads=1, causal=True)
     assert toy.mask_kind(0) == "other"  # a source that keeps weights: its logits may carry a temperature
 
