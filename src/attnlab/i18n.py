@@ -1173,6 +1173,48 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "レベル {z} のタイル ({ty}, {tx}) はこのトレースの外です: ty と tx は {last} までです",
         "en": "tile ({ty}, {tx}) at level {z} is outside this trace: ty and tx go up to {last}",
     },
+    # long tables in the CLI (reporting.row_summary) and progress lines (attnlab.progress) --------------
+    "rows_strongest": {
+        "ja": "最大の重みが大きい {k} 行（全 {n} 行のうち、大きい順）:",
+        "en": "the {k} rows with the largest single weight (of {n} rows, largest first):",
+    },
+    "rows_where": {
+        "ja": "各行の最大の重みの行き先: 先頭の{unit} {first} 行、自分自身 {itself} 行、直前の{unit} {previous} 行、"
+              "それ以外 {other} 行",
+        "en": "where each row's largest weight goes (rows): the first {unit} {first}, the {unit} itself {itself}, "
+              "the previous {unit} {previous}, another {unit} {other}",
+    },
+    "rows_focused": {
+        "ja": "{n} 行中 {focused} 行が 1 つの{unit}に重みの半分以上を置いています",
+        "en": "{focused} of {n} rows put half or more of their weight on one {unit}",
+    },
+    "rows_left_out": {
+        "ja": "残りの {left} 行は省略しました: 全行は --all、すべての重みは --format json で表示します",
+        "en": "{left} rows left out: --all prints every row, --format json every weight",
+    },
+    "toy_figures_hint": {
+        "ja": "図（PNG と SVG）は --out DIR を付けると DIR に書き出します"
+              "（attnlab demo は ./attnlab-out/ に書き出します）",
+        "en": "figures (PNG and SVG): add --out DIR to write them into DIR "
+              "(attnlab demo writes them to ./attnlab-out/)",
+    },
+    "progress_stopped": {"ja": "中断", "en": "stopped"},
+    "progress_loading": {"ja": "{model} を読み込み中", "en": "loading {model}"},
+    "progress_running": {"ja": "{model} で {n} トークンを計算中", "en": "running {model} on {n} tokens"},
+    "progress_running_batch": {
+        "ja": "{model} で {texts} 件のテキスト（計 {n} トークン）を計算中",
+        "en": "running {model} on {texts} texts, {n} tokens",
+    },
+    "progress_generating": {"ja": "{model} で {n} トークンを生成中", "en": "generating {n} tokens with {model}"},
+    "progress_probe": {"ja": "{model} で誘導ヘッドのプローブを実行中", "en": "running the induction probe on {model}"},
+    "progress_census": {"ja": "{n} ヘッドを採点中", "en": "scoring {n} heads"},
+    "progress_reading": {"ja": "全ヘッドを読み取り中", "en": "reading every head"},
+    "progress_page": {"ja": "ページを作成中", "en": "rendering the page"},
+    "progress_figures": {"ja": "図を {out}/ に書き込み中", "en": "writing figures into {out}/"},
+    "progress_verify": {"ja": "変換済みのコピーを検査中", "en": "checking the converted copies"},
+    "progress_layers": {"ja": "{done}/{total} 層", "en": "{done}/{total} layers"},
+    "progress_tokens": {"ja": "{done}/{total} トークン", "en": "{done}/{total} tokens"},
+    "progress_files": {"ja": "{done}/{total} ファイル", "en": "{done}/{total} files"},
 }
 
 

@@ -97,10 +97,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _handle(args: argparse.Namespace) -> int:
     from ..i18n import error_text, t
+    from ..progress import speaking
     from .options import check_ints
 
     try:
-        code = int(args.handler(check_ints(args)) or 0)
+        with speaking(_lang(args), quiet=getattr(args, "format", None) == "json"):  # JSON: no progress lines
+            code = int(args.handler(check_ints(args)) or 0)
         sys.stdout.flush()  # a closed pipe shows up here when the output was still buffered
         return code
     except AttnlabError as e:

@@ -88,20 +88,24 @@ def handle(args: argparse.Namespace) -> int:
     argv = list(args.argv)
     summary = argv[:1] == ["summarize"]
     parsed = summary_parser().parse_args(argv[1:]) if summary else run_parser().parse_args(argv)
+    from ..progress import speaking
+
     args.lang = parsed.lang  # the language `cli.main` prints an error in
     check_ints(parsed)
-    return summarize(parsed) if summary else run(parsed)
+    with speaking(parsed.lang, quiet=getattr(parsed, "format", None) == "json"):
+        return summarize(parsed) if summary else run(parsed)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..corpus.run import run_corpus
     from ..i18n import error_text, t
+    from ..progress import interactive
 
     report = run_corpus(
         args.input, args.model, args.out, engine=args.engine, field=args.field, max_tokens=args.max_tokens,
         truncate=args.truncate, batch_tokens=args.batch_tokens, part_docs=args.part_docs,
         part_bytes=args.part_bytes, max_line_bytes=args.max_line_bytes, on_bad_line=args.on_bad_line,
-        progress=False if args.no_progress else None, threads=args.threads, ray_cpus=args.ray_cpus,
+        progress=False if args.no_progress else interactive(), threads=args.threads, ray_cpus=args.ray_cpus,
         workers=args.workers,
     )
     tot, lang = report.totals, args.lang

@@ -43,24 +43,34 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..analysis.census import census_to_dict, head_census
-    from ..models.probe import induction_probe
+    from ..i18n import Msg
+    from ..progress import notice
     from .output import check_destinations, existing, print_json
     from .text import run_noted
 
     quiet = args.format == "json"  # stdout stays pure JSON
     dest = check_destinations(args.out, args.html, figures=not quiet or args.out is not None, lang=args.lang,
                               quiet=quiet, inputs=existing("--model", args.model))
-    probe = induction_probe(args.model, args.probe_length, args.seed)  # first: a bad --probe-length fails fast
+    with notice(Msg("progress_loading", {"model": args.model})):  # torch and transformers' imports, the load
+        from ..analysis.census import census_to_dict, head_census
+        from ..models.api import load
+        from ..models.probe import induction_probe
+
+        load(args.model)
+    with notice(Msg("progress_probe", {"model": args.model})):
+        probe = induction_probe(args.model, args.probe_length, args.seed)  # first: a bad --probe-length fails fast
     trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate) if args.text is not None else None
-    census = head_census(trace, model=args.model, probe=probe)
+    with notice(Msg("progress_census", {"n": probe.trace.n_layers * probe.trace.n_heads})):
+        census = head_census(trace, model=args.model, probe=probe)
     page = dest.page(trace if trace is not None else probe.trace)  # before any file or printout
     jobs = census_figures(census, trace, args.lang) if dest.out is not None else {}
     dest.check(jobs)
     if quiet:
         print_json(census_to_dict(census))
     else:
-        print(printout(census, trace, args.lang))
+        with notice(Msg("progress_reading", {})):
+            printed = printout(census, trace, args.lang)
+        print(printed)
     dest.save(jobs, page)
     return 0
 

@@ -87,10 +87,14 @@ def agreeing(infos: list, checks: list | None) -> list:
 
 def verified() -> list:
     """The full check of the cache's converted copies (`models.cache.verify_cache`)."""
-    from ..models.cache import verify_cache
-    from ..models.registry import converted_copies
+    from ..i18n import Msg
+    from ..progress import notice
 
-    return verify_cache(full=True, current=converted_copies())
+    with notice(Msg("progress_verify", {})):  # hashing half a gigabyte per copy
+        from ..models.cache import verify_cache
+        from ..models.registry import converted_copies
+
+        return verify_cache(full=True, current=converted_copies())
 
 
 def _s(v: int | None) -> str:

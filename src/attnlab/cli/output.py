@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..i18n import t, tr_error
+from ..i18n import Msg, t, tr_error
 from ..trace import AttentionTrace
 from ..views import FigureJob
 from . import CliError
@@ -43,8 +43,10 @@ class Outputs:
         if self.html is None:
             return None
         from ..html import render_page
+        from ..progress import notice
 
-        return render_page(trace, lang=self.lang, focus=focus)
+        with notice(Msg("progress_page", {})):
+            return render_page(trace, lang=self.lang, focus=focus)
 
     def check(self, jobs: dict[str, FigureJob]) -> dict[str, Writer]:
         """The figures' writers, once their files are known not to be the page or an input: call it
@@ -57,8 +59,9 @@ class Outputs:
     def save(self, jobs: dict[str, FigureJob], page: str | None = None) -> None:
         """The figures into --out (all or nothing), then the page; their paths checked first."""
         writers = self.check(jobs)
+        sys.stdout.flush()  # what was printed is on the screen before the figures take their seconds
         if self.out is not None:
-            paths = write_all(self.out, writers)
+            paths = write_counted(self.out, writers)
             if not self.quiet:
                 print(f"\n{t('figures_written', self.lang)} ({self.out}/): " + ", ".join(p.name for p in paths))
         if self.html is not None and page is not None:
@@ -138,6 +141,25 @@ def figure_writers(jobs: dict[str, FigureJob]) -> dict[str, Writer]:
         writers[f"{stem}.png"] = lambda p, fig=figure, dpi=job.dpi: fig().savefig(p, dpi=dpi, format="png")
         writers[f"{stem}.svg"] = lambda p, fig=figure: fig().savefig(p, format="svg")
     return writers
+
+
+def write_counted(out: Path, writers: dict[str, Writer]) -> list[Path]:
+    """`write_all`, under a progress line counting the files written (a model's grid of every head
+    takes seconds to draw)."""
+    from ..progress import notice
+
+    done = [0]  # files written so far
+
+    def counted(write: Writer) -> Writer:
+        def run(path: Path) -> None:
+            write(path)
+            done[0] += 1
+
+        return run
+
+    with notice(Msg("progress_figures", {"out": out}),
+                count=lambda: Msg("progress_files", {"done": done[0], "total": len(writers)})):
+        return write_all(out, {name: counted(write) for name, write in writers.items()})
 
 
 def print_json(data: Any) -> None:

@@ -23,19 +23,18 @@ from __future__ import annotations
 import contextlib
 import numbers
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
 
 from ..checks import describe
 from ..errors import AttnlabError
+from ..i18n import Msg
 from ..progress import notice
-from .capture import recording
+from .capture import PassWatch, recording, watching
 from .eager import BYPASSES, CaptureFallbackWarning, eager_outputs, exclusive, warn_fallback
 from .encode import (
-    LONG_FORWARD_TOKENS,
-    LONG_GENERATION,
     EmptyTextError,
     Encoded,
     TooLongError,
@@ -64,7 +63,7 @@ def load(model: str) -> LoadedModel:
     """The loaded model (from the process cache when already loaded; loaded once however many ask)."""
     lm = _loaded.get(model)
     if lm is None:
-        with _loading:
+        with notice(Msg("progress_loading", {"model": model})), _loading:
             lm = _loaded.get(model)  # another thread may have loaded it while this one waited
             if lm is None:
                 lm = load_model(model)
@@ -237,10 +236,13 @@ def run_text(text: str, model: Any = None, *, tokenizer: Any = None, truncate: b
         ids, prompt_len = enc.ids, None
         if generate:
             prompt_len = len(ids)
-            with notice(f"generating {generate} tokens with {lm.name}", when=generate >= LONG_GENERATION):
+            made = [0]  # tokens generated so far, counted by the generation's streamer
+            with notice(Msg("progress_generating", {"model": lm.name, "n": generate}),
+                        count=lambda: Msg("progress_tokens", {"done": made[0], "total": generate})):
                 with _pass_of(lm):
-                    ids = greedy_continue(lm, ids, int(generate))
-        with notice(f"running {lm.name} on {len(ids)} tokens", when=len(ids) >= LONG_FORWARD_TOKENS):
+                    ids = greedy_continue(lm, ids, int(generate), on_tokens=lambda n: made.__setitem__(0, made[0] + n))
+        with watching() as watch, notice(Msg("progress_running", {"model": lm.name, "n": len(ids)}),
+                                         count=_layers_count(lm, watch)):
             trace = trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
     warn_not_as_written(trace, text)
     return trace
@@ -272,8 +274,22 @@ def run_batch(texts: Sequence[str], model: str = DEFAULT_MODEL, *, truncate: boo
     lm = load(model)
     encoded = [encode(lm, t, truncate=truncate) for t in texts]
     n = sum(len(e.ids) for e in encoded)
-    with notice(f"running {lm.name} on {len(encoded)} texts, {n} tokens", when=n >= LONG_FORWARD_TOKENS):
+    with watching() as watch, notice(Msg("progress_running_batch", {"model": lm.name, "texts": len(encoded), "n": n}),
+                                     count=_layers_count(lm, watch)):
         return trace_ids(lm, [e.ids for e in encoded], sources=encoded)
+
+
+def _layers_count(lm: LoadedModel, watch: PassWatch) -> Callable[[], Msg]:
+    """A progress count of the pass `watch` follows: attention layers recorded / the model's layers
+    (the most seen: the watch reads 0 again once the pass has ended)."""
+    total = lm.model.config.num_hidden_layers
+    seen = [0]
+
+    def count() -> Msg:
+        seen[0] = max(seen[0], min(watch.layers_done, total))
+        return Msg("progress_layers", {"done": seen[0], "total": total})
+
+    return count
 
 
 def _check_flag(value: object, name: str) -> None:

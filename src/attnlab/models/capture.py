@@ -357,7 +357,13 @@ def recording(root: torch.nn.Module | None = None) -> Iterator[Recorder]:
 @contextlib.contextmanager
 def watching() -> Iterator[PassWatch]:
     """Within the block, the yielded PassWatch follows each capture this thread runs (`recording()`),
-    so another thread can read its progress (`layers_done`) while the forward pass goes on."""
+    so another thread can read its progress (`layers_done`) while the forward pass goes on. Inside
+    another `watching()` block of the same context, the outer PassWatch is yielded (shared), so a
+    server's poller and a progress line both follow the same pass."""
+    outer = _watch.get()
+    if outer is not None:
+        yield outer
+        return
     watch = PassWatch()
     token = _watch.set(watch)
     try:

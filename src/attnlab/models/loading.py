@@ -80,8 +80,10 @@ def _dequantize(gguf: Path, tmp: Path) -> None:
     from tqdm.auto import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from ..progress import aside  # a "loading" line open around this steps aside for the bar
+
     steps = ["tokenizer", "de-quantize weights", "write safetensors"]
-    with tqdm(total=len(steps), desc=f"attnlab: converting {gguf.name} once", unit="step") as bar:
+    with aside(), tqdm(total=len(steps), desc=f"attnlab: converting {gguf.name} once", unit="step") as bar:
         bar.set_postfix_str(steps[0])
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         bar.update()
