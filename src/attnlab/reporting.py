@@ -24,6 +24,8 @@ from .toy import ToyTrace
 from .trace import AttentionTrace
 
 MAX_COLS = 12  # columns printed per matrix; JSON has all of them
+SUMMARY_ROWS = 40  # a model's table longer than this is summarized (`row_summary`); --all prints it whole
+STRONGEST_ROWS = 10  # rows a summary lists
 MASKED = "—"  # a cell hidden by the mask
 
 
@@ -140,27 +142,28 @@ def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3,
     """One line per token (or word): the tokens it attends to most, with their weights."""
     labels, w = head_rows(trace, layer, head, words)
     width = max(display_width(s) for s in labels)
+    lines = [_table_header(trace, layer, head, words, lang)]
+    lines += [_row_line(labels, w, q, top, width) for q in range(len(labels))]
+    return "\n".join(lines)
+
+
+def _table_header(trace: AttentionTrace, layer: int, head: int | None, words: bool, lang: str) -> str:
+    """The model, layer and head of a top table (and where generation began)."""
     which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
+    unit = t("word" if words else "token", lang)
     lines = [t("top_header", lang, model=trace.model, layer=t("layer_n", lang, layer=layer), which=which,
-               n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads,
-               unit=t("word" if words else "token", lang))]
+               n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads, unit=unit)]
     if trace.prompt_len is not None:
-        unit = t("word" if words else "token", lang)
         lines.append(t("generated_from", lang, start=_generated_from(trace, words), unit=unit))
-    for q, label in enumerate(labels):
-        values, keys = w[q].topk(min(top, w.shape[1]))
-        picks = ", ".join(
-            f"{labels[k]} {v:.2f}" for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0
-        )  # a causal row has zeros after q: not listed
-        lines.append(f"  {label}{' ' * (width - display_width(label))} -> {picks}")
     return "\n".join(lines)
 
 
 def model_report(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
-                 lang: str = "ja") -> str:
-    """A real model's head: its most-attended tokens, what the head shows (computed on tokens), and one
-    line about every head of the trace (`attnlab.analysis.readings`)."""
-    table = top_table(trace, layer, head, top, words=words, lang=lang)
+                 lang: str = "ja", all_rows: bool = False) -> str:
+    """A real model's head: its most-attended tokens (every row up to SUMMARY_ROWS rows or with
+    `all_rows`, else `row_summary`), what the head shows (computed on tokens), and one line about every
+    head of the trace (`attnlab.analysis.readings`)."""
+    table = rows_or_summary(trace, layer, head, top, words=words, lang=lang, all_rows=all_rows)
     note = f"\n{t('read_tokens_note', lang)}" if words else ""
     return f"{table}\n\n{read_head_text(trace, layer, head, lang)}{note}\n{overview(trace, lang)}"
 
@@ -170,3 +173,62 @@ def report(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
     if trace.stages is not None:
         return printout(trace, lang, fmt) + "\n\n" + explain(trace, lang)
     return model_report(trace, trace.n_layers - 1, None, 3, lang=lang)
+
+
+def _row_line(labels: list[str], w: torch.Tensor, q: int, top: int, width: int) -> str:
+    """Row q of a top table: its label, then the keys it attends to most with their weights."""
+    values, keys = w[q].topk(min(top, w.shape[1]))
+    picks = ", ".join(
+        f"{labels[k]} {v:.2f}" for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0
+    )  # a causal row has zeros after q: not listed
+    return f"  {labels[q]}{' ' * (width - display_width(labels[q]))} -> {picks}"
+
+
+def rows_or_summary(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
+                    lang: str = "ja", all_rows: bool = False) -> str:
+    """`top_table` when it has at most SUMMARY_ROWS rows (or `all_rows`); else `row_summary`: a
+    3,560-token text is not read as 3,560 lines on a terminal."""
+    n_rows = len(word_groups(trace.tokens)) if words else trace.n_tokens
+    if all_rows or n_rows <= SUMMARY_ROWS:
+        return top_table(trace, layer, head, top, words=words, lang=lang)
+    return row_summary(trace, layer, head, top, words=words, lang=lang)
+
+
+def where_counts(w: torch.Tensor) -> dict[str, int]:
+    """w: [q, k] -> how many rows put their largest weight on the first key, on themselves, on the
+    previous key, elsewhere (in that order of precedence: row 0's own key is the first key; ties go to
+    the first largest key, as `torch.max` picks it)."""
+    q = torch.arange(w.shape[0])  # [q]
+    best = w.max(dim=-1).indices  # [q]
+    first = best == 0
+    itself = ~first & (best == q)
+    previous = ~first & ~itself & (best == q - 1)
+    counts = {"first": first, "itself": itself, "previous": previous}
+    out = {name: int(mask.sum()) for name, mask in counts.items()}
+    return {**out, "other": w.shape[0] - sum(out.values())}
+
+
+def strongest_rows(w: torch.Tensor, k: int = STRONGEST_ROWS) -> list[int]:
+    """w: [q, k] -> the k rows with the largest single weight, largest first (ties: the earlier row)."""
+    order = torch.sort(w.max(dim=-1).values, descending=True, stable=True).indices  # [q]
+    return order[:k].tolist()
+
+
+def row_summary(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
+                lang: str = "ja") -> str:
+    """A long top table in short: its header, the STRONGEST_ROWS rows with the largest single weight
+    (as `top_table` prints them), where every row's largest weight goes, how many rows are focused
+    (half their weight or more on one key), and how many rows were left out and how to see them."""
+    labels, w = head_rows(trace, layer, head, words)
+    header = _table_header(trace, layer, head, words, lang)
+    unit = t("word" if words else "token", lang)
+    shown = strongest_rows(w)
+    width = max(display_width(labels[q]) for q in shown)
+    n = len(labels)
+    focused = int((w.max(dim=-1).values >= 0.5).sum())
+    lines = [header, t("rows_strongest", lang, k=len(shown), n=f"{n:,}")]
+    lines += [_row_line(labels, w, q, top, width) for q in shown]
+    lines.append(t("rows_where", lang, unit=unit, **{k: f"{v:,}" for k, v in where_counts(w).items()}))
+    lines.append(t("rows_focused", lang, focused=f"{focused:,}", n=f"{n:,}", unit=unit))
+    lines.append(t("rows_left_out", lang, left=f"{n - len(shown):,}"))
+    return "\n".join(lines)

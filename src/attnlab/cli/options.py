@@ -15,9 +15,10 @@ def add_lang(p: argparse.ArgumentParser) -> None:
                    help="language of the printout, figures and page (default ja)")
 
 
-def add_out(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help=f"folder for the figures (default ./{DEFAULT_OUT})")
+def add_out(p: argparse.ArgumentParser, default: Path | None = DEFAULT_OUT) -> None:
+    """--out DIR; default None: the command draws figures only when --out is given."""
+    said = f"default ./{default}" if default is not None else "none without it: drawing them takes seconds"
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help=f"folder for the figures ({said})")
 
 
 def add_html(p: argparse.ArgumentParser) -> None:
@@ -25,8 +26,8 @@ def add_html(p: argparse.ArgumentParser) -> None:
                    help="also write the interactive page (one self-contained HTML file) to PATH")
 
 
-def add_format(p: argparse.ArgumentParser, json_help: str) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text", help=f"text: printout + figures; {json_help}")
+def add_format(p: argparse.ArgumentParser, json_help: str, text_help: str = "printout + figures") -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text", help=f"text: {text_help}; {json_help}")
 
 
 def number_format(text: str) -> str:
@@ -55,6 +56,7 @@ INT_MAX = 2**31 - 1  # the default upper bound of a whole-number option (a C int
 # The library's limit, repeated here because its module imports torch, which `attnlab --help` must not
 # (tests/cli/test_errors.py checks that they agree):
 MAX_SEED = 2**32 - 1  # toy.checks.MAX_SEED: torch's generator keeps a seed's low 32 bits
+SUMMARY_ROWS = 40  # reporting.SUMMARY_ROWS: the longest table `text` prints whole without --all
 MAX_THREADS = 4096  # torch threads, Ray actors or CPUs asked for (more than any machine has)
 
 

@@ -12,7 +12,7 @@ import sys
 import warnings
 from typing import Any
 
-from .options import INT_MAX, add_format, add_html, add_int, add_lang, add_out, add_scale
+from .options import INT_MAX, SUMMARY_ROWS, add_format, add_html, add_int, add_lang, add_out, add_scale
 
 
 def register(subparsers: Any) -> None:
@@ -39,6 +39,9 @@ def register(subparsers: Any) -> None:
                    help="encoder-decoders: the self-attention shown (default encoder)")
     p.add_argument("--words", action="store_true",
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
+    p.add_argument("--all", action="store_true",
+                   help=f"print every row of the table (above {SUMMARY_ROWS} rows it is summarized: the strongest "
+                        "rows and counts)")
     add_lang(p)
     add_out(p)
     add_scale(p)
@@ -50,10 +53,18 @@ def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, genera
               target_text: str | None = None, part: str = "encoder"):
     """The trace, with the capture fallback's warning and notes on the text (in `lang`) printed as
     one-line notes (`attnlab heads` runs its text through this too)."""
-    from ..models.api import CaptureFallbackWarning, run_text
-    from ..models.notes import NotAsWrittenWarning, notes_for
-    from ..models.parts import EncoderDecoderTraces
+    from ..i18n import Msg
+    from ..models.registry import model_for
+    from ..progress import notice
 
+    name = model_for(text) if model is None else model
+    with notice(Msg("progress_loading", {"model": name})):  # torch and transformers' imports, then the load
+        from ..models.api import CaptureFallbackWarning, check_text_arg, load, run_text
+        from ..models.notes import NotAsWrittenWarning, notes_for
+        from ..models.parts import EncoderDecoderTraces
+
+        check_text_arg(text, "the text")  # not a string, or not UTF-8: refused before the load, as run_text does
+        load(name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureFallbackWarning)
         trace = run_text(text, model, truncate=truncate, generate=generate, target_text=target_text)
@@ -75,6 +86,8 @@ def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, genera
 
 def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
+    from ..i18n import Msg
+    from ..progress import notice
     from ..reporting import model_report
     from ..views import FigureOptions, figure_notes, figures_for, file_stem
     from .output import check_destinations, existing, print_json
@@ -97,7 +110,10 @@ def handle(args: argparse.Namespace) -> int:
         print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
         dest.save(jobs, page)
         return 0
-    print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
+    with notice(Msg("progress_reading", {})):
+        printed = model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang,
+                               all_rows=args.all)
+    print(printed)
     dest.save(jobs, page)
     for note in figure_notes(trace, opts):
         print(f"attnlab: note: {note}", file=sys.stderr)
