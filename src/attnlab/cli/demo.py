@@ -1,5 +1,7 @@
 """`attnlab demo`: the tutorial end to end (listing 2's numbers, explanation and figures, then its
-step 4 through a real model). The traces come from `attnlab.toy.tutorial`."""
+step 4 through a real model). The traces come from `attnlab.toy.tutorial`. Unlike `toy`, the demo
+writes its figures by default (into ./attnlab-out/, as `make demo` and the README promise), after the
+whole printout, with a progress line on a terminal."""
 
 from __future__ import annotations
 
@@ -47,9 +49,8 @@ def run_demo(args: argparse.Namespace) -> int:
     print(report(trace, lang=lang, fmt=args.fmt or ".4f"))
     print("\n" + t("demo_note", lang))
     print("\n" + compare_seeds(seeds, lang))
-    dest.save(jobs, page)
     if real is not None:
         print("\n" + t("demo_step4", lang))
         print(model_report(real, real.n_layers - 1, None, 3, lang=lang))
-        dest.save(real_jobs)
+    dest.save({**jobs, **real_jobs}, page)  # last: the whole printout is on the screen while they are drawn
     return 0
