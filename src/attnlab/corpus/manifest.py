@@ -1,12 +1,14 @@
 """The output folder: its manifest, its lock, and the check that a resumed run is the same run.
 
 `_manifest.json` (a leading underscore: pyarrow, pandas and polars skip it when they read the
-folder) records what decides the numbers: the input (path, format, field, size, sha256, documents,
-parts), the model (name, kind, layers, heads, where it loaded from), the options (max_tokens,
-truncate, batch_tokens, part_docs, part_bytes) and the versions of attnlab, torch, transformers and
-pyarrow. A run into a folder that holds a manifest resumes it only when all of that is equal;
-otherwise it stops before any work and names what differs. The engine is not part of it: both
-engines write the same rows. At the end the manifest is rewritten with `complete: true` and totals.
+folder) records what decides the rows: the Parquet schema of the part files (every column's name and
+type, from `parts.schema`: a new score column changes it, so no version number is bumped by hand),
+the input (path, format, field, size, sha256, documents, parts), the model (name, kind, layers,
+heads, where it loaded from), the options (max_tokens, truncate, batch_tokens, part_docs, part_bytes)
+and the versions of attnlab, torch, transformers and pyarrow. A run into a folder that holds a
+manifest resumes it only when all of that is equal; otherwise it stops before any work and names
+what differs. The engine is not part of it: both engines write the same rows. At the end the
+manifest is rewritten with `complete: true` and totals.
 
 One run at a time per folder: `_lock` is held with `fcntl.flock` (released by the OS when the
 process dies, so a killed run leaves no stale lock). Where `fcntl` does not exist (Windows) no
@@ -29,8 +31,7 @@ from ..jsonfile import Field
 
 MANIFEST = "_manifest.json"
 LOCK = "_lock"
-FORMAT = 1  # bump when the part layout changes
-IDENTITY = ("format", "model", "options", "input", "versions")  # what a resumed run must match, in this order
+IDENTITY = ("schema", "model", "options", "input", "versions")  # what a resumed run must match, in this order
 
 
 class OutputFolderError(AttnlabError):
@@ -106,7 +107,7 @@ def locked(out: Path) -> Iterator[None]:
 
 _COUNT = Field("int", required=True, lo=0)
 MANIFEST_FIELDS = {  # what a run and the summary read from a manifest; the rest is compared as written
-    "format": Field("int", required=True, lo=0),
+    "schema": Field("list", required=True, items=(Field("row", items=(Field("str"), Field("str"))),)),
     "model": Field("object", required=True, fields={
         "name": Field("str", required=True), "kind": Field("str", required=True, choices=("encoder", "decoder")),
         "n_layers": Field("int", required=True, lo=1, hi=4096), "n_heads": Field("int", required=True, lo=1, hi=4096),
