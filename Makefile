@@ -41,9 +41,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# the lesson notebooks (ja, en) from their one source; tests check that the stored files match it
+# the lesson notebooks (ja, en) from their one source; tests check that the stored files match it. The
+# package ships copies (src/attnlab/lessons/, `attnlab lesson --copy DIR`): tests/packaging checks them too.
 lesson: $(STAMP)
 	$(PY) notebooks/build_lesson.py
+	rm -f src/attnlab/lessons/*.ipynb
+	cp notebooks/*.ipynb src/attnlab/lessons/
 
 # after editing a JS file of src/attnlab (html/js/, views/<name>/, server/static/): compile them again into
 # src/attnlab/html/js/compiled.json (rollup, terser), which pages, notebook outputs and the app carry; needs
