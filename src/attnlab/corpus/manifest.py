@@ -10,9 +10,8 @@ manifest resumes it only when all of that is equal; otherwise it stops before an
 what differs. The engine is not part of it: both engines write the same rows. At the end the
 manifest is rewritten with `complete: true` and totals.
 
-One run at a time per folder: `_lock` is held with `fcntl.flock` (released by the OS when the
-process dies, so a killed run leaves no stale lock). Where `fcntl` does not exist (Windows) no
-lock is taken.
+One run at a time per folder: `_lock` is held with `locks.held` (released by the OS when the
+process dies, so a killed run leaves no stale lock).
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from .. import jsonfile
 from ..errors import AttnlabError
 from ..i18n import Msg, tr_error
 from ..jsonfile import Field
+from ..locks import held
 
 MANIFEST = "_manifest.json"
 LOCK = "_lock"
@@ -88,21 +88,11 @@ def prepare_folder(out: Path) -> Path:
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Hold the folder's lock for the run; another run on the same folder stops with one line."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory lock
-        yield
-        return
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with held(out / LOCK) as free:
+        if not free:
             raise OutputFolderError(f"another attnlab corpus run is writing into {out}; wait for it or "
-                                    "choose another --out") from None
+                                    "choose another --out")
         yield
-    finally:
-        os.close(fd)
 
 
 _COUNT = Field("int", required=True, lo=0)
