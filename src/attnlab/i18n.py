@@ -420,6 +420,72 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "重み ≠ 重要度: 重みと、値ベクトルの大きさを掛けた寄与（Kobayashi ら 2020）",
         "en": "Weight is not importance: weights vs value-weighted contributions (Kobayashi et al. 2020)",
     },
+    # head effects (attnlab.analysis.effects, effects_text, plot.effects, cli.effects) ---------------
+    "effects_err_encoder_logits": {
+        "ja": "{model} はエンコーダーで logits がありません。--target / --position / --positions / dla は"
+              "デコーダー用です（--model {decoder} を指定）。エンコーダーの目標は文の埋め込み（プーリング）です",
+        "en": "{model} is an encoder: it has no logits, so --target, --position, --positions and dla need a decoder "
+              "(use --model {decoder}); an encoder's target is its pooled sentence embedding",
+    },
+    "effects_err_short": {
+        "ja": "テキストが {n} トークンしかありません。"
+              "次トークンを予測するには 2 トークン以上のテキストを指定してください",
+        "en": "the text is {n} token long: give at least 2 tokens so that a next token is predicted",
+    },
+    "effects_err_target": {
+        "ja": "--target {target!r} は {model} では {n} トークン（{pieces}）です。"
+              "1 トークンになる文字列を指定してください（例: 先頭の空白込みで {pieces} の最初の 1 つ）",
+        "en": "--target {target!r} is {n} tokens for {model} ({pieces}): give a string that is one token "
+              "(e.g. the first of them, leading space included)",
+    },
+    "effects_err_position": {
+        "ja": "--position {position} は範囲外です。テキストは {n} トークンなので 1〜{n} を指定してください"
+              "（{n} はテキストの次のトークン）",
+        "en": "--position {position} is out of range: the text has {n} tokens, so give 1 to {n} "
+              "({n}: the token after the text)",
+    },
+    "effects_err_positions": {
+        "ja": "--positions の {position} は範囲外です。予測される位置 1〜{last} から選んでください",
+        "en": "--positions {position} is out of range: choose predicted positions from 1 to {last}",
+    },
+    "effects_err_both": {
+        "ja": "--target は 1 つの --position で読みます。--positions と同時には使えません（どちらか一方を指定）",
+        "en": "--target is read at one --position: drop --positions (or drop --target to average the text's tokens)",
+    },
+    "effects_err_position_alone": {
+        "ja": "--position は --target と一緒に使います（例: --target \" Mary\" --position 14）",
+        "en": "--position goes with --target (e.g. --target \" Mary\" --position 14); for the text's own tokens use "
+              "--positions",
+    },
+    "effects_err_edit": {
+        "ja": "--edit {edit!r} は使えません。all（全位置）か read（読む位置だけ、デコーダーのみ）を指定してください",
+        "en": "--edit {edit!r} is not available: give all (every position) or read (the read positions, decoders only)",
+    },
+    "effects_err_method": {
+        "ja": "手法 {method!r} はありません。{methods} から選んでください",
+        "en": "there is no method {method!r}: choose from {methods}",
+    },
+    "effects_err_patching": {
+        "ja": "patching には崩したテキストが必要です: --corrupt \"同じトークン数の別の文\" を指定してください",
+        "en": "patching needs a corrupted text: give --corrupt \"another text of the same token length\"",
+    },
+    "effects_err_encoder_attribution": {
+        "ja": "{model} の埋め込みの指標 1 − cos はクリーンな実行で最小なので勾配は全ヘッドで 0 です。"
+              "attribution には --corrupt を指定するか、--method zero を使ってください",
+        "en": "{model}'s embedding metric 1 - cos is at its minimum on the clean run, so its gradient is 0 for "
+              "every head: give --corrupt for attribution, or use --method zero",
+    },
+    "effects_err_corrupt_length": {
+        "ja": "--corrupt は {model} で {m} トークン、テキストは {n} トークンです。"
+              "同じトークン数の文を指定してください（単語を入れ替え、数は変えない）",
+        "en": "--corrupt is {m} tokens but the text is {n} for {model}: give a corrupted text of the same token "
+              "length (swap words, keep their count)",
+    },
+    "effects_err_no_difference": {
+        "ja": "崩したテキストでも目標の値がほぼ変わりません（差 {gap}）。予測が変わる崩し方を選んでください",
+        "en": "the corrupted text leaves the target almost unchanged (difference {gap}): nothing to recover; "
+              "choose a corruption that changes the prediction",
+    },
     # the corpus census (attnlab.cli.corpus, plot.corpus, html.corpus) -------------------------------
     "corpus_done": {
         "ja": "{scored} 文書を採点（{tokens} トークン）。出力 {out}: {parts} パート"
