@@ -23,6 +23,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -51,8 +52,8 @@ BUDGET_S = 60.0  # by default the exact methods run when their estimated seconds
 MIN_GAP = 1e-4  # |clean - corrupted| metric below this: nothing for patching to recover
 EDITS = ("all", "read")  # where a head is edited: every position, or where the chosen predictions are read
 
-# progress(method, heads, estimated seconds) -> a callback told how many heads each forward finished
-Progress = Callable[[str, int, float], Callable[[int], None] | None]
+# progress(method, heads, tokens, estimated seconds) -> a callback told how many heads each forward finished
+Progress = Callable[[str, int, int, float], Callable[[int], None] | None]
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _exact(ctx: _Context, method: str) -> dict[str, torch.Tensor]:
                   for layer in range(where.n_layers) for h in range(where.n_heads)]
         ids = ctx.ids
     edits = [HeadEdit(layer, h, v) for (layer, h), v in zip(_heads(where), values, strict=True)]
-    tell = ctx.progress(method, len(edits), ctx.estimates[method]) if ctx.progress is not None else None
+    tell = None if ctx.progress is None else ctx.progress(method, len(edits), len(ids), ctx.estimates[method])
     readout = ctx.patch_readout if method == "patching" else ctx.readout
     got = sweep(ctx.lm, where, ids, edits, readout, at=ctx.at, progress=tell)
     if method == "patching":
@@ -328,3 +329,45 @@ def _check_finite(effects: dict[str, torch.Tensor]) -> None:
         if not bool(torch.isfinite(values).all()):
             raise AttnlabError(f"the {name} effects are not all finite numbers (an overflow in the model?): "
                                "nothing is shown")
+
+
+def target_dict(effects: HeadEffects) -> dict[str, Any]:
+    """The JSON `target`: what was measured, where, and its value on the clean (and corrupted) text."""
+    tg = effects.target
+    out: dict[str, Any] = {"kind": tg.kind, "metric": "1 - cos" if tg.kind == "embedding" else "log p"}
+    if tg.kind == "token":
+        out.update(token=tg.token, token_id=tg.token_ids[0], position=tg.positions[0])
+    elif tg.kind == "text":
+        out["token_ids"] = list(tg.token_ids)
+    else:
+        out["pooling"] = tg.pooling
+    out["edit"] = effects.edit
+    out["clean"] = round(effects.clean["metric"], 6)
+    if "loss" in effects.clean:
+        out["loss"] = round(effects.clean["loss"], 6)
+    if effects.corrupt_ids is not None:
+        out["corrupt"] = {"token_ids": list(effects.corrupt_ids), "value": round(effects.clean["corrupted"], 6)}
+    return out
+
+
+def effects_to_dict(effects: HeadEffects) -> dict[str, Any]:
+    """The JSON of `attnlab effects --format json` (docs/effects.md):
+
+    {model, tokens, token_ids, target: {...}, method: [...], positions: [...],
+     effects: {name: [layer][head]}, runtime_s} and spearman: {...} when attribution and its exact
+    method both ran.
+    """
+    out: dict[str, Any] = {
+        "model": effects.model,
+        "tokens": list(effects.tokens),
+        "token_ids": list(effects.token_ids),
+        "target": target_dict(effects),
+        "method": list(effects.methods),
+        "positions": list(effects.target.positions),
+        "effects": {name: [[round(float(v), 6) for v in row] for row in grid.tolist()]
+                    for name, grid in effects.effects.items()},
+        "runtime_s": round(effects.runtime_s, 3),
+    }
+    if effects.spearman:
+        out["spearman"] = {k: round(v, 6) for k, v in effects.spearman.items()}
+    return out
