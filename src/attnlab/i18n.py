@@ -567,6 +567,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "1 つのテキスト（{n} トークン）での測定です。別のテキストでは違うヘッドが効くことがあります。",
         "en": "Measured on one text ({n} tokens): other texts may make other heads matter.",
     },
+    "effects_caveat_small_gap": {
+        "ja": "崩したテキストとの差は {gap} nat しかありません。回復した割合は小さな差に対する比なので、"
+              "1 を超えたり負になったりします（最大 |値| {largest}）。",
+        "en": "The clean - corrupted gap is only {gap} nats: the shares are ratios to a small difference, so "
+              "they can exceed 1 or go below 0 (largest |value| {largest}).",
+    },
     "effects_caveat_zero_mean": {
         "ja": "ゼロ除去と平均除去は違う問いです（順位相関 ρ = {rho}）。差が最大のヘッド: {head_name}（ゼロ {zero}、"
               "平均 {mean}）。",

@@ -22,12 +22,16 @@ from attnlab.analysis.effects_text import CAVEATS, effects_report, readings, sen
 
 pytestmark = pytest.mark.model
 
+IOI = ("When Mary and John went to the store, John gave a drink to",
+       "When Mary and John went to the store, Mary gave a drink to")
 THRESHOLDS = {"first_token_sink": ("first_token", 0.5), "previous_token": ("prev_token", 0.4)}  # docs/census.md
 
 
 @functools.cache
 def real(name: str):
-    if name == "smollm2":
+    if name == "smollm2-patching":
+        r = head_effects(IOI[0], "smollm2", target=" Mary", corrupt=IOI[1], methods=["patching", "attribution", "dla"])
+    elif name == "smollm2":
         r = head_effects("When Mary and John went to the store, John gave a drink to", "smollm2", target=" Mary",
                          methods=["zero", "mean", "attribution", "dla"])
     else:
@@ -45,11 +49,15 @@ def variation(base, seed: int):
         x[torch.rand(grid.shape, generator=g) < 0.5] *= 1e-3
         new[name] = x
     spear = {k: spearman(new["attribution"].flatten(), new[k.split("~")[1]].flatten()) for k in r.spearman}
-    return dataclasses.replace(r, effects=new, spearman=spear), att
+    clean = dict(r.clean)
+    if "corrupted" in clean:  # odd seeds: a small clean - corrupted gap
+        clean["corrupted"] = clean["metric"] - (0.05 if seed % 2 else 2.0)
+    return dataclasses.replace(r, effects=new, spearman=spear, clean=clean), att
 
 
 def inputs():
-    return [("smollm2", None), ("minilm", None), ("smollm2", 1), ("smollm2", 2), ("minilm", 3)]
+    return [("smollm2", None), ("minilm", None), ("smollm2-patching", None), ("smollm2", 1), ("smollm2", 2),
+            ("minilm", 3), ("smollm2-patching", 5), ("smollm2-patching", 6)]
 
 
 def load(case):
@@ -95,6 +103,14 @@ def test_every_sentence_is_recomputed_from_the_effects(case):
     # caveats
     assert found["one_text"].fields["n"] == len(r.tokens) and f"({len(r.tokens)} tokens)" in sentence(
         found["one_text"], "en")
+    gap = r.clean["metric"] - r.clean.get("corrupted", float("nan"))
+    if "patching" in r.effects and r.kind == "decoder" and abs(gap) < 0.5:
+        f = found["small_gap"].fields
+        assert f["gap"] == pytest.approx(gap)
+        assert f["largest"] == pytest.approx(float(r.effects["patching"].abs().max()))
+        assert f"only {gap:.3f} nats" in sentence(found["small_gap"], "en")
+    else:
+        assert "small_gap" not in found
     if "zero" in r.effects and "mean" in r.effects:
         z, m = r.effects["zero"], r.effects["mean"]
         a, b = divmod(int((z - m).abs().flatten().argmax()), z.shape[1])
@@ -104,13 +120,15 @@ def test_every_sentence_is_recomputed_from_the_effects(case):
                                                                                               "en")
     else:
         assert "zero_mean" not in found
+    exact = "patching" if r.corrupt_ids is not None else "zero"
     if "attribution" in r.effects:
         f = found["attribution"].fields
-        assert f["rho"] == pytest.approx(rho(r.effects["attribution"], r.effects["zero"]), abs=1e-9)
-        overlap = {(a, b) for a, b, _ in top(r.effects["attribution"])} & {(a, b) for a, b, _ in top(r.effects["zero"])}
+        assert f["rho"] == pytest.approx(rho(r.effects["attribution"], r.effects[exact]), abs=1e-9)
+        overlap = {(a, b) for a, b, _ in top(r.effects["attribution"])} & {(a, b) for a, b, _ in top(r.effects[exact])}
         assert f["overlap"] == len(overlap) and f"{len(overlap)} of its top 5" in sentence(found["attribution"], "en")
     if "dla" in r.effects:
-        assert found["dla"].fields["rho"] == pytest.approx(rho(r.effects["dla"], -r.effects["zero"]), abs=1e-9)
+        aligned = r.effects["patching"] if exact == "patching" else -r.effects["zero"]
+        assert found["dla"].fields["rho"] == pytest.approx(rho(r.effects["dla"], aligned), abs=1e-9)
 
 
 @pytest.mark.parametrize("case", inputs(), ids=lambda c: f"{c[0]}-{c[1]}")

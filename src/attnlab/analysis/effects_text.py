@@ -12,6 +12,7 @@ that barely matters: no sentence about it). The rules:
     loud_role       heads with that pattern whose |effect| >= SMALL x the largest
     rank_attention  Spearman's rho between attention to the first token and |effect| over all heads
     one_text        always: one text of N tokens
+    small_gap       patching on a decoder whose clean - corrupted gap is under SMALL_GAP nats
     zero_mean       with both: rho of zero vs mean ablation, and the head where they differ most
     attribution     rho of attribution patching vs the exact method, and the overlap of their top TOP;
                     or, without the exact method, that the estimate was not checked on this run
@@ -32,6 +33,7 @@ from .roles import rule_of
 TOP = 5  # heads named per list
 SMALL = 0.05  # "barely matters": |effect| below this share of the method's largest |effect|
 EXAMPLES = 3  # heads named as examples in a role sentence
+SMALL_GAP = 0.5  # |log p clean - corrupted| below this (nats): patching's shares are of a small difference
 MAIN_ORDER = ("patching", "zero", "mean", "attribution", "dla")
 ROLES = (("first_token_sink", "first_token"), ("previous_token", "prev_token"))  # (role, census score)
 
@@ -102,6 +104,10 @@ def caveats(effects: HeadEffects) -> list[Reading]:
     """The caveats that apply to this run, with their numbers."""
     e = effects.effects
     out = [Reading("one_text", {"n": len(effects.tokens)})]
+    if "patching" in e and effects.kind == "decoder":
+        gap = effects.clean["metric"] - effects.clean["corrupted"]
+        if abs(gap) < SMALL_GAP:
+            out.append(Reading("small_gap", {"gap": gap, "largest": float(e["patching"].abs().max())}))
     if "zero" in e and "mean" in e:
         diff = (e["zero"] - e["mean"]).abs().flatten()
         i = int(torch.argmax(diff))
@@ -147,6 +153,8 @@ def sentence(r: Reading, lang: str) -> str:
         f["small"] = f"{100 * f['small']:.0f}%"
     if "examples" in f:
         f["examples"] = ", ".join(f"{head_name(a, b)} ({s:.2f}, {v:+.3f})" for a, b, s, v in f["examples"])
+    if "gap" in f:
+        f["gap"] = f"{f['gap']:.3f}"
     for k in ("rho", "limit", "largest", "zero", "mean"):
         if k in f:
             f[k] = f"{f[k]:+.3f}" if k in ("zero", "mean") else f"{f[k]:.3f}" if k != "rho" else f"{f[k]:.2f}"
@@ -156,7 +164,7 @@ def sentence(r: Reading, lang: str) -> str:
     return t(prefix + r.key, lang, **f)
 
 
-CAVEATS = ("one_text", "zero_mean", "attribution", "attribution_unchecked", "dla")
+CAVEATS = ("one_text", "small_gap", "zero_mean", "attribution", "attribution_unchecked", "dla")
 
 
 def spans(positions: tuple[int, ...]) -> str:
