@@ -72,7 +72,7 @@ class HeadEffects:
     spearman: dict[str, float]  # "attribution~zero" or "attribution~patching" -> Spearman's rho over heads
     clean: dict[str, float]  # the metric (and loss) on the clean text; "corrupted": on the corrupt text
     corrupt_ids: tuple[int, ...] | None  # the corrupted text's ids (patching), None without one
-    skipped: dict[str, str]  # method -> why it was not run by default
+    skipped: tuple[str, ...]  # exact methods not run by default (over the budget; estimates has their seconds)
     estimates: dict[str, float]  # exact method -> its estimated seconds (from the clean forward)
     runtime_s: float  # wall seconds of the whole computation
     trace: ModelTrace  # the clean text's attention, from the same forward
@@ -118,20 +118,52 @@ def head_effects(
     start = time.perf_counter()
     check_lang(lang)
     lm = load(model)
-    where = sites(lm)
     enc = encode(lm, text, truncate=truncate)
     tgt = make_target(lm, enc.ids, target=target, position=position,
                       positions=None if positions is None else list(positions), lang=lang)
     chosen = _check_methods(lm, methods, corrupt is not None, edit, lang)
     corrupt_enc = None if corrupt is None else _corrupt(lm, len(enc.ids), corrupt, truncate, lang)
     with_loss = lm.kind == "decoder" and (loss if loss is not None else tgt.kind == "text")
+    ctx = _context(lm, enc, tgt, corrupt_enc, chosen, with_loss, edit, progress, lang)
+    skipped: tuple[str, ...] = ()
+    if chosen is None:
+        chosen, skipped = _default_methods(lm.kind, ctx.corr is not None, ctx.estimates, budget_s)
+    effects: dict[str, torch.Tensor] = {}
+    dla_by_position = None
+    for method in (m for m in METHODS if m in chosen):
+        if method == "dla":
+            dla_by_position = direct_logit_attribution(lm, ctx.where, ctx.clean, tgt)  # [layer, head, T]
+            effects["dla"] = dla_by_position.mean(-1)
+        elif method == "attribution":
+            effects["attribution"] = _attribution(ctx)
+        else:
+            effects.update(_exact(ctx, method))
+    _check_finite(effects)
+    trace = ctx.clean.trace
+    assert trace is not None  # run_pass(record=True) keeps it
+    return HeadEffects(
+        model=lm.name, kind=lm.kind, tokens=tuple(tok.text for tok in trace.tokens), token_ids=tuple(enc.ids),
+        target=tgt, methods=tuple(m for m in METHODS if m in chosen), edit=edit, effects=effects,
+        dla_by_position=dla_by_position, spearman=_correlations(effects, ctx.corr is not None),
+        clean=_clean_values(ctx.clean, ctx.corr), corrupt_ids=None if ctx.corr_ids is None else tuple(ctx.corr_ids),
+        skipped=skipped, estimates={m: ctx.estimates[m] for m in EXACT if m in chosen or m in skipped},
+        runtime_s=time.perf_counter() - start, trace=trace,
+    )
+
+
+def _context(lm: LoadedModel, enc: Encoded, tgt: Target, corrupt_enc: Encoded | None,
+             chosen: tuple[str, ...] | None, with_loss: bool, edit: str, progress: Progress | None,
+             lang: str) -> _Context:
+    """The passes every method reads: the clean text's (trace, z, gradient when attribution needs it),
+    the corrupted text's (patching), and the exact methods' time estimates."""
+    where = sites(lm)
     readout = LogProbs(lm, tgt, enc.ids, loss=with_loss) if lm.kind == "decoder" else Embedding(tgt.pooling or "mean")
     wants_attribution = chosen is None or "attribution" in chosen
     clean = run_pass(lm, where, enc, readout, record=True,
-                     grad=wants_attribution and corrupt is None and lm.kind == "decoder")
+                     grad=wants_attribution and corrupt_enc is None and lm.kind == "decoder")
     # the corrupted run is measured on the clean text's targets, or against its embedding
     patch_readout = (LogProbs(lm, tgt, enc.ids, loss=False) if lm.kind == "decoder"
-                     else Embedding(readout.pooling, clean.measured["pooled"][0]))
+                     else Embedding(tgt.pooling or "mean", clean.measured["pooled"][0]))
     corr = None
     if corrupt_enc is not None:
         corr = run_pass(lm, where, corrupt_enc, patch_readout, grad=wants_attribution)
@@ -140,30 +172,8 @@ def head_effects(
     if chosen is None or any(m in EXACT for m in chosen):
         one = time_forward(lm, enc.ids)  # a plain forward: the clean pass's may carry a backward's graph
         estimates = {m: one * forward_equivalents(lm, where, _all_layers(where)) for m in EXACT}
-    skipped: tuple[str, ...] = ()
-    if chosen is None:
-        chosen, skipped = _default_methods(lm.kind, corr is not None, estimates, budget_s)
-    ctx = _Context(lm, where, tgt, enc.ids, None if corrupt_enc is None else corrupt_enc.ids, clean, corr,
-                   readout, patch_readout, _edit_mask(tgt, len(enc.ids), edit), progress, estimates)
-    effects: dict[str, torch.Tensor] = {}
-    dla_by_position = None
-    for method in chosen:
-        if method == "dla":
-            dla_by_position = direct_logit_attribution(lm, where, clean, tgt)  # [layer, head, T]
-            effects["dla"] = dla_by_position.mean(-1)
-        elif method == "attribution":
-            effects["attribution"] = _attribution(ctx)
-        else:
-            effects.update(_exact(ctx, method))
-    _check_finite(effects)
-    return HeadEffects(
-        model=lm.name, kind=lm.kind, tokens=tuple(tok.text for tok in clean.trace.tokens),
-        token_ids=tuple(enc.ids), target=tgt, methods=tuple(m for m in METHODS if m in chosen), edit=edit,
-        effects=effects, dla_by_position=dla_by_position, spearman=_correlations(effects, corr is not None),
-        clean=_clean_values(clean, corr), corrupt_ids=None if corrupt_enc is None else tuple(corrupt_enc.ids),
-        skipped=skipped, estimates={m: estimates[m] for m in EXACT if m in chosen or m in skipped},
-        runtime_s=time.perf_counter() - start, trace=clean.trace,
-    )
+    return _Context(lm, where, tgt, enc.ids, None if corrupt_enc is None else corrupt_enc.ids, clean, corr,
+                    readout, patch_readout, _edit_mask(tgt, len(enc.ids), edit), progress, estimates)
 
 
 @dataclass(frozen=True)
@@ -192,7 +202,9 @@ def _exact(ctx: _Context, method: str) -> dict[str, torch.Tensor]:
     """zero / mean: Δ metric (and Δ loss) per head on the clean text; patching: the share recovered."""
     where, clean = ctx.where, ctx.clean
     shape = (where.n_layers, where.n_heads)
+    values: list[torch.Tensor | None]
     if method == "patching":
+        assert ctx.corr_ids is not None  # _check_methods asks for --corrupt
         values = [clean.z[layer][:, h] for layer in range(where.n_layers) for h in range(where.n_heads)]
         ids = ctx.corr_ids
     else:

@@ -22,6 +22,7 @@ that barely matters: no sentence about it). The rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -43,7 +44,7 @@ class Reading:
     """One sentence: its i18n key and the numbers it states (raw; formatted by `sentence`)."""
 
     key: str  # i18n key effects_read_<key> or effects_caveat_<key>
-    fields: dict[str, object]  # the values the sentence states (floats unrounded, heads as (layer, head))
+    fields: dict[str, Any]  # the values the sentence states (floats unrounded, heads as (layer, head))
 
 
 def main_method(effects: HeadEffects) -> str:
