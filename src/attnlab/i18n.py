@@ -452,6 +452,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "--positions {text!r} が読めません。3,5-9 のように位置と範囲をカンマで区切って指定してください",
         "en": "--positions {text!r} cannot be read: give positions and ranges separated by commas, like 3,5-9",
     },
+    "effects_err_device": {
+        "ja": "--device {device!r} はここでは使えません（GPU が見つからないか、デバイス名が違います）。"
+              "--device cpu を指定してください",
+        "en": "--device {device!r} is not available here (no such device, or no GPU found): use --device cpu",
+    },
     "effects_err_both": {
         "ja": "--target は 1 つの --position で読みます。--positions と同時には使えません（どちらか一方を指定）",
         "en": "--target is read at one --position: drop --positions (or drop --target to average the text's tokens)",

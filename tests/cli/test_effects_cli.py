@@ -102,6 +102,7 @@ BAD = {
     "encoder-target": (["effects", CAT, "--model", "minilm", "--target", " cat"], "--model smollm2",
                        "use --model smollm2"),
     "patching": (["effects", IOI, "--method", "patching"], "--corrupt", "patching needs a corrupted text"),
+    "device": (["effects", IOI, "--device", "nowhere"], "--device cpu", "use --device cpu"),
 }
 
 

@@ -243,9 +243,9 @@ def _attribution(ctx: _Context) -> torch.Tensor:
     """[layer, head] grad . (edited - clean) summed over the edited positions and d_head: the linear
     estimate of zero ablation's Δ metric (gradient at the clean run, edit 0 - z), or with a corrupt
     text of patching's share (gradient at the corrupted run, edit z_clean - z_corrupted)."""
-    at = slice(None) if ctx.at is None else ctx.at
     base = ctx.clean if ctx.corr is None else ctx.corr
     assert base.grads is not None  # run_pass was asked for them
+    at = slice(None) if ctx.at is None else ctx.at.to(base.grads[0].device)
     per_layer = []
     for layer, g in enumerate(base.grads):  # g: [pos, head, d_head]
         edited = torch.zeros_like(g) if ctx.corr is None else ctx.clean.z[layer]

@@ -78,6 +78,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--budget", type=float, default=BUDGET_S, metavar="S",
                    help=f"seconds the exact methods may take by default (estimated; default {BUDGET_S:g})")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
+    p.add_argument("--device", default="cpu", metavar="D",
+                   help="where the model runs: cpu (default) or a torch device such as cuda (not measured yet)")
     add_format(p, "json: {model, tokens, token_ids, target, method, positions, effects, runtime_s} on stdout")
     add_lang(p)
     add_out(p)
@@ -95,6 +97,8 @@ def handle(args: argparse.Namespace) -> int:
     quiet = args.format == "json"  # stdout stays pure JSON
     check_destinations(args.out, None, figures=not quiet or args.out is not None)
     positions = parse_positions(args.positions, args.lang) if args.positions is not None else None
+    if args.device != "cpu":
+        move_model(args.model, args.device, args.lang)
     result = head_effects(args.text, args.model, target=args.target, position=args.position, positions=positions,
                           corrupt=args.corrupt, methods=args.method, edit=args.edit, loss=True if args.loss else None,
                           truncate=args.truncate, lang=args.lang, budget_s=args.budget, progress=bar(args.lang))
@@ -108,6 +112,24 @@ def handle(args: argparse.Namespace) -> int:
     if args.out is not None or not quiet:
         save_figures(effects_figures(result, census, args.lang), args.out, args.lang, quiet=quiet)
     return 0
+
+
+def move_model(model: str, device: str, lang: str) -> None:
+    """Load the model and move it to `device` (this process only): the sweeps then batch there."""
+    import torch
+
+    from ..errors import AttnlabError
+    from ..i18n import t
+    from ..models.api import load
+
+    try:
+        where = torch.device(device)
+        usable = where.type != "cuda" or torch.cuda.is_available()
+    except RuntimeError:
+        usable = False
+    if not usable:
+        raise AttnlabError(t("effects_err_device", lang, device=device))
+    load(model).model.to(where)
 
 
 def parse_positions(text: str, lang: str) -> list[int]:
