@@ -108,7 +108,7 @@ def part_long(lm, n: int) -> list[str]:
     from attnlab.models.capture import CAPTURE
     from attnlab.models.effects import forward_equivalents, sites, time_forward
 
-    ids = (lm.tokenizer(TEXT)["input_ids"] * (n // 20 + 2))[:n]
+    ids = lm.tokenizer(TEXT * (n // 20 + 2))["input_ids"][:n]
     text = lm.tokenizer.decode(ids)  # exactly n tokens, when it re-encodes to the same ids (checked)
     if lm.tokenizer(text)["input_ids"] != ids:
         raise SystemExit(f"the {n}-token cut does not re-encode to itself; try another --n")
