@@ -69,9 +69,8 @@ def part_heads(lm, n: int) -> list[str]:
             with torch.no_grad():
                 base = _metric(lm.model(input_ids=x, use_cache=False, logits_to_keep=keep).logits[0], read, tokens, n)
                 for e in edits:
-                    d = where.d_head
                     hook = where.out_modules[e.layer].register_forward_pre_hook(
-                        lambda m, a, h=e.head: (_zeroed(a[0], h, d),))
+                        lambda m, a, h=e.head, d=where.d_head: (_zeroed(a[0], h, d),))
                     try:
                         logits = lm.model(input_ids=x, use_cache=False, logits_to_keep=keep).logits[0]
                     finally:
@@ -128,7 +127,8 @@ def part_long(lm, n: int) -> list[str]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     m = len(ids)
     return [
-        f"| long | {m} | text | plain SDPA forward, causal LM (logits everywhere) | {full_cpu:.1f} | {full_wall:.1f} | 1 | |",
+        f"| long | {m} | text | plain SDPA forward, causal LM (logits everywhere) | {full_cpu:.1f} | "
+        f"{full_wall:.1f} | 1 | |",
         f"| long | {m} | text | plain SDPA forward, body only | {body_cpu:.1f} | {body_wall:.1f} | "
         f"{body_cpu / full_cpu:.3f}x | |",
         f"| long | {m} | text | **DLA + attribution (head_effects)** | {e_cpu:.1f} | {e_wall:.1f} | "

@@ -2,8 +2,9 @@
 a plain pre-hook on the output projection), on both bundled models and several texts.
 
 Tolerances: exact ablation and patching within 1e-4 in log p (and loss, and 1 - cos); DLA within
-1e-4; attribution patching within 1e-4 of gradient . difference computed by retain_grad/backward (eager vs SDPA and batched vs single
-forwards only reorder fp32 sums; the tolerance leaves two orders of magnitude for that).
+1e-4; attribution patching within 1e-4 of gradient . difference computed by retain_grad/backward
+(eager vs SDPA and batched vs single forwards only reorder fp32 sums; the tolerance leaves two
+orders of magnitude for that).
 Exact methods are compared on a spread of heads (first and last layer included) plus the heads with
 the largest effects; DLA and attribution on every head.
 """
