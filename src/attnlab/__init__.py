@@ -66,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "head_census": "attnlab.analysis.census",
     "census_to_dict": "attnlab.analysis.census",
     "HeadCensus": "attnlab.analysis.census",
+    "head_effects": "attnlab.analysis.effects",
     "induction_probe": "attnlab.models.probe",
     "rollout": "attnlab.analysis.rollout",
     "rollout_rows": "attnlab.analysis.rollout",

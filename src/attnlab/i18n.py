@@ -424,6 +424,205 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "重み ≠ 重要度: 重みと、値ベクトルの大きさを掛けた寄与（Kobayashi ら 2020）",
         "en": "Weight is not importance: weights vs value-weighted contributions (Kobayashi et al. 2020)",
     },
+    # head effects (attnlab.analysis.effects, effects_text, plot.effects, cli.effects) ---------------
+    "effects_err_encoder_logits": {
+        "ja": "{model} はエンコーダーで logits がありません。--target / --position / --positions / dla は"
+              "デコーダー用です（--model {decoder} を指定）。エンコーダーの目標は文の埋め込み（プーリング）です",
+        "en": "{model} is an encoder: it has no logits, so --target, --position, --positions and dla need a decoder "
+              "(use --model {decoder}); an encoder's target is its pooled sentence embedding",
+    },
+    "effects_err_short": {
+        "ja": "テキストが {n} トークンしかありません。"
+              "次トークンを予測するには 2 トークン以上のテキストを指定してください",
+        "en": "the text is {n} token long: give at least 2 tokens so that a next token is predicted",
+    },
+    "effects_err_target": {
+        "ja": "--target {target!r} は {model} では {n} トークン（{pieces}）です。"
+              "1 トークンになる文字列を指定してください（例: 先頭の空白込みで {pieces} の最初の 1 つ）",
+        "en": "--target {target!r} is {n} tokens for {model} ({pieces}): give a string that is one token "
+              "(e.g. the first of them, leading space included)",
+    },
+    "effects_err_position": {
+        "ja": "--position {position} は範囲外です。テキストは {n} トークンなので 1〜{n} を指定してください"
+              "（{n} はテキストの次のトークン）",
+        "en": "--position {position} is out of range: the text has {n} tokens, so give 1 to {n} "
+              "({n}: the token after the text)",
+    },
+    "effects_err_positions": {
+        "ja": "--positions の {position} は範囲外です。予測される位置 1〜{last} から選んでください",
+        "en": "--positions {position} is out of range: choose predicted positions from 1 to {last}",
+    },
+    "effects_err_positions_format": {
+        "ja": "--positions {text!r} が読めません。3,5-9 のように位置と範囲をカンマで区切って指定してください",
+        "en": "--positions {text!r} cannot be read: give positions and ranges separated by commas, like 3,5-9",
+    },
+    "effects_err_device": {
+        "ja": "--device {device!r} はここでは使えません（GPU が見つからないか、デバイス名が違います）。"
+              "--device cpu を指定してください",
+        "en": "--device {device!r} is not available here (no such device, or no GPU found): use --device cpu",
+    },
+    "effects_err_both": {
+        "ja": "--target は 1 つの --position で読みます。--positions と同時には使えません（どちらか一方を指定）",
+        "en": "--target is read at one --position: drop --positions (or drop --target to average the text's tokens)",
+    },
+    "effects_err_position_alone": {
+        "ja": "--position は --target と一緒に使います（例: --target \" Mary\" --position 14）",
+        "en": "--position goes with --target (e.g. --target \" Mary\" --position 14); for the text's own tokens use "
+              "--positions",
+    },
+    "effects_err_edit": {
+        "ja": "--edit {edit!r} は使えません。all（全位置）か read（読む位置だけ、デコーダーのみ）を指定してください",
+        "en": "--edit {edit!r} is not available: give all (every position) or read (the read positions, decoders only)",
+    },
+    "effects_err_method": {
+        "ja": "手法 {method!r} はありません。{methods} から選んでください",
+        "en": "there is no method {method!r}: choose from {methods}",
+    },
+    "effects_err_patching": {
+        "ja": "patching には崩したテキストが必要です: --corrupt \"同じトークン数の別の文\" を指定してください",
+        "en": "patching needs a corrupted text: give --corrupt \"another text of the same token length\"",
+    },
+    "effects_err_encoder_attribution": {
+        "ja": "{model} の埋め込みの指標 1 − cos はクリーンな実行で最小なので勾配は全ヘッドで 0 です。"
+              "attribution には --corrupt を指定するか、--method zero を使ってください",
+        "en": "{model}'s embedding metric 1 - cos is at its minimum on the clean run, so its gradient is 0 for "
+              "every head: give --corrupt for attribution, or use --method zero",
+    },
+    "effects_err_corrupt_length": {
+        "ja": "--corrupt は {model} で {m} トークン、テキストは {n} トークンです。"
+              "同じトークン数の文を指定してください（単語を入れ替え、数は変えない）",
+        "en": "--corrupt is {m} tokens but the text is {n} for {model}: give a corrupted text of the same token "
+              "length (swap words, keep their count)",
+    },
+    "effects_err_no_difference": {
+        "ja": "崩したテキストでも目標の値がほぼ変わりません（差 {gap}）。予測が変わる崩し方を選んでください",
+        "en": "the corrupted text leaves the target almost unchanged (difference {gap}): nothing to recover; "
+              "choose a corruption that changes the prediction",
+    },
+    "effects_method_zero": {"ja": "ゼロ除去", "en": "zero ablation"},
+    "effects_method_zero_loss": {"ja": "ゼロ除去（Δ 損失）", "en": "zero ablation (Δ loss)"},
+    "effects_method_mean": {"ja": "平均除去", "en": "mean ablation"},
+    "effects_method_mean_loss": {"ja": "平均除去（Δ 損失）", "en": "mean ablation (Δ loss)"},
+    "effects_method_attribution": {
+        "ja": "attribution patching（線形推定）", "en": "attribution patching (linear estimate)",
+    },
+    "effects_method_dla": {"ja": "直接ロジット寄与（DLA）", "en": "direct logit attribution (DLA)"},
+    "effects_method_patching": {"ja": "活性パッチング（回復した割合）", "en": "activation patching (share recovered)"},
+    "effects_header": {
+        "ja": "{model}: ヘッドの効果（{n} トークン、{layers} 層 × {heads} ヘッド）",
+        "en": "{model}: head effects on {n} tokens ({layers} layers x {heads} heads)",
+    },
+    "effects_target_text": {
+        "ja": "目標: テキスト自身の次トークンの log p、{k} 位置（{positions}）の平均。元のテキストで {m}",
+        "en": "target: log p of the text's own next tokens, mean over {k} positions ({positions}); "
+              "{m} on the clean text",
+    },
+    "effects_target_token": {
+        "ja": "目標: 位置 {position}（{after} の次）が {token} になる log p。元のテキストで {m}",
+        "en": "target: log p that position {position} (after {after}) is {token}; {m} on the clean text",
+    },
+    "effects_target_embedding": {
+        "ja": "目標: 文の埋め込み（{pooling} プーリング）。指標は元の埋め込みとの 1 − cos",
+        "en": "target: the sentence embedding ({pooling} pooling); the metric is 1 - cos to the clean embedding",
+    },
+    "effects_loss_line": {
+        "ja": "テキストの損失（次トークンの平均交差エントロピー）: {loss}。Δ 損失はこの変化",
+        "en": "the text's loss (mean next-token cross-entropy): {loss}; Δ loss is its change",
+    },
+    "effects_corrupt_line": {
+        "ja": "崩したテキストでの目標の log p: {c}（元 {m}）。パッチングはこの差のうち回復した割合",
+        "en": "the target's log p on the corrupted text: {c} (clean {m}); "
+              "patching = the share of this gap recovered",
+    },
+    "effects_corrupt_embedding": {
+        "ja": "崩したテキストの埋め込みの 1 − cos: {c}。パッチングはこの距離のうち縮めた割合",
+        "en": "1 - cos of the corrupted text's embedding: {c}; patching = the share of this distance closed",
+    },
+    "effects_methods_line": {"ja": "手法: {methods}（{s} 秒）", "en": "methods: {methods} ({s} s)"},
+    "effects_skipped": {
+        "ja": "既定では実行しない: {method}（推定 約 {s} 秒 > 予算 {budget} 秒）。--method {name} で実行",
+        "en": "not run by default: {method} (about {s} s estimated, over the {budget} s budget); "
+              "ask with --method {name}",
+    },
+    "effects_top_line": {
+        "ja": "{method}: |値| の大きい {k} ヘッド: {heads}", "en": "{method}: top {k} by |value|: {heads}",
+    },
+    "effects_title_readings": {"ja": "読み取れること", "en": "What this shows"},
+    "effects_title_caveats": {"ja": "注意点", "en": "Caveats"},
+    "effects_read_top": {
+        "ja": "この予測に最も効くヘッド（{method}、|値| の順）: {heads}。"
+              "全 {n} ヘッドの |値| の合計のうち {share} をこれらが占めます。",
+        "en": "The heads that matter most for this prediction ({method}, by |value|): {heads}; together "
+              "{share} of the sum of |value| over all {n} heads.",
+    },
+    "effects_read_quiet_role": {
+        "ja": "{role}（{score} ≥ {threshold}）の {n_strong} ヘッドのうち {n} ヘッドは、強い注意のパターンがあるのに"
+              "効果が小さい（|値| < 最大 {largest} の {small} = {limit}）: {examples}（注意, 効果）。",
+        "en": "{n} of the {n_strong} {role} heads ({score} >= {threshold}) barely matter despite their strong "
+              "pattern (|value| < {small} of the largest, {largest}: {limit}): {examples} (attention, effect).",
+    },
+    "effects_read_loud_role": {
+        "ja": "{role} の {n_strong} ヘッドのうち {n} ヘッドは効果も大きい（|値| ≥ {limit}）: "
+              "{examples}（注意, 効果）。",
+        "en": "{n} of the {n_strong} {role} heads also matter (|value| >= {limit}): {examples} (attention, effect).",
+    },
+    "effects_read_rank_attention": {
+        "ja": "先頭トークンへの注意と {method} の |値| の順位相関（Spearman、{n} ヘッド）は ρ = {rho}: "
+              "どこを見るかと何をするかは別の量です。",
+        "en": "Attention to the first token and |{method}| rank the {n} heads with Spearman rho = {rho}: where a "
+              "head looks and what it does are different measurements.",
+    },
+    "effects_caveat_one_text": {
+        "ja": "1 つのテキスト（{n} トークン）での測定です。別のテキストでは違うヘッドが効くことがあります。",
+        "en": "Measured on one text ({n} tokens): other texts may make other heads matter.",
+    },
+    "effects_caveat_small_gap": {
+        "ja": "崩したテキストとの差は {gap} nat しかありません。回復した割合は小さな差に対する比なので、"
+              "1 を超えたり負になったりします（最大 |値| {largest}）。",
+        "en": "The clean - corrupted gap is only {gap} nats: the shares are ratios to a small difference, so "
+              "they can exceed 1 or go below 0 (largest |value| {largest}).",
+    },
+    "effects_caveat_zero_mean": {
+        "ja": "ゼロ除去と平均除去は違う問いです（順位相関 ρ = {rho}）。差が最大のヘッド: {head_name}（ゼロ {zero}、"
+              "平均 {mean}）。",
+        "en": "Zero and mean ablation ask different questions (Spearman rho = {rho}); they differ most on "
+              "{head_name} (zero {zero}, mean {mean}).",
+    },
+    "effects_caveat_attribution": {
+        "ja": "attribution patching は線形推定です。この実行では{exact}との順位相関 ρ = {rho}、上位 {k} の一致は "
+              "{overlap}/{k}。",
+        "en": "Attribution patching is a linear estimate: on this run its ranking agrees with {exact} with "
+              "Spearman rho = {rho}, and {overlap} of its top {k} are in the exact top {k}.",
+    },
+    "effects_caveat_attribution_unchecked": {
+        "ja": "attribution patching は線形推定で、この実行では{exact}と比べていません"
+              "（--method で両方を指定すると相関を表示）。",
+        "en": "Attribution patching is a linear estimate, not checked against {exact} on this run (ask for both "
+              "with --method to see their correlation).",
+    },
+    "effects_caveat_dla": {
+        "ja": "DLA はヘッドから logits への直接の経路だけを数えます（後の層を通る効果は含まない）。{exact}との順位相関 "
+              "ρ = {rho}。",
+        "en": "DLA counts only a head's direct path to the logits, not its effect through later layers; its "
+              "Spearman rho with {exact} is {rho}.",
+    },
+    "effects_estimate": {
+        "ja": "{method}: {heads} ヘッド、{n} トークン、推定 約 {s} 秒",
+        "en": "{method}: {heads} heads on {n} tokens, about {s} s estimated",
+    },
+    "effects_none_run": {
+        "ja": "既定で実行できる手法がありません（推定時間が予算を超えます）。--method で指定してください",
+        "en": "no method is cheap enough to run by default here: ask for one with --method",
+    },
+    "effects_atlas_title": {
+        "ja": "{model}: ヘッドの効果（赤 < 0 < 青）", "en": "{model}: head effects (red < 0 < blue)",
+    },
+    "effects_scatter_title": {
+        "ja": "注意のパターン vs 効果（1 点 = 1 ヘッド）",
+        "en": "Attention pattern vs effect (one dot per head)",
+    },
+    "effects_scatter_x": {"ja": "注意の重み: {score}（ヘッド調査）", "en": "attention weight: {score} (census)"},
+    "effects_marked": {"ja": "□ = {role}", "en": "□ = {role}"},
     # the corpus census (attnlab.cli.corpus, plot.corpus, html.corpus) -------------------------------
     "corpus_done": {
         "ja": "{scored} 文書を採点（{tokens} トークン）。出力 {out}: {parts} パート"
