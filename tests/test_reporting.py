@@ -36,7 +36,13 @@ def test_evenness_is_computed_from_the_row():
     w = torch.tensor([[0.5, 0.25, 0.25]])
     (r,) = summarize_rows(w)
     h = -(0.5 * math.log(0.5) + 2 * 0.25 * math.log(0.25))
-    assert abs(r.evenness - h / math.log(3)) < 1e-12 and r.kind == "half"
+    assert abs(r.evenness - h / math.log(3)) < 1e-12
+    # 0.9464 prints as 0.95: the label follows the printed number (issue 17 item 7), never contradicts it
+    assert f"{r.evenness:.2f}" == "0.95" and r.kind == "uniform"
+    (sharper,) = summarize_rows(torch.tensor([[0.6, 0.2, 0.2]]))
+    assert f"{sharper.evenness:.2f}" == "0.86" and sharper.kind == "half"
+    (shared,) = summarize_rows(torch.tensor([[0.4985, 0.4985, 0.003]]))
+    assert f"{shared.top_weight:.2f}" == "0.50" and shared.kind == "half"  # printed 0.50: at least half
 
 
 def test_causal_first_row_sees_only_itself():

@@ -9,6 +9,7 @@ per concept, the tutorial's: Query (注目側) is the attending token, Key (参�
 from __future__ import annotations
 
 from .errors import AttnlabError
+from .numtext import wrap_field
 
 LANGS = ("ja", "en")
 
@@ -130,8 +131,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "- {q} -> {k}: max weight {w:.2f} (uniform: {u:.2f}), evenness {e:.2f} -> {kind}.",
     },
     "row_range": {
-        "ja": "{which}の差は最大 {r:.2f} なので、重みの比は最大 e^{r:.2f} = {ratio:.2f} 倍。",
-        "en": " Its {which} differ by at most {r:.2f}, so no weight is more than e^{r:.2f} = {ratio:.2f}x another.",
+        "ja": "{which}の差は最大 {r} なので、重みの比は最大 e^{r} = {ratio} 倍です。",
+        "en": " Its {which} differ by at most {r}, so no weight is more than e^{r} = {ratio}x another.",
     },
     "row_counts": {
         "ja": "{n} 行の内訳: ほぼ一様 {uniform} 行、半分以上が 1 つのキーに {half} 行、"
@@ -147,17 +148,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "range_of_scores": {"ja": "スコア", "en": "scores"},
     "range_of_scaled": {"ja": "スコア ÷ 温度 {T:g} ", "en": "scores divided by T = {T:g}"},
     "why_flat": {
-        "ja": "どの行も平らなのは、行の中の{which}の差が {lo:.2f}〜{hi:.2f} と小さいからです: "
-              "softmax は差 r を重みの比 e^r に変えるので、どの重みも同じ行の他の重みの {ratio:.2f} 倍を超えません。",
-        "en": " Every row is flat because within each row the {which} differ by only {lo:.2f} to {hi:.2f}: "
-              "softmax turns a difference r into a weight ratio e^r, so no weight is more than {ratio:.2f}x another "
+        "ja": "どの行も平らなのは、行の中の{which}の差が {lo:.2f}〜{hi} と小さいからです: "
+              "softmax は差 r を重みの比 e^r に変えるので、どの重みも同じ行の他の重みの e^{hi} = {ratio} 倍を超えません。",
+        "en": " Every row is flat because within each row the {which} differ by only {lo:.2f} to {hi}: "
+              "softmax turns a difference r into a weight ratio e^r, so no weight is more than e^{hi} = {ratio}x another "
               "in its row.",
     },
     "why_rows": {
         "ja": "行が鋭いか平らかを決めるのは、その行の{which}の差 r です（重みの比は最大 e^r 倍）。"
-              "ここでは r = {lo:.2f}〜{hi:.2f}。",
+              "ここでは r = {lo:.2f}〜{hi} です。",
         "en": " What makes a row sharp or flat is the range r of its {which} (weights differ by at most e^r "
-              "times); here r runs from {lo:.2f} to {hi:.2f}.",
+              "times); here r runs from {lo:.2f} to {hi}.",
     },
     "seed_n": {"ja": "seed {seed} で生成", "en": "drawn with seed {seed}"},
     "seed_none": {"ja": "seed なしで毎回違う乱数", "en": "fresh draws, no seed"},
@@ -185,8 +186,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": " What did not change: every row ranks its keys in the same order (e^(s/T) keeps the order of s).",
     },
     "temp_not_kept": {
-        "ja": "キーの重みの順位が T = 1 と違う行があります（同じ値のスコアがあるため）。",
-        "en": " Some rows rank their keys differently from T = 1 (they have equal scores).",
+        "ja": "T = 1 のときとキーの順位が入れ替わった行があります（数値誤差を超える差）。",
+        "en": " Some rows rank their keys the other way round from T = 1 (beyond rounding).",
+    },
+    "temp_tied": {
+        "ja": "ただし T = 1 では差があった重みのうち {n} 組は、この温度では float32 で同じ値"
+              "（0 か 1 に丸められた値）になっています。スコアの順位はそのままです。",
+        "en": " But {n} pairs of weights that differ at T = 1 are equal at this temperature in float32 (rounded "
+              "to 0 or to 1); the order of their scores stays.",
     },
     "mask_effect": {
         "ja": "因果マスクの効果: 各行は自分より後ろのトークン（キー）を見られず、{n} 個のセルが隠されます（表の —: "
@@ -195,9 +202,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "tables: score −inf, weight 0).",
     },
     "mask_example": {
-        "ja": "たとえば「{q}」の行は、マスクなし → ありで {pairs}（「{k0}」と「{k1}」の比は {r:.4f} → {ra:.4f}）。",
-        "en": " For example the row of \"{q}\", without -> with the mask: {pairs} (\"{k0}\" to \"{k1}\": "
-              "{r:.4f} -> {ra:.4f}).",
+        "ja": "たとえば「{q}」の行は、マスクなし → ありで {pairs}。「{k0}」と「{k1}」の重みの比は、どちらでも "
+              "e^{gap} = {ratio} です（スコアの差 ÷ 温度 = {gap}）。",
+        "en": " For example the row of \"{q}\", without -> with the mask: {pairs}. The weight of \"{k0}\" is "
+              "e^{gap} = {ratio} times that of \"{k1}\" in both (their score difference / T = {gap}).",
     },
     "mask_kept": {
         "ja": "変わらないもの: 見えるキーどうしの重みの比。"
@@ -216,10 +224,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "head_top": {"ja": "ヘッド {h} → {k} {w:.2f}", "en": "head {h} -> {k} {w:.2f}"},
     "mean_top": {"ja": "平均 → {k} {w:.2f}", "en": "mean -> {k} {w:.2f}"},
     "heads_summary": {
-        "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行。各行の最大の重みの平均は、ヘッドごとに "
-              "{heads}、全ヘッドの平均では {mean:.2f}: 平均すると行は平らになります。",
+        "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行です。各行の最大の重みを行について平均すると、"
+              "ヘッドごとに {heads}、全ヘッドの平均の重みでは {mean:.2f} です。平均の重みのこの値は、ヘッドの値の平均 "
+              "{avg:.2f} を超えません（どの行でも、平均した重みの最大はヘッドごとの最大の平均以下です）。",
         "en": "Every head picks the same top key in {agree} of {n} rows. The rows' largest weight averages {heads} "
-              "per head and {mean:.2f} in the mean of the heads: averaging flattens the rows.",
+              "per head and {mean:.2f} in the mean of the heads, which never exceeds the heads' average, {avg:.2f} "
+              "(in every row, the largest weight of the mean is at most the mean of the heads' largest weights).",
+    },
+    "heads_mean_sharper": {
+        "ja": "ただし、ヘッド {heads} よりは平均のほうが鋭く、平均すれば行が平らになるとは限りません。",
+        "en": " Still, the mean is sharper than head(s) {heads}: averaging does not flatten every head.",
     },
     "seeds_title": {
         "ja": "seed の比較（同じ x で W_Q・W_K・W_V だけが違う。各行で最大の重みを受けるキー）:",
@@ -822,9 +836,10 @@ def check_lang(lang: str) -> str:
 
 
 def t(key: str, lang: str = "ja", **fields: object) -> str:
-    """The string `key` in `lang`, formatted with `fields`."""
+    """The string `key` in `lang`, formatted with `fields`; every real number goes through
+    `numtext.num` (safe at any size, never NaN or inf)."""
     text = STRINGS[key][check_lang(lang)]
-    return text.format(**fields) if fields else text
+    return text.format(**{k: wrap_field(k, v) for k, v in fields.items()}) if fields else text
 
 
 def page_labels(keys: set[str] | frozenset[str], lang: str) -> dict[str, str]:

@@ -3,6 +3,7 @@ temperature against T = 1, the mask against no mask, heads against their mean, s
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -59,7 +60,13 @@ def test_mask_against_the_unmasked_run(spec):
         for qq in range(n):
             row = full.stages.weights[h, qq, : qq + 1].double()
             torch.testing.assert_close(tr.stages.weights[h, qq, : qq + 1].double(), row / row.sum(), atol=1e-6, rtol=0)
-        assert f"{before[0] / before[1]:.4f} -> {after[0] / after[1]:.4f}" in text
+        # the ratio of the first two keys, the same with and without the mask, as e^(score gap / T)
+        gap = float(full.stages.scores[h, q, keys[0]] - full.stages.scores[h, q, keys[1]]) / spec.temperature
+        assert c.example_gap == pytest.approx(gap, abs=1e-5)
+        shown = float(f"{gap:.2f}")
+        assert f"e^{gap:.2f} = {math.exp(shown):.2f} times" in text
+        assert before[0] / before[1] == pytest.approx(math.exp(gap), rel=1e-4)
+        assert after[0] / after[1] == pytest.approx(math.exp(gap), rel=1e-4)
     assert "the ratios among the visible keys" in text
 
 
