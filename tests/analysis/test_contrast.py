@@ -130,7 +130,7 @@ def test_seeds_against_each_other():
     assert "変わらないもの: x とトークン" in ja and re.search(r"最大の重みの平均は 0\.\d\d〜0\.\d\d", ja)
 
 
-@pytest.mark.parametrize("T", [1e-4, 1e-3])
+@pytest.mark.parametrize("T", [1e-4, 3e-4])
 def test_a_tiny_temperature_ties_weights_without_changing_the_order(T):
     """At a small T float32 rounds weights to 0 or 1: pairs that tie are counted, never called a change
     of order, and the scores' order is kept in every row."""
