@@ -59,7 +59,7 @@ def test_json_with_heads_has_a_leading_head_axis(capsys):
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, capsys, tmp_path):
-    code, _, err = run(["toy", "--out", str(tmp_path / "o"), *args], capsys)
+    code, _, err = run(["toy", "--lang", "en", "--out", str(tmp_path / "o"), *args], capsys)
     assert code == 2
     assert err.startswith("attnlab: error: ") and message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -107,10 +107,14 @@ def test_failed_writing_leaves_nothing_half_written(capsys, tmp_path, monkeypatc
 
 def test_console_script_exit_codes():
     """The installed entry point, in a real process: exit code 2 and no traceback."""
-    p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "3"], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "3", "--lang", "en"], capture_output=True,
+                       text=True)
     assert p.returncode == 2
     assert p.stderr.strip() == ("attnlab: error: d_model 4 is not divisible by heads 3: "
                                 "each head takes d_model / heads columns")
+    p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "3"], capture_output=True, text=True)
+    assert p.returncode == 2  # --lang's default, ja: the error in Japanese too
+    assert p.stderr.strip() == "attnlab: error: d_model 4 は heads 3 で割り切れません: 各ヘッドが d_model / heads 列を受け持ちます"
     p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "two"], capture_output=True, text=True)
     assert p.returncode == 2 and "invalid int value: 'two'" in p.stderr
 

@@ -1,14 +1,28 @@
-"""The one ja/en vocabulary: printouts, figures, pages, explanations and CLI messages.
+"""The one ja/en vocabulary: printouts, figures, pages, explanations, CLI messages and errors.
 
 `t(key, lang, **fields)` formats one string; Japanese is the default, as in the tutorial. One word
-per concept, the tutorial's: Query (注目側) is the attending token, Key (参照側) the attended one;
-スコア is the number before the softmax, 重み the one after. Both languages hold the same keys
+per concept in each language (docs/architecture.md, "A string"; tested in tests/test_i18n.py):
+クエリ（注目側） is the attending token, キー（参照側） the attended one, バリュー the vector a
+weight mixes; スコア is the number before the softmax, 重み the one after; トークン (never ピース)
+and ステップ (never 手順); Japanese sentences in です・ます. Both languages hold the same keys
 (tested), and the page script reads its labels from here too (`page_labels`: the keys its JS uses).
+
+Errors in the user's language: `tr_error(ErrorClass, "err_key", fix="fix_key", **fields)` makes an
+AttnlabError whose message is a `Msg` (an i18n key and its fields) and, optionally, advice that
+depends on where the user is: `fix_key_cli` (a flag), `fix_key_python` (a keyword), `fix_key_app` (a
+control of the web app), else `fix_key` itself. `error_text(e, lang, surface)` renders it; str(e) is
+the English text with the generic advice, or the language `set_error_lang` chose (a notebook), with
+the Python advice. Errors made without a key print their English text everywhere. The error strings
+are `errors_text.ERROR_STRINGS`, merged into STRINGS.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
 from .errors import AttnlabError
+from .errors_text import ERROR_STRINGS
 from .numtext import wrap_field
 
 LANGS = ("ja", "en")
@@ -88,6 +102,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "attnlab serve.",
     },
     "page_written": {"ja": "ページを保存しました", "en": "page written"},
+    "text_cut": {
+        "ja": "末尾の {n} トークンを切り捨てました: {model} が受け付けるのは最大 {limit} トークンです",
+        "en": "cut the last {n} tokens: {model} accepts at most {limit}",
+    },
     "top_header": {
         "ja": "{model}: {layer}、{which}（{n_layers} 層 x {n_heads} ヘッド、kv ヘッド {n_kv}）。"
               "{unit} → 最も注目する先",
@@ -149,10 +167,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "range_of_scaled": {"ja": "スコア ÷ 温度 {T:g} ", "en": "scores divided by T = {T:g}"},
     "why_flat": {
         "ja": "どの行も平らなのは、行の中の{which}の差が {lo:.2f}〜{hi} と小さいからです: "
-              "softmax は差 r を重みの比 e^r に変えるので、どの重みも同じ行の他の重みの e^{hi} = {ratio} 倍を超えません。",
+              "softmax は差 r を重みの比 e^r に変えるので、どの重みも同じ行の他の重みの "
+              "e^{hi} = {ratio} 倍を超えません。",
         "en": " Every row is flat because within each row the {which} differ by only {lo:.2f} to {hi}: "
-              "softmax turns a difference r into a weight ratio e^r, so no weight is more than e^{hi} = {ratio}x another "
-              "in its row.",
+              "softmax turns a difference r into a weight ratio e^r, so no weight is more than "
+              "e^{hi} = {ratio}x another in its row.",
     },
     "why_rows": {
         "ja": "行が鋭いか平らかを決めるのは、その行の{which}の差 r です（重みの比は最大 e^r 倍）。"
@@ -224,8 +243,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "head_top": {"ja": "ヘッド {h} → {k} {w:.2f}", "en": "head {h} -> {k} {w:.2f}"},
     "mean_top": {"ja": "平均 → {k} {w:.2f}", "en": "mean -> {k} {w:.2f}"},
     "heads_summary": {
-        "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行です。各行の最大の重みを行について平均すると、"
-              "ヘッドごとに {heads}、全ヘッドの平均の重みでは {mean:.2f} です。平均の重みのこの値は、ヘッドの値の平均 "
+        "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行です。"
+              "各行の最大の重みを行について平均すると、ヘッドごとに {heads}、全ヘッドの平均の重みでは {mean:.2f} です。平均の重みのこの値は、ヘッドの値の平均 "
               "{avg:.2f} を超えません（どの行でも、平均した重みの最大はヘッドごとの最大の平均以下です）。",
         "en": "Every head picks the same top key in {agree} of {n} rows. The rows' largest weight averages {heads} "
               "per head and {mean:.2f} in the mean of the heads, which never exceeds the heads' average, {avg:.2f} "
@@ -828,14 +847,18 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+STRINGS.update(ERROR_STRINGS)
+SURFACES = ("cli", "python", "app")  # where an error is read: its advice names what to change there
+
+
 def check_lang(lang: str) -> str:
     """`lang` itself when it is one of LANGS; else an AttnlabError naming the choices."""
     if lang not in LANGS:
-        raise AttnlabError(f"lang {lang!r} is not available: choose one of {', '.join(LANGS)}")
+        raise tr_error(AttnlabError, "err_lang", lang=lang, choices=", ".join(LANGS))
     return lang
 
 
-def t(key: str, lang: str = "ja", **fields: object) -> str:
+def t(key: str, lang: str = "ja", /, **fields: object) -> str:
     """The string `key` in `lang`, formatted with `fields`; every real number goes through
     `numtext.num` (safe at any size, never NaN or inf)."""
     text = STRINGS[key][check_lang(lang)]
@@ -849,3 +872,59 @@ def page_labels(keys: set[str] | frozenset[str], lang: str) -> dict[str, str]:
     if missing:
         raise KeyError(f"the page script uses labels missing from i18n.STRINGS: {', '.join(missing)}")
     return {k: STRINGS[k][lang] for k in sorted(keys)}
+
+
+# errors in the user's language -----------------------------------------------------------------------
+
+E = TypeVar("E", bound=BaseException)
+_error_lang: list[str | None] = [None]  # set_error_lang's choice; None: English with the generic advice
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A sentence not yet put into a language: STRINGS[key] and its fields (a field may be a Msg too,
+    said in the same language), and optionally the key of advice that depends on the surface."""
+
+    key: str  # a key of STRINGS
+    fields: dict[str, Any] = field(default_factory=dict)  # its {fields}
+    fix: str | None = None  # advice: STRINGS[f"{fix}_{surface}"] where the surface has its own, else STRINGS[fix]
+
+    def text(self, lang: str, surface: str | None = None) -> str:
+        """The sentence in `lang`, with the advice for `surface` ("cli", "python", "app"; None: generic)."""
+        fields = {k: v.text(lang, surface) if isinstance(v, Msg) else v for k, v in self.fields.items()}
+        said = t(self.key, lang, **fields)
+        if self.fix is None:
+            return said
+        specific = f"{self.fix}_{surface}"
+        advice = t(specific if specific in STRINGS else self.fix, lang, **fields)
+        return t("err_with_fix", lang, said=said, fix=advice)
+
+    def __str__(self) -> str:
+        lang = _error_lang[0]
+        return self.text("en") if lang is None else self.text(lang, "python")
+
+
+def tr_error(cls: type[E], key: str, *, fix: str | None = None, **fields: Any) -> E:
+    """An error of type `cls` (an AttnlabError) whose message is STRINGS[key] with `fields`, plus the
+    advice `fix` (see the module docstring): `raise tr_error(TooLongError, "err_too_long",
+    fix="fix_truncate", n=900, model="minilm", limit=512)`."""
+    msg = Msg(key, fields, fix)
+    error = cls(msg.text("en"))
+    error.i18n = msg  # type: ignore[attr-defined]  (AttnlabError declares it; other types carry it too)
+    return error
+
+
+def error_text(error: BaseException, lang: str, surface: str | None = "cli") -> str:
+    """The error's message in `lang` with the advice for `surface` when it carries a Msg (tr_error),
+    else its own (English) text."""
+    msg = getattr(error, "i18n", None)
+    if isinstance(msg, Msg) and lang in LANGS:
+        return msg.text(lang, surface)
+    return str(error)
+
+
+def set_error_lang(lang: str | None) -> None:
+    """The language of str(error) from now on in this process ("ja", "en"; None: English with the
+    generic advice), with the Python advice (keywords, not flags): for notebooks, where the error a
+    user reads is str(error). The CLI and the web app pass their language to `error_text` instead."""
+    _error_lang[0] = None if lang is None else check_lang(lang)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import AttnlabError
-from .i18n import t
+from .i18n import t, tr_error
 from .marks import unmark_text
 from .trace import AttentionTrace
 
@@ -73,12 +73,14 @@ def position(trace: AttentionTrace, token: int | str) -> int:
     """The position of `token` (a position, or a text that occurs once) in `trace`."""
     if isinstance(token, int) and not isinstance(token, bool):
         if not 0 <= token < trace.n_tokens:
-            raise AttnlabError(f"position {token} is out of range: this trace has positions 0..{trace.n_tokens - 1}")
+            raise tr_error(AttnlabError, "err_position_range", pos=token, last=trace.n_tokens - 1)
         return token
     found = [i for i, tok in enumerate(trace.tokens) if _norm(tok.text) == _norm(token)]
-    if len(found) != 1:
-        where = f"at positions {', '.join(map(str, found))}" if found else "nowhere"
-        raise AttnlabError(f"token {token!r} occurs {where} in {trace.token_texts}: give its position instead")
+    if not found:
+        raise tr_error(AttnlabError, "err_token_nowhere", token=token, tokens=trace.token_texts)
+    if len(found) > 1:
+        raise tr_error(AttnlabError, "err_token_repeated", token=token, tokens=trace.token_texts,
+                       where=", ".join(map(str, found)))
     return found[0]
 
 
@@ -139,7 +141,7 @@ def sharper_of(traces: Sequence[AttentionTrace], query: int | str, values: Seque
     """Which of `traces` (made with `values` of `name`: temperatures, seeds, ...) gives `query`'s row
     the largest top weight? The answer is that trace's value."""
     if len(traces) != len(values) or not traces:
-        raise AttnlabError(f"give one value per trace: {len(traces)} traces, {len(values)} values")
+        raise tr_error(AttnlabError, "err_values_per_trace", n=len(traces), m=len(values))
     tops = [float(tr.pattern(layer, head)[position(tr, query)].max()) for tr in traces]
     best = max(range(len(traces)), key=lambda i: tops[i])
 

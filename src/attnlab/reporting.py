@@ -19,7 +19,7 @@ from .analysis.readings import explain_head as read_head_text
 from .analysis.readings import overview
 from .analysis.words import word_groups, word_pattern
 from .errors import AttnlabError
-from .i18n import t
+from .i18n import t, tr_error
 from .toy import ToyTrace
 from .trace import AttentionTrace
 
@@ -59,7 +59,7 @@ def format_matrix(
 
 def _stages(trace: AttentionTrace):
     if trace.stages is None:
-        raise AttnlabError(f"the printout needs a toy trace (every stage kept); {trace.model!r} has none")
+        raise tr_error(AttnlabError, "err_toy_only", model=trace.model)
     return trace.stages
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import torch
 
 from ..errors import AttnlabError
+from ..i18n import Msg, tr_error
 from ..trace import AttentionTrace
 from ..trace.rows import row_entropy_distance
 from .roles import Role, assign_roles
@@ -64,21 +65,21 @@ class HeadCensus:
     uniform_distance: float | None  # mean_distance a uniform head would have on this text (None: no text)
 
 
-def _check_tokens(trace: AttentionTrace, needed: int, what: str) -> None:
+def _check_tokens(trace: AttentionTrace, needed: int, what: Msg) -> None:
     if trace.n_tokens < needed:
-        raise AttnlabError(f"{what} needs at least {needed} tokens, got {trace.n_tokens}: give a longer text")
+        raise tr_error(AttnlabError, "err_too_few_tokens", what=what, needed=needed, n=trace.n_tokens)
 
 
 def text_scores(trace: AttentionTrace) -> dict[str, torch.Tensor]:
     """{name: [layer, head]} for TEXT_SCORES on the trace's own tokens."""
-    _check_tokens(trace, 2, "the head census")
+    _check_tokens(trace, 2, Msg("what_census"))
     per_layer = [_layer_text_scores(trace, layer) for layer in range(trace.n_layers)]
     return {name: torch.stack([d[name] for d in per_layer]) for name in TEXT_SCORES}
 
 
 def probe_scores(trace: AttentionTrace, length: int) -> dict[str, torch.Tensor]:
     """{induction, duplicate: [layer, head]} on a probe trace whose last 2 * length tokens are r + r."""
-    _check_tokens(trace, 2 * length, f"a probe with R = {length}")
+    _check_tokens(trace, 2 * length, Msg("what_probe", {"r": length}))
     n = trace.n_tokens
     q = torch.arange(n - length, n)  # the second repeat
     out: dict[str, list[torch.Tensor]] = {"induction": [], "duplicate": []}  # per layer [head]

@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         code = int(args.handler(args) or 0)
         sys.stdout.flush()  # a closed pipe shows up here when the output was still buffered
         return code
-    except AttnlabError as e:
-        print(f"attnlab: error: {e}", file=sys.stderr)
+    except AttnlabError as e:  # in the command's --lang, with the CLI's advice (i18n.error_text)
+        from ..i18n import error_text
+
+        print(f"attnlab: error: {error_text(e, getattr(args, 'lang', None) or 'en', 'cli')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("attnlab: interrupted", file=sys.stderr)

@@ -63,6 +63,7 @@ def _run(args: argparse.Namespace):
 
 def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
+    from ..i18n import t
     from ..reporting import model_report
     from ..views import FigureOptions, figure_notes, figures_for, file_stem
     from .output import check_destinations, print_json, save_figures, save_page
@@ -73,8 +74,8 @@ def handle(args: argparse.Namespace) -> int:
     trace = _run(args)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:
-        print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
-              f"{trace.n_tokens}", file=sys.stderr)
+        print("attnlab: " + t("text_cut", args.lang, n=trace.truncated, model=trace.model, limit=trace.n_tokens),
+              file=sys.stderr)
     opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model),
                          scale=args.scale)
     if args.format == "json":
