@@ -114,7 +114,8 @@ def test_console_script_exit_codes():
                                 "each head takes d_model / heads columns")
     p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "3"], capture_output=True, text=True)
     assert p.returncode == 2  # --lang's default, ja: the error in Japanese too
-    assert p.stderr.strip() == "attnlab: error: d_model 4 は heads 3 で割り切れません: 各ヘッドが d_model / heads 列を受け持ちます"
+    assert p.stderr.strip() == ("attnlab: error: d_model 4 は heads 3 で割り切れません: "
+                                "各ヘッドが d_model / heads 列を受け持ちます")
     p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "two"], capture_output=True, text=True)
     assert p.returncode == 2 and "invalid int value: 'two'" in p.stderr
 

@@ -34,7 +34,8 @@ def test_one_error_three_surfaces_two_languages():
     assert error_text(e, "en", "cli").endswith("give --layer 0..5")
     assert error_text(e, "en", "python").endswith("pass layer=0..5")
     assert error_text(e, "en", "app").endswith("pick one in the layer selector")
-    assert error_text(e, "ja", "cli") == "層 9 は範囲外です: このトレースの層は 0〜5 です。--layer に 0〜5 を指定してください"
+    assert error_text(e, "ja", "cli") == ("層 9 は範囲外です: このトレースの層は 0〜5 です。"
+                                          "--layer に 0〜5 を指定してください")
     assert "層の選択" in error_text(e, "ja", "app") and "--layer" not in error_text(e, "ja", "app")
     set_error_lang("ja")  # a notebook: str(e) in Japanese, with the keyword
     assert str(e) == "層 9 は範囲外です: このトレースの層は 0〜5 です。layer= に 0〜5 を渡してください"

@@ -45,7 +45,7 @@ def test_fixed_point_turns_scientific_only_when_large():
 def test_non_finite_is_refused_naming_the_field(bad):
     with pytest.raises(NonFiniteError, match="a weight is"):
         num(bad, ".2f", "a weight")
-    with pytest.raises(NonFiniteError, match="^w is"):
+    with pytest.raises(NonFiniteError, match=r"^w is"):
         t("row_top", "en", q="a", k="b", w=bad)
 
 

@@ -244,8 +244,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "mean_top": {"ja": "平均 → {k} {w:.2f}", "en": "mean -> {k} {w:.2f}"},
     "heads_summary": {
         "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行です。"
-              "各行の最大の重みを行について平均すると、ヘッドごとに {heads}、全ヘッドの平均の重みでは {mean:.2f} です。平均の重みのこの値は、ヘッドの値の平均 "
-              "{avg:.2f} を超えません（どの行でも、平均した重みの最大はヘッドごとの最大の平均以下です）。",
+              "各行の最大の重みを行について平均すると、ヘッドごとに {heads}、全ヘッドの平均の重みでは {mean:.2f} です。"
+              "平均の重みのこの値は、ヘッドの値の平均 {avg:.2f} を超えません"
+              "（どの行でも、平均した重みの最大はヘッドごとの最大の平均以下です）。",
         "en": "Every head picks the same top key in {agree} of {n} rows. The rows' largest weight averages {heads} "
               "per head and {mean:.2f} in the mean of the heads, which never exceeds the heads' average, {avg:.2f} "
               "(in every row, the largest weight of the mean is at most the mean of the heads' largest weights).",

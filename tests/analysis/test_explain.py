@@ -23,7 +23,8 @@ SPECS = [
 ] + [ToySpec(seed=s) for s in range(2, 12)]
 
 ROW = re.compile(r"^- (\S+) -> (\S+): max weight ([0-9.]+) \(uniform: ([0-9.]+)\), evenness ([0-9.]+) -> (.+?)\. "
-                 r"Its (.+?) differ by at most ([0-9.]+), so no weight is more than e\^([0-9.]+) = ([0-9.e]+)x another\.$")
+                 r"Its (.+?) differ by at most ([0-9.]+), so no weight is more than "
+                 r"e\^([0-9.]+) = ([0-9.e]+)x another\.$")
 
 
 def head_blocks(text: str, heads: int) -> list[list[str]]:

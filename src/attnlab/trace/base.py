@@ -189,7 +189,8 @@ class AttentionTrace(ABC):
     def check_layer_head(self, layer: int, head: int | None) -> None:
         """Raise LayerHeadError naming the valid range when layer or head is out of range."""
         if not _index_in(layer, self.n_layers):
-            raise tr_error(LayerHeadError, "err_layer_range", fix="fix_layer", layer=repr(layer), last=self.n_layers - 1)
+            raise tr_error(LayerHeadError, "err_layer_range", fix="fix_layer", layer=repr(layer),
+                           last=self.n_layers - 1)
         if head is not None and not _index_in(head, self.n_heads):
             raise tr_error(LayerHeadError, "err_head_range", fix="fix_head", head=repr(head), last=self.n_heads - 1)
 
