@@ -283,23 +283,43 @@ STRINGS: dict[str, dict[str, str]] = {
     # readings of real models (attnlab.analysis.readings) ------------------------------------------
     "read_title": {"ja": "読み取れること（{layer}、{which}）:", "en": "What this head shows ({layer}, {which}):"},
     "read_first": {
-        "ja": "先頭のトークン「{tok}」が {n} 行中 {top} 行で最大の重みを受けています（重みの平均 {w:.2f}）。これは"
-              "「アテンション・シンク」と呼ばれるよくある型で、ヘッドに特に見る先がないときの重みの置き場所です。"
+        "ja": "先頭のトークン「{tok}」への重みは平均 {w:.2f} で（行 1〜N−1 の平均。{at:g} 以上なので"
+              "「アテンション・シンク」です。attnlab heads と同じ定義です）、"
+              "{n} 行中 {top} 行で最大の重みを受けています。"
+              "アテンション・シンクは、ヘッドに特に見る先がないときの重みの置き場所で、"
               "「{tok}」が重要だという意味ではありません。",
-        "en": "The first token \"{tok}\" takes the largest weight in {top} of {n} rows (mean {w:.2f}). This common "
-              "pattern is called an attention sink: where a head puts its weight when nothing in particular "
-              "matters to it. It does not mean that \"{tok}\" is important.",
+        "en": "The first token \"{tok}\" gets a mean weight of {w:.2f} (rows 1 to N-1; {at:g} or more makes an "
+              "attention sink, as attnlab heads defines it) and the largest weight in {top} of {n} rows. An "
+              "attention sink is where a head puts its weight when nothing in particular matters to it; it does "
+              "not mean that \"{tok}\" is important.",
+    },
+    "read_first_top": {
+        "ja": "先頭のトークン「{tok}」が {n} 行中 {top} 行で最大の重みを受けていますが、重みの平均は {w:.2f} で "
+              "{at:g} 未満なので、アテンション・シンクには数えません。",
+        "en": "The first token \"{tok}\" takes the largest weight in {top} of {n} rows, but its mean weight, "
+              "{w:.2f}, is under {at:g}: not counted as an attention sink.",
     },
     "read_first_valued": {
-        "ja": "値ベクトルの大きさ ‖v‖ で重みづけすると、先頭の取り分は平均 {w:.2f} → {v:.2f} になります。",
+        "ja": "バリューの大きさ ‖v‖ で重みづけすると、先頭の取り分は平均 {w:.2f} → {v:.2f} になります"
+              "（先頭の ‖v‖ は {n0:.2f}、ほかのトークンの ‖v‖ は平均 {n1:.2f}）。",
         "en": " Weighted by the size of the value vectors (‖v‖), the first token's share goes from {w:.2f} to "
-              "{v:.2f} on average.",
+              "{v:.2f} on average (‖v‖ of the first token {n0:.2f}, of the others {n1:.2f} on average).",
+    },
+    "read_first_still": {
+        "ja": "重みがほとんど先頭に集まっているので取り分はほぼ動きませんが、出力は 重み × バリュー の和なので、"
+              "このヘッドの出力の大きさを決めるのは先頭の ‖v‖ です。",
+        "en": " With nearly all the weight on the first token the share hardly moves; the output is the sum of "
+              "weight × value vector, so the first token's ‖v‖ sets how much this head adds.",
     },
     "read_previous": {
         "ja": "直前のトークンが {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: "
-              "各トークンが 1 つ前を見る「前トークン」型です。",
+              "各トークンが 1 つ前を見る「前トークン型」です。",
         "en": "The previous token takes the largest weight in {top} of {n} rows (mean {w:.2f}): a previous-token "
               "pattern, each token looking one step back.",
+    },
+    "read_previous_skipped": {
+        "ja": "（文字の続きのトークン {k} 行は数えていません。下の「文字の組み立て」を見てください）",
+        "en": " ({k} rows that continue a character are not counted: see the characters below.)",
     },
     "read_self": {
         "ja": "トークン自身が {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: 自分を見る型です。",
@@ -317,33 +337,37 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "None of first, previous, self or next takes the largest weight in half the rows (the rows' "
               "largest weights average {m:.2f}).",
     },
-    "read_word": {
-        "ja": "複数のピースに分かれた単語（{n} 語）: 各ピースが同じ単語の他のピースに置く重みは平均 {w:.2f}"
-              "（一様なら {u:.2f}）。",
-        "en": "Words split into several pieces ({n}): each piece puts {w:.2f} on the other pieces of its word on "
-              "average (uniform: {u:.2f}).",
-    },
     "read_char": {
-        "ja": "バイト片に分かれた文字（{n} 文字）: 各ピースが同じ文字の他のピースに置く重みは平均 {w:.2f}"
-              "（一様なら {u:.2f}）。",
-        "en": "Characters split into byte pieces ({n}): each piece puts {w:.2f} on the other pieces of its "
-              "character on average (uniform: {u:.2f}).",
+        "ja": "文字の組み立て: 2 つ以上のトークンに分かれた文字が {n} 個あります。文字の続きのトークン {rows} 行のうち "
+              "{top} 行で、最大の重みが同じ文字の前のトークンにあります（同じ文字の他のトークンへの重みの平均 {w:.2f}、"
+              "一様なら {u:.2f}）。これは文字を組み立てる動きなので、直前トークンの型には数えていません。",
+        "en": "Assembling characters: {n} characters are split over two tokens or more. In {top} of the {rows} "
+              "rows that continue a character, the largest weight stays inside that character (mean weight on "
+              "its other tokens {w:.2f}; uniform: {u:.2f}). This assembles the character, so it is not counted "
+              "as a previous-token pattern.",
+    },
+    "read_word": {
+        "ja": "複数のトークンに分かれた単語（{n} 語）: 各トークン（文字の続きを除く {rows} 行）が同じ単語の他の"
+              "トークンに置く重みは平均 {w:.2f} です（一様なら {u:.2f}）。",
+        "en": "Words split into several tokens ({n}): each token ({rows} rows, characters' continuations left out) "
+              "puts {w:.2f} on the other tokens of its word on average (uniform: {u:.2f}).",
     },
     "read_not_influence": {
         "ja": "注意: 重みは「どこを見たか」であって、そのトークンが出力にどれだけ効いたかではありません。"
-              "出力は 重み × v の和なので、v が小さいトークンは重みが大きくても出力にあまり効きません。",
+              "出力は 重み × バリュー の和なので、バリューが小さいトークンは重みが大きくても出力にあまり効きません。",
         "en": "Note: a weight says where a row looks, not how much that token changes the output. The output is "
-              "the sum of weight × v, so a token with a small v does little even with a large weight.",
+              "the sum of weight × value vector, so a token with a small value vector does little even with a "
+              "large weight.",
     },
     "read_tokens_note": {
         "ja": "（表は単語単位ですが、読み取りはモデルが実際に計算したトークン単位です）",
         "en": "(the table is per word; the reading is per token, as the model computed it)",
     },
     "read_overview": {
-        "ja": "このテキストの全 {n} ヘッドのうち {k} ヘッドで、半分以上の行が先頭のトークン「{tok}」に"
-              "最大の重みを置いています。",
-        "en": "In {k} of all {n} heads, at least half the rows put their largest weight on the first token "
-              "\"{tok}\".",
+        "ja": "このテキストの全 {n} ヘッドのうち {k} ヘッドがアテンション・シンクです（先頭のトークン「{tok}」への"
+              "重みが行 1〜N−1 の平均で {at:g} 以上。attnlab heads の数え方と同じです）。",
+        "en": "{k} of all {n} heads are attention sinks (mean weight on the first token \"{tok}\" over rows 1 to "
+              "N-1 of {at:g} or more, as attnlab heads counts them).",
     },
     # notes on what a model made of the text (attnlab.models.notes) ------------------------------
     "note_not_as_written": {
@@ -368,25 +392,35 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "census_no_probe": {"ja": "プローブなし", "en": "no probe"},
     "census_heads_past": {
-        "ja": "{count} ヘッドが {rule}。強い順: {picks}",
+        "ja": "{count} ヘッドが {rule} を満たします。強い順: {picks}",
         "en": "{count} {heads} {rule}; strongest: {picks}",
     },
     "census_none_past": {
-        "ja": "しきい値（{rule}）に届くヘッドはない（最高 L{layer} H{head} {score}）",
+        "ja": "しきい値（{rule}）に届くヘッドはありません（最高は L{layer} H{head} の {score}）",
         "en": "no head reaches the threshold ({rule}); best L{layer} H{head} {score}",
     },
-    "census_needs_text": {"ja": "テキストがないので判定しない", "en": "not judged: needs a text"},
-    "census_needs_probe": {"ja": "プローブを実行していないので判定しない", "en": "not judged: needs the probe"},
+    "census_needs_text": {"ja": "テキストがないので判定しません", "en": "not judged: needs a text"},
+    "census_needs_probe": {"ja": "プローブを実行していないので判定しません", "en": "not judged: needs the probe"},
     "census_local_short": {
-        "ja": "テキストが短いので判定しない（一様な重みでも平均距離 {u} で、局所との区別がつかない）",
+        "ja": "テキストが短いので判定しません（一様な重みでも平均距離が {u} で、局所との区別がつきません）",
         "en": "not judged: the text is too short (uniform weights already have mean distance {u})",
     },
+    "census_one_text": {
+        "ja": "役割は、このテキスト（と帰納プローブ）での値から判定したものです。同じヘッドでも、入力が変われば"
+              "役割が変わることがあります（多くの文書での役割は attnlab corpus で調べられます）。",
+        "en": "Roles are judged on this text (and the induction probe): the same head can take another role on "
+              "another input (attnlab corpus gives roles across many documents).",
+    },
+    "census_prev_skipped": {
+        "ja": "（直前トークンのスコアからは、文字の続きのトークン {k} 行を除いています。文字を組み立てる動きだからです）",
+        "en": "(prev_token leaves out the {k} rows that continue a character: they assemble the character)",
+    },
     "census_mass_title": {
-        "ja": "重み ≠ 重要度（重み × 値ベクトルのノルム、Kobayashi ら 2020）: 全層・全ヘッド平均",
+        "ja": "重み ≠ 重要度（重み × バリューの大きさ、Kobayashi ら 2020）: 全層・全ヘッドの平均",
         "en": "Weight is not importance (value-weighted, Kobayashi et al. 2020): mean over layers and heads",
     },
     "census_mass_line": {
-        "ja": "  {what}: 重み {w} → ノルムを掛けた寄与 {vw}",
+        "ja": "  {what}: 重み {w} → バリューの大きさを掛けた寄与 {vw}",
         "en": "  {what}: weight {w} -> value-weighted {vw}",
     },
     "census_first_key": {"ja": "先頭トークン {text}", "en": "first token {text}"},
@@ -395,39 +429,49 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "ロールアウト（Abnar & Zuidema 2020）: 最後のトークン {pos} {text} の由来",
         "en": "Rollout (Abnar & Zuidema 2020): where the last token {pos} {text} draws from",
     },
+    "census_rollout_caveat": {
+        "ja": "注意: ロールアウトは各層の全ヘッド平均の重みを掛け合わせたもので、MLP とバリューの大きさは考えていません。"
+              "アテンション・シンクの多いモデル（デコーダ）では、先頭のトークンへの重みが層ごとに掛け合わされて、"
+              "由来が先頭に集まります（ここでは先頭のトークンが {first}）。由来の量ではなく、先頭以外の並び方を"
+              "手がかりとして読んでください。",
+        "en": "Caveat: rollout multiplies each layer's head-mean weights, ignoring MLPs and the size of the value "
+              "vectors. In a model with many attention sinks (decoders) the weight on the first token compounds "
+              "over the layers and the rollout collapses onto it (here the first token has {first}): read the order "
+              "of the other sources as a hint, not their amounts.",
+    },
     # role names and one-sentence meanings
     "role_previous_token": {"ja": "直前トークン", "en": "previous-token"},
     "role_induction": {"ja": "帰納（induction）", "en": "induction"},
     "role_duplicate": {"ja": "重複トークン", "en": "duplicate-token"},
-    "role_first_token_sink": {"ja": "先頭トークンへの集中（sink）", "en": "first-token sink"},
+    "role_first_token_sink": {"ja": "アテンション・シンク（先頭トークン）", "en": "attention sink (first token)"},
     "role_self": {"ja": "自分自身", "en": "self"},
     "role_local": {"ja": "局所", "en": "local"},
     "role_broad": {"ja": "広く均等", "en": "broad"},
     "means_previous_token": {
-        "ja": "各 Query（注目側）がすぐ前の Key（参照側）に重みを置く。",
+        "ja": "各クエリ（注目側）がすぐ前のキー（参照側）に重みを置きます。",
         "en": "each query puts its weight on the token just before it.",
     },
     "means_induction": {
-        "ja": "繰り返された列で、今のトークンが前に出たときの次のトークンに重みを置く（続きを写す手がかり）。",
+        "ja": "繰り返された列で、今のトークンが前に出たときの次のトークンに重みを置きます（続きを写す手がかりです）。",
         "en": "on a repeated sequence, attends to the token that followed the earlier copy of the current one "
               "(the cue for copying a continuation).",
     },
     "means_duplicate": {
-        "ja": "繰り返された列で、同じトークンの前の出現に重みを置く。",
+        "ja": "繰り返された列で、同じトークンの前の出現に重みを置きます。",
         "en": "on a repeated sequence, attends to the earlier copy of the current token itself.",
     },
     "means_first_token_sink": {
-        "ja": "重みの半分以上を先頭トークンに置く（attention sink。実際に運ぶ量は下の「ノルムを掛けた寄与」を見る）。",
-        "en": "puts at least half of its weight on the first token (an attention sink; see the value-weighted "
-              "share below for how much it carries).",
+        "ja": "重みの半分以上を先頭トークンに置きます（実際に運ぶ量は下の「バリューの大きさを掛けた寄与」を見てください）。",
+        "en": "puts at least half of its weight on the first token (see the value-weighted share below for how "
+              "much it carries).",
     },
-    "means_self": {"ja": "各トークンが自分自身に重みを置く。", "en": "each token attends to itself."},
+    "means_self": {"ja": "各トークンが自分自身に重みを置きます。", "en": "each token attends to itself."},
     "means_local": {
-        "ja": "重みが数トークン以内の近くに集まる。",
+        "ja": "重みが数トークン以内の近くに集まります。",
         "en": "keeps its weight within a few tokens of the query.",
     },
     "means_broad": {
-        "ja": "見えるトークン全体にほぼ均等に重みを広げる。",
+        "ja": "見えるトークン全体にほぼ均等に重みを広げます。",
         "en": "spreads its weight almost evenly over every token it can see.",
     },
     "census_prev_token": {"ja": "直前トークン", "en": "previous token"},
