@@ -112,6 +112,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{model}: {layer}, {which} ({n_layers} layers x {n_heads} heads, {n_kv} kv heads); "
               "{unit} -> most attended",
     },
+    "top_baseline_note": {
+        "ja": "（［ ］内は、重みが一様なときの値です。行全体が一様なときとほぼ同じ（全変動距離 {at:.2f} 未満）なら"
+              "「≈ 一様」と書きます）",
+        "en": "([ ]: the weight a uniform row would give. \"≈ uniform\": the row is within total variation "
+              "{at:.2f} of that uniform row)",
+    },
+    "top_uniform_row": {"ja": "［一様なら {u:.2f}］", "en": "[uniform: {u:.2f}]"},
+    "top_uniform_key": {"ja": "［{u:.2f}］", "en": "[{u:.2f}]"},
+    "top_near_uniform": {"ja": "≈ 一様（差 {d:.2f}）", "en": "≈ uniform (off by {d:.2f})"},
     "generated_from": {
         "ja": "{start} 番目以降の{unit}（* 印）は貪欲生成したトークン",
         "en": "{unit}s from {start} on (marked *) were generated greedily",
@@ -412,7 +421,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "another input (attnlab corpus gives roles across many documents).",
     },
     "census_prev_skipped": {
-        "ja": "（直前トークンのスコアからは、文字の続きのトークン {k} 行を除いています。文字を組み立てる動きだからです）",
+        "ja": "（直前トークンのスコアからは、文字の続きのトークン {k} 行を除いています。"
+              "文字を組み立てる動きだからです）",
         "en": "(prev_token leaves out the {k} rows that continue a character: they assemble the character)",
     },
     "census_mass_title": {
@@ -430,7 +440,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Rollout (Abnar & Zuidema 2020): where the last token {pos} {text} draws from",
     },
     "census_rollout_caveat": {
-        "ja": "注意: ロールアウトは各層の全ヘッド平均の重みを掛け合わせたもので、MLP とバリューの大きさは考えていません。"
+        "ja": "注意: ロールアウトは各層の全ヘッド平均の重みを掛け合わせたもので、"
+              "MLP とバリューの大きさは考えていません。"
               "アテンション・シンクの多いモデル（デコーダ）では、先頭のトークンへの重みが層ごとに掛け合わされて、"
               "由来が先頭に集まります（ここでは先頭のトークンが {first}）。由来の量ではなく、先頭以外の並び方を"
               "手がかりとして読んでください。",
@@ -461,7 +472,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "on a repeated sequence, attends to the earlier copy of the current token itself.",
     },
     "means_first_token_sink": {
-        "ja": "重みの半分以上を先頭トークンに置きます（実際に運ぶ量は下の「バリューの大きさを掛けた寄与」を見てください）。",
+        "ja": "重みの半分以上を先頭トークンに置きます"
+              "（実際に運ぶ量は下の「バリューの大きさを掛けた寄与」を見てください）。",
         "en": "puts at least half of its weight on the first token (see the value-weighted share below for how "
               "much it carries).",
     },

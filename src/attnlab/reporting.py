@@ -17,14 +17,16 @@ from .analysis.contrast import explain_heads, explain_mask, explain_seeds, expla
 from .analysis.explain import explain_weights, measures_line, random_caveat
 from .analysis.readings import explain_head as read_head_text
 from .analysis.readings import overview
-from .analysis.words import word_groups, word_pattern
+from .analysis.words import total_variation, uniform_pattern, uniform_words, word_groups, word_pattern
 from .errors import AttnlabError
 from .i18n import t, tr_error
+from .numtext import num, printed
 from .toy import ToyTrace
 from .trace import AttentionTrace
 
 MAX_COLS = 12  # columns printed per matrix; JSON has all of them
 MASKED = "—"  # a cell hidden by the mask
+NEAR_UNIFORM = 0.10  # a row whose total variation from the uniform expectation prints below this: "≈ uniform"
 
 
 def display_width(s: str) -> int:
@@ -137,22 +139,34 @@ def _generated_from(trace: AttentionTrace, words: bool) -> int | None:
 
 def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
               lang: str = "ja") -> str:
-    """One line per token (or word): the tokens it attends to most, with their weights."""
+    """One line per token (or word): the tokens it attends to most, with their weights, beside what a
+    uniform row would give (per row for tokens, per key for words, whose sizes differ), and "≈ uniform"
+    when the row's total variation from that expectation prints below NEAR_UNIFORM."""
     labels, w = head_rows(trace, layer, head, words)
+    base = uniform_words(trace) if words else uniform_pattern(trace.n_tokens, trace.causal)  # [q, k]
+    far = total_variation(w, base)  # [q]
     width = max(display_width(s) for s in labels)
     which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
     lines = [t("top_header", lang, model=trace.model, layer=t("layer_n", lang, layer=layer), which=which,
                n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads,
-               unit=t("word" if words else "token", lang))]
+               unit=t("word" if words else "token", lang)),
+             t("top_baseline_note", lang, at=NEAR_UNIFORM)]
     if trace.prompt_len is not None:
         unit = t("word" if words else "token", lang)
         lines.append(t("generated_from", lang, start=_generated_from(trace, words), unit=unit))
     for q, label in enumerate(labels):
         values, keys = w[q].topk(min(top, w.shape[1]))
-        picks = ", ".join(
-            f"{labels[k]} {v:.2f}" for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0
-        )  # a causal row has zeros after q: not listed
-        lines.append(f"  {label}{' ' * (width - display_width(label))} -> {picks}")
+        # a causal row has zeros after q: not listed
+        picks = [(k, v) for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0]
+        if words:
+            text = ", ".join(f"{labels[k]} {num(v, '.2f')} {t('top_uniform_key', lang, u=float(base[q, k]))}"
+                             for k, v in picks)
+        else:
+            text = ", ".join(f"{labels[k]} {num(v, '.2f')}" for k, v in picks)
+            text += "  " + t("top_uniform_row", lang, u=float(base[q, q]))
+        if printed(float(far[q])) < NEAR_UNIFORM and float(base[q].max()) < 1.0:  # one key alone: nothing to say
+            text += "  " + t("top_near_uniform", lang, d=float(far[q]))
+        lines.append(f"  {label}{' ' * (width - display_width(label))} -> {text}")
     return "\n".join(lines)
 
 
