@@ -59,7 +59,7 @@ def test_every_printed_number_agrees_with_its_printed_rule(lang, below):
 def test_roles_say_they_come_from_this_text_and_rollout_says_it_collapses():
     census = head_census(synthetic_trace(n=20), probe=False, model="synthetic")
     for lang, one_text, caveat in (("en", "Roles are judged on this text", "the rollout collapses onto it"),
-                                   ("ja", "同じヘッドでも、入力が変われば役割が変わることがあります", "由来が先頭に集まります")):
+                                   ("ja", "入力が変われば役割が変わることがあります", "由来が先頭に集まります")):
         text = census_report(census, lang, sources=[(0, "a", 0.97), (3, "d", 0.01)])
         assert one_text in text and caveat in text
         assert ("here the first token has 0.97" in text) or ("ここでは先頭のトークンが 0.97" in text)
