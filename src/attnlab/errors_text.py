@@ -218,6 +218,8 @@ ERROR_STRINGS: dict[str, dict[str, str]] = {
                            "en": "{what} needs at least {needed} tokens, got {n}: give a longer text"},
     "what_census": {"ja": "ヘッド調査", "en": "the head census"},
     "what_probe": {"ja": "R = {r} のプローブ", "en": "a probe with R = {r}"},
+    "err_printout_part": {"ja": "表示する部分 {part!r} はありません: {choices} から選んでください",
+                          "en": "no printout part {part!r}: choose from {choices}"},
     "err_toy_only": {"ja": "この表示には、すべての段階を保存したトイのトレースが必要です（{model!r} にはありません）",
                      "en": "the printout needs a toy trace (every stage kept); {model!r} has none"},
 }

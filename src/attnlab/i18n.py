@@ -13,7 +13,7 @@ depends on where the user is: `fix_key_cli` (a flag), `fix_key_python` (a keywor
 control of the web app), else `fix_key` itself. `error_text(e, lang, surface)` renders it; str(e) is
 the English text with the generic advice, or the language `set_error_lang` chose (a notebook), with
 the Python advice. Errors made without a key print their English text everywhere. The error strings
-are `errors_text.ERROR_STRINGS`, merged into STRINGS.
+are `errors_text.ERROR_STRINGS` and the lesson's `lesson_text.LESSON_STRINGS`, merged into STRINGS.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from .errors import AttnlabError
 from .errors_text import ERROR_STRINGS
+from .lesson_text import LESSON_STRINGS
 from .numtext import wrap_field
 
 LANGS = ("ja", "en")
@@ -51,6 +52,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "scores_title": {"ja": "Attentionスコア:", "en": "Attention scores:"},
     "weights_title": {"ja": "Attention重み:", "en": "Attention weights:"},
     "output_title": {"ja": "出力ベクトル:", "en": "Output vectors:"},
+    "values_title": {"ja": "バリュー V:", "en": "Values V:"},
     "truncated": {
         "ja": "(先頭 {shown}/{total} 列のみ表示。全体は --format json で)",
         "en": "(first {shown} of {total} columns shown; --format json prints all)",
@@ -860,51 +862,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "attnlab: a static preview. To see the interactive page, run the cell in a trusted notebook, "
               "or save it with attnlab.write_html(trace, \"page.html\") and open that in a browser.",
     },
-    # the lesson's exercises (attnlab.lesson) ------------------------------------------------------
-    "ex_no_answer": {
-        "ja": "まだ答えがありません。answer = のあとに答えを書いて、このセルをもう一度実行してください。",
-        "en": "No answer yet: write it after answer = and run this cell again.",
-    },
-    "ex_right": {"ja": "正解です。{why}", "en": "Right. {why}"},
-    "ex_wrong": {
-        "ja": "違います（あなたの答え: {given}）。ヒント: {hint}",
-        "en": "Not quite (you answered {given}). Hint: {hint}",
-    },
-    "ex_solution": {"ja": "答え: {answer}。{why}", "en": "Answer: {answer}. {why}"},
-    "ex_top_key_why": {
-        "ja": "{q} の行で一番大きい重みは {k} の {w:.4f}、2 番目は {k2} の {w2:.4f}（一様なら {u:.4f}）。",
-        "en": "In the row of {q} the largest weight is {w:.4f} on {k}, the next {w2:.4f} on {k2} "
-              "(uniform would be {u:.4f}).",
-    },
-    "ex_top_key_hint": {
-        "ja": "重み（softmax の後）の、その Query の行を見比べてください。スコアではなく重みの行です。",
-        "en": "compare the weights (after the softmax) along that query's row, not the scores.",
-    },
-    "ex_sharper_head_why": {
-        "ja": "{q} の行の最大の重みは {each}。いちばん集中しているのはヘッド {h} です。",
-        "en": "The top weight in the row of {q} is {each}; head {h} is the most focused.",
-    },
-    "ex_sharper_head_hint": {
-        "ja": "ヘッドごとの重みの図で、その行のいちばん濃いセルを比べてください。",
-        "en": "in the per-head weights, compare the darkest cell of that row.",
-    },
-    "ex_weight_why": {"ja": "{q} → {k} の重みは {w:.4f} です。", "en": "The weight of {q} -> {k} is {w:.4f}."},
-    "ex_weight_hint": {
-        "ja": "重みの行列で、行が Query、列が Key です。小数第 2 位まで答えてください。",
-        "en": "in the weights, rows are queries and columns keys; answer to two decimals.",
-    },
-    "ex_sharper_of_why": {
-        "ja": "{q} の行の最大の重みは {each}。最も鋭いのは {name} = {v} のときです。",
-        "en": "The top weight in the row of {q} is {each}: sharpest at {name} = {v}.",
-    },
-    "ex_sharper_of_hint": {
-        "ja": "それぞれの重みの行で最大の値を比べてください。",
-        "en": "compare the largest weight of that row in each.",
-    },
 }
 
 
 STRINGS.update(ERROR_STRINGS)
+STRINGS.update(LESSON_STRINGS)
 SURFACES = ("cli", "python", "app")  # where an error is read: its advice names what to change there
 
 

@@ -46,7 +46,7 @@ def format_matrix(
     """m: [row, col] as a labelled table; hidden: [row, col] bool, True prints MASKED (so does -inf)."""
     shown = min(m.shape[1], MAX_COLS)
     hide = ~torch.isfinite(m) if hidden is None else hidden | ~torch.isfinite(m)
-    cells = [[MASKED if h else format(float(v), fmt) for v, h in zip(row[:shown], hrow[:shown])]
+    cells = [[MASKED if h else num(float(v), fmt) for v, h in zip(row[:shown], hrow[:shown])]
              for row, hrow in zip(m, hide)]
     heads = [c for c in cols[:shown]]
     colw = [max(display_width(heads[j]), *(display_width(r[j]) for r in cells)) for j in range(shown)]
@@ -65,26 +65,40 @@ def _stages(trace: AttentionTrace):
     return trace.stages
 
 
-def printout(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
-    """Input shape, scores, weights and output, as the tutorial prints them (per head when heads > 1)."""
+PARTS = ("scores", "weights", "values", "output")  # what a printout can show, in this order
+
+
+def printout(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f",
+             parts: tuple[str, ...] = ("scores", "weights", "output")) -> str:
+    """Input shape, scores, weights and output, as the tutorial prints them (per head when heads > 1);
+    `parts` picks among PARTS (a lesson hides the output until the learner has computed it)."""
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise tr_error(AttnlabError, "err_printout_part", part=unknown[0], choices=", ".join(PARTS))
     st = _stages(trace)
     labels = trace.token_labels
-    dims = [f"d{i + 1}" for i in range(st.x.shape[1])]
-    parts = [f"{t('shape', lang)} {st.x.shape}"]
+    out = [f"{t('shape', lang)} {st.x.shape}"]
     hidden = ~torch.isfinite(st.scores[0])  # the mask is the same for every head
     legend = f"\n{t('masked_cells', lang)}" if bool(hidden.any()) else ""
     s_title = t("scores_title", lang) if trace.temperature == 1.0 else t("scores_before_t", lang, T=trace.temperature)
+    d_head = st.V.shape[-1]
     for h in range(trace.n_heads):
         tag = "" if trace.n_heads == 1 else f" [{t('head_n', lang, h=h)}]"
-        table = format_matrix(st.scores[h], labels, labels, fmt, lang, hidden)
-        parts.append(f"{s_title}{tag}\n{table}{legend}")
-        table = format_matrix(st.weights[h], labels, labels, fmt, lang, hidden)
-        parts.append(f"{t('weights_title', lang)}{tag}\n{table}{legend}")
-    if trace.n_heads > 1:
+        if "scores" in parts:
+            out.append(f"{s_title}{tag}\n{format_matrix(st.scores[h], labels, labels, fmt, lang, hidden)}{legend}")
+        if "weights" in parts:
+            out.append(f"{t('weights_title', lang)}{tag}\n"
+                       f"{format_matrix(st.weights[h], labels, labels, fmt, lang, hidden)}{legend}")
+        if "values" in parts:
+            dims = [f"d{h * d_head + i + 1}" for i in range(d_head)]
+            out.append(f"{t('values_title', lang)}{tag}\n{format_matrix(st.V[h], labels, dims, fmt, lang)}")
+    if trace.n_heads > 1 and "weights" in parts:
         mean = format_matrix(st.weights_mean, labels, labels, fmt, lang, hidden)
-        parts.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}{legend}")
-    parts.append(f"{t('output_title', lang)}\n{format_matrix(st.output, labels, dims, fmt, lang)}")
-    return "\n\n".join(parts)
+        out.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}{legend}")
+    if "output" in parts:
+        dims = [f"d{i + 1}" for i in range(st.x.shape[1])]
+        out.append(f"{t('output_title', lang)}\n{format_matrix(st.output, labels, dims, fmt, lang)}")
+    return "\n\n".join(out)
 
 
 def explain_head(trace: AttentionTrace, head: int, lang: str = "ja") -> str:
