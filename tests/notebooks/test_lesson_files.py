@@ -76,7 +76,8 @@ def test_every_exercise_is_checked_before_its_explanation(lang):
                 and (title in source(c) or source(c).startswith(("## 練習", "## Exercise")))]
     assert len(headings) == build.cells_module.EXERCISES
     for i in headings:
-        checker = next(j for j in range(i, len(nb)) if nb[j]["cell_type"] == "code" and ".check(answer" in source(nb[j]))
+        checker = next(j for j in range(i, len(nb))
+                       if nb[j]["cell_type"] == "code" and ".check(answer" in source(nb[j]))
         folded = [j for j in range(i, checker) if "<details>" in source(nb[j])]
         assert folded == [], (i, checker)
     answers = source(next(c for c in nb if "exercise.solution" in source(c)))

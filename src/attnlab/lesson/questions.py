@@ -267,7 +267,8 @@ def make_winner(x: torch.Tensor, tokens: Sequence[str], query: int | str, key: i
             w_q, w_k = (torch.as_tensor(m, dtype=torch.float64) for m in given)
         except (TypeError, ValueError, RuntimeError):
             return t("ex_matrices_hint", lang, d=d)
-        if w_q.shape != (d, d) or w_k.shape != (d, d) or not bool(torch.isfinite(w_q).all() & torch.isfinite(w_k).all()):
+        finite = bool(torch.isfinite(w_q).all() & torch.isfinite(w_k).all())
+        if w_q.shape != (d, d) or w_k.shape != (d, d) or not finite:
             return t("ex_matrices_hint", lang, d=d)
         w = weights(w_q, w_k)
         top = int(w.argmax())
