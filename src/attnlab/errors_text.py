@@ -108,7 +108,8 @@ ERROR_STRINGS: dict[str, dict[str, str]] = {
               "scale x down",
     },
     "cause_toy_output": {
-        "ja": "重み @ V が float32 の範囲（{top}）を超えます: x の値が最大 {big} あります。x を小さくしてください",
+        "ja": "重み @ バリュー V が float32 の範囲（{top}）を超えます: x の値が最大 {big} あります。"
+              "x を小さくしてください",
         "en": "weights @ V goes beyond float32's range ({top}): x holds values up to {big}; scale x down",
     },
     "cause_toy_temperature": {

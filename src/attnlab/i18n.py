@@ -30,8 +30,8 @@ LANGS = ("ja", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     # concepts: one word each, everywhere ----------------------------------------------------------
-    "query": {"ja": "Query (注目側)", "en": "Query (attending)"},
-    "key": {"ja": "Key (参照側)", "en": "Key (attended)"},
+    "query": {"ja": "クエリ（注目側）", "en": "Query (attending)"},
+    "key": {"ja": "キー（参照側）", "en": "Key (attended)"},
     "score": {"ja": "スコア", "en": "score"},
     "weight": {"ja": "重み", "en": "weight"},
     "layer": {"ja": "層", "en": "Layer"},
@@ -54,7 +54,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "output_title": {"ja": "出力ベクトル:", "en": "Output vectors:"},
     "values_title": {"ja": "バリュー V:", "en": "Values V:"},
     "truncated": {
-        "ja": "(先頭 {shown}/{total} 列のみ表示。全体は --format json で)",
+        "ja": "（先頭の {shown}/{total} 列だけを表示しています。全体は --format json で見られます）",
         "en": "(first {shown} of {total} columns shown; --format json prints all)",
     },
     # figures ------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "title_scaled": {"ja": "スコア ÷ 温度 {T:g}", "en": "Scores / temperature {T:g}"},
     "title_norm": {"ja": "重み = softmax(スコア)", "en": "Normalized Attention Weights"},
     "title_norm_t": {"ja": "重み = softmax(スコア ÷ {T:g})", "en": "Attention Weights = softmax(scores / {T:g})"},
-    "title_out": {"ja": "出力 = 重み × V", "en": "Output representations"},
+    "title_out": {"ja": "出力 = 重み × バリュー V", "en": "Output representations"},
     "title_q": {"ja": "クエリ Q = x W_Q", "en": "Queries Q = x W_Q"},
     "title_k": {"ja": "キー K = x W_K", "en": "Keys K = x W_K"},
     "title_v": {"ja": "バリュー V = x W_V", "en": "Values V = x W_V"},
@@ -78,8 +78,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "title_head_map": {"ja": "{model}: {layer}、{which}", "en": "{model}: {layer}, {which}"},
     "title_grid": {"ja": "{model}: 全層・全ヘッド（{n} トークン）", "en": "{model}: every layer and head ({n} tokens)"},
     "title_layer_means": {"ja": "{model}: 層ごとの全ヘッド平均", "en": "{model}: mean over heads, per layer"},
-    "key_pos_axis": {"ja": "Key (参照側) k_pos", "en": "Key (attended) k_pos"},
-    "query_pos_axis": {"ja": "Query (注目側) q_pos", "en": "Query (attending) q_pos"},
+    "key_pos_axis": {"ja": "キー（参照側） k_pos", "en": "Key (attended) k_pos"},
+    "query_pos_axis": {"ja": "クエリ（注目側） q_pos", "en": "Query (attending) q_pos"},
     "masked_legend": {"ja": "灰色 = マスクで隠された位置", "en": "grey = hidden by the mask"},
     "temperature_legend": {
         "ja": "温度 {T:g}: 重み = softmax(スコア ÷ {T:g})",
@@ -109,7 +109,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "cut the last {n} tokens: {model} accepts at most {limit}",
     },
     "top_header": {
-        "ja": "{model}: {layer}、{which}（{n_layers} 層 x {n_heads} ヘッド、kv ヘッド {n_kv}）。"
+        "ja": "{model}: {layer}、{which}（{n_layers} 層 x {n_heads} ヘッド、kv ヘッド {n_kv}） — "
               "{unit} → 最も注目する先",
         "en": "{model}: {layer}, {which} ({n_layers} layers x {n_heads} heads, {n_kv} kv heads); "
               "{unit} -> most attended",
@@ -124,7 +124,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "top_uniform_key": {"ja": "［{u:.2f}］", "en": "[{u:.2f}]"},
     "top_near_uniform": {"ja": "≈ 一様（差 {d:.2f}）", "en": "≈ uniform (off by {d:.2f})"},
     "generated_from": {
-        "ja": "{start} 番目以降の{unit}（* 印）は貪欲生成したトークン",
+        "ja": "{start} 番目以降の{unit}（* 印）は、貪欲法で生成したトークンです",
         "en": "{unit}s from {start} on (marked *) were generated greedily",
     },
     "demo_step4": {
@@ -206,7 +206,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "temp_effect": {
         "ja": "温度 T = {T:g} の効果: 表のスコアは温度で割る前の値で、softmax には s/T（s はスコア）が入ります。"
               "そのため行の中のスコアの差はすべて 1/T = {f:.2f} 倍になります。"
-              "T = 1 のときと比べた各行の最大の重み: {rows}。",
+              "T = 1 のときと比べた各行の最大の重みは、{rows} です。",
         "en": "Temperature T = {T:g}: the printed scores are before the temperature, and softmax takes s/T, "
               "so every score difference within a row is multiplied by 1/T = {f:.2f}. Each row's largest "
               "weight, at T = 1 -> at T = {T:g}: {rows}.",
@@ -232,13 +232,13 @@ STRINGS: dict[str, dict[str, str]] = {
               "tables: score −inf, weight 0).",
     },
     "mask_example": {
-        "ja": "たとえば「{q}」の行は、マスクなし → ありで {pairs}。「{k0}」と「{k1}」の重みの比は、どちらでも "
+        "ja": "たとえば「{q}」の行は、マスクなし → ありで {pairs} です。「{k0}」と「{k1}」の重みの比は、どちらでも "
               "e^{gap} = {ratio} です（スコアの差 ÷ 温度 = {gap}）。",
         "en": " For example the row of \"{q}\", without -> with the mask: {pairs}. The weight of \"{k0}\" is "
               "e^{gap} = {ratio} times that of \"{k1}\" in both (their score difference / T = {gap}).",
     },
     "mask_kept": {
-        "ja": "変わらないもの: 見えるキーどうしの重みの比。"
+        "ja": "変わらないもの: 見えるキーどうしの重みの比です。"
               "隠されたキーの分が、見えるキーに同じ比率で配り直されるだけです。",
         "en": " What did not change: the ratios among the visible keys; the hidden keys' share is handed out to "
               "the visible ones in proportion.",
@@ -277,7 +277,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "seeds_summary": {
         "ja": "変わったもの: 最大の重みを受けるキーが seed によって違う行は {n} 行中 {changed} 行、最大の重みの平均は "
-              "{lo:.2f}〜{hi:.2f}。変わらないもの: x とトークン。"
+              "{lo:.2f}〜{hi:.2f} です。変わらないもの: x とトークンです。"
               "どの seed の重みも乱数で、学習したものではありません。",
         "en": "What changed: the top key differs between seeds in {changed} of {n} rows, and the largest "
               "weights average {lo:.2f} to {hi:.2f}. What did not: x and the tokens. Every seed's weights are "
@@ -503,30 +503,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "ロールアウト（層を通した注意の流れ、対数目盛）",
         "en": "Rollout (attention flow through the layers, log scale)",
     },
-    "rollout_key_axis": {"ja": "Key (参照側) 入力トークン", "en": "Key (attended): input token"},
-    "rollout_query_axis": {"ja": "Query (注目側) 最終層のトークン", "en": "Query (attending): token at the last layer"},
+    "rollout_key_axis": {"ja": "キー（参照側） 入力トークン", "en": "Key (attended): input token"},
+    "rollout_query_axis": {
+        "ja": "クエリ（注目側） 最終層のトークン", "en": "Query (attending): token at the last layer",
+    },
     "rollout_top": {"ja": "最後のトークンの由来 上位 {n}", "en": "Last token draws from, top {n}"},
     "value_weighted": {"ja": "ノルムを掛けた寄与", "en": "value-weighted"},
     "key_mass_axis": {"ja": "割合（ヘッド平均）", "en": "share (mean over heads)"},
     "key_mass_title": {
-        "ja": "重み ≠ 重要度: 重みと、値ベクトルの大きさを掛けた寄与（Kobayashi ら 2020）",
+        "ja": "重み ≠ 重要度: 重みと、バリューの大きさを掛けた寄与（Kobayashi ら 2020）",
         "en": "Weight is not importance: weights vs value-weighted contributions (Kobayashi et al. 2020)",
     },
     # the corpus census (attnlab.cli.corpus, plot.corpus, html.corpus) -------------------------------
     "corpus_done": {
-        "ja": "{scored} 文書を採点（{tokens} トークン）。出力 {out}: {parts} パート"
+        "ja": "{scored} 文書を採点しました（{tokens} トークン）。出力 {out}: {parts} パート"
               "（前回までに書いた分 {resumed}）、{seconds} 秒",
         "en": "{scored} documents scored ({tokens} tokens) into {out}: {parts} parts ({resumed} written before), "
               "{seconds} s",
     },
     "corpus_skipped": {
         "ja": "飛ばした文書: 空 {empty}、2 トークン未満 {too_short}、{max_tokens} トークン超 {too_long}"
-              "（長い文書は --truncate で切り詰めて採点できる）",
+              "（長い文書は --truncate で切り詰めて採点できます）",
         "en": "skipped: {empty} empty, {too_short} under 2 tokens, {too_long} over {max_tokens} tokens "
               "(--truncate scores long ones cut to size)",
     },
     "corpus_truncated": {
-        "ja": "{n} 文書を {max_tokens} トークンに切り詰めた（切った分 計 {cut} トークン）",
+        "ja": "{n} 文書を {max_tokens} トークンに切り詰めました（切った分は計 {cut} トークン）",
         "en": "{n} documents cut to {max_tokens} tokens ({cut} tokens cut in all)",
     },
     "corpus_header": {
@@ -540,7 +542,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "(refused), {truncated} truncated",
     },
     "corpus_incomplete": {
-        "ja": "実行は未完了: {parts} パート中 {done} パートを書き込み済み（同じコマンドの再実行で続きから）",
+        "ja": "実行はまだ終わっていません: {parts} パート中 {done} パートを書き込み済みです"
+              "（同じコマンドをもう一度実行すると続きから始めます）",
         "en": "the run is not finished: {done} of {parts} parts written (rerun the same command to resume)",
     },
     "corpus_roles_title": {
@@ -552,7 +555,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "  L{layer} H{head}: {mean} ± {std} ({q25}-{q75}), passes on {share} of documents",
     },
     "corpus_probe_note": {
-        "ja": "帰納・重複の役割は文書ではなく帰納プローブで測る: attnlab heads --model {model}",
+        "ja": "帰納・重複の役割は、文書ではなく帰納プローブで測ります: attnlab heads --model {model}",
         "en": "induction and duplicate roles come from the induction probe, not from documents: "
               "attnlab heads --model {model}",
     },
@@ -604,11 +607,11 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "no_scores": {"ja": "スコアはこのページに含まれていません", "en": "scores are not included in this page"},
     "hover_hint": {
-        "ja": "セルにマウスを乗せると値が出ます。ホイールで拡大、ドラッグで移動。",
+        "ja": "セルにマウスを乗せると値が出ます。ホイールで拡大、ドラッグで移動します。",
         "en": "Hover a cell for its numbers. Wheel to zoom, drag to pan.",
     },
     "head_hint": {
-        "ja": "トークンに乗せるとその線だけ、クリックで選択（複数選択で注目の合計）。",
+        "ja": "トークンに乗せるとその線だけを表示し、クリックで選択します（複数選択で注目の合計）。",
         "en": "Hover a token to see only its lines; click to select (several: summed attention).",
     },
     "model_hint": {
@@ -627,7 +630,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "Python).",
     },
     "pipe_precision": {
-        "ja": "表示はトレースの float32 の値（小数 4 桁）。編集するとページ内で倍精度で計算し直します"
+        "ja": "表示はトレースの float32 の値です（小数 4 桁）。編集するとページ内で倍精度で計算し直します"
               "（Python の結果との差は {tol} ×（1 + |値|）以内）。",
         "en": "Shown: the trace's float32 values (4 decimals). An edit recomputes every stage in the page in double "
               "precision (within {tol} x (1 + |value|) of Python's result).",
@@ -652,18 +655,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "edit_cell": {"ja": "クリックで編集", "en": "click to edit"},
     "toggle_cell": {"ja": "クリックで見える／隠すを切り替え", "en": "click to hide or show"},
     "masked_weight": {"ja": "マスクで隠された位置（重み 0）", "en": "hidden by the mask (weight 0)"},
-    "captured_q": {"ja": "キャプチャした Q", "en": "captured Q"},
-    "captured_k": {"ja": "キャプチャした K", "en": "captured K"},
-    "captured_v": {"ja": "キャプチャした V", "en": "captured V"},
+    "captured_q": {"ja": "キャプチャしたクエリ Q", "en": "captured Q"},
+    "captured_k": {"ja": "キャプチャしたキー K", "en": "captured K"},
+    "captured_v": {"ja": "キャプチャしたバリュー V", "en": "captured V"},
     "captured": {
         "ja": "モデルがこの層の入力 x から計算し、アテンションに渡した値（キャプチャしたもの）",
         "en": "computed by the model from this layer's input x and passed to its attention (captured)",
     },
     "bridge_intro": {
         "ja": "{model} の層 {layer}・ヘッド {head}（kv ヘッド {kv}、d_head {d}）: "
-              "チュートリアルと同じ計算を本物のモデルで。"
-              "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡した Q, K, V"
-              "（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは Q Kᵀ × {scale}、"
+              "チュートリアルと同じ計算を本物のモデルで行います。"
+              "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡したクエリ Q・キー K・"
+              "バリュー V（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは Q Kᵀ × {scale}、"
               "出力はこのヘッドの出力（モデルの出力射影の前）です。",
         "en": "{model}, layer {layer}, head {head} (kv head {kv}, d_head {d}): the tutorial's steps inside a real "
               "model. This layer's input x is not kept by the capture, so the pipeline starts at the Q, K, V the "
@@ -672,7 +675,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "projection).",
     },
     "bridge_precision": {
-        "ja": "Q, K, V はキャプチャした float32 の値。スコアから先はページ内で倍精度で計算し、"
+        "ja": "クエリ・キー・バリュー（Q, K, V）はキャプチャした float32 の値です。"
+              "スコアから先はページ内で倍精度で計算し、"
               "トレースの重みとの差は最大 {err} です。",
         "en": "Q, K, V are the captured float32 values; from the scores on, the page computes in double "
               "precision, within {err} of the trace's weights.",
@@ -711,8 +715,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "atlas": {"ja": "ヘッド調査", "en": "Head census"},
     "census_measure": {"ja": "色にする指標", "en": "Score"},
     "census_hint": {
-        "ja": "各マスは 1 つのヘッドで、このページのテキストで計算した指標です（Query 行 1〜N−1 の平均。定義は "
-              "docs/census.md）。赤い枠は、その指標で役割のしきい値を超えたヘッド。マスに乗せると数値と役割が出て、"
+        "ja": "各マスは 1 つのヘッドで、このページのテキストで計算した指標です（クエリ行 1〜N−1 の平均。定義は "
+              "docs/census.md）。赤い枠は、その指標で役割のしきい値を超えたヘッドです。マスに乗せると数値と役割が出て、"
               "クリックするとそのヘッドをヒートマップで開きます。",
         "en": "Each cell is one head, scored on this page's text (a mean over query rows 1 .. N−1; definitions in "
               "docs/census.md). Red outline: the score passes a role's threshold. Hover a head for its numbers and "
@@ -732,13 +736,14 @@ STRINGS: dict[str, dict[str, str]] = {
               "repeated random sequence). Run attnlab heads \"TEXT\" --model MODEL.",
     },
     "rollout": {"ja": "ロールアウト", "en": "Rollout"},
-    "rollout_row": {"ja": "由来を並べる Query (注目側)", "en": "Sources of query"},
+    "rollout_row": {"ja": "由来を並べるクエリ（注目側）", "en": "Sources of query"},
     "rollout_top_row": {"ja": "{tok} の由来 上位 {n}", "en": "{tok} draws from (top {n})"},
     "rollout_hint": {
         "ja": "ロールアウト（Abnar & Zuidema 2020）: 各層のヘッド平均の重みに単位行列を半分ずつ混ぜ（残差接続の分）、"
-              "行の和を 1 にして、第 1 層から順に掛け合わせたもの。行 q は、トークンを混ぜるのが注意だけだとしたとき、"
-              "最終層のトークン q が各入力トークンからどれだけ来ているかを表します（MLP と値ベクトルの大きさは考えて"
-              "いません）。色は対数目盛。",
+              "行の和を 1 にして、第 1 層から順に掛け合わせたものです。"
+              "行 q は、トークンを混ぜるのが注意だけだとしたとき、"
+              "最終層のトークン q が各入力トークンからどれだけ来ているかを表します（MLP とバリューの大きさは考えて"
+              "いません）。色は対数目盛です。",
         "en": "Rollout (Abnar & Zuidema 2020): each layer's head-mean weights mixed half and half with the identity "
               "(the residual connection), rows renormalised, multiplied from the first layer up. Row q says how much "
               "of token q at the last layer comes from each input token if attention alone mixed tokens (MLPs and "
@@ -749,7 +754,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The page holds analysis.rollout.rollout's float32 values as they are (shown to 4 significant digits).",
     },
     "census_sink_means": {
-        "ja": "重みの半分以上を先頭トークンに置く（attention sink）。",
+        "ja": "重みの半分以上を先頭トークンに置きます（アテンション・シンク）。",
         "en": "puts at least half of its weight on the first token (an attention sink).",
     },
     "census_sink_vw": {
@@ -759,14 +764,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "vw_show": {"ja": "表示する量", "en": "Show"},
     "vw_option": {"ja": "ノルムを掛けた寄与（‖w·vW_O‖ の割合）", "en": "value-weighted (‖w·vW_O‖ share)"},
     "vw_share": {"ja": "寄与の割合", "en": "value-weighted share"},
-    "vw_norm": {"ja": "この Key の ‖v W_O‖", "en": "‖v W_O‖ of this key"},
+    "vw_norm": {"ja": "このキーの ‖v W_O‖", "en": "‖v W_O‖ of this key"},
     "vw_mean": {
-        "ja": "ヘッド平均 = 各ヘッドの寄与の割合の平均。",
+        "ja": "ヘッド平均は、各ヘッドの寄与の割合の平均です。",
         "en": "Head mean = the mean of the heads' value-weighted shares.",
     },
     "vw_hint": {
-        "ja": "寄与の割合 = w·‖v_k W_O‖ / Σ_k' w·‖v_k' W_O‖（Kobayashi ら 2020: 重みに、その Key の値ベクトルが"
-              "出力射影を通ったあとの大きさを掛ける）。分母は Python で正確に計算したもの。"
+        "ja": "寄与の割合は w·‖v_k W_O‖ / Σ_k' w·‖v_k' W_O‖ です（Kobayashi ら 2020: 重みに、そのキーのバリューが"
+              "出力射影を通ったあとの大きさを掛けます）。分母は Python で正確に計算したものです。"
               "重みが 8 ビットなので、割合の誤差は (行の刻み / 2)·‖v_k W_O‖ / 分母 以内で、"
               "マスごとにホバーに出します（この図では最大 ±{b}）。",
         "en": "Value-weighted share = w·‖v_k W_O‖ / Σ_k' w·‖v_k' W_O‖ (Kobayashi et al. 2020: each weight times the "
@@ -779,12 +784,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "screen_toy": {"ja": "トイ（計算を試す）", "en": "Toy playground"},
     "screen_text": {"ja": "実際のモデルと文", "en": "Real text"},
     "screen_docs": {"ja": "API", "en": "API"},
-    "presets": {"ja": "チュートリアルの手順", "en": "The tutorial's steps"},
+    "presets": {"ja": "チュートリアルのステップ", "en": "The tutorial's steps"},
     "preset_tutorial": {"ja": "元の例 (Tokyo is beautiful)", "en": "The example (Tokyo is beautiful)"},
-    "preset_step1": {"ja": "手順 1: トークンを増やす", "en": "Step 1: more tokens"},
-    "preset_step2": {"ja": "手順 2: d_model を大きく", "en": "Step 2: a wider d_model"},
-    "preset_step3": {"ja": "手順 3: マルチヘッド", "en": "Step 3: multi-head"},
-    "preset_step4": {"ja": "手順 4: 本物の文を本物のモデルへ", "en": "Step 4: a real sentence, a real model"},
+    "preset_step1": {"ja": "ステップ 1: トークンを増やす", "en": "Step 1: more tokens"},
+    "preset_step2": {"ja": "ステップ 2: d_model を大きく", "en": "Step 2: a wider d_model"},
+    "preset_step3": {"ja": "ステップ 3: マルチヘッド", "en": "Step 3: multi-head"},
+    "preset_step4": {"ja": "ステップ 4: 本物の文を本物のモデルへ", "en": "Step 4: a real sentence, a real model"},
     "tokens_input": {"ja": "トークン（空白区切り）", "en": "Tokens (separated by spaces)"},
     "heads_input": {"ja": "ヘッド数", "en": "heads"},
     "causal_mask": {"ja": "因果マスク（未来を隠す）", "en": "causal mask (hide the future)"},
@@ -803,7 +808,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "too long for a one-file page (use the deep zoom here)",
     },
     "text_hint": {
-        "ja": "文を入れて実行すると、サーバーでモデルの各層の Query と Key を記録し、"
+        "ja": "文を入れて実行すると、サーバーでモデルの各層のクエリとキーを記録し、"
               "どのヘッドでも見られるようにします。",
         "en": "Run a sentence: the server records every layer's queries and keys, so that any head can be shown.",
     },
@@ -846,7 +851,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "stat_max_weight": {"ja": "行の最大の重み", "en": "max weight in the row"},
     "stat_mean_distance": {"ja": "平均距離（トークン数）", "en": "mean distance (tokens)"},
     "atlas_hint": {
-        "ja": "各マスは 1 つのヘッド（全 Query 行の平均）。クリックすると詳細ズームで開きます。",
+        "ja": "各マスは 1 つのヘッドです（全クエリ行の平均）。クリックすると詳細ズームで開きます。",
         "en": "Each cell is one head (averaged over its query rows). Click one to open it in the deep zoom.",
     },
     # notebook outputs (attnlab.notebook) ------------------------------------------------------------
@@ -857,7 +862,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "(File › Trust Notebook).",
     },
     "nb_preview_text": {
-        "ja": "attnlab: 静止画のプレビュー。操作できるページは、信頼したノートブックでセルを実行するか、"
+        "ja": "attnlab: 静止画のプレビューです。操作できるページは、信頼したノートブックでセルを実行するか、"
               "attnlab.write_html(trace, \"page.html\") で保存してブラウザで開くと見られます。",
         "en": "attnlab: a static preview. To see the interactive page, run the cell in a trusted notebook, "
               "or save it with attnlab.write_html(trace, \"page.html\") and open that in a browser.",

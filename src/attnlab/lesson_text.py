@@ -75,7 +75,7 @@ LESSON_STRINGS: dict[str, dict[str, str]] = {
     },
     # computing and predicting
     "ex_output_hint": {
-        "ja": "{q} の重みの行と、V の列 d{d} を、キーごとに掛けて足してください。",
+        "ja": "{q} の重みの行と、バリュー V の列 d{d} を、キーごとに掛けて足してください。",
         "en": " Multiply the weights of the row of {q} by column d{d} of V, key by key, and add them up.",
     },
     "ex_output_head": {
@@ -83,8 +83,8 @@ LESSON_STRINGS: dict[str, dict[str, str]] = {
         "en": " (this column is head {h}'s column {c}: only head {h}'s weights and values enter)",
     },
     "ex_output_why": {
-        "ja": "出力[{q}, d{d}] = {terms} = {x:.4f}{head}。出力は、重みで平均したバリューです。",
-        "en": "output[{q}, d{d}] = {terms} = {x:.4f}{head}. The output is the value vectors averaged with the "
+        "ja": "出力[{q}, d{d}]{head} = {terms} = {x:.4f} です。出力は、重みで平均したバリューです。",
+        "en": "output[{q}, d{d}]{head} = {terms} = {x:.4f}. The output is the value vectors averaged with the "
               "weights.",
     },
     "ex_row_sum_scores": {
@@ -155,8 +155,8 @@ LESSON_STRINGS: dict[str, dict[str, str]] = {
     },
     "ex_winner_why": {
         "ja": "キー k のスコアは (x_q W_Q)·(x_k W_K) なので、x_q W_Q が x_k W_K と同じ向きを向き、他のキーとは"
-              "向かないようにすれば {k} が勝ちます。一つの作り方: W_Q = I、W_K = 5 u x_qᵀ（x u = e_k となる u を"
-              "擬似逆行列で求める）。このとき {q} → {k} の重みは {w:.2f} です。",
+              "向かないようにすれば {k} が勝ちます。一つの作り方は W_Q = I、W_K = 5 u x_qᵀ です（x u = e_k となる u を"
+              "擬似逆行列で求めます）。このとき {q} → {k} の重みは {w:.2f} です。",
         "en": "A key's score is (x_q W_Q)·(x_k W_K): make x_q W_Q point along x_k W_K and away from the other "
               "keys, and {k} wins. One way: W_Q = I, W_K = 5 u x_qᵀ with x u = e_k (u from the pseudo-inverse); "
               "then {q} -> {k} gets {w:.2f}.",
