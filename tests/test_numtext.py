@@ -16,6 +16,7 @@ def test_the_issues_ratios():
     assert exp_text(2.69) == "e^2.69 = 14.73"
     assert exp_text(31.96) == "e^31.96 = 7.6e13"  # was 75585744350796.53
     assert exp_text(0.30) == "e^0.30 = 1.35"
+    assert exp_text(18.42) == "e^18.42 = 1.0e8"  # 9.997e7: the mantissa carries into the exponent
     assert exp_text(1e5) == "e^100000.00 = 2.8e43429"  # math.exp overflows past 709.78
     assert exp_text(1e7) == "e^1.00e7 = 10^4.34e6"  # r itself has 3 digits: the mantissa would be noise
 

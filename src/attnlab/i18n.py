@@ -607,11 +607,11 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "no_scores": {"ja": "スコアはこのページに含まれていません", "en": "scores are not included in this page"},
     "hover_hint": {
-        "ja": "セルにマウスを乗せると値が出ます。ホイールで拡大、ドラッグで移動します。",
+        "ja": "セルに乗せると値が出ます。ホイールで拡大、ドラッグで移動",
         "en": "Hover a cell for its numbers. Wheel to zoom, drag to pan.",
     },
     "head_hint": {
-        "ja": "トークンに乗せるとその線だけを表示し、クリックで選択します（複数選択で注目の合計）。",
+        "ja": "トークンに乗せるとその線だけ、クリックで選択（複数選択で注目の合計）",
         "en": "Hover a token to see only its lines; click to select (several: summed attention).",
     },
     "model_hint": {
@@ -630,7 +630,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "Python).",
     },
     "pipe_precision": {
-        "ja": "表示はトレースの float32 の値です（小数 4 桁）。編集するとページ内で倍精度で計算し直します"
+        "ja": "表示は float32 の値です（小数 4 桁）。編集するとページ内で倍精度で計算し直します"
               "（Python の結果との差は {tol} ×（1 + |値|）以内）。",
         "en": "Shown: the trace's float32 values (4 decimals). An edit recomputes every stage in the page in double "
               "precision (within {tol} x (1 + |value|) of Python's result).",
@@ -664,7 +664,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "bridge_intro": {
         "ja": "{model} の層 {layer}・ヘッド {head}（kv ヘッド {kv}、d_head {d}）: "
-              "チュートリアルと同じ計算を本物のモデルで行います。"
+              "チュートリアルと同じ計算です。"
               "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡したクエリ Q・キー K・"
               "バリュー V（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは Q Kᵀ × {scale}、"
               "出力はこのヘッドの出力（モデルの出力射影の前）です。",
@@ -675,7 +675,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "projection).",
     },
     "bridge_precision": {
-        "ja": "クエリ・キー・バリュー（Q, K, V）はキャプチャした float32 の値です。"
+        "ja": "クエリ・キー・バリューはキャプチャした float32 の値です。"
               "スコアから先はページ内で倍精度で計算し、"
               "トレースの重みとの差は最大 {err} です。",
         "en": "Q, K, V are the captured float32 values; from the scores on, the page computes in double "
