@@ -782,6 +782,26 @@ print(attnlab.model_report(jp, 0, 0, lang=LANG))
 """),
 ]
 
+TRAINED_CODE = """
+text = "The quick brown fox jumps over the lazy dog because it is happy"
+deep = attnlab.run_text(text, "minilm")
+special = torch.tensor([tok.special for tok in deep.tokens])  # [k_pos]
+rows = []
+for layer in range(deep.n_layers):
+    w = deep.head_weights(layer)  # [head, q_pos, k_pos]
+    on_special = w[:, :, special].sum(-1).mean(-1)  # [head]
+    previous = w.diagonal(offset=-1, dim1=1, dim2=2).mean(-1)  # [head]
+    itself = w.diagonal(dim1=1, dim2=2).mean(-1)  # [head]
+    for head in range(deep.n_heads):
+        rows.append((layer, head, float(on_special[head]), float(previous[head]), float(itself[head])))
+
+best = {{}}
+for name, col in (("{special}", 2), ("{previous}", 3), ("{itself}", 4)):
+    layer, head, *values = max(rows, key=lambda r: r[col])
+    best[col] = (layer, head)
+    print({line})
+"""
+
 TRAINED = [
     md("""
 ## 学習済みのヘッドは何をしているか（最初の一歩）
@@ -802,43 +822,10 @@ through MiniLM and compute, for every layer and head:
 - the mean weight on the previous token
 - the mean weight on the token itself
 """),
-    code("""
-text = "The quick brown fox jumps over the lazy dog because it is happy"
-deep = attnlab.run_text(text, "minilm")
-special = torch.tensor([tok.special for tok in deep.tokens])  # [k_pos]
-rows = []
-for layer in range(deep.n_layers):
-    w = deep.head_weights(layer)  # [head, q_pos, k_pos]
-    on_special = w[:, :, special].sum(-1).mean(-1)  # [head]
-    previous = w.diagonal(offset=-1, dim1=1, dim2=2).mean(-1)  # [head]
-    itself = w.diagonal(dim1=1, dim2=2).mean(-1)  # [head]
-    for head in range(deep.n_heads):
-        rows.append((layer, head, float(on_special[head]), float(previous[head]), float(itself[head])))
-
-best = {}
-for name, col in (("特別なトークン", 2), ("直前のトークン", 3), ("自分自身", 4)):
-    layer, head, *values = max(rows, key=lambda r: r[col])
-    best[col] = (layer, head)
-    print(f"{name}に最も重みを置くヘッド: 層 {layer}・ヘッド {head}（平均 {values[col - 2]:.2f}）")
-""", """
-text = "The quick brown fox jumps over the lazy dog because it is happy"
-deep = attnlab.run_text(text, "minilm")
-special = torch.tensor([tok.special for tok in deep.tokens])  # [k_pos]
-rows = []
-for layer in range(deep.n_layers):
-    w = deep.head_weights(layer)  # [head, q_pos, k_pos]
-    on_special = w[:, :, special].sum(-1).mean(-1)  # [head]
-    previous = w.diagonal(offset=-1, dim1=1, dim2=2).mean(-1)  # [head]
-    itself = w.diagonal(dim1=1, dim2=2).mean(-1)  # [head]
-    for head in range(deep.n_heads):
-        rows.append((layer, head, float(on_special[head]), float(previous[head]), float(itself[head])))
-
-best = {}
-for name, col in (("the special tokens", 2), ("the previous token", 3), ("the token itself", 4)):
-    layer, head, *values = max(rows, key=lambda r: r[col])
-    best[col] = (layer, head)
-    print(f"most weight on {name}: layer {layer}, head {head} (mean {values[col - 2]:.2f})")
-"""),
+    code(TRAINED_CODE.format(special="特別なトークン", previous="直前のトークン", itself="自分自身",
+                             line='f"{name}に最も重みを置くヘッド: 層 {layer}・ヘッド {head}（平均 {values[col - 2]:.2f}）"'),
+         TRAINED_CODE.format(special="the special tokens", previous="the previous token", itself="the token itself",
+                             line='f"most weight on {name}: layer {layer}, head {head} (mean {values[col - 2]:.2f})"')),
     md("""
 ### 練習 11: 図を見る前に
 
@@ -868,6 +855,24 @@ attnlab.show(deep, lang=LANG, view="modelview")
 """),
 ]
 
+ANSWERS_CODE = """
+exercises = [
+    lesson.output_cell(trace, "Tokyo", 0),
+    lesson.row_sum(trace, "is"),
+    lesson.shift_row(trace, "is", 5.0),
+    lesson.top_key(step1, "love"),
+    lesson.output_cell(step3, "Tokyo", 2),
+    lesson.top_key(real, "is", layer=real.n_layers - 1, head=None),
+    lesson.temperature_effect(trace, "Tokyo", 0.5),
+    lesson.weight(causal, "I", "I"),
+    lesson.make_winner(x, trace.token_texts, "Tokyo", "beautiful"),
+    lesson.char_rows(jp),
+    lesson.top_key(deep, "fox", layer=best[3][0], head=best[3][1]),
+]
+for number, exercise in enumerate(exercises, start=1):
+    print(f"{label} {{number}}:", exercise.solution(lang=LANG))
+"""
+
 ANSWERS = [
     md("""
 ## 答え
@@ -878,39 +883,7 @@ ANSWERS = [
 
 The exercises' answers, computed from their traces. Try them yourself first.
 """),
-    code("""
-exercises = [
-    lesson.output_cell(trace, "Tokyo", 0),
-    lesson.row_sum(trace, "is"),
-    lesson.shift_row(trace, "is", 5.0),
-    lesson.top_key(step1, "love"),
-    lesson.output_cell(step3, "Tokyo", 2),
-    lesson.top_key(real, "is", layer=real.n_layers - 1, head=None),
-    lesson.temperature_effect(trace, "Tokyo", 0.5),
-    lesson.weight(causal, "I", "I"),
-    lesson.make_winner(x, trace.token_texts, "Tokyo", "beautiful"),
-    lesson.char_rows(jp),
-    lesson.top_key(deep, "fox", layer=best[3][0], head=best[3][1]),
-]
-for number, exercise in enumerate(exercises, start=1):
-    print(f"練習 {number}:", exercise.solution(lang=LANG))
-""", """
-exercises = [
-    lesson.output_cell(trace, "Tokyo", 0),
-    lesson.row_sum(trace, "is"),
-    lesson.shift_row(trace, "is", 5.0),
-    lesson.top_key(step1, "love"),
-    lesson.output_cell(step3, "Tokyo", 2),
-    lesson.top_key(real, "is", layer=real.n_layers - 1, head=None),
-    lesson.temperature_effect(trace, "Tokyo", 0.5),
-    lesson.weight(causal, "I", "I"),
-    lesson.make_winner(x, trace.token_texts, "Tokyo", "beautiful"),
-    lesson.char_rows(jp),
-    lesson.top_key(deep, "fox", layer=best[3][0], head=best[3][1]),
-]
-for number, exercise in enumerate(exercises, start=1):
-    print(f"Exercise {number}:", exercise.solution(lang=LANG))
-"""),
+    code(ANSWERS_CODE.format(label="練習"), ANSWERS_CODE.format(label="Exercise")),
     md("""
 ## 次の一歩
 
