@@ -823,9 +823,11 @@ through MiniLM and compute, for every layer and head:
 - the mean weight on the token itself
 """),
     code(TRAINED_CODE.format(special="特別なトークン", previous="直前のトークン", itself="自分自身",
-                             line='f"{name}に最も重みを置くヘッド: 層 {layer}・ヘッド {head}（平均 {values[col - 2]:.2f}）"'),
+                             line='f"{name}に最も重みを置くヘッド: 層 {layer}・ヘッド {head}"\n          '
+                                  'f"（平均 {values[col - 2]:.2f}）"'),
          TRAINED_CODE.format(special="the special tokens", previous="the previous token", itself="the token itself",
-                             line='f"most weight on {name}: layer {layer}, head {head} (mean {values[col - 2]:.2f})"')),
+                             line='f"most weight on {name}: layer {layer}, head {head}"\n          '
+                                  'f" (mean {values[col - 2]:.2f})"')),
     md("""
 ### 練習 11: 図を見る前に
 
