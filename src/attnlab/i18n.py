@@ -717,10 +717,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "census_hint": {
         "ja": "各マスは 1 つのヘッドで、このページのテキストで計算した指標です（クエリ行 1〜N−1 の平均。定義は "
               "docs/census.md）。赤い枠は、その指標で役割のしきい値を超えたヘッドです。マスに乗せると数値と役割が出て、"
-              "クリックするとそのヘッドをヒートマップで開きます。",
+              "クリックするとそのヘッドをヒートマップで開きます。役割はこのテキストでの値で、入力が変われば変わることが"
+              "あります。",
         "en": "Each cell is one head, scored on this page's text (a mean over query rows 1 .. N−1; definitions in "
               "docs/census.md). Red outline: the score passes a role's threshold. Hover a head for its numbers and "
-              "roles; click it to open it in the heatmap.",
+              "roles; click it to open it in the heatmap. Roles hold for this text: another input can change them.",
     },
     "census_roles": {"ja": "役割", "en": "roles"},
     "census_no_role": {"ja": "なし", "en": "none"},
@@ -743,11 +744,13 @@ STRINGS: dict[str, dict[str, str]] = {
               "行の和を 1 にして、第 1 層から順に掛け合わせたものです。"
               "行 q は、トークンを混ぜるのが注意だけだとしたとき、"
               "最終層のトークン q が各入力トークンからどれだけ来ているかを表します（MLP とバリューの大きさは考えて"
-              "いません）。色は対数目盛です。",
+              "いません）。色は対数目盛です。アテンション・シンクの多いモデル（デコーダ）では、先頭のトークンへの重みが"
+              "層ごとに掛け合わされて、由来が先頭に集まります。",
         "en": "Rollout (Abnar & Zuidema 2020): each layer's head-mean weights mixed half and half with the identity "
               "(the residual connection), rows renormalised, multiplied from the first layer up. Row q says how much "
               "of token q at the last layer comes from each input token if attention alone mixed tokens (MLPs and "
-              "the values' norms are ignored). Log colour scale.",
+              "the values' norms are ignored). Log colour scale. In a model with many attention sinks (decoders) "
+              "the weight on the first token compounds over the layers and the sources collapse onto it.",
     },
     "rollout_precision": {
         "ja": "ページには analysis.rollout.rollout の float32 の値をそのまま保存しています（表示は有効数字 4 桁）。",
