@@ -218,6 +218,21 @@ ERROR_STRINGS: dict[str, dict[str, str]] = {
                                  "もっと長いテキストにしてください",
                            "en": "{what} needs at least {needed} tokens, got {n}: give a longer text"},
     "what_census": {"ja": "ヘッド調査", "en": "the head census"},
+    "what_key_mass": {"ja": "キーの取り分（key mass）", "en": "key mass"},
+    "err_census_nothing": {"ja": "head_census にはトレース、モデル名、プローブのどれかが必要です",
+                           "en": "head_census needs a trace, a model name or a probe"},
+    "err_census_no_probe": {"ja": "テキストなしの head_census にはプローブが必要です: probe=True を渡してください",
+                            "en": "head_census without a text needs the probe: pass probe=True"},
+    "err_rollout_full": {
+        "ja": "{n} トークンのロールアウト全体には {n} x {n} の行列が要ります（max_tokens={most}）: "
+              "選んだクエリの位置だけなら rollout_rows(trace, rows) を使ってください",
+        "en": "the full rollout of {n} tokens needs {n} x {n} maps (max_tokens={most}); use rollout_rows(trace, "
+              "rows) for chosen query positions",
+    },
+    "err_rollout_rows": {"ja": "ロールアウトの行 {rows}: 0〜{last} の位置を指定してください",
+                         "en": "rollout rows {rows}: give positions in 0..{last}"},
+    "err_words_shape": {"ja": "重みの形が {shape} ですが、トークンは {n} 個です",
+                        "en": "pattern has shape {shape} but there are {n} tokens"},
     "what_probe": {"ja": "R = {r} のプローブ", "en": "a probe with R = {r}"},
     "err_printout_part": {"ja": "表示する部分 {part!r} はありません: {choices} から選んでください",
                           "en": "no printout part {part!r}: choose from {choices}"},

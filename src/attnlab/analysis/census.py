@@ -209,14 +209,14 @@ def head_census(
         probe_length, seed: R and the seed of the probe when it is run here.
     """
     if trace is None and model is None and (probe is True or probe is False):
-        raise AttnlabError("head_census needs a trace, a model name or a probe")
+        raise tr_error(AttnlabError, "err_census_nothing")
     name = model or (trace.model if trace is not None else probe.trace.model)
     if probe is True:
         from ..models.probe import induction_probe
 
         probe = induction_probe(name, probe_length, seed)
     if probe is False and trace is None:
-        raise AttnlabError("head_census without a text needs the probe: pass probe=True")
+        raise tr_error(AttnlabError, "err_census_no_probe")
     scores = text_scores(trace) if trace is not None else {}
     info = None
     if probe is not False:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import torch
 
 from ..errors import AttnlabError
+from ..i18n import tr_error
 from ..marks import SPACE_MARK, bytes_text
 from ..models.chars import continuation_pieces, token_chunks
 from ..trace import AttentionTrace, Token
@@ -65,7 +66,7 @@ def aggregate_to_words(pattern: torch.Tensor, tokens: Sequence[Token]) -> tuple[
         (word_pattern [q_word, k_word] fp32, rows summing to 1; word_texts, one label per word).
     """
     if pattern.dim() != 2 or pattern.shape[0] != pattern.shape[1] or pattern.shape[0] != len(tokens):
-        raise AttnlabError(f"pattern has shape {tuple(pattern.shape)} but there are {len(tokens)} tokens")
+        raise tr_error(AttnlabError, "err_words_shape", shape=tuple(pattern.shape), n=len(tokens))
     groups = word_groups(tokens)
     member = torch.zeros(len(tokens), len(groups))  # [pos, word] one-hot
     for word, positions in enumerate(groups):
