@@ -17,14 +17,16 @@ from .analysis.contrast import explain_heads, explain_mask, explain_seeds, expla
 from .analysis.explain import explain_weights, measures_line, random_caveat
 from .analysis.readings import explain_head as read_head_text
 from .analysis.readings import overview
-from .analysis.words import word_groups, word_pattern
+from .analysis.words import total_variation, uniform_pattern, uniform_words, word_groups, word_pattern
 from .errors import AttnlabError
-from .i18n import t
+from .i18n import t, tr_error
+from .numtext import num, printed
 from .toy import ToyTrace
 from .trace import AttentionTrace
 
 MAX_COLS = 12  # columns printed per matrix; JSON has all of them
 MASKED = "—"  # a cell hidden by the mask
+NEAR_UNIFORM = 0.10  # a row whose total variation from the uniform expectation prints below this: "≈ uniform"
 
 
 def display_width(s: str) -> int:
@@ -44,7 +46,7 @@ def format_matrix(
     """m: [row, col] as a labelled table; hidden: [row, col] bool, True prints MASKED (so does -inf)."""
     shown = min(m.shape[1], MAX_COLS)
     hide = ~torch.isfinite(m) if hidden is None else hidden | ~torch.isfinite(m)
-    cells = [[MASKED if h else format(float(v), fmt) for v, h in zip(row[:shown], hrow[:shown])]
+    cells = [[MASKED if h else num(float(v), fmt) for v, h in zip(row[:shown], hrow[:shown])]
              for row, hrow in zip(m, hide)]
     heads = [c for c in cols[:shown]]
     colw = [max(display_width(heads[j]), *(display_width(r[j]) for r in cells)) for j in range(shown)]
@@ -59,30 +61,44 @@ def format_matrix(
 
 def _stages(trace: AttentionTrace):
     if trace.stages is None:
-        raise AttnlabError(f"the printout needs a toy trace (every stage kept); {trace.model!r} has none")
+        raise tr_error(AttnlabError, "err_toy_only", model=trace.model)
     return trace.stages
 
 
-def printout(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
-    """Input shape, scores, weights and output, as the tutorial prints them (per head when heads > 1)."""
+PARTS = ("scores", "weights", "values", "output")  # what a printout can show, in this order
+
+
+def printout(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f",
+             parts: tuple[str, ...] = ("scores", "weights", "output")) -> str:
+    """Input shape, scores, weights and output, as the tutorial prints them (per head when heads > 1);
+    `parts` picks among PARTS (a lesson hides the output until the learner has computed it)."""
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise tr_error(AttnlabError, "err_printout_part", part=unknown[0], choices=", ".join(PARTS))
     st = _stages(trace)
     labels = trace.token_labels
-    dims = [f"d{i + 1}" for i in range(st.x.shape[1])]
-    parts = [f"{t('shape', lang)} {st.x.shape}"]
+    out = [f"{t('shape', lang)} {st.x.shape}"]
     hidden = ~torch.isfinite(st.scores[0])  # the mask is the same for every head
     legend = f"\n{t('masked_cells', lang)}" if bool(hidden.any()) else ""
     s_title = t("scores_title", lang) if trace.temperature == 1.0 else t("scores_before_t", lang, T=trace.temperature)
+    d_head = st.V.shape[-1]
     for h in range(trace.n_heads):
         tag = "" if trace.n_heads == 1 else f" [{t('head_n', lang, h=h)}]"
-        table = format_matrix(st.scores[h], labels, labels, fmt, lang, hidden)
-        parts.append(f"{s_title}{tag}\n{table}{legend}")
-        table = format_matrix(st.weights[h], labels, labels, fmt, lang, hidden)
-        parts.append(f"{t('weights_title', lang)}{tag}\n{table}{legend}")
-    if trace.n_heads > 1:
+        if "scores" in parts:
+            out.append(f"{s_title}{tag}\n{format_matrix(st.scores[h], labels, labels, fmt, lang, hidden)}{legend}")
+        if "weights" in parts:
+            out.append(f"{t('weights_title', lang)}{tag}\n"
+                       f"{format_matrix(st.weights[h], labels, labels, fmt, lang, hidden)}{legend}")
+        if "values" in parts:
+            dims = [f"d{h * d_head + i + 1}" for i in range(d_head)]
+            out.append(f"{t('values_title', lang)}{tag}\n{format_matrix(st.V[h], labels, dims, fmt, lang)}")
+    if trace.n_heads > 1 and "weights" in parts:
         mean = format_matrix(st.weights_mean, labels, labels, fmt, lang, hidden)
-        parts.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}{legend}")
-    parts.append(f"{t('output_title', lang)}\n{format_matrix(st.output, labels, dims, fmt, lang)}")
-    return "\n\n".join(parts)
+        out.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}{legend}")
+    if "output" in parts:
+        dims = [f"d{i + 1}" for i in range(st.x.shape[1])]
+        out.append(f"{t('output_title', lang)}\n{format_matrix(st.output, labels, dims, fmt, lang)}")
+    return "\n\n".join(out)
 
 
 def explain_head(trace: AttentionTrace, head: int, lang: str = "ja") -> str:
@@ -137,22 +153,34 @@ def _generated_from(trace: AttentionTrace, words: bool) -> int | None:
 
 def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
               lang: str = "ja") -> str:
-    """One line per token (or word): the tokens it attends to most, with their weights."""
+    """One line per token (or word): the tokens it attends to most, with their weights, beside what a
+    uniform row would give (per row for tokens, per key for words, whose sizes differ), and "≈ uniform"
+    when the row's total variation from that expectation prints below NEAR_UNIFORM."""
     labels, w = head_rows(trace, layer, head, words)
+    base = uniform_words(trace) if words else uniform_pattern(trace.n_tokens, trace.causal)  # [q, k]
+    far = total_variation(w, base)  # [q]
     width = max(display_width(s) for s in labels)
     which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
     lines = [t("top_header", lang, model=trace.model, layer=t("layer_n", lang, layer=layer), which=which,
                n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads,
-               unit=t("word" if words else "token", lang))]
+               unit=t("word" if words else "token", lang)),
+             t("top_baseline_note", lang, at=NEAR_UNIFORM)]
     if trace.prompt_len is not None:
         unit = t("word" if words else "token", lang)
         lines.append(t("generated_from", lang, start=_generated_from(trace, words), unit=unit))
     for q, label in enumerate(labels):
         values, keys = w[q].topk(min(top, w.shape[1]))
-        picks = ", ".join(
-            f"{labels[k]} {v:.2f}" for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0
-        )  # a causal row has zeros after q: not listed
-        lines.append(f"  {label}{' ' * (width - display_width(label))} -> {picks}")
+        # a causal row has zeros after q: not listed
+        picks = [(k, v) for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0]
+        if words:
+            text = ", ".join(f"{labels[k]} {num(v, '.2f')} {t('top_uniform_key', lang, u=float(base[q, k]))}"
+                             for k, v in picks)
+        else:
+            text = ", ".join(f"{labels[k]} {num(v, '.2f')}" for k, v in picks)
+            text += "  " + t("top_uniform_row", lang, u=float(base[q, q]))
+        if printed(float(far[q])) < NEAR_UNIFORM and float(base[q].max()) < 1.0:  # one key alone: nothing to say
+            text += "  " + t("top_near_uniform", lang, d=float(far[q]))
+        lines.append(f"  {label}{' ' * (width - display_width(label))} -> {text}")
     return "\n".join(lines)
 
 

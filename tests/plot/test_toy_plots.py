@@ -52,7 +52,7 @@ def test_the_glyph_check_catches_a_font_without_japanese(tmp_path):
 def test_weights_heatmap_has_the_tutorials_look():
     fig = attnlab.plot_weights(TRACE)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "Key (参照側)" and ax.get_ylabel() == "Query (注目側)"
+    assert ax.get_xlabel() == "キー（参照側）" and ax.get_ylabel() == "クエリ（注目側）"
     assert ax.get_title() == "Self-Attention の重み行列"
     assert attnlab.plot_weights(TRACE, lang="en").axes[0].get_title() == "Self-Attention Weight Matrix"
     assert ax.images[0].get_cmap().name.startswith("Blues")

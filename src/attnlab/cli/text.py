@@ -75,6 +75,7 @@ def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, genera
 
 def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
+    from ..i18n import t
     from ..reporting import model_report
     from ..views import FigureOptions, figure_notes, figures_for, file_stem
     from .output import check_destinations, existing, print_json
@@ -87,8 +88,8 @@ def handle(args: argparse.Namespace) -> int:
     trace.check_layer_head(args.layer, args.head)
     page = dest.page(trace, focus=(args.layer, args.head))  # too large for a page: refused before any file
     if trace.truncated:
-        print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
-              f"{trace.n_tokens}", file=sys.stderr)
+        print("attnlab: " + t("text_cut", args.lang, n=trace.truncated, model=trace.model, limit=trace.n_tokens),
+              file=sys.stderr)
     opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model),
                          scale=args.scale)
     jobs = figures_for(trace, opts) if dest.out is not None else {}

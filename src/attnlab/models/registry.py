@@ -15,7 +15,7 @@ from .. import jsonfile
 from ..checks import check_text, describe
 from ..errors import AttnlabError
 from ..fileio import user_path
-from ..i18n import tr_error
+from ..i18n import Msg, tr_error
 from ..jsonfile import Field
 
 
@@ -116,12 +116,17 @@ def available_names() -> str:
     return ", ".join(BUNDLED) + ", a local model folder, or a hub id like owner/name"
 
 
+def _choices() -> Msg:
+    """The models to choose from, in the message's language."""
+    return Msg("model_choices", {"names": ", ".join(BUNDLED)})
+
+
 def resolve(name: str) -> ModelSpec:
     """The spec for a bundled name, an existing local folder, or a hub id ("owner/name")."""
     if not isinstance(name, str):
         raise UnknownModelError(f"the model must be a name, folder or hub id (a string), got {describe(name)}")
     if not name.strip():
-        raise UnknownModelError(f"the model name is empty: choose {available_names()}")
+        raise tr_error(UnknownModelError, "err_model_empty", choices=_choices())
     check_text(name, "the model name", error=UnknownModelError)
     if name in BUNDLED:
         return BUNDLED[name]
@@ -133,8 +138,8 @@ def resolve(name: str) -> ModelSpec:
     if not looks_like_path and len(parts) == 2 and all(p.strip() for p in parts):
         _check_hub_id(name)
         return ModelSpec(name=name, source="hub")
-    what = f"no folder at {name}" if looks_like_path else f"unknown model {name!r}"
-    raise UnknownModelError(f"{what}: choose {available_names()}")
+    raise tr_error(UnknownModelError, "err_model_no_folder" if looks_like_path else "err_model_unknown", name=name,
+                   choices=_choices())
 
 
 def _check_hub_id(name: str) -> None:
@@ -145,10 +150,7 @@ def _check_hub_id(name: str) -> None:
     try:
         validate_repo_id(name)
     except HFValidationError:
-        raise UnknownModelError(
-            f"{name!r} is neither a model here nor a valid hub id (owner/name: letters, digits, '-', '_', '.'; "
-            f"no spaces): choose {available_names()}"
-        ) from None
+        raise tr_error(UnknownModelError, "err_model_bad_hub_id", name=name, choices=_choices()) from None
 
 
 def package_folder(spec: ModelSpec) -> Path | None:
