@@ -87,7 +87,7 @@ def test_cli_errors_come_in_lang(lang, capsys, tmp_path):
 
 def test_cli_in_a_real_process_says_japanese_by_default():
     p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--seed", "-1"], capture_output=True, text=True)
-    assert p.returncode == 2 and p.stderr.startswith("attnlab: error: seed -1 は 0〜4294967295 の範囲外です")
+    assert p.returncode == 2 and p.stderr.startswith("attnlab: error: --seed -1 は範囲外です: 0 から 4294967295 まで")
 
 
 def _keys_used() -> set[tuple[str, str | None]]:

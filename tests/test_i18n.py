@@ -67,7 +67,7 @@ def test_japanese_sentences_are_in_desu_masu():
     (labels such as "答え: ..." and the message joiner aside)."""
     families = ("read_", "census_", "err_", "fix_", "cause_", "ex_", "why_", "temp_", "mask_", "heads_",
                 "row_range", "random_caveat", "demo_", "note_not", "figures_left", "seeds_summary", "top_",
-                "corpus_", "rollout_", "vw_", "bridge_", "pipe_", "nb_")
+                "corpus_", "rollout_", "vw_", "bridge_", "pipe_", "nb_", "effects_")
     plain = [(k, s) for k, v in STRINGS.items() if k.startswith(families) and k not in ("ex_solution", "err_with_fix")
              for s in _sentences(v["ja"]) if not POLITE.search(s)]
     assert plain == [], plain

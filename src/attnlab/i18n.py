@@ -527,9 +527,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "the text is {n} token long: give at least 2 tokens so that a next token is predicted",
     },
     "effects_err_target": {
-        "ja": "--target {target!r} は {model} では {n} トークン（{pieces}）です。"
-              "1 トークンになる文字列を指定してください（例: 先頭の空白込みで {pieces} の最初の 1 つ）",
-        "en": "--target {target!r} is {n} tokens for {model} ({pieces}): give a string that is one token "
+        "ja": "--target {target!r} は {model} では {n} トークン（{tokens}）です。"
+              "1 トークンになる文字列を指定してください（例: 先頭の空白込みで {tokens} の最初の 1 つ）",
+        "en": "--target {target!r} is {n} tokens for {model} ({tokens}): give a string that is one token "
               "(e.g. the first of them, leading space included)",
     },
     "effects_err_position": {
@@ -603,34 +603,40 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{model}: head effects on {n} tokens ({layers} layers x {heads} heads)",
     },
     "effects_target_text": {
-        "ja": "目標: テキスト自身の次トークンの log p、{k} 位置（{positions}）の平均。元のテキストで {m}",
+        "ja": "目標は、テキスト自身の次トークンの log p を {k} 位置（{positions}）で平均した"
+              "ものです。元のテキストでは {m} です。",
         "en": "target: log p of the text's own next tokens, mean over {k} positions ({positions}); "
               "{m} on the clean text",
     },
     "effects_target_token": {
-        "ja": "目標: 位置 {position}（{after} の次）が {token} になる log p。元のテキストで {m}",
+        "ja": "目標は、位置 {position}（{after} の次）が {token} になる log p で"
+              "す。元のテキストでは {m} です。",
         "en": "target: log p that position {position} (after {after}) is {token}; {m} on the clean text",
     },
     "effects_target_embedding": {
-        "ja": "目標: 文の埋め込み（{pooling} プーリング）。指標は元の埋め込みとの 1 − cos",
+        "ja": "目標は文の埋め込み（{pooling} プーリング）です。指標は元の埋め込みとの 1 − cos で"
+              "す。",
         "en": "target: the sentence embedding ({pooling} pooling); the metric is 1 - cos to the clean embedding",
     },
     "effects_loss_line": {
-        "ja": "テキストの損失（次トークンの平均交差エントロピー）: {loss}。Δ 損失はこの変化",
+        "ja": "テキストの損失（次トークンの平均交差エントロピー）は {loss} です。Δ 損失はこの変化です。",
         "en": "the text's loss (mean next-token cross-entropy): {loss}; Δ loss is its change",
     },
     "effects_corrupt_line": {
-        "ja": "崩したテキストでの目標の log p: {c}（元 {m}）。パッチングはこの差のうち回復した割合",
+        "ja": "崩したテキストでの目標の log p は {c} です（元は {m}）。パッチングはこの差のうち回復"
+              "した割合です。",
         "en": "the target's log p on the corrupted text: {c} (clean {m}); "
               "patching = the share of this gap recovered",
     },
     "effects_corrupt_embedding": {
-        "ja": "崩したテキストの埋め込みの 1 − cos: {c}。パッチングはこの距離のうち縮めた割合",
+        "ja": "崩したテキストの埋め込みの 1 − cos は {c} です。パッチングはこの距離のうち縮めた割合で"
+              "す。",
         "en": "1 - cos of the corrupted text's embedding: {c}; patching = the share of this distance closed",
     },
     "effects_methods_line": {"ja": "手法: {methods}（{s} 秒）", "en": "methods: {methods} ({s} s)"},
     "effects_skipped": {
-        "ja": "既定では実行しない: {method}（推定 約 {s} 秒 > 予算 {budget} 秒）。--method {name} で実行",
+        "ja": "{method} は既定では実行しません（推定 約 {s} 秒 > 予算 {budget} 秒）。-"
+              "-method {name} で実行できます。",
         "en": "not run by default: {method} (about {s} s estimated, over the {budget} s budget); "
               "ask with --method {name}",
     },
@@ -640,20 +646,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "effects_title_readings": {"ja": "読み取れること", "en": "What this shows"},
     "effects_title_caveats": {"ja": "注意点", "en": "Caveats"},
     "effects_read_top": {
-        "ja": "この予測に最も効くヘッド（{method}、|値| の順）: {heads}。"
+        "ja": "この予測に最も効くヘッドは、{method} の |値| の順に {heads} です。"
               "全 {n} ヘッドの |値| の合計のうち {share} をこれらが占めます。",
         "en": "The heads that matter most for this prediction ({method}, by |value|): {heads}; together "
               "{share} of the sum of |value| over all {n} heads.",
     },
     "effects_read_quiet_role": {
         "ja": "{role}（{score} ≥ {threshold}）の {n_strong} ヘッドのうち {n} ヘッドは、強い注意のパターンがあるのに"
-              "効果が小さい（|値| < 最大 {largest} の {small} = {limit}）: {examples}（注意, 効果）。",
+              "効果が小さいです（|値| < 最大 {largest} の {small} = {limit}）。例（注意, 効果）は {examples} です。",
         "en": "{n} of the {n_strong} {role} heads ({score} >= {threshold}) barely matter despite their strong "
               "pattern (|value| < {small} of the largest, {largest}: {limit}): {examples} (attention, effect).",
     },
     "effects_read_loud_role": {
-        "ja": "{role} の {n_strong} ヘッドのうち {n} ヘッドは効果も大きい（|値| ≥ {limit}）: "
-              "{examples}（注意, 効果）。",
+        "ja": "{role} の {n_strong} ヘッドのうち {n} ヘッドは効果も大きいです（|値| ≥ {limit}）。"
+              "例（注意, 効果）は {examples} です。",
         "en": "{n} of the {n_strong} {role} heads also matter (|value| >= {limit}): {examples} (attention, effect).",
     },
     "effects_read_rank_attention": {
@@ -673,14 +679,14 @@ STRINGS: dict[str, dict[str, str]] = {
               "they can exceed 1 or go below 0 (largest |value| {largest}).",
     },
     "effects_caveat_zero_mean": {
-        "ja": "ゼロ除去と平均除去は違う問いです（順位相関 ρ = {rho}）。差が最大のヘッド: {head_name}（ゼロ {zero}、"
-              "平均 {mean}）。",
+        "ja": "ゼロ除去と平均除去は違う問いです（順位相関 ρ = {rho}）。差が最大のヘッドは {head_n"
+              "ame} です（ゼロ {zero}、平均 {mean}）。",
         "en": "Zero and mean ablation ask different questions (Spearman rho = {rho}); they differ most on "
               "{head_name} (zero {zero}, mean {mean}).",
     },
     "effects_caveat_attribution": {
-        "ja": "attribution patching は線形推定です。この実行では{exact}との順位相関 ρ = {rho}、上位 {k} の一致は "
-              "{overlap}/{k}。",
+        "ja": "attribution patching は線形推定です。この実行では{exact}との順位相関は "
+              "ρ = {rho}、上位 {k} の一致は {overlap}/{k} です。",
         "en": "Attribution patching is a linear estimate: on this run its ranking agrees with {exact} with "
               "Spearman rho = {rho}, and {overlap} of its top {k} are in the exact top {k}.",
     },
@@ -691,8 +697,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "with --method to see their correlation).",
     },
     "effects_caveat_dla": {
-        "ja": "DLA はヘッドから logits への直接の経路だけを数えます（後の層を通る効果は含まない）。{exact}との順位相関 "
-              "ρ = {rho}。",
+        "ja": "DLA はヘッドから logits への直接の経路だけを数えます（後の層を通る効果は含みません）。{"
+              "exact}との順位相関は ρ = {rho} です。",
         "en": "DLA counts only a head's direct path to the logits, not its effect through later layers; its "
               "Spearman rho with {exact} is {rho}.",
     },
@@ -917,7 +923,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "err_parquet_rows": {"ja": "{path}: {first} 行目以降を読めません（{problem}）",
                          "en": "{path}: cannot read rows from {first} on ({problem})"},
     "corpus_bad_lines": {
-        "ja": "不正な行 {n} 個を飛ばした（--on-bad-line skip）。最初のもの: {first}",
+        "ja": "不正な行 {n} 個を飛ばしました（--on-bad-line skip）。最初のもの: {first}",
         "en": "left out {n} bad lines or rows (--on-bad-line skip); the first: {first}",
     },
     "corpus_bad_count": {"ja": "不正な行 {n} 個を飛ばした（--on-bad-line skip）",

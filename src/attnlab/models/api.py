@@ -286,7 +286,7 @@ def _check_generate(lm: LoadedModel, generate: int) -> None:
     """Refuse a generation the model cannot take, before any tokenizing (the limit is the model's)."""
     if generate < 0:
         raise tr_error(AttnlabError, "err_generate_negative", n=generate)
-    if generate and lm.kind != "decoder":
+    if generate and lm.kind == "encoder":  # decoders continue the text; encoder-decoders generate a target
         decoders = " or ".join(bundled_names("decoder")) or "a decoder"
         raise tr_error(AttnlabError, "err_generate_encoder", model=lm.name, decoders=decoders)
     if generate >= lm.max_tokens:

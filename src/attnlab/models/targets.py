@@ -59,7 +59,7 @@ def make_target(lm: LoadedModel, ids: list[int], *, target: str | None, position
         if len(pieces) != 1:
             shown = ", ".join(repr(lm.tokenizer.decode([i])) for i in pieces[:6])
             raise AttnlabError(t("effects_err_target", lang, target=target, n=len(pieces), model=lm.name,
-                                 pieces=shown or "-"))
+                                 tokens=shown or "-"))
         at = n if position is None else position
         if not 1 <= at <= n:
             raise AttnlabError(t("effects_err_position", lang, position=at, n=n))
