@@ -278,7 +278,8 @@ def test_notebook_display(open_page):
 
 def test_long_sequence_heatmap(open_page):
     """1,100 tokens, causal: draws, a hover deep in the map reads the right cell, and the head view
-    says it has too many tokens for lines instead of freezing."""
+    groups tokens (3 a row, 367 rows) instead of freezing: a line's weight is the group's queries' mean
+    summed weight on the other group's keys."""
     trace = FakeTrace([f"w{i}" for i in range(1100)], n_layers=1, n_heads=1, causal=True, spread=4.0)
     o = open_page(render_page(trace, lang="en"), "long-1100")
     o.page.mouse.move(*heatmap_cell(o, 900, 850))
@@ -289,7 +290,14 @@ def test_long_sequence_heatmap(open_page):
     assert abs(q - 900) <= 1 and abs(k - 850) <= 1  # one cell is under a pixel at this zoom
     o.shot("long-1100")
     show(o, "headview")
-    assert "Too many tokens to draw lines (limit 1024)" in o.page.locator(pane("headview")).inner_text()
+    assert "1100 tokens: each row is a group of 3 consecutive tokens" in o.page.locator(pane("headview")).inner_text()
+    hv = "window.__attnlab.views.headview"
+    assert o.page.evaluate(f"[{hv}.rows, {hv}.group]") == [367, 3]
+    w = trace.pattern(0, 0)
+    for i, j in ((0, 0), (300, 280), (366, 366), (366, 0)):
+        want = float(w[3 * i : 3 * i + 3, 3 * j : 3 * j + 3].sum(1).mean())
+        assert abs(o.page.evaluate(f"{hv}.weight(0, {i}, {j})") - want) <= 3 * PRECISION, (i, j)
+    assert o.page.locator(f"{pane('headview')} .hv-left .tok").nth(300).inner_text() == "900–902 w900…"
     o.check_clean()
 
 

@@ -51,14 +51,14 @@ def save_figures(jobs: dict[str, FigureJob], out: Path | None, lang: str, *, qui
 
 
 def save_page(trace: AttentionTrace, path: Path | None, lang: str, *, quiet: bool = False,
-              focus: tuple[int, int] | None = None) -> None:
-    """Write the interactive page when --html was given (opening on `focus`, the (layer, head) chosen);
-    say where unless quiet (stdout holds JSON)."""
+              focus: tuple[int, int] | None = None, layers: tuple[int, ...] | None = None) -> None:
+    """Write the interactive page when --html was given (opening on `focus`, the (layer, head) chosen;
+    holding `layers`, None: as many as fit); say where unless quiet (stdout holds JSON)."""
     if path is None:
         return
     from ..html import write_html
 
-    written = write_html(trace, path, lang=lang, focus=focus)
+    written = write_html(trace, path, lang=lang, focus=focus, layers=layers)
     if not quiet:
         print(f"{t('page_written', lang)}: {written}")
 

@@ -40,7 +40,39 @@ def register(subparsers: Any) -> None:
     add_out(p)
     add_scale(p)
     add_html(p)
+    p.add_argument("--layers", type=_layers_arg, default=None, metavar="LIST",
+                   help="the layers the --html page holds, e.g. 0-11 or 0,5,29 or all (default: as many as "
+                        "fit one page, around --layer; the page names the others)")
     p.set_defaults(handler=handle)
+
+
+def _layers_arg(text: str) -> tuple[int, ...] | None:
+    from ..errors import AttnlabError
+    from ..html.layers import parse_layers
+
+    try:
+        return parse_layers(text)
+    except AttnlabError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _check_page(args: argparse.Namespace) -> None:
+    """--html: refuse now, after a tokenizer pass and before the model runs, a page that cannot hold
+    what was asked (the layers of --layers, or not one layer at this length)."""
+    from ..html.layers import PageTooLargeError, plan_layers, span_text
+    from ..models.api import encode, load
+    from ..models.registry import model_info
+
+    info = model_info(args.model)
+    if info.n_layers is None or info.n_heads is None:  # a config that does not say: the page checks later
+        return
+    reserve = max(args.generate, 0)
+    n = len(encode(load(args.model), args.text, truncate=args.truncate, reserve=reserve).ids) + reserve
+    try:
+        plan_layers(n, info.n_layers, info.n_heads, args.layers, focus=args.layer)
+    except PageTooLargeError as e:
+        fits = f"; pass --layers {span_text(e.fits)}" if e.fits else ""
+        raise CliError(f"the --html page: {e}{fits}") from None
 
 
 def _run(args: argparse.Namespace):
@@ -70,6 +102,10 @@ def handle(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise CliError(f"--top {args.top}: give 1 or more")
     check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
+    if args.layers is not None and args.html is None:
+        raise CliError("--layers chooses the layers of the --html page: add --html PATH")
+    if args.html is not None:
+        _check_page(args)
     trace = _run(args)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:
@@ -81,11 +117,12 @@ def handle(args: argparse.Namespace) -> int:
         print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
         if args.out is not None:
             save_figures(figures_for(trace, opts), args.out, args.lang, quiet=True)
-        save_page(trace, args.html, args.lang, quiet=True, focus=(args.layer, args.head))  # stdout: pure JSON
+        save_page(trace, args.html, args.lang, quiet=True, focus=(args.layer, args.head),
+                  layers=args.layers)  # stdout: pure JSON
         return 0
     print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
     save_figures(figures_for(trace, opts), args.out, args.lang)
     for note in figure_notes(trace, opts):
         print(f"attnlab: note: {note}", file=sys.stderr)
-    save_page(trace, args.html, args.lang, focus=(args.layer, args.head))
+    save_page(trace, args.html, args.lang, focus=(args.layer, args.head), layers=args.layers)
     return 0

@@ -108,8 +108,15 @@ function svgDoc(w, h, body) {
 }
 
 // the core of one page: meta as encode.py writes it (labels included: meta.labels), blob its base64
-// arrays; resolves once the arrays are inflated
-export async function createCore(meta, blob) {
+// arrays; resolves once the arrays are inflated. env: what the web app adds (a page file gives none):
+// - source: a remote page's (meta.remote: a trace too long for one page, no weights here) data, map by
+//   map (server/static/remote.js): need(layer, maps) -> Promise, has(layer, m), peek(layer, m) ->
+//   {codes, step, scores | null}, pooled(layer, cell, mode) -> {cell, g, at(m, i, j)}, viewMeta(view,
+//   layer | null), rolloutRow(q);
+// - editX(i, j): the playground's own control for cell (i, j) of x (one state: views edit through it);
+// - onState(STATE, key): told of every change of the page's state (tab, layer, head: the app's address)
+export async function createCore(meta, blob, env = {}) {
+  const source = env.source || null;
   const META = meta, L = meta.labels || {}; // the page's words: the keys its views declare (attnlab.views)
   const N = META.tokens.length;
   const H = META.n_heads;
@@ -118,15 +125,36 @@ export async function createCore(meta, blob) {
   const PERF = { hover: [], switchMs: [], errors: [], ready: false };
   // long rows wash out on a fixed 0..1 scale: beyond 256 tokens the heatmap opens on per-row scaling;
   // the page opens on its focus (layer, head): the one the command line chose
-  const STATE = { li: Math.max(0, META.layers.indexOf(META.focus[0])), map: META.focus[1],
-    scale: N > 256 ? "row" : "linear", view: META.view };
+  const STATE = new Proxy({ li: Math.max(0, META.layers.indexOf(META.focus[0])), map: META.focus[1],
+    scale: N > 256 ? "row" : "linear", view: META.view }, {
+    set(target, key, value) {
+      const changed = target[key] !== value;
+      target[key] = value;
+      if (changed && env.onState) env.onState(target, key);
+      return true;
+    },
+  });
   const DATA = await inflate(META.arrays, blob); // name -> typed array
+
+  // a remote page's maps come from `source` when a view needs them (core.need), then read as the blob's
+  const REMOTE = !!META.remote;
+  const has = (li, m) => !REMOTE || source.has(META.layers[li], m);
+  const need = (li, maps) => (REMOTE ? source.need(META.layers[li], maps) : Promise.resolve());
+  // a view's JSON: what the page holds, or (deferred on a remote page) the server's, for layer index li
+  function viewMeta(name, li) {
+    const held = (META.view_meta || {})[name];
+    if (!REMOTE || !held || !held.deferred) return Promise.resolve(held);
+    return source.viewMeta(name, li === undefined || li === null ? null : META.layers[li]);
+  }
 
   // weights: one map is (layer index li, map m: a head, or the mean when m === H) ------------------
   // a weight is its 8-bit code times its row's step (see encode.py): within ±0.002
   function weightMap(li, m) {
-    const base = (li * M + m) * N * N, rbase = (li * M + m) * N;
-    const codes = DATA.weights, steps = DATA.step;
+    const kept = REMOTE ? source.peek(META.layers[li], m) : null; // (throws unless core.need() brought it)
+    const base = REMOTE ? 0 : (li * M + m) * N * N, rbase = REMOTE ? 0 : (li * M + m) * N;
+    const codes = REMOTE ? kept.codes : DATA.weights, steps = REMOTE ? kept.step : DATA.step;
+    const scores = REMOTE ? kept.scores : META.has_scores && m < H ? DATA.scores : null;
+    const sbase = REMOTE ? 0 : (li * H + m) * N * N;
     const rowMaxCode = (q) => {
       let mx = 0;
       for (let k = 0, off = base + q * N; k < N; k++) if (codes[off + k] > mx) mx = codes[off + k];
@@ -137,8 +165,9 @@ export async function createCore(meta, blob) {
       code: (q, k) => codes[base + q * N + k],
       step: (q) => steps[rbase + q],
       rowMax: (q) => rowMaxCode(q) * steps[rbase + q],
+      hasScores: scores !== null,
       // pre-softmax score (null: the mean, or a page without scores)
-      score: (q, k) => (!META.has_scores || m >= H ? null : DATA.scores[((li * H + m) * N + q) * N + k]),
+      score: (q, k) => (scores === null ? null : scores[sbase + q * N + k]),
     };
   }
   function weightAt(li, m, q, k) { return weightMap(li, m).at(q, k); }
@@ -198,7 +227,9 @@ export async function createCore(meta, blob) {
   }
 
   return {
-    META, L, N, H, M, FONT, PERF, STATE, DATA, weightMap, weightAt, isMasked, stage,
+    META, L, N, H, M, FONT, PERF, STATE, DATA, REMOTE, has, need, viewMeta, source, editX: env.editX || null,
+    weightMap, weightAt,
+    isMasked, stage,
     layerName, mapName, tokText, tokLabel, fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,
     cssColor, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
     escXml, download, exportButtons, svgDoc,

@@ -7,6 +7,26 @@
 
 import { carried } from "./units.js";
 
+// "0-2,5,7-8" for layers 0, 1, 2, 5, 7, 8 (the form --layers reads)
+export function spanText(layers) {
+  const runs = [];
+  for (const l of [...layers].sort((a, b) => a - b)) {
+    if (runs.length && runs[runs.length - 1][1] === l - 1) runs[runs.length - 1][1] = l;
+    else runs.push([l, l]);
+  }
+  return runs.map(([a, b]) => (a === b ? String(a) : `${a}-${b}`)).join(",");
+}
+// a page that holds some of the trace's layers says which it left out (null when it holds them all)
+function leftOut(core) {
+  const { META, L, el } = core;
+  if (META.layers.length >= META.n_layers) return null;
+  const left = [];
+  for (let l = 0; l < META.n_layers; l++) if (!META.layers.includes(l)) left.push(l);
+  const text = L.page_left_out.replace("{held}", spanText(META.layers)).replace("{n}", META.n_layers)
+    .replace("{left}", spanText(left));
+  return el("p", { class: "note", "data-testid": "left-out", text });
+}
+
 // mountPage(root, core) -> {show(name), unmount()}: builds the frame and the opening tab at once;
 // core.PERF.ready (and onReady) follow at the next animation frame, when that tab is drawn
 export function mountPage(root, core, onReady) {
@@ -14,7 +34,8 @@ export function mountPage(root, core, onReady) {
   const order = META.views, panes = {}, built = {}, tabs = el("nav", { class: "tabs" });
   const info = `${META.model} · ${N} ${L.tokens} · ${META.n_layers} ${META.n_layers === 1 ? L.one_layer : L.layers} × ${H} ${H === 1 ? L.one_head : L.heads}` +
     (META.temperature !== 1 ? ` · ${L.temperature} ${META.temperature}` : "");
-  root.append(el("header", {}, el("h1", { text: L.page_title }), el("span", { class: "info", text: info })), tabs);
+  root.append(el("header", {}, el("h1", { text: L.page_title }), el("span", { class: "info", text: info })),
+    ...[leftOut(core)].filter(Boolean), tabs); // (append(null) would show the text "null")
   const frame = {
     open(name, state) { Object.assign(STATE, state || {}); show(name); },
   };
@@ -24,9 +45,23 @@ export function mountPage(root, core, onReady) {
       panes[v].hidden = v !== name;
       tabs.querySelector(`[data-view="${v}"]`).classList.toggle("on", v === name);
     }
+    if (!built[name] && deferred(name)) return fetchMeta(name);
     if (!built[name]) built[name] = carried(`views/${name}/tab`).tab(core).build(panes[name], frame);
     if (built[name].fit) built[name].fit();
     built[name].refresh();
+  }
+  // a remote page's view whose JSON the server computes when its tab first opens (the census)
+  const deferred = (name) => ((META.view_meta || {})[name] || {}).deferred === "all";
+  const asked = {};
+  function fetchMeta(name) {
+    if (asked[name]) return;
+    asked[name] = true;
+    const wait = el("p", { class: "note", "data-testid": "view-loading", text: L.loading });
+    panes[name].replaceChildren(wait);
+    core.viewMeta(name).then((m) => {
+      META.view_meta[name] = m; wait.remove();
+      if (STATE.view === name) show(name);
+    }, (e) => { asked[name] = false; wait.textContent = String(e.message || e); PERF.errors.push(String(e)); });
   }
   for (const v of order) {
     panes[v] = el("section", { class: "pane", "data-pane": v, hidden: "" });
@@ -47,6 +82,7 @@ export function mountPage(root, core, onReady) {
   window.addEventListener("resize", resized);
   PERF.show = show;
   PERF.views = built;
+  PERF.state = STATE;
   show(order.includes(STATE.view) ? STATE.view : order[0]);
   requestAnimationFrame(() => {
     PERF.firstDrawMs = performance.now();

@@ -4,13 +4,17 @@
 // every stage is then recomputed here (pipemath.js, float64) with the trace's W_Q, W_K, W_V.
 // Real models (the bridge): the same steps for one head from its captured q, k, v (x is not kept).
 // Hovering a cell names its number and what produced it, and outlines those cells.
+// In the web app's playground (core.editX) the playground's controls are the only ones: the tab has no
+// temperature or mask of its own, and a click on a cell of x takes the reader to the playground's
+// input for it, whose edit the server recomputes for every tab and the explanation.
 
 import * as pm from "./pipemath.js";
 
 export function tab(core) {
   const { META, L, N, H, STATE, DATA, stage, fmtNum, clip, el, headSelect, hiDpi, viridis,
-    diverging, cssColor, MASKED_RGB, exportButtons, svgDoc, escXml, FONT } = core;
+    diverging, cssColor, MASKED_RGB, exportButtons, svgDoc, escXml, FONT, editX } = core;
   const VM = (META.view_meta || {}).pipeline;
+  const APP = editX !== null; // the playground: its controls edit, the server recomputes
   const ALL_ROWS = 16; // the bridge shows every query row up to this many tokens, else one row
   const show = (v) => (Number.isFinite(v) ? fmtNum(v) : v === -Infinity ? "−∞" : "—");
   const dim = (j) => `d${j + 1}`;
@@ -93,7 +97,7 @@ export function tab(core) {
     add("K", "K", src.toy ? "K = x W_K" : L.captured_k, S.K, "signed", tok, dim);
     add("V", "V", src.toy ? "V = x W_V" : L.captured_v, S.V, "signed", tok, dim);
     add("scores", L.score, `s = Q Kᵀ ${scaleText}`, S.s, "signed", qrow, tok);
-    add("mask", L.mask, maskFormula, S.m, "signed", qrow, tok, { toggles: src.toy });
+    add("mask", L.mask, maskFormula, S.m, "signed", qrow, tok, { toggles: src.toy && !APP });
     if (src.toy) add("scaled", `÷ ${L.temperature}`, `z = s / T (T = ${T})`, S.z, "signed", qrow, tok);
     add("weights", L.weight, src.toy ? "softmax(z)" : "softmax(s)", S.w, "weights", qrow, tok);
     add("output", L.output, `${L.weight} · V`, S.o, "signed", qrow, dim);
@@ -114,7 +118,7 @@ export function tab(core) {
     const hidden = (key === "weights" || key === "mask" || key === "scaled") && src.masked(qp, j);
     const value = key === "weights" && hidden ? "—" : show(mat.get(i, j));
     const lines = [`${mat.name}[${rl}, ${cl}] = ${value}`], marks = [];
-    if (key === "x") lines.push(L.input, L.edit_cell);
+    if (key === "x") lines.push(L.input, APP ? L.pipe_app_x : L.edit_cell);
     if ((key === "Q" || key === "K" || key === "V") && src.toy) {
       const c = h * src.dh + j, wcol = list(m.x.cols, (r) => show(src.W[key].at(r, c)));
       lines.push(`= x[${rl}, :] · W_${key}[:, ${dim(c)}]`, `x[${rl}, :] = [${row(m.x, i).join(", ")}]`,
@@ -129,7 +133,7 @@ export function tab(core) {
     }
     if (key === "mask") {
       lines.push(hidden ? `${L.masked} → −∞` : `= s[${rl}, ${cl}]`);
-      if (src.toy) lines.push(L.toggle_cell);
+      if (src.toy && !APP) lines.push(L.toggle_cell);
       marks.push({ key: "scores", cell: [i, j] });
     }
     if (key === "scaled") { lines.push(`= s[${rl}, ${cl}] / T = ${show(m.mask.get(i, j))} / ${src.st.T}`); marks.push({ key: "mask", cell: [i, j] }); }
@@ -188,9 +192,10 @@ export function tab(core) {
     const rowEl = el("div", { class: "pipe-row" }), editor = el("span", { class: "pipe-editor" });
     const headSel = src.toy && H > 1 ? headSelect((v) => { STATE.map = v; draw(); }) : null;
     if (headSel) headSel.querySelector(`option[value="${H}"]`)?.remove();
-    const controls = src.toy ? toyControls() : bridgeControls();
+    const controls = APP ? [] : src.toy ? toyControls() : bridgeControls();
+    const hint = APP ? L.pipe_app_hint : src.toy ? L.pipe_edit_hint : L.pipe_hint;
     root.append(el("div", { class: "toolbar" }, headSel && el("label", { text: L.head + " " }, headSel), ...controls,
-      ...exportButtons("pipeline", toCanvas, toSvg)), editor, el("p", { class: "hint", text: src.toy ? L.pipe_edit_hint : L.pipe_hint }),
+      ...exportButtons("pipeline", toCanvas, toSvg)), editor, el("p", { class: "hint", "data-testid": "pipe-hint", text: hint }),
     status, rowEl, info);
     if (!src.toy) root.insertBefore(el("p", { class: "note", "data-testid": "bridge-intro", text: fill(L.bridge_intro, {
       model: META.model, layer: VM.layer, head: VM.head, kv: VM.kv_head, d: VM.d_head, scale: VM.scale.toFixed(4) }) }), root.firstChild);
@@ -290,6 +295,7 @@ export function tab(core) {
       if (!at) return;
       const [i, j] = at;
       if (box.mat.toggles) { if (!src.toggle(mats.qpos[i], j)) return say(L.pipe_keep_one); draw(); return; }
+      if (APP) { editX(i, j); return; }
       const input = el("input", { type: "number", step: "any", value: String(box.mat.get(i, j)), "data-testid": "pipe-x-input" });
       input.addEventListener("change", () => {
         const v = Number(input.value);
