@@ -77,7 +77,8 @@ def pages(tmp: Path, only: str | None = None) -> None:
 def _hover_output(page) -> None:
     page.select_option('section[data-pane="pipeline"] select', "1")
     box = page.locator('section[data-pane="pipeline"] canvas[data-stage="output"]').bounding_box()
-    page.mouse.move(box["x"] + 64 + 46 * 1.5, box["y"] + 16 + 24 * 2.5)  # output cell (2, 1)
+    xy = page.evaluate("window.__attnlab.views.pipeline.cellXY('output', 2, 1)")
+    page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])  # output cell (2, 1)
 
 
 def _hover_bridge(page) -> None:

@@ -42,8 +42,8 @@ def after_edit(o, action) -> None:
 def pipeline_value(o, stage: str, i: int, j: int) -> float:
     """Hover cell (i, j) of a pipeline stage; the number its readout states."""
     box = o.page.locator(f'canvas.pipe-mat[data-stage="{stage}"]').bounding_box()
-    # pipeline.js's geometry for small maps (<= 12 rows and columns): 64 px of labels, 16 on top, 46 x 24 cells
-    o.page.mouse.move(box["x"] + 64 + (j + 0.5) * 46, box["y"] + 16 + (i + 0.5) * 24)
+    xy = o.page.evaluate(f"window.__attnlab.views.pipeline.cellXY('{stage}', {i}, {j})")  # the tab's geometry
+    o.page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
     info = o.page.locator("[data-testid=pipe-info]")
     assert (info.get_attribute("data-stage"), info.get_attribute("data-i"), info.get_attribute("data-j")) == (
         stage, str(i), str(j))
@@ -129,7 +129,8 @@ def test_one_set_of_controls_every_tab_and_the_explanation_follow(live_server, o
     hint = o.page.inner_text("[data-testid=pipe-hint]")
     assert "Python" not in hint and "recomputed by the server for every tab" in hint
     box = o.page.locator('canvas.pipe-mat[data-stage="x"]').bounding_box()
-    o.page.mouse.click(box["x"] + 64 + 1.5 * 46, box["y"] + 16 + 2.5 * 24)  # x[2, 1]
+    xy = o.page.evaluate("window.__attnlab.views.pipeline.cellXY('x', 2, 1)")
+    o.page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])  # x[2, 1]
     assert o.page.evaluate("[document.activeElement.dataset.i, document.activeElement.dataset.j]") == ["2", "1"]
     x = run_toy().stages.x.tolist()
     x[2][1] = 0.7

@@ -26,18 +26,31 @@ async function inflate(arrays, blob) {
   return data;
 }
 
-// colours ----------------------------------------------------------------------------------------
-const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+// colours: the colour language of plot/_style.py, one for pages and figures: weights (and every share
+// on 0..1) on viridis, signed numbers on RdBu_r centred on 0; each map as 17 stops sampled from
+// matplotlib's, linearly between: within 8 of 255 of matplotlib's everywhere (tests/plot/test_colours.py)
+const VIRIDIS = [[68, 1, 84], [72, 24, 106], [71, 45, 123], [66, 64, 134], [59, 82, 139], [51, 99, 141],
+  [44, 114, 142], [38, 130, 142], [33, 145, 140], [31, 160, 136], [40, 174, 128], [63, 188, 115], [94, 201, 98],
+  [132, 212, 75], [173, 220, 48], [216, 226, 25], [253, 231, 37]];
+const RDBU = [[5, 48, 97], [23, 82, 144], [42, 113, 178], [63, 142, 192], [107, 172, 209], [155, 201, 224],
+  [194, 221, 236], [224, 236, 243], [247, 246, 246], [251, 229, 216], [251, 204, 180], [245, 170, 137],
+  [228, 128, 102], [208, 85, 72], [186, 40, 50], [147, 14, 38], [103, 0, 31]];
 const MASKED_RGB = [226, 226, 226];
 function rgba32(r, g, b) { return (255 << 24) | (b << 16) | (g << 8) | r; } // little-endian ImageData
-function viridis(t) {
-  const x = Math.min(1, Math.max(0, t)) * 4, i = Math.min(3, Math.floor(x)), f = x - i;
-  const a = VIRIDIS[i], b = VIRIDIS[i + 1];
+function along(stops, t) { // t in 0..1 along the stops
+  const x = Math.min(1, Math.max(0, t)) * (stops.length - 1), i = Math.min(stops.length - 2, Math.floor(x)), f = x - i;
+  const a = stops[i], b = stops[i + 1];
   return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f));
 }
+function viridis(t) { return along(VIRIDIS, t); }
 const LUT = new Uint32Array(256).map((_, i) => rgba32(...viridis(i / 255)));
 const MASKED32 = rgba32(...MASKED_RGB);
 function cssColor(rgb) { return `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`; }
+// the text colour readable on rgb: white on dark cells (WCAG relative luminance, as plot/matrix.py)
+function inkOn(rgb) {
+  const lin = (c) => (c <= 10.03 ? c / 3294.6 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]) > 0.408 ? "#111" : "white";
+}
 // per scale, the colour position (0..1) of a weight v whose row max is rm
 const LOG_DECADES = 4;
 function scalePos(v, rm, mode) {
@@ -45,12 +58,8 @@ function scalePos(v, rm, mode) {
   if (mode === "log") return v > 0 ? Math.max(0, (Math.log10(v) + LOG_DECADES) / LOG_DECADES) : 0;
   return v;
 }
-// diverging blue-white-red for signed stage values (pipeline)
-function diverging(t) {
-  const x = Math.max(-1, Math.min(1, t));
-  const w = [247, 247, 247], end = x < 0 ? [33, 102, 172] : [178, 24, 43], f = Math.abs(x);
-  return [0, 1, 2].map((c) => Math.round(w[c] + (end[c] - w[c]) * f));
-}
+// signed values (scores, x, Q, K, V, outputs) t in -1..1: blue < 0 < red, white at 0
+function diverging(t) { return along(RDBU, (Math.max(-1, Math.min(1, t)) + 1) / 2); }
 
 // numbers and text -------------------------------------------------------------------------------
 function fmtW(v) { return v.toFixed(4); }
@@ -231,7 +240,7 @@ export async function createCore(meta, blob, env = {}) {
     weightMap, weightAt,
     isMasked, stage,
     layerName, mapName, tokText, tokLabel, fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,
-    cssColor, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
+    cssColor, inkOn, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
     escXml, download, exportButtons, svgDoc,
   };
 }

@@ -17,9 +17,28 @@ export function niceStep(minStep) {
 // paint(ctx, view, box) (instead of image): draws the visible part, view {x0, y0, span} in cells,
 // into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving)
 export function createMatrix(core, opts) {
-  const { L, FONT, PERF, el, hiDpi, viridis, cssColor, MASKED_RGB, clip } = core;
-  const ML = 130, MT = 110, MR = 80, MB = 16, R = opts.rows, C = opts.cols, n = Math.max(R, C);
-  const MIN_S = 200, MAX_S = 720; // the map's side; narrower than MIN_S + margins: the pane scrolls
+  const { L, FONT, PERF, el, hiDpi, viridis, cssColor, MASKED_RGB } = core;
+  const R = opts.rows, C = opts.cols, n = Math.max(R, C), MR = 80, MB = 16;
+  // label margins as wide as the widest label (12 px) needs, within bounds; a label wider still is cut
+  // to fit (with "…"), never to a fixed number of characters ("beautif…" in a 3-token map)
+  const ruler = document.createElement("canvas").getContext("2d");
+  ruler.font = `12px ${FONT}`;
+  const widest = (count, f) => {
+    let w = 0;
+    for (let i = 0; i < Math.min(count, 2048); i++) w = Math.max(w, ruler.measureText(f(i)).width);
+    return Math.ceil(w);
+  };
+  const ML = Math.max(130, Math.min(240, widest(R, opts.rowLabel) + 10));
+  const MT = Math.max(110, Math.min(200, widest(C, opts.colLabel) + 10));
+  function fit(ctx, text, room) { // text, or its longest start that fits `room` px with "…"
+    if (ctx.measureText(text).width <= room) return text;
+    let lo = 0, hi = text.length;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (ctx.measureText(text.slice(0, mid) + "…").width <= room) lo = mid; else hi = mid - 1; }
+    return text.slice(0, lo) + "…";
+  }
+  // the map's side: as wide as it may take up to MAX_S, but at most MAX_CELL px a cell (a 3 x 3 map is
+  // 200 px, not 720); narrower than MIN_S + margins: the pane scrolls
+  const MIN_S = 200, MAX_S = 720, MAX_CELL = 64;
   let S = 0, W = 0, HT = 0, ctx = null, octx = null;
   const view = { x0: 0, y0: 0, span: n };
   const minSpan = Math.min(8, n);
@@ -35,7 +54,7 @@ export function createMatrix(core, opts) {
   // the map's side from the width it may take; true when it changed (the canvases were resized)
   function layout() {
     const avail = (opts.avail && opts.avail()) || window.innerWidth || 900;
-    const side = Math.max(MIN_S, Math.min(MAX_S, Math.floor(avail - ML - MR - 8)));
+    const side = Math.max(MIN_S, Math.min(MAX_S, n * MAX_CELL, Math.floor(avail - ML - MR - 8)));
     if (side === S) return false;
     S = side; W = ML + S + MR; HT = MT + S + MB;
     ctx = hiDpi(main, W, HT); octx = hiDpi(over, W, HT);
@@ -84,14 +103,14 @@ export function createMatrix(core, opts) {
     for (let i = Math.ceil(first / step) * step; i <= last; i += step) {
       const y = MT + (i - view.y0 + 0.5) * p;
       if (y < MT || y > MT + S) continue;
-      ctx.fillText(clip(labelled ? opts.rowLabel(i) : String(i), 18), ML - 4, y);
+      ctx.fillText(labelled ? fit(ctx, opts.rowLabel(i), ML - 8) : String(i), ML - 4, y);
     }
     ctx.textAlign = "left";
     for (let i = Math.ceil(fx / step) * step; i <= lx; i += step) {
       const x = ML + (i - view.x0 + 0.5) * p;
       if (x < ML || x > ML + S) continue;
       ctx.save(); ctx.translate(x, MT - 4); ctx.rotate(-Math.PI / 2);
-      ctx.fillText(clip(labelled ? opts.colLabel(i) : String(i), 14), 0, 0); ctx.restore();
+      ctx.fillText(labelled ? fit(ctx, opts.colLabel(i), MT - 8) : String(i), 0, 0); ctx.restore();
     }
     // titles in the top-left corner (left of the column labels, above the row labels)
     ctx.font = `bold 12px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "top";
@@ -146,7 +165,7 @@ export function createMatrix(core, opts) {
     view.span = span; clampView(); draw();
   }
   function zoomBy(f) { zoomAt(f, view.x0 + view.span / 2, view.y0 + view.span / 2); }
-  function fit() { Object.assign(view, { x0: 0, y0: 0, span: n }); draw(); }
+  function fitAll() { Object.assign(view, { x0: 0, y0: 0, span: n }); draw(); }
   // the width it may take changed: resize the canvases (same cells in view) and draw again
   function resize() { if (layout()) draw(); }
 
@@ -175,6 +194,11 @@ export function createMatrix(core, opts) {
   const cellXY = (q, k) => ({ x: ML + (k - view.x0 + 0.5) * pxPer(), y: MT + (q - view.y0 + 0.5) * pxPer() });
   // the picture changed (another head, another scale): rebuild it at the next draw
   function invalidate() { stale = true; }
+  // the text a row's (or column's) label shows at 12 px: whole, or cut to its margin (tests)
+  function labelText(i, axis) {
+    ctx.font = `12px ${FONT}`;
+    return axis === "col" ? fit(ctx, opts.colLabel(i), MT - 8) : fit(ctx, opts.rowLabel(i), ML - 8);
+  }
   return { element: wrap, readout, canvas: main, get width() { return W; }, get height() { return HT; }, view, draw,
-    invalidate, zoomAt, zoomBy, fit, resize, cellXY };
+    invalidate, zoomAt, zoomBy, fit: fitAll, resize, cellXY, labelText };
 }

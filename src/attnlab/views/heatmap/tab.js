@@ -90,7 +90,7 @@ export function tab(core) {
       return { share: Array.from(s.share), bound: Array.from(s.bound), maxBound: s.maxBound };
     };
     return { refresh: redraw, fit: map.resize, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt,
-      valueWeighted };
+      valueWeighted, labelText: map.labelText };
   }
 
   return { build };

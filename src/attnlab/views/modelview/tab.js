@@ -128,7 +128,7 @@ export function tab(core) {
       for (const x of thumbs) { x.c.style.width = `${T}px`; x.c.style.height = `${T}px`; }
       draw();
     }
-    return { refresh: draw, fit, loaded: () => (REMOTE ? got.size : META.layers.length) };
+    return { refresh: draw, fit, loaded: () => (REMOTE ? got.size : META.layers.length), layers: META.layers.length };
   }
 
   return { build };

@@ -12,7 +12,7 @@ import * as pm from "./pipemath.js";
 
 export function tab(core) {
   const { META, L, N, H, STATE, DATA, stage, fmtNum, clip, el, headSelect, hiDpi, viridis,
-    diverging, cssColor, MASKED_RGB, exportButtons, svgDoc, escXml, FONT, editX } = core;
+    diverging, cssColor, inkOn, MASKED_RGB, exportButtons, svgDoc, escXml, FONT, editX } = core;
   const VM = (META.view_meta || {}).pipeline;
   const APP = editX !== null; // the playground: its controls edit, the server recomputes
   const ALL_ROWS = 16; // the bridge shows every query row up to this many tokens, else one row
@@ -160,14 +160,29 @@ export function tab(core) {
     }
     return amax;
   }
-  function geometry(mat) { // cells with numbers up to 12 x 12; beyond, smaller cells without
-    if (Math.max(mat.rows, mat.cols) <= 12) return { cw: 46, ch: 24, lm: 64, tm: 16, w: 64 + 46 * mat.cols + 2, h: 16 + 24 * mat.rows + 2, nums: true };
+  const ruler = document.createElement("canvas").getContext("2d");
+  const widest = (n, f) => { // the widest of n labels at 11 px, in CSS px
+    ruler.font = `11px ${FONT}`;
+    let w = 0;
+    for (let i = 0; i < n; i++) w = Math.max(w, ruler.measureText(f(i)).width);
+    return Math.ceil(w);
+  };
+  // cells with numbers up to 12 x 12, whose labels are whole: the row labels' margin as wide as the
+  // widest, the column labels turned upright when one is wider than its cell; beyond, smaller cells
+  // without numbers and with short labels
+  function geometry(mat) {
+    if (Math.max(mat.rows, mat.cols) <= 12) {
+      const lm = Math.min(220, widest(mat.rows, mat.rl) + 10), cols = widest(mat.cols, mat.cl), rot = cols > 42;
+      const tm = rot ? Math.min(160, cols + 8) : 16;
+      return { cw: 46, ch: 24, lm, tm, rot, w: lm + 46 * mat.cols + 2, h: tm + 24 * mat.rows + 2, nums: true };
+    }
     const cw = Math.max(3, Math.min(46, Math.floor(220 / mat.cols))), ch = Math.max(3, Math.min(24, Math.floor(220 / mat.rows)));
     const lm = ch >= 10 ? 64 : 4, tm = cw >= 10 ? 16 : 4;
-    return { cw, ch, lm, tm, w: lm + cw * mat.cols + 2, h: tm + ch * mat.rows + 2, nums: false };
+    return { cw, ch, lm, tm, rot: false, w: lm + cw * mat.cols + 2, h: tm + ch * mat.rows + 2, nums: false };
   }
-  function colLabel(mat, j, g) { // narrow columns: the position (or dimension) alone
-    return g.cw >= 40 ? clip(mat.cl(j), 5) : mat.cl === dim ? dim(j) : String(j);
+  const rowLabel = (mat, i, g) => (g.nums ? mat.rl(i) : clip(mat.rl(i), 8));
+  function colLabel(mat, j, g) { // whole with numbers; narrow columns: the position (or dimension) alone
+    return g.nums ? mat.cl(j) : g.cw >= 40 ? clip(mat.cl(j), 5) : mat.cl === dim ? dim(j) : String(j);
   }
   function cellColor(mat, v, hiddenCell, amax) {
     if (hiddenCell || !Number.isFinite(v)) return MASKED_RGB;
@@ -249,21 +264,24 @@ export function tab(core) {
       ctx.fillStyle = "white"; ctx.fillRect(0, 0, g.w, g.h);
       ctx.font = `${Math.min(11, g.ch - 2)}px ${FONT}`; ctx.textBaseline = "middle";
       for (let i = 0; i < mat.rows; i++) {
-        if (g.lm > 4) { ctx.fillStyle = "#222"; ctx.textAlign = "right"; ctx.fillText(clip(mat.rl(i), 8), g.lm - 3, g.tm + (i + 0.5) * g.ch); }
+        if (g.lm > 4) { ctx.fillStyle = "#222"; ctx.textAlign = "right"; ctx.fillText(rowLabel(mat, i, g), g.lm - 3, g.tm + (i + 0.5) * g.ch); }
         for (let j = 0; j < mat.cols; j++) {
           const v = mat.get(i, j), hid = hiddenAt(mat, i, j);
-          ctx.fillStyle = cssColor(cellColor(mat, v, hid, amax)); ctx.fillRect(g.lm + j * g.cw, g.tm + i * g.ch, g.cw, g.ch);
+          const rgb = cellColor(mat, v, hid, amax);
+          ctx.fillStyle = cssColor(rgb); ctx.fillRect(g.lm + j * g.cw, g.tm + i * g.ch, g.cw, g.ch);
           if (g.nums) {
-            ctx.fillStyle = !hid && mat.kind === "weights" && v < 0.6 ? "white" : "#111"; ctx.textAlign = "center";
+            ctx.fillStyle = inkOn(rgb); ctx.textAlign = "center";
             ctx.fillText(cellText(mat, v, hid), g.lm + (j + 0.5) * g.cw, g.tm + (i + 0.5) * g.ch);
           }
         }
       }
       if (g.tm > 4) {
-        ctx.fillStyle = "#444"; ctx.textAlign = "center";
+        ctx.fillStyle = "#444"; ctx.textAlign = g.rot ? "left" : "center";
         for (let j = 0; j < mat.cols; j++) {
           const text = colLabel(mat, j, g);
-          if (ctx.measureText(text).width <= g.cw + 2) ctx.fillText(text, g.lm + (j + 0.5) * g.cw, g.tm / 2); // else no room
+          if (g.rot) { // upright, reading up from just above the cells
+            ctx.save(); ctx.translate(g.lm + (j + 0.5) * g.cw, g.tm - 4); ctx.rotate(-Math.PI / 2); ctx.fillText(text, 0, 0); ctx.restore();
+          } else if (ctx.measureText(text).width <= g.cw + 2) ctx.fillText(text, g.lm + (j + 0.5) * g.cw, g.tm / 2); // else no room
         }
       }
       ctx.strokeStyle = "#e0245e"; ctx.lineWidth = 2;
@@ -313,43 +331,62 @@ export function tab(core) {
       if (src.toy) out.x = plain(src.st.x);
       return out;
     }
-    function toCanvas() {
-      const pad = 20, w = boxes.reduce((a, b) => a + b.g.w + pad, pad), h = 40 + Math.max(...boxes.map((b) => b.g.h));
-      const c = document.createElement("canvas"), x = hiDpi(c, w, h);
-      x.fillStyle = "white"; x.fillRect(0, 0, w, h); x.fillStyle = "#222"; x.font = `12px ${FONT}`;
-      let at = pad;
+    // the stages laid out for a saved picture: left to right in rows at most SHEET_W wide (as the page
+    // wraps them), each under its name and formula: [{b, x, y}], and the sheet's size
+    const SHEET_W = 1200;
+    function sheet() {
+      const pad = 20, places = [];
+      let x = pad, y = 0, rowH = 0, w = 0;
       for (const b of boxes) {
-        x.fillText(`${b.mat.name}: ${b.mat.formula}`, at, 16); x.drawImage(b.canvas, at, 30, b.g.w, b.g.h); at += b.g.w + pad;
+        if (x > pad && x + b.g.w > SHEET_W) { x = pad; y += rowH + 40 + pad; rowH = 0; }
+        places.push({ b, x, y });
+        x += b.g.w + pad; rowH = Math.max(rowH, b.g.h); w = Math.max(w, x);
+      }
+      return { places, w, h: y + rowH + 40 + pad };
+    }
+    function toCanvas() {
+      const { places, w, h } = sheet(), c = document.createElement("canvas"), x = hiDpi(c, w, h);
+      x.fillStyle = "white"; x.fillRect(0, 0, w, h); x.fillStyle = "#222"; x.font = `12px ${FONT}`;
+      for (const { b, x: at, y } of places) {
+        x.fillText(`${b.mat.name}: ${b.mat.formula}`, at, y + 16); x.drawImage(b.canvas, at, y + 30, b.g.w, b.g.h);
       }
       return c;
     }
     function toSvg() {
-      const pad = 20, parts = []; let at = pad, hmax = 0;
-      for (const b of boxes) {
-        const { mat, g } = b, amax = absMax(mat); hmax = Math.max(hmax, g.h);
-        parts.push(`<text x="${at}" y="16" font-size="12">${escXml(`${mat.name}: ${mat.formula}`)}</text>`);
+      const { places, w, h } = sheet(), parts = [];
+      for (const { b, x: at, y: top } of places) {
+        const { mat, g } = b, amax = absMax(mat);
+        parts.push(`<text x="${at}" y="${top + 16}" font-size="12">${escXml(`${mat.name}: ${mat.formula}`)}</text>`);
         for (let i = 0; i < mat.rows; i++) {
-          const y = 30 + g.tm + i * g.ch;
+          const y = top + 30 + g.tm + i * g.ch;
           if (g.lm > 4) {
             parts.push(`<text x="${at + g.lm - 3}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="end">` +
-              `${escXml(clip(mat.rl(i), 8))}</text>`);
+              `${escXml(rowLabel(mat, i, g))}</text>`);
           }
           for (let j = 0; j < mat.cols; j++) {
             const v = mat.get(i, j), hid = hiddenAt(mat, i, j), x = at + g.lm + j * g.cw;
             parts.push(`<rect x="${x}" y="${y}" width="${g.cw}" height="${g.ch}" fill="${cssColor(cellColor(mat, v, hid, amax))}">` +
               `<title>${hid && mat.kind === "weights" ? "—" : Number.isFinite(v) ? v : "-inf"}</title></rect>`);
             if (g.nums) {
-              const ink = !hid && mat.kind === "weights" && v < 0.6 ? "white" : "#111";
+              const ink = inkOn(cellColor(mat, v, hid, amax));
               parts.push(`<text x="${x + g.cw / 2}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="middle" ` +
                 `fill="${ink}">${escXml(cellText(mat, v, hid))}</text>`);
             }
           }
         }
-        at += g.w + pad;
       }
-      return svgDoc(at, hmax + 40, parts.join("\n") + "\n");
+      return svgDoc(w, h, parts.join("\n") + "\n");
     }
-    return { refresh: draw, snapshot, source: src };
+    // the centre of cell (i, j) of a stage, in CSS px from its canvas's top left (tests, screenshots)
+    function cellXY(key, i, j) {
+      const b = boxes.find((x) => x.mat.key === key);
+      return b ? { x: b.g.lm + (j + 0.5) * b.g.cw, y: b.g.tm + (i + 0.5) * b.g.ch } : null;
+    }
+    return { refresh: draw, snapshot, source: src, cellXY, sheet: () => { const { w, h } = sheet(); return { w, h }; }, labels: (key) => {
+      const b = boxes.find((x) => x.mat.key === key);
+      return b ? { rows: [...Array(b.mat.rows).keys()].map((i) => rowLabel(b.mat, i, b.g)),
+        cols: [...Array(b.mat.cols).keys()].map((j) => colLabel(b.mat, j, b.g)) } : null;
+    } };
   }
 
   return { build };
