@@ -612,6 +612,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{n} tokens: each row is a group of {g} consecutive tokens. A line's weight is the summed weight "
               "a group's queries put on the other group's keys, averaged over the queries (each row sums to 1).",
     },
+    "map_role": {"ja": "マップ（矢印キーでセルを動かせます）", "en": "map (arrow keys move a cursor cell)"},
     "page_left_out": {
         "ja": "このページはレイヤー {held} を収めています（全 {n} 層）。入っていない層: {left}。"
               "層は --layers（attnlab.show(..., layers=...)）で選べます。attnlab serve ではすべての層を見られます。",

@@ -39,8 +39,8 @@ from .layers import plan_layers
 
 PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
 # the words the shared modules read (html/js/: core.js, frame.js, matrix.js, headgrid.js)
-FRAME_LABELS = ("export_png", "export_svg", "head", "heads", "key", "layer", "layers", "loading", "mask", "mean",
-                "one_head", "one_layer", "page_left_out", "page_title", "query", "scale_linear", "scale_log",
+FRAME_LABELS = ("export_png", "export_svg", "head", "heads", "key", "layer", "layers", "loading", "map_role", "mask",
+                "mean", "one_head", "one_layer", "page_left_out", "page_title", "query", "scale_linear", "scale_log",
                 "scale_row", "temperature", "tokens")
 
 
@@ -171,7 +171,7 @@ def render_page(
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(_csp(scripts))}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n{style}</head>\n<body>\n"
-        '<div id="attnlab-root" class="attnlab"></div>\n'
+        '<main id="attnlab-root" class="attnlab"></main>\n'
         f'<script type="application/json" id="attnlab-meta">{json_for_script(meta)}</script>\n'
         f'<script type="application/octet-stream" id="attnlab-blob">{data.blob_b64}</script>\n'
         f"{tail}\n</body>\n</html>\n"

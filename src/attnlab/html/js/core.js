@@ -123,7 +123,8 @@ function svgDoc(w, h, body) {
 //   {codes, step, scores | null}, pooled(layer, cell, mode) -> {cell, g, at(m, i, j)}, viewMeta(view,
 //   layer | null), rolloutRow(q);
 // - editX(i, j): the playground's own control for cell (i, j) of x (one state: views edit through it);
-// - onState(STATE, key): told of every change of the page's state (tab, layer, head: the app's address)
+// - onState(STATE, key): told of every change of the page's state (tab, layer, head: the app's address);
+// - heading: the level of the page's title (1 in a page file; 2 in the app, under its own title)
 export async function createCore(meta, blob, env = {}) {
   const source = env.source || null;
   const META = meta, L = meta.labels || {}; // the page's words: the keys its views declare (attnlab.views)
@@ -237,6 +238,7 @@ export async function createCore(meta, blob, env = {}) {
 
   return {
     META, L, N, H, M, FONT, PERF, STATE, DATA, REMOTE, has, need, viewMeta, source, editX: env.editX || null,
+    LEVEL: env.heading || 1,
     weightMap, weightAt,
     isMasked, stage,
     layerName, mapName, tokText, tokLabel, fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,

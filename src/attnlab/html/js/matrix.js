@@ -15,7 +15,11 @@ export function niceStep(minStep) {
 // legend() -> {ticks: [[text, 0..1 from the top]], masked: bool}; testid: data-testid prefix;
 // avail() -> the width (CSS px) the component may take (default: the window's); fit() re-reads it;
 // paint(ctx, view, box) (instead of image): draws the visible part, view {x0, y0, span} in cells,
-// into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving)
+// into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving).
+// Keyboard: the map takes focus (Tab); the arrow keys move a cursor cell (Shift: 10 cells; Home, End:
+// the row's first and last key; PageUp, PageDown: 10 rows), the view following it; + and - zoom on
+// it, 0 shows the whole map; its query, key and numbers go to the readout, a polite live region that
+// screen readers announce.
 export function createMatrix(core, opts) {
   const { L, FONT, PERF, el, hiDpi, viridis, cssColor, MASKED_RGB } = core;
   const R = opts.rows, C = opts.cols, n = Math.max(R, C), MR = 80, MB = 16;
@@ -49,8 +53,10 @@ export function createMatrix(core, opts) {
   const main = el("canvas", { class: "hm-main", "data-testid": `${opts.testid}-canvas` });
   const over = el("canvas", { class: "hm-over" });
   const tip = el("div", { class: "tooltip", "data-testid": `${opts.testid}-tooltip`, hidden: "" });
-  const readout = el("div", { class: "readout", "data-testid": `${opts.testid}-readout` });
-  const wrap = el("div", { class: "hm-wrap" }, main, over, tip);
+  const readout = el("div", { class: "readout", "data-testid": `${opts.testid}-readout`, role: "status", "aria-live": "polite" });
+  const wrap = el("div", { class: "hm-wrap", tabindex: "0", role: "application", "aria-roledescription": L.map_role,
+    "aria-label": opts.title(), "aria-keyshortcuts": "ArrowUp ArrowDown ArrowLeft ArrowRight Home End PageUp PageDown + - 0",
+    "data-testid": `${opts.testid}-map` }, main, over, tip);
   // the map's side from the width it may take; true when it changed (the canvases were resized)
   function layout() {
     const avail = (opts.avail && opts.avail()) || window.innerWidth || 900;
@@ -138,8 +144,14 @@ export function createMatrix(core, opts) {
   }
   function hover(ev) {
     const c = cellAt(ev);
+    if (!c) { octx.clearRect(0, 0, W, HT); tip.hidden = true; return; }
+    show(c);
+    requestAnimationFrame(() => PERF.hover.push(performance.now() - ev.timeStamp));
+  }
+  // cell c {q, k, mx, my (CSS px in the canvas)}: its row and column outlined, its numbers in the tooltip
+  // and the readout (announced)
+  function show(c) {
     octx.clearRect(0, 0, W, HT);
-    if (!c) { tip.hidden = true; return; }
     const p = pxPer(), band = Math.max(p, 2);
     octx.fillStyle = "rgba(255,255,255,0.18)"; octx.strokeStyle = "rgba(255,80,80,0.9)";
     const ry = MT + (c.q - view.y0) * p, cx = ML + (c.k - view.x0) * p;
@@ -153,8 +165,36 @@ export function createMatrix(core, opts) {
     tip.style.left = `${Math.max(0, Math.min(c.mx + 14, W - 220))}px`;
     tip.style.top = c.my > MT + S / 2 ? `${c.my - 14 - tip.offsetHeight}px` : `${c.my + 14}px`;
     readout.textContent = lines.join(" · ");
-    requestAnimationFrame(() => PERF.hover.push(performance.now() - ev.timeStamp));
   }
+  // the keyboard's cursor: moved by the arrow keys, the view panning to keep it in sight
+  const cursor = { q: 0, k: 0, on: false };
+  function moveCursor(dq, dk, to) {
+    cursor.q = Math.max(0, Math.min(R - 1, to && to.q !== undefined ? to.q : cursor.q + dq));
+    cursor.k = Math.max(0, Math.min(C - 1, to && to.k !== undefined ? to.k : cursor.k + dk));
+    cursor.on = true;
+    const keep = (lo, c) => (c < lo ? c : c + 1 > lo + view.span ? c + 1 - view.span : lo);
+    const x0 = keep(view.x0, cursor.k), y0 = keep(view.y0, cursor.q);
+    if (x0 !== view.x0 || y0 !== view.y0) { view.x0 = x0; view.y0 = y0; clampView(); draw(); }
+    const p = pxPer();
+    show({ q: cursor.q, k: cursor.k, mx: ML + (cursor.k - view.x0 + 0.5) * p, my: MT + (cursor.q - view.y0 + 0.5) * p });
+  }
+  const KEYS = {
+    ArrowUp: (s) => moveCursor(-s, 0), ArrowDown: (s) => moveCursor(s, 0),
+    ArrowLeft: (s) => moveCursor(0, -s), ArrowRight: (s) => moveCursor(0, s),
+    Home: () => moveCursor(0, 0, { k: 0 }), End: () => moveCursor(0, 0, { k: C - 1 }),
+    PageUp: () => moveCursor(-10, 0), PageDown: () => moveCursor(10, 0),
+    "+": () => { zoomAt(2, cursor.k + 0.5, cursor.q + 0.5); moveCursor(0, 0); },
+    "-": () => { zoomAt(0.5, cursor.k + 0.5, cursor.q + 0.5); moveCursor(0, 0); },
+    0: () => { fitAll(); moveCursor(0, 0); },
+  };
+  wrap.addEventListener("keydown", (ev) => {
+    const act = KEYS[ev.key];
+    if (!act || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    ev.preventDefault();
+    act(ev.shiftKey ? 10 : 1);
+  });
+  wrap.addEventListener("focus", () => { wrap.setAttribute("aria-label", opts.title()); if (!cursor.on) moveCursor(0, 0); });
+  wrap.addEventListener("blur", () => { tip.hidden = true; octx.clearRect(0, 0, W, HT); });
   function clampView() {
     view.x0 = Math.max(0, Math.min(n - view.span, view.x0));
     view.y0 = Math.max(0, Math.min(n - view.span, view.y0));
@@ -199,6 +239,6 @@ export function createMatrix(core, opts) {
     ctx.font = `12px ${FONT}`;
     return axis === "col" ? fit(ctx, opts.colLabel(i), MT - 8) : fit(ctx, opts.rowLabel(i), ML - 8);
   }
-  return { element: wrap, readout, canvas: main, get width() { return W; }, get height() { return HT; }, view, draw,
+  return { element: wrap, readout, canvas: main, cursor, moveCursor, get width() { return W; }, get height() { return HT; }, view, draw,
     invalidate, zoomAt, zoomBy, fit: fitAll, resize, cellXY, labelText };
 }

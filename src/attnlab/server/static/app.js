@@ -18,7 +18,7 @@ const link = (screen, href, text) => el("a", { href, text, class: BOOT.screen ==
 const other = BOOT.lang === "ja" ? "en" : "ja";
 root.append(el("header", { class: "app-head" },
   el("h1", { text: L.app_title }),
-  el("nav", { class: "screens" },
+  el("nav", { class: "screens", "aria-label": L.app_title },
     link("toy", `/?lang=${BOOT.lang}`, L.screen_toy),
     link("text", `/?screen=text&lang=${BOOT.lang}`, L.screen_text),
     BOOT.docs ? link("docs", `/docs?lang=${BOOT.lang}`, L.screen_docs) : null),

@@ -23,7 +23,7 @@ function fitting(core, state) {
 
 async function draw(slot, host, data, state) {
   const meta = data.meta, source = meta.remote ? remoteSource(meta.live, BOOT.lang) : null;
-  const core = await createCore(meta, data.blob, { ...(slot.env || {}), source });
+  const core = await createCore(meta, data.blob, { ...(slot.env || {}), source, heading: 2 }); // under the app's h1
   Object.assign(core.STATE, fitting(core, state || {}));
   const old = slot.page;
   host.style.minHeight = old ? `${host.offsetHeight}px` : "";

@@ -95,8 +95,10 @@ function rerunLink(tid, inputs) {
 
 // the most attended keys of each query row of one head, per token or per word
 function topTable(tid, info) {
-  const layer = el("select", {}, ...Array.from({ length: info.n_layers }, (_, l) => el("option", { value: l, text: `${L.layer} ${l}` })));
-  const headSel = el("select", {}, ...Array.from({ length: info.n_heads }, (_, h) => el("option", { value: h, text: `${L.head} ${h}` })));
+  const layer = el("select", { "aria-label": L.layer },
+    ...Array.from({ length: info.n_layers }, (_, l) => el("option", { value: l, text: `${L.layer} ${l}` })));
+  const headSel = el("select", { "aria-label": L.head },
+    ...Array.from({ length: info.n_heads }, (_, h) => el("option", { value: h, text: `${L.head} ${h}` })));
   const words = el("input", { type: "checkbox", "data-testid": "top-words" });
   const body = el("div", { class: "top-table", "data-testid": "top-table" });
   async function load() {

@@ -5,6 +5,9 @@
 // weight is the mean over the group's queries of their summed weight on the other group's keys (the
 // layer's maps mean-pooled to g x g blocks, times the keys in a block: each row still sums to 1).
 // A remote page (the app, a long trace) gets the layer's maps, or its pooled maps, from the server.
+// Keyboard: the attending column is a listbox (one token in the tab order); the arrow keys, Home and End
+// move through it, showing that token's lines, Space or Enter selects it; the strongest keys of the
+// token (over the heads shown) go to a polite live region that screen readers announce.
 
 export function tab(core) {
   const { META, L, N, H, PERF, STATE, weightAt, layerName, tokText, tokLabel, clip, el, layerSelect,
@@ -45,10 +48,14 @@ export function tab(core) {
     let hovered = null; // {side: "q" | "k", i}
     const canvas = el("canvas", { class: "hv-lines", "data-testid": "head-canvas" });
     const ctx = hiDpi(canvas, CW, n * RH);
-    const left = el("div", { class: "hv-col hv-left" }), right = el("div", { class: "hv-col hv-right" });
+    const left = el("div", { class: "hv-col hv-left", role: "listbox", "aria-multiselectable": "true",
+      "aria-label": `${L.query} (${L.head_hint})` });
+    const right = el("div", { class: "hv-col hv-right", "aria-hidden": "true" });
+    const said = el("p", { class: "readout", "data-testid": "headview-readout", role: "status", "aria-live": "polite" });
     const sums = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      const l = el("div", { class: "tok", "data-i": i, title: rowLabel(i), text: rowText(i),
+      const l = el("div", { class: "tok", "data-i": i, title: rowLabel(i), text: rowText(i), role: "option",
+        "aria-selected": "false", tabindex: i === 0 ? "0" : "-1",
         onmouseenter: () => setHover({ side: "q", i }), onmouseleave: () => setHover(null),
         onclick: () => { selected.has(i) ? selected.delete(i) : selected.add(i); draw(); } });
       const r = el("div", { class: "tok", "data-i": i, title: rowLabel(i),
@@ -74,10 +81,29 @@ export function tab(core) {
         ...exportButtons("headview", toCanvas, toSvg)),
       ...(g > 1 ? [el("p", { class: "note", "data-testid": "hv-grouped",
         text: L.hv_grouped.replace("{n}", N).replace("{g}", g) })] : []),
-      el("p", { class: "hint", text: `${L.head_hint} ` }, thrNote), wait,
+      el("p", { class: "hint", text: `${L.head_hint} ` }, thrNote), wait, said,
       el("div", { class: "hv-body" }, left, canvas, right)); // (append(null) would show the text "null")
 
     function setHover(h) { hovered = h; draw(); }
+    // the keyboard in the attending column: move (focus and lines follow), select
+    left.addEventListener("keydown", (ev) => {
+      const i = Number(document.activeElement.dataset.i || 0);
+      const to = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: n - 1, PageUp: i - 10, PageDown: i + 10 }[ev.key];
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (to !== undefined) {
+        ev.preventDefault();
+        const j = Math.max(0, Math.min(n - 1, to));
+        left.children[i].tabIndex = -1; left.children[j].tabIndex = 0; left.children[j].focus();
+      } else if (ev.key === " " || ev.key === "Enter") { ev.preventDefault(); left.children[i].click(); }
+    });
+    left.addEventListener("focusin", (ev) => { if (ev.target.dataset.i !== undefined) { setHover({ side: "q", i: Number(ev.target.dataset.i) }); say(Number(ev.target.dataset.i)); } });
+    left.addEventListener("focusout", () => setHover(null));
+    function say(q) { // the token's strongest keys over the heads shown, for the live region
+      if (src === null || !active.size) return;
+      const w = Array.from({ length: n }, (_, k) => [...active].reduce((a, h) => a + src.at(h, q, k), 0) / active.size);
+      const top = w.map((v, k) => [v, k]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+      said.textContent = `${L.query} ${rowLabel(q)} → ${top.map(([v, k]) => `${rowLabel(k)} ${v.toFixed(3)}`).join(", ")}`;
+    }
     // the (q, k) pairs currently shown, as a function called for each pair
     function eachPair(fn) {
       const qs = hovered && hovered.side === "q" ? [hovered.i] : selected.size ? [...selected] : null;
@@ -135,7 +161,7 @@ export function tab(core) {
         }
       }
       const mx = Math.max(1e-9, ...sums);
-      [...left.children].forEach((c, i) => c.classList.toggle("sel", selected.has(i)));
+      [...left.children].forEach((c, i) => { c.classList.toggle("sel", selected.has(i)); c.setAttribute("aria-selected", String(selected.has(i))); });
       [...right.children].forEach((c, i) => {
         const on = selected.size > 0;
         c.firstChild.textContent = on ? sums[i].toFixed(3) : "";

@@ -57,8 +57,10 @@ export function tab(core) {
     META.layers.forEach((_, li) => {
       grid.append(el("div", { class: "mv-layer", text: layerName(li) }));
       for (let m = 0; m < M; m++) {
-        const c = el("canvas", { class: "mv-thumb", title: `${layerName(li)} · ${mapName(m)}`,
-          "data-layer": li, "data-map": m, onclick: () => frame.open("heatmap", { li, map: m }) });
+        const open = () => frame.open("heatmap", { li, map: m });
+        const c = el("canvas", { class: "mv-thumb", title: `${layerName(li)} · ${mapName(m)}`, tabindex: "0", role: "button",
+          "aria-label": `${layerName(li)} · ${mapName(m)}`, "data-layer": li, "data-map": m, onclick: open,
+          onkeydown: (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(); } } });
         c.style.width = `${T}px`; c.style.height = `${T}px`;
         grid.append(c); thumbs.push({ c, li, m });
       }

@@ -3,7 +3,9 @@
 // may edit cells of x (click), the temperature and the mask (the checkbox, or click a mask cell):
 // every stage is then recomputed here (pipemath.js, float64) with the trace's W_Q, W_K, W_V.
 // Real models (the bridge): the same steps for one head from its captured q, k, v (x is not kept).
-// Hovering a cell names its number and what produced it, and outlines those cells.
+// Hovering a cell names its number and what produced it, and outlines those cells; so does the keyboard:
+// a stage takes focus, the arrow keys move a cursor cell, Enter edits it (x) or switches it (the mask),
+// and the explanation box is a polite live region that screen readers announce.
 // In the web app's playground (core.editX) the playground's controls are the only ones: the tab has no
 // temperature or mask of its own, and a click on a cell of x takes the reader to the playground's
 // input for it, whose edit the server recomputes for every tab and the explanation.
@@ -202,7 +204,7 @@ export function tab(core) {
   function build(root) {
     if (!VM || (VM.source === "model" && !VM.available)) return unavailable(root);
     const src = VM.source === "toy" ? toySource() : bridgeSource();
-    const info = el("div", { class: "pipe-info", "data-testid": "pipe-info" });
+    const info = el("div", { class: "pipe-info", "data-testid": "pipe-info", role: "status", "aria-live": "polite" });
     const status = el("p", { class: "pipe-status", "data-testid": "pipe-status" });
     const rowEl = el("div", { class: "pipe-row" }), editor = el("span", { class: "pipe-editor" });
     const headSel = src.toy && H > 1 ? headSelect((v) => { STATE.map = v; draw(); }) : null;
@@ -242,20 +244,27 @@ export function tab(core) {
     }
     function draw() {
       if (headSel) headSel.value = String(head()); // the heatmap may have left the head mean selected
+      const had = boxes.find((b) => b.canvas === document.activeElement); // the keyboard's stage keeps focus
       mats = describe(src, src.toy ? src.stages(head()) : src.stages()); rowEl.replaceChildren(); boxes = [];
       status.textContent = statusText();
       mats.forEach((mat, idx) => {
-        const g = geometry(mat), canvas = el("canvas", { class: "pipe-mat", "data-stage": mat.key });
-        const box = { mat, g, canvas, ctx: hiDpi(canvas, g.w, g.h), marked: "[]" };
+        const g = geometry(mat), canvas = el("canvas", { class: "pipe-mat", "data-stage": mat.key, tabindex: "0",
+          role: "application", "aria-roledescription": L.map_role, "aria-label": `${mat.name}: ${mat.formula}` });
+        const box = { mat, g, canvas, ctx: hiDpi(canvas, g.w, g.h), marked: "[]", at: [0, 0] };
         boxes.push(box);
-        canvas.addEventListener("mousemove", (ev) => hover(box, ev));
-        if (mat.editable || mat.toggles) canvas.addEventListener("click", (ev) => click(box, ev));
+        canvas.addEventListener("mousemove", (ev) => { const at = cellAt(box, ev); if (at) inspect(box, ...at); });
+        if (mat.editable || mat.toggles) canvas.addEventListener("click", (ev) => { const at = cellAt(box, ev); if (at) click(box, ...at); });
+        canvas.addEventListener("focus", () => inspect(box, ...box.at));
+        canvas.addEventListener("keydown", (ev) => keyed(box, ev));
         rowEl.append(el("figure", { class: "pipe-stage" }, el("figcaption", {},
           el("b", { text: mat.name }), el("br"), el("span", { class: "formula", text: mat.formula })), canvas));
         if (idx < mats.length - 1) rowEl.append(el("span", { class: "arrow", text: "→" }));
         paint(box, []);
       });
+      const back = had && boxes.find((b) => b.mat.key === had.mat.key);
+      if (back) { back.at = had.at; back.canvas.focus(); }
     }
+
     function hiddenAt(mat, i, j) {
       return (mat.key === "weights" || mat.key === "mask" || mat.key === "scaled") && src.masked(mats.qpos[i], j);
     }
@@ -296,10 +305,22 @@ export function tab(core) {
       const j = Math.floor((ev.clientX - r.left - g.lm) / g.cw), i = Math.floor((ev.clientY - r.top - g.tm) / g.ch);
       return i < 0 || j < 0 || i >= box.mat.rows || j >= box.mat.cols ? null : [i, j];
     }
-    function hover(box, ev) {
-      const at = cellAt(box, ev);
-      if (!at) return;
-      const [i, j] = at, p = provenance(src, mats, box.mat.key, i, j, head());
+    const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    function keyed(box, ev) { // the keyboard's cursor in a stage: arrows move it, Enter acts on it
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      const [di, dj] = MOVES[ev.key] || [null, null];
+      if (di !== null) {
+        ev.preventDefault();
+        inspect(box, Math.max(0, Math.min(box.mat.rows - 1, box.at[0] + di)), Math.max(0, Math.min(box.mat.cols - 1, box.at[1] + dj)));
+      } else if ((ev.key === "Enter" || ev.key === " ") && (box.mat.editable || box.mat.toggles)) {
+        ev.preventDefault();
+        click(box, ...box.at);
+      }
+    }
+    // cell (i, j) of a stage: its number and what produced it, those cells outlined
+    function inspect(box, i, j) {
+      box.at = [i, j];
+      const p = provenance(src, mats, box.mat.key, i, j, head());
       info.replaceChildren(...p.lines.map((t) => el("div", { text: t })));
       info.dataset.stage = box.mat.key; info.dataset.i = i; info.dataset.j = j;
       for (const b of boxes) {  // repaint only the stages whose outlines change (big toys: 256 x 256)
@@ -308,10 +329,7 @@ export function tab(core) {
         if (key !== b.marked) { paint(b, marks); b.marked = key; }
       }
     }
-    function click(box, ev) {
-      const at = cellAt(box, ev);
-      if (!at) return;
-      const [i, j] = at;
+    function click(box, i, j) {
       if (box.mat.toggles) { if (!src.toggle(mats.qpos[i], j)) return say(L.pipe_keep_one); draw(); return; }
       if (APP) { editX(i, j); return; }
       const input = el("input", { type: "number", step: "any", value: String(box.mat.get(i, j)), "data-testid": "pipe-x-input" });

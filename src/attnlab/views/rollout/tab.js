@@ -18,7 +18,7 @@ export function tab(core) {
     const st = { row: VM.row };
     const choices = REMOTE ? [...Array(N).keys()].map((q) => [q, tokLabel(q)]) : [[VM.row, tokLabel(VM.row)]];
     const rowSel = select(choices, st.row, (v) => { st.row = +v; refresh(); });
-    const heading = el("h3", { class: "rollout-top-title" });
+    const heading = el(`h${core.LEVEL + 1}`, { class: "rollout-top-title" });
     const list = el("ol", { class: "rollout-top", "data-testid": "rollout-top" });
     const wait = el("p", { class: "note", "data-testid": "rollout-loading", text: L.loading, hidden: true });
     const W = Math.min(N, 960), strip = el("canvas", { class: "rollout-strip", "data-testid": "rollout-strip" });
@@ -89,7 +89,7 @@ export function tab(core) {
     for (let q = 0; q < N; q++) rows.push([q, tokLabel(q)]);
     const st = { row: N - 1 };
     const rowSel = select(rows, st.row, (v) => { st.row = +v; listTop(); });
-    const heading = el("h3", { class: "rollout-top-title" });
+    const heading = el(`h${core.LEVEL + 1}`, { class: "rollout-top-title" });
     const list = el("ol", { class: "rollout-top", "data-testid": "rollout-top" });
     function listTop() {
       const order = [...Array(N).keys()].sort((a, b) => at(st.row, b) - at(st.row, a)).slice(0, TOP);
