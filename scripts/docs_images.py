@@ -50,6 +50,15 @@ def figures(tmp: Path) -> None:
         tmp / "smollm2", {n: n for n in ("smollm2-L3-H2.png", "smollm2-layer-means.png")})
     run(["heads", CENSUS_TEXT, "--model", "smollm2", "--lang", "en"], tmp / "census",
         {"smollm2-atlas.png": "census-atlas.png", "smollm2-value-weighted.png": "census-value-weighted.png"})
+    notebook_preview()
+
+
+def notebook_preview() -> None:
+    """The PNG a notebook shows where the page cannot run (an untrusted notebook): the tutorial's toy."""
+    import attnlab
+    from attnlab.notebook import preview
+
+    (IMAGES / "notebook-preview.png").write_bytes(preview(attnlab.run_toy(), lang="en"))
 
 
 def pages(tmp: Path, only: str | None = None) -> None:

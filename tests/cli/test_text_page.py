@@ -18,22 +18,18 @@ PARAGRAPH = "東京は日本の首都であり、世界でも有数の大都市�
 
 
 @pytest.fixture
-def run(capsys):
-    def call(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
-
-
-@pytest.fixture
 def no_forward(monkeypatch):
     """The model may load (its tokenizer decides the length) but must not run."""
     def ran(*a, **kw):
         raise AssertionError("the model ran before the page was refused")
 
     monkeypatch.setattr(api, "trace_ids", ran)
+
+
+@pytest.fixture
+def run(capsys):
+    """run(*argv) -> (exit code, stdout, stderr) of the CLI called in-process."""
+    return lambda *argv: (cli.main(list(argv)), *capsys.readouterr())
 
 
 def n_tokens(text: str) -> int:
