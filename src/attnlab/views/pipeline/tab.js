@@ -11,10 +11,11 @@
 // input for it, whose edit the server recomputes for every tab and the explanation.
 
 import * as pm from "./pipemath.js";
+import * as picture from "./picture.js";
 
 export function tab(core) {
   const { META, L, N, H, STATE, DATA, stage, fmtNum, clip, el, headSelect, hiDpi, viridis,
-    diverging, cssColor, inkOn, MASKED_RGB, exportButtons, svgDoc, escXml, FONT, editX } = core;
+    diverging, cssColor, inkOn, MASKED_RGB, exportButtons, FONT, editX } = core;
   const VM = (META.view_meta || {}).pipeline;
   const APP = editX !== null; // the playground: its controls edit, the server recomputes
   const ALL_ROWS = 16; // the bridge shows every query row up to this many tokens, else one row
@@ -209,10 +210,11 @@ export function tab(core) {
     const rowEl = el("div", { class: "pipe-row" }), editor = el("span", { class: "pipe-editor" });
     const headSel = src.toy && H > 1 ? headSelect((v) => { STATE.map = v; draw(); }) : null;
     if (headSel) headSel.querySelector(`option[value="${H}"]`)?.remove();
+    const saved = picture.saved(core, { boxes: () => boxes, absMax, hiddenAt, cellColor, cellText, rowLabel });
     const controls = APP ? [] : src.toy ? toyControls() : bridgeControls();
     const hint = APP ? L.pipe_app_hint : src.toy ? L.pipe_edit_hint : L.pipe_hint;
     root.append(el("div", { class: "toolbar" }, headSel && el("label", { text: L.head + " " }, headSel), ...controls,
-      ...exportButtons("pipeline", toCanvas, toSvg)), editor, el("p", { class: "hint", "data-testid": "pipe-hint", text: hint }),
+      ...exportButtons("pipeline", saved.toCanvas, saved.toSvg)), editor, el("p", { class: "hint", "data-testid": "pipe-hint", text: hint }),
     status, rowEl, info);
     if (!src.toy) root.insertBefore(el("p", { class: "note", "data-testid": "bridge-intro", text: fill(L.bridge_intro, {
       model: META.model, layer: VM.layer, head: VM.head, kv: VM.kv_head, d: VM.d_head, scale: VM.scale.toFixed(4) }) }), root.firstChild);
@@ -349,58 +351,12 @@ export function tab(core) {
       if (src.toy) out.x = plain(src.st.x);
       return out;
     }
-    // the stages laid out for a saved picture: left to right in rows at most SHEET_W wide (as the page
-    // wraps them), each under its name and formula: [{b, x, y}], and the sheet's size
-    const SHEET_W = 1200;
-    function sheet() {
-      const pad = 20, places = [];
-      let x = pad, y = 0, rowH = 0, w = 0;
-      for (const b of boxes) {
-        if (x > pad && x + b.g.w > SHEET_W) { x = pad; y += rowH + 40 + pad; rowH = 0; }
-        places.push({ b, x, y });
-        x += b.g.w + pad; rowH = Math.max(rowH, b.g.h); w = Math.max(w, x);
-      }
-      return { places, w, h: y + rowH + 40 + pad };
-    }
-    function toCanvas() {
-      const { places, w, h } = sheet(), c = document.createElement("canvas"), x = hiDpi(c, w, h);
-      x.fillStyle = "white"; x.fillRect(0, 0, w, h); x.fillStyle = "#222"; x.font = `12px ${FONT}`;
-      for (const { b, x: at, y } of places) {
-        x.fillText(`${b.mat.name}: ${b.mat.formula}`, at, y + 16); x.drawImage(b.canvas, at, y + 30, b.g.w, b.g.h);
-      }
-      return c;
-    }
-    function toSvg() {
-      const { places, w, h } = sheet(), parts = [];
-      for (const { b, x: at, y: top } of places) {
-        const { mat, g } = b, amax = absMax(mat);
-        parts.push(`<text x="${at}" y="${top + 16}" font-size="12">${escXml(`${mat.name}: ${mat.formula}`)}</text>`);
-        for (let i = 0; i < mat.rows; i++) {
-          const y = top + 30 + g.tm + i * g.ch;
-          if (g.lm > 4) {
-            parts.push(`<text x="${at + g.lm - 3}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="end">` +
-              `${escXml(rowLabel(mat, i, g))}</text>`);
-          }
-          for (let j = 0; j < mat.cols; j++) {
-            const v = mat.get(i, j), hid = hiddenAt(mat, i, j), x = at + g.lm + j * g.cw;
-            parts.push(`<rect x="${x}" y="${y}" width="${g.cw}" height="${g.ch}" fill="${cssColor(cellColor(mat, v, hid, amax))}">` +
-              `<title>${hid && mat.kind === "weights" ? "—" : Number.isFinite(v) ? v : "-inf"}</title></rect>`);
-            if (g.nums) {
-              const ink = inkOn(cellColor(mat, v, hid, amax));
-              parts.push(`<text x="${x + g.cw / 2}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="middle" ` +
-                `fill="${ink}">${escXml(cellText(mat, v, hid))}</text>`);
-            }
-          }
-        }
-      }
-      return svgDoc(w, h, parts.join("\n") + "\n");
-    }
     // the centre of cell (i, j) of a stage, in CSS px from its canvas's top left (tests, screenshots)
     function cellXY(key, i, j) {
       const b = boxes.find((x) => x.mat.key === key);
       return b ? { x: b.g.lm + (j + 0.5) * b.g.cw, y: b.g.tm + (i + 0.5) * b.g.ch } : null;
     }
-    return { refresh: draw, snapshot, source: src, cellXY, sheet: () => { const { w, h } = sheet(); return { w, h }; }, labels: (key) => {
+    return { refresh: draw, snapshot, source: src, cellXY, sheet: () => { const { w, h } = saved.sheet(); return { w, h }; }, labels: (key) => {
       const b = boxes.find((x) => x.mat.key === key);
       return b ? { rows: [...Array(b.mat.rows).keys()].map((i) => rowLabel(b.mat, i, b.g)),
         cols: [...Array(b.mat.cols).keys()].map((j) => colLabel(b.mat, j, b.g)) } : null;
