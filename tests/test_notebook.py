@@ -33,7 +33,7 @@ from .html.test_encode import HugeTrace
 PREVIEW_IMG = re.compile(r'<img [^>]*src="data:image/png;base64,')  # an image output (not the CSS's)
 # bytes a displayed trace adds to a notebook beyond its data: issue 12's 24 KB, raised by issue 18's keyboard
 # and screen-reader access, every view at any length and the colour language (the tutorial's toy: 24.5 KB
-# before, 29.5 KB after; docs/benchmarks.md "Notebook overhead after issue 18")
+# before, 29.7 KB after; docs/benchmarks.md "Notebook overhead after issue 18")
 OVERHEAD_LIMIT = 30 * 1024
 
 

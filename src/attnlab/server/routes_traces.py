@@ -23,7 +23,7 @@ from ..analysis import zoom
 from ..export import head_to_dict
 from ..html import remote, render_page
 from ..html.layers import parse_layers
-from ..views import file_stem
+from ..views import VIEWS, file_stem
 from .capture import head_json_cells, summary
 from .messages import NotFound
 from .pages_data import LANG_QUERY, trace_page
@@ -218,7 +218,9 @@ async def pooled(request: Request, tid: str = TID, layer: int = Query(0, ge=0), 
 
 @router.get("/api/traces/{tid}/view-meta", responses=errors(404, 410, 503),
             summary="The JSON a view's tab reads (its page_meta) for one layer or all, computed when the tab opens")
-async def view_meta(request: Request, tid: str = TID, view: str = Query(..., max_length=32, pattern="^[a-z]+$"),
+async def view_meta(request: Request, tid: str = TID,
+                    view: str = Query(..., pattern=f"^({'|'.join(v.name for v in VIEWS)})$",
+                                      description="a view that applies to the trace (400 names those that do)"),
                     lang: str = LANG_QUERY, layer: int | None = Query(None, ge=0)) -> JSONResponse:
     entry = _entry(request, tid)
     key = ("view-meta", view, lang, layer)
