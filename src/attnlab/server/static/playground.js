@@ -157,7 +157,7 @@ export function build(host, options, view) {
     if (rows.length * rows[0].length > MAX_X_CELLS) { xBox.replaceChildren(el("p", { class: "hint", text: L.x_too_big })); lastX = null; return; }
     if (lastX !== shape) {
       lastX = shape;
-      const table = el("table", {}, el("tr", {}, el("th"), ...rows[0].map((_, j) => el("th", { text: `d${j + 1}` }))));
+      const table = el("table", {}, el("tr", {}, el("td"), ...rows[0].map((_, j) => el("th", { text: `d${j + 1}` }))));
       rows.forEach((row, i) => {
         table.append(el("tr", {}, el("th", { text: labels[i] || String(i) }), ...row.map((v, j) => {
           const cell = el("input", { type: "text", inputmode: "decimal", size: 6, class: "xcell", "data-i": i, "data-j": j,
