@@ -1032,6 +1032,15 @@ STRINGS: dict[str, dict[str, str]] = {
               "result). The other tabs and the explanation still show the original trace.",
     },
     "pipe_x_edited": {"ja": "x（編集済み）", "en": "x (edited)"},
+    "pipe_app_hint": {
+        "ja": "セルに乗せると数値と、それを作った計算が出ます。x のセルをクリックすると上の入力欄へ移ります。"
+              "上の欄（トークン・d_model・ヘッド数・seed・温度・因果マスク・x）を変えると、サーバーがすべてのタブと"
+              "説明を計算し直します。",
+        "en": "Hover a cell to see its number and what produced it. Click a cell of x to go to its input above. "
+              "Any change above (tokens, d_model, heads, seed, temperature, causal mask, x) is recomputed by the "
+              "server for every tab and the explanation.",
+    },
+    "pipe_app_x": {"ja": "クリックで上の入力欄へ", "en": "click: its input above"},
     "pipe_reset": {"ja": "元に戻す", "en": "Reset"},
     "pipe_causal": {"ja": "因果マスク", "en": "causal mask"},
     "pipe_bad_t": {"ja": "温度は 0 より大きい数にしてください。", "en": "The temperature must be a number above 0."},
@@ -1083,9 +1092,18 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "selected_sum": {"ja": "選択したトークンの注目の合計", "en": "Summed attention of the selected tokens"},
     "clear": {"ja": "選択を解除", "en": "Clear selection"},
-    "too_many_tokens": {
-        "ja": "トークンが多すぎて線を描けません（上限 {n}）: ヒートマップを使ってください",
-        "en": "Too many tokens to draw lines (limit {n}): use the heatmap",
+    "hv_grouped": {
+        "ja": "{n} トークン: 1 行は連続する {g} トークンのまとまりです。線の重みは、まとまりの各 Query が"
+              "相手のまとまりの Key に置く重みの合計を、Query について平均したものです（各行の合計は 1）。",
+        "en": "{n} tokens: each row is a group of {g} consecutive tokens. A line's weight is the summed weight "
+              "a group's queries put on the other group's keys, averaged over the queries (each row sums to 1).",
+    },
+    "map_role": {"ja": "マップ（矢印キーでセルを動かせます）", "en": "map (arrow keys move a cursor cell)"},
+    "page_left_out": {
+        "ja": "このページはレイヤー {held} を収めています（全 {n} 層）。入っていない層: {left}。"
+              "層は --layers（attnlab.show(..., layers=...)）で選べます。attnlab serve ではすべての層を見られます。",
+        "en": "This page holds layers {held} of the model's {n}; left out: {left}. Choose layers with --layers "
+              "(attnlab.show(..., layers=...)); `attnlab serve` shows every layer.",
     },
     "toy_only": {
         "ja": "計算の流れはトイのトレースか、q, k, v をキャプチャしたモデルのトレースで見られます",
@@ -1197,8 +1215,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Download the page (the --html file)",
     },
     "no_download": {
-        "ja": "長すぎて 1 ファイルのページにはできません（ここで詳細ズームを使ってください）",
-        "en": "too long for a one-file page (use the deep zoom here)",
+        "ja": "長すぎて 1 ファイルのページにはできません（1 層も入りません）。ここではすべてのタブが使えます",
+        "en": "too long for a one-file page (not even one layer fits); every tab works here",
+    },
+    "download_layers": {"ja": "ページに入れる層", "en": "layers in the page"},
+    "download_fit": {
+        "ja": "この長さでは 1 ページに {most} 層まで入ります（全 {n} 層）。入れなかった層はページに書かれます。",
+        "en": "At this length one page holds up to {most} of the {n} layers; the page names those it leaves out.",
+    },
+    "download_bad": {
+        "ja": "層は 0-11 や 0,5,29 のように書いてください（0 から {last} まで、{most} 層まで）",
+        "en": "write layers as 0-11 or 0,5,29 (0 to {last}, at most {most} layers)",
     },
     "text_hint": {
         "ja": "文を入れて実行すると、サーバーでモデルの各層のクエリとキーを記録し、"
