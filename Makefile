@@ -2,12 +2,13 @@
 #   make demo   create .venv if missing, install attnlab, run the tutorial end to end
 #   make serve  the same setup, then the web app on 127.0.0.1:8765 (Ctrl-C stops)
 #   make test   the same setup (plus chromium and a Japanese font from Debian), then lint and the
-#               whole test suite (unit, model, browser)
+#               whole test suite (unit, model, browser, notebook, wheel)
+#   make dist   the sdist and the wheel in dist/ (python -m build), to install attnlab elsewhere
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.attnlab-setup
 
-.PHONY: setup sysdeps demo serve test lint lesson js clean
+.PHONY: setup sysdeps demo serve test lint lesson js dist clean
 
 setup: $(STAMP)
 
@@ -41,9 +42,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# the lesson notebooks (ja, en) from their one source; tests check that the stored files match it
+# the lesson notebooks (ja, en) from their one source; tests check that the stored files match it. The
+# package ships copies (src/attnlab/lessons/, `attnlab lesson --copy DIR`): tests/packaging checks them too.
 lesson: $(STAMP)
 	$(PY) notebooks/build_lesson.py
+	rm -f src/attnlab/lessons/*.ipynb
+	cp notebooks/*.ipynb src/attnlab/lessons/
 
 # after editing a JS file of src/attnlab (html/js/, views/<name>/, server/static/): compile them again into
 # src/attnlab/html/js/compiled.json (rollup, terser), which pages, notebook outputs and the app carry; needs
@@ -51,5 +55,10 @@ lesson: $(STAMP)
 js:
 	cd scripts/js && npm ci --silent --no-audit --no-fund && node build.mjs
 
+# the sdist and the wheel (page assets, compiled JS, lessons inside); README "Install" says how to install
+# the wheel; tests/packaging/test_wheel.py builds them the same way and installs the wheel in a fresh venv
+dist: $(STAMP)
+	$(PY) -m build --outdir dist .
+
 clean:
-	rm -rf attnlab-out test-artifacts .pytest_cache
+	rm -rf attnlab-out test-artifacts .pytest_cache build dist

@@ -107,10 +107,15 @@ def test_failed_writing_leaves_nothing_half_written(capsys, tmp_path, monkeypatc
 
 def test_console_script_exit_codes():
     """The installed entry point, in a real process: exit code 2 and no traceback."""
-    p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "3"], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "3", "--lang", "en"], capture_output=True,
+                       text=True)
     assert p.returncode == 2
     assert p.stderr.strip() == ("attnlab: error: d_model 4 is not divisible by heads 3: "
                                 "each head takes d_model / heads columns")
+    p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "3"], capture_output=True, text=True)
+    assert p.returncode == 2  # --lang's default, ja: the error in Japanese too
+    assert p.stderr.strip() == ("attnlab: error: d_model 4 は heads 3 で割り切れません: "
+                                "各ヘッドが d_model / heads 列を受け持ちます")
     p = subprocess.run([sys.executable, "-m", "attnlab", "toy", "--heads", "two"], capture_output=True, text=True)
     assert p.returncode == 2 and "--heads 'two'" in p.stderr and p.stderr.count("\n") == 1
 

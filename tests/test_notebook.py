@@ -31,7 +31,10 @@ from .html.fakes import FakeTrace, words
 from .html.test_encode import HugeTrace
 
 PREVIEW_IMG = re.compile(r'<img [^>]*src="data:image/png;base64,')  # an image output (not the CSS's)
-OVERHEAD_LIMIT = 24 * 1024  # bytes a displayed trace adds to a notebook beyond its data (issue 12)
+# bytes a displayed trace adds to a notebook beyond its data: issue 12's 24 KB, raised by issue 18's keyboard
+# and screen-reader access, every view at any length and the colour language (the tutorial's toy: 24.5 KB
+# before, 29.7 KB after; docs/benchmarks.md "Notebook overhead after issue 18")
+OVERHEAD_LIMIT = 30 * 1024
 
 
 def stored(data: dict) -> int:
@@ -89,7 +92,7 @@ def test_every_trace_reads_as_one_line():
 
 
 def test_too_large_shows_the_reason_as_text():
-    [(data, _)] = outputs(HugeTrace(1000))
+    [(data, _)] = outputs(HugeTrace(2000))  # not one layer fits a page (2**25 // (13 * 2000**2) = 0)
     assert set(data) == {"text/plain"} and data["text/plain"].startswith("attnlab: ")
 
 
@@ -135,7 +138,7 @@ def test_overhead_per_displayed_trace(trace_kind):
     assert stored(preview) <= 48 * 1024, (trace_kind, stored(preview))
 
 
-MODEL_OVERHEAD_LIMIT = 32 * 1024  # a real model's page: every tab's code (docs/benchmarks.md: 29-31 KB measured)
+MODEL_OVERHEAD_LIMIT = 38 * 1024  # a model's page, every tab's code (docs/benchmarks.md: 31.6 KB; 37.3 after issue 18)
 
 
 @pytest.mark.model

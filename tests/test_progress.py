@@ -57,8 +57,10 @@ def test_only_where_stdout_and_stderr_are_both_terminals(monkeypatch, unforced, 
     with speaking("en", quiet=True):  # a JSON command: never, terminal or not
         assert interactive() is False
     monkeypatch.setenv("ATTNLAB_PROGRESS", "1")
-    with speaking("en", quiet=True):  # ... even when forced on
-        assert interactive() is False
+    with speaking("en", quiet=True):  # ... unless asked for by name
+        assert interactive() is True
+    monkeypatch.setenv("ATTNLAB_PROGRESS", "0")
+    assert interactive() is False
 
 
 def test_a_short_wait_passes_without_a_word(capsys, monkeypatch):

@@ -52,7 +52,7 @@ def test_the_toy_snippets_run_in_order(tmp_path, monkeypatch):
 @pytest.mark.model
 def test_every_python_snippet_runs_in_order(tmp_path, monkeypatch):
     ns = run_snippets(blocks("python"), tmp_path, monkeypatch)
-    assert ns["trace"].model == "smollm2"  # the README: no model given, Japanese text -> smollm2
+    assert ns["trace"].model == "smollm2"  # the README's Japanese sentence, no model named: smollm2
 
 
 def shown_lines(block: str) -> list[str]:

@@ -66,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "head_census": "attnlab.analysis.census",
     "census_to_dict": "attnlab.analysis.census",
     "HeadCensus": "attnlab.analysis.census",
+    "head_effects": "attnlab.analysis.effects",
     "induction_probe": "attnlab.models.probe",
     "rollout": "attnlab.analysis.rollout",
     "rollout_rows": "attnlab.analysis.rollout",
@@ -80,6 +81,8 @@ _EXPORTS: dict[str, str] = {
     "summary_to_dict": "attnlab.corpus.summary",
     "document_scores": "attnlab.corpus.document",
     "plot_corpus_means": "attnlab.plot.corpus",
+    "lesson_path": "attnlab.lessons",  # the packaged lesson notebook (a file): lesson_path("en")
+    "copy_lessons": "attnlab.lessons",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

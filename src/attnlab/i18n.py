@@ -1,25 +1,37 @@
-"""The one ja/en vocabulary: printouts, figures, pages, explanations and CLI messages.
+"""The one ja/en vocabulary: printouts, figures, pages, explanations, CLI messages and errors.
 
 `t(key, lang, **fields)` formats one string; Japanese is the default, as in the tutorial. One word
-per concept, the tutorial's: Query (注目側) is the attending token, Key (参照側) the attended one;
-スコア is the number before the softmax, 重み the one after. Both languages hold the same keys
+per concept in each language (docs/architecture.md, "A string"; tested in tests/test_i18n.py):
+クエリ（注目側） is the attending token, キー（参照側） the attended one, バリュー the vector a
+weight mixes; スコア is the number before the softmax, 重み the one after; トークン (never ピース)
+and ステップ (never 手順); Japanese sentences in です・ます. Both languages hold the same keys
 (tested), and the page script reads its labels from here too (`page_labels`: the keys its JS uses).
-Errors made with `tr_error` carry their key (a `Msg`), so the CLI prints them in --lang.
+
+Errors in the user's language: `tr_error(ErrorClass, "err_key", fix="fix_key", **fields)` makes an
+AttnlabError whose message is a `Msg` (an i18n key and its fields) and, optionally, advice that
+depends on where the user is: `fix_key_cli` (a flag), `fix_key_python` (a keyword), `fix_key_app` (a
+control of the web app), else `fix_key` itself. `error_text(e, lang, surface)` renders it; str(e) is
+the English text with the generic advice, or the language `set_error_lang` chose (a notebook), with
+the Python advice. Errors made without a key print their English text everywhere. The error strings
+are `errors_text.ERROR_STRINGS` and the lesson's `lesson_text.LESSON_STRINGS`, merged into STRINGS.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .errors import AttnlabError
+from .errors_text import ERROR_STRINGS
+from .lesson_text import LESSON_STRINGS
+from .numtext import wrap_field
 
 LANGS = ("ja", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     # concepts: one word each, everywhere ----------------------------------------------------------
-    "query": {"ja": "Query (注目側)", "en": "Query (attending)"},
-    "key": {"ja": "Key (参照側)", "en": "Key (attended)"},
+    "query": {"ja": "クエリ（注目側）", "en": "Query (attending)"},
+    "key": {"ja": "キー（参照側）", "en": "Key (attended)"},
     "score": {"ja": "スコア", "en": "score"},
     "weight": {"ja": "重み", "en": "weight"},
     "layer": {"ja": "層", "en": "Layer"},
@@ -40,8 +52,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "scores_title": {"ja": "Attentionスコア:", "en": "Attention scores:"},
     "weights_title": {"ja": "Attention重み:", "en": "Attention weights:"},
     "output_title": {"ja": "出力ベクトル:", "en": "Output vectors:"},
+    "values_title": {"ja": "バリュー V:", "en": "Values V:"},
     "truncated": {
-        "ja": "(先頭 {shown}/{total} 列のみ表示。全体は --format json で)",
+        "ja": "（先頭の {shown}/{total} 列だけを表示しています。全体は --format json で見られます）",
         "en": "(first {shown} of {total} columns shown; --format json prints all)",
     },
     # figures ------------------------------------------------------------------------------------
@@ -55,7 +68,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "title_scaled": {"ja": "スコア ÷ 温度 {T:g}", "en": "Scores / temperature {T:g}"},
     "title_norm": {"ja": "重み = softmax(スコア)", "en": "Normalized Attention Weights"},
     "title_norm_t": {"ja": "重み = softmax(スコア ÷ {T:g})", "en": "Attention Weights = softmax(scores / {T:g})"},
-    "title_out": {"ja": "出力 = 重み × V", "en": "Output representations"},
+    "title_out": {"ja": "出力 = 重み × バリュー V", "en": "Output representations"},
     "title_q": {"ja": "クエリ Q = x W_Q", "en": "Queries Q = x W_Q"},
     "title_k": {"ja": "キー K = x W_K", "en": "Keys K = x W_K"},
     "title_v": {"ja": "バリュー V = x W_V", "en": "Values V = x W_V"},
@@ -65,8 +78,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "title_head_map": {"ja": "{model}: {layer}、{which}", "en": "{model}: {layer}, {which}"},
     "title_grid": {"ja": "{model}: 全層・全ヘッド（{n} トークン）", "en": "{model}: every layer and head ({n} tokens)"},
     "title_layer_means": {"ja": "{model}: 層ごとの全ヘッド平均", "en": "{model}: mean over heads, per layer"},
-    "key_pos_axis": {"ja": "Key (参照側) k_pos", "en": "Key (attended) k_pos"},
-    "query_pos_axis": {"ja": "Query (注目側) q_pos", "en": "Query (attending) q_pos"},
+    "key_pos_axis": {"ja": "キー（参照側） k_pos", "en": "Key (attended) k_pos"},
+    "query_pos_axis": {"ja": "クエリ（注目側） q_pos", "en": "Query (attending) q_pos"},
     "masked_legend": {"ja": "灰色 = マスクで隠された位置", "en": "grey = hidden by the mask"},
     "temperature_legend": {
         "ja": "温度 {T:g}: 重み = softmax(スコア ÷ {T:g})",
@@ -91,14 +104,27 @@ STRINGS: dict[str, dict[str, str]] = {
               "attnlab serve.",
     },
     "page_written": {"ja": "ページを保存しました", "en": "page written"},
+    "text_cut": {
+        "ja": "末尾の {n} トークンを切り捨てました: {model} が受け付けるのは最大 {limit} トークンです",
+        "en": "cut the last {n} tokens: {model} accepts at most {limit}",
+    },
     "top_header": {
-        "ja": "{model}: {layer}、{which}（{n_layers} 層 x {n_heads} ヘッド、kv ヘッド {n_kv}）。"
+        "ja": "{model}: {layer}、{which}（{n_layers} 層 x {n_heads} ヘッド、kv ヘッド {n_kv}） — "
               "{unit} → 最も注目する先",
         "en": "{model}: {layer}, {which} ({n_layers} layers x {n_heads} heads, {n_kv} kv heads); "
               "{unit} -> most attended",
     },
+    "top_baseline_note": {
+        "ja": "（［ ］内は、重みが一様なときの値です。行全体が一様なときとほぼ同じ（全変動距離 {at:.2f} 未満）なら"
+              "「≈ 一様」と書きます）",
+        "en": "([ ]: the weight a uniform row would give. \"≈ uniform\": the row is within total variation "
+              "{at:.2f} of that uniform row)",
+    },
+    "top_uniform_row": {"ja": "［一様なら {u:.2f}］", "en": "[uniform: {u:.2f}]"},
+    "top_uniform_key": {"ja": "［{u:.2f}］", "en": "[{u:.2f}]"},
+    "top_near_uniform": {"ja": "≈ 一様（差 {d:.2f}）", "en": "≈ uniform (off by {d:.2f})"},
     "generated_from": {
-        "ja": "{start} 番目以降の{unit}（* 印）は貪欲生成したトークン",
+        "ja": "{start} 番目以降の{unit}（* 印）は、貪欲法で生成したトークンです",
         "en": "{unit}s from {start} on (marked *) were generated greedily",
     },
     "demo_step4": {
@@ -134,8 +160,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "- {q} -> {k}: max weight {w:.2f} (uniform: {u:.2f}), evenness {e:.2f} -> {kind}.",
     },
     "row_range": {
-        "ja": "{which}の差は最大 {r:.2f} なので、重みの比は最大 e^{r:.2f} = {ratio:.2f} 倍。",
-        "en": " Its {which} differ by at most {r:.2f}, so no weight is more than e^{r:.2f} = {ratio:.2f}x another.",
+        "ja": "{which}の差は最大 {r} なので、重みの比は最大 e^{r} = {ratio} 倍です。",
+        "en": " Its {which} differ by at most {r}, so no weight is more than e^{r} = {ratio}x another.",
     },
     "row_counts": {
         "ja": "{n} 行の内訳: ほぼ一様 {uniform} 行、半分以上が 1 つのキーに {half} 行、"
@@ -151,17 +177,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "range_of_scores": {"ja": "スコア", "en": "scores"},
     "range_of_scaled": {"ja": "スコア ÷ 温度 {T:g} ", "en": "scores divided by T = {T:g}"},
     "why_flat": {
-        "ja": "どの行も平らなのは、行の中の{which}の差が {lo:.2f}〜{hi:.2f} と小さいからです: "
-              "softmax は差 r を重みの比 e^r に変えるので、どの重みも同じ行の他の重みの {ratio:.2f} 倍を超えません。",
-        "en": " Every row is flat because within each row the {which} differ by only {lo:.2f} to {hi:.2f}: "
-              "softmax turns a difference r into a weight ratio e^r, so no weight is more than {ratio:.2f}x another "
-              "in its row.",
+        "ja": "どの行も平らなのは、行の中の{which}の差が {lo:.2f}〜{hi} と小さいからです: "
+              "softmax は差 r を重みの比 e^r に変えるので、どの重みも同じ行の他の重みの "
+              "e^{hi} = {ratio} 倍を超えません。",
+        "en": " Every row is flat because within each row the {which} differ by only {lo:.2f} to {hi}: "
+              "softmax turns a difference r into a weight ratio e^r, so no weight is more than "
+              "e^{hi} = {ratio}x another in its row.",
     },
     "why_rows": {
         "ja": "行が鋭いか平らかを決めるのは、その行の{which}の差 r です（重みの比は最大 e^r 倍）。"
-              "ここでは r = {lo:.2f}〜{hi:.2f}。",
+              "ここでは r = {lo:.2f}〜{hi} です。",
         "en": " What makes a row sharp or flat is the range r of its {which} (weights differ by at most e^r "
-              "times); here r runs from {lo:.2f} to {hi:.2f}.",
+              "times); here r runs from {lo:.2f} to {hi}.",
     },
     "seed_n": {"ja": "seed {seed} で生成", "en": "drawn with seed {seed}"},
     "seed_none": {"ja": "seed なしで毎回違う乱数", "en": "fresh draws, no seed"},
@@ -179,7 +206,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "temp_effect": {
         "ja": "温度 T = {T:g} の効果: 表のスコアは温度で割る前の値で、softmax には s/T（s はスコア）が入ります。"
               "そのため行の中のスコアの差はすべて 1/T = {f:.2f} 倍になります。"
-              "T = 1 のときと比べた各行の最大の重み: {rows}。",
+              "T = 1 のときと比べた各行の最大の重みは、{rows} です。",
         "en": "Temperature T = {T:g}: the printed scores are before the temperature, and softmax takes s/T, "
               "so every score difference within a row is multiplied by 1/T = {f:.2f}. Each row's largest "
               "weight, at T = 1 -> at T = {T:g}: {rows}.",
@@ -189,8 +216,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": " What did not change: every row ranks its keys in the same order (e^(s/T) keeps the order of s).",
     },
     "temp_not_kept": {
-        "ja": "キーの重みの順位が T = 1 と違う行があります（同じ値のスコアがあるため）。",
-        "en": " Some rows rank their keys differently from T = 1 (they have equal scores).",
+        "ja": "T = 1 のときとキーの順位が入れ替わった行があります（数値誤差を超える差）。",
+        "en": " Some rows rank their keys the other way round from T = 1 (beyond rounding).",
+    },
+    "temp_tied": {
+        "ja": "ただし T = 1 では差があった重みのうち {n} 組は、この温度では float32 で同じ値"
+              "（0 か 1 に丸められた値）になっています。スコアの順位はそのままです。",
+        "en": " But {n} pairs of weights that differ at T = 1 are equal at this temperature in float32 (rounded "
+              "to 0 or to 1); the order of their scores stays.",
     },
     "mask_effect": {
         "ja": "因果マスクの効果: 各行は自分より後ろのトークン（キー）を見られず、{n} 個のセルが隠されます（表の —: "
@@ -199,12 +232,13 @@ STRINGS: dict[str, dict[str, str]] = {
               "tables: score −inf, weight 0).",
     },
     "mask_example": {
-        "ja": "たとえば「{q}」の行は、マスクなし → ありで {pairs}（「{k0}」と「{k1}」の比は {r:.4f} → {ra:.4f}）。",
-        "en": " For example the row of \"{q}\", without -> with the mask: {pairs} (\"{k0}\" to \"{k1}\": "
-              "{r:.4f} -> {ra:.4f}).",
+        "ja": "たとえば「{q}」の行は、マスクなし → ありで {pairs} です。「{k0}」と「{k1}」の重みの比は、どちらでも "
+              "e^{gap} = {ratio} です（スコアの差 ÷ 温度 = {gap}）。",
+        "en": " For example the row of \"{q}\", without -> with the mask: {pairs}. The weight of \"{k0}\" is "
+              "e^{gap} = {ratio} times that of \"{k1}\" in both (their score difference / T = {gap}).",
     },
     "mask_kept": {
-        "ja": "変わらないもの: 見えるキーどうしの重みの比。"
+        "ja": "変わらないもの: 見えるキーどうしの重みの比です。"
               "隠されたキーの分が、見えるキーに同じ比率で配り直されるだけです。",
         "en": " What did not change: the ratios among the visible keys; the hidden keys' share is handed out to "
               "the visible ones in proportion.",
@@ -220,10 +254,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "head_top": {"ja": "ヘッド {h} → {k} {w:.2f}", "en": "head {h} -> {k} {w:.2f}"},
     "mean_top": {"ja": "平均 → {k} {w:.2f}", "en": "mean -> {k} {w:.2f}"},
     "heads_summary": {
-        "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行。各行の最大の重みの平均は、ヘッドごとに "
-              "{heads}、全ヘッドの平均では {mean:.2f}: 平均すると行は平らになります。",
+        "ja": "すべてのヘッドが同じキーを最大にする行は {n} 行中 {agree} 行です。"
+              "各行の最大の重みを行について平均すると、ヘッドごとに {heads}、全ヘッドの平均の重みでは {mean:.2f} です。"
+              "平均の重みのこの値は、ヘッドの値の平均 {avg:.2f} を超えません"
+              "（どの行でも、平均した重みの最大はヘッドごとの最大の平均以下です）。",
         "en": "Every head picks the same top key in {agree} of {n} rows. The rows' largest weight averages {heads} "
-              "per head and {mean:.2f} in the mean of the heads: averaging flattens the rows.",
+              "per head and {mean:.2f} in the mean of the heads, which never exceeds the heads' average, {avg:.2f} "
+              "(in every row, the largest weight of the mean is at most the mean of the heads' largest weights).",
+    },
+    "heads_mean_sharper": {
+        "ja": "ただし、ヘッド {heads} よりは平均のほうが鋭く、平均すれば行が平らになるとは限りません。",
+        "en": " Still, the mean is sharper than head(s) {heads}: averaging does not flatten every head.",
     },
     "seeds_title": {
         "ja": "seed の比較（同じ x で W_Q・W_K・W_V だけが違う。各行で最大の重みを受けるキー）:",
@@ -236,7 +277,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "seeds_summary": {
         "ja": "変わったもの: 最大の重みを受けるキーが seed によって違う行は {n} 行中 {changed} 行、最大の重みの平均は "
-              "{lo:.2f}〜{hi:.2f}。変わらないもの: x とトークン。"
+              "{lo:.2f}〜{hi:.2f} です。変わらないもの: x とトークンです。"
               "どの seed の重みも乱数で、学習したものではありません。",
         "en": "What changed: the top key differs between seeds in {changed} of {n} rows, and the largest "
               "weights average {lo:.2f} to {hi:.2f}. What did not: x and the tokens. Every seed's weights are "
@@ -253,23 +294,43 @@ STRINGS: dict[str, dict[str, str]] = {
     # readings of real models (attnlab.analysis.readings) ------------------------------------------
     "read_title": {"ja": "読み取れること（{layer}、{which}）:", "en": "What this head shows ({layer}, {which}):"},
     "read_first": {
-        "ja": "先頭のトークン「{tok}」が {n} 行中 {top} 行で最大の重みを受けています（重みの平均 {w:.2f}）。これは"
-              "「アテンション・シンク」と呼ばれるよくある型で、ヘッドに特に見る先がないときの重みの置き場所です。"
+        "ja": "先頭のトークン「{tok}」への重みは平均 {w:.2f} で（行 1〜N−1 の平均。{at:g} 以上なので"
+              "「アテンション・シンク」です。attnlab heads と同じ定義です）、"
+              "{n} 行中 {top} 行で最大の重みを受けています。"
+              "アテンション・シンクは、ヘッドに特に見る先がないときの重みの置き場所で、"
               "「{tok}」が重要だという意味ではありません。",
-        "en": "The first token \"{tok}\" takes the largest weight in {top} of {n} rows (mean {w:.2f}). This common "
-              "pattern is called an attention sink: where a head puts its weight when nothing in particular "
-              "matters to it. It does not mean that \"{tok}\" is important.",
+        "en": "The first token \"{tok}\" gets a mean weight of {w:.2f} (rows 1 to N-1; {at:g} or more makes an "
+              "attention sink, as attnlab heads defines it) and the largest weight in {top} of {n} rows. An "
+              "attention sink is where a head puts its weight when nothing in particular matters to it; it does "
+              "not mean that \"{tok}\" is important.",
+    },
+    "read_first_top": {
+        "ja": "先頭のトークン「{tok}」が {n} 行中 {top} 行で最大の重みを受けていますが、重みの平均は {w:.2f} で "
+              "{at:g} 未満なので、アテンション・シンクには数えません。",
+        "en": "The first token \"{tok}\" takes the largest weight in {top} of {n} rows, but its mean weight, "
+              "{w:.2f}, is under {at:g}: not counted as an attention sink.",
     },
     "read_first_valued": {
-        "ja": "値ベクトルの大きさ ‖v‖ で重みづけすると、先頭の取り分は平均 {w:.2f} → {v:.2f} になります。",
+        "ja": "バリューの大きさ ‖v‖ で重みづけすると、先頭の取り分は平均 {w:.2f} → {v:.2f} になります"
+              "（先頭の ‖v‖ は {n0:.2f}、ほかのトークンの ‖v‖ は平均 {n1:.2f}）。",
         "en": " Weighted by the size of the value vectors (‖v‖), the first token's share goes from {w:.2f} to "
-              "{v:.2f} on average.",
+              "{v:.2f} on average (‖v‖ of the first token {n0:.2f}, of the others {n1:.2f} on average).",
+    },
+    "read_first_still": {
+        "ja": "重みがほとんど先頭に集まっているので取り分はほぼ動きませんが、出力は 重み × バリュー の和なので、"
+              "このヘッドの出力の大きさを決めるのは先頭の ‖v‖ です。",
+        "en": " With nearly all the weight on the first token the share hardly moves; the output is the sum of "
+              "weight × value vector, so the first token's ‖v‖ sets how much this head adds.",
     },
     "read_previous": {
         "ja": "直前のトークンが {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: "
-              "各トークンが 1 つ前を見る「前トークン」型です。",
+              "各トークンが 1 つ前を見る「前トークン型」です。",
         "en": "The previous token takes the largest weight in {top} of {n} rows (mean {w:.2f}): a previous-token "
               "pattern, each token looking one step back.",
+    },
+    "read_previous_skipped": {
+        "ja": "（文字の続きのトークン {k} 行は数えていません。下の「文字の組み立て」を見てください）",
+        "en": " ({k} rows that continue a character are not counted: see the characters below.)",
     },
     "read_self": {
         "ja": "トークン自身が {n} 行中 {top} 行で最大の重みを受けています（平均 {w:.2f}）: 自分を見る型です。",
@@ -287,33 +348,37 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "None of first, previous, self or next takes the largest weight in half the rows (the rows' "
               "largest weights average {m:.2f}).",
     },
-    "read_word": {
-        "ja": "複数のピースに分かれた単語（{n} 語）: 各ピースが同じ単語の他のピースに置く重みは平均 {w:.2f}"
-              "（一様なら {u:.2f}）。",
-        "en": "Words split into several pieces ({n}): each piece puts {w:.2f} on the other pieces of its word on "
-              "average (uniform: {u:.2f}).",
-    },
     "read_char": {
-        "ja": "バイト片に分かれた文字（{n} 文字）: 各ピースが同じ文字の他のピースに置く重みは平均 {w:.2f}"
-              "（一様なら {u:.2f}）。",
-        "en": "Characters split into byte pieces ({n}): each piece puts {w:.2f} on the other pieces of its "
-              "character on average (uniform: {u:.2f}).",
+        "ja": "文字の組み立て: 2 つ以上のトークンに分かれた文字が {n} 個あります。文字の続きのトークン {rows} 行のうち "
+              "{top} 行で、最大の重みが同じ文字の前のトークンにあります（同じ文字の他のトークンへの重みの平均 {w:.2f}、"
+              "一様なら {u:.2f}）。これは文字を組み立てる動きなので、直前トークンの型には数えていません。",
+        "en": "Assembling characters: {n} characters are split over two tokens or more. In {top} of the {rows} "
+              "rows that continue a character, the largest weight stays inside that character (mean weight on "
+              "its other tokens {w:.2f}; uniform: {u:.2f}). This assembles the character, so it is not counted "
+              "as a previous-token pattern.",
+    },
+    "read_word": {
+        "ja": "複数のトークンに分かれた単語（{n} 語）: 各トークン（文字の続きを除く {rows} 行）が同じ単語の他の"
+              "トークンに置く重みは平均 {w:.2f} です（一様なら {u:.2f}）。",
+        "en": "Words split into several tokens ({n}): each token ({rows} rows, characters' continuations left out) "
+              "puts {w:.2f} on the other tokens of its word on average (uniform: {u:.2f}).",
     },
     "read_not_influence": {
         "ja": "注意: 重みは「どこを見たか」であって、そのトークンが出力にどれだけ効いたかではありません。"
-              "出力は 重み × v の和なので、v が小さいトークンは重みが大きくても出力にあまり効きません。",
+              "出力は 重み × バリュー の和なので、バリューが小さいトークンは重みが大きくても出力にあまり効きません。",
         "en": "Note: a weight says where a row looks, not how much that token changes the output. The output is "
-              "the sum of weight × v, so a token with a small v does little even with a large weight.",
+              "the sum of weight × value vector, so a token with a small value vector does little even with a "
+              "large weight.",
     },
     "read_tokens_note": {
         "ja": "（表は単語単位ですが、読み取りはモデルが実際に計算したトークン単位です）",
         "en": "(the table is per word; the reading is per token, as the model computed it)",
     },
     "read_overview": {
-        "ja": "このテキストの全 {n} ヘッドのうち {k} ヘッドで、半分以上の行が先頭のトークン「{tok}」に"
-              "最大の重みを置いています。",
-        "en": "In {k} of all {n} heads, at least half the rows put their largest weight on the first token "
-              "\"{tok}\".",
+        "ja": "このテキストの全 {n} ヘッドのうち {k} ヘッドがアテンション・シンクです（先頭のトークン「{tok}」への"
+              "重みが行 1〜N−1 の平均で {at:g} 以上。attnlab heads の数え方と同じです）。",
+        "en": "{k} of all {n} heads are attention sinks (mean weight on the first token \"{tok}\" over rows 1 to "
+              "N-1 of {at:g} or more, as attnlab heads counts them).",
     },
     # notes on what a model made of the text (attnlab.models.notes) ------------------------------
     "note_not_as_written": {
@@ -338,25 +403,36 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "census_no_probe": {"ja": "プローブなし", "en": "no probe"},
     "census_heads_past": {
-        "ja": "{count} ヘッドが {rule}。強い順: {picks}",
+        "ja": "{count} ヘッドが {rule} を満たします。強い順: {picks}",
         "en": "{count} {heads} {rule}; strongest: {picks}",
     },
     "census_none_past": {
-        "ja": "しきい値（{rule}）に届くヘッドはない（最高 L{layer} H{head} {score}）",
+        "ja": "しきい値（{rule}）に届くヘッドはありません（最高は L{layer} H{head} の {score}）",
         "en": "no head reaches the threshold ({rule}); best L{layer} H{head} {score}",
     },
-    "census_needs_text": {"ja": "テキストがないので判定しない", "en": "not judged: needs a text"},
-    "census_needs_probe": {"ja": "プローブを実行していないので判定しない", "en": "not judged: needs the probe"},
+    "census_needs_text": {"ja": "テキストがないので判定しません", "en": "not judged: needs a text"},
+    "census_needs_probe": {"ja": "プローブを実行していないので判定しません", "en": "not judged: needs the probe"},
     "census_local_short": {
-        "ja": "テキストが短いので判定しない（一様な重みでも平均距離 {u} で、局所との区別がつかない）",
+        "ja": "テキストが短いので判定しません（一様な重みでも平均距離が {u} で、局所との区別がつきません）",
         "en": "not judged: the text is too short (uniform weights already have mean distance {u})",
     },
+    "census_one_text": {
+        "ja": "役割は、このテキスト（と帰納プローブ）での値から判定したものです。同じヘッドでも、入力が変われば"
+              "役割が変わることがあります（多くの文書での役割は attnlab corpus で調べられます）。",
+        "en": "Roles are judged on this text (and the induction probe): the same head can take another role on "
+              "another input (attnlab corpus gives roles across many documents).",
+    },
+    "census_prev_skipped": {
+        "ja": "（直前トークンのスコアからは、文字の続きのトークン {k} 行を除いています。"
+              "文字を組み立てる動きだからです）",
+        "en": "(prev_token leaves out the {k} rows that continue a character: they assemble the character)",
+    },
     "census_mass_title": {
-        "ja": "重み ≠ 重要度（重み × 値ベクトルのノルム、Kobayashi ら 2020）: 全層・全ヘッド平均",
+        "ja": "重み ≠ 重要度（重み × バリューの大きさ、Kobayashi ら 2020）: 全層・全ヘッドの平均",
         "en": "Weight is not importance (value-weighted, Kobayashi et al. 2020): mean over layers and heads",
     },
     "census_mass_line": {
-        "ja": "  {what}: 重み {w} → ノルムを掛けた寄与 {vw}",
+        "ja": "  {what}: 重み {w} → バリューの大きさを掛けた寄与 {vw}",
         "en": "  {what}: weight {w} -> value-weighted {vw}",
     },
     "census_first_key": {"ja": "先頭トークン {text}", "en": "first token {text}"},
@@ -365,39 +441,51 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "ロールアウト（Abnar & Zuidema 2020）: 最後のトークン {pos} {text} の由来",
         "en": "Rollout (Abnar & Zuidema 2020): where the last token {pos} {text} draws from",
     },
+    "census_rollout_caveat": {
+        "ja": "注意: ロールアウトは各層の全ヘッド平均の重みを掛け合わせたもので、"
+              "MLP とバリューの大きさは考えていません。"
+              "アテンション・シンクの多いモデル（デコーダ）では、先頭のトークンへの重みが層ごとに掛け合わされて、"
+              "由来が先頭に集まります（ここでは先頭のトークンが {first}）。由来の量ではなく、先頭以外の並び方を"
+              "手がかりとして読んでください。",
+        "en": "Caveat: rollout multiplies each layer's head-mean weights, ignoring MLPs and the size of the value "
+              "vectors. In a model with many attention sinks (decoders) the weight on the first token compounds "
+              "over the layers and the rollout collapses onto it (here the first token has {first}): read the order "
+              "of the other sources as a hint, not their amounts.",
+    },
     # role names and one-sentence meanings
     "role_previous_token": {"ja": "直前トークン", "en": "previous-token"},
     "role_induction": {"ja": "帰納（induction）", "en": "induction"},
     "role_duplicate": {"ja": "重複トークン", "en": "duplicate-token"},
-    "role_first_token_sink": {"ja": "先頭トークンへの集中（sink）", "en": "first-token sink"},
+    "role_first_token_sink": {"ja": "アテンション・シンク（先頭トークン）", "en": "attention sink (first token)"},
     "role_self": {"ja": "自分自身", "en": "self"},
     "role_local": {"ja": "局所", "en": "local"},
     "role_broad": {"ja": "広く均等", "en": "broad"},
     "means_previous_token": {
-        "ja": "各 Query（注目側）がすぐ前の Key（参照側）に重みを置く。",
+        "ja": "各クエリ（注目側）がすぐ前のキー（参照側）に重みを置きます。",
         "en": "each query puts its weight on the token just before it.",
     },
     "means_induction": {
-        "ja": "繰り返された列で、今のトークンが前に出たときの次のトークンに重みを置く（続きを写す手がかり）。",
+        "ja": "繰り返された列で、今のトークンが前に出たときの次のトークンに重みを置きます（続きを写す手がかりです）。",
         "en": "on a repeated sequence, attends to the token that followed the earlier copy of the current one "
               "(the cue for copying a continuation).",
     },
     "means_duplicate": {
-        "ja": "繰り返された列で、同じトークンの前の出現に重みを置く。",
+        "ja": "繰り返された列で、同じトークンの前の出現に重みを置きます。",
         "en": "on a repeated sequence, attends to the earlier copy of the current token itself.",
     },
     "means_first_token_sink": {
-        "ja": "重みの半分以上を先頭トークンに置く（attention sink。実際に運ぶ量は下の「ノルムを掛けた寄与」を見る）。",
-        "en": "puts at least half of its weight on the first token (an attention sink; see the value-weighted "
-              "share below for how much it carries).",
+        "ja": "重みの半分以上を先頭トークンに置きます"
+              "（実際に運ぶ量は下の「バリューの大きさを掛けた寄与」を見てください）。",
+        "en": "puts at least half of its weight on the first token (see the value-weighted share below for how "
+              "much it carries).",
     },
-    "means_self": {"ja": "各トークンが自分自身に重みを置く。", "en": "each token attends to itself."},
+    "means_self": {"ja": "各トークンが自分自身に重みを置きます。", "en": "each token attends to itself."},
     "means_local": {
-        "ja": "重みが数トークン以内の近くに集まる。",
+        "ja": "重みが数トークン以内の近くに集まります。",
         "en": "keeps its weight within a few tokens of the query.",
     },
     "means_broad": {
-        "ja": "見えるトークン全体にほぼ均等に重みを広げる。",
+        "ja": "見えるトークン全体にほぼ均等に重みを広げます。",
         "en": "spreads its weight almost evenly over every token it can see.",
     },
     "census_prev_token": {"ja": "直前トークン", "en": "previous token"},
@@ -415,30 +503,237 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "ロールアウト（層を通した注意の流れ、対数目盛）",
         "en": "Rollout (attention flow through the layers, log scale)",
     },
-    "rollout_key_axis": {"ja": "Key (参照側) 入力トークン", "en": "Key (attended): input token"},
-    "rollout_query_axis": {"ja": "Query (注目側) 最終層のトークン", "en": "Query (attending): token at the last layer"},
+    "rollout_key_axis": {"ja": "キー（参照側） 入力トークン", "en": "Key (attended): input token"},
+    "rollout_query_axis": {
+        "ja": "クエリ（注目側） 最終層のトークン", "en": "Query (attending): token at the last layer",
+    },
     "rollout_top": {"ja": "最後のトークンの由来 上位 {n}", "en": "Last token draws from, top {n}"},
     "value_weighted": {"ja": "ノルムを掛けた寄与", "en": "value-weighted"},
     "key_mass_axis": {"ja": "割合（ヘッド平均）", "en": "share (mean over heads)"},
     "key_mass_title": {
-        "ja": "重み ≠ 重要度: 重みと、値ベクトルの大きさを掛けた寄与（Kobayashi ら 2020）",
+        "ja": "重み ≠ 重要度: 重みと、バリューの大きさを掛けた寄与（Kobayashi ら 2020）",
         "en": "Weight is not importance: weights vs value-weighted contributions (Kobayashi et al. 2020)",
     },
+    # head effects (attnlab.analysis.effects, effects_text, plot.effects, cli.effects) ---------------
+    "effects_err_encoder_logits": {
+        "ja": "{model} はエンコーダーで logits がありません。--target / --position / --positions / dla は"
+              "デコーダー用です（--model {decoder} を指定）。エンコーダーの目標は文の埋め込み（プーリング）です",
+        "en": "{model} is an encoder: it has no logits, so --target, --position, --positions and dla need a decoder "
+              "(use --model {decoder}); an encoder's target is its pooled sentence embedding",
+    },
+    "effects_err_short": {
+        "ja": "テキストが {n} トークンしかありません。"
+              "次トークンを予測するには 2 トークン以上のテキストを指定してください",
+        "en": "the text is {n} token long: give at least 2 tokens so that a next token is predicted",
+    },
+    "effects_err_target": {
+        "ja": "--target {target!r} は {model} では {n} トークン（{tokens}）です。"
+              "1 トークンになる文字列を指定してください（例: 先頭の空白込みで {tokens} の最初の 1 つ）",
+        "en": "--target {target!r} is {n} tokens for {model} ({tokens}): give a string that is one token "
+              "(e.g. the first of them, leading space included)",
+    },
+    "effects_err_position": {
+        "ja": "--position {position} は範囲外です。テキストは {n} トークンなので 1〜{n} を指定してください"
+              "（{n} はテキストの次のトークン）",
+        "en": "--position {position} is out of range: the text has {n} tokens, so give 1 to {n} "
+              "({n}: the token after the text)",
+    },
+    "effects_err_positions": {
+        "ja": "--positions の {position} は範囲外です。予測される位置 1〜{last} から選んでください",
+        "en": "--positions {position} is out of range: choose predicted positions from 1 to {last}",
+    },
+    "effects_err_positions_format": {
+        "ja": "--positions {text!r} が読めません。3,5-9 のように位置と範囲をカンマで区切って指定してください",
+        "en": "--positions {text!r} cannot be read: give positions and ranges separated by commas, like 3,5-9",
+    },
+    "effects_err_device": {
+        "ja": "--device {device!r} はここでは使えません（GPU が見つからないか、デバイス名が違います）。"
+              "--device cpu を指定してください",
+        "en": "--device {device!r} is not available here (no such device, or no GPU found): use --device cpu",
+    },
+    "effects_err_both": {
+        "ja": "--target は 1 つの --position で読みます。--positions と同時には使えません（どちらか一方を指定）",
+        "en": "--target is read at one --position: drop --positions (or drop --target to average the text's tokens)",
+    },
+    "effects_err_position_alone": {
+        "ja": "--position は --target と一緒に使います（例: --target \" Mary\" --position 14）",
+        "en": "--position goes with --target (e.g. --target \" Mary\" --position 14); for the text's own tokens use "
+              "--positions",
+    },
+    "effects_err_edit": {
+        "ja": "--edit {edit!r} は使えません。all（全位置）か read（読む位置だけ、デコーダーのみ）を指定してください",
+        "en": "--edit {edit!r} is not available: give all (every position) or read (the read positions, decoders only)",
+    },
+    "effects_err_method": {
+        "ja": "手法 {method!r} はありません。{methods} から選んでください",
+        "en": "there is no method {method!r}: choose from {methods}",
+    },
+    "effects_err_patching": {
+        "ja": "patching には崩したテキストが必要です: --corrupt \"同じトークン数の別の文\" を指定してください",
+        "en": "patching needs a corrupted text: give --corrupt \"another text of the same token length\"",
+    },
+    "effects_err_encoder_attribution": {
+        "ja": "{model} の埋め込みの指標 1 − cos はクリーンな実行で最小なので勾配は全ヘッドで 0 です。"
+              "attribution には --corrupt を指定するか、--method zero を使ってください",
+        "en": "{model}'s embedding metric 1 - cos is at its minimum on the clean run, so its gradient is 0 for "
+              "every head: give --corrupt for attribution, or use --method zero",
+    },
+    "effects_err_corrupt_length": {
+        "ja": "--corrupt は {model} で {m} トークン、テキストは {n} トークンです。"
+              "同じトークン数の文を指定してください（単語を入れ替え、数は変えない）",
+        "en": "--corrupt is {m} tokens but the text is {n} for {model}: give a corrupted text of the same token "
+              "length (swap words, keep their count)",
+    },
+    "effects_err_no_difference": {
+        "ja": "崩したテキストでも目標の値がほぼ変わりません（差 {gap}）。予測が変わる崩し方を選んでください",
+        "en": "the corrupted text leaves the target almost unchanged (difference {gap}): nothing to recover; "
+              "choose a corruption that changes the prediction",
+    },
+    "effects_method_zero": {"ja": "ゼロ除去", "en": "zero ablation"},
+    "effects_method_zero_loss": {"ja": "ゼロ除去（Δ 損失）", "en": "zero ablation (Δ loss)"},
+    "effects_method_mean": {"ja": "平均除去", "en": "mean ablation"},
+    "effects_method_mean_loss": {"ja": "平均除去（Δ 損失）", "en": "mean ablation (Δ loss)"},
+    "effects_method_attribution": {
+        "ja": "attribution patching（線形推定）", "en": "attribution patching (linear estimate)",
+    },
+    "effects_method_dla": {"ja": "直接ロジット寄与（DLA）", "en": "direct logit attribution (DLA)"},
+    "effects_method_patching": {"ja": "活性パッチング（回復した割合）", "en": "activation patching (share recovered)"},
+    "effects_header": {
+        "ja": "{model}: ヘッドの効果（{n} トークン、{layers} 層 × {heads} ヘッド）",
+        "en": "{model}: head effects on {n} tokens ({layers} layers x {heads} heads)",
+    },
+    "effects_target_text": {
+        "ja": "目標は、テキスト自身の次トークンの log p を {k} 位置（{positions}）で平均した"
+              "ものです。元のテキストでは {m} です。",
+        "en": "target: log p of the text's own next tokens, mean over {k} positions ({positions}); "
+              "{m} on the clean text",
+    },
+    "effects_target_token": {
+        "ja": "目標は、位置 {position}（{after} の次）が {token} になる log p で"
+              "す。元のテキストでは {m} です。",
+        "en": "target: log p that position {position} (after {after}) is {token}; {m} on the clean text",
+    },
+    "effects_target_embedding": {
+        "ja": "目標は文の埋め込み（{pooling} プーリング）です。指標は元の埋め込みとの 1 − cos で"
+              "す。",
+        "en": "target: the sentence embedding ({pooling} pooling); the metric is 1 - cos to the clean embedding",
+    },
+    "effects_loss_line": {
+        "ja": "テキストの損失（次トークンの平均交差エントロピー）は {loss} です。Δ 損失はこの変化です。",
+        "en": "the text's loss (mean next-token cross-entropy): {loss}; Δ loss is its change",
+    },
+    "effects_corrupt_line": {
+        "ja": "崩したテキストでの目標の log p は {c} です（元は {m}）。パッチングはこの差のうち回復"
+              "した割合です。",
+        "en": "the target's log p on the corrupted text: {c} (clean {m}); "
+              "patching = the share of this gap recovered",
+    },
+    "effects_corrupt_embedding": {
+        "ja": "崩したテキストの埋め込みの 1 − cos は {c} です。パッチングはこの距離のうち縮めた割合で"
+              "す。",
+        "en": "1 - cos of the corrupted text's embedding: {c}; patching = the share of this distance closed",
+    },
+    "effects_methods_line": {"ja": "手法: {methods}（{s} 秒）", "en": "methods: {methods} ({s} s)"},
+    "effects_skipped": {
+        "ja": "{method} は既定では実行しません（推定 約 {s} 秒 > 予算 {budget} 秒）。-"
+              "-method {name} で実行できます。",
+        "en": "not run by default: {method} (about {s} s estimated, over the {budget} s budget); "
+              "ask with --method {name}",
+    },
+    "effects_top_line": {
+        "ja": "{method}: |値| の大きい {k} ヘッド: {heads}", "en": "{method}: top {k} by |value|: {heads}",
+    },
+    "effects_title_readings": {"ja": "読み取れること", "en": "What this shows"},
+    "effects_title_caveats": {"ja": "注意点", "en": "Caveats"},
+    "effects_read_top": {
+        "ja": "この予測に最も効くヘッドは、{method} の |値| の順に {heads} です。"
+              "全 {n} ヘッドの |値| の合計のうち {share} をこれらが占めます。",
+        "en": "The heads that matter most for this prediction ({method}, by |value|): {heads}; together "
+              "{share} of the sum of |value| over all {n} heads.",
+    },
+    "effects_read_quiet_role": {
+        "ja": "{role}（{score} ≥ {threshold}）の {n_strong} ヘッドのうち {n} ヘッドは、強い注意のパターンがあるのに"
+              "効果が小さいです（|値| < 最大 {largest} の {small} = {limit}）。例（注意, 効果）は {examples} です。",
+        "en": "{n} of the {n_strong} {role} heads ({score} >= {threshold}) barely matter despite their strong "
+              "pattern (|value| < {small} of the largest, {largest}: {limit}): {examples} (attention, effect).",
+    },
+    "effects_read_loud_role": {
+        "ja": "{role} の {n_strong} ヘッドのうち {n} ヘッドは効果も大きいです（|値| ≥ {limit}）。"
+              "例（注意, 効果）は {examples} です。",
+        "en": "{n} of the {n_strong} {role} heads also matter (|value| >= {limit}): {examples} (attention, effect).",
+    },
+    "effects_read_rank_attention": {
+        "ja": "先頭トークンへの注意と {method} の |値| の順位相関（Spearman、{n} ヘッド）は ρ = {rho}: "
+              "どこを見るかと何をするかは別の量です。",
+        "en": "Attention to the first token and |{method}| rank the {n} heads with Spearman rho = {rho}: where a "
+              "head looks and what it does are different measurements.",
+    },
+    "effects_caveat_one_text": {
+        "ja": "1 つのテキスト（{n} トークン）での測定です。別のテキストでは違うヘッドが効くことがあります。",
+        "en": "Measured on one text ({n} tokens): other texts may make other heads matter.",
+    },
+    "effects_caveat_small_gap": {
+        "ja": "崩したテキストとの差は {gap} nat しかありません。回復した割合は小さな差に対する比なので、"
+              "1 を超えたり負になったりします（最大 |値| {largest}）。",
+        "en": "The clean - corrupted gap is only {gap} nats: the shares are ratios to a small difference, so "
+              "they can exceed 1 or go below 0 (largest |value| {largest}).",
+    },
+    "effects_caveat_zero_mean": {
+        "ja": "ゼロ除去と平均除去は違う問いです（順位相関 ρ = {rho}）。差が最大のヘッドは {head_n"
+              "ame} です（ゼロ {zero}、平均 {mean}）。",
+        "en": "Zero and mean ablation ask different questions (Spearman rho = {rho}); they differ most on "
+              "{head_name} (zero {zero}, mean {mean}).",
+    },
+    "effects_caveat_attribution": {
+        "ja": "attribution patching は線形推定です。この実行では{exact}との順位相関は "
+              "ρ = {rho}、上位 {k} の一致は {overlap}/{k} です。",
+        "en": "Attribution patching is a linear estimate: on this run its ranking agrees with {exact} with "
+              "Spearman rho = {rho}, and {overlap} of its top {k} are in the exact top {k}.",
+    },
+    "effects_caveat_attribution_unchecked": {
+        "ja": "attribution patching は線形推定で、この実行では{exact}と比べていません"
+              "（--method で両方を指定すると相関を表示）。",
+        "en": "Attribution patching is a linear estimate, not checked against {exact} on this run (ask for both "
+              "with --method to see their correlation).",
+    },
+    "effects_caveat_dla": {
+        "ja": "DLA はヘッドから logits への直接の経路だけを数えます（後の層を通る効果は含みません）。{"
+              "exact}との順位相関は ρ = {rho} です。",
+        "en": "DLA counts only a head's direct path to the logits, not its effect through later layers; its "
+              "Spearman rho with {exact} is {rho}.",
+    },
+    "effects_estimate": {
+        "ja": "{method}: {heads} ヘッド、{n} トークン、推定 約 {s} 秒",
+        "en": "{method}: {heads} heads on {n} tokens, about {s} s estimated",
+    },
+    "effects_none_run": {
+        "ja": "既定で実行できる手法がありません（推定時間が予算を超えます）。--method で指定してください",
+        "en": "no method is cheap enough to run by default here: ask for one with --method",
+    },
+    "effects_atlas_title": {
+        "ja": "{model}: ヘッドの効果（赤 < 0 < 青）", "en": "{model}: head effects (red < 0 < blue)",
+    },
+    "effects_scatter_title": {
+        "ja": "注意のパターン vs 効果（1 点 = 1 ヘッド）",
+        "en": "Attention pattern vs effect (one dot per head)",
+    },
+    "effects_scatter_x": {"ja": "注意の重み: {score}（ヘッド調査）", "en": "attention weight: {score} (census)"},
+    "effects_marked": {"ja": "□ = {role}", "en": "□ = {role}"},
     # the corpus census (attnlab.cli.corpus, plot.corpus, html.corpus) -------------------------------
     "corpus_done": {
-        "ja": "{scored} 文書を採点（{tokens} トークン）。出力 {out}: {parts} パート"
+        "ja": "{scored} 文書を採点しました（{tokens} トークン）。出力 {out}: {parts} パート"
               "（前回までに書いた分 {resumed}）、{seconds} 秒",
         "en": "{scored} documents scored ({tokens} tokens) into {out}: {parts} parts ({resumed} written before), "
               "{seconds} s",
     },
     "corpus_skipped": {
         "ja": "飛ばした文書: 空 {empty}、2 トークン未満 {too_short}、{max_tokens} トークン超 {too_long}"
-              "（長い文書は --truncate で切り詰めて採点できる）",
+              "（長い文書は --truncate で切り詰めて採点できます）",
         "en": "skipped: {empty} empty, {too_short} under 2 tokens, {too_long} over {max_tokens} tokens "
               "(--truncate scores long ones cut to size)",
     },
     "corpus_truncated": {
-        "ja": "{n} 文書を {max_tokens} トークンに切り詰めた（切った分 計 {cut} トークン）",
+        "ja": "{n} 文書を {max_tokens} トークンに切り詰めました（切った分は計 {cut} トークン）",
         "en": "{n} documents cut to {max_tokens} tokens ({cut} tokens cut in all)",
     },
     "corpus_header": {
@@ -452,7 +747,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "(refused), {truncated} truncated",
     },
     "corpus_incomplete": {
-        "ja": "実行は未完了: {parts} パート中 {done} パートを書き込み済み（同じコマンドの再実行で続きから）",
+        "ja": "実行はまだ終わっていません: {parts} パート中 {done} パートを書き込み済みです"
+              "（同じコマンドをもう一度実行すると続きから始めます）",
         "en": "the run is not finished: {done} of {parts} parts written (rerun the same command to resume)",
     },
     "corpus_roles_title": {
@@ -464,7 +760,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "  L{layer} H{head}: {mean} ± {std} ({q25}-{q75}), passes on {share} of documents",
     },
     "corpus_probe_note": {
-        "ja": "帰納・重複の役割は文書ではなく帰納プローブで測る: attnlab heads --model {model}",
+        "ja": "帰納・重複の役割は、文書ではなく帰納プローブで測ります: attnlab heads --model {model}",
         "en": "induction and duplicate roles come from the induction probe, not from documents: "
               "attnlab heads --model {model}",
     },
@@ -627,7 +923,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "err_parquet_rows": {"ja": "{path}: {first} 行目以降を読めません（{problem}）",
                          "en": "{path}: cannot read rows from {first} on ({problem})"},
     "corpus_bad_lines": {
-        "ja": "不正な行 {n} 個を飛ばした（--on-bad-line skip）。最初のもの: {first}",
+        "ja": "不正な行 {n} 個を飛ばしました（--on-bad-line skip）。最初のもの: {first}",
         "en": "left out {n} bad lines or rows (--on-bad-line skip); the first: {first}",
     },
     "corpus_bad_count": {"ja": "不正な行 {n} 個を飛ばした（--on-bad-line skip）",
@@ -701,11 +997,11 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "no_scores": {"ja": "スコアはこのページに含まれていません", "en": "scores are not included in this page"},
     "hover_hint": {
-        "ja": "セルにマウスを乗せると値が出ます。ホイールで拡大、ドラッグで移動。",
+        "ja": "セルに乗せると値が出ます。ホイールで拡大、ドラッグで移動",
         "en": "Hover a cell for its numbers. Wheel to zoom, drag to pan.",
     },
     "head_hint": {
-        "ja": "トークンに乗せるとその線だけ、クリックで選択（複数選択で注目の合計）。",
+        "ja": "トークンに乗せるとその線だけ、クリックで選択（複数選択で注目の合計）",
         "en": "Hover a token to see only its lines; click to select (several: summed attention).",
     },
     "model_hint": {
@@ -724,7 +1020,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "Python).",
     },
     "pipe_precision": {
-        "ja": "表示はトレースの float32 の値（小数 4 桁）。編集するとページ内で倍精度で計算し直します"
+        "ja": "表示は float32 の値です（小数 4 桁）。編集するとページ内で倍精度で計算し直します"
               "（Python の結果との差は {tol} ×（1 + |値|）以内）。",
         "en": "Shown: the trace's float32 values (4 decimals). An edit recomputes every stage in the page in double "
               "precision (within {tol} x (1 + |value|) of Python's result).",
@@ -736,6 +1032,15 @@ STRINGS: dict[str, dict[str, str]] = {
               "result). The other tabs and the explanation still show the original trace.",
     },
     "pipe_x_edited": {"ja": "x（編集済み）", "en": "x (edited)"},
+    "pipe_app_hint": {
+        "ja": "セルに乗せると数値と、それを作った計算が出ます。x のセルをクリックすると上の入力欄へ移ります。"
+              "上の欄（トークン・d_model・ヘッド数・seed・温度・因果マスク・x）を変えると、サーバーがすべてのタブと"
+              "説明を計算し直します。",
+        "en": "Hover a cell to see its number and what produced it. Click a cell of x to go to its input above. "
+              "Any change above (tokens, d_model, heads, seed, temperature, causal mask, x) is recomputed by the "
+              "server for every tab and the explanation.",
+    },
+    "pipe_app_x": {"ja": "クリックで上の入力欄へ", "en": "click: its input above"},
     "pipe_reset": {"ja": "元に戻す", "en": "Reset"},
     "pipe_causal": {"ja": "因果マスク", "en": "causal mask"},
     "pipe_bad_t": {"ja": "温度は 0 より大きい数にしてください。", "en": "The temperature must be a number above 0."},
@@ -749,18 +1054,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "edit_cell": {"ja": "クリックで編集", "en": "click to edit"},
     "toggle_cell": {"ja": "クリックで見える／隠すを切り替え", "en": "click to hide or show"},
     "masked_weight": {"ja": "マスクで隠された位置（重み 0）", "en": "hidden by the mask (weight 0)"},
-    "captured_q": {"ja": "キャプチャした Q", "en": "captured Q"},
-    "captured_k": {"ja": "キャプチャした K", "en": "captured K"},
-    "captured_v": {"ja": "キャプチャした V", "en": "captured V"},
+    "captured_q": {"ja": "キャプチャしたクエリ Q", "en": "captured Q"},
+    "captured_k": {"ja": "キャプチャしたキー K", "en": "captured K"},
+    "captured_v": {"ja": "キャプチャしたバリュー V", "en": "captured V"},
     "captured": {
         "ja": "モデルがこの層の入力 x から計算し、アテンションに渡した値（キャプチャしたもの）",
         "en": "computed by the model from this layer's input x and passed to its attention (captured)",
     },
     "bridge_intro": {
         "ja": "{model} の層 {layer}・ヘッド {head}（kv ヘッド {kv}、d_head {d}）: "
-              "チュートリアルと同じ計算を本物のモデルで。"
-              "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡した Q, K, V"
-              "（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは Q Kᵀ × {scale}、"
+              "チュートリアルと同じ計算です。"
+              "この層の入力 x はキャプチャに保存されていないので、モデルがアテンションに渡したクエリ Q・キー K・"
+              "バリュー V（射影の後。RoPE を使うモデルでは回転の後）から始めます。スコアは Q Kᵀ × {scale}、"
               "出力はこのヘッドの出力（モデルの出力射影の前）です。",
         "en": "{model}, layer {layer}, head {head} (kv head {kv}, d_head {d}): the tutorial's steps inside a real "
               "model. This layer's input x is not kept by the capture, so the pipeline starts at the Q, K, V the "
@@ -769,7 +1074,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "projection).",
     },
     "bridge_precision": {
-        "ja": "Q, K, V はキャプチャした float32 の値。スコアから先はページ内で倍精度で計算し、"
+        "ja": "クエリ・キー・バリューはキャプチャした float32 の値です。"
+              "スコアから先はページ内で倍精度で計算し、"
               "トレースの重みとの差は最大 {err} です。",
         "en": "Q, K, V are the captured float32 values; from the scores on, the page computes in double "
               "precision, within {err} of the trace's weights.",
@@ -786,9 +1092,18 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "selected_sum": {"ja": "選択したトークンの注目の合計", "en": "Summed attention of the selected tokens"},
     "clear": {"ja": "選択を解除", "en": "Clear selection"},
-    "too_many_tokens": {
-        "ja": "トークンが多すぎて線を描けません（上限 {n}）: ヒートマップを使ってください",
-        "en": "Too many tokens to draw lines (limit {n}): use the heatmap",
+    "hv_grouped": {
+        "ja": "{n} トークン: 1 行は連続する {g} トークンのまとまりです。線の重みは、まとまりの各 Query が"
+              "相手のまとまりの Key に置く重みの合計を、Query について平均したものです（各行の合計は 1）。",
+        "en": "{n} tokens: each row is a group of {g} consecutive tokens. A line's weight is the summed weight "
+              "a group's queries put on the other group's keys, averaged over the queries (each row sums to 1).",
+    },
+    "map_role": {"ja": "マップ（矢印キーでセルを動かせます）", "en": "map (arrow keys move a cursor cell)"},
+    "page_left_out": {
+        "ja": "このページはレイヤー {held} を収めています（全 {n} 層）。入っていない層: {left}。"
+              "層は --layers（attnlab.show(..., layers=...)）で選べます。attnlab serve ではすべての層を見られます。",
+        "en": "This page holds layers {held} of the model's {n}; left out: {left}. Choose layers with --layers "
+              "(attnlab.show(..., layers=...)); `attnlab serve` shows every layer.",
     },
     "toy_only": {
         "ja": "計算の流れはトイのトレースか、q, k, v をキャプチャしたモデルのトレースで見られます",
@@ -808,12 +1123,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "atlas": {"ja": "ヘッド調査", "en": "Head census"},
     "census_measure": {"ja": "色にする指標", "en": "Score"},
     "census_hint": {
-        "ja": "各マスは 1 つのヘッドで、このページのテキストで計算した指標です（Query 行 1〜N−1 の平均。定義は "
-              "docs/census.md）。赤い枠は、その指標で役割のしきい値を超えたヘッド。マスに乗せると数値と役割が出て、"
-              "クリックするとそのヘッドをヒートマップで開きます。",
+        "ja": "各マスは 1 つのヘッドで、このページのテキストで計算した指標です（クエリ行 1〜N−1 の平均。定義は "
+              "docs/census.md）。赤い枠は、その指標で役割のしきい値を超えたヘッドです。マスに乗せると数値と役割が出て、"
+              "クリックするとそのヘッドをヒートマップで開きます。役割はこのテキストでの値で、入力が変われば変わることが"
+              "あります。",
         "en": "Each cell is one head, scored on this page's text (a mean over query rows 1 .. N−1; definitions in "
               "docs/census.md). Red outline: the score passes a role's threshold. Hover a head for its numbers and "
-              "roles; click it to open it in the heatmap.",
+              "roles; click it to open it in the heatmap. Roles hold for this text: another input can change them.",
     },
     "census_roles": {"ja": "役割", "en": "roles"},
     "census_no_role": {"ja": "なし", "en": "none"},
@@ -829,24 +1145,27 @@ STRINGS: dict[str, dict[str, str]] = {
               "repeated random sequence). Run attnlab heads \"TEXT\" --model MODEL.",
     },
     "rollout": {"ja": "ロールアウト", "en": "Rollout"},
-    "rollout_row": {"ja": "由来を並べる Query (注目側)", "en": "Sources of query"},
+    "rollout_row": {"ja": "由来を並べるクエリ（注目側）", "en": "Sources of query"},
     "rollout_top_row": {"ja": "{tok} の由来 上位 {n}", "en": "{tok} draws from (top {n})"},
     "rollout_hint": {
         "ja": "ロールアウト（Abnar & Zuidema 2020）: 各層のヘッド平均の重みに単位行列を半分ずつ混ぜ（残差接続の分）、"
-              "行の和を 1 にして、第 1 層から順に掛け合わせたもの。行 q は、トークンを混ぜるのが注意だけだとしたとき、"
-              "最終層のトークン q が各入力トークンからどれだけ来ているかを表します（MLP と値ベクトルの大きさは考えて"
-              "いません）。色は対数目盛。",
+              "行の和を 1 にして、第 1 層から順に掛け合わせたものです。"
+              "行 q は、トークンを混ぜるのが注意だけだとしたとき、"
+              "最終層のトークン q が各入力トークンからどれだけ来ているかを表します（MLP とバリューの大きさは考えて"
+              "いません）。色は対数目盛です。アテンション・シンクの多いモデル（デコーダ）では、先頭のトークンへの重みが"
+              "層ごとに掛け合わされて、由来が先頭に集まります。",
         "en": "Rollout (Abnar & Zuidema 2020): each layer's head-mean weights mixed half and half with the identity "
               "(the residual connection), rows renormalised, multiplied from the first layer up. Row q says how much "
               "of token q at the last layer comes from each input token if attention alone mixed tokens (MLPs and "
-              "the values' norms are ignored). Log colour scale.",
+              "the values' norms are ignored). Log colour scale. In a model with many attention sinks (decoders) "
+              "the weight on the first token compounds over the layers and the sources collapse onto it.",
     },
     "rollout_precision": {
         "ja": "ページには analysis.rollout.rollout の float32 の値をそのまま保存しています（表示は有効数字 4 桁）。",
         "en": "The page holds analysis.rollout.rollout's float32 values as they are (shown to 4 significant digits).",
     },
     "census_sink_means": {
-        "ja": "重みの半分以上を先頭トークンに置く（attention sink）。",
+        "ja": "重みの半分以上を先頭トークンに置きます（アテンション・シンク）。",
         "en": "puts at least half of its weight on the first token (an attention sink).",
     },
     "census_sink_vw": {
@@ -856,14 +1175,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "vw_show": {"ja": "表示する量", "en": "Show"},
     "vw_option": {"ja": "ノルムを掛けた寄与（‖w·vW_O‖ の割合）", "en": "value-weighted (‖w·vW_O‖ share)"},
     "vw_share": {"ja": "寄与の割合", "en": "value-weighted share"},
-    "vw_norm": {"ja": "この Key の ‖v W_O‖", "en": "‖v W_O‖ of this key"},
+    "vw_norm": {"ja": "このキーの ‖v W_O‖", "en": "‖v W_O‖ of this key"},
     "vw_mean": {
-        "ja": "ヘッド平均 = 各ヘッドの寄与の割合の平均。",
+        "ja": "ヘッド平均は、各ヘッドの寄与の割合の平均です。",
         "en": "Head mean = the mean of the heads' value-weighted shares.",
     },
     "vw_hint": {
-        "ja": "寄与の割合 = w·‖v_k W_O‖ / Σ_k' w·‖v_k' W_O‖（Kobayashi ら 2020: 重みに、その Key の値ベクトルが"
-              "出力射影を通ったあとの大きさを掛ける）。分母は Python で正確に計算したもの。"
+        "ja": "寄与の割合は w·‖v_k W_O‖ / Σ_k' w·‖v_k' W_O‖ です（Kobayashi ら 2020: 重みに、そのキーのバリューが"
+              "出力射影を通ったあとの大きさを掛けます）。分母は Python で正確に計算したものです。"
               "重みが 8 ビットなので、割合の誤差は (行の刻み / 2)·‖v_k W_O‖ / 分母 以内で、"
               "マスごとにホバーに出します（この図では最大 ±{b}）。",
         "en": "Value-weighted share = w·‖v_k W_O‖ / Σ_k' w·‖v_k' W_O‖ (Kobayashi et al. 2020: each weight times the "
@@ -876,12 +1195,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "screen_toy": {"ja": "トイ（計算を試す）", "en": "Toy playground"},
     "screen_text": {"ja": "実際のモデルと文", "en": "Real text"},
     "screen_docs": {"ja": "API", "en": "API"},
-    "presets": {"ja": "チュートリアルの手順", "en": "The tutorial's steps"},
+    "presets": {"ja": "チュートリアルのステップ", "en": "The tutorial's steps"},
     "preset_tutorial": {"ja": "元の例 (Tokyo is beautiful)", "en": "The example (Tokyo is beautiful)"},
-    "preset_step1": {"ja": "手順 1: トークンを増やす", "en": "Step 1: more tokens"},
-    "preset_step2": {"ja": "手順 2: d_model を大きく", "en": "Step 2: a wider d_model"},
-    "preset_step3": {"ja": "手順 3: マルチヘッド", "en": "Step 3: multi-head"},
-    "preset_step4": {"ja": "手順 4: 本物の文を本物のモデルへ", "en": "Step 4: a real sentence, a real model"},
+    "preset_step1": {"ja": "ステップ 1: トークンを増やす", "en": "Step 1: more tokens"},
+    "preset_step2": {"ja": "ステップ 2: d_model を大きく", "en": "Step 2: a wider d_model"},
+    "preset_step3": {"ja": "ステップ 3: マルチヘッド", "en": "Step 3: multi-head"},
+    "preset_step4": {"ja": "ステップ 4: 本物の文を本物のモデルへ", "en": "Step 4: a real sentence, a real model"},
     "tokens_input": {"ja": "トークン（空白区切り）", "en": "Tokens (separated by spaces)"},
     "heads_input": {"ja": "ヘッド数", "en": "heads"},
     "causal_mask": {"ja": "因果マスク（未来を隠す）", "en": "causal mask (hide the future)"},
@@ -896,11 +1215,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Download the page (the --html file)",
     },
     "no_download": {
-        "ja": "長すぎて 1 ファイルのページにはできません（ここで詳細ズームを使ってください）",
-        "en": "too long for a one-file page (use the deep zoom here)",
+        "ja": "長すぎて 1 ファイルのページにはできません（1 層も入りません）。ここではすべてのタブが使えます",
+        "en": "too long for a one-file page (not even one layer fits); every tab works here",
+    },
+    "download_layers": {"ja": "ページに入れる層", "en": "layers in the page"},
+    "download_fit": {
+        "ja": "この長さでは 1 ページに {most} 層まで入ります（全 {n} 層）。入れなかった層はページに書かれます。",
+        "en": "At this length one page holds up to {most} of the {n} layers; the page names those it leaves out.",
+    },
+    "download_bad": {
+        "ja": "層は 0-11 や 0,5,29 のように書いてください（0 から {last} まで、{most} 層まで）",
+        "en": "write layers as 0-11 or 0,5,29 (0 to {last}, at most {most} layers)",
     },
     "text_hint": {
-        "ja": "文を入れて実行すると、サーバーでモデルの各層の Query と Key を記録し、"
+        "ja": "文を入れて実行すると、サーバーでモデルの各層のクエリとキーを記録し、"
               "どのヘッドでも見られるようにします。",
         "en": "Run a sentence: the server records every layer's queries and keys, so that any head can be shown.",
     },
@@ -943,7 +1271,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "stat_max_weight": {"ja": "行の最大の重み", "en": "max weight in the row"},
     "stat_mean_distance": {"ja": "平均距離（トークン数）", "en": "mean distance (tokens)"},
     "atlas_hint": {
-        "ja": "各マスは 1 つのヘッド（全 Query 行の平均）。クリックすると詳細ズームで開きます。",
+        "ja": "各マスは 1 つのヘッドです（全クエリ行の平均）。クリックすると詳細ズームで開きます。",
         "en": "Each cell is one head (averaged over its query rows). Click one to open it in the deep zoom.",
     },
     # notebook outputs (attnlab.notebook) ------------------------------------------------------------
@@ -954,51 +1282,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "(File › Trust Notebook).",
     },
     "nb_preview_text": {
-        "ja": "attnlab: 静止画のプレビュー。操作できるページは、信頼したノートブックでセルを実行するか、"
+        "ja": "attnlab: 静止画のプレビューです。操作できるページは、信頼したノートブックでセルを実行するか、"
               "attnlab.write_html(trace, \"page.html\") で保存してブラウザで開くと見られます。",
         "en": "attnlab: a static preview. To see the interactive page, run the cell in a trusted notebook, "
               "or save it with attnlab.write_html(trace, \"page.html\") and open that in a browser.",
-    },
-    # the lesson's exercises (attnlab.lesson) ------------------------------------------------------
-    "ex_no_answer": {
-        "ja": "まだ答えがありません。answer = のあとに答えを書いて、このセルをもう一度実行してください。",
-        "en": "No answer yet: write it after answer = and run this cell again.",
-    },
-    "ex_right": {"ja": "正解です。{why}", "en": "Right. {why}"},
-    "ex_wrong": {
-        "ja": "違います（あなたの答え: {given}）。ヒント: {hint}",
-        "en": "Not quite (you answered {given}). Hint: {hint}",
-    },
-    "ex_solution": {"ja": "答え: {answer}。{why}", "en": "Answer: {answer}. {why}"},
-    "ex_top_key_why": {
-        "ja": "{q} の行で一番大きい重みは {k} の {w:.4f}、2 番目は {k2} の {w2:.4f}（一様なら {u:.4f}）。",
-        "en": "In the row of {q} the largest weight is {w:.4f} on {k}, the next {w2:.4f} on {k2} "
-              "(uniform would be {u:.4f}).",
-    },
-    "ex_top_key_hint": {
-        "ja": "重み（softmax の後）の、その Query の行を見比べてください。スコアではなく重みの行です。",
-        "en": "compare the weights (after the softmax) along that query's row, not the scores.",
-    },
-    "ex_sharper_head_why": {
-        "ja": "{q} の行の最大の重みは {each}。いちばん集中しているのはヘッド {h} です。",
-        "en": "The top weight in the row of {q} is {each}; head {h} is the most focused.",
-    },
-    "ex_sharper_head_hint": {
-        "ja": "ヘッドごとの重みの図で、その行のいちばん濃いセルを比べてください。",
-        "en": "in the per-head weights, compare the darkest cell of that row.",
-    },
-    "ex_weight_why": {"ja": "{q} → {k} の重みは {w:.4f} です。", "en": "The weight of {q} -> {k} is {w:.4f}."},
-    "ex_weight_hint": {
-        "ja": "重みの行列で、行が Query、列が Key です。小数第 2 位まで答えてください。",
-        "en": "in the weights, rows are queries and columns keys; answer to two decimals.",
-    },
-    "ex_sharper_of_why": {
-        "ja": "{q} の行の最大の重みは {each}。最も鋭いのは {name} = {v} のときです。",
-        "en": "The top weight in the row of {q} is {each}: sharpest at {name} = {v}.",
-    },
-    "ex_sharper_of_hint": {
-        "ja": "それぞれの重みの行で最大の値を比べてください。",
-        "en": "compare the largest weight of that row in each.",
     },
     # the web app's own refusals (server/messages.py: in the language a request names) --------------
     "srv_host": {
@@ -1218,17 +1505,23 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+STRINGS.update(ERROR_STRINGS)
+STRINGS.update(LESSON_STRINGS)
+SURFACES = ("cli", "python", "app")  # where an error is read: its advice names what to change there
+
+
 def check_lang(lang: str) -> str:
     """`lang` itself when it is one of LANGS; else an AttnlabError naming the choices."""
     if lang not in LANGS:
-        raise AttnlabError(f"lang {lang!r} is not available: choose one of {', '.join(LANGS)}")
+        raise tr_error(AttnlabError, "err_lang", lang=lang, choices=", ".join(LANGS))
     return lang
 
 
-def t(key: str, lang: str = "ja", **fields: object) -> str:
-    """The string `key` in `lang`, formatted with `fields`."""
+def t(key: str, lang: str = "ja", /, **fields: object) -> str:
+    """The string `key` in `lang`, formatted with `fields`; every real number goes through
+    `numtext.num` (safe at any size, never NaN or inf)."""
     text = STRINGS[key][check_lang(lang)]
-    return text.format(**fields) if fields else text
+    return text.format(**{k: wrap_field(k, v) for k, v in fields.items()}) if fields else text
 
 
 def page_labels(keys: set[str] | frozenset[str], lang: str) -> dict[str, str]:
@@ -1240,35 +1533,57 @@ def page_labels(keys: set[str] | frozenset[str], lang: str) -> dict[str, str]:
     return {k: STRINGS[k][lang] for k in sorted(keys)}
 
 
+# errors in the user's language -----------------------------------------------------------------------
+
 E = TypeVar("E", bound=BaseException)
+_error_lang: list[str | None] = [None]  # set_error_lang's choice; None: English with the generic advice
 
 
 @dataclass(frozen=True)
 class Msg:
-    """A sentence not yet put into a language: STRINGS[key] and its fields, which may be Msgs too
-    (a file's name said in words, a problem inside "file, line 3: ..."). Errors carry one so that the
-    CLI can print them in --lang while logs and the web app's JSON keep the English `str()`."""
+    """A sentence not yet put into a language: STRINGS[key] and its fields (a field may be a Msg too,
+    said in the same language), and optionally the key of advice that depends on the surface."""
 
     key: str  # a key of STRINGS
-    fields: dict[str, Any]  # its {fields}; a Msg among them is put into the same language
+    fields: dict[str, Any] = field(default_factory=dict)  # its {fields}
+    fix: str | None = None  # advice: STRINGS[f"{fix}_{surface}"] where the surface has its own, else STRINGS[fix]
 
-    def text(self, lang: str) -> str:
-        return t(self.key, lang, **{k: v.text(lang) if isinstance(v, Msg) else v for k, v in self.fields.items()})
+    def text(self, lang: str, surface: str | None = None) -> str:
+        """The sentence in `lang`, with the advice for `surface` ("cli", "python", "app"; None: generic)."""
+        fields = {k: v.text(lang, surface) if isinstance(v, Msg) else v for k, v in self.fields.items()}
+        said = t(self.key, lang, **fields)
+        if self.fix is None:
+            return said
+        specific = f"{self.fix}_{surface}"
+        advice = t(specific if specific in STRINGS else self.fix, lang, **fields)
+        return t("err_with_fix", lang, said=said, fix=advice)
 
     def __str__(self) -> str:
-        return self.text("en")
+        lang = _error_lang[0]
+        return self.text("en") if lang is None else self.text(lang, "python")
 
 
-def tr_error(cls: type[E], key: str, **fields: Any) -> E:
-    """An error of type `cls` whose message is STRINGS[key]: English in str(e), any language through
-    `error_text(e, lang)`. `raise tr_error(ToyInputError, "err_x_huge", path=p, size=s)`."""
-    msg = Msg(key, fields)
+def tr_error(cls: type[E], key: str, *, fix: str | None = None, **fields: Any) -> E:
+    """An error of type `cls` (an AttnlabError) whose message is STRINGS[key] with `fields`, plus the
+    advice `fix` (see the module docstring): `raise tr_error(TooLongError, "err_too_long",
+    fix="fix_truncate", n=900, model="minilm", limit=512)`."""
+    msg = Msg(key, fields, fix)
     error = cls(msg.text("en"))
-    error.i18n = msg  # type: ignore[attr-defined]
+    error.i18n = msg  # type: ignore[attr-defined]  (AttnlabError declares it; other types carry it too)
     return error
 
 
-def error_text(error: BaseException, lang: str) -> str:
-    """The error's message in `lang` when it was made by `tr_error`, else its own (English) text."""
+def error_text(error: BaseException, lang: str, surface: str | None = "cli") -> str:
+    """The error's message in `lang` with the advice for `surface` when it carries a Msg (tr_error),
+    else its own (English) text."""
     msg = getattr(error, "i18n", None)
-    return msg.text(lang) if isinstance(msg, Msg) and lang in LANGS else str(error)
+    if isinstance(msg, Msg) and lang in LANGS:
+        return msg.text(lang, surface)
+    return str(error)
+
+
+def set_error_lang(lang: str | None) -> None:
+    """The language of str(error) from now on in this process ("ja", "en"; None: English with the
+    generic advice), with the Python advice (keywords, not flags): for notebooks, where the error a
+    user reads is str(error). The CLI and the web app pass their language to `error_text` instead."""
+    _error_lang[0] = None if lang is None else check_lang(lang)

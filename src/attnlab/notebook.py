@@ -24,6 +24,9 @@ URLs it cannot read), both show: the picture above the page.
 `display_html` (`trace._repr_html_()`, for hosts that ask for HTML) is the page in the same sandboxed
 frame with an inline script for its height; where that script does not run, the frame keeps a fixed
 height and the page scrolls inside it. A trace too large for a page shows the reason instead.
+marimo displays a trace (and `show`'s Page) through `_repr_html_`: HTML with a script goes into an iframe
+document of marimo's own, which marimo fits to that document only in standards mode, so the HTML starts
+with `<!DOCTYPE html>` (hosts that insert HTML into their own page ignore it). tests/notebooks/test_marimo.py.
 """
 
 from __future__ import annotations
@@ -142,6 +145,7 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
     that gives the frame the page's height; without that script the page scrolls in a fixed frame."""
     fid = f"attnlab-{secrets.token_hex(6)}"
     return (
+        "<!DOCTYPE html>\n"  # for marimo: see the module docstring
         f'<iframe id="{fid}" sandbox="{SANDBOX}" srcdoc="{html.escape(page, quote=True)}" '
         f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd; box-sizing: border-box;" '
         'title="attnlab"></iframe>\n'

@@ -8,10 +8,11 @@ stdout stays clean.
 
 Where: a terminal (stdout and stderr both: `attnlab text ... | less` must not get a line drawn over
 its pager) or a Jupyter kernel; never in scripts, pipes and tests, nor inside `speaking(quiet=True)`
-(a command printing JSON). ATTNLAB_PROGRESS=1 or 0 forces it on or off (a JSON command stays silent
-even so). Notices do not nest: while one is open in a thread, inner ones are silent
-(the outer line covers their time). Messages are plain strings or `i18n.Msg`s, said in the language
-`speaking` set (the CLI's --lang), English by default.
+(a command printing JSON: its stdout may be read by a program while stderr is still a terminal).
+ATTNLAB_PROGRESS=1 or 0 forces it on or off, JSON or not (a user who sets it has asked). Notices do
+not nest: while one is open in a thread, inner ones are silent (the outer line covers their time).
+Messages are plain strings or `i18n.Msg`s, said in the language `speaking` set (the CLI's --lang),
+English by default.
 """
 
 from __future__ import annotations
@@ -44,13 +45,13 @@ def _is_tty(stream: TextIO | None) -> bool:
 
 
 def interactive() -> bool:
-    """True where progress lines are wanted (a terminal, a notebook, or ATTNLAB_PROGRESS=1), and not
-    inside `speaking(quiet=True)`."""
-    if _quiet.get():
-        return False
+    """True where progress lines are wanted: ATTNLAB_PROGRESS=1 (asked for, even with JSON on stdout),
+    else a terminal or a notebook outside `speaking(quiet=True)`; never with ATTNLAB_PROGRESS=0."""
     forced = os.environ.get("ATTNLAB_PROGRESS", "").strip()
     if forced in ("0", "1"):
         return forced == "1"
+    if _quiet.get():
+        return False
     if "ipykernel" in sys.modules:
         return True
     return _is_tty(sys.stdout) and _is_tty(sys.stderr)

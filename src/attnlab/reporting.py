@@ -10,6 +10,7 @@ print as "—" (MASKED), not as -inf or 0.0000, which would read as computed res
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 import torch
 
@@ -17,9 +18,10 @@ from .analysis.contrast import explain_heads, explain_mask, explain_seeds, expla
 from .analysis.explain import explain_weights, measures_line, random_caveat
 from .analysis.readings import explain_head as read_head_text
 from .analysis.readings import overview
-from .analysis.words import word_groups, word_pattern
+from .analysis.words import total_variation, uniform_pattern, uniform_words, word_groups, word_pattern
 from .errors import AttnlabError
-from .i18n import t
+from .i18n import t, tr_error
+from .numtext import num, printed
 from .toy import ToyTrace
 from .trace import AttentionTrace
 
@@ -27,6 +29,7 @@ MAX_COLS = 12  # columns printed per matrix; JSON has all of them
 SUMMARY_ROWS = 40  # a model's table longer than this is summarized (`row_summary`); --all prints it whole
 STRONGEST_ROWS = 10  # rows a summary lists
 MASKED = "—"  # a cell hidden by the mask
+NEAR_UNIFORM = 0.10  # a row whose total variation from the uniform expectation prints below this: "≈ uniform"
 
 
 def display_width(s: str) -> int:
@@ -46,7 +49,7 @@ def format_matrix(
     """m: [row, col] as a labelled table; hidden: [row, col] bool, True prints MASKED (so does -inf)."""
     shown = min(m.shape[1], MAX_COLS)
     hide = ~torch.isfinite(m) if hidden is None else hidden | ~torch.isfinite(m)
-    cells = [[MASKED if h else format(float(v), fmt) for v, h in zip(row[:shown], hrow[:shown])]
+    cells = [[MASKED if h else num(float(v), fmt) for v, h in zip(row[:shown], hrow[:shown])]
              for row, hrow in zip(m, hide)]
     heads = [c for c in cols[:shown]]
     colw = [max(display_width(heads[j]), *(display_width(r[j]) for r in cells)) for j in range(shown)]
@@ -61,30 +64,44 @@ def format_matrix(
 
 def _stages(trace: AttentionTrace):
     if trace.stages is None:
-        raise AttnlabError(f"the printout needs a toy trace (every stage kept); {trace.model!r} has none")
+        raise tr_error(AttnlabError, "err_toy_only", model=trace.model)
     return trace.stages
 
 
-def printout(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
-    """Input shape, scores, weights and output, as the tutorial prints them (per head when heads > 1)."""
+PARTS = ("scores", "weights", "values", "output")  # what a printout can show, in this order
+
+
+def printout(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f",
+             parts: tuple[str, ...] = ("scores", "weights", "output")) -> str:
+    """Input shape, scores, weights and output, as the tutorial prints them (per head when heads > 1);
+    `parts` picks among PARTS (a lesson hides the output until the learner has computed it)."""
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise tr_error(AttnlabError, "err_printout_part", part=unknown[0], choices=", ".join(PARTS))
     st = _stages(trace)
     labels = trace.token_labels
-    dims = [f"d{i + 1}" for i in range(st.x.shape[1])]
-    parts = [f"{t('shape', lang)} {st.x.shape}"]
+    out = [f"{t('shape', lang)} {st.x.shape}"]
     hidden = ~torch.isfinite(st.scores[0])  # the mask is the same for every head
     legend = f"\n{t('masked_cells', lang)}" if bool(hidden.any()) else ""
     s_title = t("scores_title", lang) if trace.temperature == 1.0 else t("scores_before_t", lang, T=trace.temperature)
+    d_head = st.V.shape[-1]
     for h in range(trace.n_heads):
         tag = "" if trace.n_heads == 1 else f" [{t('head_n', lang, h=h)}]"
-        table = format_matrix(st.scores[h], labels, labels, fmt, lang, hidden)
-        parts.append(f"{s_title}{tag}\n{table}{legend}")
-        table = format_matrix(st.weights[h], labels, labels, fmt, lang, hidden)
-        parts.append(f"{t('weights_title', lang)}{tag}\n{table}{legend}")
-    if trace.n_heads > 1:
+        if "scores" in parts:
+            out.append(f"{s_title}{tag}\n{format_matrix(st.scores[h], labels, labels, fmt, lang, hidden)}{legend}")
+        if "weights" in parts:
+            out.append(f"{t('weights_title', lang)}{tag}\n"
+                       f"{format_matrix(st.weights[h], labels, labels, fmt, lang, hidden)}{legend}")
+        if "values" in parts:
+            dims = [f"d{h * d_head + i + 1}" for i in range(d_head)]
+            out.append(f"{t('values_title', lang)}{tag}\n{format_matrix(st.V[h], labels, dims, fmt, lang)}")
+    if trace.n_heads > 1 and "weights" in parts:
         mean = format_matrix(st.weights_mean, labels, labels, fmt, lang, hidden)
-        parts.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}{legend}")
-    parts.append(f"{t('output_title', lang)}\n{format_matrix(st.output, labels, dims, fmt, lang)}")
-    return "\n\n".join(parts)
+        out.append(f"{t('weights_title', lang)} [{t('mean_of_heads', lang)}]\n{mean}{legend}")
+    if "output" in parts:
+        dims = [f"d{i + 1}" for i in range(st.x.shape[1])]
+        out.append(f"{t('output_title', lang)}\n{format_matrix(st.output, labels, dims, fmt, lang)}")
+    return "\n\n".join(out)
 
 
 def explain_head(trace: AttentionTrace, head: int, lang: str = "ja") -> str:
@@ -139,23 +156,50 @@ def _generated_from(trace: AttentionTrace, words: bool) -> int | None:
 
 def top_table(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
               lang: str = "ja") -> str:
-    """One line per token (or word): the tokens it attends to most, with their weights."""
+    """One line per token (or word): the tokens it attends to most, with their weights, beside what a
+    uniform row would give (per row for tokens, per key for words, whose sizes differ), and "≈ uniform"
+    when the row's total variation from that expectation prints below NEAR_UNIFORM."""
     labels, w = head_rows(trace, layer, head, words)
-    width = max(display_width(s) for s in labels)
     lines = [_table_header(trace, layer, head, words, lang)]
-    lines += [_row_line(labels, w, q, top, width) for q in range(len(labels))]
+    lines += _row_lines(trace, labels, w, range(len(labels)), top, words, lang)
     return "\n".join(lines)
 
 
 def _table_header(trace: AttentionTrace, layer: int, head: int | None, words: bool, lang: str) -> str:
-    """The model, layer and head of a top table (and where generation began)."""
+    """The model, layer and head of a top table, what [ ] means (and where generation began)."""
     which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
     unit = t("word" if words else "token", lang)
     lines = [t("top_header", lang, model=trace.model, layer=t("layer_n", lang, layer=layer), which=which,
-               n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads, unit=unit)]
+               n_layers=trace.n_layers, n_heads=trace.n_heads, n_kv=trace.n_kv_heads, unit=unit),
+             t("top_baseline_note", lang, at=NEAR_UNIFORM)]
     if trace.prompt_len is not None:
         lines.append(t("generated_from", lang, start=_generated_from(trace, words), unit=unit))
     return "\n".join(lines)
+
+
+def _row_lines(trace: AttentionTrace, labels: list[str], w: torch.Tensor, rows: Iterable[int], top: int,
+               words: bool, lang: str) -> list[str]:
+    """The table's lines of `rows` of w [q, k] (labels: every row's): each row's most-attended keys and
+    their weights, beside the uniform expectation, and "≈ uniform" where the row is that close to it."""
+    rows = list(rows)
+    base = uniform_words(trace) if words else uniform_pattern(trace.n_tokens, trace.causal)  # [q, k]
+    far = total_variation(w, base)  # [q]
+    width = max(display_width(labels[q]) for q in rows)
+    lines = []
+    for q in rows:
+        values, keys = w[q].topk(min(top, w.shape[1]))
+        # a causal row has zeros after q: not listed
+        picks = [(k, v) for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0]
+        if words:
+            text = ", ".join(f"{labels[k]} {num(v, '.2f')} {t('top_uniform_key', lang, u=float(base[q, k]))}"
+                             for k, v in picks)
+        else:
+            text = ", ".join(f"{labels[k]} {num(v, '.2f')}" for k, v in picks)
+            text += "  " + t("top_uniform_row", lang, u=float(base[q, q]))
+        if printed(float(far[q])) < NEAR_UNIFORM and float(base[q].max()) < 1.0:  # one key alone: nothing to say
+            text += "  " + t("top_near_uniform", lang, d=float(far[q]))
+        lines.append(f"  {labels[q]}{' ' * (width - display_width(labels[q]))} -> {text}")
+    return lines
 
 
 def model_report(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
@@ -173,15 +217,6 @@ def report(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:
     if trace.stages is not None:
         return printout(trace, lang, fmt) + "\n\n" + explain(trace, lang)
     return model_report(trace, trace.n_layers - 1, None, 3, lang=lang)
-
-
-def _row_line(labels: list[str], w: torch.Tensor, q: int, top: int, width: int) -> str:
-    """Row q of a top table: its label, then the keys it attends to most with their weights."""
-    values, keys = w[q].topk(min(top, w.shape[1]))
-    picks = ", ".join(
-        f"{labels[k]} {v:.2f}" for v, k in zip(values.tolist(), keys.tolist(), strict=True) if v > 0
-    )  # a causal row has zeros after q: not listed
-    return f"  {labels[q]}{' ' * (width - display_width(labels[q]))} -> {picks}"
 
 
 def rows_or_summary(trace: AttentionTrace, layer: int, head: int | None, top: int = 3, *, words: bool = False,
@@ -223,11 +258,10 @@ def row_summary(trace: AttentionTrace, layer: int, head: int | None, top: int = 
     header = _table_header(trace, layer, head, words, lang)
     unit = t("word" if words else "token", lang)
     shown = strongest_rows(w)
-    width = max(display_width(labels[q]) for q in shown)
     n = len(labels)
     focused = int((w.max(dim=-1).values >= 0.5).sum())
     lines = [header, t("rows_strongest", lang, k=len(shown), n=f"{n:,}")]
-    lines += [_row_line(labels, w, q, top, width) for q in shown]
+    lines += _row_lines(trace, labels, w, shown, top, words, lang)
     lines.append(t("rows_where", lang, unit=unit, **{k: f"{v:,}" for k, v in where_counts(w).items()}))
     lines.append(t("rows_focused", lang, focused=f"{focused:,}", n=f"{n:,}", unit=unit))
     lines.append(t("rows_left_out", lang, left=f"{n - len(shown):,}"))

@@ -23,7 +23,8 @@ SPECS = [
 ] + [ToySpec(seed=s) for s in range(2, 12)]
 
 ROW = re.compile(r"^- (\S+) -> (\S+): max weight ([0-9.]+) \(uniform: ([0-9.]+)\), evenness ([0-9.]+) -> (.+?)\. "
-                 r"Its (.+?) differ by at most ([0-9.]+), so no weight is more than e\^[0-9.]+ = ([0-9.]+)x another\.$")
+                 r"Its (.+?) differ by at most ([0-9.]+), so no weight is more than "
+                 r"e\^([0-9.]+) = ([0-9.e]+)x another\.$")
 
 
 def head_blocks(text: str, heads: int) -> list[list[str]]:
@@ -64,13 +65,14 @@ def test_every_row_line_is_recomputed_from_the_trace(spec):
                 continue
             m = ROW.match(line)
             assert m, line
-            qq, k, top, uni, even, kind, which, r, ratio = m.groups()
+            qq, k, top, uni, even, kind, which, r, r_again, ratio = m.groups()
             assert qq == labels[q] and k == labels[int(w[q].argmax())]
             assert top == f"{float(w[q].max()):.2f}" and uni == f"{1 / int(vis.sum()):.2f}"
             e = entropy_ratio(w[q][vis])
             assert even == f"{e:.2f}"
-            want = ("nearly uniform" if e >= UNIFORM_AT else
-                    f'at least half on "{k}"' if float(w[q].max()) >= HALF_AT else "shared among several keys")
+            # the label agrees with the numbers as printed (a row printed 0.50 is never "shared")
+            want = ("nearly uniform" if float(even) >= UNIFORM_AT else
+                    f'at least half on "{k}"' if float(top) >= HALF_AT else "shared among several keys")
             assert kind == want
             # the range is of the scores the softmax took (s / T), and it bounds the weights' ratio
             z = s[q][vis] / spec.temperature
@@ -78,7 +80,12 @@ def test_every_row_line_is_recomputed_from_the_trace(spec):
             assert which == ("scores" if spec.temperature == 1 else f"scores divided by T = {spec.temperature:g}")
             actual = float(w[q][vis].max() / w[q][vis].min())
             assert abs(actual - math.exp(float(z.max() - z.min()))) < 1e-6 * actual
-            assert ratio == f"{math.exp(float(z.max() - z.min())):.2f}"
+            # e^r as printed is e^(r as printed), at its printed digits
+            assert r_again == r and ratio == (f"{math.exp(float(r)):.2f}" if float(r) < math.log(100) else
+                                               f"{math.exp(float(r)):.0f}" if float(r) < math.log(1e6) else ratio)
+            if "e" in ratio:
+                mantissa, exponent = ratio.split("e")
+                assert abs(float(mantissa) * 10 ** int(exponent) / math.exp(float(r)) - 1) < 0.05 / float(mantissa)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"seed{s.seed}-T{s.temperature}-c{s.causal}-h{s.heads}")
@@ -95,7 +102,8 @@ def test_the_summary_counts_the_rows_and_gives_their_range(spec):
         assert line in text
         lo, hi = min(r.score_range for r in rows), max(r.score_range for r in rows)
         if counts["uniform"] == len(rows):
-            assert f"differ by only {lo:.2f} to {hi:.2f}" in text and f"{math.exp(hi):.2f}x another in its row" in text
+            assert f"differ by only {lo:.2f} to {hi:.2f}" in text
+            assert f"e^{hi:.2f} = {math.exp(float(f'{hi:.2f}')):.2f}x another in its row" in text
         else:
             assert f"here r runs from {lo:.2f} to {hi:.2f}" in text
 

@@ -3,6 +3,7 @@ and their counts are true (the generation's streamer counts the tokens it made).
 
 from __future__ import annotations
 
+import io
 import os
 import pty
 import re
@@ -35,11 +36,27 @@ def test_writing_figures_and_the_page_say_so_in_the_language(shown, capsys, tmp_
     assert f"attnlab: writing figures into {out}/ ... " in capsys.readouterr().err
 
 
-def test_json_mode_prints_no_progress_even_when_forced(shown, capsys, tmp_path):
-    assert main(["toy", "--format", "json", "--html", str(tmp_path / "p.html"), "--lang", "en"]) == 0
-    captured = capsys.readouterr()
-    assert captured.err == "" and captured.out.startswith("{")
-    assert (tmp_path / "p.html").exists()  # the page was rendered: the wait was there, the line was not
+def test_json_mode_prints_no_progress_on_a_terminal(monkeypatch, tmp_path):
+    """stdout and stderr terminals, nothing forced: the text printout speaks, the JSON one does not."""
+    monkeypatch.delenv("ATTNLAB_PROGRESS", raising=False)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.setattr(progress, "DELAY_S", 0.0)
+    said = {}
+    for fmt in ("json", "text"):
+        out, err = Tty(), Tty()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        assert main(["toy", "--format", fmt, "--html", str(tmp_path / f"{fmt}.html"), "--lang", "en"]) == 0
+        said[fmt] = err.getvalue()
+        assert (tmp_path / f"{fmt}.html").exists()  # the page was rendered: the wait was there
+    assert said["json"] == "" and "attnlab: rendering the page ... " in said["text"]
+
+
+class Tty(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 RUN = textwrap.dedent("""
@@ -108,5 +125,3 @@ def test_text_says_what_it_waits_for(shown, capsys):
     err = capsys.readouterr().err
     for said in ("loading smollm2", "generating 2 tokens with smollm2", "running smollm2 on ", "reading every head"):
         assert f"attnlab: {said}" in err, err
-    assert main(["text", "The capital of Japan is", "--model", "smollm2", "--format", "json"]) == 0
-    assert "attnlab:" not in capsys.readouterr().err

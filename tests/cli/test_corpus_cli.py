@@ -9,6 +9,7 @@ import pytest
 from attnlab.cli import main
 from attnlab.cli.corpus import run_parser
 from attnlab.corpus import manifest as mf
+from attnlab.corpus.parts import schema_columns
 
 from ..corpus.conftest import TEXTS, write_txt
 from ..corpus.test_parts import H, L, write_fake
@@ -44,7 +45,8 @@ def folder(tmp_path):
     for i in range(2):
         write_fake(tmp_path, i, [3 * i + j for j in range(3)])
     mf.write_manifest(tmp_path, {
-        "format": 1, "model": {"name": "tiny", "kind": "encoder", "n_layers": L, "n_heads": H, "max_tokens": 64},
+        "schema": schema_columns(),
+        "model": {"name": "tiny", "kind": "encoder", "n_layers": L, "n_heads": H, "max_tokens": 64},
         "input": {"path": "/data/c.txt", "documents": 8, "parts": 2}, "options": {}, "versions": {}})
     return tmp_path
 

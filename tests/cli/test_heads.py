@@ -57,7 +57,7 @@ def test_text_printout_in_japanese(run, tmp_path):
                        str(tmp_path))
     assert code == 0
     assert "ヘッド調査（6 層 x 12 ヘッド = 72 ヘッド）" in out
-    assert "しきい値（induction >= 0.3）に届くヘッドはない" in out  # MiniLM has no induction head: said so
+    assert "しきい値（induction >= 0.3）に届くヘッドはありません" in out  # MiniLM has no induction head: said so
     assert "先頭トークン [CLS]: 重み" in out and "ロールアウト" in out
     stems = ("atlas", "rollout", "value-weighted")
     want = sorted(f"minilm-{s}.{e}" for s in stems for e in ("png", "svg"))
@@ -71,6 +71,6 @@ def test_text_printout_in_japanese(run, tmp_path):
     (("heads", "--model", "minilm", "--seed", str(10**23)), "--seed 100000000000000000000000 "),
 ])
 def test_bad_input_is_one_line(run, argv, message):
-    code, out, err = run(*argv)
+    code, out, err = run(*argv, "--lang", "en")  # the English message (--lang ja's: tests/test_errors.py)
     assert code == 2 and out == ""
     assert err.startswith("attnlab: error: ") and message in err and err.count("\n") == 1

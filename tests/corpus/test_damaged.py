@@ -9,11 +9,12 @@ import pytest
 
 from attnlab.cli import main
 from attnlab.corpus import manifest as mf
-from attnlab.corpus.parts import PART_KEY, part_name
+from attnlab.corpus.parts import PART_KEY, part_name, schema_columns
 
 from .test_parts import H, L, write_fake
 
-MANIFEST = {"format": 1, "model": {"name": "tiny", "kind": "encoder", "n_layers": L, "n_heads": H, "max_tokens": 64},
+MANIFEST = {"schema": schema_columns(),
+            "model": {"name": "tiny", "kind": "encoder", "n_layers": L, "n_heads": H, "max_tokens": 64},
             "input": {"path": "/data/c.txt", "documents": 8, "parts": 2}, "options": {}, "versions": {}}
 
 

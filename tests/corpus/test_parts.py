@@ -19,6 +19,7 @@ from attnlab.corpus.parts import (
     part_table,
     read_info,
     remove_stale_temporaries,
+    schema_columns,
     write_part,
 )
 
@@ -73,7 +74,7 @@ def test_readers_read_the_folder_and_skip_what_is_not_a_part(tmp_path):
     import pandas as pd
 
     results = [write_fake(tmp_path, i, [10 * i, 10 * i + 1, 10 * i + 2]) for i in range(3)]
-    mf.write_manifest(tmp_path, {"format": 1})
+    mf.write_manifest(tmp_path, {"schema": schema_columns()})
     (tmp_path / mf.LOCK).touch()
     (tmp_path / ".part-000003.parquet.0a1b2c3d.tmp").write_bytes(b"PAR1 half a file")
     want = np.stack([s["entropy"].numpy() for r in results for s in r.scores]).astype(np.float32).mean(0)
@@ -111,7 +112,7 @@ def test_writing_a_part_leaves_no_temporary_and_replaces_atomically(tmp_path):
 
 
 def test_another_run_is_refused_naming_the_difference(tmp_path):
-    old = {"format": 1, "model": {"name": "minilm"}, "options": {"max_tokens": 512, "truncate": False},
+    old = {"schema": schema_columns(), "model": {"name": "minilm"}, "options": {"max_tokens": 512, "truncate": False},
            "input": {"sha256": "aa"}, "versions": {"torch": "2.13.0"}}
     mf.check_same_run(old, json.loads(json.dumps(old)), tmp_path)  # the same run: no error
     new = {**old, "options": {"max_tokens": 128, "truncate": False}}
@@ -119,6 +120,13 @@ def test_another_run_is_refused_naming_the_difference(tmp_path):
         mf.check_same_run(old, new, tmp_path)
     with pytest.raises(mf.OutputFolderError, match=r"\(input sha256: \"aa\" there, \"bb\" now\)"):
         mf.check_same_run(old, {**old, "input": {"sha256": "bb"}}, tmp_path)
+    # a new score column changes the part files' layout: a run written before it is not resumed
+    wider = {**old, "schema": [*old["schema"], ["a_new_score", "float"]]}
+    with pytest.raises(mf.OutputFolderError, match=r"other settings \(schema: "):
+        mf.check_same_run(old, wider, tmp_path)
+    before_schemas = {key: value for key, value in old.items() if key != "schema"} | {"format": 1}
+    with pytest.raises(mf.OutputFolderError, match=r"other settings \(schema: null there"):
+        mf.check_same_run(before_schemas, old, tmp_path)
 
 
 def test_folders_that_cannot_hold_a_run(tmp_path):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from attnlab.corpus import manifest as mf
+from attnlab.corpus.parts import schema_columns
 from attnlab.corpus.summary import summarize_corpus as summarize
 from attnlab.corpus.summary import summary_to_dict
 from attnlab.errors import AttnlabError
@@ -19,7 +20,8 @@ INPUT = "/data/<script>alert(1)</script>.txt"  # user text that reaches the page
 def folder(tmp_path):
     results = [write_fake(tmp_path, i, [4 * i + j for j in range(4)]) for i in range(3)]
     mf.write_manifest(tmp_path, {
-        "format": 1, "model": {"name": "tiny<b>", "kind": "decoder", "n_layers": L, "n_heads": H, "max_tokens": 64},
+        "schema": schema_columns(),
+        "model": {"name": "tiny<b>", "kind": "decoder", "n_layers": L, "n_heads": H, "max_tokens": 64},
         "input": {"path": INPUT, "documents": 14, "parts": 4}, "options": {}, "versions": {}})
     return tmp_path, results
 

@@ -82,6 +82,18 @@ def open_page(browser, tmp_path):
         c.close()
 
 
+# visible text that is no value: a null or undefined appended to the page, a NaN formatted, an object
+# printed ("[object Object]"); every text node outside <script>, in shown elements (offsetParent or fixed)
+STRAY_TEXT_JS = """(root) => {
+  const out = [], w = document.createTreeWalker(root || document.body, NodeFilter.SHOW_TEXT);
+  while (w.nextNode()) {
+    const t = w.currentNode.textContent, e = w.currentNode.parentElement;
+    const shown = !e.closest("script, style, [hidden]") && e.getClientRects().length > 0;
+    if (shown && /\\b(null|undefined|NaN)\\b|\\[object /.test(t)) out.push(t);
+  }
+  return out; }"""
+
+
 def png_pixels(png: bytes):
     """PNG bytes -> RGB numpy array [y, x, 3]."""
     import numpy as np

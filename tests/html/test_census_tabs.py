@@ -18,7 +18,7 @@ from attnlab.html import render_page
 from ..analysis.conftest import synthetic_trace
 from .conftest import png_pixels
 from .fakes import FakeTrace, words
-from .test_pages import pane, show, viridis
+from .test_pages import COLOUR_TOL, pane, show, viridis
 
 pytestmark = pytest.mark.browser
 SCORES = ("prev_token", "self", "first_token", "entropy", "mean_distance")
@@ -180,7 +180,7 @@ def test_the_value_weighted_switch_within_its_stated_bound(open_page):
     for q, k in ((20, 3), (9, 9), (15, 0)):
         x, y = cell(o, f"{pane('heatmap')} canvas.hm-over", o.page.evaluate(
             f"window.__attnlab.views.heatmap.cellXY({q}, {k})"))
-        np.testing.assert_allclose(shot[int(y), int(x)].astype(int), viridis(share[q, k]), atol=6)
+        np.testing.assert_allclose(shot[int(y), int(x)].astype(int), viridis(share[q, k]), atol=COLOUR_TOL + 2)
         o.page.mouse.move(x, y)
         tip = o.page.locator("[data-testid=heatmap-tooltip]")
         text = tip.inner_text()
@@ -192,7 +192,7 @@ def test_the_value_weighted_switch_within_its_stated_bound(open_page):
     o.page.select_option(f"{pane('heatmap')} select >> nth=2", "weight")  # back: the weights' colours
     shot = png_pixels(o.page.screenshot())
     x, y = cell(o, f"{pane('heatmap')} canvas.hm-over", o.page.evaluate("window.__attnlab.views.heatmap.cellXY(20, 3)"))
-    np.testing.assert_allclose(shot[int(y), int(x)].astype(int), viridis(float(w[20, 3])), atol=6)
+    np.testing.assert_allclose(shot[int(y), int(x)].astype(int), viridis(float(w[20, 3])), atol=COLOUR_TOL + 2)
     assert o.page.locator("[data-testid=vw-note]").is_hidden()
     o.check_clean()
 

@@ -8,15 +8,8 @@ import pytest
 import torch
 
 from attnlab.errors import AttnlabError
-from attnlab.html.encode import (
-    MAX_CELLS,
-    PRECISION,
-    PageTooLargeError,
-    decode_arrays,
-    decoded_weights,
-    encode_trace,
-    quantise_rows,
-)
+from attnlab.html.encode import PRECISION, decode_arrays, decoded_weights, encode_trace, quantise_rows
+from attnlab.html.layers import MAX_CELLS, PageTooLargeError
 from attnlab.toy import run_toy
 from attnlab.trace import AttentionTrace, Token
 
@@ -91,12 +84,12 @@ class HugeTrace(AttentionTrace):
         raise AssertionError("weights computed before the size check")
 
 
-def test_too_large_is_refused_with_advice():
+def test_too_large_is_refused_with_the_layers_that_fit():
     with pytest.raises(PageTooLargeError) as e:
-        encode_trace(HugeTrace(1000))
+        encode_trace(HugeTrace(1000))  # every layer: 6 x 13 maps x 1000^2 cells
     msg = str(e.value)
-    assert f"{MAX_CELLS:,}" in msg and "1000 tokens" in msg
-    assert "head view" in msg and "attnlab serve" in msg
+    assert f"{MAX_CELLS:,}" in msg and "1,000 tokens" in msg
+    assert "at most 2 layers fit" in msg and e.value.fits == (0, 1)  # 2**25 // (13 * 1000**2) = 2
     assert isinstance(e.value, AttnlabError)
 
 
@@ -104,6 +97,6 @@ def test_size_at_limit_edge():
     # 6 layers x 13 maps x n^2 <= MAX_CELLS  <=>  n <= 655
     from attnlab.html.encode import check_size
 
-    assert check_size(HugeTrace(655), list(range(6))) <= MAX_CELLS
+    assert check_size(HugeTrace(655), list(range(6))) == list(range(6))
     with pytest.raises(PageTooLargeError):
         check_size(HugeTrace(656), list(range(6)))

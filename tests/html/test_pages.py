@@ -7,29 +7,32 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from attnlab.html import PRECISION, render_page
 from attnlab.toy import run_toy
+from attnlab.views import page_views
 
-from .conftest import ARTIFACTS, png_pixels
+from ..analysis.conftest import synthetic_trace
+from .conftest import ARTIFACTS, STRAY_TEXT_JS, png_pixels
 from .fakes import INJECTIONS, FakeTrace, words
 
 pytestmark = pytest.mark.browser
 SHOWN = 5e-5  # the tooltip prints 4 decimals: +-0.00005 on top of the stated precision
 
-VIRIDIS = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
+COLOUR_TOL = 8  # the pages draw the colour maps from 17 stops: within 8 of 255 (tests/plot/test_colours.py)
 
 
 def viridis(t: float) -> np.ndarray:
-    """The page's colour map (core.js), for checking drawn pixels."""
-    x = min(1.0, max(0.0, t)) * 4
-    i = min(3, int(x))
-    f = x - i
-    a, b = np.array(VIRIDIS[i]), np.array(VIRIDIS[i + 1])
-    return np.round(a + (b - a) * f)
+    """The weights' colour (plot._style.WEIGHTS_CMAP, matplotlib's), for checking drawn pixels."""
+    import matplotlib
+
+    from attnlab.plot._style import WEIGHTS_CMAP
+
+    return np.round(255 * np.array(matplotlib.colormaps[WEIGHTS_CMAP](min(1.0, max(0.0, t)))[:3]))
 
 
 @pytest.fixture(scope="module")
@@ -47,41 +50,45 @@ def show(o, view):
     o.page.wait_for_selector(f'section[data-pane="{view}"]:not([hidden])')
 
 
+def pipe_cell(o, stage: str, i: int, j: int) -> dict:
+    """The centre of cell (i, j) of a pipeline stage, from its canvas's top left (the tab's geometry)."""
+    return o.page.evaluate(f"window.__attnlab.views.pipeline.cellXY('{stage}', {i}, {j})")
+
+
 def pane(view):
     return f'section[data-pane="{view}"]'
 
 
+PAGE_KINDS = {  # a trace of every kind a page file shows: the toy, an encoder, a decoder (captured q, k, v)
+    "encoder": lambda: synthetic_trace(n=14, n_layers=3, n_heads=4, n_kv=4, causal=False),
+    "decoder": lambda: synthetic_trace(n=14, n_layers=3, n_heads=4, n_kv=2, causal=True),
+}
+
+
 def test_every_view_loads_clean_and_offline(open_page, fake, toy):
-    for name, trace, lang, views in (
-        ("toy", toy, "ja", ("pipeline", "heatmap", "headview", "modelview")),
-        ("fake", fake, "en", ("heatmap", "headview", "modelview")),
-    ):
+    """Every view of every kind of trace: drawn, with no "null", "undefined" or "NaN" in its text and no
+    console error."""
+    for name, trace, lang in (("toy", toy, "ja"), ("fake", fake, "en"),
+                              *((k, make(), "en") for k, make in PAGE_KINDS.items())):
         o = open_page(render_page(trace, lang=lang), name)
-        for view in views:
+        for view in [v.name for v in page_views(trace)]:
             show(o, view)
             o.shot(f"{name}-{view}")
+            assert o.page.evaluate(STRAY_TEXT_JS) == [], (name, view)
         # every label arrived: no control without its text (a label missing from i18n would be empty)
         blank = o.page.evaluate("[...document.querySelectorAll('option, button, label, h1')]"
                                 ".filter((e) => !e.textContent.trim()).length")
         assert blank == 0
-        # and no value that is not one shows as text (a null appended to the page reads "null")
-        stray = o.page.evaluate("""() => {
-          const out = [], w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-          while (w.nextNode()) {
-            const t = w.currentNode.textContent;
-            const shown = !w.currentNode.parentElement.closest("script");
-            if (shown && /\\b(null|undefined|NaN)\\b|\\[object /.test(t)) out.push(t);
-          }
-          return out; }""")
-        assert stray == []
         o.check_clean()
         assert o.requests == [] or set(o.requests) == {o.url}
 
 
 def heatmap_cell(o, q, k):
-    """Page coordinates of cell (q, k)'s centre in the heatmap."""
-    box = o.page.locator(f"{pane('heatmap')} canvas.hm-over").bounding_box()
+    """Page coordinates of cell (q, k)'s centre in the heatmap, scrolled into the window first."""
+    over = o.page.locator(f"{pane('heatmap')} canvas.hm-over")
     xy = o.page.evaluate(f"window.__attnlab.views.heatmap.cellXY({q}, {k})")
+    over.hover(position=xy)  # scrolls the cell into view (a map with long labels is taller than the window)
+    box = over.bounding_box()
     return box["x"] + xy["x"], box["y"] + xy["y"]
 
 
@@ -89,15 +96,18 @@ def test_heatmap_draws_the_weights(open_page, fake):
     o = open_page(render_page(fake, lang="en"), "heatmap-pixels")
     o.page.select_option(f"{pane('heatmap')} select >> nth=1", "2")  # head 2
     o.page.mouse.move(0, 0)
-    shot = png_pixels(o.page.screenshot())
+    shot = png_pixels(o.page.screenshot(full_page=True))  # the whole map: long labels make it taller than the window
+    box = o.page.locator(f"{pane('heatmap')} canvas.hm-over").bounding_box()
+    sx, sy = o.page.evaluate("[window.scrollX, window.scrollY]")
     w = fake.pattern(0, 2)
     for q, k in [(0, 0), (5, 2), (13, 13), (9, 4), (3, 8)]:
-        x, y = heatmap_cell(o, q, k)
+        xy = o.page.evaluate(f"window.__attnlab.views.heatmap.cellXY({q}, {k})")
+        x, y = box["x"] + sx + xy["x"], box["y"] + sy + xy["y"]
         got = shot[int(y) - 18, int(x) - 18].astype(int)  # cells are ~51 px: off the centred number
         if k > q:  # causal: hidden cells are drawn grey
             np.testing.assert_array_equal(got, [226, 226, 226])
         else:
-            np.testing.assert_allclose(got, viridis(float(w[q, k])), atol=6)
+            np.testing.assert_allclose(got, viridis(float(w[q, k])), atol=COLOUR_TOL + 2)
     o.check_clean()
 
 
@@ -114,7 +124,7 @@ def test_heatmap_hover_shows_the_trace_numbers(open_page, fake):
                 assert "weight: —" in text  # a masked cell is not a computed 0.0000
             else:
                 shown = float(re.search(r"weight: ([0-9.]+)", text).group(1))
-                assert abs(shown - float(fake.pattern(layer, head)[q, k])) <= PRECISION + SHOWN
+                assert abs(shown - float(fake.pattern(layer, head)[q, k])) <= PRECISION + SHOWN, (layer, head, q, k)
             assert fake.token_texts[q] in text and fake.token_texts[k] in text
             if head is not None and k <= q:
                 score = float(re.search(r"score: (-?[0-9.]+)", text).group(1))
@@ -196,8 +206,8 @@ def test_pipeline_hover_explains_the_output(open_page, toy):
     info = o.page.locator('[data-testid="pipe-info"]')
     o.page.select_option(f"{pane('pipeline')} select", "1")  # head 1
     out = o.page.locator(f'{pane("pipeline")} canvas[data-stage="output"]').bounding_box()
-    # cell (2, 1) of the output: 4 rows of 24 px below a 16 px header, 2 columns of 46 px after 64 px
-    o.page.mouse.move(out["x"] + 64 + 46 * 1.5, out["y"] + 16 + 24 * 2.5)
+    xy = pipe_cell(o, "output", 2, 1)
+    o.page.mouse.move(out["x"] + xy["x"], out["y"] + xy["y"])
     lines = info.inner_text().splitlines()
     assert lines[0].startswith("output[美しい, d2]")  # rows by token, columns d1.. as in the printout
     assert abs(numbers(lines[0])[0] - float(toy.stages.head_outputs[1, 2, 1])) < 1e-4
@@ -211,10 +221,12 @@ def test_pipeline_hover_explains_the_output(open_page, toy):
     wb = o.page.locator(f'{pane("pipeline")} canvas[data-stage="weights"]').bounding_box()
     shot = png_pixels(o.page.screenshot())
     for i, j in [(1, 0), (3, 2), (2, 2)]:
-        px = shot[int(wb["y"] + 16 + 24 * i + 4), int(wb["x"] + 64 + 46 * j + 4)].astype(int)
-        np.testing.assert_allclose(px, viridis(float(toy.stages.weights[1, i, j])), atol=6)
+        xy = pipe_cell(o, "weights", i, j)  # the cell's corner: 46 x 24 px cells
+        px = shot[int(wb["y"] + xy["y"] - 12 + 4), int(wb["x"] + xy["x"] - 23 + 4)].astype(int)
+        np.testing.assert_allclose(px, viridis(float(toy.stages.weights[1, i, j])), atol=COLOUR_TOL + 2)
     sc = o.page.locator(f'{pane("pipeline")} canvas[data-stage="mask"]').bounding_box()
-    o.page.mouse.move(sc["x"] + 64 + 46 * 3.5, sc["y"] + 16 + 24 * 0.5)  # (0, 3): hidden by the mask
+    xy = pipe_cell(o, "mask", 0, 3)  # hidden by the mask
+    o.page.mouse.move(sc["x"] + xy["x"], sc["y"] + xy["y"])
     assert "−∞" in info.inner_text()
     o.check_clean()
 
@@ -243,6 +255,42 @@ def test_export_buttons(open_page, toy):
                     assert INJECTIONS[0] in texts and INJECTIONS[1] in texts  # escaped, then parsed back
     o.check_clean()
     t.check_clean()
+
+
+LONG_WORDS = ("internationalization", "beautiful", "東京スカイツリー", "is", "counterrevolutionaries", "a",
+              "photosynthesis", "extraordinarily", "猫", "transformers", "tokenization", "end")
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_small_pages_keep_whole_labels_and_a_picture_of_their_size(open_page, n):
+    """Up to 12 tokens the pipeline's labels are whole ("beautiful", not "beautif…"), its saved picture
+    wraps into rows (it was a 2,266 x 130 strip for 3 tokens) and a 3 x 3 heatmap is a small picture
+    (it filled a 964 px frame)."""
+    toy = run_toy(tokens=LONG_WORDS[:n], d_model=4)
+    o = open_page(render_page(toy, lang="en"), f"small-{n}")
+    pipe = "window.__attnlab.views.pipeline"
+    for stage in ("x", "scores", "weights", "output"):
+        labels = o.page.evaluate(f"{pipe}.labels('{stage}')")
+        assert labels["rows"] == list(LONG_WORDS[:n]), stage
+        if stage in ("scores", "weights"):
+            assert labels["cols"] == list(LONG_WORDS[:n]), stage
+    sheet = o.page.evaluate(f"{pipe}.sheet()")
+    assert sheet["w"] <= 1220 and sheet["w"] / sheet["h"] <= 4, sheet
+    with o.page.expect_download() as d:
+        o.page.click(f'{pane("pipeline")} button[data-export="png"]')
+    px = png_pixels(Path(d.value.path()).read_bytes())
+    assert px.shape[1] / px.shape[0] <= 4, px.shape  # rows of stages, not one strip
+    o.shot(f"small-{n}-pipeline")
+    show(o, "heatmap")
+    hm = "window.__attnlab.views.heatmap"
+    for axis in ("row", "col"):
+        shown = o.page.evaluate(f"[...Array({n}).keys()].map((i) => {hm}.labelText(i, '{axis}'))")
+        assert shown == [f"{i} {w}" for i, w in enumerate(LONG_WORDS[:n])], axis
+    box = o.page.locator('[data-testid="heatmap-canvas"]').bounding_box()
+    side = max(200, min(720, 64 * n))  # at most 64 px a cell, at least 200 px a side
+    assert box["height"] <= 200 + side + 16 + 1, box  # column labels take up to 200 px above the map
+    o.shot(f"small-{n}-heatmap")
+    o.check_clean()
 
 
 def test_injection_strings_stay_text(open_page):
@@ -278,7 +326,8 @@ def test_notebook_display(open_page):
 
 def test_long_sequence_heatmap(open_page):
     """1,100 tokens, causal: draws, a hover deep in the map reads the right cell, and the head view
-    says it has too many tokens for lines instead of freezing."""
+    groups tokens (3 a row, 367 rows) instead of freezing: a line's weight is the group's queries' mean
+    summed weight on the other group's keys."""
     trace = FakeTrace([f"w{i}" for i in range(1100)], n_layers=1, n_heads=1, causal=True, spread=4.0)
     o = open_page(render_page(trace, lang="en"), "long-1100")
     o.page.mouse.move(*heatmap_cell(o, 900, 850))
@@ -289,7 +338,14 @@ def test_long_sequence_heatmap(open_page):
     assert abs(q - 900) <= 1 and abs(k - 850) <= 1  # one cell is under a pixel at this zoom
     o.shot("long-1100")
     show(o, "headview")
-    assert "Too many tokens to draw lines (limit 1024)" in o.page.locator(pane("headview")).inner_text()
+    assert "1100 tokens: each row is a group of 3 consecutive tokens" in o.page.locator(pane("headview")).inner_text()
+    hv = "window.__attnlab.views.headview"
+    assert o.page.evaluate(f"[{hv}.rows, {hv}.group]") == [367, 3]
+    w = trace.pattern(0, 0)
+    for i, j in ((0, 0), (300, 280), (366, 366), (366, 0)):
+        want = float(w[3 * i : 3 * i + 3, 3 * j : 3 * j + 3].sum(1).mean())
+        assert abs(o.page.evaluate(f"{hv}.weight(0, {i}, {j})") - want) <= 3 * PRECISION, (i, j)
+    assert o.page.locator(f"{pane('headview')} .hv-left .tok").nth(300).inner_text() == "900–902 w900…"
     o.check_clean()
 
 

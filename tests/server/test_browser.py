@@ -42,8 +42,8 @@ def after_edit(o, action) -> None:
 def pipeline_value(o, stage: str, i: int, j: int) -> float:
     """Hover cell (i, j) of a pipeline stage; the number its readout states."""
     box = o.page.locator(f'canvas.pipe-mat[data-stage="{stage}"]').bounding_box()
-    # pipeline.js's geometry for small maps (<= 12 rows and columns): 64 px of labels, 16 on top, 46 x 24 cells
-    o.page.mouse.move(box["x"] + 64 + (j + 0.5) * 46, box["y"] + 16 + (i + 0.5) * 24)
+    xy = o.page.evaluate(f"window.__attnlab.views.pipeline.cellXY('{stage}', {i}, {j})")  # the tab's geometry
+    o.page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
     info = o.page.locator("[data-testid=pipe-info]")
     assert (info.get_attribute("data-stage"), info.get_attribute("data-i"), info.get_attribute("data-j")) == (
         stage, str(i), str(j))
@@ -98,15 +98,85 @@ def test_playground_recomputes_through_the_toy_source(live_server, open_app):
     assert o.page.evaluate("window.__attnlabApp.errors") == []
 
 
-def test_a_shared_link_opens_the_same_toy_in_another_browser(live_server, open_app):
+def test_a_shared_link_reopens_the_playground_editable_in_another_browser(live_server, open_app):
     o = open_app(f"{live_server.url}/?lang=en&tokens=a%20b%20c%20d&seed=3")
     o.wait("window.__attnlabApp.edits.length >= 1")
     link = o.page.get_attribute("[data-testid=toy-link]", "href")
+    assert link.startswith("/?") and "seed=3" in link  # the playground's own address, not a kept trace
     other = open_app(live_server.url + link)  # a new context: no shared state but the server's
     other.wait("window.__attnlab && window.__attnlab.ready")
     trace = run_toy(tokens=tuple("abcd"), seed=3)
     assert abs(pipeline_value(other, "weights", 3, 1) - float(trace.stages.weights[0, 3, 1])) <= SHOWN
-    assert other.outside(live_server.url) == [] and other.errors == []
+    assert other.page.input_value("[data-testid=toy-seed]") == "3"  # editable: the playground's controls
+    after_edit(other, lambda: other.page.fill("[data-testid=toy-seed]", "4"))
+    check_toy(other, tokens=tuple("abcd"), seed=4)
+    # a kept toy's address (/t/toy-...) opens the playground too, with its options
+    tid = o.page.get_attribute("[data-testid=toy-download]", "href").split("/")[3]
+    third = open_app(f"{live_server.url}/t/{tid}?lang=en")
+    third.wait("window.__attnlabApp.edits && window.__attnlabApp.edits.length >= 1")
+    assert third.page.input_value("[data-testid=toy-tokens]") == "a b c d" and "/t/" not in third.page.url
+    assert other.outside(live_server.url) == [] and other.errors == [] and third.errors == []
+
+
+def test_one_set_of_controls_every_tab_and_the_explanation_follow(live_server, open_app):
+    """The pipeline tab has no temperature, mask or reset of its own in the playground; its hint says what
+    the app does (no "need Python"); a click on a cell of x goes to the form's input, whose edit moves
+    every tab and the explanation."""
+    o = open_app(f"{live_server.url}/?lang=en")
+    o.wait("window.__attnlabApp.edits.length >= 1")
+    for own in ("pipe-t", "pipe-causal", "pipe-reset"):
+        assert o.page.locator(f"[data-testid={own}]").count() == 0
+    hint = o.page.inner_text("[data-testid=pipe-hint]")
+    assert "Python" not in hint and "recomputed by the server for every tab" in hint
+    box = o.page.locator('canvas.pipe-mat[data-stage="x"]').bounding_box()
+    xy = o.page.evaluate("window.__attnlab.views.pipeline.cellXY('x', 2, 1)")
+    o.page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])  # x[2, 1]
+    assert o.page.evaluate("[document.activeElement.dataset.i, document.activeElement.dataset.j]") == ["2", "1"]
+    x = run_toy().stages.x.tolist()
+    x[2][1] = 0.7
+    after_edit(o, lambda: o.page.keyboard.type("0.7"))  # into the focused input, its old value selected
+    check_toy(o, tokens=("Tokyo", "is", "beautiful"), x=tuple(map(tuple, x)))
+    after_edit(o, lambda: o.page.fill("[data-testid=toy-temperature]", "0.2"))
+    check_toy(o, tokens=("Tokyo", "is", "beautiful"), x=tuple(map(tuple, x)), temperature=0.2)
+    assert "T = 0.2" in o.page.inner_text('section[data-pane="pipeline"]')  # the same T everywhere
+    o.page.click('nav.tabs button[data-view="explain"]')
+    lines = lambda text: [line.strip() for line in text.splitlines() if line.strip()]  # noqa: E731
+    assert lines(o.page.inner_text("[data-testid=explain-text]")) == lines(explain(
+        run_toy(x=tuple(map(tuple, x)), temperature=0.2), "en"))
+    assert o.errors == [] and o.page.evaluate("window.__attnlabApp.errors") == []
+
+
+def test_the_address_keeps_the_state_across_language_reload_and_history(live_server, open_app):
+    o = open_app(f"{live_server.url}/?lang=en")
+    o.wait("window.__attnlabApp.edits.length >= 1")
+    after_edit(o, lambda: o.page.fill("[data-testid=toy-seed]", "7"))
+    after_edit(o, lambda: o.page.fill("[data-testid=toy-heads]", "2"))
+    o.page.click('nav.tabs button[data-view="heatmap"]')
+    o.page.select_option('section[data-pane="heatmap"] .toolbar label:nth-of-type(2) select', "1")
+    o.wait("location.search.includes('head=1')")
+    assert all(p in o.page.url for p in ("seed=7", "heads=2", "view=heatmap", "head=1"))
+
+    def kept(lang: str) -> None:
+        o.page.wait_for_selector("body[data-app]", state="attached")
+        o.wait("window.__attnlab && window.__attnlab.ready")
+        assert o.page.evaluate("document.documentElement.lang") == lang
+        assert o.page.input_value("[data-testid=toy-seed]") == "7"
+        assert o.page.input_value("[data-testid=toy-heads]") == "2"
+        assert o.page.evaluate("window.__attnlab.state.view") == "heatmap"
+        assert o.page.locator('section[data-pane="heatmap"]:not([hidden])').count() == 1
+        assert o.page.evaluate("window.__attnlab.state.map") == 1
+
+    o.page.click("[data-testid=lang-switch]")  # used to reset seed 7 to 42 and the tab to the pipeline
+    kept("ja")
+    o.page.reload()
+    kept("ja")
+    o.page.click('a[data-screen="text"]')
+    o.page.wait_for_selector("[data-testid=text-input]")
+    o.page.go_back()
+    kept("ja")
+    o.page.go_forward()
+    o.page.wait_for_selector("[data-testid=text-input]")
+    assert o.errors == []
 
 
 @pytest.mark.model
@@ -162,7 +232,9 @@ def test_deep_zoom_pools_and_tiles_a_long_input(live_server, open_app):
                                         trace)
     o = open_app(f"{live_server.url}/t/{entry.id}?lang=en")
     o.wait("window.__attnlab && window.__attnlab.ready")
-    assert o.page.locator('nav.tabs button[data-view="heatmap"]').count() == 0  # too long for a page: live views
+    # too long for one page: every view still, each reading from the server (a remote page)
+    assert o.page.locator('nav.tabs button[data-view="heatmap"]').count() == 1
+    o.page.click('nav.tabs button[data-view="deepzoom"]')
     o.wait("window.__attnlab.zoom && window.__attnlab.zoom.overviewMs.length > 0")
     dz = "window.__attnlab.views.deepzoom"
     o.page.select_option('section[data-pane="deepzoom"] .toolbar label:nth-of-type(1) select', "12")

@@ -47,11 +47,16 @@ def test_live_views_only_in_the_app():
     assert stats[0]["label"] == STRINGS["stat_entropy_ratio"]["en"] and stats[2]["range"] is None
 
 
-def test_a_trace_too_long_for_a_page_gets_the_live_views_without_weights(monkeypatch):
-    import attnlab.html.encode as encode
+def test_a_trace_too_long_for_a_page_is_remote_with_every_view(monkeypatch):
+    """Every view, every layer, no weight array: the app's views fetch their maps (html/remote.py)."""
+    import attnlab.html.layers as layers
 
-    monkeypatch.setattr(encode, "MAX_CELLS", 10)
-    data = live_page_data(FakeTrace(words(6)), labels={}, live={"trace": "t", "api": "/api/traces/t"})
+    monkeypatch.setattr(layers, "MAX_CELLS", 10)
+    fake = FakeTrace(words(6))
+    data = live_page_data(fake, labels={}, live={"trace": "t", "api": "/api/traces/t"})
     meta = data["meta"]
-    assert meta["views"] == ["deepzoom", "rowatlas"] and meta["arrays"] == {} and not meta["fits"]
+    assert meta["views"] == [v.name for v in page_views(fake, live=True)] and meta["remote"] and not meta["fits"]
+    assert "weights" not in meta["arrays"] and "step" not in meta["arrays"] and not meta["has_scores"]
     assert [t["text"] for t in meta["tokens"]] == words(6) and meta["layers"] == [0, 1]
+    assert meta["view_meta"]["atlas"] == {"deferred": "all"} and meta["view_meta"]["explain"]["deferred"] == "layer"
+    assert meta["download"] == {"layers": [], "most": 0}  # not one layer fits a page file of 10 cells

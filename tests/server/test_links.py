@@ -236,15 +236,16 @@ def test_a_folder_that_cannot_hold_links_leaves_the_server_running(tmp_path, cap
 
 def test_serve_options_name_the_link_store(tmp_path, monkeypatch):
     from attnlab.cli import CliError, build_parser
+    from attnlab.cli.options import check_ints
     from attnlab.cli.serve import config_from_args
 
     monkeypatch.setenv("ATTNLAB_CACHE", str(tmp_path))
-    parse = build_parser().parse_args
+    parse = lambda argv: check_ints(build_parser().parse_args(argv))  # noqa: E731  (as the CLI's main does)
     config = config_from_args(parse(["serve"]))
     assert (config.links_dir, config.link_store) == (str(tmp_path / "links"), 64 * 2**20)
     config = config_from_args(parse(["serve", "--link-store", "0"]))
     assert (config.links_dir, config.link_store) == (None, 0)
-    with pytest.raises(CliError, match=r"--link-store '10k' is less than 1 MiB \(0 turns it off\)"):
+    with pytest.raises(CliError, match=r"--link-store 10240 bytes is less than 1 MiB \(0 turns it off\)"):
         config_from_args(parse(["serve", "--link-store", "10k"]))
     assert "--link-store" in build_parser()._subparsers._group_actions[0].choices["serve"].format_help()
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from attnlab.analysis.census import TEXT_SCORES, head_census, text_scores
-from attnlab.analysis.rollout import rollout
+from attnlab.analysis.rollout import rollout, rollout_rows
 from attnlab.analysis.value_weighted import value_norms, value_weighted_pattern
 from attnlab.errors import AttnlabError
 from attnlab.html.encode import decode_arrays, encode_trace
@@ -26,14 +26,19 @@ def names(trace):
     return [v.name for v in page_views(trace)]
 
 
-def test_the_tabs_apply_to_model_traces_and_the_rollout_only_up_to_its_limit():
+def test_the_tabs_apply_to_model_traces_and_the_rollout_gives_rows_past_its_limit():
     assert "atlas" not in names(run_toy()) and "rollout" not in names(run_toy())
     assert names(FakeTrace(words(6)))[-2:] == ["atlas", "rollout"]
-    long = FakeTrace(words(MAX_TOKENS + 1), n_layers=1, n_heads=1)
-    assert "atlas" in names(long) and "rollout" not in names(long)
-    with pytest.raises(AttnlabError, match=f"2 to {MAX_TOKENS} tokens"):
-        view_named("rollout", long)
+    long = FakeTrace(words(MAX_TOKENS + 1), n_layers=2, n_heads=1)
+    assert "atlas" in names(long) and "rollout" in names(long)  # past the full matrix: the last token's row
+    data = encode_trace(long)
+    assert data.meta["view_meta"]["rollout"] == {"full": False, "row": MAX_TOKENS}
+    row = decode_arrays(data)["rollout_rows"]
+    np.testing.assert_allclose(row, rollout_rows(long, [MAX_TOKENS]).numpy(), rtol=0, atol=0)
+    assert "rollout" not in data.meta["arrays"]
     assert "atlas" not in names(FakeTrace(words(1)))  # a score averages rows 1 .. N-1
+    with pytest.raises(AttnlabError, match="a model trace of 2 tokens or more"):
+        view_named("rollout", FakeTrace(words(1)))
 
 
 def test_the_atlas_carries_the_census_of_the_text():

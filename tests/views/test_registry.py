@@ -52,7 +52,8 @@ def test_a_page_holds_the_views_that_apply_in_registry_order():
         "html/js/matrix", "html/js/units", "views/heatmap/tab", "views/heatmap/valueweighted", "views/headview/tab",
         "views/modelview/tab", "views/explain/tab", "html/js/headgrid", "views/atlas/tab", "views/rollout/tab",
         "html/js/core", "html/js/frame", "html/js/page"]
-    assert units_for(view_units(page_views(toy)))[:2] == ["views/pipeline/pipemath", "views/pipeline/tab"]
+    assert units_for(view_units(page_views(toy)))[:3] == ["views/pipeline/pipemath", "views/pipeline/picture",
+                                                        "views/pipeline/tab"]
     # the value-weighted switch's code travels only with the value norms (a toy has none)
     assert "views/heatmap/valueweighted" not in view_units(page_views(fake), arrays=["weights", "step"])
     assert "views/heatmap/valueweighted" in view_units(page_views(fake), arrays=["weights", "step", "vw_norms"])

@@ -3,11 +3,16 @@
 Definitions (docs/census.md; used everywhere). For one head's weights w[q_pos, k_pos] on N tokens,
 means over q = 1 .. N-1 (row 0 of a causal head has one key and says nothing):
 
-    prev_token     mean of w[q, q-1]
+    prev_token     mean of w[q, q-1], over the q that do not continue a character (below)
     self           mean of w[q, q]
     first_token    mean of w[q, 0]
     entropy        mean of H(w[q, :]) / log(keys q can see)    (causal: q + 1; encoder: N), in [0, 1]
     mean_distance  mean of sum_k w[q, k] |q - k|               in positions
+
+A piece that begins inside a character split over pieces (SmolLM2 reads 東 as 東1/2 東2/2) puts its
+weight on that character's earlier piece: it assembles the character, which says nothing about
+what the head does with the text, so those rows are left out of prev_token
+(`models.chars.continuation_pieces`); the readings report them apart.
 
 and on the induction probe (`models.probe`: R random tokens repeated, second repeat N-R .. N-1),
 means over q in the second repeat:
@@ -31,6 +36,7 @@ from typing import Any
 import torch
 
 from ..errors import AttnlabError
+from ..i18n import Msg, tr_error
 from ..trace import AttentionTrace
 from ..trace.rows import row_entropy_distance
 from .roles import Role, assign_roles
@@ -62,23 +68,46 @@ class HeadCensus:
     probe: ProbeInfo | None  # the probe the probe scores came from (None: not run)
     roles: tuple[Role, ...]  # every (layer, head, role) whose score passes its threshold (analysis.roles)
     uniform_distance: float | None  # mean_distance a uniform head would have on this text (None: no text)
+    prev_skipped: int = 0  # text rows left out of prev_token: they continue a character (`prev_rows`)
 
 
-def _check_tokens(trace: AttentionTrace, needed: int, what: str) -> None:
+def _check_tokens(trace: AttentionTrace, needed: int, what: Msg) -> None:
     if trace.n_tokens < needed:
-        raise AttnlabError(f"{what} needs at least {needed} tokens, got {trace.n_tokens}: give a longer text")
+        raise tr_error(AttnlabError, "err_too_few_tokens", what=what, needed=needed, n=trace.n_tokens)
 
 
 def text_scores(trace: AttentionTrace) -> dict[str, torch.Tensor]:
     """{name: [layer, head]} for TEXT_SCORES on the trace's own tokens."""
-    _check_tokens(trace, 2, "the head census")
-    per_layer = [_layer_text_scores(trace, layer) for layer in range(trace.n_layers)]
+    _check_tokens(trace, 2, Msg("what_census"))
+    keep = prev_rows(trace)
+    per_layer = [_layer_text_scores(trace, layer, keep) for layer in range(trace.n_layers)]
     return {name: torch.stack([d[name] for d in per_layer]) for name in TEXT_SCORES}
+
+
+def prev_rows(trace: AttentionTrace) -> torch.Tensor:
+    """[q_pos - 1] bool over q = 1 .. N-1: the rows prev_token averages (not continuing a character)."""
+    from ..models.chars import continuation_pieces, token_chunks
+
+    skip = continuation_pieces(token_chunks(trace.tokens))
+    return torch.tensor([q not in skip for q in range(1, trace.n_tokens)], dtype=torch.bool)
+
+
+def first_token_scores(trace: AttentionTrace) -> torch.Tensor:
+    """[layer, head] first_token alone (the census's own numbers, without the rest of the census):
+    the one definition of an attention sink, shared by `attnlab text`'s overview and `heads`."""
+    _check_tokens(trace, 2, Msg("what_census"))
+    return torch.stack([_first_token(trace, layer) for layer in range(trace.n_layers)])
+
+
+def _first_token(trace: AttentionTrace, layer: int) -> torch.Tensor:
+    """[head] mean of w[q, 0] over q = 1 .. N-1."""
+    q = torch.arange(1, trace.n_tokens)
+    return _weights_at(trace, layer, q, torch.zeros_like(q)).mean(-1)
 
 
 def probe_scores(trace: AttentionTrace, length: int) -> dict[str, torch.Tensor]:
     """{induction, duplicate: [layer, head]} on a probe trace whose last 2 * length tokens are r + r."""
-    _check_tokens(trace, 2 * length, f"a probe with R = {length}")
+    _check_tokens(trace, 2 * length, Msg("what_probe", {"r": length}))
     n = trace.n_tokens
     q = torch.arange(n - length, n)  # the second repeat
     out: dict[str, list[torch.Tensor]] = {"induction": [], "duplicate": []}  # per layer [head]
@@ -94,19 +123,20 @@ def _weights_at(trace: AttentionTrace, layer: int, q: torch.Tensor, k: torch.Ten
     return torch.exp(trace.pair_scores(layer, q, k) - lse[:, q.to(lse.device)]).cpu()
 
 
-def _layer_text_scores(trace: AttentionTrace, layer: int) -> dict[str, torch.Tensor]:
+def _layer_text_scores(trace: AttentionTrace, layer: int, keep: torch.Tensor) -> dict[str, torch.Tensor]:
+    """keep: [q_pos - 1] bool, the rows prev_token averages (`prev_rows`)."""
     n = trace.n_tokens
     q = torch.arange(1, n)
     rows = {k: v.cpu() for k, v in row_entropy_distance(trace, layer).items()}
     visible = trace.visible_keys(layer).cpu()[1:].double()
     ent = torch.where(visible > 1, rows["entropy"][:, 1:].double() / visible.log(), 0.0)
-    # the three gathers in one call: w[q, q-1], w[q, q], w[q, 0] for q = 1 .. N-1
-    prev, self_, first = _weights_at(trace, layer, q.repeat(3), torch.cat([q - 1, q, torch.zeros_like(q)])).view(
-        trace.n_heads, 3, n - 1).mean(-1).unbind(1)
+    # two gathers in one call: w[q, q-1], w[q, q] for q = 1 .. N-1
+    pairs = _weights_at(trace, layer, q.repeat(2), torch.cat([q - 1, q]))  # [head, 2 * (n - 1)]
+    prev, self_ = pairs.view(trace.n_heads, 2, n - 1).unbind(1)  # [head, q] each
     return {
-        "prev_token": prev,
-        "self": self_,
-        "first_token": first,
+        "prev_token": prev[:, keep].mean(-1) if bool(keep.any()) else torch.full_like(prev[:, 0], math.nan),
+        "self": self_.mean(-1),
+        "first_token": _first_token(trace, layer),
         "entropy": ent.nanmean(-1).float(),
         "mean_distance": rows["mean_distance"][:, 1:].nanmean(-1),
     }
@@ -121,11 +151,12 @@ def _dense_rows(w: torch.Tensor) -> dict[str, torch.Tensor]:
 
 
 def dense_scores(weights: list[torch.Tensor], *, causal: bool, probe_length: int | None = None,
-                 visible: list[torch.Tensor] | None = None) -> dict:
+                 visible: list[torch.Tensor] | None = None, skip_prev: frozenset[int] = frozenset()) -> dict:
     """The definitions, read directly off full maps: weights = one [head, q_pos, k_pos] per layer.
 
     TEXT_SCORES, or PROBE_SCORES when probe_length is given. visible: per layer [q_pos], the keys each
-    query sees (default: q + 1 when causal, else N; give it for other masks). For tests and small traces.
+    query sees (default: q + 1 when causal, else N; give it for other masks). skip_prev: rows left out
+    of prev_token (pieces continuing a character). For tests and small traces.
     """
     out: dict[str, list[torch.Tensor]] = {}
     for i, w in enumerate(weights):
@@ -140,7 +171,8 @@ def dense_scores(weights: list[torch.Tensor], *, causal: bool, probe_length: int
         seen = (q + 1).double() if causal else torch.full((n - 1,), float(n), dtype=torch.float64)
         if visible is not None:
             seen = visible[i][1:].double()
-        out.setdefault("prev_token", []).append(w[:, q, q - 1].mean(-1))
+        pq = torch.tensor([j for j in range(1, n) if j not in skip_prev], dtype=torch.long)
+        out.setdefault("prev_token", []).append(w[:, pq, pq - 1].mean(-1))
         out.setdefault("self", []).append(w[:, q, q].mean(-1))
         out.setdefault("first_token", []).append(w[:, q, 0].mean(-1))
         out.setdefault("entropy", []).append((rows["entropy"][:, 1:] / seen.log()).mean(-1).float())
@@ -177,14 +209,14 @@ def head_census(
         probe_length, seed: R and the seed of the probe when it is run here.
     """
     if trace is None and model is None and (probe is True or probe is False):
-        raise AttnlabError("head_census needs a trace, a model name or a probe")
+        raise tr_error(AttnlabError, "err_census_nothing")
     name = model or (trace.model if trace is not None else probe.trace.model)
     if probe is True:
         from ..models.probe import induction_probe
 
         probe = induction_probe(name, probe_length, seed)
     if probe is False and trace is None:
-        raise AttnlabError("head_census without a text needs the probe: pass probe=True")
+        raise tr_error(AttnlabError, "err_census_no_probe")
     scores = text_scores(trace) if trace is not None else {}
     info = None
     if probe is not False:
@@ -202,6 +234,7 @@ def head_census(
         probe=info,
         roles=assign_roles(scores, uniform_distance=distance),
         uniform_distance=distance,
+        prev_skipped=int((~prev_rows(trace)).sum()) if trace is not None else 0,
     )
 
 

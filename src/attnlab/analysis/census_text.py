@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..i18n import t
+from ..numtext import num
 from .census import HeadCensus
-from .roles import ROLE_RULES, rule_of
+from .roles import ROLE_RULES, rule_of, score_text
 from .value_weighted import KeyMass
 
 TOP = 5  # heads listed per role
@@ -28,7 +29,7 @@ def _rule_text(role: str) -> str:
 
 
 def _fmt(score: str, value: float) -> str:
-    return f"{value:.1f}" if score == "mean_distance" else f"{value:.2f}"
+    return score_text(score, value)
 
 
 def role_lines(census: HeadCensus, lang: str) -> list[str]:
@@ -40,6 +41,8 @@ def role_lines(census: HeadCensus, lang: str) -> list[str]:
         if scores is None:
             lines.append("  " + s("needs_probe" if rule.score in ("induction", "duplicate") else "needs_text", lang))
             continue
+        if rule.score == "prev_token" and census.prev_skipped:
+            lines.append("  " + s("prev_skipped", lang, k=census.prev_skipped))
         found = [r for r in census.roles if r.role == rule.role]
         if found:
             picks = ", ".join(f"L{r.layer} H{r.head} {_fmt(rule.score, r.score)}" for r in found[:TOP])
@@ -51,7 +54,7 @@ def role_lines(census: HeadCensus, lang: str) -> list[str]:
         layer, head = divmod(best, census.n_heads)
         u = census.uniform_distance
         if rule.role == "local" and u is not None and 0.25 * u < 1.0:
-            lines.append("  " + s("local_short", lang, u=f"{u:.1f}"))
+            lines.append("  " + s("local_short", lang, u=num(u, ".1f")))
             continue
         lines.append("  " + s("none_past", lang, rule=_rule_text(rule.role), layer=layer, head=head,
                               score=_fmt(rule.score, float(flat[best]))))
@@ -64,8 +67,8 @@ def mass_lines(masses: Sequence[KeyMass], lang: str) -> list[str]:
     for m in masses:
         texts = " ".join(dict.fromkeys(m.texts))
         what = s("first_key" if m.name == "first" else "last_key", lang, text=texts)
-        lines.append(s("mass_line", lang, what=what, w=f"{float(m.weight.mean()):.2f}",
-                       vw=f"{float(m.value_weighted.mean()):.2f}"))
+        lines.append(s("mass_line", lang, what=what, w=num(float(m.weight.mean()), ".2f"),
+                       vw=num(float(m.value_weighted.mean()), ".2f")))
     return lines
 
 
@@ -83,11 +86,14 @@ def census_report(
     what.append(s("on_probe", lang, r=p.length, seed=p.seed, n=len(p.token_ids)) if p else s("no_probe", lang))
     lines = [s("header", lang, model=census.model, n_layers=census.n_layers, n_heads=census.n_heads, total=total),
              "、".join(what) if lang == "ja" else "; ".join(what), ""]
+    lines += [s("one_text", lang)] if census.tokens else []
     lines += role_lines(census, lang)
     if masses:
         lines += ["", *mass_lines(masses, lang)]
     if sources:
         last = len(census.tokens) - 1
         lines += ["", s("rollout", lang, pos=last, text=repr(census.tokens[last]))]
-        lines.append("  " + ", ".join(f"{pos} {text!r} {share:.3g}" for pos, text, share in sources))
+        lines.append("  " + ", ".join(f"{pos} {text!r} {num(share, '.3g')}" for pos, text, share in sources))
+        first = next((share for pos, _, share in sources if pos == 0), None)
+        lines.append("  " + s("rollout_caveat", lang, first=num(first, ".2f") if first is not None else "—"))
     return "\n".join(lines)

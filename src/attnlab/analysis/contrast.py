@@ -6,11 +6,15 @@ Every plain run is recomputed from the trace's own stages, never guessed:
 - temperature T: the weights at T = 1 are softmax(scores) of the kept scores (scores are stored
   before the temperature). softmax(s / T) multiplies every score difference by 1/T and keeps the
   order of the keys in each row (e^(s/T) is increasing in s): the ranking is checked, not assumed.
+  In float32 a weight below ~1e-45 is 0 and one within ~6e-8 of 1 is 1, so at a small T keys ranked
+  apart at T = 1 may tie: such ties are counted and said, never called a change of order.
 - causal mask: the unmasked scores are Q K^T / sqrt(d_head) from the kept Q and K (the same
   operation as the toy's, on the same shapes). For a row q, softmax over the visible keys only is
   the unmasked row restricted to k <= q and divided by its sum: ratios among visible keys are kept.
-- heads: each head's top key per row against the head mean's; max is convex, so the mean's row
-  maximum is never above the heads' average row maximum: averaging flattens.
+- heads: each head's top key per row against the head mean's; max is convex, so in every row the
+  mean map's maximum is never above the heads' average row maximum, and so for the averages over
+  rows. That is all that holds: the mean can be sharper than some heads (a flat head averaged with a
+  sharp one), and the text names them instead of saying "averaging flattens".
 - seeds: the same x under other W_Q, W_K, W_V (`toy.run_seeds`): which key each row favours.
 """
 
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from ..i18n import t
+from ..numtext import exp_parts, num, printed
 from ..trace import AttentionTrace
 
 MAX_ROWS_LISTED = 8  # rows named in a contrast line; the rest are counted
@@ -41,7 +46,14 @@ class TemperatureContrast:
 
     temperature: float  # T
     top: list[tuple[int, int, float, float]]  # per row with 2+ visible keys: (q, k, weight at 1, weight at T)
-    order_kept: bool  # every row ranks its visible keys the same at T and at 1
+    order_kept: bool  # no row puts a key below another at T that it put above it at T = 1
+    tied: int  # pairs of keys apart at T = 1 that tie at T (weights rounded to 0 or 1 in float32)
+
+
+def _order_changes(plain: torch.Tensor, hot: torch.Tensor) -> tuple[int, int]:
+    """(pairs ranked the other way, pairs tied) at T among keys ranked apart at T = 1. plain, hot: [keys]."""
+    above = plain[:, None] > plain[None, :]  # [key, key]: a above b at T = 1
+    return int((above & (hot[:, None] < hot[None, :])).sum()), int((above & (hot[:, None] == hot[None, :])).sum())
 
 
 def temperature_contrast(trace: AttentionTrace, head: int = 0) -> TemperatureContrast:
@@ -49,15 +61,16 @@ def temperature_contrast(trace: AttentionTrace, head: int = 0) -> TemperatureCon
     scores = st.scores[head].double()  # [q_pos, k_pos], before the temperature, -inf where masked
     plain = torch.softmax(scores, dim=-1)  # T = 1
     hot = st.weights[head].double()
-    top, kept = [], True
+    top, flipped, tied = [], 0, 0
     for q in range(scores.shape[0]):
         seen = torch.isfinite(scores[q])
         if int(seen.sum()) < 2:
             continue
         k = int(hot[q].argmax())
         top.append((q, k, float(plain[q, k]), float(hot[q, k])))
-        kept &= torch.equal(torch.argsort(plain[q][seen], stable=True), torch.argsort(hot[q][seen], stable=True))
-    return TemperatureContrast(trace.temperature, top, bool(kept))
+        f, ties = _order_changes(plain[q][seen], hot[q][seen])
+        flipped, tied = flipped + f, tied + ties
+    return TemperatureContrast(trace.temperature, top, flipped == 0, tied)
 
 
 def explain_temperature(trace: AttentionTrace, head: int, lang: str) -> str:
@@ -65,7 +78,8 @@ def explain_temperature(trace: AttentionTrace, head: int, lang: str) -> str:
     labels = trace.token_labels
     items = [t("from_to", lang, q=labels[q], k=labels[k], a=a, b=b) for q, k, a, b in c.top]
     text = t("temp_effect", lang, T=c.temperature, f=1 / c.temperature, rows=_fmt_rows(items, lang))
-    return text + t("temp_kept" if c.order_kept else "temp_not_kept", lang)
+    text += t("temp_kept" if c.order_kept else "temp_not_kept", lang)
+    return text + (t("temp_tied", lang, n=c.tied) if c.tied else "")
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,8 @@ class MaskContrast:
     # the row that lost the most weight to the mask: (q, its visible keys, unmasked w, masked w), keys by
     # masked weight, largest first; None when no row has both hidden and two visible keys
     example: tuple[int, list[int], list[float], list[float]] | None
+    # (s[k0] - s[k1]) / T of the example's first two keys: their weight ratio is e^this, masked or not
+    example_gap: float | None
     ratios_kept: bool  # every row's masked weights = its unmasked weights over k <= q, renormalised
 
 
@@ -86,7 +102,7 @@ def mask_contrast(trace: AttentionTrace, head: int = 0) -> MaskContrast:
     plain = torch.softmax(full.double() / trace.temperature, dim=-1)
     masked = st.weights[head].double()
     seen = torch.isfinite(st.scores[head])
-    kept, example, lost = True, None, -1.0
+    kept, example, gap, lost = True, None, None, -1.0
     for q in range(full.shape[0]):
         vis = seen[q]
         renorm = plain[q][vis] / plain[q][vis].sum()
@@ -95,22 +111,22 @@ def mask_contrast(trace: AttentionTrace, head: int = 0) -> MaskContrast:
         if int(vis.sum()) >= 2 and not bool(vis.all()) and hidden_mass > lost:
             keys = sorted(vis.nonzero().flatten().tolist(), key=lambda k: -float(masked[q, k]))
             example, lost = (q, keys, plain[q][keys].tolist(), masked[q][keys].tolist()), hidden_mass
-    return MaskContrast(int((~seen).sum()), example, bool(kept))
+            gap = float(full[q, keys[0]].double() - full[q, keys[1]].double()) / trace.temperature
+    return MaskContrast(int((~seen).sum()), example, gap, bool(kept))
 
 
 def explain_mask(trace: AttentionTrace, head: int, lang: str) -> str:
     c = mask_contrast(trace, head)
     labels = trace.token_labels
     text = t("mask_effect", lang, n=c.hidden)
-    if c.example is not None:
+    if c.example is not None and c.example_gap is not None:
         q, keys, before, after = c.example
-        shown = keys[:4]
         arrow = t("arrow", lang)
-        pairs = t("list_sep", lang).join(f"{labels[k]} {b:.4f} {arrow} {a:.4f}" for k, b, a in
-                                         zip(shown, before, after))
-        ratio = before[0] / before[1]
+        pairs = t("list_sep", lang).join(f"{labels[k]} {num(b, '.4f')} {arrow} {num(a, '.4f')}"
+                                         for k, b, a in zip(keys[:4], before, after))
+        gap, ratio = exp_parts(c.example_gap)
         text += t("mask_example", lang, q=labels[q], pairs=pairs, k0=labels[keys[0]], k1=labels[keys[1]],
-                        r=ratio, ra=after[0] / after[1])
+                  gap=gap, ratio=ratio)
     return text + t("mask_kept" if c.ratios_kept else "mask_not_kept", lang)
 
 
@@ -143,8 +159,14 @@ def explain_heads(trace: AttentionTrace, lang: str) -> str:
         lines.append(f"- {label}: " + t("list_sep", lang).join(parts))
     if len(labels) > MAX_ROWS_LISTED:
         lines.append(t("and_more_rows", lang, n=len(labels) - MAX_ROWS_LISTED))
-    heads = t("list_sep", lang).join(f"{m:.2f}" for m in c.mean_max[:-1])
-    lines.append(t("heads_summary", lang, agree=c.agree, n=len(labels), heads=heads, mean=c.mean_max[-1]))
+    sep = t("list_sep", lang)
+    heads = sep.join(num(m, ".2f") for m in c.mean_max[:-1])
+    average = sum(c.mean_max[:-1]) / trace.n_heads
+    lines.append(t("heads_summary", lang, agree=c.agree, n=len(labels), heads=heads, mean=c.mean_max[-1],
+                   avg=average))
+    flatter = [h for h, m in enumerate(c.mean_max[:-1]) if printed(m) < printed(c.mean_max[-1])]
+    if flatter:
+        lines[-1] += t("heads_mean_sharper", lang, heads=sep.join(str(h) for h in flatter))
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ Two measures per query row, defined once (the printout states them too):
     evenness     H / log n, H = -sum w log w over the n keys the row may see (Pielou's evenness):
                  1 = exactly uniform, 0 = all weight on one key
 
-and one label, decided by the measure it names, in this order:
+and one label, decided by the measure it names as printed (2 decimals: a row printed "0.50" is
+never "shared", one printed "0.95" never both), in this order:
 
     only      the row sees one key (the causal mask's first row): its weight is 1
     uniform   evenness >= 0.95        "nearly uniform"
@@ -16,8 +17,9 @@ and one label, decided by the measure it names, in this order:
 Why a row is flat or sharp: softmax turns scores into weights with w_i / w_j = e^((s_i - s_j) / T),
 so the largest weight of a row is at most e^r times its smallest, where r is the range (max - min)
 of that row's visible scores divided by the temperature T. A small r gives a flat row, a large r a
-sharp one, whatever made the scores. Every row line states its r and e^r; `explain_weights` says
-which scores r is about (the printed ones are before the temperature).
+sharp one, whatever made the scores. Every row line states its r and e^r (`numtext.exp_text`: e^(r
+as printed), in short scientific form when large, so any r prints); `explain_weights` says which
+scores r is about (the printed ones are before the temperature).
 
 For the toy the projections W_Q, W_K, W_V are random draws, not trained; that is true for every
 seed and every row, so the caveat goes with every toy explanation (`random_caveat`), flat or sharp.
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 import torch
 
 from ..i18n import t
+from ..numtext import exp_parts, printed
 
 UNIFORM_AT = 0.95  # evenness at or above this: nearly uniform
 HALF_AT = 0.5  # max weight at or above this (and not nearly uniform): at least half on one key
@@ -48,11 +51,6 @@ class RowSummary:
     kind: str  # "only", "uniform", "half" or "shared" (see the module docstring)
     score_range: float | None  # max - min of the visible scores / temperature, when scores are known
 
-    @property
-    def max_ratio(self) -> float | None:
-        """e^score_range: the most any weight of the row can be times another (None without scores)."""
-        return None if self.score_range is None else math.exp(self.score_range)
-
 
 def _visible(weights: torch.Tensor, scores: torch.Tensor | None, q: int) -> torch.Tensor:
     """[k_pos] bool: the keys row q may see (finite scores; without scores, causal zeros count as hidden)."""
@@ -66,12 +64,12 @@ def _visible(weights: torch.Tensor, scores: torch.Tensor | None, q: int) -> torc
 
 
 def kind_of(n_visible: int, evenness: float, top_weight: float) -> str:
-    """The row's label, decided in the module docstring's order."""
+    """The row's label, decided in the module docstring's order on the values as printed."""
     if n_visible == 1:
         return "only"
-    if evenness >= UNIFORM_AT:
+    if printed(evenness) >= UNIFORM_AT:
         return "uniform"
-    return "half" if top_weight >= HALF_AT else "shared"
+    return "half" if printed(top_weight) >= HALF_AT else "shared"
 
 
 def summarize_rows(
@@ -107,7 +105,8 @@ def _row_line(r: RowSummary, labels: list[str], lang: str, temperature: float) -
     kind = t(f"row_{r.kind}", lang, k=k)
     line = t("row_line", lang, q=q, k=k, w=r.top_weight, u=1 / r.n_visible, e=r.evenness, kind=kind)
     if r.score_range is not None:
-        line += t("row_range", lang, which=_which_scores(temperature, lang), r=r.score_range, ratio=r.max_ratio)
+        shown, ratio = exp_parts(r.score_range)
+        line += t("row_range", lang, which=_which_scores(temperature, lang), r=shown, ratio=ratio)
     return line
 
 
@@ -117,9 +116,9 @@ def _summary(rows: list[RowSummary], lang: str, temperature: float) -> str:
     text = t("row_counts" if len(seen) == len(rows) else "row_counts_seen", lang, n=len(seen), **counts)
     ranges = [r.score_range for r in seen if r.score_range is not None]
     if ranges:
-        lo, hi = min(ranges), max(ranges)
+        lo, (hi, ratio) = min(ranges), exp_parts(max(ranges))
         key = "why_flat" if counts["uniform"] == len(seen) else "why_rows"
-        text += t(key, lang, lo=lo, hi=hi, ratio=math.exp(hi), which=_which_scores(temperature, lang))
+        text += t(key, lang, lo=lo, hi=hi, ratio=ratio, which=_which_scores(temperature, lang))
     return text
 
 

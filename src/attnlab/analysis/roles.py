@@ -14,6 +14,10 @@ Why these numbers: uniform attention over q + 1 keys puts 1/(q+1) on each, so a 
 at 0.3-0.5 on one chosen key, averaged over a whole text, is far from chance (docs/census.md has the
 measured distribution on the bundled models that these were checked against). "local" also asks
 for 1/4 of a uniform head's mean distance, because on a short text every head is within 3 tokens.
+
+A score is compared as printed (`SCORE_SPEC`: 2 decimals, mean_distance 1), so a head printed
+"0.40" is a previous-token head and the best head printed under a threshold never reads as past it.
+Roles are judged on one text (and the probe): a head's role can change with the input.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import math
 from dataclasses import dataclass
 
 import torch
+
+from ..numtext import num
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,18 @@ ROLE_RULES = (
 )
 ROLE_NAMES = tuple(r.role for r in ROLE_RULES)
 LOCAL_FRACTION = 0.25  # "local" also needs mean_distance <= this x a uniform head's on the same text
+SCORE_SPEC = {"mean_distance": ".1f"}  # how a score prints (default ".2f"); roles compare the printed value
+
+
+def score_text(score: str, value: float) -> str:
+    """A census score as every surface prints it."""
+    return num(value, SCORE_SPEC.get(score, ".2f"), score)
+
+
+def as_printed(score: str, values: torch.Tensor) -> torch.Tensor:
+    """[...] the scores as they print (the same decimal rounding as the text; NaN stays NaN: no role)."""
+    flat = [float(score_text(score, v)) if math.isfinite(v) else math.nan for v in values.double().flatten().tolist()]
+    return torch.tensor(flat, dtype=torch.float64).view(values.shape)
 
 
 @dataclass(frozen=True)
@@ -73,7 +91,8 @@ def assign_roles(scores: dict[str, torch.Tensor], *, uniform_distance: float | N
             if uniform_distance is None or math.isnan(uniform_distance):
                 continue
             limit = min(limit, LOCAL_FRACTION * uniform_distance)
-        hits = s >= limit if rule.at_least else s <= limit
+        shown = as_printed(rule.score, s)
+        hits = shown >= limit if rule.at_least else shown <= limit
         found = [Role(int(l_), int(h), rule.role, float(s[l_, h])) for l_, h in torch.nonzero(hits).tolist()]
         roles.extend(sorted(found, key=lambda r: -r.score if rule.at_least else r.score))
     return tuple(roles)

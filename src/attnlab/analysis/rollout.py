@@ -27,6 +27,7 @@ from collections.abc import Sequence
 import torch
 
 from ..errors import AttnlabError
+from ..i18n import tr_error
 from ..trace import AttentionTrace
 from ..trace.rows import left_multiply
 
@@ -44,10 +45,7 @@ def rollout(trace: AttentionTrace, *, max_tokens: int = DENSE_MAX) -> torch.Tens
     """[q_pos, k_pos] fp32: the rollout matrix; each row sums to 1 (computed in fp64)."""
     n = trace.n_tokens
     if n > max_tokens:
-        raise AttnlabError(
-            f"the full rollout of {n} tokens needs {n} x {n} maps (max_tokens={max_tokens}); "
-            "use rollout_rows(trace, rows) for chosen query positions"
-        )
+        raise tr_error(AttnlabError, "err_rollout_full", n=n, most=max_tokens)
     out = layer_map(trace, 0)
     for layer in range(1, trace.n_layers):
         out = layer_map(trace, layer) @ out
@@ -64,7 +62,7 @@ def rollout_rows(trace: AttentionTrace, rows: Sequence[int], *, block: int = 128
     idx = [int(r) for r in rows]
     bad = [r for r in idx if not 0 <= r < n]
     if not idx or bad:
-        raise AttnlabError(f"rollout rows {bad or idx}: give positions in 0..{n - 1}")
+        raise tr_error(AttnlabError, "err_rollout_rows", rows=bad or idx, last=n - 1)
     r = torch.zeros(len(idx), n, dtype=torch.float32)
     r[torch.arange(len(idx)), torch.tensor(idx)] = 1.0  # e_q as row vectors
     for layer in reversed(range(trace.n_layers)):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import torch
 
 from ..errors import AttnlabError, NotKeptError
+from ..i18n import Msg, tr_error
 from ..trace import AttentionTrace
 from ..trace.rows import weighted_row_sums
 
@@ -92,7 +93,7 @@ def key_mass(trace: AttentionTrace, groups: dict[str, list[int]] | None = None) 
     groups = key_groups(trace) if groups is None else groups
     n = trace.n_tokens
     if n < 2:
-        raise AttnlabError(f"key mass needs at least 2 tokens, got {n}")
+        raise tr_error(AttnlabError, "err_too_few_tokens", what=Msg("what_key_mass"), needed=2, n=n)
     q = torch.arange(1, n)
     weight: dict[str, list[torch.Tensor]] = {g: [] for g in groups}  # per layer [head]
     valued: dict[str, list[torch.Tensor]] = {g: [] for g in groups}

@@ -25,7 +25,7 @@ from .. import __version__
 from ..errors import AttnlabError
 
 # sub-command modules, in the order `attnlab --help` lists them
-COMMAND_MODULES = ("demo", "toy", "text", "heads", "corpus", "serve", "models")
+COMMAND_MODULES = ("demo", "toy", "text", "heads", "effects", "corpus", "serve", "models", "lesson")
 
 
 class CliError(AttnlabError):
@@ -105,8 +105,8 @@ def _handle(args: argparse.Namespace) -> int:
             code = int(args.handler(check_ints(args)) or 0)
         sys.stdout.flush()  # a closed pipe shows up here when the output was still buffered
         return code
-    except AttnlabError as e:
-        print(f"attnlab: error: {error_text(e, _lang(args))}", file=sys.stderr)
+    except AttnlabError as e:  # in the command's --lang, with the CLI's advice (i18n.error_text)
+        print(f"attnlab: error: {error_text(e, _lang(args), 'cli')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("attnlab: interrupted", file=sys.stderr)

@@ -38,15 +38,17 @@ class Outputs:
     lang: str  # language of the page and of what is printed
     quiet: bool  # stdout holds JSON: say nothing about the files
 
-    def page(self, trace: AttentionTrace, focus: tuple[int, int] | None = None) -> str | None:
-        """The page's HTML when --html was given, rendered now, before any file is written."""
+    def page(self, trace: AttentionTrace, focus: tuple[int, int] | None = None,
+             layers: tuple[int, ...] | None = None) -> str | None:
+        """The page's HTML when --html was given (holding `layers`; None: as many as fit), rendered now,
+        before any file is written."""
         if self.html is None:
             return None
         from ..html import render_page
         from ..progress import notice
 
         with notice(Msg("progress_page", {})):
-            return render_page(trace, lang=self.lang, focus=focus)
+            return render_page(trace, lang=self.lang, focus=focus, layers=layers)
 
     def check(self, jobs: dict[str, FigureJob]) -> dict[str, Writer]:
         """The figures' writers, once their files are known not to be the page or an input: call it

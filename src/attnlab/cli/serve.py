@@ -49,6 +49,8 @@ def config_from_args(args: argparse.Namespace):
 
     for name in args.model:
         resolve(name)  # an unknown name or a missing folder fails now, with the CLI's message
+    if 0 < args.link_store < 2**20:  # add_int took it as bytes; a store this small would keep no link
+        raise CliError(f"--link-store {args.link_store} bytes is less than 1 MiB (0 turns it off)")
     return ServeConfig(host=args.host, port=args.port, token=resolve_token(args.host, args.token),
                        models=tuple(args.model), max_cache=args.max_cache, lang=args.lang,
                        docs=not args.no_docs, threads=args.threads, link_store=args.link_store,

@@ -12,6 +12,7 @@ import sys
 import warnings
 from typing import Any
 
+from . import CliError
 from .options import INT_MAX, SUMMARY_ROWS, add_format, add_html, add_int, add_lang, add_out, add_scale
 
 
@@ -46,7 +47,40 @@ def register(subparsers: Any) -> None:
     add_out(p)
     add_scale(p)
     add_html(p)
+    p.add_argument("--layers", type=_layers_arg, default=None, metavar="LIST",
+                   help="the layers the --html page holds, e.g. 0-11 or 0,5,29 or all (default: as many as "
+                        "fit one page, around --layer; the page names the others)")
     p.set_defaults(handler=handle)
+
+
+def _layers_arg(text: str) -> tuple[int, ...] | None:
+    from ..errors import AttnlabError
+    from ..html.layers import parse_layers
+
+    try:
+        return parse_layers(text)
+    except AttnlabError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _check_page(args: argparse.Namespace) -> None:
+    """--html: refuse now, after a tokenizer pass and before the model runs, a page that cannot hold
+    what was asked (the layers of --layers, or not one layer at this length)."""
+    from ..html.layers import PageTooLargeError, plan_layers, span_text
+    from ..models.api import encode, load
+    from ..models.registry import model_for, model_info
+
+    name = model_for(args.text) if args.model is None else args.model
+    info = model_info(name)
+    if info.n_layers is None or info.n_heads is None:  # a config that does not say: the page checks later
+        return
+    reserve = max(args.generate, 0)
+    n = len(encode(load(name), args.text, truncate=args.truncate, reserve=reserve).ids) + reserve
+    try:
+        plan_layers(n, info.n_layers, info.n_heads, args.layers, focus=args.layer)
+    except PageTooLargeError as e:
+        fits = f"; pass --layers {span_text(e.fits)}" if e.fits else ""
+        raise CliError(f"the --html page: {e}{fits}") from None
 
 
 def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, generate: int = 0,
@@ -86,22 +120,26 @@ def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, genera
 
 def handle(args: argparse.Namespace) -> int:
     from ..export import head_to_dict
-    from ..i18n import Msg
+    from ..i18n import Msg, t
     from ..progress import notice
     from ..reporting import model_report
     from ..views import FigureOptions, figure_notes, figures_for, file_stem
     from .output import check_destinations, existing, print_json
 
     quiet = args.format == "json"  # stdout stays pure JSON
+    if args.layers is not None and args.html is None:
+        raise CliError("--layers chooses the layers of the --html page: add --html PATH")
     dest = check_destinations(args.out, args.html, figures=not quiet or args.out is not None, lang=args.lang,
                               quiet=quiet, inputs=existing("--model", args.model))
+    if args.html is not None:
+        _check_page(args)
     trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate, generate=args.generate,
                       target_text=args.target_text, part=args.part)
     trace.check_layer_head(args.layer, args.head)
-    page = dest.page(trace, focus=(args.layer, args.head))  # too large for a page: refused before any file
+    page = dest.page(trace, focus=(args.layer, args.head), layers=args.layers)  # rendered before any file
     if trace.truncated:
-        print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
-              f"{trace.n_tokens}", file=sys.stderr)
+        print("attnlab: " + t("text_cut", args.lang, n=trace.truncated, model=trace.model, limit=trace.n_tokens),
+              file=sys.stderr)
     opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model),
                          scale=args.scale)
     jobs = figures_for(trace, opts) if dest.out is not None else {}

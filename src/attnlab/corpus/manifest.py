@@ -1,16 +1,17 @@
 """The output folder: its manifest, its lock, and the check that a resumed run is the same run.
 
 `_manifest.json` (a leading underscore: pyarrow, pandas and polars skip it when they read the
-folder) records what decides the numbers: the input (path, format, field, size, sha256, documents,
-parts), the model (name, kind, layers, heads, where it loaded from), the options (max_tokens,
-truncate, batch_tokens, part_docs, part_bytes) and the versions of attnlab, torch, transformers and
-pyarrow. A run into a folder that holds a manifest resumes it only when all of that is equal;
-otherwise it stops before any work and names what differs. The engine is not part of it: both
-engines write the same rows. At the end the manifest is rewritten with `complete: true` and totals.
+folder) records what decides the rows: the Parquet schema of the part files (every column's name and
+type, from `parts.schema`: a new score column changes it, so no version number is bumped by hand),
+the input (path, format, field, size, sha256, documents, parts), the model (name, kind, layers,
+heads, where it loaded from), the options (max_tokens, truncate, batch_tokens, part_docs, part_bytes)
+and the versions of attnlab, torch, transformers and pyarrow. A run into a folder that holds a
+manifest resumes it only when all of that is equal; otherwise it stops before any work and names
+what differs. The engine is not part of it: both engines write the same rows. At the end the
+manifest is rewritten with `complete: true` and totals.
 
-One run at a time per folder: `_lock` is held with `fcntl.flock` (released by the OS when the
-process dies, so a killed run leaves no stale lock). Where `fcntl` does not exist (Windows) no
-lock is taken.
+One run at a time per folder: `_lock` is held with `locks.held` (released by the OS when the
+process dies, so a killed run leaves no stale lock).
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from .. import jsonfile
 from ..errors import AttnlabError
 from ..i18n import Msg, tr_error
 from ..jsonfile import Field
+from ..locks import held
 
 MANIFEST = "_manifest.json"
 LOCK = "_lock"
-FORMAT = 1  # bump when the part layout changes
-IDENTITY = ("format", "model", "options", "input", "versions")  # what a resumed run must match, in this order
+IDENTITY = ("schema", "model", "options", "input", "versions")  # what a resumed run must match, in this order
 
 
 class OutputFolderError(AttnlabError):
@@ -87,26 +88,16 @@ def prepare_folder(out: Path) -> Path:
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Hold the folder's lock for the run; another run on the same folder stops with one line."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory lock
-        yield
-        return
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with held(out / LOCK) as free:
+        if not free:
             raise OutputFolderError(f"another attnlab corpus run is writing into {out}; wait for it or "
-                                    "choose another --out") from None
+                                    "choose another --out")
         yield
-    finally:
-        os.close(fd)
 
 
 _COUNT = Field("int", required=True, lo=0)
 MANIFEST_FIELDS = {  # what a run and the summary read from a manifest; the rest is compared as written
-    "format": Field("int", required=True, lo=0),
+    "schema": Field("list", required=True, items=(Field("row", items=(Field("str"), Field("str"))),)),
     "model": Field("object", required=True, fields={
         "name": Field("str", required=True), "kind": Field("str", required=True, choices=("encoder", "decoder")),
         "n_layers": Field("int", required=True, lo=1, hi=4096), "n_heads": Field("int", required=True, lo=1, hi=4096),

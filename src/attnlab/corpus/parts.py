@@ -58,6 +58,11 @@ def schema() -> Any:
     return pa.schema(fields + [pa.field(name, pa.float32()) for name in SCORES])
 
 
+def schema_columns() -> list[list[str]]:
+    """[[column, Arrow type], ...] of the part files: what a run's manifest records as its layout."""
+    return [[field.name, str(field.type)] for field in schema()]
+
+
 def part_table(result: PartResult, n_layers: int, n_heads: int) -> Any:
     """The part's rows as an Arrow table (see the module docstring for the layout)."""
     import numpy as np

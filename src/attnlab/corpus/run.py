@@ -21,7 +21,7 @@ from ..i18n import Msg
 from . import manifest as mf
 from .document import Options
 from .inputs import MAX_LINE_BYTES, CorpusInputError, InputPlan, check_input, scan
-from .parts import damaged, done_parts, read_info, remove_stale_temporaries
+from .parts import damaged, done_parts, read_info, remove_stale_temporaries, schema_columns
 
 ENGINES = ("local", "ray")
 
@@ -155,7 +155,7 @@ def _options(lm: Any, max_tokens: int | None, truncate: bool, batch_tokens: int)
 def _manifest(lm: Any, plan: InputPlan, options: Options, part_docs: int, part_bytes: int) -> dict[str, Any]:
     config = lm.model.config
     return {
-        "format": mf.FORMAT,
+        "schema": schema_columns(),
         "input": {"path": plan.path, "format": plan.format, "field": plan.field, "size": plan.size,
                   "sha256": plan.sha256, "documents": plan.documents, "parts": len(plan.parts),
                   "max_line_bytes": plan.max_line_bytes, "bad_lines": plan.bad_lines},

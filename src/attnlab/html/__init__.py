@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..fileio import check_destination, write_text
-from .encode import MAX_CELLS, PRECISION, PageTooLargeError, encode_trace
+from .encode import PRECISION, encode_trace
+from .layers import MAX_CELLS, PageTooLargeError, plan_layers
 from .render import render_page
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ __all__ = [
     "PRECISION",
     "PageTooLargeError",
     "encode_trace",
+    "plan_layers",
     "render_page",
     "write_html",
 ]

@@ -30,6 +30,7 @@ import torch
 
 from ..errors import AttnlabError
 from ..views import PageOptions, View, page_views
+from .layers import plan_layers
 
 if TYPE_CHECKING:
     from ..trace import AttentionTrace
@@ -37,17 +38,13 @@ if TYPE_CHECKING:
 # The largest page: weight cells (maps x q_pos x k_pos, head means included) in one file. 2**25 is
 # e.g. one head at 4,096 tokens twice over, or MiniLM's 72 heads at 640 tokens: the browser then holds
 # 32 MiB of bytes and the file stays in the tens of MB. Beyond it a page would freeze the browser.
-MAX_CELLS = 2**25
+# (html/layers.py holds it, with the plan of which layers a page keeps.)
 # Scores travel as fp32 (4 bytes a cell), so only for traces up to this many cells (all toy traces).
 MAX_SCORE_CELLS = 2**20
 
 QUANT_STEPS = 255  # 8-bit codes: a row with maximum 1 spans 0..255
 ROW_LEVELS = 32  # at least this many levels between 0 and any row's maximum
 PRECISION = 0.002  # the bound stated on the page: step / 2 <= 1 / 510 < 0.002
-
-
-class PageTooLargeError(AttnlabError):
-    """The trace has more cells than one self-contained page can hold without freezing a browser."""
 
 
 @dataclass(frozen=True)
@@ -58,30 +55,11 @@ class PageData:
     blob_b64: str  # base64 of zlib(deflate) of the concatenated arrays
 
 
-def _layers(trace: AttentionTrace, layers: list[int] | tuple[int, ...] | None) -> list[int]:
-    if layers is None:
-        return list(range(trace.n_layers))
-    chosen = sorted(set(int(x) for x in layers))
-    if not chosen:
-        raise AttnlabError("layers is empty: give at least one layer, or None for all")
-    for layer in chosen:
-        if not 0 <= layer < trace.n_layers:
-            last = trace.n_layers - 1
-            raise AttnlabError(f"layer {layer} is out of range: this trace has layers 0..{last}")
-    return chosen
-
-
-def check_size(trace: AttentionTrace, layers: list[int]) -> int:
-    """Number of weight cells the page would hold; raise PageTooLargeError past MAX_CELLS."""
-    maps = len(layers) * (trace.n_heads + (1 if trace.n_heads > 1 else 0))
-    cells = maps * trace.n_tokens**2
-    if cells > MAX_CELLS:
-        raise PageTooLargeError(
-            f"{trace.n_tokens} tokens x {trace.n_tokens} x {maps} maps = {cells:,} weight cells is more "
-            f"than one page holds ({MAX_CELLS:,}): choose fewer tokens or layers (layers=[...]) for the "
-            "head view, or browse any head in the deep zoom of the web app (`attnlab serve`)"
-        )
-    return cells
+def check_size(trace: AttentionTrace, layers: list[int] | tuple[int, ...] | None) -> list[int]:
+    """The layers a page of `trace` holds (None: all), checked: PageTooLargeError past MAX_CELLS (its
+    `fits`: the layers that would fit), AttnlabError for a layer the trace lacks."""
+    asked = list(range(trace.n_layers)) if layers is None else layers
+    return list(plan_layers(trace.n_tokens, trace.n_layers, trace.n_heads, asked).layers)
 
 
 def quantise_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -147,25 +125,33 @@ def encode_trace(
     lang: str = "ja",
     focus: tuple[int, int] | None = None,
     level: int = 9,
+    weights: bool = True,
 ) -> PageData:
     """The page data of `trace` (layers: which layers to include, None = all) for the page tabs of
     `views` (default: every registered view that applies), which may add arrays and JSON of their own
     (`lang`: their texts' language; `focus`: the (layer, head) a one-head tab shows, default the
     first included layer's head 0). level: zlib's compression level (9: smallest file; the web app
-    uses 1, ~10x faster, on every edit)."""
+    uses 1, ~10x faster, on every edit). weights=False: no weight maps or scores at all (`meta["remote"]`):
+    the web app's views read them from its server one map at a time (html/remote.py), at any length."""
     views = page_views(trace) if views is None else views
-    chosen = _layers(trace, layers)
-    check_size(trace, chosen)
+    if weights:
+        chosen = check_size(trace, layers)
+    else:
+        chosen = list(range(trace.n_layers)) if layers is None else sorted(set(int(x) for x in layers))
+        trace.check_layer_head(chosen[-1], None)
     if focus is not None:
         if len(focus) != 2 or focus[1] is None:
             raise AttnlabError(f"focus {focus!r}: give (layer, head), one head of one layer")
         trace.check_layer_head(focus[0], focus[1])
-    page = PageOptions(lang=lang, layers=tuple(chosen), focus=focus if focus is not None else (chosen[0], 0))
+    page = PageOptions(lang=lang, layers=tuple(chosen), focus=focus if focus is not None else (chosen[0], 0),
+                       remote=not weights)
     blob = _Blob()
-    codes, step = quantise_rows(_weight_maps(trace, chosen))
-    blob.add("weights", codes)  # [layer, map, q_pos, k_pos] uint8
-    blob.add("step", step)  # [layer, map, q_pos] fp32
-    scores = _scores(trace, chosen)
+    scores = None
+    if weights:
+        codes, step = quantise_rows(_weight_maps(trace, chosen))
+        blob.add("weights", codes)  # [layer, map, q_pos, k_pos] uint8
+        blob.add("step", step)  # [layer, map, q_pos] fp32
+        scores = _scores(trace, chosen)
     if scores is not None:
         blob.add("scores", scores)  # [layer, head, q_pos, k_pos] fp32, -inf where hidden
     view_meta = {}
@@ -183,6 +169,7 @@ def encode_trace(
         view_meta=view_meta,
         focus=list(page.focus),  # (layer, head) the page opens on
         arrays=blob.index,
+        remote=not weights,  # True: no weights here; the app's views fetch them map by map
     )
     return PageData(meta=meta, blob_b64=blob.encoded(level))
 

@@ -35,11 +35,13 @@ from ..trace import AttentionTrace
 from ..views import VIEWS, View, page_views, view_named
 from .code import asset, bundle, script
 from .encode import encode_trace
+from .layers import plan_layers
 
 PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
 # the words the shared modules read (html/js/: core.js, frame.js, matrix.js, headgrid.js)
-FRAME_LABELS = ("export_png", "export_svg", "head", "heads", "key", "layer", "layers", "mask", "mean", "one_head",
-                "one_layer", "page_title", "query", "scale_linear", "scale_log", "scale_row", "temperature", "tokens")
+FRAME_LABELS = ("export_png", "export_svg", "head", "heads", "key", "layer", "layers", "loading", "map_role", "mask",
+                "mean", "one_head", "one_layer", "page_left_out", "page_title", "query", "scale_linear", "scale_log",
+                "scale_row", "temperature", "tokens")
 
 
 def view_units(views: list[View], arrays: Collection[str] | None = None) -> list[str]:
@@ -136,19 +138,22 @@ def render_page(
         view: the tab shown first (a registered view that applies to the trace: heatmap, headview,
             modelview, pipeline for toy traces); None: the first that applies (the pipeline for toy
             traces, the heatmap otherwise).
-        layers: the layers to include (None: all); fewer layers make a smaller page.
+        layers: the layers to include (None: all that fit one page, around the focus layer: the page
+            names the ones it leaves out); fewer layers make a smaller page.
         focus: (layer, head) of a real model that the pipeline tab shows from its captured q, k, v
             (None: the first included layer, head 0).
         pack: True: the code travels deflated and the boot script inflates it (the smallest file); False: the
             style, the words and the script are inline as text (for a carrier that compresses the whole page,
             as the notebook output does).
     Raises:
-        PageTooLargeError (an AttnlabError) when the trace has more than encode.MAX_CELLS weight cells.
+        PageTooLargeError (an AttnlabError) when `layers` hold more than layers.MAX_CELLS weight cells,
+        or not even one layer fits (its `fits` names the layers that would).
     """
     check_lang(lang)
     views = page_views(trace)
     first = view_named(view, trace).name if view is not None else opening_view(trace, views).name
-    data = encode_trace(trace, layers=layers, views=views, lang=lang, focus=focus)
+    held = plan_layers(trace.n_tokens, trace.n_layers, trace.n_heads, layers, focus=focus[0] if focus else 0).layers
+    data = encode_trace(trace, layers=held, views=views, lang=lang, focus=focus)
     code = code_for(views, lang, data.meta["arrays"])
     meta = dict(data.meta, view=first)
     title = html.escape(f"attnlab · {trace.model} · {trace.n_tokens} {t('tokens', lang)}")
@@ -166,7 +171,7 @@ def render_page(
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(_csp(scripts))}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n{style}</head>\n<body>\n"
-        '<div id="attnlab-root" class="attnlab"></div>\n'
+        '<main id="attnlab-root" class="attnlab"></main>\n'
         f'<script type="application/json" id="attnlab-meta">{json_for_script(meta)}</script>\n'
         f'<script type="application/octet-stream" id="attnlab-blob">{data.blob_b64}</script>\n'
         f"{tail}\n</body>\n</html>\n"

@@ -30,7 +30,7 @@ import torch
 
 from ..checks import describe
 from ..errors import AttnlabError
-from ..i18n import Msg
+from ..i18n import Msg, tr_error
 from ..progress import notice
 from .capture import PassWatch, recording, watching
 from .eager import BYPASSES, CaptureFallbackWarning, eager_outputs, exclusive, warn_fallback
@@ -300,12 +300,10 @@ def _check_flag(value: object, name: str) -> None:
 def _check_generate(lm: LoadedModel, generate: int) -> None:
     """Refuse a generation the model cannot take, before any tokenizing (the limit is the model's)."""
     if generate < 0:
-        raise AttnlabError(f"--generate {generate}: the number of new tokens must be 0 or more")
-    if generate and lm.kind == "encoder":
+        raise tr_error(AttnlabError, "err_generate_negative", n=generate)
+    if generate and lm.kind == "encoder":  # decoders continue the text; encoder-decoders generate a target
         decoders = " or ".join(bundled_names("decoder")) or "a decoder"
-        raise AttnlabError(f"--generate needs a decoder model; {lm.name} is an encoder (try --model {decoders})")
+        raise tr_error(AttnlabError, "err_generate_encoder", model=lm.name, decoders=decoders)
     if generate >= lm.max_tokens:
-        raise TooLongError(
-            f"--generate {generate} is more than {lm.name} accepts: at most {lm.max_tokens} tokens in all, "
-            f"the text's included, so at most {lm.max_tokens - 1} new ones"
-        )
+        raise tr_error(TooLongError, "err_generate_too_many", n=generate, model=lm.name, limit=lm.max_tokens,
+                       most=lm.max_tokens - 1)

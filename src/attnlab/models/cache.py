@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..errors import AttnlabError
 from ..fileio import write_text
+from ..locks import held
 from ..progress import notice
 from .cache_checks import (  # re-exported: the names loading.py and the tests know this module by
     CACHE_FORMAT,
@@ -45,12 +46,6 @@ from .cache_checks import (  # re-exported: the names loading.py and the tests k
     valid_cache,
     write_manifest,
 )
-
-try:
-    import fcntl
-except ImportError:  # Windows: msvcrt's byte-range lock instead of flock
-    fcntl = None  # type: ignore[assignment]
-    import msvcrt
 
 __all__ = [
     "CACHE_FORMAT",
@@ -108,40 +103,12 @@ def gguf_cache_dir(gguf: Path) -> Path:
     return models_dir() / f"{gguf.stem}-{key[:12]}"
 
 
-_OPEN_LOCK = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-
-
-def _try_lock(fd: int) -> bool:
-    """Take the exclusive lock on `fd` if it is free; False when another process holds it."""
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        else:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-    except OSError:  # BlockingIOError (flock), PermissionError (msvcrt)
-        return False
-    return True
-
-
-def _wait_lock(fd: int) -> None:
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        return
-    while not _try_lock(fd):
-        time.sleep(0.5)
-
-
 @contextlib.contextmanager
 def cache_lock(dest: Path, *, wait_message: str = "") -> Iterator[None]:
-    """Hold the copy's lock (flock on `.<copy>.lock`), waiting while another process converts it."""
-    fd = os.open(dest.parent / f".{dest.name}.lock", _OPEN_LOCK, 0o666)
-    try:
-        if not _try_lock(fd):
-            with notice(wait_message or f"waiting for another process converting {dest.name}"):
-                _wait_lock(fd)
+    """Hold the copy's lock (`.<copy>.lock`), waiting while another process converts it."""
+    waiting = lambda: notice(wait_message or f"waiting for another process converting {dest.name}")  # noqa: E731
+    with held(dest.parent / f".{dest.name}.lock", wait=True, waiting=waiting):
         yield
-    finally:
-        os.close(fd)  # releases the lock; the lock file stays (deleting it would race with waiters)
 
 
 def clean_stale(models: Path, *, older_than: float = STALE_AFTER_S) -> list[Path]:
@@ -192,18 +159,13 @@ def _remove_unlocked(models: Path, copy: str, target: Path) -> bool:
     """Remove `target` (copy `copy` or one of its temporaries) unless a conversion holds the copy's
     lock; False when it does, or when the cache cannot be written (then nothing is removed)."""
     try:
-        lock = os.open(models / f".{copy}.lock", _OPEN_LOCK, 0o666)
-    except OSError:  # a read-only cache: leave it
+        with held(models / f".{copy}.lock") as free:
+            if not free:
+                return False  # a conversion is running
+            shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+            return True
+    except OSError:  # a read-only cache, or it cannot be removed: leave it
         return False
-    try:
-        if not _try_lock(lock):
-            return False  # a conversion is running
-        shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
-        return True
-    except OSError:  # cannot remove: leave it
-        return False
-    finally:
-        os.close(lock)  # the lock file stays, as in cache_lock (deleting it would race with waiters)
 
 
 def write_problem(models: Path) -> str | None:
@@ -271,19 +233,16 @@ def mark_damaged(folder: Path, problem: str, *, found_by: str) -> str | None:
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"the folder {str(folder)!r} is not writable"
     try:
-        lock = os.open(folder.parent / f".{folder.name}.lock", _OPEN_LOCK, 0o666)
+        with held(folder.parent / f".{folder.name}.lock") as free:
+            if not free:
+                return "another process is converting it anew"
+            mark = {"problem": problem, "found_by": found_by, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            write_text(folder / DAMAGED, json.dumps(mark, ensure_ascii=False), what="the damaged mark")
+            return None
     except OSError as e:
         return f"its lock cannot be opened ({e.strerror})"
-    try:
-        if not _try_lock(lock):
-            return "another process is converting it anew"
-        mark = {"problem": problem, "found_by": found_by, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        write_text(folder / DAMAGED, json.dumps(mark, ensure_ascii=False), what="the damaged mark")
-        return None
     except AttnlabError as e:
         return str(e)
-    finally:
-        os.close(lock)
 
 
 def _manifest_stamp(folder: Path) -> tuple[int, int] | None:

@@ -308,6 +308,17 @@ def find_output_projection(
     style `Conv1D` (weight stored [in, out], returned transposed), found under one of OUT_PROJ_NAMES on
     the attention module, then PARENT_OUT_PROJ_NAMES on the module that holds it.
     """
+    found = find_output_module(module, parent, in_features)
+    if found is None:
+        return None
+    return found.weight if isinstance(found, torch.nn.Linear) else found.weight.t()
+
+
+def find_output_module(
+    module: torch.nn.Module, parent: torch.nn.Module | None, in_features: int
+) -> torch.nn.Module | None:
+    """The module applying W_O (see `find_output_projection`): its input is the heads' outputs side by
+    side, [..., head * d_head], which is where `models.intervene` edits one head."""
     for owner, names in ((module, OUT_PROJ_NAMES), (parent, PARENT_OUT_PROJ_NAMES)):
         for name in names if owner is not None else ():
             candidate = owner
@@ -317,9 +328,9 @@ def find_output_projection(
             if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
                 continue
             if isinstance(candidate, torch.nn.Linear) and weight.shape[1] == in_features:
-                return weight
+                return candidate
             if type(candidate).__name__ == "Conv1D" and weight.shape[0] == in_features:
-                return weight.t()
+                return candidate
     return None
 
 

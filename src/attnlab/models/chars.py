@@ -13,7 +13,10 @@ kanji), so the labels are decoded over the whole sequence, then split back by pi
   that are not UTF-8) are shown as hex: '‹e6 9d›'.
 
 The labels are for reading; the exact bytes stay on `Token.bytes_hex`. The same decoding gives
-each piece's span in the decoded text, which maps pieces to words (`attnlab.models.segment`).
+each piece's span in the decoded text, which maps pieces to words (`attnlab.models.segment`), and
+which pieces share a character (`split_characters`, `continuation_pieces`): a piece that begins
+inside a character mostly attends to that character's first piece, which readings, the census and
+the words table keep apart from what the text's tokens do (docs/words.md).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..marks import MARKS, PART_SEPARATOR, hex_group, mark_text, part_label, utf8_chars
+from ..trace import Token
 
 BARRIER = "\n"  # stands in the decoded text for a piece without bytes (a special token)
 
@@ -109,3 +113,43 @@ def _render(items: list[tuple[str, object]]) -> str:
             out.append(PART_SEPARATOR)
     out.append(hex_group(stray))
     return "".join(out)
+
+
+def split_characters(chunks: Sequence[bytes | None]) -> list[tuple[int, ...]]:
+    """The pieces of each character whose bytes are spread over two pieces or more, in order: a
+    tuple of piece indices per such character ('猫1/3' '猫2/3' '猫3/3' -> (k, k+1, k+2)).
+
+    chunks: per piece its bytes, or None for a piece without bytes (bytes never join across it).
+    """
+    groups: list[tuple[int, ...]] = []
+    start = 0
+    while start < len(chunks):
+        if chunks[start] is None:
+            start += 1
+            continue
+        stop = start
+        while stop < len(chunks) and chunks[stop] is not None:
+            stop += 1
+        run = [chunks[p] for p in range(start, stop)]
+        bounds = [0]
+        for chunk in run:
+            bounds.append(bounds[-1] + len(chunk))  # type: ignore[arg-type]
+        for begin, end, ch in utf8_chars(b"".join(run)):  # type: ignore[arg-type]
+            if ch is None:
+                continue
+            holders = [k for k in range(_piece_at(bounds, begin), _piece_at(bounds, end - 1) + 1) if run[k]]
+            if len(holders) > 1:
+                groups.append(tuple(start + k for k in holders))
+        start = stop
+    return groups
+
+
+def continuation_pieces(chunks: Sequence[bytes | None]) -> frozenset[int]:
+    """Pieces that begin inside a character started by an earlier piece ('猫2/3', '猫3/3 が1/2'): their
+    attention mostly assembles that character, which is not evidence of anything about the text."""
+    return frozenset(p for group in split_characters(chunks) for p in group[1:])
+
+
+def token_chunks(tokens: Sequence[Token]) -> list[bytes | None]:
+    """Per token its exact bytes (`Token.bytes_hex`), None for a token that is not a byte piece."""
+    return [bytes.fromhex(t.bytes_hex) if t.bytes_hex is not None else None for t in tokens]

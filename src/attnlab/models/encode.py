@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..checks import check_text, describe
 from ..errors import AttnlabError
+from ..i18n import Msg, tr_error
 from ..trace import Token
 from .loading import LoadedModel
 from .tokens import display_tokens
@@ -45,7 +46,7 @@ def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int =
     """`text` tokenized; too long raises TooLongError unless truncate (reserve: room for generated tokens)."""
     check_text_arg(text, "the text")
     if not text.strip():
-        raise EmptyTextError("the text is empty: give a sentence with at least one non-space character")
+        raise tr_error(EmptyTextError, "err_empty_text")
     limit = lm.max_tokens - reserve
     whole = _encoded(lm, text, {})  # with offsets: no second pass when the text fits
     if len(whole.ids) <= limit:
@@ -53,16 +54,11 @@ def encode(lm: LoadedModel, text: str, *, truncate: bool = False, reserve: int =
     n = len(whole.ids)
     room_for_text = limit >= lm.tokenizer.num_special_tokens_to_add() + 1
     if reserve and not room_for_text:
-        raise TooLongError(
-            f"the text is {n} tokens and {reserve} are to be generated, but {lm.name} accepts at most "
-            f"{lm.max_tokens} in all: generate fewer tokens (truncating cannot help: no room is left for the text)"
-        )
+        raise tr_error(TooLongError, "err_no_room", n=n, reserve=reserve, model=lm.name, limit=lm.max_tokens)
     if not truncate:
-        room = f" while generating {reserve}" if reserve else ""
-        raise TooLongError(
-            f"the text is {n} tokens but {lm.name} accepts at most {limit}{room}; "
-            "pass --truncate (truncate=True) to cut the rest" + (", or generate fewer" if reserve else "")
-        )
+        room = Msg("err_room_generating", {"reserve": reserve}) if reserve else ""
+        raise tr_error(TooLongError, "err_too_long", fix="fix_truncate_or_fewer" if reserve else "fix_truncate",
+                       n=n, model=lm.name, limit=limit, room=room)
     enc = _encoded(lm, text, {"truncation": True, "max_length": limit})
     return Encoded(text, enc.ids, enc.offsets, n - len(enc.ids))
 

@@ -30,7 +30,9 @@ from .registry import (
     HubUnreachableError,
     ModelSpec,
     available_names,
+    install_hint,
     is_causal_lm_class,
+    package_folder,
     package_path,
     read_config,
     resolve,
@@ -109,6 +111,8 @@ def cached_gguf_folder(gguf: Path, *, damaged: str = "") -> Path:
 def load_model(name: str) -> LoadedModel:
     """Load a model by registry name, folder path or hub id, with attention set to the capture function."""
     spec = resolve(name)
+    if spec.hub_id is not None and package_folder(spec) is None:  # bundled, its package missing: the hub's copy
+        return _from_hub(spec, spec.hub_id)
     if spec.source == "gguf":
         return _from_converted(spec, package_path(spec))
     if spec.source == "package":
@@ -249,24 +253,36 @@ def _set_capture(model: Any, implementation: str) -> None:
         model.set_attn_implementation(implementation)
 
 
-def _from_hub(spec: ModelSpec) -> LoadedModel:
-    """A hub id: the local cache first (no network), then the hub; one line when neither works."""
+def _from_hub(spec: ModelSpec, repo: str | None = None) -> LoadedModel:
+    """A hub id (`repo`, else the name): the local cache first (no network), then the hub; one line when
+    neither works. A bundled model comes here with its `hub_id` when its package is not installed."""
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError, RepositoryNotFoundError
 
+    repo = repo or spec.name
     patterns = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja"]
     try:
-        folder = snapshot_download(spec.name, local_files_only=True, allow_patterns=patterns)
+        folder = snapshot_download(repo, local_files_only=True, allow_patterns=patterns)
     except (LocalEntryNotFoundError, OSError):
         try:
-            folder = snapshot_download(spec.name, allow_patterns=patterns)
+            folder = snapshot_download(repo, allow_patterns=patterns)
         except RepositoryNotFoundError:
-            raise AttnlabError(f"hub id {spec.name!r}: no such model on the Hugging Face hub") from None
+            raise AttnlabError(f"hub id {repo!r}: no such model on the Hugging Face hub") from None
         except HFValidationError as e:
-            raise AttnlabError(f"hub id {spec.name!r} is not valid: {e}") from None
+            raise AttnlabError(f"hub id {repo!r} is not valid: {e}") from None
         except Exception as e:  # connection errors come in many types (requests, httpx, offline mode)
-            raise HubUnreachableError(
-                f"hub id {spec.name!r}: the Hugging Face hub is not reachable from here and the model is not "
-                f"cached ({type(e).__name__}); use {available_names()}"
-            ) from None
+            raise HubUnreachableError(_not_cached(spec, repo, e)) from None
     return _from_folder(spec, Path(folder))
+
+
+def _not_cached(spec: ModelSpec, repo: str, e: Exception) -> str:
+    """One line: the hub copy is neither cached nor reachable, and (bundled) what to install or download."""
+    from huggingface_hub import constants
+
+    if spec.package is None:
+        return (f"hub id {repo!r}: the Hugging Face hub is not reachable from here and the model is not cached "
+                f"({type(e).__name__}); use {available_names()}")
+    why = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else f"the hub is not reachable ({type(e).__name__})"
+    then = " (unset HF_HUB_OFFLINE)" if constants.HF_HUB_OFFLINE else ""
+    return (f"model {spec.name!r}: its package {spec.package} is not installed, {repo} is not in the Hugging Face "
+            f"cache, and {why}: {install_hint(spec)}, or download {repo} once with network{then}")

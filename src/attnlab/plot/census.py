@@ -26,14 +26,14 @@ from ..analysis.roles import ROLE_RULES
 from ..analysis.value_weighted import KeyMass
 from ..i18n import t
 from ..trace import AttentionTrace
-from ._style import figure_style, tick_step
+from ._style import OUTLINE, WEIGHTS_CMAP, figure_style, tick_step
 from .matrix import MASK_COLOR
 
 LOG_FLOOR = 1e-8  # rollout shares span many orders of magnitude (SmolLM2: ~1 on token 0, 1e-5..1e-8 elsewhere)
 
 
 def plot_atlas(census: HeadCensus, lang: str = "ja") -> Figure:
-    """A layers x heads grid per score; heads with the score's role are outlined in black."""
+    """A layers x heads grid per score; heads with the score's role are outlined (plot._style.OUTLINE)."""
     names = [n for n in SCORE_NAMES if n in census.scores]
     with figure_style():
         width = 0.17 * census.n_heads + 1.0
@@ -42,11 +42,11 @@ def plot_atlas(census: HeadCensus, lang: str = "ja") -> Figure:
         for ax, name in zip(axes, names, strict=True):
             grid = census.scores[name].numpy()  # [layer, head]
             limit = float(np.nanmax(grid)) if name == "mean_distance" else 1.0
-            cmap = "Blues_r" if name == "mean_distance" else "Blues"  # dark = the role's side
-            img = ax.imshow(grid, cmap=cmap, vmin=0.0, vmax=max(limit, 1e-9), aspect="auto", interpolation="nearest")
+            img = ax.imshow(grid, cmap=WEIGHTS_CMAP, vmin=0.0, vmax=max(limit, 1e-9), aspect="auto",
+                            interpolation="nearest")  # bright = high, as the pages' census
             for r in census.roles:
                 if any(rule.role == r.role and rule.score == name for rule in ROLE_RULES):
-                    ax.add_patch(Rectangle((r.head - 0.5, r.layer - 0.5), 1, 1, fill=False, lw=1.2, ec="black"))
+                    ax.add_patch(Rectangle((r.head - 0.5, r.layer - 0.5), 1, 1, fill=False, lw=1.2, ec=OUTLINE))
             ax.set_title(t(f"census_{name}", lang), fontsize=9)
             ax.set_xticks(range(census.n_heads), [str(h) for h in range(census.n_heads)], fontsize=6)
             step = max(1, census.n_layers // 10)
@@ -70,7 +70,7 @@ def plot_rollout(trace: AttentionTrace, matrix: torch.Tensor, lang: str = "ja", 
         left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [side, 4.0]})
         data = matrix.double().numpy()
         hidden = np.triu(np.ones((n, n), dtype=bool), 1) if trace.causal else np.zeros((n, n), dtype=bool)
-        cmap = matplotlib.colormaps["Blues"].with_extremes(bad=MASK_COLOR, under="white")
+        cmap = matplotlib.colormaps[WEIGHTS_CMAP].with_extremes(bad=MASK_COLOR)
         shown = np.ma.masked_array(np.clip(data, LOG_FLOOR, 1.0), mask=hidden)
         img = left.imshow(shown, cmap=cmap, norm=LogNorm(vmin=LOG_FLOOR, vmax=1.0), aspect="auto",
                           interpolation="nearest")

@@ -17,11 +17,10 @@ from ..analysis.roles import ROLE_RULES
 from ..corpus.document import ROW_SCORES
 from ..corpus.summary import CorpusSummary
 from ..i18n import t
-from ._style import figure_style
+from ._style import OUTLINE, WEIGHTS_CMAP, figure_style
 
 OUTLINE_SHARE = 0.5  # outline heads past the role's rule on at least this share of documents
 _DISTANCES = ("mean_distance", "rows_mean_distance")
-OUTLINE = "#e8760c"  # orange: visible on the darkest blue, where the strongest heads are
 
 
 def _label(name: str, lang: str) -> str:
@@ -57,8 +56,7 @@ def _panel(fig: Figure, ax, summary: CorpusSummary, name: str, lang: str) -> Non
         top = max(float(np.nanmax(grid)), 1e-9)
     else:
         top = max(float(np.nanmax(grid)), 1e-9) if distance else 1.0
-    cmap = "Blues_r" if distance else "Blues"  # dark = the role's side (near, or much weight)
-    img = ax.imshow(grid, cmap=cmap, vmin=0.0, vmax=top, aspect="auto", interpolation="nearest")
+    img = ax.imshow(grid, cmap=WEIGHTS_CMAP, vmin=0.0, vmax=top, aspect="auto", interpolation="nearest")
     for rule in ROLE_RULES:
         if rule.score != name or rule.role not in summary.shares:
             continue

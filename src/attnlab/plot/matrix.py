@@ -17,10 +17,11 @@ from matplotlib.image import AxesImage
 
 from ..errors import AttnlabError
 from ..i18n import t
-from ._style import annot_size, fmt_spec, tick_step
+from ._style import SIGNED_CMAP, WEIGHTS_CMAP, annot_size, fmt_spec, tick_step
 
 MASK_COLOR = "#d0d0d0"  # hidden (masked) cells
 SCALES = ("fixed", "auto")  # weights' colour scale: 0..1, or the range of the weights shown
+KINDS = {"weights": WEIGHTS_CMAP, "signed": SIGNED_CMAP}  # a matrix's kind -> its colour map (plot._style)
 
 
 def weight_scale(mats: list[torch.Tensor], scale: str, lang: str,
@@ -44,25 +45,28 @@ def heatmap(
     rows: list[str],
     cols: list[str],
     *,
-    cmap: str,
+    kind: str,
     title: str,
     fmt: str = ".2f",
     mask: torch.Tensor | None = None,
     cbar: bool = True,
     vmin: float | None = None,
     vmax: float | None = None,
-    centered: bool = False,
 ) -> AxesImage:
     """One labelled matrix in the look of the tutorial's `sns.heatmap(..., annot=True)`.
 
-    Drawn with imshow (seaborn's heatmap needs ~0.8 GB for a 128 x 128 matrix here); mask: True =
-    hidden cell, drawn grey. Numbers go in the cells while they fit, dark on light cells.
+    kind: "weights" (WEIGHTS_CMAP, between vmin and vmax) or "signed" (scores, x, Q, K, V, outputs:
+    SIGNED_CMAP centred on 0, out to the largest |value|). Drawn with imshow (seaborn's heatmap needs
+    ~0.8 GB for a 128 x 128 matrix here); mask: True = hidden cell, drawn grey. Numbers go in the cells
+    while they fit, dark on light cells.
     """
+    if kind not in KINDS:
+        raise AttnlabError(f"kind {kind!r} is not a kind of matrix: choose one of {', '.join(KINDS)}")
     data = m.detach().double().numpy()
     hidden = ~np.isfinite(data) if mask is None else mask.numpy() | ~np.isfinite(data)
     shown = np.ma.masked_array(np.where(hidden, 0.0, data), mask=hidden)
-    cm = matplotlib.colormaps[cmap].with_extremes(bad=MASK_COLOR)
-    if centered:  # a diverging map with 0 in its middle (signed values: Q, K, V)
+    cm = matplotlib.colormaps[KINDS[kind]].with_extremes(bad=MASK_COLOR)
+    if kind == "signed":  # the diverging map with 0 in its middle
         vmax = float(np.abs(shown).max()) or 1.0
         vmin = -vmax
     img = ax.imshow(shown, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")

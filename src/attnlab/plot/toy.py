@@ -72,7 +72,7 @@ def _grid(trace: AttentionTrace, mats: list[tuple[torch.Tensor, str]], suptitle:
         fig = Figure(figsize=(cols * side + 0.6, rows * side + 0.8), layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
         for ax, (m, title) in zip(axes, mats):
-            heatmap(ax, m, labels, labels, cmap="Blues", title=title, fmt=fmt, mask=masked(trace), cbar=False,
+            heatmap(ax, m, labels, labels, kind="weights", title=title, fmt=fmt, mask=masked(trace), cbar=False,
                     vmin=vmin, vmax=vmax)
             ax.set_xlabel(t("key", lang))
             ax.set_ylabel(t("query", lang))

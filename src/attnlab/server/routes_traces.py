@@ -22,8 +22,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..analysis import zoom
 from ..export import head_to_dict
-from ..html import render_page
-from ..views import file_stem
+from ..html import remote, render_page
+from ..html.layers import parse_layers
+from ..views import VIEWS, file_stem
 from .capture import head_json_cells, summary, text_notes
 from .messages import NotFound
 from .pages_data import LANG_QUERY, MESSAGE_LANG, trace_page
@@ -86,9 +87,15 @@ async def page_data(request: Request, tid: str = TID, lang: str = LANG_QUERY,
 
 @router.get("/api/traces/{tid}/page", summary="The self-contained page, as `--html` writes it",
             response_class=HTMLResponse, responses=errors(404, 410, 503))
-async def page(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> HTMLResponse:
+async def page(request: Request, tid: str = TID, lang: str = LANG_QUERY,
+               layers: str | None = Query(None, max_length=200, pattern="^(all|[0-9,-]+)$",
+                                          description="the layers the page holds, e.g. 0-11 or 0,5 (default: "
+                                                      "as many as fit one page)")) -> HTMLResponse:
     entry = await entry_of(request, tid)
-    html = await _heavy_call(request, entry, lambda: render_page(entry.trace, lang=lang))
+    held = None if layers is None else parse_layers(layers)
+    if layers is not None and held is None:  # "all": every layer, or the page's own refusal
+        held = tuple(range(entry.trace.n_layers))
+    html = await _heavy_call(request, entry, lambda: render_page(entry.trace, lang=lang, layers=held))
     name = f"attnlab-{file_stem(entry.trace.model)}-{entry.id}.html"
     return HTMLResponse(html, headers={"content-disposition": f'attachment; filename="{name}"'})
 
@@ -179,3 +186,61 @@ async def stats(request: Request, tid: str = TID) -> JSONResponse:
         raise job.future.exception()
     return JSONResponse({**job.snapshot(), "position": srv.worker.position(job)}, status_code=202,
                         headers={"retry-after": "1", "cache-control": "no-store"})
+
+
+# what the views of a page too long to hold every map read, one map at a time (html/remote.py) ----------
+
+@router.get("/api/traces/{tid}/map", responses={**HEAVY, 200: {"description": "uint8 codes [N, N], then step "
+            "float32 [N] (weight ~ code * step), then scores float32 [N, N] when X-Attnlab-Scores is 1; "
+            "N in X-Attnlab-Shape", "content": BINARY[200]["content"]}},
+            summary="One head (or, map = heads, the head mean) of one layer, quantised as a page file's maps")
+async def one_map(request: Request, tid: str = TID, layer: int = Query(0, ge=0),
+                  map: int = Query(0, ge=0, description="a head, or the number of heads for their mean")) -> Response:
+    entry = await entry_of(request, tid)
+    remote.check_map(entry.trace, layer, map)
+    codes, step, scores = await _heavy_call(request, entry, remote.map_codes, entry.trace, layer, map)
+    pad = b"\0" * ((-codes.size) % 4)
+    body = b"".join([codes.tobytes(), pad, step.astype("<f4").tobytes(),
+                     b"" if scores is None else scores.astype("<f4").tobytes()])
+    return Response(body, media_type="application/octet-stream",
+                    headers={"x-attnlab-shape": str(codes.shape[0]), "x-attnlab-scores": "0" if scores is None else "1",
+                             "cache-control": "private, max-age=3600"})
+
+
+@router.get("/api/traces/{tid}/pooled", responses=HEAVY,
+            summary="Every head of one layer and their mean, pooled to cell x cell blocks (max or mean)")
+async def pooled(request: Request, tid: str = TID, layer: int = Query(0, ge=0), cell: int = Query(1, ge=1, le=65536),
+                 mode: str = Query("max", pattern="^(max|mean)$")) -> Response:
+    entry = await entry_of(request, tid)
+    entry.trace.check_layer_head(layer, None)
+    maps = await _heavy_call(request, entry, remote.pooled_maps, entry.trace, layer, cell, mode)
+    return _binary(list(maps), {"x-attnlab-cell": str(min(cell, entry.trace.n_tokens))})
+
+
+@router.get("/api/traces/{tid}/view-meta", responses=errors(404, 410, 503),
+            summary="The JSON a view's tab reads (its page_meta) for one layer or all, computed when the tab opens")
+async def view_meta(request: Request, tid: str = TID,
+                    view: str = Query(..., pattern=f"^({'|'.join(v.name for v in VIEWS)})$",
+                                      description="a view that applies to the trace (400 names those that do)"),
+                    lang: str = LANG_QUERY, layer: int | None = Query(None, ge=0)) -> JSONResponse:
+    entry = await entry_of(request, tid)
+    key = ("view-meta", view, lang, layer)
+    kept = entry.extras.get(key)
+    if kept is None:
+        layers = None if layer is None else (layer,)
+        got = await _heavy_call(request, entry, remote.view_meta, entry.trace, view, lang, layers)
+        kept = server_of(request).store_for(tid).keep(entry, key, got)
+    return JSONResponse(kept)
+
+
+@router.get("/api/traces/{tid}/rollout-row", responses=HEAVY,
+            summary="One row of the attention rollout (every layer), streamed: where a token draws from")
+async def rollout_row(request: Request, tid: str = TID, row: int = Query(..., ge=0)) -> Response:
+    from ..analysis.rollout import rollout_rows
+    from ..errors import LayerHeadError
+
+    entry = await entry_of(request, tid)
+    if row >= entry.trace.n_tokens:  # a position the trace lacks: 404, as a layer it lacks
+        raise LayerHeadError(f"row {row} is out of range: this trace has positions 0..{entry.trace.n_tokens - 1}")
+    got = await _heavy_call(request, entry, rollout_rows, entry.trace, [row])
+    return _binary([got])

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..i18n import tr_error
 from .checks import ToyInputError
 from .spec import TUTORIAL_TOKENS, ToySpec
 
@@ -30,11 +31,11 @@ def _tokens(value: Any, x: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         tokens = tuple(value.split())
         if not tokens:
-            raise ToyInputError("no tokens: tokens needs at least one word")
+            raise tr_error(ToyInputError, "err_toy_no_words")
         return tokens
     if isinstance(value, (list, tuple)) and all(isinstance(t, str) for t in value):
         return tuple(value)
-    raise ToyInputError(f"tokens must be a list of strings or one string of words, got {type(value).__name__}")
+    raise tr_error(ToyInputError, "err_toy_tokens_option", got=type(value).__name__)
 
 
 def toy_spec(options: Mapping[str, Any] | None = None) -> ToySpec:
@@ -42,10 +43,10 @@ def toy_spec(options: Mapping[str, Any] | None = None) -> ToySpec:
     options = dict(options or {})
     unknown = sorted(set(options) - set(OPTION_NAMES))
     if unknown:
-        raise ToyInputError(f"unknown toy option {unknown[0]!r}: choose from {', '.join(OPTION_NAMES)}")
+        raise tr_error(ToyInputError, "err_toy_option", name=unknown[0], choices=", ".join(OPTION_NAMES))
     x = options.get("x")
     if x is not None and not (isinstance(x, (list, tuple)) and x and all(isinstance(r, (list, tuple)) for r in x)):
-        raise ToyInputError("x must be a list of rows, each a list of numbers")
+        raise tr_error(ToyInputError, "err_toy_x_option")
     d_model = options.get("d_model")
     if d_model is None:
         d_model = len(x[0]) if x else 4

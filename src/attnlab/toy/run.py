@@ -20,6 +20,7 @@ import torch
 
 from ..attention import attend, causal_mask, merge_heads, split_heads
 from ..checks import describe
+from ..i18n import tr_error
 from ..trace import QKV, AttentionTrace, Token
 from .checks import ToyInputError, refuse_non_finite
 from .spec import TUTORIAL_X, ToySpec
@@ -152,7 +153,7 @@ def _spec_of(spec: object, overrides: dict) -> ToySpec:
     fields = ToySpec.__dataclass_fields__
     unknown = [k for k in overrides if k not in fields]
     if unknown:
-        raise ToyInputError(f"run_toy got an unknown argument {unknown[0]!r}: the settings are {', '.join(fields)}")
+        raise tr_error(ToyInputError, "err_toy_argument", name=unknown[0], choices=", ".join(fields))
     if spec is None:
         return ToySpec(**overrides)
     return replace(spec, **overrides) if overrides else spec

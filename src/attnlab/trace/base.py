@@ -48,6 +48,7 @@ from typing import Any, NamedTuple
 import torch
 
 from ..errors import AttnlabError, LayerHeadError, NonFiniteError, NotKeptError
+from ..i18n import tr_error
 from ..rowstats import RowStats, full_row_stats
 from .memo import Memo, storage_bytes
 from .pool import POOL_MODES, cell_counts, pool_block
@@ -188,9 +189,10 @@ class AttentionTrace(ABC):
     def check_layer_head(self, layer: int, head: int | None) -> None:
         """Raise LayerHeadError naming the valid range when layer or head is out of range."""
         if not _index_in(layer, self.n_layers):
-            raise LayerHeadError(f"layer {layer!r} is out of range: this trace has layers 0..{self.n_layers - 1}")
+            raise tr_error(LayerHeadError, "err_layer_range", fix="fix_layer", layer=repr(layer),
+                           last=self.n_layers - 1)
         if head is not None and not _index_in(head, self.n_heads):
-            raise LayerHeadError(f"head {head!r} is out of range: this trace has heads 0..{self.n_heads - 1}")
+            raise tr_error(LayerHeadError, "err_head_range", fix="fix_head", head=repr(head), last=self.n_heads - 1)
 
     # long inputs: dense defaults, read off the weights (QKTrace streams them from q and k) ------
 

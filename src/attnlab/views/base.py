@@ -56,6 +56,8 @@ class PageOptions:
     lang: str = "ja"  # labels' and texts' language
     layers: tuple[int, ...] = (0,)  # the layers the page holds
     focus: tuple[int, int] = (0, 0)  # (layer, head) a one-head tab shows (the pipeline of a real model)
+    remote: bool = False  # the page holds no weights: the app's views read them from the server map by map
+    # (a trace too long for one page), so a tab keeps its own data small and may defer its JSON to the tab
 
 
 @dataclass(frozen=True)

@@ -26,18 +26,31 @@ async function inflate(arrays, blob) {
   return data;
 }
 
-// colours ----------------------------------------------------------------------------------------
-const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+// colours: the colour language of plot/_style.py, one for pages and figures: weights (and every share
+// on 0..1) on viridis, signed numbers on RdBu_r centred on 0; each map as 17 stops sampled from
+// matplotlib's, linearly between: within 8 of 255 of matplotlib's everywhere (tests/plot/test_colours.py)
+const VIRIDIS = [[68, 1, 84], [72, 24, 106], [71, 45, 123], [66, 64, 134], [59, 82, 139], [51, 99, 141],
+  [44, 114, 142], [38, 130, 142], [33, 145, 140], [31, 160, 136], [40, 174, 128], [63, 188, 115], [94, 201, 98],
+  [132, 212, 75], [173, 220, 48], [216, 226, 25], [253, 231, 37]];
+const RDBU = [[5, 48, 97], [23, 82, 144], [42, 113, 178], [63, 142, 192], [107, 172, 209], [155, 201, 224],
+  [194, 221, 236], [224, 236, 243], [247, 246, 246], [251, 229, 216], [251, 204, 180], [245, 170, 137],
+  [228, 128, 102], [208, 85, 72], [186, 40, 50], [147, 14, 38], [103, 0, 31]];
 const MASKED_RGB = [226, 226, 226];
 function rgba32(r, g, b) { return (255 << 24) | (b << 16) | (g << 8) | r; } // little-endian ImageData
-function viridis(t) {
-  const x = Math.min(1, Math.max(0, t)) * 4, i = Math.min(3, Math.floor(x)), f = x - i;
-  const a = VIRIDIS[i], b = VIRIDIS[i + 1];
+function along(stops, t) { // t in 0..1 along the stops
+  const x = Math.min(1, Math.max(0, t)) * (stops.length - 1), i = Math.min(stops.length - 2, Math.floor(x)), f = x - i;
+  const a = stops[i], b = stops[i + 1];
   return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f));
 }
+function viridis(t) { return along(VIRIDIS, t); }
 const LUT = new Uint32Array(256).map((_, i) => rgba32(...viridis(i / 255)));
 const MASKED32 = rgba32(...MASKED_RGB);
 function cssColor(rgb) { return `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`; }
+// the text colour readable on rgb: white on dark cells (WCAG relative luminance, as plot/matrix.py)
+function inkOn(rgb) {
+  const lin = (c) => (c <= 10.03 ? c / 3294.6 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]) > 0.408 ? "#111" : "white";
+}
 // per scale, the colour position (0..1) of a weight v whose row max is rm
 const LOG_DECADES = 4;
 function scalePos(v, rm, mode) {
@@ -45,12 +58,8 @@ function scalePos(v, rm, mode) {
   if (mode === "log") return v > 0 ? Math.max(0, (Math.log10(v) + LOG_DECADES) / LOG_DECADES) : 0;
   return v;
 }
-// diverging blue-white-red for signed stage values (pipeline)
-function diverging(t) {
-  const x = Math.max(-1, Math.min(1, t));
-  const w = [247, 247, 247], end = x < 0 ? [33, 102, 172] : [178, 24, 43], f = Math.abs(x);
-  return [0, 1, 2].map((c) => Math.round(w[c] + (end[c] - w[c]) * f));
-}
+// signed values (scores, x, Q, K, V, outputs) t in -1..1: blue < 0 < red, white at 0
+function diverging(t) { return along(RDBU, (Math.max(-1, Math.min(1, t)) + 1) / 2); }
 
 // numbers and text -------------------------------------------------------------------------------
 function fmtW(v) { return v.toFixed(4); }
@@ -108,8 +117,16 @@ function svgDoc(w, h, body) {
 }
 
 // the core of one page: meta as encode.py writes it (labels included: meta.labels), blob its base64
-// arrays; resolves once the arrays are inflated
-export async function createCore(meta, blob) {
+// arrays; resolves once the arrays are inflated. env: what the web app adds (a page file gives none):
+// - source: a remote page's (meta.remote: a trace too long for one page, no weights here) data, map by
+//   map (server/static/remote.js): need(layer, maps) -> Promise, has(layer, m), peek(layer, m) ->
+//   {codes, step, scores | null}, pooled(layer, cell, mode) -> {cell, g, at(m, i, j)}, viewMeta(view,
+//   layer | null), rolloutRow(q);
+// - editX(i, j): the playground's own control for cell (i, j) of x (one state: views edit through it);
+// - onState(STATE, key): told of every change of the page's state (tab, layer, head: the app's address);
+// - heading: the level of the page's title (1 in a page file; 2 in the app, under its own title)
+export async function createCore(meta, blob, env = {}) {
+  const source = env.source || null;
   const META = meta, L = meta.labels || {}; // the page's words: the keys its views declare (attnlab.views)
   const N = META.tokens.length;
   const H = META.n_heads;
@@ -118,15 +135,36 @@ export async function createCore(meta, blob) {
   const PERF = { hover: [], switchMs: [], errors: [], ready: false };
   // long rows wash out on a fixed 0..1 scale: beyond 256 tokens the heatmap opens on per-row scaling;
   // the page opens on its focus (layer, head): the one the command line chose
-  const STATE = { li: Math.max(0, META.layers.indexOf(META.focus[0])), map: META.focus[1],
-    scale: N > 256 ? "row" : "linear", view: META.view };
+  const STATE = new Proxy({ li: Math.max(0, META.layers.indexOf(META.focus[0])), map: META.focus[1],
+    scale: N > 256 ? "row" : "linear", view: META.view }, {
+    set(target, key, value) {
+      const changed = target[key] !== value;
+      target[key] = value;
+      if (changed && env.onState) env.onState(target, key);
+      return true;
+    },
+  });
   const DATA = await inflate(META.arrays, blob); // name -> typed array
+
+  // a remote page's maps come from `source` when a view needs them (core.need), then read as the blob's
+  const REMOTE = !!META.remote;
+  const has = (li, m) => !REMOTE || source.has(META.layers[li], m);
+  const need = (li, maps) => (REMOTE ? source.need(META.layers[li], maps) : Promise.resolve());
+  // a view's JSON: what the page holds, or (deferred on a remote page) the server's, for layer index li
+  function viewMeta(name, li) {
+    const held = (META.view_meta || {})[name];
+    if (!REMOTE || !held || !held.deferred) return Promise.resolve(held);
+    return source.viewMeta(name, li === undefined || li === null ? null : META.layers[li]);
+  }
 
   // weights: one map is (layer index li, map m: a head, or the mean when m === H) ------------------
   // a weight is its 8-bit code times its row's step (see encode.py): within ±0.002
   function weightMap(li, m) {
-    const base = (li * M + m) * N * N, rbase = (li * M + m) * N;
-    const codes = DATA.weights, steps = DATA.step;
+    const kept = REMOTE ? source.peek(META.layers[li], m) : null; // (throws unless core.need() brought it)
+    const base = REMOTE ? 0 : (li * M + m) * N * N, rbase = REMOTE ? 0 : (li * M + m) * N;
+    const codes = REMOTE ? kept.codes : DATA.weights, steps = REMOTE ? kept.step : DATA.step;
+    const scores = REMOTE ? kept.scores : META.has_scores && m < H ? DATA.scores : null;
+    const sbase = REMOTE ? 0 : (li * H + m) * N * N;
     const rowMaxCode = (q) => {
       let mx = 0;
       for (let k = 0, off = base + q * N; k < N; k++) if (codes[off + k] > mx) mx = codes[off + k];
@@ -137,8 +175,9 @@ export async function createCore(meta, blob) {
       code: (q, k) => codes[base + q * N + k],
       step: (q) => steps[rbase + q],
       rowMax: (q) => rowMaxCode(q) * steps[rbase + q],
+      hasScores: scores !== null,
       // pre-softmax score (null: the mean, or a page without scores)
-      score: (q, k) => (!META.has_scores || m >= H ? null : DATA.scores[((li * H + m) * N + q) * N + k]),
+      score: (q, k) => (scores === null ? null : scores[sbase + q * N + k]),
     };
   }
   function weightAt(li, m, q, k) { return weightMap(li, m).at(q, k); }
@@ -198,9 +237,12 @@ export async function createCore(meta, blob) {
   }
 
   return {
-    META, L, N, H, M, FONT, PERF, STATE, DATA, weightMap, weightAt, isMasked, stage,
+    META, L, N, H, M, FONT, PERF, STATE, DATA, REMOTE, has, need, viewMeta, source, editX: env.editX || null,
+    LEVEL: env.heading || 1,
+    weightMap, weightAt,
+    isMasked, stage,
     layerName, mapName, tokText, tokLabel, fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,
-    cssColor, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
+    cssColor, inkOn, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
     escXml, download, exportButtons, svgDoc,
   };
 }

@@ -2,7 +2,8 @@
 // (views/atlas) and the web app's live row-statistic atlas (views/rowatlas). Cells are coloured
 // on viridis over [lo, hi], show their number when big enough, and may be outlined (a role); the
 // view gets hover and click by (layer, head). Layout: 64 px of layer labels, 36 px of head labels on
-// top, a colour bar on the right.
+// top, a colour bar on the right. Keyboard: the grid takes focus; the arrow keys move a cursor head
+// (outlined; the view's hover says its numbers, in its readout), Enter or Space clicks it.
 
 const LM = 64, TM = 36, RM = 90, BM = 8;
 
@@ -14,8 +15,10 @@ export function createGrid(core, opts) {
   const nL = opts.layers, H = opts.heads;
   const CW = Math.max(18, Math.min(44, Math.floor(760 / H))), CH = Math.max(12, Math.min(24, Math.floor(640 / nL)));
   const W = LM + CW * H + RM, HT = TM + CH * nL + BM;
-  const canvas = el("canvas", { class: "atlas", "data-testid": opts.testid });
+  const canvas = el("canvas", { class: "atlas", "data-testid": opts.testid, tabindex: "0", role: "application",
+    "aria-roledescription": L.map_role, "aria-label": opts.label || "", "aria-keyshortcuts": "ArrowUp ArrowDown ArrowLeft ArrowRight Enter" });
   const ctx = hiDpi(canvas, W, HT);
+  const cursor = { l: 0, h: 0, on: false };
 
   function draw() {
     ctx.fillStyle = "white"; ctx.fillRect(0, 0, W, HT);
@@ -55,7 +58,20 @@ export function createGrid(core, opts) {
     }
     ctx.fillStyle = "#222";
     ctx.fillText(hi.toPrecision(3), x + 16, TM + 4); ctx.fillText(lo.toPrecision(3), x + 16, TM + hh - 4);
+    if (cursor.on) { ctx.strokeStyle = "#111"; ctx.lineWidth = 2; ctx.strokeRect(LM + cursor.h * CW - 1, TM + cursor.l * CH - 1, CW + 1, CH + 1); ctx.lineWidth = 1; }
   }
+  function moveCursor(dl, dh) {
+    cursor.l = Math.max(0, Math.min(nL - 1, cursor.l + dl)); cursor.h = Math.max(0, Math.min(H - 1, cursor.h + dh));
+    cursor.on = true; draw(); opts.hover({ l: cursor.l, h: cursor.h });
+  }
+  const KEYS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  canvas.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (KEYS[ev.key]) { ev.preventDefault(); moveCursor(...KEYS[ev.key]); }
+    else if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); opts.click({ l: cursor.l, h: cursor.h }); }
+  });
+  canvas.addEventListener("focus", () => moveCursor(0, 0));
+  canvas.addEventListener("blur", () => { cursor.on = false; draw(); });
   function cellAt(ev) {
     const r = canvas.getBoundingClientRect();
     const h = Math.floor((ev.clientX - r.left - LM) / CW), l = Math.floor((ev.clientY - r.top - TM) / CH);
@@ -66,5 +82,5 @@ export function createGrid(core, opts) {
   canvas.addEventListener("click", (ev) => { const c = cellAt(ev); if (c) opts.click(c); });
   // canvas coordinates (CSS px) of the centre of head (l, h), and the cell's size: for tests
   const cellXY = (l, h) => ({ x: LM + (h + 0.5) * CW, y: TM + (l + 0.5) * CH, w: CW, h: CH });
-  return { element: canvas, canvas, draw, cellXY, width: W, height: HT };
+  return { element: canvas, canvas, draw, cellXY, width: W, height: HT, cursor };
 }

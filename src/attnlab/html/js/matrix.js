@@ -15,11 +15,34 @@ export function niceStep(minStep) {
 // legend() -> {ticks: [[text, 0..1 from the top]], masked: bool}; testid: data-testid prefix;
 // avail() -> the width (CSS px) the component may take (default: the window's); fit() re-reads it;
 // paint(ctx, view, box) (instead of image): draws the visible part, view {x0, y0, span} in cells,
-// into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving)
+// into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving).
+// Keyboard: the map takes focus (Tab); the arrow keys move a cursor cell (Shift: 10 cells; Home, End:
+// the row's first and last key; PageUp, PageDown: 10 rows), the view following it; + and - zoom on
+// it, 0 shows the whole map; its query, key and numbers go to the readout, a polite live region that
+// screen readers announce.
 export function createMatrix(core, opts) {
-  const { L, FONT, PERF, el, hiDpi, viridis, cssColor, MASKED_RGB, clip } = core;
-  const ML = 130, MT = 110, MR = 80, MB = 16, R = opts.rows, C = opts.cols, n = Math.max(R, C);
-  const MIN_S = 200, MAX_S = 720; // the map's side; narrower than MIN_S + margins: the pane scrolls
+  const { L, FONT, PERF, el, hiDpi, viridis, cssColor, MASKED_RGB } = core;
+  const R = opts.rows, C = opts.cols, n = Math.max(R, C), MR = 80, MB = 16;
+  // label margins as wide as the widest label (12 px) needs, within bounds; a label wider still is cut
+  // to fit (with "…"), never to a fixed number of characters ("beautif…" in a 3-token map)
+  const ruler = document.createElement("canvas").getContext("2d");
+  ruler.font = `12px ${FONT}`;
+  const widest = (count, f) => {
+    let w = 0;
+    for (let i = 0; i < Math.min(count, 2048); i++) w = Math.max(w, ruler.measureText(f(i)).width);
+    return Math.ceil(w);
+  };
+  const ML = Math.max(130, Math.min(240, widest(R, opts.rowLabel) + 10));
+  const MT = Math.max(110, Math.min(200, widest(C, opts.colLabel) + 10));
+  function fit(ctx, text, room) { // text, or its longest start that fits `room` px with "…"
+    if (ctx.measureText(text).width <= room) return text;
+    let lo = 0, hi = text.length;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (ctx.measureText(text.slice(0, mid) + "…").width <= room) lo = mid; else hi = mid - 1; }
+    return text.slice(0, lo) + "…";
+  }
+  // the map's side: as wide as it may take up to MAX_S, but at most MAX_CELL px a cell (a 3 x 3 map is
+  // 200 px, not 720); narrower than MIN_S + margins: the pane scrolls
+  const MIN_S = 200, MAX_S = 720, MAX_CELL = 64;
   let S = 0, W = 0, HT = 0, ctx = null, octx = null;
   const view = { x0: 0, y0: 0, span: n };
   const minSpan = Math.min(8, n);
@@ -30,12 +53,14 @@ export function createMatrix(core, opts) {
   const main = el("canvas", { class: "hm-main", "data-testid": `${opts.testid}-canvas` });
   const over = el("canvas", { class: "hm-over" });
   const tip = el("div", { class: "tooltip", "data-testid": `${opts.testid}-tooltip`, hidden: "" });
-  const readout = el("div", { class: "readout", "data-testid": `${opts.testid}-readout` });
-  const wrap = el("div", { class: "hm-wrap" }, main, over, tip);
+  const readout = el("div", { class: "readout", "data-testid": `${opts.testid}-readout`, role: "status", "aria-live": "polite" });
+  const wrap = el("div", { class: "hm-wrap", tabindex: "0", role: "application", "aria-roledescription": L.map_role,
+    "aria-label": opts.title(), "aria-keyshortcuts": "ArrowUp ArrowDown ArrowLeft ArrowRight Home End PageUp PageDown + - 0",
+    "data-testid": `${opts.testid}-map` }, main, over, tip);
   // the map's side from the width it may take; true when it changed (the canvases were resized)
   function layout() {
     const avail = (opts.avail && opts.avail()) || window.innerWidth || 900;
-    const side = Math.max(MIN_S, Math.min(MAX_S, Math.floor(avail - ML - MR - 8)));
+    const side = Math.max(MIN_S, Math.min(MAX_S, n * MAX_CELL, Math.floor(avail - ML - MR - 8)));
     if (side === S) return false;
     S = side; W = ML + S + MR; HT = MT + S + MB;
     ctx = hiDpi(main, W, HT); octx = hiDpi(over, W, HT);
@@ -84,14 +109,14 @@ export function createMatrix(core, opts) {
     for (let i = Math.ceil(first / step) * step; i <= last; i += step) {
       const y = MT + (i - view.y0 + 0.5) * p;
       if (y < MT || y > MT + S) continue;
-      ctx.fillText(clip(labelled ? opts.rowLabel(i) : String(i), 18), ML - 4, y);
+      ctx.fillText(labelled ? fit(ctx, opts.rowLabel(i), ML - 8) : String(i), ML - 4, y);
     }
     ctx.textAlign = "left";
     for (let i = Math.ceil(fx / step) * step; i <= lx; i += step) {
       const x = ML + (i - view.x0 + 0.5) * p;
       if (x < ML || x > ML + S) continue;
       ctx.save(); ctx.translate(x, MT - 4); ctx.rotate(-Math.PI / 2);
-      ctx.fillText(clip(labelled ? opts.colLabel(i) : String(i), 14), 0, 0); ctx.restore();
+      ctx.fillText(labelled ? fit(ctx, opts.colLabel(i), MT - 8) : String(i), 0, 0); ctx.restore();
     }
     // titles in the top-left corner (left of the column labels, above the row labels)
     ctx.font = `bold 12px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "top";
@@ -119,8 +144,14 @@ export function createMatrix(core, opts) {
   }
   function hover(ev) {
     const c = cellAt(ev);
+    if (!c) { octx.clearRect(0, 0, W, HT); tip.hidden = true; return; }
+    show(c);
+    requestAnimationFrame(() => PERF.hover.push(performance.now() - ev.timeStamp));
+  }
+  // cell c {q, k, mx, my (CSS px in the canvas)}: its row and column outlined, its numbers in the tooltip
+  // and the readout (announced)
+  function show(c) {
     octx.clearRect(0, 0, W, HT);
-    if (!c) { tip.hidden = true; return; }
     const p = pxPer(), band = Math.max(p, 2);
     octx.fillStyle = "rgba(255,255,255,0.18)"; octx.strokeStyle = "rgba(255,80,80,0.9)";
     const ry = MT + (c.q - view.y0) * p, cx = ML + (c.k - view.x0) * p;
@@ -134,8 +165,36 @@ export function createMatrix(core, opts) {
     tip.style.left = `${Math.max(0, Math.min(c.mx + 14, W - 220))}px`;
     tip.style.top = c.my > MT + S / 2 ? `${c.my - 14 - tip.offsetHeight}px` : `${c.my + 14}px`;
     readout.textContent = lines.join(" · ");
-    requestAnimationFrame(() => PERF.hover.push(performance.now() - ev.timeStamp));
   }
+  // the keyboard's cursor: moved by the arrow keys, the view panning to keep it in sight
+  const cursor = { q: 0, k: 0, on: false };
+  function moveCursor(dq, dk, to) {
+    cursor.q = Math.max(0, Math.min(R - 1, to && to.q !== undefined ? to.q : cursor.q + dq));
+    cursor.k = Math.max(0, Math.min(C - 1, to && to.k !== undefined ? to.k : cursor.k + dk));
+    cursor.on = true;
+    const keep = (lo, c) => (c < lo ? c : c + 1 > lo + view.span ? c + 1 - view.span : lo);
+    const x0 = keep(view.x0, cursor.k), y0 = keep(view.y0, cursor.q);
+    if (x0 !== view.x0 || y0 !== view.y0) { view.x0 = x0; view.y0 = y0; clampView(); draw(); }
+    const p = pxPer();
+    show({ q: cursor.q, k: cursor.k, mx: ML + (cursor.k - view.x0 + 0.5) * p, my: MT + (cursor.q - view.y0 + 0.5) * p });
+  }
+  const KEYS = {
+    ArrowUp: (s) => moveCursor(-s, 0), ArrowDown: (s) => moveCursor(s, 0),
+    ArrowLeft: (s) => moveCursor(0, -s), ArrowRight: (s) => moveCursor(0, s),
+    Home: () => moveCursor(0, 0, { k: 0 }), End: () => moveCursor(0, 0, { k: C - 1 }),
+    PageUp: () => moveCursor(-10, 0), PageDown: () => moveCursor(10, 0),
+    "+": () => { zoomAt(2, cursor.k + 0.5, cursor.q + 0.5); moveCursor(0, 0); },
+    "-": () => { zoomAt(0.5, cursor.k + 0.5, cursor.q + 0.5); moveCursor(0, 0); },
+    0: () => { fitAll(); moveCursor(0, 0); },
+  };
+  wrap.addEventListener("keydown", (ev) => {
+    const act = KEYS[ev.key];
+    if (!act || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    ev.preventDefault();
+    act(ev.shiftKey ? 10 : 1);
+  });
+  wrap.addEventListener("focus", () => { wrap.setAttribute("aria-label", opts.title()); if (!cursor.on) moveCursor(0, 0); });
+  wrap.addEventListener("blur", () => { tip.hidden = true; octx.clearRect(0, 0, W, HT); });
   function clampView() {
     view.x0 = Math.max(0, Math.min(n - view.span, view.x0));
     view.y0 = Math.max(0, Math.min(n - view.span, view.y0));
@@ -146,7 +205,7 @@ export function createMatrix(core, opts) {
     view.span = span; clampView(); draw();
   }
   function zoomBy(f) { zoomAt(f, view.x0 + view.span / 2, view.y0 + view.span / 2); }
-  function fit() { Object.assign(view, { x0: 0, y0: 0, span: n }); draw(); }
+  function fitAll() { Object.assign(view, { x0: 0, y0: 0, span: n }); draw(); }
   // the width it may take changed: resize the canvases (same cells in view) and draw again
   function resize() { if (layout()) draw(); }
 
@@ -175,6 +234,11 @@ export function createMatrix(core, opts) {
   const cellXY = (q, k) => ({ x: ML + (k - view.x0 + 0.5) * pxPer(), y: MT + (q - view.y0 + 0.5) * pxPer() });
   // the picture changed (another head, another scale): rebuild it at the next draw
   function invalidate() { stale = true; }
-  return { element: wrap, readout, canvas: main, get width() { return W; }, get height() { return HT; }, view, draw,
-    invalidate, zoomAt, zoomBy, fit, resize, cellXY };
+  // the text a row's (or column's) label shows at 12 px: whole, or cut to its margin (tests)
+  function labelText(i, axis) {
+    ctx.font = `12px ${FONT}`;
+    return axis === "col" ? fit(ctx, opts.colLabel(i), MT - 8) : fit(ctx, opts.rowLabel(i), ML - 8);
+  }
+  return { element: wrap, readout, canvas: main, cursor, moveCursor, get width() { return W; }, get height() { return HT; }, view, draw,
+    invalidate, zoomAt, zoomBy, fit: fitAll, resize, cellXY, labelText };
 }

@@ -44,9 +44,17 @@ export async function stream(url, body, onEvent, signal) {
   }
 }
 
-// the address of this app in the other language (the page reloads in it)
+// the address of this app in the other language (the page reloads in it, with the same state)
 export function langUrl(lang) {
   const u = new URL(window.location.href);
   u.searchParams.set("lang", lang);
   return u.pathname + u.search + u.hash;
+}
+// the screen's state into the address (no new history entry: reloading, the language switch and going
+// back then find it there); the language switch follows
+export function setAddress(search) {
+  const url = `${window.location.pathname}?${search}`;
+  if (url !== window.location.pathname + window.location.search) window.history.replaceState(window.history.state, "", url);
+  const other = document.querySelector("[data-testid=lang-switch]");
+  if (other) other.href = langUrl(other.dataset.lang);
 }

@@ -2,6 +2,8 @@
 // registry and the --model values it was started with: never a path typed here), tokens to generate,
 // truncation. The capture runs on the server (POST /api/text/stream): its progress (place in the
 // queue, layers captured) is shown as it comes; then the trace opens at its own address, /t/<id>.
+// The address holds the text and the options as they are typed (api.setAddress); Ctrl+Enter (⌘+Enter)
+// in the text runs it.
 
 import { el } from "../../html/js/core.js";
 import * as api from "./api.js";
@@ -10,7 +12,8 @@ const { L, stream, BOOT, APP } = api;
 
 export function build(host, options) {
   const opts = options || {};
-  const text = el("textarea", { rows: 4, cols: 72, "data-testid": "text-input", spellcheck: "false" });
+  const text = el("textarea", { rows: 4, cols: 72, "data-testid": "text-input", spellcheck: "false",
+    "aria-label": L.text_hint, "aria-keyshortcuts": "Control+Enter" });
   text.value = opts.text || "Tokyo is beautiful";
   const model = el("select", { "data-testid": "text-model" }, ...BOOT.models.map((m) => el("option", { value: m, text: m })));
   model.value = opts.model && BOOT.models.includes(opts.model) ? opts.model : BOOT.models[0];
@@ -18,7 +21,7 @@ export function build(host, options) {
     "data-testid": "text-generate" });
   const truncate = el("input", { type: "checkbox", "data-testid": "text-truncate" });
   truncate.checked = !!opts.truncate;
-  const go = el("button", { class: "primary", "data-testid": "text-run", text: L.run });
+  const go = el("button", { class: "primary", "data-testid": "text-run", text: L.run, title: "Ctrl+Enter" });
   const bar = el("progress", { max: 1, value: 0, hidden: true, "data-testid": "text-progress" });
   const status = el("span", { class: "hint", "data-testid": "text-status" });
   const err = el("div", { class: "error", role: "alert", "data-testid": "text-error", hidden: true });
@@ -56,6 +59,17 @@ export function build(host, options) {
     }
   }
   go.addEventListener("click", run);
+  text.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); run(); }
+  });
+  function address() {
+    const q = new URLSearchParams({ screen: "text", lang: BOOT.lang, text: text.value, model: model.value });
+    if (Number(generate.value)) q.set("generate", String(Number(generate.value)));
+    if (truncate.checked) q.set("truncate", "true");
+    api.setAddress(q.toString());
+  }
+  for (const c of [text, model, generate, truncate]) c.addEventListener("input", address);
+  truncate.addEventListener("change", address);
   const row = (label, ...inputs) => el("label", { class: "ctl" }, el("span", { text: label }), ...inputs);
   host.append(el("section", { class: "controls", "data-testid": "text-controls" },
     el("p", { class: "hint", text: L.text_hint }), text,

@@ -6,22 +6,24 @@
 
 import { createCore, el } from "../../html/js/core.js";
 import { mountPage } from "../../html/js/frame.js";
-import { APP } from "./api.js";
+import { APP, BOOT } from "./api.js";
+import { remoteSource } from "./remote.js";
 
 const hosts = new WeakMap(); // host element -> {busy, waiting, page: {core, frame, root} | null}
 
 // the kept state, less what the new data cannot show (a head it lacks, a view that does not apply)
 function fitting(core, state) {
   const out = { ...state };
-  if (!(out.li < core.META.layers.length)) delete out.li;
-  if (!(out.map < core.M)) delete out.map;
+  if (!(out.li >= 0 && out.li < core.META.layers.length)) delete out.li;
+  if (!(out.map >= 0 && out.map < core.M)) delete out.map;
   if (out.view && !core.META.views.includes(out.view)) delete out.view;
   if (out.view === undefined) delete out.view;
   return out;
 }
 
 async function draw(slot, host, data, state) {
-  const core = await createCore(data.meta, data.blob);
+  const meta = data.meta, source = meta.remote ? remoteSource(meta.live, BOOT.lang) : null;
+  const core = await createCore(meta, data.blob, { ...(slot.env || {}), source, heading: 2 }); // under the app's h1
   Object.assign(core.STATE, fitting(core, state || {}));
   const old = slot.page;
   host.style.minHeight = old ? `${host.offsetHeight}px` : "";
@@ -44,11 +46,13 @@ async function draw(slot, host, data, state) {
   return core;
 }
 
-// mount(host, data, state) -> the core of the drawn page (its STATE, PERF); state: the view, layer,
-// head, scale to keep from the page before. Resolves null when newer data replaced this one.
-export async function mount(host, data, state) {
-  if (!hosts.has(host)) hosts.set(host, { busy: false, waiting: null, page: null });
+// mount(host, data, state, env) -> the core of the drawn page (its STATE, PERF); state: the view, layer,
+// head, scale to keep from the page before; env: the app's hooks for every page in `host` (core.createCore's
+// editX, onState). Resolves null when newer data replaced this one.
+export async function mount(host, data, state, env) {
+  if (!hosts.has(host)) hosts.set(host, { busy: false, waiting: null, page: null, env: null });
   const slot = hosts.get(host);
+  if (env) slot.env = env;
   if (slot.busy) {
     if (slot.waiting) slot.waiting.resolve(null);
     return new Promise((resolve) => { slot.waiting = { data, state, resolve }; });

@@ -1,7 +1,11 @@
-// playground.js (app): the toy lab, live. Tokens, x (editable cells), seed, d_model, heads,
-// temperature and the causal mask; every change is sent to the server, which computes the trace with
-// the same toy source as `attnlab toy` (POST /api/toy/page), and the page views (pipeline, heatmap,
-// head view, model view) are drawn again from its answer, with the computed explanation.
+// playground.js (app): the toy lab, live. One state (`opts`: tokens, d_model, heads, seed, temperature,
+// the causal mask and x) edited by one set of controls: the form here. Every edit is sent to the server,
+// which computes the trace with the same toy source as `attnlab toy` (POST /api/toy/page); every tab
+// (pipeline, heatmap, head view, model view, explanation) and the explanation below are drawn again from
+// its answer. The pipeline tab has no controls of its own here: a click on a cell of x comes to its input
+// in the form (core's editX). The address holds the state (the toy's options, x, the tab, layer and head:
+// api.setAddress), so reloading, switching language and going back keep it, and the link to share is
+// that address: it reopens the playground, editable.
 // Presets: the tutorial's listing 2 and its next steps 1-4 (step 4 opens the text explorer).
 // Each repaint records the time from the edit's input event to the frame that shows it (APP.edits).
 
@@ -20,21 +24,31 @@ const PRESETS = [
 ];
 const MAX_X_CELLS = 2048; // beyond this x is not shown as editable cells (the pipeline still draws it)
 
-export function build(host, options) {
+// the playground's address for toy options (and the view state: view, layer, head), as app.js reads it
+export function playgroundSearch(o, view) {
+  const q = new URLSearchParams({ lang: BOOT.lang });
+  for (const k of ["tokens", "d_model", "heads", "seed", "temperature"]) q.set(k, String(o[k]));
+  q.set("causal", String(!!o.causal));
+  if (o.x) q.set("x", JSON.stringify(o.x));
+  for (const [k, v] of Object.entries(view || {})) if (v !== undefined && v !== null) q.set(k, String(v));
+  return q.toString();
+}
+
+export function build(host, options, view) {
   const opts = { ...DEFAULTS, ...(options || {}) };
   if (Array.isArray(opts.tokens)) opts.tokens = opts.tokens.join(" ");
-  let x = opts.x || null; // null: the server's x (the tutorial's, or drawn from the seed); else explicit rows
-  delete opts.x;
-  let seq = 0, shown = 0, lastX = null;
+  const shown = { ...(view || {}) }; // the tab, layer and head on screen (the address's view, layer, head)
+  let seq = 0, drawn = 0, lastX = null;
 
   const err = el("div", { class: "error", "data-testid": "toy-error", role: "alert" });
-  const explanation = el("pre", { class: "explanation", "data-testid": "toy-explanation" });
+  const explanation = el("pre", { class: "explanation", "data-testid": "toy-explanation", "aria-live": "polite" });
   const views = el("div", { class: "views", "data-testid": "toy-views" });
   const links = el("span", { class: "links" });
   const xBox = el("div", { class: "xgrid", "data-testid": "toy-x" });
+  const xEdit = el("details", { class: "x-edit", open: true }, el("summary", { text: L.x_cells }), xBox);
 
   const field = (name, attrs) => {
-    const input = el("input", { name, "data-testid": `toy-${name}`, ...attrs });
+    const input = el("input", { name, id: `toy-${name}`, "data-testid": `toy-${name}`, ...attrs });
     input.value = String(opts[name]);
     return input;
   };
@@ -43,20 +57,30 @@ export function build(host, options) {
   const heads = field("heads", { type: "number", min: 1, max: 16, step: 1 });
   const seed = field("seed", { type: "number", step: 1 });
   const temp = field("temperature", { type: "number", min: 0.05, max: 20, step: 0.05 });
-  const tempRange = el("input", { type: "range", min: -3, max: 3, step: 0.05, "data-testid": "toy-temperature-range" });
-  tempRange.value = String(Math.log2(opts.temperature));
-  const causal = el("input", { type: "checkbox", name: "causal", "data-testid": "toy-causal" });
-  causal.checked = !!opts.causal;
+  const tempRange = el("input", { type: "range", min: -3, max: 3, step: 0.05, "data-testid": "toy-temperature-range",
+    "aria-label": `${L.temperature} (log2)` });
+  const causal = el("input", { type: "checkbox", name: "causal", id: "toy-causal", "data-testid": "toy-causal" });
+  function showControls() { // the form shows the one state (after a preset, or an edit elsewhere)
+    tokens.value = opts.tokens; dModel.value = String(opts.d_model); heads.value = String(opts.heads);
+    seed.value = String(opts.seed); temp.value = String(opts.temperature); causal.checked = !!opts.causal;
+    tempRange.value = String(Math.log2(opts.temperature));
+  }
+  showControls();
 
-  // any edit: read the controls, send, draw the answer (older answers than the one drawn are dropped)
+  // any edit: change the state, send it, draw the answer (older answers than the one drawn are dropped)
   function edited(ev, change) {
     change();
     send(ev ? ev.timeStamp : performance.now());
   }
-  tokens.addEventListener("input", (ev) => edited(ev, () => { opts.tokens = tokens.value; x = null; }));
-  dModel.addEventListener("input", (ev) => { if (dModel.value !== "") edited(ev, () => { opts.d_model = Number(dModel.value); x = null; }); });
-  heads.addEventListener("input", (ev) => { if (heads.value !== "") edited(ev, () => { opts.heads = Number(heads.value); }); });
-  seed.addEventListener("input", (ev) => { if (seed.value !== "") edited(ev, () => { opts.seed = Number(seed.value); }); });
+  const numeric = (input, name, then) => input.addEventListener("input", (ev) => {
+    if (input.value !== "" && Number.isFinite(Number(input.value))) {
+      edited(ev, () => { opts[name] = Number(input.value); if (then) then(); });
+    }
+  });
+  tokens.addEventListener("input", (ev) => edited(ev, () => { opts.tokens = tokens.value; opts.x = null; }));
+  numeric(dModel, "d_model", () => { opts.x = null; });
+  numeric(heads, "heads");
+  numeric(seed, "seed");
   temp.addEventListener("input", (ev) => {
     if (temp.value !== "" && Number(temp.value) > 0) {
       edited(ev, () => { opts.temperature = Number(temp.value); tempRange.value = String(Math.log2(opts.temperature)); });
@@ -70,30 +94,54 @@ export function build(host, options) {
   function body() {
     const out = { tokens: opts.tokens, d_model: opts.d_model, heads: opts.heads, seed: opts.seed,
       temperature: opts.temperature, causal: opts.causal };
-    if (x) out.x = x;
+    if (opts.x) out.x = opts.x;
     return out;
   }
+  // the address: this state and the tab, layer and head shown (also the link to share)
+  function address() {
+    const search = playgroundSearch(body(), shown);
+    api.setAddress(search);
+    const link = links.querySelector("[data-testid=toy-link]");
+    if (link) link.href = `/?${search}`;
+  }
+  // a page's state changed (a tab, a layer or head chosen): into the address
+  function onState(state) {
+    Object.assign(shown, { view: state.view, layer: 0, head: state.map >= opts.heads ? "mean" : state.map });
+    address();
+  }
+  // the pipeline tab's click on a cell of x: its input here
+  function editX(i, j) {
+    xEdit.open = true;
+    const cell = xBox.querySelector(`input.xcell[data-i="${i}"][data-j="${j}"]`);
+    if (cell) { cell.scrollIntoView({ block: "nearest" }); cell.focus(); cell.select(); }
+  }
+  const env = { editX, onState };
+  const first = () => {
+    const map = shown.head === "mean" ? opts.heads : shown.head === undefined ? undefined : Number(shown.head);
+    return { view: shown.view, li: 0, map };
+  };
 
   async function send(t0) {
     const mine = ++seq;
     let data;
     const t1 = performance.now();
+    address();
     try {
       data = await post(`/api/toy/page?lang=${BOOT.lang}`, body());
     } catch (e) {
       if (mine === seq) { err.textContent = e.message; err.hidden = false; }
       return;
     }
-    if (mine < shown) return; // a newer answer is already on screen
-    shown = mine;
+    if (mine < drawn) return; // a newer answer is already on screen
+    drawn = mine;
     const t2 = performance.now();
-    const core = await mnt.mount(views, data, mnt.currentState(views));
+    const core = await mnt.mount(views, data, mine === 1 ? first() : mnt.currentState(views), env);
     if (!core) return; // replaced by a newer answer before it was drawn
     const t3 = performance.now();
     if (mine === seq) { err.textContent = ""; err.hidden = true; }
     showX(data.x);
     links.replaceChildren(
-      el("a", { href: `/t/${data.trace_id}?lang=${BOOT.lang}`, "data-testid": "toy-link", text: L.share_link }),
+      el("a", { href: `/?${playgroundSearch(body(), shown)}`, "data-testid": "toy-link", text: L.share_link }),
       el("a", { href: `/api/traces/${data.trace_id}/page?lang=${BOOT.lang}`, download: "", "data-testid": "toy-download",
         text: L.download_page }));
     requestAnimationFrame(() => APP.edits.push({ ms: performance.now() - t0, seq: mine, fetch: t2 - t1, mount: t3 - t2 }));
@@ -109,13 +157,14 @@ export function build(host, options) {
     if (rows.length * rows[0].length > MAX_X_CELLS) { xBox.replaceChildren(el("p", { class: "hint", text: L.x_too_big })); lastX = null; return; }
     if (lastX !== shape) {
       lastX = shape;
-      const table = el("table", {}, el("tr", {}, el("th"), ...rows[0].map((_, j) => el("th", { text: `d${j + 1}` }))));
+      const table = el("table", {}, el("tr", {}, el("td"), ...rows[0].map((_, j) => el("th", { text: `d${j + 1}` }))));
       rows.forEach((row, i) => {
         table.append(el("tr", {}, el("th", { text: labels[i] || String(i) }), ...row.map((v, j) => {
-          const cell = el("input", { type: "number", step: 0.1, class: "xcell", "data-i": i, "data-j": j });
+          const cell = el("input", { type: "text", inputmode: "decimal", size: 6, class: "xcell", "data-i": i, "data-j": j,
+            "aria-label": `x[${labels[i] || i}, d${j + 1}]` });
           cell.addEventListener("input", (ev) => {
-            if (cell.value === "" || !Number.isFinite(Number(cell.value))) return;
-            edited(ev, () => { x = currentX(); });
+            if (cell.value.trim() === "" || !Number.isFinite(Number(cell.value))) return;
+            edited(ev, () => { opts.x = currentX(); });
           });
           return el("td", {}, cell);
         })));
@@ -136,10 +185,8 @@ export function build(host, options) {
   }
 
   function preset(values) {
-    Object.assign(opts, values); x = null;
-    tokens.value = opts.tokens; dModel.value = String(opts.d_model); heads.value = String(opts.heads);
-    seed.value = String(opts.seed); temp.value = String(opts.temperature); causal.checked = opts.causal;
-    tempRange.value = String(Math.log2(opts.temperature));
+    Object.assign(opts, values); opts.x = null;
+    showControls();
     send(performance.now());
   }
   const presets = el("div", { class: "presets" }, el("span", { class: "hint", text: L.presets + ": " }),
@@ -152,9 +199,9 @@ export function build(host, options) {
       el("div", { class: "ctl-row" }, row(L.tokens_input, tokens)),
       el("div", { class: "ctl-row" }, row("d_model", dModel), row(L.heads_input, heads), row("seed", seed),
         row(L.temperature, temp, tempRange), row(L.causal_mask, causal), links),
-      el("details", { class: "x-edit", open: true }, el("summary", { text: L.x_cells }), xBox), err),
+      xEdit, err),
     views, explanation);
   err.hidden = true;
   send(performance.now());
-  return { state: () => ({ ...body() }) };
+  return { state: () => ({ ...body() }), shown: () => ({ ...shown }) };
 }

@@ -2,16 +2,19 @@
 // this server. The page views as in a page file (when its maps fit one) plus the live ones (deep
 // zoom, head atlas), a link to share, the page file to download (as `--html` writes it), and the
 // most attended tokens (or words) of a chosen head, as `attnlab text` prints them.
-// An evicted trace (410) says so and offers to run it again.
+// An evicted trace (410) says so and offers to run it again. The address holds the tab, layer and head
+// shown (view, layer, head: api.setAddress). A toy's address reopens the playground, editable.
 
 import { el } from "../../html/js/core.js";
+import { spanText } from "../../html/js/frame.js";
 import * as api from "./api.js";
 import * as mnt from "./mount.js";
+import { playgroundSearch } from "./playground.js";
 
 const { L, get, BOOT } = api;
 const TOP = 3, TABLE_MAX = 1024; // keys listed per row; rows up to which the table is offered
 
-export async function build(host, tid) {
+export async function build(host, tid, view) {
   const head = el("div", { class: "trace-head", "data-testid": "trace-head" });
   const views = el("div", { class: "views", "data-testid": "trace-views" });
   const err = el("div", { class: "error", role: "alert", "data-testid": "trace-error", hidden: true });
@@ -25,8 +28,11 @@ export async function build(host, tid) {
     if (inputs) err.append(el("div", {}, rerunLink(tid, inputs)));
     return null;
   }
+  if (info.kind === "toy") { // a toy is edited in the playground: its address holds the same options
+    window.location.replace(`/?${playgroundSearch({ ...info.inputs, tokens: info.inputs.tokens.join(" ") }, view)}`);
+    return info;
+  }
   const data = await get(`/api/traces/${tid}/page-data?lang=${BOOT.lang}`);
-  const fits = data.meta.fits;
   const what = info.kind === "toy" ? "toy" : info.inputs.text;
   head.append(...[
     el("h2", {}, el("span", { text: `${info.model} · ${info.n_tokens} ${L.tokens} · ${info.n_layers} × ${info.n_heads}` })),
@@ -34,12 +40,50 @@ export async function build(host, tid) {
     info.truncated ? el("p", { class: "hint", text: L.truncated_note.replace("{n}", info.truncated) }) : null,
     el("div", { class: "links" },
       el("a", { href: `/t/${tid}?lang=${BOOT.lang}`, "data-testid": "trace-link", text: L.share_link }),
-      fits ? el("a", { href: `/api/traces/${tid}/page?lang=${BOOT.lang}`, download: "", "data-testid": "trace-download",
-        text: L.download_page }) : el("span", { class: "hint", text: L.no_download }),
+      download(tid, info, data.meta.download),
       el("a", { href: `/?screen=text&lang=${BOOT.lang}`, text: L.new_text }))].filter(Boolean));
-  await mnt.mount(views, data, {});
+  const meta = data.meta, want = view || {}, M = meta.n_heads + (meta.has_mean ? 1 : 0);
+  const first = { view: want.view, li: want.layer === undefined ? undefined : meta.layers.indexOf(want.layer),
+    map: want.head === "mean" ? M - 1 : want.head };
+  const onState = (state) => api.setAddress(new URLSearchParams({ lang: BOOT.lang, view: state.view,
+    layer: String(meta.layers[state.li]), head: state.map >= meta.n_heads ? "mean" : String(state.map) }).toString());
+  await mnt.mount(views, data, first, { onState });
   if (info.kind !== "toy" && info.n_tokens <= TABLE_MAX) host.append(topTable(tid, info));
   return info;
+}
+
+// the page file to download, with the layers it holds: by default as many as fit one page (the page
+// names those it leaves out), or those typed here; none when not even one layer fits
+function download(tid, info, plan) {
+  if (!plan.most) return el("span", { class: "hint", "data-testid": "trace-no-download", text: L.no_download });
+  const link = el("a", { download: "", "data-testid": "trace-download", text: L.download_page });
+  const layers = el("input", { type: "text", size: 10, "data-testid": "trace-layers", spellcheck: "false",
+    value: spanText(plan.layers), "aria-describedby": "trace-layers-note" });
+  const note = el("span", { class: "hint", id: "trace-layers-note", "data-testid": "trace-layers-note" });
+  const fit = L.download_fit.replace("{most}", plan.most).replace("{n}", info.n_layers);
+  function update() {
+    const chosen = parseLayers(layers.value, info.n_layers);
+    const ok = chosen !== null && chosen.length <= plan.most;
+    note.textContent = ok ? fit : L.download_bad.replace("{last}", info.n_layers - 1).replace("{most}", plan.most);
+    note.classList.toggle("warn", !ok);
+    if (ok) link.href = `/api/traces/${tid}/page?lang=${BOOT.lang}&layers=${spanText(chosen)}`;
+    else link.removeAttribute("href");
+  }
+  layers.addEventListener("input", update);
+  update();
+  return el("span", { class: "download" }, link, el("label", { class: "ctl" }, el("span", { text: L.download_layers }), layers), note);
+}
+// "0-11" or "0,5,29" -> the layers (sorted, each once), or null when it is not that or names a layer the trace lacks
+function parseLayers(text, n) {
+  const out = new Set();
+  for (const part of text.split(",")) {
+    const m = part.trim().match(/^(\d+)(?:-(\d+))?$/);
+    if (!m) return null;
+    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a || b >= n) return null;
+    for (let l = a; l <= b; l++) out.add(l);
+  }
+  return [...out].sort((x, y) => x - y);
 }
 
 function rerunLink(tid, inputs) {
@@ -51,8 +95,10 @@ function rerunLink(tid, inputs) {
 
 // the most attended keys of each query row of one head, per token or per word
 function topTable(tid, info) {
-  const layer = el("select", {}, ...Array.from({ length: info.n_layers }, (_, l) => el("option", { value: l, text: `${L.layer} ${l}` })));
-  const headSel = el("select", {}, ...Array.from({ length: info.n_heads }, (_, h) => el("option", { value: h, text: `${L.head} ${h}` })));
+  const layer = el("select", { "aria-label": L.layer },
+    ...Array.from({ length: info.n_layers }, (_, l) => el("option", { value: l, text: `${L.layer} ${l}` })));
+  const headSel = el("select", { "aria-label": L.head },
+    ...Array.from({ length: info.n_heads }, (_, h) => el("option", { value: h, text: `${L.head} ${h}` })));
   const words = el("input", { type: "checkbox", "data-testid": "top-words" });
   const body = el("div", { class: "top-table", "data-testid": "top-table" });
   async function load() {

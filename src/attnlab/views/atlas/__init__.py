@@ -26,5 +26,5 @@ def applies(trace: AttentionTrace) -> bool:
 
 VIEW = View(name="atlas", applies=applies, page_meta=page_meta, opens_first=lambda trace: False,
             needs="a model trace of at least 2 tokens (the toy has one layer)",
-            labels=("census_heads_n", "census_hint", "census_local_short", "census_measure", "census_no_role",
+            labels=("atlas", "census_heads_n", "census_hint", "census_local_short", "census_measure", "census_no_role",
                     "census_not_in_page", "census_probe_note", "census_roles", "census_sink_vw", "head", "layer"))

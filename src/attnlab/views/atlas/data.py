@@ -47,6 +47,8 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
     `limit` is the threshold as applied to this text ("local" also compares with a uniform head's mean
     distance); `on` says whether the rule reads the text or the probe (probe rules are not judged here).
     """
+    if page.remote:  # a long trace in the app: the census runs when the tab opens (/view-meta), not before
+        return {"deferred": "all"}
     census = head_census(trace, probe=False)
     data = census_page_data(census, page.lang)
     u = census.uniform_distance

@@ -41,9 +41,9 @@ export function tab(core) {
 
   function build(root, frame) {
     const st = { score: Object.keys(SCORES)[0] };
-    const readout = el("div", { class: "readout", "data-testid": "census-readout" });
+    const readout = el("div", { class: "readout", "data-testid": "census-readout", role: "status", "aria-live": "polite" });
     const grid = headgrid.createGrid(core, {
-      layers: META.n_layers, heads: H, testid: "census-canvas",
+      layers: META.n_layers, heads: H, testid: "census-canvas", label: L.atlas,
       value: (l, h) => VM.scores[st.score][l][h],
       range: () => (inTokens(st.score) ? [0, Math.max(1e-9, ...VM.scores[st.score].flat())] : [0, 1]),
       outlined: (l, h) => (ROLES.get(`${l}/${h}`) || []).some((role) => RULES[role].score === st.score),

@@ -2,7 +2,9 @@
 
 Page tab only (tab.js). A toy page carries its whole explanation (the one
 `print(trace)` ends with); a model page carries the reading of every head and head mean of the
-layers it holds (`analysis.readings`), and the tab shows the one the heatmap has selected. The texts
+layers it holds (`analysis.readings`), and the tab shows the one the heatmap has selected (a remote
+page of the app, whose trace is too long for one page, asks the server for one layer's readings when
+the tab shows that layer: each needs the layer's every map). The texts
 are computed in Python in the page's language; the pipeline tab's in-page edits do not change them,
 and the tab says so once the pipeline has been edited.
 """
@@ -21,8 +23,11 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
 
     if trace.stages is not None:
         return {"source": "toy", "text": explain(trace, page.lang)}
+    if page.remote:
+        return {"source": "model", "deferred": "layer"}  # the tab asks for {texts: [[...]], overview} a layer at a time
     texts = [[reading_text(trace, r, page.lang) for r in read_layer(trace, layer)] for layer in page.layers]
     return {"source": "model", "texts": texts, "overview": overview(trace, page.lang)}
 
 
-VIEW = View(name="explain", applies=lambda trace: True, page_meta=page_meta, labels=("explain_stale", "head", "layer"))
+VIEW = View(name="explain", applies=lambda trace: True, page_meta=page_meta,
+            labels=("explain_stale", "head", "layer", "loading"))

@@ -1,12 +1,20 @@
 // views/headview/tab.js: tokens in two columns (attending left, attended right), a line per (query, key)
 // with opacity by weight, one colour per head. Hover a token: only its lines; click left tokens to
 // select them: their lines, and on the right the summed attention they pay to each key.
+// Beyond HEAD_VIEW_MAX tokens a row is a group of g consecutive tokens (at most GROUPS rows): a line's
+// weight is the mean over the group's queries of their summed weight on the other group's keys (the
+// layer's maps mean-pooled to g x g blocks, times the keys in a block: each row still sums to 1).
+// A remote page (the app, a long trace) gets the layer's maps, or its pooled maps, from the server.
+// Keyboard: the attending column is a listbox (one token in the tab order); the arrow keys, Home and End
+// move through it, showing that token's lines, Space or Enter selects it; the strongest keys of the
+// token (over the heads shown) go to a polite live region that screen readers announce.
 
 export function tab(core) {
   const { META, L, N, H, PERF, STATE, weightAt, layerName, tokText, tokLabel, clip, el, layerSelect,
-    hiDpi, exportButtons, svgDoc, escXml, FONT } = core;
+    hiDpi, exportButtons, svgDoc, escXml, FONT, need, REMOTE, source } = core;
 
   const HEAD_VIEW_MAX = 1024; // rows of 20 px: beyond this the canvas passes browsers' size limits
+  const GROUPS = 512; // rows when tokens are grouped
   const RH = 20, CW = 260, MIN_W = 0.01; // row height, line area width, lines below this are not drawn
   // With every token shown, only the strongest lines are drawn: software rasterising of tens of
   // thousands of long translucent lines took 1.5 s at 211 tokens x 12 heads; 4,000 take ~0.15 s.
@@ -15,24 +23,45 @@ export function tab(core) {
   function headColor(h, a) { return `hsla(${Math.round((h * 360) / Math.max(1, H)) % 360},70%,42%,${a})`; }
 
   function build(root) {
-    if (N > HEAD_VIEW_MAX) {
-      root.append(el("p", { class: "note", text: L.too_many_tokens.replace("{n}", HEAD_VIEW_MAX) }));
-      return { refresh() {} };
+    const g = N > HEAD_VIEW_MAX ? Math.ceil(N / GROUPS) : 1, n = Math.ceil(N / g); // tokens a row, rows
+    const first = (i) => i * g, last = (i) => Math.min(N, (i + 1) * g) - 1;
+    const rowText = (i) => (g === 1 ? tokText(i) : `${first(i)}–${last(i)} ${tokText(first(i))}…`);
+    const rowLabel = (i) => (g === 1 ? tokLabel(i) : `${first(i)}–${last(i)}: ${tokText(first(i))} … ${tokText(last(i))}`);
+    let src = null; // {li, at(h, i, j)}: the weights of the shown layer, once loaded
+    function load(li) { // the layer's heads (or their pooled maps), from the page or the server
+      if (g === 1) {
+        return need(li, [...Array(H).keys()]).then(() => ({ li, at: (h, q, k) => weightAt(li, h, q, k) }));
+      }
+      if (REMOTE) {
+        return source.pooled(META.layers[li], g, "mean")
+          .then((p) => ({ li, at: (h, i, j) => p.at(h, i, j) * (last(j) - first(j) + 1) }));
+      }
+      const sums = new Float32Array(H * n * n); // a page file past 1,024 tokens: the same sums from its maps
+      for (let h = 0; h < H; h++) {
+        for (let q = 0; q < N; q++) {
+          for (let k = 0; k <= (META.causal ? q : N - 1); k++) sums[(h * n + Math.floor(q / g)) * n + Math.floor(k / g)] += weightAt(li, h, q, k);
+        }
+      }
+      return Promise.resolve({ li, at: (h, i, j) => sums[(h * n + i) * n + j] / (last(i) - first(i) + 1) });
     }
     const active = new Set([...Array(H).keys()]), selected = new Set();
     let hovered = null; // {side: "q" | "k", i}
     const canvas = el("canvas", { class: "hv-lines", "data-testid": "head-canvas" });
-    const ctx = hiDpi(canvas, CW, N * RH);
-    const left = el("div", { class: "hv-col hv-left" }), right = el("div", { class: "hv-col hv-right" });
-    const sums = new Float32Array(N);
-    for (let i = 0; i < N; i++) {
-      const l = el("div", { class: "tok", "data-i": i, title: tokLabel(i), text: tokText(i),
+    const ctx = hiDpi(canvas, CW, n * RH);
+    const left = el("div", { class: "hv-col hv-left", role: "listbox", "aria-multiselectable": "true",
+      "aria-label": `${L.query} (${L.head_hint})` });
+    const right = el("div", { class: "hv-col hv-right", "aria-hidden": "true" });
+    const said = el("p", { class: "readout", "data-testid": "headview-readout", role: "status", "aria-live": "polite" });
+    const sums = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const l = el("div", { class: "tok", "data-i": i, title: rowLabel(i), text: rowText(i), role: "option",
+        "aria-selected": "false", tabindex: i === 0 ? "0" : "-1",
         onmouseenter: () => setHover({ side: "q", i }), onmouseleave: () => setHover(null),
         onclick: () => { selected.has(i) ? selected.delete(i) : selected.add(i); draw(); } });
-      const r = el("div", { class: "tok", "data-i": i, title: tokLabel(i),
+      const r = el("div", { class: "tok", "data-i": i, title: rowLabel(i),
         onmouseenter: () => setHover({ side: "k", i }), onmouseleave: () => setHover(null) },
-      el("span", { class: "sum" }), el("span", { text: tokText(i) }));
-      if (META.tokens[i].special) { l.classList.add("special"); r.classList.add("special"); }
+      el("span", { class: "sum" }), el("span", { text: rowText(i) }));
+      if (g === 1 && META.tokens[i].special) { l.classList.add("special"); r.classList.add("special"); }
       left.append(l); right.append(r);
     }
     const chips = el("span", { class: "chips" });
@@ -44,22 +73,44 @@ export function tab(core) {
     }
     const layerSel = layerSelect((v) => { STATE.li = v; draw(); });
     const thrNote = el("span", { class: "hint", "data-testid": "line-threshold" });
+    const wait = el("p", { class: "note", "data-testid": "headview-loading", text: L.loading, hidden: true });
     root.append(
       el("div", { class: "toolbar" }, el("label", { text: L.layer + " " }, layerSel),
         el("span", { text: L.head + " " }), chips,
         el("button", { text: L.clear, "data-testid": "clear", onclick: () => { selected.clear(); draw(); } }),
         ...exportButtons("headview", toCanvas, toSvg)),
-      el("p", { class: "hint", text: `${L.head_hint} ` }, thrNote),
-      el("div", { class: "hv-body" }, left, canvas, right));
+      ...(g > 1 ? [el("p", { class: "note", "data-testid": "hv-grouped",
+        text: L.hv_grouped.replace("{n}", N).replace("{g}", g) })] : []),
+      el("p", { class: "hint", text: `${L.head_hint} ` }, thrNote), wait, said,
+      el("div", { class: "hv-body" }, left, canvas, right)); // (append(null) would show the text "null")
 
     function setHover(h) { hovered = h; draw(); }
+    // the keyboard in the attending column: move (focus and lines follow), select
+    left.addEventListener("keydown", (ev) => {
+      const i = Number(document.activeElement.dataset.i || 0);
+      const to = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: n - 1, PageUp: i - 10, PageDown: i + 10 }[ev.key];
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (to !== undefined) {
+        ev.preventDefault();
+        const j = Math.max(0, Math.min(n - 1, to));
+        left.children[i].tabIndex = -1; left.children[j].tabIndex = 0; left.children[j].focus();
+      } else if (ev.key === " " || ev.key === "Enter") { ev.preventDefault(); left.children[i].click(); }
+    });
+    left.addEventListener("focusin", (ev) => { if (ev.target.dataset.i !== undefined) { setHover({ side: "q", i: Number(ev.target.dataset.i) }); say(Number(ev.target.dataset.i)); } });
+    left.addEventListener("focusout", () => setHover(null));
+    function say(q) { // the token's strongest keys over the heads shown, for the live region
+      if (src === null || !active.size) return;
+      const w = Array.from({ length: n }, (_, k) => [...active].reduce((a, h) => a + src.at(h, q, k), 0) / active.size);
+      const top = w.map((v, k) => [v, k]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+      said.textContent = `${L.query} ${rowLabel(q)} → ${top.map(([v, k]) => `${rowLabel(k)} ${v.toFixed(3)}`).join(", ")}`;
+    }
     // the (q, k) pairs currently shown, as a function called for each pair
     function eachPair(fn) {
       const qs = hovered && hovered.side === "q" ? [hovered.i] : selected.size ? [...selected] : null;
       const ks = hovered && hovered.side === "k" ? [hovered.i] : null;
-      const all = Array.from({ length: N }, (_, i) => i);
+      const all = Array.from({ length: n }, (_, i) => i);
       for (const h of active) {
-        for (const q of qs || all) for (const k of ks || all) fn(h, q, k, weightAt(STATE.li, h, q, k));
+        for (const q of qs || all) for (const k of ks || all) fn(h, q, k, src.at(h, q, k));
       }
     }
     // the weight below which lines are not drawn: MIN_W, or higher to keep within LINE_BUDGET
@@ -76,9 +127,17 @@ export function tab(core) {
       eachPair((h, q, k, w) => { if (w >= t) fn(h, q, k, w); });
     }
     function draw() {
-      const t0 = performance.now();
       layerSel.value = String(STATE.li);
-      ctx.clearRect(0, 0, CW, N * RH);
+      if (src === null || src.li !== STATE.li) { // the layer's weights first (a remote page: from the server)
+        wait.hidden = false;
+        const li = STATE.li;
+        load(li).then((got) => { if (STATE.li === li) { src = got; draw(); } },
+          (e) => { wait.textContent = String(e.message || e); PERF.errors.push(String(e)); });
+        return;
+      }
+      wait.hidden = true;
+      const t0 = performance.now();
+      ctx.clearRect(0, 0, CW, n * RH);
       const buckets = new Map(); // "h/alpha" -> Path2D: one stroke per colour and opacity
       eachLine((h, q, k, w) => {
         const key = `${h}/${Math.min(10, Math.ceil(w * 10))}`;
@@ -98,11 +157,11 @@ export function tab(core) {
       sums.fill(0);
       if (selected.size && active.size) {
         for (const q of selected) for (const h of active) {
-          for (let k = 0; k < N; k++) sums[k] += weightAt(STATE.li, h, q, k) / active.size;
+          for (let k = 0; k < n; k++) sums[k] += src.at(h, q, k) / active.size;
         }
       }
       const mx = Math.max(1e-9, ...sums);
-      [...left.children].forEach((c, i) => c.classList.toggle("sel", selected.has(i)));
+      [...left.children].forEach((c, i) => { c.classList.toggle("sel", selected.has(i)); c.setAttribute("aria-selected", String(selected.has(i))); });
       [...right.children].forEach((c, i) => {
         const on = selected.size > 0;
         c.firstChild.textContent = on ? sums[i].toFixed(3) : "";
@@ -111,35 +170,36 @@ export function tab(core) {
       right.title = selected.size ? L.selected_sum : "";
     }
     function toCanvas() {
-      const c = document.createElement("canvas"), TW = 170, w = TW * 2 + CW, h = N * RH + 30;
+      const c = document.createElement("canvas"), TW = 170, w = TW * 2 + CW, h = n * RH + 30;
       const x = hiDpi(c, w, h);
       x.fillStyle = "white"; x.fillRect(0, 0, w, h);
       x.fillStyle = "#222"; x.font = `12px ${FONT}`; x.textBaseline = "middle";
       x.fillText(`${META.model} · ${layerName(STATE.li)}`, 4, 12);
-      for (let i = 0; i < N; i++) {
-        x.textAlign = "right"; x.fillText(clip(tokText(i), 20), TW - 6, 30 + i * RH + RH / 2);
-        x.textAlign = "left"; x.fillText(clip(tokText(i), 20), TW + CW + 6, 30 + i * RH + RH / 2);
+      for (let i = 0; i < n; i++) {
+        x.textAlign = "right"; x.fillText(clip(rowText(i), 20), TW - 6, 30 + i * RH + RH / 2);
+        x.textAlign = "left"; x.fillText(clip(rowText(i), 20), TW + CW + 6, 30 + i * RH + RH / 2);
       }
-      x.drawImage(canvas, TW, 30, CW, N * RH);
+      x.drawImage(canvas, TW, 30, CW, n * RH);
       return c;
     }
     function toSvg() {
       const m = document.createElement("canvas").getContext("2d");
       m.font = `12px ${FONT}`;
       let widest = 0;
-      for (let i = 0; i < N; i++) widest = Math.max(widest, m.measureText(tokText(i)).width);
+      for (let i = 0; i < n; i++) widest = Math.max(widest, m.measureText(rowText(i)).width);
       const TW = Math.ceil(Math.max(170, widest + 16)), parts = [];
       parts.push(`<text x="4" y="14" font-size="12">${escXml(`${META.model} · ${layerName(STATE.li)}`)}</text>`);
-      for (let i = 0; i < N; i++) {
+      for (let i = 0; i < n; i++) {
         const y = 30 + i * RH + RH / 2 + 4;
-        parts.push(`<text x="${TW - 6}" y="${y}" font-size="12" text-anchor="end">${escXml(tokText(i))}</text>`);
-        parts.push(`<text x="${TW + CW + 6}" y="${y}" font-size="12">${escXml(tokText(i))}</text>`);
+        parts.push(`<text x="${TW - 6}" y="${y}" font-size="12" text-anchor="end">${escXml(rowText(i))}</text>`);
+        parts.push(`<text x="${TW + CW + 6}" y="${y}" font-size="12">${escXml(rowText(i))}</text>`);
       }
       eachLine((h, q, k, w) => parts.push(`<line x1="${TW}" y1="${30 + q * RH + RH / 2}" x2="${TW + CW}" ` +
         `y2="${30 + k * RH + RH / 2}" stroke="${headColor(h, 1)}" stroke-opacity="${w.toFixed(3)}"/>`));
-      return svgDoc(TW * 2 + CW, N * RH + 30, parts.join("\n") + "\n");
+      return svgDoc(TW * 2 + CW, n * RH + 30, parts.join("\n") + "\n");
     }
-    return { refresh: draw, select: (i) => left.children[i].click() };
+    return { refresh: draw, select: (i) => left.children[i].click(), rows: n, group: g,
+      weight: (h, i, j) => (src === null ? null : src.at(h, i, j)) };
   }
 
   return { build };

@@ -39,7 +39,7 @@ def figure_jobs(trace: AttentionTrace, opts: FigureOptions) -> dict[str, FigureJ
 def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarray]:
     """vw_norms fp32 [layer, head, k_pos] and vw_totals fp32 [layer, head, q_pos] for the page's layers, or
     nothing when the trace has no output projection attnlab understands (the switch is then absent)."""
-    if trace.stages is not None or not trace.keeps_values:
+    if trace.stages is not None or not trace.keeps_values or page.remote:  # remote: no switch (every layer's sums)
         return {}
     from .data import value_weighted_page_data
 
@@ -51,8 +51,8 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
 
 
 VIEW = View(name="heatmap", applies=lambda trace: True, figures=figure_jobs, page_arrays=page_arrays,
-            labels=("head", "hover_hint", "key", "layer", "legend_max", "masked", "no_scores", "precision", "query",
-                    "reset", "scale", "score", "weight", "zoom_in", "zoom_out"),
+            labels=("head", "hover_hint", "key", "layer", "legend_max", "loading", "masked", "no_scores", "precision",
+                    "query", "reset", "scale", "score", "weight", "zoom_in", "zoom_out"),
             data_modules=(DataModule("valueweighted", "vw_norms",
                                      labels=("value_weighted", "vw_hint", "vw_mean", "vw_norm", "vw_option", "vw_share",
                                              "vw_show", "weight")),))

@@ -49,7 +49,7 @@ def plot_weights(trace: AttentionTrace, head: int | None = None, *, lang: str = 
             title += " — " + (t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head))
         title = "\n".join([title, *notes(trace, lang)])
         labels = trace.token_labels
-        img = heatmap(ax, w, labels, labels, cmap="Blues", title=title, fmt=fmt, mask=masked(trace), cbar=False,
+        img = heatmap(ax, w, labels, labels, kind="weights", title=title, fmt=fmt, mask=masked(trace), cbar=False,
                       vmin=vmin, vmax=vmax)
         fig.colorbar(img, ax=ax, label=t("colorbar_weight", lang, scale=named))
         ax.set_xlabel(t("key", lang))
@@ -76,7 +76,7 @@ def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0, *, la
         ax = fig.add_subplot()
         if trace.causal:
             title += "\n" + t("masked_legend", lang)
-        img = heatmap(ax, w, labels, labels, cmap="Blues", title=title, mask=hidden, cbar=False, vmin=vmin, vmax=vmax)
+        img = heatmap(ax, w, labels, labels, kind="weights", title=title, mask=hidden, cbar=False, vmin=vmin, vmax=vmax)
         fig.colorbar(img, ax=ax, fraction=0.046, pad=0.04, label=t("colorbar_weight", lang, scale=named))
         ax.tick_params(labelsize=8)
         ax.set_xlabel(t("key_pos_axis", lang))

@@ -8,13 +8,13 @@ import { carried } from "../../html/js/units.js";
 
 export function tab(core) {
   const { META, L, N, H, PERF, STATE, weightMap, isMasked, layerName, mapName, tokLabel, fmtW, fmtNum,
-    scalePos, mapImage, el, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml } = core;
+    scalePos, mapImage, el, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml, has, need } = core;
   const helper = carried("views/heatmap/valueweighted"); // null on pages without value norms
   const vw = helper && helper.valueWeighted(core);
   const VW = () => vw !== null && vw.available && STATE.weighting === "vw";
 
   function build(root) {
-    let w = weightMap(STATE.li, STATE.map);
+    let w = null; // the map shown (a remote page's arrives from the server first: core.need)
     const legends = {
       log: [["1", 0], ["1e-2", 0.5], ["≤1e-4", 1]],
       row: [[L.legend_max, 0], ["0", 1]],
@@ -32,10 +32,11 @@ export function tab(core) {
         return { text: v.toFixed(2), light: scalePos(v, rm, STATE.scale) < 0.6 }; // dark cells: white ink
       },
       hover: (q, k) => {
+        if (w === null) return { lines: [L.loading] };
         const v = w.at(q, k), s = w.score(q, k);
         const lines = [`${L.query}: ${tokLabel(q)}`, `${L.key}: ${tokLabel(k)}`,
           `${L.weight}: ${isMasked(q, k) ? "—" : `${fmtW(v)} (±${META.precision})`}`,
-          `${L.score}: ${STATE.map >= H ? "–" : META.has_scores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
+          `${L.score}: ${STATE.map >= H ? "–" : w.hasScores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
         const data = { weight: v, score: s === null ? "" : s };
         if (VW()) vw.hover(STATE.li, STATE.map, q, k, lines, data);
         if (isMasked(q, k)) lines.push(L.masked);
@@ -56,14 +57,21 @@ export function tab(core) {
       el("button", { text: L.zoom_out, onclick: () => map.zoomBy(0.5) }),
       el("button", { text: L.reset, onclick: () => map.fit() }),
       ...exportButtons("heatmap", () => map.canvas, toSvg));
+    const wait = el("p", { class: "note", "data-testid": "heatmap-loading", text: L.loading, hidden: true });
     root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), ...(vwUi ? [vwUi.note] : []),
-      map.element, map.readout); // (append(null) would show the text "null")
+      wait, map.element, map.readout); // (append(null) would show the text "null")
 
     let shown = "";
     function redraw() {
-      const t0 = performance.now(), key = `${STATE.li}/${STATE.map}/${STATE.scale}/${VW()}`;
-      if (key !== shown) { w = weightMap(STATE.li, STATE.map); map.invalidate(); shown = key; }
       layerSel.value = String(STATE.li); headSel.value = String(STATE.map); scaleSel.value = STATE.scale;
+      if (!has(STATE.li, STATE.map)) { // a remote page: the map comes from the server, then this again
+        wait.hidden = false;
+        need(STATE.li, [STATE.map]).then(redraw, (e) => { wait.textContent = String(e.message || e); PERF.errors.push(String(e)); });
+        return;
+      }
+      wait.hidden = true;
+      const t0 = performance.now(), key = `${STATE.li}/${STATE.map}/${STATE.scale}/${VW()}`;
+      if (key !== shown || w === null) { w = weightMap(STATE.li, STATE.map); map.invalidate(); shown = key; }
       if (vwUi) vwUi.update(STATE.li, STATE.map, VW());
       map.draw();
       PERF.switchMs.push(performance.now() - t0);
@@ -82,7 +90,7 @@ export function tab(core) {
       return { share: Array.from(s.share), bound: Array.from(s.bound), maxBound: s.maxBound };
     };
     return { refresh: redraw, fit: map.resize, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt,
-      valueWeighted };
+      valueWeighted, labelText: map.labelText };
   }
 
   return { build };

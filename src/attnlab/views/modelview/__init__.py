@@ -1,7 +1,8 @@
 """The model view: every layer x head as a small map (and each layer's head mean).
 
 Figures (models with several layers): the layer x head grid and the head mean per layer.
-Page tab: thumbnails that open in the heatmap (tab.js).
+Page tab: thumbnails that open in the heatmap (tab.js); a remote page of the app (a trace too long for
+one page) asks the server for each layer's maps max-pooled (html/remote.py).
 """
 
 from __future__ import annotations
@@ -36,4 +37,4 @@ def notes(trace: AttentionTrace, opts: FigureOptions) -> list[str]:
 
 
 VIEW = View(name="modelview", applies=lambda trace: True, figures=figure_jobs, figure_notes=notes,
-            labels=("head", "mean", "model_hint", "scale"))
+            labels=("head", "loading", "mean", "model_hint", "scale"))

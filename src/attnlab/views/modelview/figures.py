@@ -11,7 +11,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ...i18n import t
-from ...plot._style import figure_style
+from ...plot._style import WEIGHTS_CMAP, figure_style
 from ...plot.matrix import weight_scale
 from ...trace import AttentionTrace
 
@@ -39,7 +39,7 @@ def plot_grid(trace: AttentionTrace, *, layers: list[int] | None = None, lang: s
             for h in range(cols):
                 ax = axes[r][h]
                 w = _shrink(trace.pattern(layer, h)).numpy()
-                ax.imshow(w, cmap="Blues", interpolation="nearest", **limits)
+                ax.imshow(w, cmap=WEIGHTS_CMAP, interpolation="nearest", **limits)
                 ax.set_xticks([])
                 ax.set_yticks([])
                 if r == 0:
@@ -72,7 +72,7 @@ def plot_layer_means(trace: AttentionTrace, *, per_row: int = 6, lang: str = "ja
             if i >= n:
                 ax.set_axis_off()
                 continue
-            ax.imshow(_shrink(trace.pattern(i, None)).numpy(), cmap="Blues", interpolation="nearest", **limits)
+            ax.imshow(_shrink(trace.pattern(i, None)).numpy(), cmap=WEIGHTS_CMAP, interpolation="nearest", **limits)
             ax.set_title(t("layer_n", lang, layer=i), fontsize=8)
         fig.suptitle(f"{t('title_layer_means', lang, model=trace.model)}\n{named}", fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))

@@ -2,10 +2,12 @@
 
 Toy traces (every stage kept). Figures: listing 2's panels, and the same with the Q, K, V panels.
 Page tab (tab.js, math in pipemath.js): every stage with its formula and
-the arithmetic behind each cell. The reader may edit cells of x, the temperature and the mask: the
-page recomputes every stage itself, in double precision, with the trace's W_Q, W_K, W_V (seed,
-d_model and heads change the weights and need Python). `RECOMPUTE_TOL` is the precision the page
-states for that recompute against the Python toy (fp32); the browser tests hold it to that.
+the arithmetic behind each cell. In a page file the reader may edit cells of x, the temperature and the
+mask: the page recomputes every stage itself, in double precision, with the trace's W_Q, W_K, W_V
+(seed, d_model and heads change the weights and need Python). In the web app's playground the
+playground's controls are the only ones (one state): the server recomputes every tab. `RECOMPUTE_TOL`
+is the precision the page states for that recompute against the Python toy (fp32); the browser tests
+hold it to that.
 
 Real models (the bridge from the toy to a real head): the same tab for one head (`PageOptions.focus`)
 from the captured q, k and v. The layer's input x is not kept by the capture, so the pipeline
@@ -15,7 +17,8 @@ and output = weights v (the head's output before the model's output projection).
 attention: query head h reads kv head h // (n_heads / n_kv_heads). The bridge is carried only when
 recomputing it this way gives the trace's own weights (within `BRIDGE_TOL`); a layer that adds a
 position bias or another mask gets a note instead. Up to `BRIDGE_MAX_TOKENS` tokens: the page holds
-q, k, v of the one head (3 x tokens x d_head fp32) and shows one query row, or every row when short.
+q, k, v of the one head (3 x tokens x d_head fp32: 3 MB at 4,096 tokens of SmolLM2) and shows one
+query row, or every row when short; the check against the trace runs a block of rows at a time.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ STAGES = ("x", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "weights", "head_ou
 # Toy stages are small by construction (toy.MAX_TOKENS, MAX_D_MODEL); this guards library use.
 MAX_STAGE_VALUES = 2**21
 RECOMPUTE_TOL = 1e-5  # the page's recompute (JS, float64) against Python (fp32): |js - py| <= tol * (1 + |py|)
-BRIDGE_MAX_TOKENS = 512  # the bridge's q, k, v travel in the page: at most 3 x 512 x d_head floats
+BRIDGE_MAX_TOKENS = 4096  # the bridge's q, k, v travel in the page: at most 3 x 4,096 x d_head floats
+BRIDGE_ROWS = 256  # query rows checked at once (a [rows, N] float64 block)
 BRIDGE_TOL = 1e-4  # recomputed from q, k, v vs trace.pattern: beyond this the model adds what the page lacks
 
 
@@ -69,12 +73,22 @@ def bridge_qkv(trace: AttentionTrace, layer: int, head: int) -> tuple[torch.Tens
 
 
 def bridge_error(trace: AttentionTrace, layer: int, head: int) -> float:
-    """max |softmax(q k^T scale, causal) - trace.pattern| over the head: what the page's math misses."""
+    """max |softmax(q k^T scale, causal) - the trace's weights| over the head: what the page's math
+    misses; a block of rows at a time (kept in the trace's memo: the page's arrays and JSON both ask)."""
+    return trace.memo.get(("bridge_error", layer, head), lambda: _bridge_error(trace, layer, head))
+
+
+def _bridge_error(trace: AttentionTrace, layer: int, head: int) -> float:
     q, k, _ = bridge_qkv(trace, layer, head)
-    s = (q.double() @ k.double().T) * trace.qkv(layer).scale
-    if trace.causal:
-        s = s.masked_fill(~torch.ones_like(s, dtype=torch.bool).tril(), float("-inf"))
-    return float((s.softmax(-1) - trace.pattern(layer, head).double().cpu()).abs().max())
+    n, scale, worst = trace.n_tokens, trace.qkv(layer).scale, 0.0
+    for lo in range(0, n, BRIDGE_ROWS):
+        hi = min(lo + BRIDGE_ROWS, n)
+        s = (q[lo:hi].double() @ k.double().T) * scale  # [rows, k_pos]
+        if trace.causal:
+            s = s.masked_fill(torch.arange(n)[None, :] > torch.arange(lo, hi)[:, None], float("-inf"))
+        w = trace.tile(layer, head, (lo, hi), (0, n))[0].double()
+        worst = max(worst, float((s.softmax(-1) - w).abs().max()))
+    return worst
 
 
 def _default_row(trace: AttentionTrace) -> int:
@@ -110,9 +124,10 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
 VIEW = View(name="pipeline", applies=applies, figures=figure_jobs, page_arrays=page_arrays, page_meta=page_meta,
             opens_first=is_toy,
             labels=("bridge_intro", "bridge_precision", "bridge_unavailable", "captured", "captured_k", "captured_q",
-                    "captured_v", "edit_cell", "head", "input", "mask", "mask_custom", "mask_none", "masked",
-                    "masked_weight", "output", "pipe_bad_t", "pipe_bad_x", "pipe_causal", "pipe_edit_hint",
-                    "pipe_edited", "pipe_hint", "pipe_keep_one", "pipe_precision", "pipe_reset", "pipe_x_edited",
-                    "query", "score", "temperature", "toggle_cell", "toy_only", "weight"),
+                    "captured_v", "edit_cell", "head", "input", "map_role", "mask", "mask_custom", "mask_none",
+                    "masked", "masked_weight", "output", "pipe_app_hint", "pipe_app_x", "pipe_bad_t", "pipe_bad_x",
+                    "pipe_causal", "pipe_edit_hint", "pipe_edited", "pipe_hint", "pipe_keep_one", "pipe_precision",
+                    "pipe_reset", "pipe_x_edited", "query", "score", "temperature", "toggle_cell", "toy_only",
+                    "weight"),
             needs=f"a toy trace (every stage kept, at most 2**21 values) or a model trace of at most "
                   f"{BRIDGE_MAX_TOKENS} tokens with its captured q, k, v")

@@ -2,7 +2,9 @@
 same with the Q, K, V panels (`plot_pipeline_qkv`). One head's stages when the toy has several.
 
 Masked (causal) cells grey and said so where the mask acts (the scores panel); the temperature shown
-where it acts (a "scores / T" panel before the softmax, and in the weights' title).
+where it acts (a "scores / T" panel before the softmax, and in the weights' title). Two colour maps
+(plot._style): the weights' sequential one, and one diverging map, centred on 0, for every signed
+panel (x, Q, K, V, the scores, the output), as the page's pipeline draws them.
 """
 
 from __future__ import annotations
@@ -17,22 +19,24 @@ from ...trace import AttentionTrace
 
 
 def _panels(trace: AttentionTrace, head: int, qkv: bool, lang: str) -> list[tuple]:
-    """(matrix, column labels, cmap, title) for each panel of the pipeline, left to right."""
+    """(matrix, column labels, kind, title) for each panel of the pipeline, left to right (kind: "weights"
+    or "signed", plot.matrix.heatmap's)."""
     st, labels = trace.stages, trace.token_labels
     d_cols = [f"d{i + 1}" for i in range(st.x.shape[1])]
     h_cols = [f"d{i + 1}" for i in range(st.Q.shape[-1])] if trace.n_heads > 1 else d_cols
     one = trace.n_heads == 1
     T = trace.temperature
-    panels = [(st.x, d_cols, "YlGnBu", t("title_x", lang))]
+    panels = [(st.x, d_cols, "signed", t("title_x", lang))]
     if qkv:
-        panels += [(getattr(st, n)[head], h_cols, "PuOr", t(f"title_{n.lower()}", lang)) for n in "QKV"]
+        panels += [(getattr(st, n)[head], h_cols, "signed", t(f"title_{n.lower()}", lang)) for n in "QKV"]
     out = st.output if one else st.head_outputs[head]
-    panels.append((st.scores[head], labels, "OrRd", t("title_scores_masked" if trace.causal else "title_scores", lang)))
+    scores = t("title_scores_masked" if trace.causal else "title_scores", lang)
+    panels.append((st.scores[head], labels, "scores", scores))
     if T != 1.0:  # the temperature acts between the scores and the softmax: show it there
-        panels.append((st.scores[head] / T, labels, "OrRd", t("title_scaled", lang, T=T)))
+        panels.append((st.scores[head] / T, labels, "scores", t("title_scaled", lang, T=T)))
     panels += [
-        (st.weights[head], labels, "Blues", t("title_norm", lang) if T == 1.0 else t("title_norm_t", lang, T=T)),
-        (out, h_cols, "Greens", t("title_out", lang)),
+        (st.weights[head], labels, "weights", t("title_norm", lang) if T == 1.0 else t("title_norm_t", lang, T=T)),
+        (out, h_cols, "signed", t("title_out", lang)),
     ]
     return panels
 
@@ -45,11 +49,11 @@ def _plot_pipeline(trace: AttentionTrace, head: int, qkv: bool, lang: str, fmt: 
     with figure_style():
         fig = Figure(figsize=(sum(widths), grow(4.0, 0.35 * n + 2.2, 9)), layout="constrained")
         axes = fig.subplots(1, len(panels), width_ratios=widths)
-        for ax, (m, cols, cmap, title) in zip(axes, panels):
-            mask = masked(trace) if cmap in ("OrRd", "Blues") else None
-            weights = cmap == "Blues"
-            img = heatmap(ax, m, trace.token_labels, cols, cmap=cmap, title=title, fmt=fmt, mask=mask,
-                          centered=cmap == "PuOr", cbar=not weights, vmin=vmin if weights else None,
+        for ax, (m, cols, what, title) in zip(axes, panels):
+            mask = masked(trace) if what in ("scores", "weights") else None  # the mask acts from the scores on
+            weights = what == "weights"
+            img = heatmap(ax, m, trace.token_labels, cols, kind="weights" if weights else "signed", title=title,
+                          fmt=fmt, mask=mask, cbar=not weights, vmin=vmin if weights else None,
                           vmax=vmax if weights else None)
             if weights:
                 fig.colorbar(img, ax=ax, label=named)

@@ -3,14 +3,21 @@
 // may edit cells of x (click), the temperature and the mask (the checkbox, or click a mask cell):
 // every stage is then recomputed here (pipemath.js, float64) with the trace's W_Q, W_K, W_V.
 // Real models (the bridge): the same steps for one head from its captured q, k, v (x is not kept).
-// Hovering a cell names its number and what produced it, and outlines those cells.
+// Hovering a cell names its number and what produced it, and outlines those cells; so does the keyboard:
+// a stage takes focus, the arrow keys move a cursor cell, Enter edits it (x) or switches it (the mask),
+// and the explanation box is a polite live region that screen readers announce.
+// In the web app's playground (core.editX) the playground's controls are the only ones: the tab has no
+// temperature or mask of its own, and a click on a cell of x takes the reader to the playground's
+// input for it, whose edit the server recomputes for every tab and the explanation.
 
 import * as pm from "./pipemath.js";
+import * as picture from "./picture.js";
 
 export function tab(core) {
   const { META, L, N, H, STATE, DATA, stage, fmtNum, clip, el, headSelect, hiDpi, viridis,
-    diverging, cssColor, MASKED_RGB, exportButtons, svgDoc, escXml, FONT } = core;
+    diverging, cssColor, inkOn, MASKED_RGB, exportButtons, FONT, editX } = core;
   const VM = (META.view_meta || {}).pipeline;
+  const APP = editX !== null; // the playground: its controls edit, the server recomputes
   const ALL_ROWS = 16; // the bridge shows every query row up to this many tokens, else one row
   const show = (v) => (Number.isFinite(v) ? fmtNum(v) : v === -Infinity ? "−∞" : "—");
   const dim = (j) => `d${j + 1}`;
@@ -93,7 +100,7 @@ export function tab(core) {
     add("K", "K", src.toy ? "K = x W_K" : L.captured_k, S.K, "signed", tok, dim);
     add("V", "V", src.toy ? "V = x W_V" : L.captured_v, S.V, "signed", tok, dim);
     add("scores", L.score, `s = Q Kᵀ ${scaleText}`, S.s, "signed", qrow, tok);
-    add("mask", L.mask, maskFormula, S.m, "signed", qrow, tok, { toggles: src.toy });
+    add("mask", L.mask, maskFormula, S.m, "signed", qrow, tok, { toggles: src.toy && !APP });
     if (src.toy) add("scaled", `÷ ${L.temperature}`, `z = s / T (T = ${T})`, S.z, "signed", qrow, tok);
     add("weights", L.weight, src.toy ? "softmax(z)" : "softmax(s)", S.w, "weights", qrow, tok);
     add("output", L.output, `${L.weight} · V`, S.o, "signed", qrow, dim);
@@ -114,7 +121,7 @@ export function tab(core) {
     const hidden = (key === "weights" || key === "mask" || key === "scaled") && src.masked(qp, j);
     const value = key === "weights" && hidden ? "—" : show(mat.get(i, j));
     const lines = [`${mat.name}[${rl}, ${cl}] = ${value}`], marks = [];
-    if (key === "x") lines.push(L.input, L.edit_cell);
+    if (key === "x") lines.push(L.input, APP ? L.pipe_app_x : L.edit_cell);
     if ((key === "Q" || key === "K" || key === "V") && src.toy) {
       const c = h * src.dh + j, wcol = list(m.x.cols, (r) => show(src.W[key].at(r, c)));
       lines.push(`= x[${rl}, :] · W_${key}[:, ${dim(c)}]`, `x[${rl}, :] = [${row(m.x, i).join(", ")}]`,
@@ -129,7 +136,7 @@ export function tab(core) {
     }
     if (key === "mask") {
       lines.push(hidden ? `${L.masked} → −∞` : `= s[${rl}, ${cl}]`);
-      if (src.toy) lines.push(L.toggle_cell);
+      if (src.toy && !APP) lines.push(L.toggle_cell);
       marks.push({ key: "scores", cell: [i, j] });
     }
     if (key === "scaled") { lines.push(`= s[${rl}, ${cl}] / T = ${show(m.mask.get(i, j))} / ${src.st.T}`); marks.push({ key: "mask", cell: [i, j] }); }
@@ -156,14 +163,29 @@ export function tab(core) {
     }
     return amax;
   }
-  function geometry(mat) { // cells with numbers up to 12 x 12; beyond, smaller cells without
-    if (Math.max(mat.rows, mat.cols) <= 12) return { cw: 46, ch: 24, lm: 64, tm: 16, w: 64 + 46 * mat.cols + 2, h: 16 + 24 * mat.rows + 2, nums: true };
+  const ruler = document.createElement("canvas").getContext("2d");
+  const widest = (n, f) => { // the widest of n labels at 11 px, in CSS px
+    ruler.font = `11px ${FONT}`;
+    let w = 0;
+    for (let i = 0; i < n; i++) w = Math.max(w, ruler.measureText(f(i)).width);
+    return Math.ceil(w);
+  };
+  // cells with numbers up to 12 x 12, whose labels are whole: the row labels' margin as wide as the
+  // widest, the column labels turned upright when one is wider than its cell; beyond, smaller cells
+  // without numbers and with short labels
+  function geometry(mat) {
+    if (Math.max(mat.rows, mat.cols) <= 12) {
+      const lm = Math.min(220, widest(mat.rows, mat.rl) + 10), cols = widest(mat.cols, mat.cl), rot = cols > 42;
+      const tm = rot ? Math.min(160, cols + 8) : 16;
+      return { cw: 46, ch: 24, lm, tm, rot, w: lm + 46 * mat.cols + 2, h: tm + 24 * mat.rows + 2, nums: true };
+    }
     const cw = Math.max(3, Math.min(46, Math.floor(220 / mat.cols))), ch = Math.max(3, Math.min(24, Math.floor(220 / mat.rows)));
     const lm = ch >= 10 ? 64 : 4, tm = cw >= 10 ? 16 : 4;
-    return { cw, ch, lm, tm, w: lm + cw * mat.cols + 2, h: tm + ch * mat.rows + 2, nums: false };
+    return { cw, ch, lm, tm, rot: false, w: lm + cw * mat.cols + 2, h: tm + ch * mat.rows + 2, nums: false };
   }
-  function colLabel(mat, j, g) { // narrow columns: the position (or dimension) alone
-    return g.cw >= 40 ? clip(mat.cl(j), 5) : mat.cl === dim ? dim(j) : String(j);
+  const rowLabel = (mat, i, g) => (g.nums ? mat.rl(i) : clip(mat.rl(i), 8));
+  function colLabel(mat, j, g) { // whole with numbers; narrow columns: the position (or dimension) alone
+    return g.nums ? mat.cl(j) : g.cw >= 40 ? clip(mat.cl(j), 5) : mat.cl === dim ? dim(j) : String(j);
   }
   function cellColor(mat, v, hiddenCell, amax) {
     if (hiddenCell || !Number.isFinite(v)) return MASKED_RGB;
@@ -183,14 +205,16 @@ export function tab(core) {
   function build(root) {
     if (!VM || (VM.source === "model" && !VM.available)) return unavailable(root);
     const src = VM.source === "toy" ? toySource() : bridgeSource();
-    const info = el("div", { class: "pipe-info", "data-testid": "pipe-info" });
+    const info = el("div", { class: "pipe-info", "data-testid": "pipe-info", role: "status", "aria-live": "polite" });
     const status = el("p", { class: "pipe-status", "data-testid": "pipe-status" });
     const rowEl = el("div", { class: "pipe-row" }), editor = el("span", { class: "pipe-editor" });
     const headSel = src.toy && H > 1 ? headSelect((v) => { STATE.map = v; draw(); }) : null;
     if (headSel) headSel.querySelector(`option[value="${H}"]`)?.remove();
-    const controls = src.toy ? toyControls() : bridgeControls();
+    const saved = picture.saved(core, { boxes: () => boxes, absMax, hiddenAt, cellColor, cellText, rowLabel });
+    const controls = APP ? [] : src.toy ? toyControls() : bridgeControls();
+    const hint = APP ? L.pipe_app_hint : src.toy ? L.pipe_edit_hint : L.pipe_hint;
     root.append(el("div", { class: "toolbar" }, headSel && el("label", { text: L.head + " " }, headSel), ...controls,
-      ...exportButtons("pipeline", toCanvas, toSvg)), editor, el("p", { class: "hint", text: src.toy ? L.pipe_edit_hint : L.pipe_hint }),
+      ...exportButtons("pipeline", saved.toCanvas, saved.toSvg)), editor, el("p", { class: "hint", "data-testid": "pipe-hint", text: hint }),
     status, rowEl, info);
     if (!src.toy) root.insertBefore(el("p", { class: "note", "data-testid": "bridge-intro", text: fill(L.bridge_intro, {
       model: META.model, layer: VM.layer, head: VM.head, kv: VM.kv_head, d: VM.d_head, scale: VM.scale.toFixed(4) }) }), root.firstChild);
@@ -222,20 +246,27 @@ export function tab(core) {
     }
     function draw() {
       if (headSel) headSel.value = String(head()); // the heatmap may have left the head mean selected
+      const had = boxes.find((b) => b.canvas === document.activeElement); // the keyboard's stage keeps focus
       mats = describe(src, src.toy ? src.stages(head()) : src.stages()); rowEl.replaceChildren(); boxes = [];
       status.textContent = statusText();
       mats.forEach((mat, idx) => {
-        const g = geometry(mat), canvas = el("canvas", { class: "pipe-mat", "data-stage": mat.key });
-        const box = { mat, g, canvas, ctx: hiDpi(canvas, g.w, g.h), marked: "[]" };
+        const g = geometry(mat), canvas = el("canvas", { class: "pipe-mat", "data-stage": mat.key, tabindex: "0",
+          role: "application", "aria-roledescription": L.map_role, "aria-label": `${mat.name}: ${mat.formula}` });
+        const box = { mat, g, canvas, ctx: hiDpi(canvas, g.w, g.h), marked: "[]", at: [0, 0] };
         boxes.push(box);
-        canvas.addEventListener("mousemove", (ev) => hover(box, ev));
-        if (mat.editable || mat.toggles) canvas.addEventListener("click", (ev) => click(box, ev));
+        canvas.addEventListener("mousemove", (ev) => { const at = cellAt(box, ev); if (at) inspect(box, ...at); });
+        if (mat.editable || mat.toggles) canvas.addEventListener("click", (ev) => { const at = cellAt(box, ev); if (at) click(box, ...at); });
+        canvas.addEventListener("focus", () => inspect(box, ...box.at));
+        canvas.addEventListener("keydown", (ev) => keyed(box, ev));
         rowEl.append(el("figure", { class: "pipe-stage" }, el("figcaption", {},
           el("b", { text: mat.name }), el("br"), el("span", { class: "formula", text: mat.formula })), canvas));
         if (idx < mats.length - 1) rowEl.append(el("span", { class: "arrow", text: "→" }));
         paint(box, []);
       });
+      const back = had && boxes.find((b) => b.mat.key === had.mat.key);
+      if (back) { back.at = had.at; back.canvas.focus(); }
     }
+
     function hiddenAt(mat, i, j) {
       return (mat.key === "weights" || mat.key === "mask" || mat.key === "scaled") && src.masked(mats.qpos[i], j);
     }
@@ -244,21 +275,24 @@ export function tab(core) {
       ctx.fillStyle = "white"; ctx.fillRect(0, 0, g.w, g.h);
       ctx.font = `${Math.min(11, g.ch - 2)}px ${FONT}`; ctx.textBaseline = "middle";
       for (let i = 0; i < mat.rows; i++) {
-        if (g.lm > 4) { ctx.fillStyle = "#222"; ctx.textAlign = "right"; ctx.fillText(clip(mat.rl(i), 8), g.lm - 3, g.tm + (i + 0.5) * g.ch); }
+        if (g.lm > 4) { ctx.fillStyle = "#222"; ctx.textAlign = "right"; ctx.fillText(rowLabel(mat, i, g), g.lm - 3, g.tm + (i + 0.5) * g.ch); }
         for (let j = 0; j < mat.cols; j++) {
           const v = mat.get(i, j), hid = hiddenAt(mat, i, j);
-          ctx.fillStyle = cssColor(cellColor(mat, v, hid, amax)); ctx.fillRect(g.lm + j * g.cw, g.tm + i * g.ch, g.cw, g.ch);
+          const rgb = cellColor(mat, v, hid, amax);
+          ctx.fillStyle = cssColor(rgb); ctx.fillRect(g.lm + j * g.cw, g.tm + i * g.ch, g.cw, g.ch);
           if (g.nums) {
-            ctx.fillStyle = !hid && mat.kind === "weights" && v < 0.6 ? "white" : "#111"; ctx.textAlign = "center";
+            ctx.fillStyle = inkOn(rgb); ctx.textAlign = "center";
             ctx.fillText(cellText(mat, v, hid), g.lm + (j + 0.5) * g.cw, g.tm + (i + 0.5) * g.ch);
           }
         }
       }
       if (g.tm > 4) {
-        ctx.fillStyle = "#444"; ctx.textAlign = "center";
+        ctx.fillStyle = "#444"; ctx.textAlign = g.rot ? "left" : "center";
         for (let j = 0; j < mat.cols; j++) {
           const text = colLabel(mat, j, g);
-          if (ctx.measureText(text).width <= g.cw + 2) ctx.fillText(text, g.lm + (j + 0.5) * g.cw, g.tm / 2); // else no room
+          if (g.rot) { // upright, reading up from just above the cells
+            ctx.save(); ctx.translate(g.lm + (j + 0.5) * g.cw, g.tm - 4); ctx.rotate(-Math.PI / 2); ctx.fillText(text, 0, 0); ctx.restore();
+          } else if (ctx.measureText(text).width <= g.cw + 2) ctx.fillText(text, g.lm + (j + 0.5) * g.cw, g.tm / 2); // else no room
         }
       }
       ctx.strokeStyle = "#e0245e"; ctx.lineWidth = 2;
@@ -273,10 +307,22 @@ export function tab(core) {
       const j = Math.floor((ev.clientX - r.left - g.lm) / g.cw), i = Math.floor((ev.clientY - r.top - g.tm) / g.ch);
       return i < 0 || j < 0 || i >= box.mat.rows || j >= box.mat.cols ? null : [i, j];
     }
-    function hover(box, ev) {
-      const at = cellAt(box, ev);
-      if (!at) return;
-      const [i, j] = at, p = provenance(src, mats, box.mat.key, i, j, head());
+    const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    function keyed(box, ev) { // the keyboard's cursor in a stage: arrows move it, Enter acts on it
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      const [di, dj] = MOVES[ev.key] || [null, null];
+      if (di !== null) {
+        ev.preventDefault();
+        inspect(box, Math.max(0, Math.min(box.mat.rows - 1, box.at[0] + di)), Math.max(0, Math.min(box.mat.cols - 1, box.at[1] + dj)));
+      } else if ((ev.key === "Enter" || ev.key === " ") && (box.mat.editable || box.mat.toggles)) {
+        ev.preventDefault();
+        click(box, ...box.at);
+      }
+    }
+    // cell (i, j) of a stage: its number and what produced it, those cells outlined
+    function inspect(box, i, j) {
+      box.at = [i, j];
+      const p = provenance(src, mats, box.mat.key, i, j, head());
       info.replaceChildren(...p.lines.map((t) => el("div", { text: t })));
       info.dataset.stage = box.mat.key; info.dataset.i = i; info.dataset.j = j;
       for (const b of boxes) {  // repaint only the stages whose outlines change (big toys: 256 x 256)
@@ -285,11 +331,9 @@ export function tab(core) {
         if (key !== b.marked) { paint(b, marks); b.marked = key; }
       }
     }
-    function click(box, ev) {
-      const at = cellAt(box, ev);
-      if (!at) return;
-      const [i, j] = at;
+    function click(box, i, j) {
       if (box.mat.toggles) { if (!src.toggle(mats.qpos[i], j)) return say(L.pipe_keep_one); draw(); return; }
+      if (APP) { editX(i, j); return; }
       const input = el("input", { type: "number", step: "any", value: String(box.mat.get(i, j)), "data-testid": "pipe-x-input" });
       input.addEventListener("change", () => {
         const v = Number(input.value);
@@ -307,43 +351,16 @@ export function tab(core) {
       if (src.toy) out.x = plain(src.st.x);
       return out;
     }
-    function toCanvas() {
-      const pad = 20, w = boxes.reduce((a, b) => a + b.g.w + pad, pad), h = 40 + Math.max(...boxes.map((b) => b.g.h));
-      const c = document.createElement("canvas"), x = hiDpi(c, w, h);
-      x.fillStyle = "white"; x.fillRect(0, 0, w, h); x.fillStyle = "#222"; x.font = `12px ${FONT}`;
-      let at = pad;
-      for (const b of boxes) {
-        x.fillText(`${b.mat.name}: ${b.mat.formula}`, at, 16); x.drawImage(b.canvas, at, 30, b.g.w, b.g.h); at += b.g.w + pad;
-      }
-      return c;
+    // the centre of cell (i, j) of a stage, in CSS px from its canvas's top left (tests, screenshots)
+    function cellXY(key, i, j) {
+      const b = boxes.find((x) => x.mat.key === key);
+      return b ? { x: b.g.lm + (j + 0.5) * b.g.cw, y: b.g.tm + (i + 0.5) * b.g.ch } : null;
     }
-    function toSvg() {
-      const pad = 20, parts = []; let at = pad, hmax = 0;
-      for (const b of boxes) {
-        const { mat, g } = b, amax = absMax(mat); hmax = Math.max(hmax, g.h);
-        parts.push(`<text x="${at}" y="16" font-size="12">${escXml(`${mat.name}: ${mat.formula}`)}</text>`);
-        for (let i = 0; i < mat.rows; i++) {
-          const y = 30 + g.tm + i * g.ch;
-          if (g.lm > 4) {
-            parts.push(`<text x="${at + g.lm - 3}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="end">` +
-              `${escXml(clip(mat.rl(i), 8))}</text>`);
-          }
-          for (let j = 0; j < mat.cols; j++) {
-            const v = mat.get(i, j), hid = hiddenAt(mat, i, j), x = at + g.lm + j * g.cw;
-            parts.push(`<rect x="${x}" y="${y}" width="${g.cw}" height="${g.ch}" fill="${cssColor(cellColor(mat, v, hid, amax))}">` +
-              `<title>${hid && mat.kind === "weights" ? "—" : Number.isFinite(v) ? v : "-inf"}</title></rect>`);
-            if (g.nums) {
-              const ink = !hid && mat.kind === "weights" && v < 0.6 ? "white" : "#111";
-              parts.push(`<text x="${x + g.cw / 2}" y="${y + g.ch / 2 + 4}" font-size="11" text-anchor="middle" ` +
-                `fill="${ink}">${escXml(cellText(mat, v, hid))}</text>`);
-            }
-          }
-        }
-        at += g.w + pad;
-      }
-      return svgDoc(at, hmax + 40, parts.join("\n") + "\n");
-    }
-    return { refresh: draw, snapshot, source: src };
+    return { refresh: draw, snapshot, source: src, cellXY, sheet: () => { const { w, h } = saved.sheet(); return { w, h }; }, labels: (key) => {
+      const b = boxes.find((x) => x.mat.key === key);
+      return b ? { rows: [...Array(b.mat.rows).keys()].map((i) => rowLabel(b.mat, i, b.g)),
+        cols: [...Array(b.mat.cols).keys()].map((j) => colLabel(b.mat, j, b.g)) } : null;
+    } };
   }
 
   return { build };

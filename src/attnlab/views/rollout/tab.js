@@ -6,10 +6,49 @@ import * as matrix from "../../html/js/matrix.js";
 
 export function tab(core) {
   const { META, L, N, PERF, DATA, LUT, MASKED32, isMasked, tokLabel, el, select, exportButtons, svgDoc,
-    escXml } = core;
+    escXml, REMOTE, source, hiDpi } = core;
   const TOP = 10;
+  const VM = (META.view_meta || {}).rollout || { full: true, row: N - 1 };
+  const fmtV = (v) => (v >= 1e-3 ? v.toPrecision(4) : v.toExponential(3));
+
+  // beyond views/rollout's MAX_TOKENS: rows only (no N x N): a page file's last token, a remote page's any
+  function buildRows(root) {
+    const rows = new Map(); // q -> Float32Array [k_pos]
+    if (DATA.rollout_rows) rows.set(VM.row, DATA.rollout_rows);
+    const st = { row: VM.row };
+    const choices = REMOTE ? [...Array(N).keys()].map((q) => [q, tokLabel(q)]) : [[VM.row, tokLabel(VM.row)]];
+    const rowSel = select(choices, st.row, (v) => { st.row = +v; refresh(); });
+    const heading = el(`h${core.LEVEL + 1}`, { class: "rollout-top-title" });
+    const list = el("ol", { class: "rollout-top", "data-testid": "rollout-top" });
+    const wait = el("p", { class: "note", "data-testid": "rollout-loading", text: L.loading, hidden: true });
+    const W = Math.min(N, 960), strip = el("canvas", { class: "rollout-strip", "data-testid": "rollout-strip" });
+    const sctx = hiDpi(strip, W, 18);
+    root.append(el("div", { class: "toolbar" }, el("label", { text: L.rollout_row + " " }, rowSel)),
+      el("p", { class: "hint", text: `${L.rollout_hint} ${L.rollout_precision}` }), wait, strip, heading, list);
+    function refresh() {
+      const q = st.row, r = rows.get(q);
+      if (!r) {
+        wait.hidden = false;
+        source.rolloutRow(q).then((got) => { rows.set(q, got); if (st.row === q) refresh(); },
+          (e) => { wait.textContent = String(e.message || e); PERF.errors.push(String(e)); });
+        return;
+      }
+      wait.hidden = true;
+      const order = [...Array(N).keys()].sort((a, b) => r[b] - r[a]).slice(0, TOP);
+      heading.textContent = L.rollout_top_row.replace("{tok}", tokLabel(q)).replace("{n}", order.length);
+      list.replaceChildren(...order.map((k) => el("li", { "data-k": k, "data-value": r[k], text: `${tokLabel(k)}: ${fmtV(r[k])}` })));
+      for (let x = 0; x < W; x++) { // the row, max over the keys each pixel covers, on 4 decades
+        let v = 0;
+        for (let k = Math.floor((x * N) / W); k < Math.floor(((x + 1) * N) / W); k++) v = Math.max(v, r[k]);
+        const t = v > 0 ? Math.max(0, (Math.log10(v) + 4) / 4) : 0, c = LUT[Math.round(255 * t)];
+        sctx.fillStyle = `rgb(${c & 255},${(c >> 8) & 255},${(c >> 16) & 255})`; sctx.fillRect(x, 0, 1, 18);
+      }
+    }
+    return { refresh, top: () => st.row };
+  }
 
   function build(root) {
+    if (!VM.full) return buildRows(root);
     const R = DATA.rollout; // [q_pos, k_pos] fp32, rows sum to 1
     const at = (q, k) => R[q * N + k];
     // the log scale: from 1 down to the smallest positive value (at least 1e-8), in whole decades
@@ -17,7 +56,6 @@ export function tab(core) {
     for (let i = 0; i < R.length; i++) if (R[i] > 0 && R[i] < least) least = R[i];
     const D = Math.max(1, Math.min(8, Math.ceil(-Math.log10(Math.max(least, 1e-8)))));
     const pos = (v) => (v > 0 ? Math.max(0, (Math.log10(v) + D) / D) : 0);
-    const fmtV = (v) => (v >= 1e-3 ? v.toPrecision(4) : v.toExponential(3));
     const ticks = [];
     for (let i = 0; i <= D; i += D > 4 ? 2 : 1) ticks.push([i === 0 ? "1" : `${i === D ? "≤" : ""}1e-${i}`, i / D]);
 
@@ -51,7 +89,7 @@ export function tab(core) {
     for (let q = 0; q < N; q++) rows.push([q, tokLabel(q)]);
     const st = { row: N - 1 };
     const rowSel = select(rows, st.row, (v) => { st.row = +v; listTop(); });
-    const heading = el("h3", { class: "rollout-top-title" });
+    const heading = el(`h${core.LEVEL + 1}`, { class: "rollout-top-title" });
     const list = el("ol", { class: "rollout-top", "data-testid": "rollout-top" });
     function listTop() {
       const order = [...Array(N).keys()].sort((a, b) => at(st.row, b) - at(st.row, a)).slice(0, TOP);

@@ -30,5 +30,5 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
 
 VIEW = View(name="rowatlas", applies=lambda trace: trace.stages is None, live=True, page_meta=page_meta,
             needs="a model trace (several layers and heads)",
-            labels=("atlas_hint", "computing", "head", "layer", "loading", "state_queued", "state_running", "statistic",
-                    "tokens"))
+            labels=("atlas_hint", "rowatlas", "computing", "head", "layer", "loading", "state_queued", "state_running",
+                    "statistic", "tokens"))

@@ -14,7 +14,7 @@ export function tab(core) {
   function build(root, frame) {
     const st = { stat: META.view_meta.rowatlas.stats[0].name, data: null };
     const grid = headgrid.createGrid(core, {
-      layers: META.n_layers, heads: H, testid: "atlas-canvas",
+      layers: META.n_layers, heads: H, testid: "atlas-canvas", label: L.rowatlas,
       ready: () => st.data !== null,
       value: (l, h) => st.data[st.stat][l][h],
       range,
@@ -28,7 +28,7 @@ export function tab(core) {
     });
     const canvas = grid.canvas, draw = grid.draw;
     const status = el("span", { class: "hint", "data-testid": "atlas-status", text: L.loading });
-    const readout = el("div", { class: "readout", "data-testid": "atlas-readout" });
+    const readout = el("div", { class: "readout", "data-testid": "atlas-readout", role: "status", "aria-live": "polite" });
     const statSel = select(Object.values(STATS).map((s) => [s.name, s.label]), st.stat, (v) => { st.stat = v; draw(); });
     root.append(el("div", { class: "toolbar" }, el("label", { text: L.statistic + " " }, statSel),
       ...exportButtons("atlas", () => canvas, toSvg), status),
