@@ -148,3 +148,20 @@ def test_place_file_moves_into_new_and_regular_files_and_streams_into_fifos(tmp_
     place_file(stage / "c", fifo)
     assert reader.result() == b"C" and stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert list(stage.iterdir()) == []
+
+
+def test_make_folder_makes_or_refuses_in_one_line(tmp_path):
+    from attnlab.errors import AttnlabError
+    from attnlab.fileio import make_folder
+
+    made = make_folder(tmp_path / "a" / "b", "--out")
+    assert made.is_dir()
+    assert make_folder(made, "--out") == made  # already there: kept as it is
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(AttnlabError, match=r"--out .*f exists and is not a folder"):
+        make_folder(tmp_path / "f", "--out")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(AttnlabError, match=r"cannot create --out folder .*dangling"):
+        make_folder(tmp_path / "dangling", "--out")
+    with pytest.raises(AttnlabError, match=r"cannot create --html folder .*f/x"):
+        make_folder(tmp_path / "f" / "x", "--html")

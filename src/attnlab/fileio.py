@@ -119,6 +119,24 @@ def check_folder(path: str | os.PathLike, flag: str = "--out", *,
     return out
 
 
+def make_folder(path: str | os.PathLike, flag: str = "--out", *, error: type[AttnlabError] = AttnlabError) -> Path:
+    """`path` (~ expanded) as a writable folder, made (with its parents) when missing; `error` naming
+    `flag` for a file or a link to one in its place, a folder that cannot be made, or no permission.
+    The one place an output folder is made: `check_folder` says beforehand whether this will work."""
+    out = user_path(path, error=error)
+    if out.exists() and not out.is_dir():
+        raise tr_error(error, "err_folder_file", flag=flag, path=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a broken link in its place
+        raise tr_error(error, "err_folder_link", flag=flag, path=str(out), link=str(out)) from None
+    except OSError as e:
+        raise tr_error(error, "err_folder_make", flag=flag, path=str(out), problem=e.strerror or str(e)) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise tr_error(error, "err_folder_access", flag=flag, path=str(out), parent=str(out))
+    return out
+
+
 def check_destination(path: str | os.PathLike, what: str = "the file") -> Path:
     """Raise AttnlabError unless `path` can be written by the rules above; returns the path.
 

@@ -884,6 +884,8 @@ STRINGS: dict[str, dict[str, str]] = {
                         "en": "cannot create {flag} folder {path}: {link} is a broken link"},
     "err_folder_parent": {"ja": "{flag} のフォルダ {path} を作れません: {parent} がフォルダではありません",
                           "en": "cannot create {flag} folder {path}: Not a directory ({parent} is not a folder)"},
+    "err_folder_make": {"ja": "{flag} のフォルダ {path} を作れません: {problem}",
+                        "en": "cannot create {flag} folder {path}: {problem}"},
     "err_folder_access": {"ja": "{flag} のフォルダ {path} に書き込めません: {parent} に書き込む権限がありません",
                           "en": "cannot write into {flag} folder {path}: permission denied on {parent}"},
     "err_same_output": {

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from attnlab.cli import main
-from attnlab.html import encode
+from attnlab.html import layers as page_layers
 
 
 def files(root) -> list[str]:
@@ -27,7 +27,7 @@ def files(root) -> list[str]:
 ])
 def test_a_page_too_large_is_refused_before_any_figure_or_printout(argv, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(encode, "MAX_CELLS", 1)  # every trace is "too large" now
+    monkeypatch.setattr(page_layers, "MAX_CELLS", 1)  # every trace is "too large" now
     assert main([*argv, "--lang", "en"]) == 2
     out, err = capsys.readouterr()
     assert "more than one page holds" in err and err.count("\n") == 1 and out == ""
@@ -38,7 +38,7 @@ def test_a_page_too_large_is_refused_before_any_figure_or_printout(argv, tmp_pat
 def test_text_over_the_page_limit_writes_no_figure(tmp_path, monkeypatch, capsys):
     """The reviewed case: `text` with --html over the limit wrote its figures first."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(encode, "MAX_CELLS", 100)
+    monkeypatch.setattr(page_layers, "MAX_CELLS", 100)
     assert main(["text", "a sentence of a few words", "--html", "p.html", "--out", "o", "--lang", "en"]) == 2
     out, err = capsys.readouterr()
     assert "more than one page holds" in err and out == "" and files(tmp_path) == []

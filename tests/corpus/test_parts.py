@@ -131,8 +131,10 @@ def test_another_run_is_refused_naming_the_difference(tmp_path):
 
 def test_folders_that_cannot_hold_a_run(tmp_path):
     (tmp_path / "file").write_text("x")
+    from attnlab.fileio import make_folder
+
     with pytest.raises(mf.OutputFolderError, match="exists and is not a folder"):
-        mf.prepare_folder(tmp_path / "file")
+        make_folder(tmp_path / "file", error=mf.OutputFolderError)
     (tmp_path / mf.MANIFEST).write_text("{not json")
     with pytest.raises(mf.OutputFolderError, match=r"is not valid JSON: .*: the manifest is damaged"):
         mf.read_manifest(tmp_path)

@@ -23,6 +23,12 @@ def s(key: str, lang: str, **fields: object) -> str:
     return t(key if key.startswith(("role_", "means_")) else f"census_{key}", lang, **fields)
 
 
+def score_label(name: str, lang: str) -> str:
+    """A census or corpus score's label: census_<name>, or corpus_<name> for a corpus's rows_* scores
+    (the one place a score's name becomes its i18n key: figures, pages and the corpus summary)."""
+    return t(f"corpus_{name}" if name.startswith("rows_") else f"census_{name}", lang)
+
+
 def _rule_text(role: str) -> str:
     rule = rule_of(role)
     return f"{rule.score} {'>=' if rule.at_least else '<='} {rule.threshold:g}"

@@ -1,6 +1,6 @@
 """Deep zoom over a trace: one head's weights by tile or pooled, never its whole N x N map at once.
 
-Why: a page holds at most 2^25 weight cells (`html.encode.MAX_CELLS`); one SmolLM2 head at 8,192
+Why: a page holds at most 2^25 weight cells (`html.layers.MAX_CELLS`); one SmolLM2 head at 8,192
 tokens is 67 M. The web app shows such a head like a map viewer: a pooled overview, then full-
 resolution tiles where the reader zooms in, each computed when asked for.
 

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..fileio import check_destination, check_folder, place_file
+from ..fileio import check_destination, check_folder, make_folder, place_file
 from . import CliError
 
 Writer = Callable[[Path], None]  # writes one file at the given path
-
-
-def prepare_out(out: Path) -> Path:
-    """Create `out` if needed; a clear CliError when it cannot be a writable folder."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise CliError(f"--out {out} exists and is not a folder") from None
-    except OSError as e:
-        raise CliError(f"cannot create --out folder {out}: {e.strerror or e}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise CliError(f"cannot write into --out folder {out}: permission denied")
-    return out
 
 
 def check_out_folder(out: Path) -> None:
@@ -37,7 +23,7 @@ def write_all(out: Path, writers: dict[str, Writer]) -> list[Path]:
 
     If any writer fails, nothing of this call is left in `out` (the staging folder is removed).
     """
-    prepare_out(out)
+    make_folder(out, "--out", error=CliError)
     for name in writers:  # a folder, disk or socket where a file goes: refused before any work
         check_destination(out / name, what=f"the --out file {name}")
     try:

@@ -67,24 +67,6 @@ def _written_here(name: str) -> bool:
                                         name.endswith((".parquet", ".tmp")))
 
 
-def prepare_folder(out: Path) -> Path:
-    """Create the output folder if needed; refuse a file, a symlink in its place, or no permission."""
-    from ..fileio import user_path
-
-    out = user_path(out, error=OutputFolderError)
-    if out.is_symlink() and not out.is_dir():
-        raise OutputFolderError(f"--out {out} is a link to something that is not a folder")
-    if out.exists() and not out.is_dir():
-        raise OutputFolderError(f"--out {out} exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputFolderError(f"cannot create --out folder {out}: {e.strerror or e}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise OutputFolderError(f"cannot write into --out folder {out}: permission denied")
-    return out
-
-
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Hold the folder's lock for the run; another run on the same folder stops with one line."""

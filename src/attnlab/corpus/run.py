@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AttnlabError
+from ..fileio import make_folder
 from ..i18n import Msg
 from . import manifest as mf
 from .document import Options
@@ -106,7 +107,7 @@ def run_corpus(
     manifest = _manifest(lm, plan, options, part_docs, part_bytes)
     if target.is_dir():  # before the folder is made or locked: a refusal writes nothing
         _check_resumable(target, manifest)
-    folder = mf.prepare_folder(target)
+    folder = make_folder(target, "--out", error=mf.OutputFolderError)
     with mf.locked(folder):
         done = _check_resumable(folder, manifest)  # again: another run may have written meanwhile
         mf.write_manifest(folder, {**manifest, "complete": False})

@@ -15,6 +15,7 @@ import io
 
 import numpy as np
 
+from ..analysis.census_text import score_label
 from ..corpus.document import SCORES
 from ..corpus.summary import CorpusSummary
 from ..i18n import check_lang, t
@@ -73,7 +74,7 @@ def _scores(summary: CorpusSummary, lang: str) -> str:
     rows = []
     for name in SCORES:
         st = summary.stats[name]
-        label = t(f"corpus_{name}" if name.startswith("rows_") else f"census_{name}", lang)
+        label = score_label(name, lang)
         order = np.argsort(-np.nan_to_num(st["mean"], nan=-np.inf), axis=None, kind="stable")[:TOP_PER_SCORE]
         for flat in order:
             layer, h = np.unravel_index(flat, st["mean"].shape)

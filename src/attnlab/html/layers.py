@@ -1,6 +1,6 @@
 """Which layers a page file holds: the ones asked for, or by default as many as fit one page.
 
-Why: a page holds at most `encode.MAX_CELLS` weight cells (maps x tokens^2). SmolLM2's 30 layers x
+Why: a page holds at most `MAX_CELLS` weight cells (maps x tokens^2). SmolLM2's 30 layers x
 10 maps fit up to 334 tokens; a 514-token paragraph used to get no page at all (or, in the app, only
 the live views). Now a page that would not fit keeps every view over the layers that do fit (12 of
 30 at 514 tokens), chosen around the layer the reader asked for, and says which layers it left out.

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..analysis.census import SCORE_NAMES, HeadCensus
-from ..analysis.census_text import s
+from ..analysis.census_text import s, score_label
 from ..analysis.roles import ROLE_RULES
 from ..analysis.value_weighted import KeyMass
 from ..i18n import t
@@ -47,7 +47,7 @@ def plot_atlas(census: HeadCensus, lang: str = "ja") -> Figure:
             for r in census.roles:
                 if any(rule.role == r.role and rule.score == name for rule in ROLE_RULES):
                     ax.add_patch(Rectangle((r.head - 0.5, r.layer - 0.5), 1, 1, fill=False, lw=1.2, ec=OUTLINE))
-            ax.set_title(t(f"census_{name}", lang), fontsize=9)
+            ax.set_title(score_label(name, lang), fontsize=9)
             ax.set_xticks(range(census.n_heads), [str(h) for h in range(census.n_heads)], fontsize=6)
             step = max(1, census.n_layers // 10)
             ax.set_yticks(range(0, census.n_layers, step), [str(i) for i in range(0, census.n_layers, step)],

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..analysis.census import TEXT_SCORES
+from ..analysis.census_text import score_label
 from ..analysis.roles import ROLE_RULES
 from ..corpus.document import ROW_SCORES
 from ..corpus.summary import CorpusSummary
@@ -21,10 +22,6 @@ from ._style import OUTLINE, WEIGHTS_CMAP, figure_style
 
 OUTLINE_SHARE = 0.5  # outline heads past the role's rule on at least this share of documents
 _DISTANCES = ("mean_distance", "rows_mean_distance")
-
-
-def _label(name: str, lang: str) -> str:
-    return t(f"corpus_{name}" if name.startswith("rows_") else f"census_{name}", lang)
 
 
 def plot_corpus_means(summary: CorpusSummary, lang: str = "ja") -> Figure:
@@ -62,7 +59,7 @@ def _panel(fig: Figure, ax, summary: CorpusSummary, name: str, lang: str) -> Non
             continue
         for layer, head in np.argwhere(summary.shares[rule.role] >= OUTLINE_SHARE):
             ax.add_patch(Rectangle((head - 0.5, layer - 0.5), 1, 1, fill=False, lw=1.4, ec=OUTLINE))
-    ax.set_title(_label(name, lang), fontsize=8)
+    ax.set_title(score_label(name, lang), fontsize=8)
     step_h = max(1, summary.n_heads // 12)
     ax.set_xticks(range(0, summary.n_heads, step_h), [str(h) for h in range(0, summary.n_heads, step_h)], fontsize=6)
     step = max(1, summary.n_layers // 10)

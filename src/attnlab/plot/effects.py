@@ -16,6 +16,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from ..analysis.census_text import score_label
 from ..analysis.effects import HeadEffects
 from ..analysis.effects_text import main_method
 from ..analysis.roles import rule_of
@@ -73,7 +74,7 @@ def plot_attention_vs_effect(effects: HeadEffects, attention: dict[str, torch.Te
             dots = ax.scatter(x, effect, c=layers, cmap="viridis", s=12, alpha=0.85, linewidths=0)
             ax.axhline(0.0, color="#888888", lw=0.6)
             ax.set_xlim(-0.02, 1.02)
-            ax.set_xlabel(t("effects_scatter_x", lang, score=t(f"census_{score}", lang)), fontsize=8)
+            ax.set_xlabel(t("effects_scatter_x", lang, score=score_label(score, lang)), fontsize=8)
             ax.set_ylabel(t(f"effects_method_{name}", lang), fontsize=8)
             ax.tick_params(labelsize=7)
             fig.colorbar(dots, ax=ax, fraction=0.05, pad=0.02).set_label(t("layer", lang), fontsize=7)

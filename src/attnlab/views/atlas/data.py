@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ...analysis.census import SCORE_NAMES, TEXT_SCORES, HeadCensus, head_census
-from ...analysis.census_text import s
+from ...analysis.census_text import s, score_label
 from ...analysis.roles import LOCAL_FRACTION, ROLE_RULES
 from ...i18n import t
 from ...trace import AttentionTrace
@@ -63,7 +63,7 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
         rules.append({**rule, "limit": round(float(limit), 6), "on": on})
     return {
         "scores": {n: [[round(float(x), 6) for x in row] for row in data["scores"][n].tolist()] for n in TEXT_SCORES},
-        "score_labels": {n: t(f"census_{n}", page.lang) for n in TEXT_SCORES},
+        "score_labels": {n: score_label(n, page.lang) for n in TEXT_SCORES},
         "in_tokens": [n for n in TEXT_SCORES if n in IN_TOKENS],
         "roles": [{**r, "score": round(float(r["score"]), 6)} for r in data["roles"]],
         "rules": rules,
