@@ -1095,8 +1095,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "selected_sum": {"ja": "選択したトークンの注目の合計", "en": "Summed attention of the selected tokens"},
     "clear": {"ja": "選択を解除", "en": "Clear selection"},
     "hv_grouped": {
-        "ja": "{n} トークン: 1 行は連続する {g} トークンのまとまりです。線の重みは、まとまりの各 Query が"
-              "相手のまとまりの Key に置く重みの合計を、Query について平均したものです（各行の合計は 1）。",
+        "ja": "{n} トークン: 1 行は連続する {g} トークンのまとまりです。線の重みは、まとまりの各クエリが"
+              "相手のまとまりのキーに置く重みの合計を、クエリについて平均したものです（各行の合計は 1）。",
         "en": "{n} tokens: each row is a group of {g} consecutive tokens. A line's weight is the summed weight "
               "a group's queries put on the other group's keys, averaged over the queries (each row sums to 1).",
     },

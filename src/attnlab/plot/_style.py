@@ -32,6 +32,7 @@ from matplotlib import font_manager
 FONT_FAMILY = ["IPAexGothic", "DejaVu Sans"]  # IPAexGothic has kana, kanji and Latin glyphs
 WEIGHTS_CMAP = "viridis"  # weights and every share on 0..1 (sequential; perceptually even, readable in grey)
 SIGNED_CMAP = "RdBu_r"  # scores and every signed value, centred on 0 (diverging: blue negative, red positive)
+ORDER_CMAP = "cividis"  # an order, not an amount (layers in a scatter): unlike the weights' map on purpose
 OUTLINE = "#ff2d2d"  # a head that earns a role (the pages' census outline too)
 ANNOTATE_MAX = 16  # more rows or columns than this: no numbers in the cells
 TICKS_MAX = 48  # more tokens than this: label every k-th tick only

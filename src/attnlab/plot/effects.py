@@ -21,7 +21,7 @@ from ..analysis.effects import HeadEffects
 from ..analysis.effects_text import main_method
 from ..analysis.roles import rule_of
 from ..i18n import t
-from ._style import figure_style
+from ._style import ORDER_CMAP, SIGNED_CMAP, figure_style
 
 SHOWN = ("patching", "zero", "mean", "attribution", "dla")  # the [layer, head] grids drawn (losses: JSON only)
 SCATTER_SCORES = ("first_token", "prev_token")  # census scores on the x axes
@@ -40,7 +40,7 @@ def plot_effect_atlas(effects: HeadEffects, attention: dict[str, torch.Tensor], 
         for ax, name in zip(axes, names, strict=True):
             grid = effects.effects[name].numpy()  # [layer, head]
             limit = max(float(np.abs(grid).max()), 1e-9)
-            img = ax.imshow(grid, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
+            img = ax.imshow(grid, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
             if sinks is not None:
                 for layer, head in zip(*np.nonzero(sinks), strict=True):
                     ax.add_patch(Rectangle((head - 0.5, layer - 0.5), 1, 1, fill=False, lw=0.6, ec="#555555"))
@@ -71,7 +71,7 @@ def plot_attention_vs_effect(effects: HeadEffects, attention: dict[str, torch.Te
         axes = fig.subplots(1, max(len(scores), 1), squeeze=False)[0]
         for ax, score in zip(axes, scores, strict=False):
             x = attention[score].numpy().ravel()
-            dots = ax.scatter(x, effect, c=layers, cmap="viridis", s=12, alpha=0.85, linewidths=0)
+            dots = ax.scatter(x, effect, c=layers, cmap=ORDER_CMAP, s=12, alpha=0.85, linewidths=0)
             ax.axhline(0.0, color="#888888", lw=0.6)
             ax.set_xlim(-0.02, 1.02)
             ax.set_xlabel(t("effects_scatter_x", lang, score=score_label(score, lang)), fontsize=8)
