@@ -1235,6 +1235,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Run a sentence: the server records every layer's queries and keys, so that any head can be shown.",
     },
     "model": {"ja": "モデル", "en": "Model"},
+    "model_auto": {"ja": "自動（文から選ぶ）", "en": "auto (chosen from the text)"},
+    "model_chosen": {"ja": "モデルは文から自動で選びました: {model}", "en": "Model chosen from the text: {model}"},
     "generate": {"ja": "続けて生成するトークン数", "en": "tokens to generate"},
     "truncate": {"ja": "長すぎる文は切る", "en": "cut text that is too long"},
     "run": {"ja": "実行", "en": "Run"},

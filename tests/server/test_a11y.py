@@ -152,7 +152,7 @@ def test_ctrl_enter_runs_the_explorer(live_server, open_app):
         asked.append(route.request.post_data_json)
         route.fulfill(status=400, content_type="application/json", body='{"error": "stopped by the test"}')
 
-    o.page.route("**/api/text/stream", answer)
+    o.page.route("**/api/text/stream?*", answer)  # (the explorer names its language: ?lang=)
     o.page.fill("[data-testid=text-input]", "Kyoto is old")
     o.page.press("[data-testid=text-input]", "Control+Enter")
     o.page.wait_for_selector("[data-testid=text-error]:not([hidden])")

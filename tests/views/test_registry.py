@@ -52,14 +52,19 @@ def test_a_page_holds_the_views_that_apply_in_registry_order():
         "html/js/matrix", "html/js/units", "views/heatmap/tab", "views/heatmap/valueweighted", "views/headview/tab",
         "views/modelview/tab", "views/explain/tab", "html/js/headgrid", "views/atlas/tab", "views/rollout/tab",
         "html/js/core", "html/js/frame", "html/js/page"]
-    assert units_for(view_units(page_views(toy)))[:3] == ["views/pipeline/pipemath", "views/pipeline/picture",
+    assert units_for(view_units(page_views(toy)))[:3] == ["views/pipeline/picture", "html/js/units",
                                                         "views/pipeline/tab"]
     # the value-weighted switch's code travels only with the value norms (a toy has none)
     assert "views/heatmap/valueweighted" not in view_units(page_views(fake), arrays=["weights", "step"])
     assert "views/heatmap/valueweighted" in view_units(page_views(fake), arrays=["weights", "step", "vw_norms"])
     toy_code = code_for(page_views(toy), "ja", encode_trace(toy).meta["arrays"])
     assert 'define("views/heatmap/valueweighted"' not in toy_code.script and "vw_hint" not in toy_code.labels
-    assert all(f'define("{u}"' in toy_code.script for u in ("views/pipeline/tab", "html/js/page"))
+    assert all(f'define("{u}"' in toy_code.script for u in ("views/pipeline/tab", "views/pipeline/toy", "html/js/page"))
+    # the pipeline's numbers: a toy's page holds the toy's source, not the real head's (and its words)
+    assert 'define("views/pipeline/bridge"' not in toy_code.script and "bridge_intro" not in toy_code.labels
+    pipeline = [v for v in VIEWS if v.name == "pipeline"]
+    real = code_for(pipeline, "ja", ["weights", "step", "bridge_q"]).script  # a real head's q, k, v
+    assert 'define("views/pipeline/bridge"' in real and 'define("views/pipeline/toy"' not in real
 
 
 def test_every_unit_comes_after_the_units_it_imports():

@@ -39,7 +39,7 @@ from .layers import plan_layers
 
 PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
 # the words the shared modules read (html/js/: core.js, frame.js, matrix.js, headgrid.js)
-FRAME_LABELS = ("export_png", "export_svg", "head", "heads", "key", "layer", "layers", "loading", "map_role", "mask",
+FRAME_LABELS = ("export_png", "export_svg", "head", "heads", "key", "layer", "layers", "map_role", "mask",
                 "mean", "one_head", "one_layer", "page_left_out", "page_title", "query", "scale_linear", "scale_log",
                 "scale_row", "temperature", "tokens")
 

@@ -21,12 +21,12 @@ from ..views import VIEWS
 APP_ENTRY = "server/static/app"  # the app script's entry module: builds the screen the address asks for
 # the words the app's modules (server/static/*.js) read as L.<key>
 APP_LABELS = ("app_title", "causal_mask", "docs_hint", "download_bad", "download_fit", "download_layers",
-              "download_page", "generate", "head", "heads_input", "layer", "layers_captured", "model", "new_text",
-              "no_download", "preset_step1", "preset_step2", "preset_step3", "preset_step4", "preset_tutorial",
-              "presets", "rerun", "run", "screen_docs", "screen_text", "screen_toy", "share_link",
-              "state_generating", "state_loading", "state_queued", "state_running", "temperature", "text_hint",
-              "tokens", "tokens_input", "top_title", "truncate", "truncated_note", "words_toggle", "x_cells",
-              "x_too_big")
+              "download_page", "generate", "head", "heads_input", "layer", "layers_captured", "loading", "model",
+              "model_auto", "model_chosen", "new_text", "no_download", "pipe_app_hint", "pipe_app_x", "preset_step1",
+              "preset_step2", "preset_step3", "preset_step4", "preset_tutorial", "presets", "rerun", "run",
+              "screen_docs", "screen_text", "screen_toy", "share_link", "state_generating", "state_loading",
+              "state_queued", "state_running", "temperature", "text_hint", "tokens", "tokens_input", "top_title",
+              "truncate", "truncated_note", "words_toggle", "x_cells", "x_too_big")
 
 
 @cache

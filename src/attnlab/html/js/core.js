@@ -118,15 +118,13 @@ function svgDoc(w, h, body) {
 
 // the core of one page: meta as encode.py writes it (labels included: meta.labels), blob its base64
 // arrays; resolves once the arrays are inflated. env: what the web app adds (a page file gives none):
-// - source: a remote page's (meta.remote: a trace too long for one page, no weights here) data, map by
-//   map (server/static/remote.js): need(layer, maps) -> Promise, has(layer, m), peek(layer, m) ->
-//   {codes, step, scores | null}, pooled(layer, cell, mode) -> {cell, g, at(m, i, j)}, viewMeta(view,
-//   layer | null), rolloutRow(q);
+// - remote(core) -> what a remote page (meta.remote: a trace too long for one page, no weights here)
+//   reads from the server instead (server/static/remote.js): {mapData, has, need, remote}, replacing the
+//   page file's own below (every map here; `remote` null) before any view is built;
 // - editX(i, j): the playground's own control for cell (i, j) of x (one state: views edit through it);
 // - onState(STATE, key): told of every change of the page's state (tab, layer, head: the app's address);
 // - heading: the level of the page's title (1 in a page file; 2 in the app, under its own title)
 export async function createCore(meta, blob, env = {}) {
-  const source = env.source || null;
   const META = meta, L = meta.labels || {}; // the page's words: the keys its views declare (attnlab.views)
   const N = META.tokens.length;
   const H = META.n_heads;
@@ -146,25 +144,16 @@ export async function createCore(meta, blob, env = {}) {
   });
   const DATA = await inflate(META.arrays, blob); // name -> typed array
 
-  // a remote page's maps come from `source` when a view needs them (core.need), then read as the blob's
-  const REMOTE = !!META.remote;
-  const has = (li, m) => !REMOTE || source.has(META.layers[li], m);
-  const need = (li, maps) => (REMOTE ? source.need(META.layers[li], maps) : Promise.resolve());
-  // a view's JSON: what the page holds, or (deferred on a remote page) the server's, for layer index li
-  function viewMeta(name, li) {
-    const held = (META.view_meta || {})[name];
-    if (!REMOTE || !held || !held.deferred) return Promise.resolve(held);
-    return source.viewMeta(name, li === undefined || li === null ? null : META.layers[li]);
-  }
-
   // weights: one map is (layer index li, map m: a head, or the mean when m === H) ------------------
+  // where map (li, m) lies: its codes, steps and scores (null: none) and their offsets; a remote page's
+  // (env.remote) come from the server once core.need() brought them
+  function mapData(li, m) {
+    return { codes: DATA.weights, step: DATA.step, scores: META.has_scores && m < H ? DATA.scores : null,
+      base: (li * M + m) * N * N, rbase: (li * M + m) * N, sbase: (li * H + m) * N * N };
+  }
   // a weight is its 8-bit code times its row's step (see encode.py): within ±0.002
   function weightMap(li, m) {
-    const kept = REMOTE ? source.peek(META.layers[li], m) : null; // (throws unless core.need() brought it)
-    const base = REMOTE ? 0 : (li * M + m) * N * N, rbase = REMOTE ? 0 : (li * M + m) * N;
-    const codes = REMOTE ? kept.codes : DATA.weights, steps = REMOTE ? kept.step : DATA.step;
-    const scores = REMOTE ? kept.scores : META.has_scores && m < H ? DATA.scores : null;
-    const sbase = REMOTE ? 0 : (li * H + m) * N * N;
+    const { codes, step: steps, scores, base, rbase, sbase } = core.mapData(li, m);
     const rowMaxCode = (q) => {
       let mx = 0;
       for (let k = 0, off = base + q * N; k < N; k++) if (codes[off + k] > mx) mx = codes[off + k];
@@ -236,13 +225,15 @@ export async function createCore(meta, blob, env = {}) {
     return [png, svg];
   }
 
-  return {
-    META, L, N, H, M, FONT, PERF, STATE, DATA, REMOTE, has, need, viewMeta, source, editX: env.editX || null,
-    LEVEL: env.heading || 1,
+  const core = {
+    META, L, N, H, M, FONT, PERF, STATE, DATA, editX: env.editX || null, LEVEL: env.heading || 1,
+    // a page file holds every map: has(li, m) true; need(li, maps, root, name) resolves at once; no server
+    mapData, has: () => true, need: () => Promise.resolve(), remote: null,
     weightMap, weightAt,
     isMasked, stage,
     layerName, mapName, tokText, tokLabel, fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,
     cssColor, inkOn, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
     escXml, download, exportButtons, svgDoc,
   };
+  return env.remote ? Object.assign(core, env.remote(core)) : core;
 }

@@ -3,7 +3,8 @@
 // own core (core.createCore). Views size themselves to the root's width and re-fit when it changes.
 // A view's tab module (views/<name>/tab.js) exports tab(core) -> {build(pane, frame)}; build returns
 // {refresh(), fit?()} and may expose more for tests. frame.open(name, state) switches tabs (the model
-// view opens a map in the heatmap). core.PERF records the first draw and the views built.
+// view opens a map in the heatmap). core.PERF records the first draw and the views built. A remote page
+// of the web app may first fetch a view's JSON (core.remote.pending: the census, when its tab opens).
 // The tabs follow the WAI-ARIA tabs pattern: a tablist of tabs (aria-selected, aria-controls), one of them
 // in the tab order, the arrow keys, Home and End moving between them and opening each (automatic
 // activation); each pane a tabpanel labelled by its tab.
@@ -55,23 +56,10 @@ export function mountPage(root, core, onReady) {
       tab.setAttribute("aria-selected", String(v === name));
       tab.tabIndex = v === name ? 0 : -1;
     }
-    if (!built[name] && deferred(name)) return fetchMeta(name);
+    if (!built[name] && core.remote && core.remote.pending(name, panes[name], () => STATE.view === name && show(name))) return;
     if (!built[name]) built[name] = carried(`views/${name}/tab`).tab(core).build(panes[name], frame);
     if (built[name].fit) built[name].fit();
     built[name].refresh();
-  }
-  // a remote page's view whose JSON the server computes when its tab first opens (the census)
-  const deferred = (name) => ((META.view_meta || {})[name] || {}).deferred === "all";
-  const asked = {};
-  function fetchMeta(name) {
-    if (asked[name]) return;
-    asked[name] = true;
-    const wait = el("p", { class: "note", "data-testid": "view-loading", text: L.loading });
-    panes[name].replaceChildren(wait);
-    core.viewMeta(name).then((m) => {
-      META.view_meta[name] = m; wait.remove();
-      if (STATE.view === name) show(name);
-    }, (e) => { asked[name] = false; wait.textContent = String(e.message || e); PERF.errors.push(String(e)); });
   }
   for (const v of order) {
     panes[v] = el("section", { class: "pane", "data-pane": v, hidden: "", role: "tabpanel", id: at(`pane-${v}`),

@@ -1,22 +1,26 @@
 // explorer.js (app): real text through a real model. The text, a model the server offers (its
-// registry and the --model values it was started with: never a path typed here), tokens to generate,
-// truncation. The capture runs on the server (POST /api/text/stream): its progress (place in the
-// queue, layers captured) is shown as it comes; then the trace opens at its own address, /t/<id>.
-// The address holds the text and the options as they are typed (api.setAddress); Ctrl+Enter (⌘+Enter)
-// in the text runs it.
+// registry and the --model values it was started with: never a path typed here) or "auto" (the
+// default: the request names no model and the server chooses from the text, as the CLI does: Japanese
+// goes to smollm2), tokens to generate, truncation. The capture runs on the server (POST
+// /api/text/stream): its progress (place in the queue, layers captured) is shown as it comes; then the
+// trace opens at its own address, /t/<id> (with model=auto when the server chose: the trace page says
+// which model that was). The address holds the text and the options as they are typed
+// (api.setAddress; no model: auto); Ctrl+Enter (⌘+Enter) in the text runs it.
 
 import { el } from "../../html/js/core.js";
 import * as api from "./api.js";
 
 const { L, stream, BOOT, APP } = api;
+const AUTO = ""; // the model select's value for "the server chooses from the text"
 
 export function build(host, options) {
   const opts = options || {};
   const text = el("textarea", { rows: 4, cols: 72, "data-testid": "text-input", spellcheck: "false",
     "aria-label": L.text_hint, "aria-keyshortcuts": "Control+Enter" });
   text.value = opts.text || "Tokyo is beautiful";
-  const model = el("select", { "data-testid": "text-model" }, ...BOOT.models.map((m) => el("option", { value: m, text: m })));
-  model.value = opts.model && BOOT.models.includes(opts.model) ? opts.model : BOOT.models[0];
+  const model = el("select", { "data-testid": "text-model" }, el("option", { value: AUTO, text: L.model_auto }),
+    ...BOOT.models.map((m) => el("option", { value: m, text: m })));
+  model.value = opts.model && BOOT.models.includes(opts.model) ? opts.model : AUTO;
   const generate = el("input", { type: "number", min: 0, max: 256, step: 1, value: String(opts.generate || 0),
     "data-testid": "text-generate" });
   const truncate = el("input", { type: "checkbox", "data-testid": "text-truncate" });
@@ -40,10 +44,12 @@ export function build(host, options) {
     if (ctrl) ctrl.abort(); // a second run replaces the first (the server cancels it if still queued)
     ctrl = new AbortController();
     err.hidden = true; go.disabled = true;
-    const body = { text: text.value, model: model.value, generate: Number(generate.value) || 0, truncate: truncate.checked };
+    const auto = model.value === AUTO;
+    const body = { text: text.value, ...(auto ? {} : { model: model.value }), generate: Number(generate.value) || 0,
+      truncate: truncate.checked };
     let result = null;
     try {
-      await stream("/api/text/stream", body, (name, data) => {
+      await stream(`/api/text/stream?lang=${BOOT.lang}`, body, (name, data) => {
         if (name === "progress") say(data);
         else if (name === "result") result = data;
         else if (name === "error") throw new api.ApiError(400, data.error, data);
@@ -54,8 +60,8 @@ export function build(host, options) {
       go.disabled = false; bar.hidden = true;
     }
     if (result) {
-      status.textContent = `${result.n_tokens} ${L.tokens}`;
-      window.location.assign(`${result.url}?lang=${BOOT.lang}`);
+      status.textContent = `${result.model} · ${result.n_tokens} ${L.tokens}`;
+      window.location.assign(`${result.url}?lang=${BOOT.lang}${auto ? "&model=auto" : ""}`);
     }
   }
   go.addEventListener("click", run);
@@ -63,7 +69,8 @@ export function build(host, options) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); run(); }
   });
   function address() {
-    const q = new URLSearchParams({ screen: "text", lang: BOOT.lang, text: text.value, model: model.value });
+    const q = new URLSearchParams({ screen: "text", lang: BOOT.lang, text: text.value });
+    if (model.value !== AUTO) q.set("model", model.value);
     if (Number(generate.value)) q.set("generate", String(Number(generate.value)));
     if (truncate.checked) q.set("truncate", "true");
     api.setAddress(q.toString());

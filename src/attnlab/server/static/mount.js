@@ -7,7 +7,7 @@
 import { createCore, el } from "../../html/js/core.js";
 import { mountPage } from "../../html/js/frame.js";
 import { APP, BOOT } from "./api.js";
-import { remoteSource } from "./remote.js";
+import { remotePage } from "./remote.js";
 
 const hosts = new WeakMap(); // host element -> {busy, waiting, page: {core, frame, root} | null}
 
@@ -22,8 +22,8 @@ function fitting(core, state) {
 }
 
 async function draw(slot, host, data, state) {
-  const meta = data.meta, source = meta.remote ? remoteSource(meta.live, BOOT.lang) : null;
-  const core = await createCore(meta, data.blob, { ...(slot.env || {}), source, heading: 2 }); // under the app's h1
+  const meta = data.meta, remote = meta.remote ? remotePage(meta.live, BOOT.lang) : undefined;
+  const core = await createCore(meta, data.blob, { ...(slot.env || {}), remote, heading: 2 }); // under the app's h1
   Object.assign(core.STATE, fitting(core, state || {}));
   const old = slot.page;
   host.style.minHeight = old ? `${host.offsetHeight}px` : "";

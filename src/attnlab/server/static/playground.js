@@ -109,12 +109,14 @@ export function build(host, options, view) {
     Object.assign(shown, { view: state.view, layer: 0, head: state.map >= opts.heads ? "mean" : state.map });
     address();
   }
-  // the pipeline tab's click on a cell of x: its input here
+  // the pipeline tab's click on a cell of x: its input here; and the tab's words for it (the server
+  // recomputes every tab: views/pipeline/toy.js shows these instead of a page file's own)
   function editX(i, j) {
     xEdit.open = true;
     const cell = xBox.querySelector(`input.xcell[data-i="${i}"][data-j="${j}"]`);
     if (cell) { cell.scrollIntoView({ block: "nearest" }); cell.focus(); cell.select(); }
   }
+  Object.assign(editX, { hint: L.pipe_app_hint, cell: L.pipe_app_x });
   const env = { editX, onState };
   const first = () => {
     const map = shown.head === "mean" ? opts.heads : shown.head === undefined ? undefined : Number(shown.head);

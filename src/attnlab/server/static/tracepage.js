@@ -1,9 +1,14 @@
 // tracepage.js (app): one kept trace at its own address, /t/<id>, the same for every browser on
 // this server. The page views as in a page file (when its maps fit one) plus the live ones (deep
 // zoom, head atlas), a link to share, the page file to download (as `--html` writes it), and the
-// most attended tokens (or words) of a chosen head, as `attnlab text` prints them.
-// An evicted trace (410) says so and offers to run it again. The address holds the tab, layer and head
-// shown (view, layer, head: api.setAddress). A toy's address reopens the playground, editable.
+// most attended tokens (or words) of a chosen head, as `attnlab text` prints them. The model's name
+// heads it (said to be the server's choice when the explorer left it to the server: model=auto in the
+// address); the server's `warnings` (what the model did not read as written: Japanese through MiniLM)
+// follow, one per line, in the app's language, as every call here names it (?lang=).
+// A link that cannot be opened (404: unknown; 410: evicted, or its record cannot make it again) shows
+// the server's message, in the app's language, and a link that runs it again (the answer's `rerun`).
+// The address holds the tab, layer and head shown (view, layer, head: api.setAddress). A toy's address
+// reopens the playground, editable.
 
 import { el } from "../../html/js/core.js";
 import { spanText } from "../../html/js/frame.js";
@@ -19,23 +24,27 @@ export async function build(host, tid, view) {
   const views = el("div", { class: "views", "data-testid": "trace-views" });
   const err = el("div", { class: "error", role: "alert", "data-testid": "trace-error", hidden: true });
   host.append(head, err, views);
-  let info;
+  const lang = `lang=${BOOT.lang}`, auto = new URLSearchParams(window.location.search).get("model") === "auto";
+  let info, data;
   try {
-    info = await get(`/api/traces/${tid}`);
-  } catch (e) {
-    err.textContent = e.message; err.hidden = false;
-    const inputs = e.body && e.body.inputs;
-    if (inputs) err.append(el("div", {}, rerunLink(tid, inputs)));
+    info = await get(`/api/traces/${tid}?${lang}`);
+    if (info.kind === "toy") { // a toy is edited in the playground: its address holds the same options
+      window.location.replace(`/?${playgroundSearch({ ...info.inputs, tokens: info.inputs.tokens.join(" ") }, view)}`);
+      return info;
+    }
+    data = await get(`/api/traces/${tid}/page-data?${lang}`);
+  } catch (e) { // 404 or 410: the server's message in the app's language, and how to run it again
+    err.replaceChildren(e.message, ...(rerunOf(e) ? [el("div", {}, rerunLink(rerunOf(e)))] : []));
+    err.hidden = false;
     return null;
   }
-  if (info.kind === "toy") { // a toy is edited in the playground: its address holds the same options
-    window.location.replace(`/?${playgroundSearch({ ...info.inputs, tokens: info.inputs.tokens.join(" ") }, view)}`);
-    return info;
-  }
-  const data = await get(`/api/traces/${tid}/page-data?lang=${BOOT.lang}`);
-  const what = info.kind === "toy" ? "toy" : info.inputs.text;
+  const what = info.inputs.text;
   head.append(...[
-    el("h2", {}, el("span", { text: `${info.model} · ${info.n_tokens} ${L.tokens} · ${info.n_layers} × ${info.n_heads}` })),
+    el("h2", {}, el("span", { "data-testid": "trace-model", text: info.model }),
+      el("span", { text: ` · ${info.n_tokens} ${L.tokens} · ${info.n_layers} × ${info.n_heads}` })),
+    auto ? el("p", { class: "hint", "data-testid": "trace-chosen", text: L.model_chosen.replace("{model}", info.model) }) : null,
+    info.warnings.length ? el("div", { class: "warnings", "data-testid": "trace-warnings", role: "note" },
+      ...info.warnings.map((w) => el("p", { class: "hint warn", text: w }))) : null,
     el("p", { class: "quote", text: what.length > 300 ? what.slice(0, 299) + "…" : what }),
     info.truncated ? el("p", { class: "hint", text: L.truncated_note.replace("{n}", info.truncated) }) : null,
     el("div", { class: "links" },
@@ -45,10 +54,10 @@ export async function build(host, tid, view) {
   const meta = data.meta, want = view || {}, M = meta.n_heads + (meta.has_mean ? 1 : 0);
   const first = { view: want.view, li: want.layer === undefined ? undefined : meta.layers.indexOf(want.layer),
     map: want.head === "mean" ? M - 1 : want.head };
-  const onState = (state) => api.setAddress(new URLSearchParams({ lang: BOOT.lang, view: state.view,
-    layer: String(meta.layers[state.li]), head: state.map >= meta.n_heads ? "mean" : String(state.map) }).toString());
+  const onState = (state) => api.setAddress(new URLSearchParams({ lang: BOOT.lang, ...(auto ? { model: "auto" } : {}),
+    view: state.view, layer: String(meta.layers[state.li]), head: state.map >= meta.n_heads ? "mean" : String(state.map) }).toString());
   await mnt.mount(views, data, first, { onState });
-  if (info.kind !== "toy" && info.n_tokens <= TABLE_MAX) host.append(topTable(tid, info));
+  if (info.n_tokens <= TABLE_MAX) host.append(topTable(tid, info));
   return info;
 }
 
@@ -86,11 +95,10 @@ function parseLayers(text, n) {
   return [...out].sort((x, y) => x - y);
 }
 
-function rerunLink(tid, inputs) {
-  const q = new URLSearchParams({ lang: BOOT.lang });
-  if (tid.startsWith("toy-")) { q.set("screen", "toy"); q.set("toy", JSON.stringify(inputs)); }
-  else { q.set("screen", "text"); for (const [k, v] of Object.entries(inputs)) q.set(k, String(v)); q.set("run", "1"); }
-  return el("a", { href: `/?${q}`, class: "button", "data-testid": "rerun", text: L.rerun });
+// the app's address that runs a trace again, from a refusal's answer: only one of this app's own ("/?...")
+const rerunOf = (e) => (e.body && typeof e.body.rerun === "string" && e.body.rerun.startsWith("/?") ? e.body.rerun : null);
+function rerunLink(href) {
+  return el("a", { href, class: "button", "data-testid": "rerun", text: L.rerun });
 }
 
 // the most attended keys of each query row of one head, per token or per word

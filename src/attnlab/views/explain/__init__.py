@@ -30,4 +30,4 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
 
 
 VIEW = View(name="explain", applies=lambda trace: True, page_meta=page_meta,
-            labels=("explain_stale", "head", "layer", "loading"))
+            labels=("explain_stale", "head", "layer"))

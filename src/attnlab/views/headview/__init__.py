@@ -9,5 +9,5 @@ from __future__ import annotations
 from ..base import View
 
 VIEW = View(name="headview", applies=lambda trace: True,
-            labels=("clear", "head", "head_hint", "hv_grouped", "layer", "loading", "min_line", "query",
+            labels=("clear", "head", "head_hint", "hv_grouped", "layer", "min_line", "query",
                     "selected_sum"))

@@ -4,14 +4,15 @@
 // Beyond HEAD_VIEW_MAX tokens a row is a group of g consecutive tokens (at most GROUPS rows): a line's
 // weight is the mean over the group's queries of their summed weight on the other group's keys (the
 // layer's maps mean-pooled to g x g blocks, times the keys in a block: each row still sums to 1).
-// A remote page (the app, a long trace) gets the layer's maps, or its pooled maps, from the server.
+// A remote page (the app, a long trace) gets the layer's maps, or its pooled maps, from the server (core.need,
+// core.remote.pooled).
 // Keyboard: the attending column is a listbox (one token in the tab order); the arrow keys, Home and End
 // move through it, showing that token's lines, Space or Enter selects it; the strongest keys of the
 // token (over the heads shown) go to a polite live region that screen readers announce.
 
 export function tab(core) {
   const { META, L, N, H, PERF, STATE, weightAt, layerName, tokText, tokLabel, clip, el, layerSelect,
-    hiDpi, exportButtons, svgDoc, escXml, FONT, need, REMOTE, source } = core;
+    hiDpi, exportButtons, svgDoc, escXml, FONT, need, remote } = core;
 
   const HEAD_VIEW_MAX = 1024; // rows of 20 px: beyond this the canvas passes browsers' size limits
   const GROUPS = 512; // rows when tokens are grouped
@@ -30,10 +31,10 @@ export function tab(core) {
     let src = null; // {li, at(h, i, j)}: the weights of the shown layer, once loaded
     function load(li) { // the layer's heads (or their pooled maps), from the page or the server
       if (g === 1) {
-        return need(li, [...Array(H).keys()]).then(() => ({ li, at: (h, q, k) => weightAt(li, h, q, k) }));
+        return need(li, [...Array(H).keys()], root, "headview").then(() => ({ li, at: (h, q, k) => weightAt(li, h, q, k) }));
       }
-      if (REMOTE) {
-        return source.pooled(META.layers[li], g, "mean")
+      if (remote) {
+        return remote.pooled(li, g, "mean", root, "headview")
           .then((p) => ({ li, at: (h, i, j) => p.at(h, i, j) * (last(j) - first(j) + 1) }));
       }
       const sums = new Float32Array(H * n * n); // a page file past 1,024 tokens: the same sums from its maps
@@ -73,7 +74,6 @@ export function tab(core) {
     }
     const layerSel = layerSelect((v) => { STATE.li = v; draw(); });
     const thrNote = el("span", { class: "hint", "data-testid": "line-threshold" });
-    const wait = el("p", { class: "note", "data-testid": "headview-loading", text: L.loading, hidden: true });
     root.append(
       el("div", { class: "toolbar" }, el("label", { text: L.layer + " " }, layerSel),
         el("span", { text: L.head + " " }), chips,
@@ -81,7 +81,7 @@ export function tab(core) {
         ...exportButtons("headview", toCanvas, toSvg)),
       ...(g > 1 ? [el("p", { class: "note", "data-testid": "hv-grouped",
         text: L.hv_grouped.replace("{n}", N).replace("{g}", g) })] : []),
-      el("p", { class: "hint", text: `${L.head_hint} ` }, thrNote), wait, said,
+      el("p", { class: "hint", text: `${L.head_hint} ` }, thrNote), said,
       el("div", { class: "hv-body" }, left, canvas, right)); // (append(null) would show the text "null")
 
     function setHover(h) { hovered = h; draw(); }
@@ -129,13 +129,10 @@ export function tab(core) {
     function draw() {
       layerSel.value = String(STATE.li);
       if (src === null || src.li !== STATE.li) { // the layer's weights first (a remote page: from the server)
-        wait.hidden = false;
         const li = STATE.li;
-        load(li).then((got) => { if (STATE.li === li) { src = got; draw(); } },
-          (e) => { wait.textContent = String(e.message || e); PERF.errors.push(String(e)); });
+        load(li).then((got) => { if (STATE.li === li) { src = got; draw(); } });
         return;
       }
-      wait.hidden = true;
       const t0 = performance.now();
       ctx.clearRect(0, 0, CW, n * RH);
       const buckets = new Map(); // "h/alpha" -> Path2D: one stroke per colour and opacity

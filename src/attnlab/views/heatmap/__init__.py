@@ -51,7 +51,7 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
 
 
 VIEW = View(name="heatmap", applies=lambda trace: True, figures=figure_jobs, page_arrays=page_arrays,
-            labels=("head", "hover_hint", "key", "layer", "legend_max", "loading", "masked", "no_scores", "precision",
+            labels=("head", "hover_hint", "key", "layer", "legend_max", "masked", "no_scores", "precision",
                     "query", "reset", "scale", "score", "weight", "zoom_in", "zoom_out"),
             data_modules=(DataModule("valueweighted", "vw_norms",
                                      labels=("value_weighted", "vw_hint", "vw_mean", "vw_norm", "vw_option", "vw_share",

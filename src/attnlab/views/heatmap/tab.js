@@ -32,7 +32,7 @@ export function tab(core) {
         return { text: v.toFixed(2), light: scalePos(v, rm, STATE.scale) < 0.6 }; // dark cells: white ink
       },
       hover: (q, k) => {
-        if (w === null) return { lines: [L.loading] };
+        if (w === null) return { lines: ["…"] }; // a remote page's map still on its way
         const v = w.at(q, k), s = w.score(q, k);
         const lines = [`${L.query}: ${tokLabel(q)}`, `${L.key}: ${tokLabel(k)}`,
           `${L.weight}: ${isMasked(q, k) ? "—" : `${fmtW(v)} (±${META.precision})`}`,
@@ -57,19 +57,13 @@ export function tab(core) {
       el("button", { text: L.zoom_out, onclick: () => map.zoomBy(0.5) }),
       el("button", { text: L.reset, onclick: () => map.fit() }),
       ...exportButtons("heatmap", () => map.canvas, toSvg));
-    const wait = el("p", { class: "note", "data-testid": "heatmap-loading", text: L.loading, hidden: true });
     root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), ...(vwUi ? [vwUi.note] : []),
-      wait, map.element, map.readout); // (append(null) would show the text "null")
+      map.element, map.readout); // (append(null) would show the text "null")
 
     let shown = "";
     function redraw() {
       layerSel.value = String(STATE.li); headSel.value = String(STATE.map); scaleSel.value = STATE.scale;
-      if (!has(STATE.li, STATE.map)) { // a remote page: the map comes from the server, then this again
-        wait.hidden = false;
-        need(STATE.li, [STATE.map]).then(redraw, (e) => { wait.textContent = String(e.message || e); PERF.errors.push(String(e)); });
-        return;
-      }
-      wait.hidden = true;
+      if (!has(STATE.li, STATE.map)) return need(STATE.li, [STATE.map], root, "heatmap").then(redraw); // a remote page's
       const t0 = performance.now(), key = `${STATE.li}/${STATE.map}/${STATE.scale}/${VW()}`;
       if (key !== shown || w === null) { w = weightMap(STATE.li, STATE.map); map.invalidate(); shown = key; }
       if (vwUi) vwUi.update(STATE.li, STATE.map, VW());

@@ -37,4 +37,4 @@ def notes(trace: AttentionTrace, opts: FigureOptions) -> list[str]:
 
 
 VIEW = View(name="modelview", applies=lambda trace: True, figures=figure_jobs, figure_notes=notes,
-            labels=("head", "loading", "mean", "model_hint", "scale"))
+            labels=("head", "mean", "model_hint", "scale"))

@@ -1,25 +1,11 @@
 // views/modelview/tab.js: every layer x head (and the head mean) as a small map; click one to open it in
 // the heatmap. Thumbnails are max-pooled so thin lines (a diagonal, a first-token column) survive.
-// A remote page (the app, a long trace) asks the server for each layer's maps max-pooled to at most
-// 64 x 64 cells (`core.source.pooled`), a layer at a time, top to bottom; each row shows as it arrives.
+// A remote page (the app, a long trace) draws each thumbnail from the server's pooled maps instead
+// (core.remote.thumb: fetched a layer at a time, top to bottom; each row shows as it arrives).
 
 export function tab(core) {
   const { META, L, N, H, M, STATE, weightMap, isMasked, scalePos, LUT, MASKED32, layerName, mapName, el,
-    scaleSelect, hiDpi, exportButtons, svgDoc, escXml, FONT, REMOTE, source, PERF } = core;
-  const CELL = 2 ** Math.max(0, Math.ceil(Math.log2(N / 64))); // a remote page's pooling: at most 64 cells a side
-
-  // a pooled map (p.at(m, i, j): block maxima) as ImageData g x g; causal blocks above the diagonal are masked
-  function pooledImage(p, m, mode) {
-    const g = p.g, img = new ImageData(g, g), px = new Uint32Array(img.data.buffer);
-    for (let i = 0; i < g; i++) {
-      let rm = 0;
-      for (let j = 0; j < g; j++) rm = Math.max(rm, p.at(m, i, j));
-      for (let j = 0; j < g; j++) {
-        px[i * g + j] = META.causal && j > i ? MASKED32 : LUT[Math.round(255 * Math.max(0, Math.min(1, scalePos(p.at(m, i, j), rm, mode))))];
-      }
-    }
-    return img;
-  }
+    scaleSelect, hiDpi, exportButtons, svgDoc, escXml, FONT, remote } = core;
 
   function thumbImage(li, m, T, mode) {
     const n = Math.min(N, T), img = new ImageData(n, n), px = new Uint32Array(img.data.buffer);
@@ -65,35 +51,16 @@ export function tab(core) {
         grid.append(c); thumbs.push({ c, li, m });
       }
     });
-    const got = new Map(); // remote: layer index -> its pooled maps
-    const wait = el("p", { class: "note", "data-testid": "modelview-loading", hidden: true });
-    grid.before(wait);
-    let fetching = false;
-    async function fetchAll() { // a layer at a time, top to bottom, each drawn as it arrives
-      if (fetching) return;
-      fetching = true;
-      try {
-        for (let li = 0; li < META.layers.length; li++) {
-          if (got.has(li)) continue;
-          wait.hidden = false; wait.textContent = `${L.loading} ${li}/${META.layers.length}`;
-          got.set(li, await source.pooled(META.layers[li], CELL, "max"));
-          for (const t of thumbs) if (t.li === li) paint(t);
-        }
-        wait.hidden = true;
-      } catch (e) {
-        wait.textContent = String(e.message || e); PERF.errors.push(String(e));
-      } finally { fetching = false; }
-    }
     function paint(t) {
-      if (REMOTE && !got.has(t.li)) return;
-      const img = REMOTE ? pooledImage(got.get(t.li), t.m, STATE.scale) : thumbImage(t.li, t.m, T, STATE.scale);
+      const img = remote ? remote.thumb(t.li, t.m, STATE.scale) : thumbImage(t.li, t.m, T, STATE.scale);
+      if (!img) return; // a remote page's layer still on its way
       t.c.width = img.width; t.c.height = img.height;
       t.c.getContext("2d").putImageData(img, 0, 0);
     }
     function draw() {
       scaleSel.value = STATE.scale;
       for (const t of thumbs) paint(t);
-      if (REMOTE && got.size < META.layers.length) fetchAll();
+      if (remote) remote.thumbs(root, (li) => { for (const t of thumbs) if (t.li === li) paint(t); });
     }
     function toCanvas() {
       const pad = 6, LW = 70, TH = 20, w = LW + M * (T + pad), h = TH + META.layers.length * (T + pad);
@@ -130,7 +97,7 @@ export function tab(core) {
       for (const x of thumbs) { x.c.style.width = `${T}px`; x.c.style.height = `${T}px`; }
       draw();
     }
-    return { refresh: draw, fit, loaded: () => (REMOTE ? got.size : META.layers.length), layers: META.layers.length };
+    return { refresh: draw, fit, loaded: () => (remote ? remote.thumbs.loaded() : META.layers.length), layers: META.layers.length };
   }
 
   return { build };

@@ -1,9 +1,10 @@
 """The pipeline: the tutorial's left-to-right picture x -> Q, K, V -> scores -> mask -> weights -> output.
 
 Toy traces (every stage kept). Figures: listing 2's panels, and the same with the Q, K, V panels.
-Page tab (tab.js, math in pipemath.js): every stage with its formula and
-the arithmetic behind each cell. In a page file the reader may edit cells of x, the temperature and the
-mask: the page recomputes every stage itself, in double precision, with the trace's W_Q, W_K, W_V
+Page tab (tab.js, math in pipemath.js; the numbers from toy.js or bridge.js, each a data module carried
+only with its kind's arrays): every stage with its formula and the arithmetic behind each cell. In a
+page file the reader may edit cells of x, the temperature and the mask: the page recomputes every
+stage itself, in double precision, with the trace's W_Q, W_K, W_V
 (seed, d_model and heads change the weights and need Python). In the web app's playground the
 playground's controls are the only ones (one state): the server recomputes every tab. `RECOMPUTE_TOL`
 is the precision the page states for that recompute against the Python toy (fp32); the browser tests
@@ -29,7 +30,7 @@ import numpy as np
 import torch
 
 from ...trace import AttentionTrace
-from ..base import FigureJob, FigureOptions, PageOptions, View
+from ..base import DataModule, FigureJob, FigureOptions, PageOptions, View
 
 STAGES = ("x", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "weights", "head_outputs", "output")
 # Toy stages are small by construction (toy.MAX_TOKENS, MAX_D_MODEL); this guards library use.
@@ -123,11 +124,15 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
 
 VIEW = View(name="pipeline", applies=applies, figures=figure_jobs, page_arrays=page_arrays, page_meta=page_meta,
             opens_first=is_toy,
-            labels=("bridge_intro", "bridge_precision", "bridge_unavailable", "captured", "captured_k", "captured_q",
-                    "captured_v", "edit_cell", "head", "input", "map_role", "mask", "mask_custom", "mask_none",
-                    "masked", "masked_weight", "output", "pipe_app_hint", "pipe_app_x", "pipe_bad_t", "pipe_bad_x",
-                    "pipe_causal", "pipe_edit_hint", "pipe_edited", "pipe_hint", "pipe_keep_one", "pipe_precision",
-                    "pipe_reset", "pipe_x_edited", "query", "score", "temperature", "toggle_cell", "toy_only",
-                    "weight"),
+            labels=("bridge_unavailable", "head", "map_role", "mask", "masked", "masked_weight", "output", "score",
+                    "temperature", "weight"),
+            # where the numbers come from: a toy's stages, or a real head's q, k, v (each page holds one)
+            data_modules=(DataModule("toy", "stage_x", labels=(
+                "edit_cell", "input", "mask_custom", "mask_none", "pipe_bad_t", "pipe_bad_x", "pipe_causal",
+                "pipe_edit_hint", "pipe_edited", "pipe_keep_one", "pipe_precision", "pipe_reset", "pipe_x_edited",
+                "temperature", "toggle_cell")),
+                DataModule("bridge", "bridge_q", labels=(
+                    "bridge_intro", "bridge_precision", "captured", "captured_k", "captured_q", "captured_v",
+                    "mask_none", "pipe_hint", "query"))),
             needs=f"a toy trace (every stage kept, at most 2**21 values) or a model trace of at most "
                   f"{BRIDGE_MAX_TOKENS} tokens with its captured q, k, v")

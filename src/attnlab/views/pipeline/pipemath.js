@@ -9,6 +9,8 @@ export function mat(rows, cols, f) {
   if (f) for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) a[i * cols + j] = f(i, j);
   return { rows, cols, a, at: (i, j) => a[i * cols + j] };
 }
+// a row-major [rows, cols] array of the page's data (Float32Array) as a matrix (a float64 copy)
+export function of(a, rows, cols) { return mat(rows, cols, (i, j) => a[i * cols + j]); }
 export function matmul(A, B) { // [n, m] x [m, p]
   return mat(A.rows, B.cols, (i, j) => {
     let s = 0;

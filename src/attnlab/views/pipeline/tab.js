@@ -9,100 +9,36 @@
 // In the web app's playground (core.editX) the playground's controls are the only ones: the tab has no
 // temperature or mask of its own, and a click on a cell of x takes the reader to the playground's
 // input for it, whose edit the server recomputes for every tab and the explanation.
+// Where the numbers come from is a source: the toy's (toy.js, carried with the toy's stages) or a real
+// head's (bridge.js, carried with its q, k, v), so a page holds the code and words of its own kind only;
+// this module draws either (the stages, their provenance, the keyboard, the saved pictures).
 
-import * as pm from "./pipemath.js";
 import * as picture from "./picture.js";
+import { carried } from "../../html/js/units.js";
 
 export function tab(core) {
-  const { META, L, N, H, STATE, DATA, stage, fmtNum, clip, el, headSelect, hiDpi, viridis,
-    diverging, cssColor, inkOn, MASKED_RGB, exportButtons, FONT, editX } = core;
-  const VM = (META.view_meta || {}).pipeline;
-  const APP = editX !== null; // the playground: its controls edit, the server recomputes
-  const ALL_ROWS = 16; // the bridge shows every query row up to this many tokens, else one row
+  const { META, L, N, H, STATE, fmtNum, clip, el, headSelect, hiDpi, viridis,
+    diverging, cssColor, inkOn, MASKED_RGB, exportButtons, FONT } = core;
+  const VM = META.view_meta.pipeline;
+  const kind = carried(`views/pipeline/${VM.source === "toy" ? "toy" : "bridge"}`); // null: a bridge not carried
   const show = (v) => (Number.isFinite(v) ? fmtNum(v) : v === -Infinity ? "−∞" : "—");
   const dim = (j) => `d${j + 1}`;
   const range = (n) => Array.from({ length: n }, (_, i) => i);
   const fill = (s, f) => s.replace(/\{(\w+)\}/g, (_, k) => String(f[k]));
 
-  function blobMat(name) { // a 2-D array of the page blob as a pipemath matrix (float64 copy)
-    const info = META.arrays[name], a = DATA[name], [r, c] = info.shape;
-    return pm.mat(r, c, (i, j) => a[i * c + j]);
-  }
-  function headMat(name, h) { // a toy stage [head, rows, cols] -> head h's matrix
-    const s = stage(name);
-    return pm.mat(s.shape[1], s.shape[2], (i, j) => s.at(h, i, j));
-  }
-
-  // the toy: the trace's stages until the reader edits x, T or the mask; then recomputed --------
-  function toySource() {
-    const X = stage("x"), D = X.shape[1], dh = D / H;
-    const W = { Q: blobMat("stage_W_Q"), K: blobMat("stage_W_K"), V: blobMat("stage_W_V") };
-    const st = {};
-    function reset() {
-      st.x = pm.mat(N, D, X.at); st.T = META.temperature; st.edited = false; st.cache = null;
-      st.allowed = new Uint8Array(N * N).map((_, c) => (!META.causal || c % N <= Math.floor(c / N) ? 1 : 0));
-    }
-    reset();
-    const allowed = (q, k) => st.allowed[q * N + k] === 1;
-    function traceStages(h) {
-      const Q = headMat("Q", h), K = headMat("K", h), S = headMat("scores", h);
-      return { Q, K, V: headMat("V", h), s: pm.scores(Q, K, 1 / Math.sqrt(dh)), m: S, z: pm.divided(S, st.T),
-        w: headMat("weights", h), o: headMat("head_outputs", h) };
-    }
-    function stages(h) {
-      if (!st.edited) return traceStages(h);
-      if (!st.cache) st.cache = pm.toyStages(st.x, W, H, st.T, allowed);
-      return st.cache[h];
-    }
-    function changed() { st.edited = true; st.cache = null; STATE.edited = true; }
-    return {
-      toy: true, st, W, dh, qpos: range(N), allowed, stages, reset() { reset(); STATE.edited = false; },
-      setX(i, j, v) { st.x.a[i * D + j] = v; changed(); },
-      setT(v) { st.T = v; changed(); },
-      setCausal(on) { st.allowed = st.allowed.map((_, c) => (!on || c % N <= Math.floor(c / N) ? 1 : 0)); changed(); },
-      toggle(i, j) { // hide or show key j for query i; a row keeps at least one visible key
-        const row = st.allowed.subarray(i * N, i * N + N);
-        if (row[j] && row.reduce((a, b) => a + b, 0) === 1) return false;
-        row[j] = 1 - row[j]; changed(); return true;
-      },
-      masked: (q, k) => !allowed(q, k),
-    };
-  }
-
-  // a real model's head from its captured q, k, v: one query row (or all of them when short) ----
-  function bridgeSource() {
-    const q = blobMat("bridge_q"), k = blobMat("bridge_k"), v = blobMat("bridge_v");
-    const allowed = (qp, kk) => !META.causal || kk <= qp;
-    const src = { toy: false, dh: q.cols, row: VM.row, allowed, masked: (qp, kk) => !allowed(qp, kk) };
-    src.rows = () => (N <= ALL_ROWS ? range(N) : [src.row]);
-    src.stages = () => {
-      const rows = src.rows(), qs = pm.mat(rows.length, q.cols, (i, j) => q.at(rows[i], j));
-      return pm.headStages(qs, k, v, { scale: VM.scale, T: 1, allowed, qpos: rows });
-    };
-    return src;
-  }
-
   // the stages as drawable matrices, left to right ----------------------------------------------
   function describe(src, S) {
-    const lab = (i) => VM.labels[i], qpos = src.toy ? src.qpos : src.rows();
+    const lab = (i) => VM.labels[i], qpos = src.qpos();
     const qrow = (i) => lab(qpos[i]), tok = (j) => lab(j);
-    const T = src.toy ? src.st.T : 1;
-    const maskFormula = !src.toy ? (META.causal ? "k > q → −∞" : L.mask_none)
-      : src.st.allowed.every((a, c) => a === (c % N <= Math.floor(c / N) ? 1 : 0)) ? "k > q → −∞"
-        : src.st.allowed.every((a) => a === 1) ? L.mask_none : L.mask_custom;
-    const scaleText = src.toy ? `/ √${src.dh}` : `× ${VM.scale.toFixed(4)}`;
     const mats = [];
     const add = (key, name, formula, M, kind, rl, cl, extra) => mats.push({ key, name, formula, rows: M.rows, cols: M.cols,
       get: M.at, kind, rl, cl, ...extra });
-    if (src.toy) add("x", "x", src.st.edited ? L.pipe_x_edited : "x", src.st.x, "signed", tok, dim, { editable: true });
-    const qName = src.toy ? "Q = x W_Q" : L.captured_q;
-    add("Q", "Q", qName, S.Q, "signed", qrow, dim);
-    add("K", "K", src.toy ? "K = x W_K" : L.captured_k, S.K, "signed", tok, dim);
-    add("V", "V", src.toy ? "V = x W_V" : L.captured_v, S.V, "signed", tok, dim);
-    add("scores", L.score, `s = Q Kᵀ ${scaleText}`, S.s, "signed", qrow, tok);
-    add("mask", L.mask, maskFormula, S.m, "signed", qrow, tok, { toggles: src.toy && !APP });
-    if (src.toy) add("scaled", `÷ ${L.temperature}`, `z = s / T (T = ${T})`, S.z, "signed", qrow, tok);
-    add("weights", L.weight, src.toy ? "softmax(z)" : "softmax(s)", S.w, "weights", qrow, tok);
+    if (src.x) add("x", "x", src.x.name(), src.x.mat(), "signed", tok, dim, { editable: true });
+    for (const k of ["Q", "K", "V"]) add(k, k, src.names[k], S[k], "signed", k === "Q" ? qrow : tok, dim);
+    add("scores", L.score, `s = Q Kᵀ ${src.scaleText}`, S.s, "signed", qrow, tok);
+    add("mask", L.mask, src.maskFormula(), S.m, "signed", qrow, tok, { toggles: src.toggles });
+    if (src.T) add("scaled", `÷ ${L.temperature}`, `z = s / T (T = ${src.T()})`, S.z, "signed", qrow, tok);
+    add("weights", L.weight, src.T ? "softmax(z)" : "softmax(s)", S.w, "weights", qrow, tok);
     add("output", L.output, `${L.weight} · V`, S.o, "signed", qrow, dim);
     mats.qpos = qpos;
     return mats;
@@ -121,27 +57,19 @@ export function tab(core) {
     const hidden = (key === "weights" || key === "mask" || key === "scaled") && src.masked(qp, j);
     const value = key === "weights" && hidden ? "—" : show(mat.get(i, j));
     const lines = [`${mat.name}[${rl}, ${cl}] = ${value}`], marks = [];
-    if (key === "x") lines.push(L.input, APP ? L.pipe_app_x : L.edit_cell);
-    if ((key === "Q" || key === "K" || key === "V") && src.toy) {
-      const c = h * src.dh + j, wcol = list(m.x.cols, (r) => show(src.W[key].at(r, c)));
-      lines.push(`= x[${rl}, :] · W_${key}[:, ${dim(c)}]`, `x[${rl}, :] = [${row(m.x, i).join(", ")}]`,
-        `W_${key}[:, ${dim(c)}] = [${wcol.join(", ")}]`);
-      marks.push({ key: "x", row: i });
-    } else if (key === "Q" || key === "K" || key === "V") lines.push(L.captured);
     if (key === "scores") {
-      const how = src.toy ? `/ √${src.dh}` : `× ${VM.scale.toFixed(4)}`;
-      lines.push(`= Q[${rl}, :] · K[${cl}, :] ${how}`, `Q[${rl}, :] = [${row(m.Q, i).join(", ")}]`,
+      lines.push(`= Q[${rl}, :] · K[${cl}, :] ${src.scaleText}`, `Q[${rl}, :] = [${row(m.Q, i).join(", ")}]`,
         `K[${cl}, :] = [${row(m.K, j).join(", ")}]`);
       marks.push({ key: "Q", row: i }, { key: "K", row: j });
     }
     if (key === "mask") {
       lines.push(hidden ? `${L.masked} → −∞` : `= s[${rl}, ${cl}]`);
-      if (src.toy && !APP) lines.push(L.toggle_cell);
       marks.push({ key: "scores", cell: [i, j] });
     }
-    if (key === "scaled") { lines.push(`= s[${rl}, ${cl}] / T = ${show(m.mask.get(i, j))} / ${src.st.T}`); marks.push({ key: "mask", cell: [i, j] }); }
+    src.explain(key, i, j, h, { m, rl, list, row, show, dim, lines, marks }); // x, Q, K, V: the source's own lines
+    if (key === "scaled") { lines.push(`= s[${rl}, ${cl}] / T = ${show(m.mask.get(i, j))} / ${src.T()}`); marks.push({ key: "mask", cell: [i, j] }); }
     if (key === "weights") {
-      const zk = src.toy ? "scaled" : "mask", zn = src.toy ? "z" : "s";
+      const zk = src.T ? "scaled" : "mask", zn = src.T ? "z" : "s";
       if (hidden) lines.push(L.masked_weight);
       else lines.push(`= exp(${zn}[${rl}, ${cl}]) / Σₖ exp(${zn}[${rl}, k])`);
       lines.push(`${zn}[${rl}, :] = [${row(m[zk], i).join(", ")}]`);
@@ -196,59 +124,35 @@ export function tab(core) {
     return Number.isFinite(v) ? v.toFixed(2) : "−∞";
   }
 
-  function unavailable(root) {
-    const text = !VM ? L.toy_only : fill(L.bridge_unavailable, { layer: VM.layer, head: VM.head, err: VM.error.toExponential(1) });
+  function unavailable(root) { // a real head whose q, k, v do not give its weights (VM.available false)
+    const text = fill(L.bridge_unavailable, { layer: VM.layer, head: VM.head, err: VM.error.toExponential(1) });
     root.append(el("p", { class: "note", text }));
     return { refresh() {} };
   }
 
   function build(root) {
-    if (!VM || (VM.source === "model" && !VM.available)) return unavailable(root);
-    const src = VM.source === "toy" ? toySource() : bridgeSource();
+    if (!kind) return unavailable(root);
     const info = el("div", { class: "pipe-info", "data-testid": "pipe-info", role: "status", "aria-live": "polite" });
     const status = el("p", { class: "pipe-status", "data-testid": "pipe-status" });
     const rowEl = el("div", { class: "pipe-row" }), editor = el("span", { class: "pipe-editor" });
-    const headSel = src.toy && H > 1 ? headSelect((v) => { STATE.map = v; draw(); }) : null;
+    const src = kind.source(core, { say, draw: () => draw(), editor });
+    const headSel = src.heads > 1 ? headSelect((v) => { STATE.map = v; draw(); }) : null;
     if (headSel) headSel.querySelector(`option[value="${H}"]`)?.remove();
     const saved = picture.saved(core, { boxes: () => boxes, absMax, hiddenAt, cellColor, cellText, rowLabel });
-    const controls = APP ? [] : src.toy ? toyControls() : bridgeControls();
-    const hint = APP ? L.pipe_app_hint : src.toy ? L.pipe_edit_hint : L.pipe_hint;
-    root.append(el("div", { class: "toolbar" }, headSel && el("label", { text: L.head + " " }, headSel), ...controls,
-      ...exportButtons("pipeline", saved.toCanvas, saved.toSvg)), editor, el("p", { class: "hint", "data-testid": "pipe-hint", text: hint }),
+    root.append(el("div", { class: "toolbar" }, headSel && el("label", { text: L.head + " " }, headSel), ...src.controls(),
+      ...exportButtons("pipeline", saved.toCanvas, saved.toSvg)), editor, el("p", { class: "hint", "data-testid": "pipe-hint", text: src.hint }),
     status, rowEl, info);
-    if (!src.toy) root.insertBefore(el("p", { class: "note", "data-testid": "bridge-intro", text: fill(L.bridge_intro, {
-      model: META.model, layer: VM.layer, head: VM.head, kv: VM.kv_head, d: VM.d_head, scale: VM.scale.toFixed(4) }) }), root.firstChild);
+    if (src.intro) root.insertBefore(src.intro, root.firstChild);
     let mats = [], boxes = [];
-    const head = () => (src.toy ? Math.min(STATE.map, H - 1) : 0);
+    const head = () => Math.min(STATE.map, src.heads - 1);
 
-    function toyControls() {
-      const tIn = el("input", { type: "number", step: "any", min: "0", value: String(META.temperature), "data-testid": "pipe-t",
-        onchange: () => { const v = Number(tIn.value); if (!(v > 0) || !Number.isFinite(v)) return say(L.pipe_bad_t); src.setT(v); draw(); } });
-      const causal = el("input", { type: "checkbox", "data-testid": "pipe-causal",
-        onchange: () => { src.setCausal(causal.checked); draw(); } });
-      causal.checked = META.causal;
-      const reset = el("button", { text: L.pipe_reset, "data-testid": "pipe-reset",
-        onclick: () => { src.reset(); tIn.value = String(META.temperature); causal.checked = META.causal; editor.replaceChildren(); draw(); } });
-      return [el("label", { text: `${L.temperature} T ` }, tIn), el("label", {}, causal, ` ${L.pipe_causal}`), reset];
-    }
-    function bridgeControls() {
-      if (N <= ALL_ROWS) return [];
-      const sel = core.select(VM.labels.map((t, i) => [i, t]), src.row, (v) => { src.row = +v; draw(); });
-      sel.dataset.testid = "bridge-row";
-      return [el("label", { text: `${L.query} ` }, sel)];
-    }
     function say(text) { status.textContent = text; status.classList.add("warn"); }
-    function statusText() {
-      status.classList.remove("warn");
-      if (!src.toy) return fill(L.bridge_precision, { err: VM.error.toExponential(1) });
-      const tol = VM.tol.toExponential(0);
-      return src.st.edited ? fill(L.pipe_edited, { tol }) : fill(L.pipe_precision, { tol });
-    }
     function draw() {
       if (headSel) headSel.value = String(head()); // the heatmap may have left the head mean selected
       const had = boxes.find((b) => b.canvas === document.activeElement); // the keyboard's stage keeps focus
-      mats = describe(src, src.toy ? src.stages(head()) : src.stages()); rowEl.replaceChildren(); boxes = [];
-      status.textContent = statusText();
+      mats = describe(src, src.stages(head())); rowEl.replaceChildren(); boxes = [];
+      status.classList.remove("warn");
+      status.textContent = src.status();
       mats.forEach((mat, idx) => {
         const g = geometry(mat), canvas = el("canvas", { class: "pipe-mat", "data-stage": mat.key, tabindex: "0",
           role: "application", "aria-roledescription": L.map_role, "aria-label": `${mat.name}: ${mat.formula}` });
@@ -331,24 +235,16 @@ export function tab(core) {
         if (key !== b.marked) { paint(b, marks); b.marked = key; }
       }
     }
-    function click(box, i, j) {
-      if (box.mat.toggles) { if (!src.toggle(mats.qpos[i], j)) return say(L.pipe_keep_one); draw(); return; }
-      if (APP) { editX(i, j); return; }
-      const input = el("input", { type: "number", step: "any", value: String(box.mat.get(i, j)), "data-testid": "pipe-x-input" });
-      input.addEventListener("change", () => {
-        const v = Number(input.value);
-        if (input.value.trim() === "" || !Number.isFinite(v)) return say(L.pipe_bad_x);
-        src.setX(i, j, v); draw();
-      });
-      editor.replaceChildren(el("label", { text: `x[${VM.labels[i]}, ${dim(j)}] = ` }, input));
-      input.focus(); input.select();
+    function click(box, i, j) { // the source toggles the mask cell or edits the cell of x
+      if (box.mat.toggles) src.toggle(mats.qpos[i], j);
+      else src.edit(i, j, box.mat.get(i, j));
     }
     function snapshot() { // every stage of every head, as plain arrays (-inf as null), for tests
       const plain = (M) => range(M.rows).map((i) => range(M.cols).map((j) => (Number.isFinite(M.at(i, j)) ? M.at(i, j) : null)));
-      const heads = src.toy ? range(H).map((h) => src.stages(h)) : [src.stages()];
+      const heads = range(src.heads).map((h) => src.stages(h));
       const out = {};
       for (const k of ["Q", "K", "V", "s", "m", "z", "w", "o"]) out[k] = heads.map((S) => plain(S[k]));
-      if (src.toy) out.x = plain(src.st.x);
+      if (src.x) out.x = plain(src.x.mat());
       return out;
     }
     // the centre of cell (i, j) of a stage, in CSS px from its canvas's top left (tests, screenshots)

@@ -58,5 +58,5 @@ def rollout_page_data(trace: AttentionTrace, rows: Sequence[int] | None = None, 
 
 VIEW = View(name="rollout", applies=applies, page_arrays=page_arrays, page_meta=page_meta,
             opens_first=lambda trace: False, needs="a model trace of 2 tokens or more (the toy has one layer)",
-            labels=("key", "loading", "masked", "query", "reset", "rollout", "rollout_hint", "rollout_precision",
+            labels=("key", "masked", "query", "reset", "rollout", "rollout_hint", "rollout_precision",
                     "rollout_row", "rollout_top_row", "zoom_in", "zoom_out"))

@@ -6,7 +6,7 @@ import * as matrix from "../../html/js/matrix.js";
 
 export function tab(core) {
   const { META, L, N, PERF, DATA, LUT, MASKED32, isMasked, tokLabel, el, select, exportButtons, svgDoc,
-    escXml, REMOTE, source, hiDpi } = core;
+    escXml, remote, hiDpi } = core;
   const TOP = 10;
   const VM = (META.view_meta || {}).rollout || { full: true, row: N - 1 };
   const fmtV = (v) => (v >= 1e-3 ? v.toPrecision(4) : v.toExponential(3));
@@ -16,24 +16,17 @@ export function tab(core) {
     const rows = new Map(); // q -> Float32Array [k_pos]
     if (DATA.rollout_rows) rows.set(VM.row, DATA.rollout_rows);
     const st = { row: VM.row };
-    const choices = REMOTE ? [...Array(N).keys()].map((q) => [q, tokLabel(q)]) : [[VM.row, tokLabel(VM.row)]];
+    const choices = remote ? [...Array(N).keys()].map((q) => [q, tokLabel(q)]) : [[VM.row, tokLabel(VM.row)]];
     const rowSel = select(choices, st.row, (v) => { st.row = +v; refresh(); });
     const heading = el(`h${core.LEVEL + 1}`, { class: "rollout-top-title" });
     const list = el("ol", { class: "rollout-top", "data-testid": "rollout-top" });
-    const wait = el("p", { class: "note", "data-testid": "rollout-loading", text: L.loading, hidden: true });
     const W = Math.min(N, 960), strip = el("canvas", { class: "rollout-strip", "data-testid": "rollout-strip" });
     const sctx = hiDpi(strip, W, 18);
     root.append(el("div", { class: "toolbar" }, el("label", { text: L.rollout_row + " " }, rowSel)),
-      el("p", { class: "hint", text: `${L.rollout_hint} ${L.rollout_precision}` }), wait, strip, heading, list);
+      el("p", { class: "hint", text: `${L.rollout_hint} ${L.rollout_precision}` }), strip, heading, list);
     function refresh() {
       const q = st.row, r = rows.get(q);
-      if (!r) {
-        wait.hidden = false;
-        source.rolloutRow(q).then((got) => { rows.set(q, got); if (st.row === q) refresh(); },
-          (e) => { wait.textContent = String(e.message || e); PERF.errors.push(String(e)); });
-        return;
-      }
-      wait.hidden = true;
+      if (!r) return remote.rolloutRow(q, root).then((got) => { rows.set(q, got); if (st.row === q) refresh(); });
       const order = [...Array(N).keys()].sort((a, b) => r[b] - r[a]).slice(0, TOP);
       heading.textContent = L.rollout_top_row.replace("{tok}", tokLabel(q)).replace("{n}", order.length);
       list.replaceChildren(...order.map((k) => el("li", { "data-k": k, "data-value": r[k], text: `${tokLabel(k)}: ${fmtV(r[k])}` })));
