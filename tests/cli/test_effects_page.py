@@ -31,7 +31,8 @@ def no_effects(monkeypatch):
 
 def test_an_html_path_that_cannot_be_written_is_refused_before_any_work(run, tmp_path, no_effects):
     code, out, err = run("effects", CAT, "--html", str(tmp_path / "missing" / "page.html"), "--lang", "en")
-    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("attnlab: error: cannot write the --html page")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("attnlab: error: cannot write the --html page")
     assert not (tmp_path / "missing").exists()
 
 
@@ -45,7 +46,7 @@ def test_a_page_that_cannot_hold_one_layer_is_refused_before_the_effects(run, tm
 @pytest.mark.model
 def test_the_page_opens_on_the_effects_of_the_same_run(run, tmp_path):
     page = tmp_path / "page.html"
-    code, out, err = run("effects", CAT, "--method", "attribution", "dla", "--format", "json", "--html", str(page),
+    code, out, _ = run("effects", CAT, "--method", "attribution", "dla", "--format", "json", "--html", str(page),
                          "--lang", "en")
     assert code == 0
     printed = json.loads(out)  # stdout stays the JSON alone

@@ -92,7 +92,7 @@ def test_the_effects_of_a_small_text_are_measured_with_progress_and_kept(app):
     from attnlab.analysis.effects import head_effects
     from attnlab.views.effects.data import tab_data
 
-    c, srv = app
+    c, _ = app
     text = "The cat sat on the mat."
     tid = c.post("/api/text?lang=en", json={"text": text, "model": "smollm2"}).json()["trace_id"]
     assert c.get(f"/api/traces/{tid}/effects?lang=en").json() == {"can": True, "done": None}

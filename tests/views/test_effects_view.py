@@ -102,7 +102,7 @@ def test_show_takes_the_effects_and_opens_on_their_tab():
     page = show(effects, lang="en")
     assert page.trace is trace and page.effects is effects and page.view == "effects"
     assert show(trace, effects=effects, view="heatmap").view == "heatmap"
-    with pytest.raises(AttnlabError, match="show\\(effects=...\\) takes attnlab.head_effects"):
+    with pytest.raises(AttnlabError, match=re.escape("show(effects=...) takes attnlab.head_effects")):
         show(trace, effects={"zero": [[0.0]]})
     html = page._repr_html_()
     assert "srcdoc=" in html and "attnlab: " not in html[:200]
@@ -111,8 +111,8 @@ def test_show_takes_the_effects_and_opens_on_their_tab():
 @pytest.mark.model
 @pytest.mark.parametrize("model,text,kw,lang", [
     ("smollm2", "The cat sat on the mat.", {"methods": ["attribution", "dla"]}, "en"),
-    ("smollm2", "When Mary and John went to the store, John gave a drink to", {"target": " Mary",
-                                                                                "methods": ["attribution", "dla"]}, "ja"),
+    ("smollm2", "When Mary and John went to the store, John gave a drink to",
+     {"target": " Mary", "methods": ["attribution", "dla"]}, "ja"),
     ("minilm", "The cat sat on the mat because it was tired.", {"methods": ["zero"]}, "en"),
 ])
 def test_the_page_of_real_effects_carries_the_effects_own_numbers(model, text, kw, lang):

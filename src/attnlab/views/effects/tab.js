@@ -80,7 +80,7 @@ function draw(core, host, D, frame) {
     layers: D.n_layers, heads: D.n_heads, testid: "effects-grid", label: L.effects, signed: true,
     value: effect, range: () => [-largest(), largest()],
     outlined: (l, h) => st.role !== "" && rolesOf(l, h).includes(st.role),
-    format: (v) => (v < 0 ? "−" : "+") + Math.abs(v).toFixed(2),
+    format: (v) => (Math.abs(v) < 0.005 ? "0.00" : (v < 0 ? "−" : "+") + Math.abs(v).toFixed(2)),
     hover: say, click: open,
   });
   const scatter = createScatter(core, {

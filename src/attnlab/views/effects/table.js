@@ -27,7 +27,8 @@ export function createTable(core, D, opts) {
   const table = el("table", { class: "effects-table", "data-testid": "effects-table" },
     el("thead", {}, el("tr", {}, ...heads)), body);
   const element = el("div", { class: "effects-table-wrap" },
-    el("label", { class: "ctl" }, absBox, ` ${L.effects_sort_abs}`), el("div", { class: "scroll" }, table));
+    el("div", { class: "toolbar" }, el("label", {}, absBox, ` ${L.effects_sort_abs}`)),
+    el("div", { class: "scroll" }, table));
 
   function sortBy(key) {
     st.desc = st.key === key ? !st.desc : true;
