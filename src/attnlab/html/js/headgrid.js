@@ -68,18 +68,7 @@ export function createGrid(core, opts) {
     if (opts.signed) ctx.fillText("0", x + 16, TM + hh / 2);
     if (cursor.on) { ctx.strokeStyle = "#111"; ctx.lineWidth = 2; ctx.strokeRect(LM + cursor.h * CW - 1, TM + cursor.l * CH - 1, CW + 1, CH + 1); ctx.lineWidth = 1; }
   }
-  function moveCursor(dl, dh) {
-    cursor.l = Math.max(0, Math.min(nL - 1, cursor.l + dl)); cursor.h = Math.max(0, Math.min(H - 1, cursor.h + dh));
-    cursor.on = true; draw(); opts.hover({ l: cursor.l, h: cursor.h });
-  }
-  const KEYS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  canvas.addEventListener("keydown", (ev) => {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (KEYS[ev.key]) { ev.preventDefault(); moveCursor(...KEYS[ev.key]); }
-    else if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); opts.click({ l: cursor.l, h: cursor.h }); }
-  });
-  canvas.addEventListener("focus", () => moveCursor(0, 0));
-  canvas.addEventListener("blur", () => { cursor.on = false; draw(); });
+  headKeys(canvas, cursor, nL, H, draw, opts);
   function cellAt(ev) {
     const r = canvas.getBoundingClientRect();
     const h = Math.floor((ev.clientX - r.left - LM) / CW), l = Math.floor((ev.clientY - r.top - TM) / CH);
@@ -91,4 +80,22 @@ export function createGrid(core, opts) {
   // canvas coordinates (CSS px) of the centre of head (l, h), and the cell's size: for tests
   const cellXY = (l, h) => ({ x: LM + (h + 0.5) * CW, y: TM + (l + 0.5) * CH, w: CW, h: CH });
   return { element: canvas, canvas, draw, cellXY, width: W, height: HT, cursor };
+}
+
+// the keyboard of a picture of heads (this grid, the effects' scatter): focus puts a cursor head
+// {l, h, on} on it, the arrow keys move it (up and down: the layer, left and right: the head), each
+// move redraws and tells opts.hover; Enter or Space tells opts.click; blur hides it
+export function headKeys(canvas, cursor, layers, heads, draw, opts) {
+  function moveCursor(dl, dh) {
+    cursor.l = Math.max(0, Math.min(layers - 1, cursor.l + dl)); cursor.h = Math.max(0, Math.min(heads - 1, cursor.h + dh));
+    cursor.on = true; draw(); opts.hover({ l: cursor.l, h: cursor.h });
+  }
+  const KEYS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  canvas.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (KEYS[ev.key]) { ev.preventDefault(); moveCursor(...KEYS[ev.key]); }
+    else if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); opts.click({ l: cursor.l, h: cursor.h }); }
+  });
+  canvas.addEventListener("focus", () => moveCursor(0, 0));
+  canvas.addEventListener("blur", () => { cursor.on = false; draw(); });
 }

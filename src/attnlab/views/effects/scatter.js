@@ -1,8 +1,9 @@
 // views/effects/scatter.js: one dot per head, x = an attention share (0..1), y = a signed effect, each dot
 // coloured by its layer (viridis, first layer dark); a grey line at effect 0. Hover or click a dot (the
-// nearest within a few pixels); the keyboard: the canvas takes focus, the arrow keys move a cursor head
-// (up and down: the layer, left and right: the head; ringed, said by the view's hover), Enter or Space
-// clicks it.
+// nearest within a few pixels); the keyboard as the head grid's (headgrid.headKeys): a cursor head,
+// ringed, said by the view's hover; Enter or Space clicks it.
+
+import { headKeys } from "../../html/js/headgrid.js";
 
 const W = 520, HT = 400, LM = 70, RM = 18, TM = 14, BM = 52, R = 4, NEAR = 8;
 
@@ -70,18 +71,7 @@ export function createScatter(core, opts) {
     }
     return best;
   }
-  function moveCursor(dl, dh) {
-    cursor.l = Math.max(0, Math.min(nL - 1, cursor.l + dl)); cursor.h = Math.max(0, Math.min(H - 1, cursor.h + dh));
-    cursor.on = true; draw(); opts.hover({ l: cursor.l, h: cursor.h });
-  }
-  const KEYS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  canvas.addEventListener("keydown", (ev) => {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (KEYS[ev.key]) { ev.preventDefault(); moveCursor(...KEYS[ev.key]); }
-    else if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); opts.click({ l: cursor.l, h: cursor.h }); }
-  });
-  canvas.addEventListener("focus", () => moveCursor(0, 0));
-  canvas.addEventListener("blur", () => { cursor.on = false; draw(); });
+  headKeys(canvas, cursor, nL, H, draw, opts);
   canvas.addEventListener("mousemove", (ev) => {
     const c = nearest(ev);
     canvas.style.cursor = c ? "pointer" : "";
