@@ -719,6 +719,63 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "effects_scatter_x": {"ja": "注意の重み: {score}（ヘッド調査）", "en": "attention weight: {score} (census)"},
     "effects_marked": {"ja": "□ = {role}", "en": "□ = {role}"},
+    "effects_err_other_trace": {
+        "ja": "この効果は別のトレース（{model}、{n} トークン）で測ったもので、このトレース（{trace_model}、"
+              "{trace_n} トークン）のものではありません。効果を測ったときのトレース（effects.trace）を渡してください",
+        "en": "these effects were measured on another trace ({model}, {n} tokens), not this one ({trace_model}, "
+              "{trace_n} tokens): pass the trace they were measured on (effects.trace)",
+    },
+    # the head effects tab (views/effects) and its web app form (server/routes_effects.py) -----------
+    "effects": {"ja": "ヘッドの効果", "en": "Head effects"},
+    "effects_method": {"ja": "効果の手法", "en": "Effect"},
+    "effects_scatter_pick": {"ja": "散布図の横軸", "en": "Scatter across"},
+    "effects_outline": {"ja": "枠で示す役割", "en": "Outlined role"},
+    "effects_outline_none": {"ja": "なし", "en": "none"},
+    "effects_hint": {
+        "ja": "各マスは 1 つのヘッドです。色はそのヘッドを編集したときの効果（青 < 0 < 赤）で、枠は注意の役割"
+              "（ヘッド調査）です。クリックすると、そのヘッドの重みをヒートマップで開きます。",
+        "en": "Each cell is one head: its colour is the effect of editing it (blue < 0 < red), its outline an "
+              "attention role (the census). Click a head to open its weights in the heatmap.",
+    },
+    "effects_scatter_label": {"ja": "注意と効果の散布図", "en": "attention against effect"},
+    "effects_scatter_hint": {
+        "ja": "1 点が 1 ヘッドで、色は層（暗いほど浅い層）です。右にあって 0 の線に近い点は、強い注意のパターン"
+              "があるのに効果が小さいヘッドです。",
+        "en": "One dot per head, coloured by layer (darker: earlier). A dot far right on the zero line is a head "
+              "with a strong pattern that barely matters.",
+    },
+    "effects_rho": {"ja": "Spearman の順位相関（全 {n} ヘッド）", "en": "Spearman's rank correlation (all {n} heads)"},
+    "effects_rho_pair": {"ja": "{a} と {b}: ρ = {rho}", "en": "{a} vs {b}: ρ = {rho}"},
+    "effects_rho_attention": {
+        "ja": "{score} への注意と |{method}|: ρ = {rho}", "en": "attention on the {score} vs |{method}|: ρ = {rho}",
+    },
+    "effects_table": {"ja": "すべてのヘッド", "en": "Every head"},
+    "effects_table_hint": {
+        "ja": "列の見出しを押すと並べ替えます（もう一度押すと逆順）。ヘッドのボタンでヒートマップを開きます。",
+        "en": "Press a column's heading to sort by it (again: the other way); a head's button opens it in "
+              "the heatmap.",
+    },
+    "effects_sort_abs": {"ja": "効果は |値| で並べる", "en": "sort effects by |value|"},
+    "effects_compute": {"ja": "効果を計算する", "en": "Compute the head effects"},
+    "effects_compute_hint": {
+        "ja": "このテキストでの各ヘッドの効果をサーバーで測ります。モデルをもう一度実行するので、手法によって"
+              "数秒から数分かかります（定義: docs/effects.md）。",
+        "en": "The server measures every head's effect on this text. It runs the model again: seconds to "
+              "minutes, by method (definitions: docs/effects.md).",
+    },
+    "effects_methods_pick": {
+        "ja": "手法（選ばなければ、時間内に終わるものをすべて）",
+        "en": "Methods (none ticked: every method cheap enough)",
+    },
+    "effects_target_input": {
+        "ja": "目標トークン（任意。例: \" Mary\"。空ならテキスト自身の続き）",
+        "en": "Target token (optional, e.g. \" Mary\"; empty: the text's own continuation)",
+    },
+    "effects_corrupt_input": {
+        "ja": "崩したテキスト（任意。同じトークン数。活性パッチング用）",
+        "en": "Corrupted text (optional, same token count: activation patching)",
+    },
+    "effects_progress": {"ja": "{method}、{done}/{heads} ヘッド", "en": "{method}, {done}/{heads} heads"},
     # the corpus census (attnlab.cli.corpus, plot.corpus, html.corpus) -------------------------------
     "corpus_done": {
         "ja": "{scored} 文書を採点しました（{tokens} トークン）。出力 {out}: {parts} パート"
@@ -1444,6 +1501,43 @@ STRINGS: dict[str, dict[str, str]] = {
     "srv_internal": {
         "ja": "内部エラー（{name}）: 詳しくはサーバーのログにあります",
         "en": "internal error ({name}); the server log has the details",
+    },
+    "srv_effects_toy": {
+        "ja": "ヘッドの効果は実際のモデルのトレースで測ります。トイには編集するモデルがありません",
+        "en": "head effects are measured on a real model's trace: a toy has no model to edit",
+    },
+    "srv_effects_generated": {
+        "ja": "このトレースには生成した {n} トークンが含まれます。効果はテキストそのものを読むので、"
+              "生成なしのトレースで測ってください",
+        "en": "this trace holds {n} generated tokens, and the effects read the text as given: measure them on a "
+              "trace without generate",
+    },
+    "srv_effects_model": {
+        "ja": "このトレースのモデル {model} はこのサーバーでは動かせないので、ここではヘッドの効果を測れません",
+        "en": "this trace's model {model} does not run on this server, so its head effects cannot be measured here",
+    },
+    "srv_effects_long": {
+        "ja": "{n} トークンは、ここでヘッドの効果を測るには長すぎます（{most} トークンまで）。"
+              "attnlab effects を使ってください",
+        "en": "{n} tokens is too long to measure head effects here (at most {most}): use attnlab effects",
+    },
+    "srv_effects_long_exact": {
+        "ja": "{methods} はヘッドごとにモデルを実行するので、ここでは {most} トークンまでです（このテキストは {n} "
+              "トークン）。attribution か dla を選ぶか、attnlab effects を使ってください",
+        "en": "{methods} run the model once per head: here up to {most} tokens (this text has {n}); choose "
+              "attribution or dla, or use attnlab effects",
+    },
+    "srv_effects_none": {
+        "ja": "このテキストでは、既定の時間内に終わる手法がありません。手法を選んでください",
+        "en": "no method is cheap enough to run by default on this text: tick one",
+    },
+    "srv_effects_methods": {
+        "ja": "methods は {methods} から選んだ名前のリスト（重複なし）にしてください。届いたのは {given} です",
+        "en": "methods must be a list of distinct names out of {methods}, got {given}",
+    },
+    "srv_effects_string": {
+        "ja": "{name} は空でない文字列にしてください。届いたのは {given} です",
+        "en": "{name} must be a non-empty string, got {given}",
     },
     "srv_refused": {"ja": "リクエストは拒否されました", "en": "request refused"},
     "srv_invalid": {"ja": "パラメータ {name} が正しくありません: {msg}{got}", "en": "{name} {msg}{got}"},

@@ -35,15 +35,19 @@ import base64
 import html
 import json
 import secrets
+import sys
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import AttnlabError
 from .html import render_page
 from .html.code import script
 from .i18n import check_lang, t
 from .trace import AttentionTrace
+
+if TYPE_CHECKING:
+    from .analysis.effects import HeadEffects
 
 FRAME_HEIGHT = 640  # px: the frame before the page reports its height (and where nothing listens)
 MAX_FRAME_HEIGHT = 1600  # px: a taller page scrolls inside its frame
@@ -59,6 +63,7 @@ class Page:
     view: str | None = None  # the tab that opens first (None: the first that applies)
     layers: tuple[int, ...] | None = None  # the layers the page holds (None: all)
     focus: tuple[int, int] | None = None  # (layer, head) it opens on (None: the first layer's head 0)
+    effects: HeadEffects | None = None  # the head effects of this trace: their tab (None: none)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -70,40 +75,61 @@ class Page:
         return display_html(self.trace, **self._options())
 
     def _options(self) -> dict[str, Any]:
-        return {"lang": self.lang, "view": self.view, "layers": self.layers, "focus": self.focus}
+        return {"lang": self.lang, "view": self.view, "layers": self.layers, "focus": self.focus,
+                "effects": self.effects}
 
     def __repr__(self) -> str:
         return repr(self.trace)
 
 
-def show(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
-         layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None) -> Page:
+def show(trace: AttentionTrace | HeadEffects, *, lang: str = "ja", view: str | None = None,
+         layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
+         effects: HeadEffects | None = None) -> Page:
     """The interactive page of `trace` for a notebook, in `lang` ("ja" or "en"), opening on `view`.
 
     `trace` alone at the end of a cell shows the same page in Japanese; `show` chooses the language,
     the first tab, the layers (fewer layers, a smaller notebook) and the (layer, head) it opens on.
+    `effects` (attnlab.head_effects(...) of this trace) adds their tab, which the page opens on;
+    `show(effects)` is the same as `show(effects.trace, effects=effects)`.
     """
     check_lang(lang)
+    if effects is None and _is_effects(trace):
+        trace, effects = trace.trace, trace
     if not isinstance(trace, AttentionTrace):
-        raise AttnlabError(f"show() takes a trace (attnlab.run_toy, attnlab.run_text), got {type(trace).__name__}")
+        raise AttnlabError(f"show() takes a trace (attnlab.run_toy, attnlab.run_text) or head effects "
+                           f"(attnlab.head_effects), got {type(trace).__name__}")
+    if effects is not None and not _is_effects(effects):
+        raise AttnlabError(f"show(effects=...) takes attnlab.head_effects(...), got {type(effects).__name__}")
+    if effects is not None:
+        from .views.effects.data import check_same_trace
+
+        check_same_trace(effects, trace, lang)
+        view = view or "effects"
     if view is not None:
         from .views import view_named
 
-        view_named(view, trace)  # a view that does not exist or apply: say so now, not at display
+        view_named(view, trace, given=() if effects is None else ("effects",))  # not at display: now
     return Page(trace, lang, view, None if layers is None else tuple(int(x) for x in layers),
-                None if focus is None else (int(focus[0]), int(focus[1])))
+                None if focus is None else (int(focus[0]), int(focus[1])), effects)
+
+
+def _is_effects(obj: Any) -> bool:
+    """Whether `obj` is head effects (their module is imported once any exist: nothing is imported here)."""
+    module = sys.modules.get("attnlab.analysis.effects")
+    return module is not None and isinstance(obj, module.HeadEffects)
 
 
 def preview(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
             layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-            marker: str = "") -> bytes:
+            marker: str = "", effects: HeadEffects | None = None) -> bytes:
     """The PNG of the page's opening view at the (layer, head) it opens on (the view's first figure,
     else the heatmap's), captioned."""
     from .html.render import opening_view
     from .plot.preview import preview_png
     from .views import FigureOptions, file_stem, view_named
 
-    opening = view_named(view, trace) if view is not None else opening_view(trace)
+    given = () if effects is None else ("effects",)  # (the effects tab draws no figure: the heatmap's below)
+    opening = view_named(view, trace, given=given) if view is not None else opening_view(trace)
     layer, head = focus if focus is not None else (min(layers) if layers else 0, 0)
     opts = FigureOptions(lang=lang, layer=layer, head=head, stem=file_stem(trace.model))
     jobs = opening.figures(trace, opts) or view_named("heatmap", trace).figures(trace, opts)
@@ -112,16 +138,16 @@ def preview(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
 
 
 def outputs(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
-            layers: list[int] | tuple[int, ...] | None = None,
-            focus: tuple[int, int] | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
+            effects: HeadEffects | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The notebook outputs of `trace` as (data, metadata) pairs: the preview, then the page (see the
     module docstring); a trace too large for a page gives one text output with the reason."""
     try:
-        page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False)
+        page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False, effects=effects)
     except AttnlabError as e:
         return [({"text/plain": f"attnlab: {e}"}, {})]
     mark = secrets.token_hex(8)
-    png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark)
+    png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark, effects=effects)
     data = {"page": base64.b85encode(zlib.compress(page.encode("utf-8"), 9)).decode("ascii"), "mark": mark,
             "sandbox": SANDBOX, "height": FRAME_HEIGHT, "max": MAX_FRAME_HEIGHT}
     script = call("attnlabNotebook", data, scripts=("fit", "notebook"))
@@ -154,10 +180,11 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
 
 
 def display_html(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
-                 layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None) -> str:
+                 layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
+                 effects: HeadEffects | None = None) -> str:
     """The HTML form of a trace: its page in a frame, or one escaped line saying why not."""
     try:
-        return notebook_html(render_page(trace, lang=lang, view=view, layers=layers, focus=focus))
+        return notebook_html(render_page(trace, lang=lang, view=view, layers=layers, focus=focus, effects=effects))
     except AttnlabError as e:
         return f"<pre>attnlab: {html.escape(str(e))}</pre>"
 

@@ -12,6 +12,7 @@ from attnlab.toy import run_toy
 
 from ..analysis.conftest import synthetic_trace
 from ..html.test_pages import PRECISION, SHOWN
+from ..views.effects_fakes import fake_effects
 
 pytestmark = pytest.mark.browser
 SERIOUS = ("serious", "critical")
@@ -51,7 +52,7 @@ def test_axe_finds_nothing_serious_on_the_playground_a_trace_page_and_a_notebook
     t.wait("window.__attnlab && window.__attnlab.ready")
     found = every_tab(t.page)
     assert set(found) == {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom",
-                          "rowatlas"} and all(v == [] for v in found.values()), found
+                          "rowatlas", "effects"} and all(v == [] for v in found.values()), found
     e = open_app(f"{live_server.url}/?screen=text&lang=en")
     assert violations(e.page) == []
     # a lesson's output: the page a notebook shows in its frame (the toy of lesson 1)
@@ -159,3 +160,34 @@ def test_ctrl_enter_runs_the_explorer(live_server, open_app):
     assert asked and asked[0]["text"] == "Kyoto is old"
     assert o.page.inner_text("[data-testid=text-error]") == "stopped by the test"
     assert "text=Kyoto+is+old" in o.page.url  # the address holds the text as typed
+
+
+def test_a_page_with_the_effects_tab_has_nothing_serious_and_its_scatter_takes_the_keyboard(browser, tmp_path):
+    """A page file handed head effects (made up here: the tab's markup, not the numbers, is under test;
+    tests/server/test_browser_views.py opens real SmolLM2 effects): axe on every tab, in both languages."""
+    from attnlab.html import render_page
+
+    trace = synthetic_trace(n=12, n_layers=4, n_heads=6, n_kv=2, seed=9)
+    for lang in ("ja", "en"):
+        path = tmp_path / f"effects-{lang}.html"
+        path.write_text(render_page(trace, lang=lang, effects=fake_effects(trace, seed=9), view="effects"),
+                        encoding="utf-8")
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
+        found = every_tab(page)
+        assert "effects" in found and all(v == [] for v in found.values()), (lang, found)
+        page.click('[role=tab][data-view="effects"]')
+        page.locator("[data-testid=effects-scatter]").focus()  # the cursor starts at layer 0, head 0
+        for key in ("ArrowDown", "ArrowRight", "ArrowRight"):
+            page.keyboard.press(key)
+        readout = page.locator('section[data-pane="effects"] [data-testid=effects-readout]')
+        assert (readout.get_attribute("role"), readout.get_attribute("aria-live")) == ("status", "polite")
+        assert (readout.get_attribute("data-layer"), readout.get_attribute("data-head")) == ("1", "2")
+        page.keyboard.press("Enter")
+        state = "[window.__attnlab.state.view, window.__attnlab.state.li, window.__attnlab.state.map]"
+        assert page.evaluate(state) == ["heatmap", 1, 2]
+        assert errors == [] and page.evaluate("window.__attnlab.errors") == []
+        page.close()

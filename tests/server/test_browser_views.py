@@ -18,6 +18,7 @@ from attnlab.html.layers import most_layers
 
 from ..analysis.conftest import synthetic_trace
 from ..html.conftest import STRAY_TEXT_JS
+from .conftest import AppPage
 from .test_browser import shot
 
 pytestmark = pytest.mark.browser
@@ -34,6 +35,7 @@ SETTLED = """(view) => {
   if (view === "deepzoom") return v.pending() === 0;
   if (view === "rowatlas") return v.data() !== null;
   if (view === "modelview") return v.loaded() === v.layers;
+  if (view === "effects") return v.ready();
   return true; }"""
 
 
@@ -66,7 +68,8 @@ def test_every_view_of_every_kind_draws_clean(live_server, open_app, kind):
     o.wait("window.__attnlab && window.__attnlab.ready")
     views = open_every_tab(o, kind)
     want = {"toy": {"pipeline", "heatmap", "headview", "modelview", "explain"}}.get(
-        kind, {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom", "rowatlas"})
+        kind, {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom", "rowatlas",
+               "effects"})
     assert set(views) == want
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
     assert o.outside(live_server.url) == []
@@ -163,5 +166,104 @@ def test_a_japanese_paragraph_in_smollm2_shows_every_tab(live_server, open_app):
     o.wait("window.__attnlab && window.__attnlab.ready")
     views = open_every_tab(o, "smollm2-paragraph")
     assert set(views) == {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom",
-                          "rowatlas"}
+                          "rowatlas", "effects"}
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
+
+
+# the effects tab (views/effects) on a real SmolLM2 text: the page file handed the effects, and the app that
+# measures them ------------------------------------------------------------------------------------------
+EFFECTS_TEXT = "The cat sat on the mat."
+EFFECTS = "window.__attnlab.views.effects.shown()"
+
+
+def open_file(browser, path) -> AppPage:
+    """A page file in a fresh context, drawn (body[data-ready]), recording its requests and errors."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    o = AppPage(page, [], [])
+    page.on("request", lambda r: o.requests.append(r.url))
+    page.on("console", lambda m: m.type == "error" and o.errors.append(m.text))
+    page.on("pageerror", lambda e: o.errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]", state="attached", timeout=60000)
+    return o
+
+
+def table_order(effects, key: str, desc: bool, absolute: bool) -> list[list[int]]:
+    """The heads in the order the table should list them, from the effects themselves."""
+    grid = effects.effects[key]
+    heads = [(layer, head) for layer in range(grid.shape[0]) for head in range(grid.shape[1])]
+    value = (lambda v: abs(v)) if absolute else (lambda v: v)
+    ordered = sorted(heads, key=lambda lh: ((-1 if desc else 1) * value(round(float(grid[lh]), 6)), lh))
+    return [list(lh) for lh in ordered]
+
+
+def check_effects_tab(o, effects, name: str) -> None:
+    """Switch the method, sort the table, say and open heads from the grid, the scatter and the table."""
+    pane = 'section[data-pane="effects"]'
+    state = "[window.__attnlab.state.view, window.__attnlab.state.li, window.__attnlab.state.map]"
+    assert o.page.evaluate(f"{EFFECTS}.state.method") == "attribution"
+    assert o.page.evaluate(f"{EFFECTS}.rows()") == table_order(effects, "attribution", True, True)
+    o.page.select_option(f"{pane} [data-testid=effects-method]", "dla")
+    assert o.page.evaluate(f"{EFFECTS}.state.method") == "dla"
+    o.page.click(f'{pane} th[data-key="dla"] button')  # largest |DLA| first
+    assert o.page.get_attribute(f'{pane} th[data-key="dla"]', "aria-sort") == "descending"
+    assert o.page.evaluate(f"{EFFECTS}.rows()") == table_order(effects, "dla", True, True)
+    o.page.click(f'{pane} th[data-key="dla"] button')
+    o.page.uncheck(f"{pane} [data-testid=effects-sort-abs]")  # smallest signed DLA first
+    assert o.page.get_attribute(f'{pane} th[data-key="dla"]', "aria-sort") == "ascending"
+    assert o.page.evaluate(f"{EFFECTS}.rows()") == table_order(effects, "dla", False, False)
+    assert o.page.evaluate(STRAY_TEXT_JS) == [], name
+    shot(o, f"effects-{name}")
+    # the grid's cursor: down 2, right 1 says layer 2 head 1 and its DLA; Enter opens it in the heatmap
+    o.page.locator(f"{pane} [data-testid=effects-grid]").focus()
+    for key in ("ArrowDown", "ArrowDown", "ArrowRight"):
+        o.page.keyboard.press(key)
+    readout = o.page.locator(f"{pane} [data-testid=effects-readout]")
+    assert (readout.get_attribute("data-layer"), readout.get_attribute("data-head")) == ("2", "1")
+    assert float(readout.get_attribute("data-value")) == pytest.approx(float(effects.effects["dla"][2, 1]), abs=1e-6)
+    assert readout.inner_text().startswith("Layer 2 · Head 1 · direct logit attribution (DLA): ")
+    o.page.keyboard.press("Enter")
+    assert o.page.evaluate(state) == ["heatmap", 2, 1]
+    # the table's first head (the smallest DLA): its button opens it
+    o.page.click('nav.tabs button[data-view="effects"]')
+    first = o.page.evaluate(f"{EFFECTS}.rows()[0]")
+    o.page.click(f'{pane} button.head-open[data-layer="{first[0]}"][data-head="{first[1]}"]')
+    assert o.page.evaluate(state) == ["heatmap", *first]
+    # a dot of the scatter: the head clicked is the one drawn there (within a few pixels)
+    o.page.click('nav.tabs button[data-view="effects"]')
+    xy = o.page.evaluate(f"{EFFECTS}.dotXY(29, 0)")
+    o.page.locator(f"{pane} [data-testid=effects-scatter]").click(position=xy)
+    view, li, head = o.page.evaluate(state)
+    got = o.page.evaluate(f"{EFFECTS}.dotXY({li}, {head})")
+    assert view == "heatmap" and abs(got["x"] - xy["x"]) <= 8 and abs(got["y"] - xy["y"]) <= 8
+    assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
+
+
+@pytest.mark.model
+def test_the_effects_tab_on_a_smollm2_texts_page_and_in_the_app(live_server, open_app, browser, tmp_path):
+    from attnlab.analysis.effects import head_effects
+    from attnlab.html import render_page
+
+    effects = head_effects(EFFECTS_TEXT, "smollm2", methods=["attribution", "dla"], lang="en")
+    path = tmp_path / "effects.html"
+    path.write_text(render_page(effects.trace, lang="en", effects=effects, view="effects"), encoding="utf-8")
+    o = open_file(browser, path)
+    assert o.page.evaluate("window.__attnlab.state.view") == "effects"
+    check_effects_tab(o, effects, "page")
+    assert [u for u in o.requests if not u.startswith(("file:", "data:", "blob:"))] == []
+    # the app: the trace's effects tab asks the server, which measures them (the same numbers)
+    tid = o.page.request.post(f"{live_server.url}/api/text?lang=en", data={"text": EFFECTS_TEXT, "model": "smollm2"},
+                              timeout=240000).json()["trace_id"]
+    a = open_app(f"{live_server.url}/t/{tid}?lang=en&view=effects")
+    a.wait("window.__attnlab && window.__attnlab.ready && window.__attnlab.views.effects.ready()")
+    for method in ("attribution", "dla"):
+        a.page.check(f'[data-testid=effects-form] input[data-method="{method}"]')
+    assert a.page.evaluate(STRAY_TEXT_JS) == []
+    a.page.click("[data-testid=effects-compute]")
+    a.wait(f"{EFFECTS} !== null", timeout_s=600)
+    shown = a.page.evaluate(f"{EFFECTS}.data.effects")
+    for m in ("attribution", "dla"):
+        for got, want in zip(shown[m], effects.effects[m].tolist(), strict=True):
+            assert got == pytest.approx(want, abs=1e-4)
+    check_effects_tab(a, effects, "app")

@@ -37,11 +37,12 @@ def test_live_views_only_in_the_app():
     fake = FakeTrace(words(6))
     static = [v.name for v in page_views(fake)]
     assert "deepzoom" not in static and "rowatlas" not in static
-    assert [v.name for v in page_views(fake, live=True)] == [*static, "deepzoom", "rowatlas"]
+    assert "effects" not in static  # a page file shows the effects tab only when given them (tests/views/effects)
+    assert [v.name for v in page_views(fake, live=True)] == [*static, "deepzoom", "rowatlas", "effects"]
     with pytest.raises(AttnlabError, match="reads from the web app's server"):
         view_named("deepzoom", fake)
     data = live_page_data(fake, labels={}, live={"trace": "text-0", "api": "/api/traces/text-0"}, lang="en")
-    assert data["meta"]["views"][-2:] == ["deepzoom", "rowatlas"] and data["meta"]["fits"]
+    assert data["meta"]["views"][-3:] == ["deepzoom", "rowatlas", "effects"] and data["meta"]["fits"]
     stats = data["meta"]["view_meta"]["rowatlas"]["stats"]  # the live atlas's statistics, named in Python
     assert [s["name"] for s in stats] == ["entropy_ratio", "first_weight", "mean_distance", "max_weight"]
     assert stats[0]["label"] == STRINGS["stat_entropy_ratio"]["en"] and stats[2]["range"] is None

@@ -1,7 +1,7 @@
 """The data a page tab or app view of head effects needs, as one JSON-ready dict (no view code here).
 
-The tab itself (atlas coloured by effect, "attention to X vs effect" scatter, sortable table) waits
-for the restructured views (docs/effects.md, "The page tab"); this is what it will read:
+The effects tab (views/effects: atlas coloured by effect, "attention to X vs effect" scatter, sortable
+table; docs/effects.md, "The page tab") reads it as it is:
 
     {model, n_layers, n_heads, tokens, kind, target: {...}, methods, main,
      effects: {name: [layer][head]}, attention: {first_token, prev_token, self, entropy: [layer][head]},

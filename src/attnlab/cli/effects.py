@@ -1,7 +1,8 @@
 """`attnlab effects "TEXT" --model M`: what each head does to the prediction, beside where it looks.
 
 Prints the target, the top heads per method, what this shows and the caveats (analysis.effects_text);
-writes the atlas coloured by effect and the attention-vs-effect scatter into --out. `--format json`
+writes the atlas coloured by effect and the attention-vs-effect scatter into --out, and with --html the
+interactive page of the same trace with the effects tab (views/effects), opening on it. `--format json`
 prints `analysis.effects.effects_to_dict` (docs/effects.md). Exact methods print their estimated
 time first and run with a progress bar where a person is watching (attnlab.progress.interactive).
 """
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .options import add_format, add_int, add_lang, add_out
+from .options import add_format, add_html, add_int, add_lang, add_out
 
 if TYPE_CHECKING:  # annotations only: torch is imported when the command runs
     from ..analysis.census import HeadCensus
@@ -83,6 +84,7 @@ def register(subparsers: Any) -> None:
     add_format(p, "json: {model, tokens, token_ids, target, method, positions, effects, runtime_s} on stdout")
     add_lang(p)
     add_out(p)
+    add_html(p)
     p.set_defaults(handler=handle)
 
 
@@ -95,9 +97,11 @@ def handle(args: argparse.Namespace) -> int:
     from .output import check_destinations, existing, print_json
 
     quiet = args.format == "json"  # stdout stays pure JSON
-    dest = check_destinations(args.out, None, figures=not quiet or args.out is not None, lang=args.lang,
+    dest = check_destinations(args.out, args.html, figures=not quiet or args.out is not None, lang=args.lang,
                               quiet=quiet, inputs=existing("--model", args.model))
     positions = parse_positions(args.positions, args.lang) if args.positions is not None else None
+    if args.html is not None:  # a page that cannot hold one layer of this text: refused before the minutes of work
+        check_page(args.text, args.model, args.truncate)
     if args.device != "cpu":
         move_model(args.model, args.device, args.lang)
     result = head_effects(args.text, args.model, target=args.target, position=args.position, positions=positions,
@@ -106,14 +110,23 @@ def handle(args: argparse.Namespace) -> int:
     if not result.methods:
         raise AttnlabError(t("effects_none_run", args.lang))
     census = head_census(result.trace, probe=False)  # where each head looks, on the same trace
+    page = dest.page(result.trace, effects=result, view="effects")  # rendered before any file
     jobs = effects_figures(result, census, args.lang) if dest.out is not None else {}
     dest.check(jobs)  # before anything is printed
     if quiet:
         print_json(effects_to_dict(result))
     else:
         print(effects_report(result, census.scores, args.lang, budget_s=args.budget))
-    dest.save(jobs)
+    dest.save(jobs, page)
     return 0
+
+
+def check_page(text: str, model: str, truncate: bool) -> None:
+    """--html: the page of this text's trace must hold at least one layer (`attnlab text`'s own check,
+    after a tokenizer pass); the effects tab itself shows every head, whichever layers the page holds."""
+    from .text import _check_page
+
+    _check_page(argparse.Namespace(text=text, model=model, truncate=truncate, generate=0, layers=None, layer=0))
 
 
 def move_model(model: str, device: str, lang: str) -> None:

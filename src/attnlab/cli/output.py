@@ -39,16 +39,16 @@ class Outputs:
     quiet: bool  # stdout holds JSON: say nothing about the files
 
     def page(self, trace: AttentionTrace, focus: tuple[int, int] | None = None,
-             layers: tuple[int, ...] | None = None) -> str | None:
+             layers: tuple[int, ...] | None = None, **extra: Any) -> str | None:
         """The page's HTML when --html was given (holding `layers`; None: as many as fit), rendered now,
-        before any file is written."""
+        before any file is written; `extra`: render_page's other options (effects=, view=)."""
         if self.html is None:
             return None
         from ..html import render_page
         from ..progress import notice
 
         with notice(Msg("progress_page", {})):
-            return render_page(trace, lang=self.lang, focus=focus, layers=layers)
+            return render_page(trace, lang=self.lang, focus=focus, layers=layers, **extra)
 
     def check(self, jobs: dict[str, FigureJob]) -> dict[str, Writer]:
         """The figures' writers, once their files are known not to be the page or an input: call it

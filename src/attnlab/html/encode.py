@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -126,14 +127,17 @@ def encode_trace(
     focus: tuple[int, int] | None = None,
     level: int = 9,
     weights: bool = True,
+    given: Mapping[str, Any] | None = None,
 ) -> PageData:
     """The page data of `trace` (layers: which layers to include, None = all) for the page tabs of
     `views` (default: every registered view that applies), which may add arrays and JSON of their own
     (`lang`: their texts' language; `focus`: the (layer, head) a one-head tab shows, default the
     first included layer's head 0). level: zlib's compression level (9: smallest file; the web app
     uses 1, ~10x faster, on every edit). weights=False: no weight maps or scores at all (`meta["remote"]`):
-    the web app's views read them from its server one map at a time (html/remote.py), at any length."""
-    views = page_views(trace) if views is None else views
+    the web app's views read them from its server one map at a time (html/remote.py), at any length.
+    given: what was computed beside the trace, by the view that shows it (`PageOptions.given`)."""
+    given = dict(given or {})
+    views = page_views(trace, given=given) if views is None else views
     if weights:
         chosen = check_size(trace, layers)
     else:
@@ -144,7 +148,7 @@ def encode_trace(
             raise AttnlabError(f"focus {focus!r}: give (layer, head), one head of one layer")
         trace.check_layer_head(focus[0], focus[1])
     page = PageOptions(lang=lang, layers=tuple(chosen), focus=focus if focus is not None else (chosen[0], 0),
-                       remote=not weights)
+                       remote=not weights, given=given)
     blob = _Blob()
     scores = None
     if weights:

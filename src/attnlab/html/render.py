@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import check_lang, page_labels, t
 from ..trace import AttentionTrace
@@ -36,6 +36,9 @@ from ..views import VIEWS, View, page_views, view_named
 from .code import asset, bundle, script
 from .encode import encode_trace
 from .layers import plan_layers
+
+if TYPE_CHECKING:
+    from ..analysis.effects import HeadEffects
 
 PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
 # the words the shared modules read (html/js/: core.js, frame.js, matrix.js, headgrid.js)
@@ -130,6 +133,7 @@ def render_page(
     layers: list[int] | tuple[int, ...] | None = None,
     focus: tuple[int, int] | None = None,
     pack: bool = True,
+    effects: HeadEffects | None = None,
 ) -> str:
     """The whole page for `trace` as an HTML string.
 
@@ -145,15 +149,20 @@ def render_page(
         pack: True: the code travels deflated and the boot script inflates it (the smallest file); False: the
             style, the words and the script are inline as text (for a carrier that compresses the whole page,
             as the notebook output does).
+        effects: the head effects of this trace (`attnlab.head_effects(...)`, computed beside it: not part of
+            the trace): the page gains their tab (views/effects), which `view="effects"` opens first.
     Raises:
         PageTooLargeError (an AttnlabError) when `layers` hold more than layers.MAX_CELLS weight cells,
         or not even one layer fits (its `fits` names the layers that would).
     """
     check_lang(lang)
-    views = page_views(trace)
-    first = view_named(view, trace).name if view is not None else opening_view(trace, views).name
+    given = {} if effects is None else {"effects": effects}
+    if effects is not None:
+        view_named("effects", trace, given=given)  # a trace the effects tab cannot show: say so
+    views = page_views(trace, given=given)
+    first = view_named(view, trace, given=given).name if view is not None else opening_view(trace, views).name
     held = plan_layers(trace.n_tokens, trace.n_layers, trace.n_heads, layers, focus=focus[0] if focus else 0).layers
-    data = encode_trace(trace, layers=held, views=views, lang=lang, focus=focus)
+    data = encode_trace(trace, layers=held, views=views, lang=lang, focus=focus, given=given)
     code = code_for(views, lang, data.meta["arrays"])
     meta = dict(data.meta, view=first)
     title = html.escape(f"attnlab · {trace.model} · {trace.n_tokens} {t('tokens', lang)}")

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..analysis.effects_names import METHODS
 from ..models.registry import DEFAULT_MODEL, JAPANESE_MODEL, model_for
 from ..toy.options import OPTION_NAMES
 from .messages import ServerError, brief
@@ -140,3 +141,50 @@ def text_request(body: dict[str, Any], models: list[str]) -> TextRequest:
         generate=_int("generate", body.get("generate", 0), 0, MAX_GENERATE),
         words=_bool("words", body.get("words", False)), truncate=_bool("truncate", body.get("truncate", False)),
     )
+
+
+EFFECTS_FIELDS = ("methods", "target", "corrupt")
+EFFECTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "methods": {"type": "array", "items": {"enum": list(METHODS)}, "minItems": 1, "uniqueItems": True,
+                    "description": "as `attnlab effects --method` (default: every method cheap enough)"},
+        "target": {"type": "string", "minLength": 1, "description": "decoders: one token whose log p is measured "
+                                                                     "(as --target, e.g. \" Mary\")"},
+        "corrupt": {"type": "string", "minLength": 1, "description": "a text of the same token length: activation "
+                                                                      "patching (as --corrupt)"},
+    },
+}
+
+
+@dataclass(frozen=True)
+class EffectsRequest:
+    """What `attnlab effects` is asked besides the trace's own text and model (its --method, --target, --corrupt)."""
+
+    methods: tuple[str, ...] | None  # the methods; None: every method cheap enough
+    target: str | None  # decoders: the one token measured; None: the text's own continuation
+    corrupt: str | None  # the corrupted text (patching); None: none
+
+    @property
+    def key(self) -> str:
+        """The same request, the same key (what the computed effects are kept under)."""
+        import json
+
+        return json.dumps([self.methods, self.target, self.corrupt], ensure_ascii=False)
+
+
+def effects_request(body: dict[str, Any]) -> EffectsRequest:
+    """An EffectsRequest with JSON types checked (the library checks the meanings, in the request's language)."""
+    _unknown(body, EFFECTS_FIELDS, "effects")
+    methods = body.get("methods")
+    listed = isinstance(methods, list) and len(methods) > 0
+    if methods is not None and (not listed or any(m not in METHODS for m in methods)
+                                or len(set(methods)) < len(methods)):
+        raise ServerError("srv_effects_methods", methods=", ".join(METHODS), given=brief(methods))
+    for name in ("target", "corrupt"):
+        value = body.get(name)
+        if value is not None and (not isinstance(value, str) or value == ""):
+            raise ServerError("srv_effects_string", name=name, given=brief(value))
+    ordered = None if methods is None else tuple(m for m in METHODS if m in methods)
+    return EffectsRequest(ordered, body.get("target"), body.get("corrupt"))

@@ -13,7 +13,7 @@ a helper needed only with some data is a `DataModule`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,8 @@ class PageOptions:
     focus: tuple[int, int] = (0, 0)  # (layer, head) a one-head tab shows (the pipeline of a real model)
     remote: bool = False  # the page holds no weights: the app's views read them from the server map by map
     # (a trace too long for one page), so a tab keeps its own data small and may defer its JSON to the tab
+    given: Mapping[str, Any] = field(default_factory=dict)  # view name -> what was computed beside the trace
+    # for that view's tab (the head effects: {"effects": HeadEffects}); a live view given its data shows in a file
 
 
 @dataclass(frozen=True)
@@ -106,4 +108,5 @@ class View:
     opens_first: Callable[[AttentionTrace], bool] = field(default=_always)  # may the page open on this tab
     figure_notes: Callable[[AttentionTrace, FigureOptions], list[str]] = field(default=lambda trace, opts: [])
     # ^ why a figure it would draw was left out (said to the user where the figures are written)
-    live: bool = False  # True: its tab asks the web app's server for data (shown only in the app)
+    live: bool = False  # True: its tab asks the web app's server for data (shown only in the app, or in a
+    # page file given that data: `PageOptions.given`, e.g. the head effects of `render_page(trace, effects=...)`)
