@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import t, tr_error
+from ..models.parts import EncoderDecoderTraces
 from ..trace import AttentionTrace
 from ..views import FigureJob
 from . import CliError
@@ -38,15 +39,15 @@ class Outputs:
     lang: str  # language of the page and of what is printed
     quiet: bool  # stdout holds JSON: say nothing about the files
 
-    def page(self, trace: AttentionTrace, focus: tuple[int, int] | None = None,
-             layers: tuple[int, ...] | None = None) -> str | None:
-        """The page's HTML when --html was given (holding `layers`; None: as many as fit), rendered now,
-        before any file is written."""
+    def page(self, trace: AttentionTrace | EncoderDecoderTraces, focus: tuple[int, int] | None = None,
+             layers: tuple[int, ...] | None = None, part: str | None = None) -> str | None:
+        """The page's HTML when --html was given (holding `layers`; None: as many as fit; an encoder-decoder's
+        three parts, opening on `part`), rendered now, before any file is written."""
         if self.html is None:
             return None
         from ..html import render_page
 
-        return render_page(trace, lang=self.lang, focus=focus, layers=layers)
+        return render_page(trace, lang=self.lang, focus=focus, layers=layers, part=part)
 
     def check(self, jobs: dict[str, FigureJob]) -> dict[str, Writer]:
         """The figures' writers, once their files are known not to be the page or an input: call it

@@ -107,3 +107,5 @@ class View:
     figure_notes: Callable[[AttentionTrace, FigureOptions], list[str]] = field(default=lambda trace, opts: [])
     # ^ why a figure it would draw was left out (said to the user where the figures are written)
     live: bool = False  # True: its tab asks the web app's server for data (shown only in the app)
+    paired: bool = False  # True: its tab also draws maps whose columns are other tokens than its rows (core.K,
+    # core.keyLabel): an encoder-decoder page's cross-attention part shows it (html/parts.py)

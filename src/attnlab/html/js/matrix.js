@@ -80,7 +80,9 @@ export function createMatrix(core, opts) {
     else ctx.drawImage(off, view.x0, view.y0, view.span, view.span, ML, MT, S, S);
     if (p >= 36 && opts.number) drawNumbers(p);
     ctx.restore();
-    ctx.strokeStyle = "#999"; ctx.strokeRect(ML - 0.5, MT - 0.5, S + 1, S + 1);
+    // the frame around the cells drawn: a map with fewer rows than columns (or the reverse) ends inside the square
+    const fw = Math.min(S, (C - view.x0) * p), fh = Math.min(S, (R - view.y0) * p);
+    ctx.strokeStyle = "#999"; ctx.strokeRect(ML - 0.5, MT - 0.5, fw + 1, fh + 1);
     drawLabels(p);
     drawLegend();
     octx.clearRect(0, 0, W, HT);
