@@ -40,7 +40,7 @@ from ..models.parts import EncoderDecoderTraces
 from ..trace import AttentionTrace
 from ..views import VIEWS, View
 from .code import asset, bundle, script
-from .encode import page_data
+from .encode import opening_view, page_data  # noqa: F401  (opening_view: callers read it from here too)
 from .parts import part_pages
 
 PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
