@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from ..i18n import t
 from ..models.parts import EncoderDecoderTraces
 from ._style import figure_style
-from .matrix import heatmap, weight_scale
+from .matrix import head_map, weight_scale
 
 CROSS_FIGURE_CELLS = 1024  # cells a side at most (see views/heatmap/figures.HEAD_FIGURE_CELLS for why)
 
@@ -37,11 +37,6 @@ def plot_cross(pair: EncoderDecoderTraces, layer: int = 0, head: int | None = 0,
     n_q, n_k = w.shape
     with figure_style():
         fig = Figure(figsize=(min(max(4.0, 0.32 * n_k + 3.0), 24.0), min(max(3.5, 0.32 * n_q + 2.5), 24.0)))
-        ax = fig.add_subplot()
-        img = heatmap(ax, w, rows, cols, kind="weights", title=title, cbar=False, vmin=vmin, vmax=vmax)
-        fig.colorbar(img, ax=ax, fraction=0.046, pad=0.04, label=t("colorbar_weight", lang, scale=named))
-        ax.tick_params(labelsize=8)
-        ax.set_xlabel(t("cross_source_axis", lang))
-        ax.set_ylabel(t("cross_target_axis", lang))
-        fig.tight_layout()
+        head_map(fig, w, rows, cols, title=title, lang=lang, scale_name=named, vmin=vmin, vmax=vmax,
+                 axes=(t("cross_source_axis", lang), t("cross_target_axis", lang)))
     return fig
