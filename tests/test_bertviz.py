@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import attnlab
-from attnlab.bertviz import BertvizArgumentWarning, PartPages, StandalonePage
+from attnlab.bertviz import BertvizArgumentWarning, StandalonePage
 from attnlab.errors import AttnlabError, LayerHeadError
 from attnlab.html import PRECISION
 from attnlab.notebook import Page
@@ -61,16 +61,25 @@ def test_bad_input_is_refused_before_any_page():
         attnlab.head_view(softmax_layers(), TOKENS, heads=[9])
 
 
-def test_encoder_decoder_shows_the_encoder_and_the_decoder():
-    parts = {"encoder_attention": softmax_layers(n_layers=2, batch=1),
-             "decoder_attention": softmax_layers(n_layers=2, batch=1, n=3, causal=True),
-             "cross_attention": softmax_layers(n_layers=2, batch=1, n=3, cols=6),
-             "encoder_tokens": TOKENS, "decoder_tokens": ["<s>", "▁Der", "▁Hund"]}
-    pages = attnlab.model_view(**parts)
-    assert isinstance(pages, PartPages) and [p.view for p in pages.pages] == ["modelview", "modelview"]
-    assert [p.trace.n_tokens for p in pages.pages] == [6, 3] and pages.pages[1].trace.causal
-    with pytest.raises(AttnlabError, match="an encoder-decoder has two"):
-        attnlab.head_view(**parts, html_action="return")
+PARTS = {"encoder_attention": softmax_layers(n_layers=2, batch=1),
+         "decoder_attention": softmax_layers(n_layers=2, batch=1, n=3, causal=True),
+         "cross_attention": softmax_layers(n_layers=2, batch=1, n=3, cols=6),
+         "encoder_tokens": TOKENS, "decoder_tokens": ["<s>", "▁Der", "▁Hund"]}
+
+
+def test_encoder_decoder_gives_one_page_of_all_three_parts():
+    page = attnlab.model_view(**PARTS)
+    assert isinstance(page, Page) and page.view == "modelview" and page.part == "encoder"
+    pair = page.trace
+    assert (pair.encoder.n_tokens, pair.decoder.n_tokens) == (6, 3) and pair.decoder.causal
+    assert pair.decoder.token_texts == ["<s>", "␣Der", "␣Hund"]  # prettified as bertviz does
+    assert torch.equal(pair.cross.head_weights(1), PARTS["cross_attention"][1][0])
+    out = attnlab.head_view(**PARTS, layer=1, heads=[2], html_action="return", lang="en")
+    assert isinstance(out, StandalonePage) and out.page.focus == (1, 2)
+    for part in ("encoder", "decoder", "cross"):
+        assert f'id="attnlab-meta-{part}"' in out.data
+    with pytest.raises(LayerHeadError, match="layer 2 is out of range"):
+        attnlab.head_view(**PARTS, layer=2)
 
 
 @pytest.mark.browser
@@ -95,3 +104,27 @@ def test_every_tab_of_the_pages_draws_the_weights_given(open_page):  # noqa: F81
             assert abs(shown - float(att[0][0, 0, q, k])) <= PRECISION + SHOWN
         o.check_clean()
     assert torch.equal(trace.pattern(0, 0), att[0][0, 0])
+
+
+@pytest.mark.browser
+def test_head_view_of_an_encoder_decoder_shows_each_part(open_page):  # noqa: F811
+    """bertviz's part menu: the encoder's, the decoder's and the cross-attention's head view, each with its
+    own tokens on each side; cross-attention's lines carry the cross weights given."""
+    out = attnlab.head_view(**PARTS, html_action="return", lang="en")
+    pair = out.page.trace
+    o = open_page(out.data, "given-head_view-parts")
+    sides = {"encoder": (pair.encoder.token_texts, pair.encoder.token_texts),
+             "decoder": (pair.decoder.token_texts, pair.decoder.token_texts),
+             "cross": (pair.decoder.token_texts, pair.encoder.token_texts)}  # target left, source right
+    for part, (left, right) in sides.items():
+        o.page.click(f'nav.parts button[data-part="{part}"]')
+        o.page.wait_for_selector(f'section.part[data-part="{part}"][data-ready]', state="attached")
+        there = f'section.part[data-part="{part}"]'
+        assert o.page.locator(f'{there} nav.tabs button[data-view="headview"].on').count() == 1  # opens on it
+        assert o.page.locator(f"{there} .hv-left .tok").all_inner_texts() == left
+        assert o.page.locator(f"{there} .hv-right .tok").all_inner_texts() == right
+        o.shot(f"given-head_view-{part}")
+    for h, i, j in [(0, 0, 5), (3, 2, 1)]:  # the cross part is shown: its head view's weights
+        shown = o.page.evaluate(f"window.__attnlab.views.headview.weight({h}, {i}, {j})")
+        assert abs(shown - float(PARTS["cross_attention"][0][0, h, i, j])) <= PRECISION
+    o.check_clean()

@@ -11,8 +11,11 @@ What differs, said rather than hidden:
   `BertvizArgumentWarning` says which one is not applied;
 - `html_action="return"` gives a `StandalonePage` whose `.data` is the page's HTML (bertviz: an
   IPython HTML object, also read as `.data`);
-- encoder-decoder attention shows the encoder's and the decoder's pages; cross-attention, whose
-  [target, source] map is not square, is kept (`EncoderDecoderTraces.cross`) but not drawn yet.
+- encoder-decoder attention (`encoder_attention`, `decoder_attention`, `cross_attention` with
+  `encoder_tokens`, `decoder_tokens`) gives one page of all three parts, as bertviz's part menu does:
+  a switch between the encoder's self-attention, the decoder's and cross-attention (target tokens on
+  the left or as rows, source tokens on the right or as columns), opening on the encoder's, where
+  `layer`, `heads` and `include_layers` apply (html/parts.py).
 """
 
 from __future__ import annotations
@@ -48,25 +51,11 @@ class StandalonePage:
         return self.page._repr_html_()
 
 
-@dataclass(frozen=True)
-class PartPages:
-    """An encoder-decoder's pages: the encoder's, then the decoder's."""
-
-    pages: tuple[Page, ...]  # one per part shown
-
-    def _ipython_display_(self) -> None:
-        for page in self.pages:
-            page._ipython_display_()
-
-    def _repr_html_(self) -> str:
-        return "".join(page._repr_html_() for page in self.pages)
-
-
 def head_view(attention: Any = None, tokens: Any = None, sentence_b_start: int | None = None,
               prettify_tokens: bool = True, layer: int | None = None, heads: list[int] | None = None,
               encoder_attention: Any = None, decoder_attention: Any = None, cross_attention: Any = None,
               encoder_tokens: Any = None, decoder_tokens: Any = None, include_layers: list[int] | None = None,
-              html_action: str = "view", *, lang: str = "ja") -> Page | PartPages | StandalonePage:
+              html_action: str = "view", *, lang: str = "ja") -> Page | StandalonePage:
     """bertviz's head view on attnlab's page: one layer's heads, token to token (see the module docstring).
 
     Args are bertviz's; `layer` and `heads[0]` choose the (layer, head) the page opens on; `lang` is
@@ -83,7 +72,7 @@ def model_view(attention: Any = None, tokens: Any = None, sentence_b_start: int 
                decoder_attention: Any = None, cross_attention: Any = None, encoder_tokens: Any = None,
                decoder_tokens: Any = None, include_layers: list[int] | None = None,
                include_heads: list[int] | None = None, html_action: str = "view", *,
-               lang: str = "ja") -> Page | PartPages | StandalonePage:
+               lang: str = "ja") -> Page | StandalonePage:
     """bertviz's model view on attnlab's page: every layer and head at a glance (see the module docstring)."""
     ignored = {"sentence_b_start": sentence_b_start, "include_heads": include_heads,
                "display_mode": None if display_mode == "dark" else display_mode}
@@ -94,7 +83,7 @@ def model_view(attention: Any = None, tokens: Any = None, sentence_b_start: int 
 
 def _view(view: str, attention: Any, tokens: Any, prettify: bool, parts: list[Any], encoder_tokens: Any,
           decoder_tokens: Any, include_layers: list[int] | None, html_action: str, lang: str,
-          focus: tuple[int, int], ignored: dict[str, Any]) -> Page | PartPages | StandalonePage:
+          focus: tuple[int, int], ignored: dict[str, Any]) -> Page | StandalonePage:
     if html_action not in HTML_ACTIONS:
         raise AttnlabError(f"html_action {html_action!r}: choose one of {', '.join(HTML_ACTIONS)}")
     for name, value in ignored.items():
@@ -106,25 +95,22 @@ def _view(view: str, attention: Any, tokens: Any, prettify: bool, parts: list[An
                              decoder_attentions=parts[1], cross_attentions=parts[2],
                              encoder_tokens=pretty(encoder_tokens), decoder_tokens=pretty(decoder_tokens))
     layers = None if include_layers is None else [int(x) for x in include_layers]
-    if isinstance(result, EncoderDecoderTraces):
-        if html_action == "return":
-            raise AttnlabError("html_action='return' gives one page, and an encoder-decoder has two: use "
-                               "attnlab.from_attentions(encoder_attentions=..., ...) and each part's .to_html()")
-        pages = tuple(_page(t, view, lang, layers, None) for t in (result.encoder, result.decoder))
-        return PartPages(pages)
     page = _page(result, view, lang, layers, focus)
     if html_action == "return":
-        return StandalonePage(result.to_html(lang=lang, view=view, layers=layers, focus=page.focus), page)
+        return StandalonePage(result.to_html(lang=lang, view=view, layers=layers, focus=page.focus, part=page.part),
+                              page)
     return page
 
 
-def _page(trace: AttentionTrace, view: str, lang: str, layers: list[int] | None,
-          focus: tuple[int, int] | None) -> Page:
+def _page(result: AttentionTrace | EncoderDecoderTraces, view: str, lang: str, layers: list[int] | None,
+          focus: tuple[int, int]) -> Page:
+    """The page, its layers and focus checked on the trace (an encoder-decoder: on the encoder, where it opens)."""
+    pair = isinstance(result, EncoderDecoderTraces)
+    opening = result.encoder if pair else result
     for i in layers or ():
-        trace.check_layer_head(i, None)
-    if focus is not None:
-        trace.check_layer_head(*focus)
-    return show(trace, lang=lang, view=view, layers=layers, focus=focus)
+        opening.check_layer_head(i, None)
+    opening.check_layer_head(*focus)
+    return show(result, lang=lang, view=view, layers=layers, focus=focus, part="encoder" if pair else None)
 
 
 def _same(tokens: Any) -> Any:

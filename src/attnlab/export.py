@@ -18,6 +18,13 @@ several they keep it ([head, q_pos, ...]). A model trace adds the shown head's w
            (the tokens show such pieces as 猫1/3; see docs/words.md); not with words=True
     layer, head (null: the mean over heads), weights [q_pos][k_pos]   (+ unit: "word" with words=True)
 
+An encoder-decoder's cross-attention head (`cross_to_dict`, `attnlab text --part cross --format json`)
+has two token lists, and no `tokens` (which would label only the rows):
+
+    model, part ("cross"), q_tokens (the rows: the decoder's tokens), q_bytes, k_tokens (the columns:
+    the encoder's tokens), k_bytes, n_layers (decoder layers), n_heads, layer, head (null: the mean
+    over heads), weights [q_pos][k_pos]   (each row sums to 1 over the source tokens)
+
 Masked scores (-inf) are null; floats are the shortest decimals that read back as the same fp32.
 """
 
@@ -29,6 +36,7 @@ import torch
 
 from .analysis.words import word_pattern
 from .jsonable import tensor_to_list
+from .models.parts import EncoderDecoderTraces
 from .trace import AttentionTrace
 
 
@@ -89,6 +97,17 @@ def head_to_dict(trace: AttentionTrace, layer: int = 0, head: int | None = 0, *,
     if words:
         out["unit"] = "word"  # tokens are words and weights [q_word][k_word] (see docs/words.md)
     return out
+
+
+def cross_to_dict(pair: EncoderDecoderTraces, layer: int = 0, head: int | None = 0) -> dict[str, Any]:
+    """One cross-attention head's weights [q_pos (target)][k_pos (source)] with both token lists."""
+    cross = pair.cross
+    w = cross.pattern(layer, head)  # checks layer and head
+    return {"model": cross.model, "part": "cross",
+            "q_tokens": [tok.text for tok in cross.q_tokens], "q_bytes": [tok.bytes_hex for tok in cross.q_tokens],
+            "k_tokens": [tok.text for tok in cross.k_tokens], "k_bytes": [tok.bytes_hex for tok in cross.k_tokens],
+            "n_layers": cross.n_layers, "n_heads": cross.n_heads,
+            "layer": layer, "head": head, "weights": tensor_to_list(w)}
 
 
 def trace_to_dict(

@@ -19,6 +19,7 @@ and 64-bit floats, 1e-2 for 16-bit ones, whose weights are rounded to 8 or 11 bi
 Encoder-decoder attention (`encoder_attentions`, `decoder_attentions`, `cross_attentions`, as
 Hugging Face's seq2seq outputs name them) gives `models.parts.EncoderDecoderTraces`: the encoder
 and the decoder as traces, cross-attention beside them (its [target, source] map is not square).
+Its page shows all three behind a part switch (html/parts.py), as a model's encoder-decoder does.
 """
 
 from __future__ import annotations

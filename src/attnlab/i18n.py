@@ -1600,6 +1600,51 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress_layers": {"ja": "{done}/{total} 層", "en": "{done}/{total} layers"},
     "progress_tokens": {"ja": "{done}/{total} トークン", "en": "{done}/{total} tokens"},
     "progress_files": {"ja": "{done}/{total} ファイル", "en": "{done}/{total} files"},
+    # an encoder-decoder's three parts (html/parts.py, reporting.cross_report, plot/cross.py, cli/text.py) -----
+    "pair_title": {"ja": "{model}: エンコーダ・デコーダのアテンション",
+                   "en": "{model}: an encoder-decoder's attention"},
+    "pair_title_short": {"ja": "エンコーダ・デコーダ", "en": "encoder-decoder"},
+    "parts_label": {"ja": "アテンションの部分", "en": "Part of the attention"},
+    "part_encoder": {"ja": "エンコーダの自己アテンション · ソース {n} トークン",
+                     "en": "Encoder self-attention · source, {n} tokens"},
+    "part_decoder": {"ja": "デコーダの自己アテンション · ターゲット {n} トークン",
+                     "en": "Decoder self-attention · target, {n} tokens"},
+    "part_cross": {"ja": "クロスアテンション · ターゲット {q} × ソース {k} トークン",
+                   "en": "Cross-attention · target {q} × source {k} tokens"},
+    "pair_note": {
+        "ja": "{model} はエンコーダ・デコーダです。{what}を表示します（--part encoder|decoder|cross で選べます。"
+              "--html のページには 3 つとも入ります）",
+        "en": "{model} is an encoder-decoder: showing {what} (--part encoder|decoder|cross; an --html page holds "
+              "all three)",
+    },
+    "pair_what_encoder": {"ja": "エンコーダの自己アテンション", "en": "its encoder's self-attention"},
+    "pair_what_decoder": {"ja": "デコーダの自己アテンション", "en": "its decoder's self-attention"},
+    "pair_what_cross": {"ja": "クロスアテンション（ターゲットのトークンからソースのトークンへの重み）",
+                        "en": "its cross-attention (target tokens' weights over the source tokens)"},
+    "cross_header": {
+        "ja": "{model}: クロスアテンション、{layer}、{which}（デコーダ {n_layers} 層 x {n_heads} ヘッド） — "
+              "ターゲットのトークン → 最も注目するソースのトークン",
+        "en": "{model}: cross-attention, {layer}, {which} ({n_layers} decoder layers x {n_heads} heads); "
+              "target token -> most attended source tokens",
+    },
+    "cross_baseline_note": {
+        "ja": "（［ ］内は、重みが一様なときの値です。ターゲットのどのトークンもソースの {k} トークンをすべて見るので、"
+              "一様なら 1/{k} ずつです。行全体が一様なときとほぼ同じ（全変動距離 {at:.2f} 未満）なら"
+              "「≈ 一様」と書きます）",
+        "en": "([ ]: the weight a uniform row would give: every target token sees all {k} source tokens, 1/{k} each. "
+              "\"≈ uniform\": the row is within total variation {at:.2f} of that uniform row)",
+    },
+    "cross_summary": {
+        "ja": "ターゲットの {n} トークンで、各行の最大の重みの平均は {peak:.2f} です（一様なら {u:.2f}）。"
+              "平均して最も重みを受けるソースのトークンは {token} で、ターゲットのトークンあたり {mean:.2f} です。",
+        "en": "Over the {n} target tokens, each row's largest weight averages {peak:.2f} (uniform: {u:.2f}); the "
+              "source token with the most weight on average is {token}, {mean:.2f} per target token.",
+    },
+    "title_cross_map": {"ja": "{model}: クロスアテンション、{layer}、{which}",
+                        "en": "{model}: cross-attention, {layer}, {which}"},
+    "cross_target_axis": {"ja": "ターゲットのトークン — クエリ（注目側） q_pos",
+                          "en": "target token — Query (attending) q_pos"},
+    "cross_source_axis": {"ja": "ソースのトークン — キー（参照側） k_pos", "en": "source token — Key (attended) k_pos"},
 }
 
 

@@ -44,10 +44,13 @@ from .errors import AttnlabError
 from .html import render_page
 from .html.code import script
 from .i18n import check_lang, t
+from .models.parts import EncoderDecoderTraces
 from .trace import AttentionTrace
 
 if TYPE_CHECKING:
     from .analysis.effects import HeadEffects
+
+Shown = AttentionTrace | EncoderDecoderTraces  # what a page shows: a trace, or an encoder-decoder's three parts
 
 FRAME_HEIGHT = 640  # px: the frame before the page reports its height (and where nothing listens)
 MAX_FRAME_HEIGHT = 1600  # px: a taller page scrolls inside its frame
@@ -58,12 +61,13 @@ SANDBOX = "allow-scripts allow-downloads"  # no allow-same-origin: the page's or
 class Page:
     """A trace as a notebook shows it; `attnlab.show` makes one. Display it (or end a cell with it)."""
 
-    trace: AttentionTrace  # what is shown
+    trace: Shown  # what is shown
     lang: str = "ja"  # the page's and the preview's language
     view: str | None = None  # the tab that opens first (None: the first that applies)
     layers: tuple[int, ...] | None = None  # the layers the page holds (None: all)
     focus: tuple[int, int] | None = None  # (layer, head) it opens on (None: the first layer's head 0)
     effects: HeadEffects | None = None  # the head effects of this trace: their tab (None: none)
+    part: str | None = None  # an encoder-decoder's part it opens on (None: the encoder; html/parts.py)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -76,41 +80,54 @@ class Page:
 
     def _options(self) -> dict[str, Any]:
         return {"lang": self.lang, "view": self.view, "layers": self.layers, "focus": self.focus,
-                "effects": self.effects}
+                "effects": self.effects, "part": self.part}
 
     def __repr__(self) -> str:
         return repr(self.trace)
 
 
-def show(trace: AttentionTrace | HeadEffects, *, lang: str = "ja", view: str | None = None,
+def show(trace: Shown | HeadEffects, *, lang: str = "ja", view: str | None = None,
          layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-         effects: HeadEffects | None = None) -> Page:
+         effects: HeadEffects | None = None, part: str | None = None) -> Page:
     """The interactive page of `trace` for a notebook, in `lang` ("ja" or "en"), opening on `view`.
 
     `trace` alone at the end of a cell shows the same page in Japanese; `show` chooses the language,
     the first tab, the layers (fewer layers, a smaller notebook) and the (layer, head) it opens on.
     `effects` (attnlab.head_effects(...) of this trace) adds their tab, which the page opens on;
     `show(effects)` is the same as `show(effects.trace, effects=effects)`.
+    An encoder-decoder's `EncoderDecoderTraces` shows its three parts behind a switch, opening on
+    `part` ("encoder", "decoder" or "cross"), whose view, layers and focus the others are.
     """
     check_lang(lang)
     if effects is None and _is_effects(trace):
         trace, effects = trace.trace, trace
-    if not isinstance(trace, AttentionTrace):
-        raise AttnlabError(f"show() takes a trace (attnlab.run_toy, attnlab.run_text) or head effects "
-                           f"(attnlab.head_effects), got {type(trace).__name__}")
     if effects is not None and not _is_effects(effects):
         raise AttnlabError(f"show(effects=...) takes attnlab.head_effects(...), got {type(effects).__name__}")
-    if effects is not None:
-        from .views.effects.data import check_same_trace
+    if isinstance(trace, EncoderDecoderTraces):
+        from .html.parts import check_choice
 
-        check_same_trace(effects, trace, lang)
-        view = view or "effects"
-    if view is not None:
-        from .views import view_named
+        if effects is not None:
+            raise AttnlabError("effects= shows one trace's head effects, and an encoder-decoder's page holds three "
+                               "parts: leave effects out, or show the encoder's or the decoder's trace")
+        check_choice(trace, part, view)  # a part or a view that is not there: say so now, not at display
+    elif not isinstance(trace, AttentionTrace):
+        raise AttnlabError(f"show() takes a trace (attnlab.run_toy, attnlab.run_text) or head effects "
+                           f"(attnlab.head_effects), got {type(trace).__name__}")
+    elif part is not None:
+        raise AttnlabError(f"part={part!r} chooses a part of an encoder-decoder's attention, and {trace.model!r} "
+                           "is one trace: leave part out")
+    else:
+        if effects is not None:
+            from .views.effects.data import check_same_trace
 
-        view_named(view, trace, given=() if effects is None else ("effects",))  # not at display: now
+            check_same_trace(effects, trace, lang)
+            view = view or "effects"
+        if view is not None:
+            from .views import view_named
+
+            view_named(view, trace, given=() if effects is None else ("effects",))  # not at display: now
     return Page(trace, lang, view, None if layers is None else tuple(int(x) for x in layers),
-                None if focus is None else (int(focus[0]), int(focus[1])), effects)
+                None if focus is None else (int(focus[0]), int(focus[1])), effects, part)
 
 
 def _is_effects(obj: Any) -> bool:
@@ -119,35 +136,46 @@ def _is_effects(obj: Any) -> bool:
     return module is not None and isinstance(obj, module.HeadEffects)
 
 
-def preview(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
+def preview(trace: Shown, *, lang: str = "ja", view: str | None = None,
             layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-            marker: str = "", effects: HeadEffects | None = None) -> bytes:
+            marker: str = "", effects: HeadEffects | None = None, part: str | None = None) -> bytes:
     """The PNG of the page's opening view at the (layer, head) it opens on (the view's first figure,
-    else the heatmap's), captioned."""
-    from .html.render import opening_view
+    else the heatmap's; an encoder-decoder's: its opening part's, the cross-attention's heatmap), captioned."""
+    from .html.encode import opening_view
     from .plot.preview import preview_png
     from .views import FigureOptions, file_stem, view_named
 
+    layer, head = focus if focus is not None else (min(layers) if layers else 0, 0)
+    if isinstance(trace, EncoderDecoderTraces):
+        from .html.parts import check_choice
+
+        name = check_choice(trace, part, view)
+        if name == "cross":
+            from .plot.cross import plot_cross
+
+            return preview_png(plot_cross(trace, layer, head, lang=lang), t("nb_preview_caption", lang), marker=marker)
+        trace = trace.encoder if name == "encoder" else trace.decoder
     given = () if effects is None else ("effects",)  # (the effects tab draws no figure: the heatmap's below)
     opening = view_named(view, trace, given=given) if view is not None else opening_view(trace)
-    layer, head = focus if focus is not None else (min(layers) if layers else 0, 0)
     opts = FigureOptions(lang=lang, layer=layer, head=head, stem=file_stem(trace.model))
     jobs = opening.figures(trace, opts) or view_named("heatmap", trace).figures(trace, opts)
     fig = next(iter(jobs.values())).make()
     return preview_png(fig, t("nb_preview_caption", lang), marker=marker)
 
 
-def outputs(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
+def outputs(trace: Shown, *, lang: str = "ja", view: str | None = None,
             layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-            effects: HeadEffects | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            effects: HeadEffects | None = None,
+            part: str | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The notebook outputs of `trace` as (data, metadata) pairs: the preview, then the page (see the
     module docstring); a trace too large for a page gives one text output with the reason."""
     try:
-        page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False, effects=effects)
+        page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False, effects=effects,
+                           part=part)
     except AttnlabError as e:
         return [({"text/plain": f"attnlab: {e}"}, {})]
     mark = secrets.token_hex(8)
-    png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark, effects=effects)
+    png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark, effects=effects, part=part)
     data = {"page": base64.b85encode(zlib.compress(page.encode("utf-8"), 9)).decode("ascii"), "mark": mark,
             "sandbox": SANDBOX, "height": FRAME_HEIGHT, "max": MAX_FRAME_HEIGHT}
     script = call("attnlabNotebook", data, scripts=("fit", "notebook"))
@@ -179,16 +207,17 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
     )
 
 
-def display_html(trace: AttentionTrace, *, lang: str = "ja", view: str | None = None,
+def display_html(trace: Shown, *, lang: str = "ja", view: str | None = None,
                  layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-                 effects: HeadEffects | None = None) -> str:
+                 effects: HeadEffects | None = None, part: str | None = None) -> str:
     """The HTML form of a trace: its page in a frame, or one escaped line saying why not."""
     try:
-        return notebook_html(render_page(trace, lang=lang, view=view, layers=layers, focus=focus, effects=effects))
+        return notebook_html(render_page(trace, lang=lang, view=view, layers=layers, focus=focus, effects=effects,
+                                         part=part))
     except AttnlabError as e:
         return f"<pre>attnlab: {html.escape(str(e))}</pre>"
 
 
-def ipython_display(trace: AttentionTrace) -> None:
+def ipython_display(trace: Shown) -> None:
     """IPython's display of a bare trace (`trace._ipython_display_()`): `show(trace)` in Japanese."""
     show(trace)._ipython_display_()

@@ -21,6 +21,7 @@ from .analysis.readings import overview
 from .analysis.words import total_variation, uniform_pattern, uniform_words, word_groups, word_pattern
 from .errors import AttnlabError
 from .i18n import t, tr_error
+from .models.parts import EncoderDecoderTraces
 from .numtext import num, printed
 from .toy import ToyTrace
 from .trace import AttentionTrace
@@ -210,6 +211,38 @@ def model_report(trace: AttentionTrace, layer: int, head: int | None, top: int =
     table = rows_or_summary(trace, layer, head, top, words=words, lang=lang, all_rows=all_rows)
     note = f"\n{t('read_tokens_note', lang)}" if words else ""
     return f"{table}\n\n{read_head_text(trace, layer, head, lang)}{note}\n{overview(trace, lang)}"
+
+
+def cross_report(pair: EncoderDecoderTraces, layer: int, head: int | None, top: int = 3, *,
+                 lang: str = "ja") -> str:
+    """An encoder-decoder's cross-attention head: for each target token the source tokens it attends to
+    most, beside the weight a uniform row gives (every target token sees all K source tokens: 1/K), "≈
+    uniform" as `top_table` says it, and one line over the rows (the mean of each row's largest weight;
+    the source token with the most weight on average)."""
+    w = pair.cross.pattern(layer, head)  # [target, source]; checks layer and head
+    rows, cols = pair.cross_labels()
+    n_q, n_k = w.shape
+    u = 1.0 / n_k
+    far = total_variation(w, torch.full_like(w, u))  # [target]
+    width = max(display_width(s) for s in rows)
+    which = t("mean_of_heads", lang) if head is None else t("head_n", lang, h=head)
+    lines = [t("cross_header", lang, model=pair.model, layer=t("layer_n", lang, layer=layer), which=which,
+               n_layers=pair.cross.n_layers, n_heads=pair.cross.n_heads),
+             t("cross_baseline_note", lang, k=n_k, at=NEAR_UNIFORM)]
+    if pair.decoder.prompt_len is not None:
+        lines.append(t("generated_from", lang, start=pair.decoder.prompt_len, unit=t("token", lang)))
+    for q, label in enumerate(rows):
+        values, keys = w[q].topk(min(top, n_k))
+        text = ", ".join(f"{cols[k]} {num(v, '.2f')}" for v, k in zip(values.tolist(), keys.tolist(), strict=True))
+        text += "  " + t("top_uniform_row", lang, u=u)
+        if printed(float(far[q])) < NEAR_UNIFORM and n_k > 1:  # one source token alone: nothing to say
+            text += "  " + t("top_near_uniform", lang, d=float(far[q]))
+        lines.append(f"  {label}{' ' * (width - display_width(label))} -> {text}")
+    mean = w.mean(0)  # [source]: each source token's weight averaged over the target tokens
+    best = int(mean.argmax())
+    lines += ["", t("cross_summary", lang, n=n_q, peak=float(w.max(-1).values.mean()), u=u, token=cols[best],
+                    mean=float(mean[best]))]
+    return "\n".join(lines)
 
 
 def report(trace: AttentionTrace, lang: str = "ja", fmt: str = ".4f") -> str:

@@ -74,7 +74,7 @@ def test_errors(family_folder):
 def test_cli_shows_the_part_asked_for(family_folder, capsys):
     folder = str(family_folder("BART"))
     code = cli.main(["text", TEXT, "--model", folder, "--target-text", TARGET, "--part", "decoder",
-                     "--format", "json", "--layer", "1", "--head", "3"])
+                     "--format", "json", "--layer", "1", "--head", "3", "--lang", "en"])
     out, err = capsys.readouterr()
     assert code == 0 and "is an encoder-decoder: showing its decoder's self-attention" in err
     data = json.loads(out)

@@ -19,7 +19,9 @@ from ..html.fakes import FakeTrace, words
 def test_the_script_holds_every_module_once_the_app_last_and_no_page_entry():
     defined = re.findall(r'^define\("([\w/]+)"', app_script(), re.M)
     assert len(defined) == len(set(defined)) and defined[-1] == APP_ENTRY
-    expected = {u for u in compiled()["units"] if u != "html/js/page"}  # a page file's entry reads its document
+    # a page file's entries (page.js; parts.js: an encoder-decoder's) and host.js, which only they import,
+    # read their document
+    expected = {u for u in compiled()["units"] if u not in ("html/js/page", "html/js/parts", "html/js/host")}
     assert set(defined) == expected
     assert {"html/js/core", "html/js/frame", "views/pipeline/tab", "views/deepzoom/tab", "views/rowatlas/tab",
             "views/heatmap/valueweighted", "server/static/mount"} <= set(defined)

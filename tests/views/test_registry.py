@@ -51,7 +51,7 @@ def test_a_page_holds_the_views_that_apply_in_registry_order():
     assert units_for([*view_units(page_views(fake)), PAGE_ENTRY]) == [
         "html/js/matrix", "html/js/units", "views/heatmap/tab", "views/heatmap/valueweighted", "views/headview/tab",
         "views/modelview/tab", "views/explain/tab", "html/js/headgrid", "views/atlas/tab", "views/rollout/tab",
-        "html/js/core", "html/js/frame", "html/js/page"]
+        "html/js/core", "html/js/frame", "html/js/host", "html/js/page"]
     assert units_for(view_units(page_views(toy)))[:3] == ["views/pipeline/picture", "html/js/units",
                                                         "views/pipeline/tab"]
     # the value-weighted switch's code travels only with the value norms (a toy has none)

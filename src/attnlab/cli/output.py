@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import Msg, t, tr_error
+from ..models.parts import EncoderDecoderTraces
 from ..trace import AttentionTrace
 from ..views import FigureJob
 from . import CliError
@@ -38,10 +39,11 @@ class Outputs:
     lang: str  # language of the page and of what is printed
     quiet: bool  # stdout holds JSON: say nothing about the files
 
-    def page(self, trace: AttentionTrace, focus: tuple[int, int] | None = None,
+    def page(self, trace: AttentionTrace | EncoderDecoderTraces, focus: tuple[int, int] | None = None,
              layers: tuple[int, ...] | None = None, **extra: Any) -> str | None:
         """The page's HTML when --html was given (holding `layers`; None: as many as fit), rendered now,
-        before any file is written; `extra`: render_page's other options (effects=, view=)."""
+        before any file is written; `extra`: render_page's other options (effects=, view=, part=: an
+        encoder-decoder's part it opens on)."""
         if self.html is None:
             return None
         from ..html import render_page

@@ -3,6 +3,9 @@
 Prints, for each token, the tokens the chosen head attends to most; writes the head's heatmap, a
 layer x head grid and the head mean per layer into --out. `--format json` prints the head's weights
 in the schema of `attnlab.export` ({model, tokens, bytes, n_layers, ..., layer, head, weights}).
+An encoder-decoder shows the --part asked for: the encoder's or the decoder's self-attention as above,
+or cross-attention (`reporting.cross_report`, `plot.cross.plot_cross`, `export.cross_to_dict`: target
+tokens over source tokens); its --html page holds all three parts, opening on --part.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ def register(subparsers: Any) -> None:
     add_int(p, "--generate", default=0, lo=0, help="decoders: greedily add N tokens")
     p.add_argument("--target-text", metavar="TEXT",
                    help="encoder-decoders (BART, T5, Marian): the target the decoder reads (default: generated)")
-    p.add_argument("--part", choices=("encoder", "decoder"), default="encoder",
-                   help="encoder-decoders: the self-attention shown (default encoder)")
+    p.add_argument("--part", choices=("encoder", "decoder", "cross"), default=None,
+                   help="encoder-decoders: the encoder's or the decoder's self-attention, or cross-attention "
+                        "(target over source tokens) (default encoder)")
     p.add_argument("--words", action="store_true",
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
     p.add_argument("--all", action="store_true",
@@ -85,8 +89,17 @@ def _check_page(args: argparse.Namespace) -> None:
 
 def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, generate: int = 0,
               target_text: str | None = None, part: str = "encoder"):
-    """The trace, with the capture fallback's warning and notes on the text (in `lang`) printed as
-    one-line notes (`attnlab heads` runs its text through this too)."""
+    """The trace (an encoder-decoder: its `part`, "encoder" or "decoder"), with the capture fallback's
+    warning and notes on the text (in `lang`) printed as one-line notes (`attnlab heads` runs its text
+    through this too)."""
+    result = run_result(text, model, lang, truncate=truncate, generate=generate, target_text=target_text)
+    return noted_part(result, text, lang, part)
+
+
+def run_result(text: str, model: str | None, lang: str, *, truncate: bool, generate: int = 0,
+               target_text: str | None = None):
+    """The trace or an encoder-decoder's `EncoderDecoderTraces`, with the capture fallback's warning
+    printed as a one-line note, and a progress line while the model loads."""
     from ..i18n import Msg
     from ..models.registry import model_for
     from ..progress import notice
@@ -94,8 +107,7 @@ def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, genera
     name = model_for(text) if model is None else model
     with notice(Msg("progress_loading", {"model": name})):  # torch and transformers' imports, then the load
         from ..models.api import CaptureFallbackWarning, check_text_arg, load, run_text
-        from ..models.notes import NotAsWrittenWarning, notes_for
-        from ..models.parts import EncoderDecoderTraces
+        from ..models.notes import NotAsWrittenWarning
 
         check_text_arg(text, "the text")  # not a string, or not UTF-8: refused before the load, as run_text does
         load(name)
@@ -107,15 +119,74 @@ def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, genera
             print(f"attnlab: note: {w.message}", file=sys.stderr)
         elif not issubclass(w.category, NotAsWrittenWarning):  # that one is printed below, in --lang
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if isinstance(trace, EncoderDecoderTraces):
-        print(f"attnlab: note: {trace.model} is an encoder-decoder: showing its {part}'s self-attention "
-              "(--part encoder|decoder); its cross-attention is not drawn", file=sys.stderr)
+    return trace
+
+
+def noted_part(result: Any, text: str, lang: str, part: str) -> Any:
+    """What is shown of `result`: a trace itself; of an encoder-decoder's parts the one `part` names (the
+    pair itself for "cross"), after a note saying which. Then the notes on how the text was read (the
+    encoder's tokens: the decoder read the target), in `lang`."""
+    from ..i18n import t
+    from ..models.notes import notes_for
+    from ..models.parts import EncoderDecoderTraces
+
+    trace = result
+    if isinstance(result, EncoderDecoderTraces):
+        print(f"attnlab: note: {t('pair_note', lang, model=result.model, what=t(f'pair_what_{part}', lang))}",
+              file=sys.stderr)
         if part == "decoder":
-            return trace.decoder
-        trace = trace.encoder
+            return result.decoder
+        trace = result.encoder
     for line in notes_for(trace, text, lang=lang):
         print(f"attnlab: note: {line}", file=sys.stderr)
-    return trace
+    return result if part == "cross" else trace
+
+
+def _check_part(args: argparse.Namespace) -> None:
+    """--part on a model that is no encoder-decoder, and --words with cross-attention, are refused now,
+    before the model runs."""
+    from ..models.api import load
+    from ..models.registry import model_for
+
+    if args.part is None:
+        return
+    if args.part == "cross" and args.words:
+        raise CliError("--words groups the tokens of one list, and cross-attention has two (target rows, source "
+                       "columns): leave out --words with --part cross")
+    lm = load(model_for(args.text) if args.model is None else args.model)
+    if lm.kind != "encoder-decoder":
+        raise CliError(f"--part {args.part}: {lm.name} is not an encoder-decoder ({lm.kind}): it has one "
+                       "self-attention; leave out --part")
+
+
+def _cross(args: argparse.Namespace, pair: Any, dest: Any, quiet: bool) -> int:
+    """--part cross: the cross-attention head's printout (or JSON), its [target x source] figure, the page."""
+    from ..export import cross_to_dict
+    from ..i18n import t
+    from ..reporting import cross_report
+    from ..views import FigureJob, file_stem
+    from .output import print_json
+
+    layer, head = args.layer, args.head
+    pair.cross.check_layer_head(layer, head)
+    page = dest.page(pair, focus=(layer, head), layers=args.layers, part="cross")  # rendered before any file
+    if pair.encoder.truncated:
+        print("attnlab: " + t("text_cut", args.lang, n=pair.encoder.truncated, model=pair.encoder.model,
+                              limit=pair.encoder.n_tokens), file=sys.stderr)
+
+    def figure() -> Any:
+        from ..plot.cross import plot_cross
+
+        return plot_cross(pair, layer, head, lang=args.lang, scale=args.scale)
+
+    jobs = {f"{file_stem(pair.model)}-cross-L{layer}-H{head}": FigureJob(figure, dpi=110)} if dest.out else {}
+    dest.check(jobs)  # before anything is printed
+    if quiet:
+        print_json(cross_to_dict(pair, layer, head))
+    else:
+        print(cross_report(pair, layer, head, args.top, lang=args.lang))
+    dest.save(jobs, page)
+    return 0
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -133,10 +204,15 @@ def handle(args: argparse.Namespace) -> int:
                               quiet=quiet, inputs=existing("--model", args.model))
     if args.html is not None:
         _check_page(args)
-    trace = run_noted(args.text, args.model, args.lang, truncate=args.truncate, generate=args.generate,
-                      target_text=args.target_text, part=args.part)
+    _check_part(args)
+    result = run_result(args.text, args.model, args.lang, truncate=args.truncate, generate=args.generate,
+                        target_text=args.target_text)
+    trace = noted_part(result, args.text, args.lang, args.part or "encoder")
+    if args.part == "cross":
+        return _cross(args, result, dest, quiet)
     trace.check_layer_head(args.layer, args.head)
-    page = dest.page(trace, focus=(args.layer, args.head), layers=args.layers)  # rendered before any file
+    # the page: an encoder-decoder's holds all three parts, opening on --part
+    page = dest.page(result, focus=(args.layer, args.head), layers=args.layers, part=args.part)
     if trace.truncated:
         print("attnlab: " + t("text_cut", args.lang, n=trace.truncated, model=trace.model, limit=trace.n_tokens),
               file=sys.stderr)

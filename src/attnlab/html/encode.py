@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +30,11 @@ import numpy as np
 import torch
 
 from ..errors import AttnlabError
-from ..views import PageOptions, View, page_views
+from ..views import PageOptions, View, page_views, view_named
 from .layers import plan_layers
 
 if TYPE_CHECKING:
-    from ..trace import AttentionTrace
+    from ..trace import AttentionTrace, Token
 
 # The largest page: weight cells (maps x q_pos x k_pos, head means included) in one file. 2**25 is
 # e.g. one head at 4,096 tokens twice over, or MiniLM's 72 heads at 640 tokens: the browser then holds
@@ -72,15 +72,21 @@ def quantise_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, step
 
 
-def _weight_maps(trace: AttentionTrace, layers: list[int]) -> np.ndarray:
-    """[layer, map, q_pos, k_pos] fp32: each layer's heads, then their mean when heads > 1."""
-    n, extra = trace.n_tokens, 1 if trace.n_heads > 1 else 0
-    out = np.empty((len(layers), trace.n_heads + extra, n, n), dtype=np.float32)
+def weight_maps(head_weights: Callable[[int], torch.Tensor], layers: list[int]) -> np.ndarray:
+    """[layer, map, q_pos, k_pos] fp32: each layer's heads, then their mean when heads > 1.
+
+    head_weights(layer) -> [head, q_pos, k_pos]: a trace's, or a cross-attention's (`html.parts`), whose
+    rows and columns are different tokens."""
+    out = None
     for i, layer in enumerate(layers):
-        w = trace.head_weights(layer).detach().to(torch.float32).cpu()  # [head, q_pos, k_pos]
-        out[i, : trace.n_heads] = w.numpy()
+        w = head_weights(layer).detach().to(torch.float32).cpu()  # [head, q_pos, k_pos]
+        heads, extra = w.shape[0], 1 if w.shape[0] > 1 else 0
+        if out is None:
+            out = np.empty((len(layers), heads + extra, *w.shape[1:]), dtype=np.float32)
+        out[i, :heads] = w.numpy()
         if extra:
             out[i, -1] = w.mean(0).numpy()
+    assert out is not None, "a page holds at least one layer (check_size)"
     return out
 
 
@@ -97,7 +103,7 @@ def _scores(trace: AttentionTrace, layers: list[int]) -> np.ndarray | None:
     return torch.stack(maps).detach().to(torch.float32).cpu().numpy()
 
 
-class _Blob:
+class Blob:
     """Concatenates arrays (4-byte aligned) and records where each one lies."""
 
     def __init__(self) -> None:
@@ -149,10 +155,10 @@ def encode_trace(
         trace.check_layer_head(focus[0], focus[1])
     page = PageOptions(lang=lang, layers=tuple(chosen), focus=focus if focus is not None else (chosen[0], 0),
                        remote=not weights, given=given)
-    blob = _Blob()
+    blob = Blob()
     scores = None
     if weights:
-        codes, step = quantise_rows(_weight_maps(trace, chosen))
+        codes, step = quantise_rows(weight_maps(trace.head_weights, chosen))
         blob.add("weights", codes)  # [layer, map, q_pos, k_pos] uint8
         blob.add("step", step)  # [layer, map, q_pos] fp32
         scores = _scores(trace, chosen)
@@ -191,8 +197,13 @@ def trace_meta(trace: AttentionTrace, layers: list[int]) -> dict[str, Any]:
         "layers": layers,
         "has_mean": trace.n_heads > 1,
         "precision": PRECISION,
-        "tokens": [{"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in trace.tokens],
+        "tokens": token_meta(trace.tokens),
     }
+
+
+def token_meta(tokens: Sequence[Token]) -> list[dict[str, Any]]:
+    """The tokens as a page's meta holds them (what core.js reads of each)."""
+    return [{"text": t.text, "special": bool(t.special), "word": t.word, "id": t.id} for t in tokens]
 
 
 def decode_arrays(data: PageData) -> dict[str, np.ndarray]:
@@ -210,3 +221,21 @@ def decoded_weights(data: PageData) -> np.ndarray:
     """[layer, map, q_pos, k_pos] fp32: the weights as the page shows them (codes * step)."""
     arrays = decode_arrays(data)
     return arrays["weights"].astype(np.float32) * arrays["step"][..., None]
+
+
+def opening_view(trace: AttentionTrace, views: list[View] | None = None) -> View:
+    """The tab a page of `trace` opens on when none is asked for: the first view that opens first."""
+    return next(v for v in (page_views(trace) if views is None else views) if v.opens_first(trace))
+
+
+def page_data(trace: AttentionTrace, *, lang: str, view: str | None, layers: Sequence[int] | None,
+              focus: tuple[int, int] | None, given: Mapping[str, Any] | None = None) -> tuple[list[View], PageData]:
+    """A page file's views of `trace` and its data, holding `layers` (None: as many as fit around the focus
+    layer), its meta["view"] the tab it opens on (`view`, checked; None: the first that opens first);
+    `given`: what was computed beside the trace for a view that shows it (`PageOptions.given`)."""
+    given = dict(given or {})
+    views = page_views(trace, given=given)
+    first = view_named(view, trace, given=given).name if view is not None else opening_view(trace, views).name
+    held = plan_layers(trace.n_tokens, trace.n_layers, trace.n_heads, layers, focus=focus[0] if focus else 0).layers
+    data = encode_trace(trace, layers=held, views=views, lang=lang, focus=focus, given=given)
+    return views, PageData(dict(data.meta, view=first), data.blob_b64)

@@ -46,9 +46,11 @@ def maps_per_layer(n_heads: int) -> int:
     return n_heads + (1 if n_heads > 1 else 0)
 
 
-def most_layers(n_tokens: int, n_heads: int) -> int:
-    """How many layers of `n_heads` heads at `n_tokens` tokens one page can hold (0: not one)."""
-    return MAX_CELLS // (maps_per_layer(n_heads) * max(1, n_tokens) ** 2)
+def most_layers(n_tokens: int, n_heads: int, n_keys: int | None = None) -> int:
+    """How many layers of `n_heads` heads at `n_tokens` tokens one page can hold (0: not one); n_keys:
+    the maps' columns when they are other tokens than the rows (cross-attention), else n_tokens."""
+    cols = n_tokens if n_keys is None else n_keys
+    return MAX_CELLS // (maps_per_layer(n_heads) * max(1, n_tokens) * max(1, cols))
 
 
 def longest_page(n_heads: int) -> int:
@@ -95,13 +97,15 @@ def _window(n_layers: int, most: int, focus: int) -> tuple[int, ...]:
 
 
 def plan_layers(n_tokens: int, n_layers: int, n_heads: int, asked: Sequence[int] | None = None,
-                focus: int = 0) -> LayerPlan:
-    """The layers a page of this shape holds: `asked` (checked; None: as many as fit, around `focus`).
+                focus: int = 0, n_keys: int | None = None) -> LayerPlan:
+    """The layers a page of this shape holds: `asked` (checked; None: as many as fit, around `focus`);
+    n_keys: the maps' columns when they are other tokens than the rows (a cross-attention part).
 
     Raises PageTooLargeError when `asked` holds more layers than fit (its `fits`: as many around the
     first asked), or when not even one layer fits; AttnlabError for a layer the trace lacks.
     """
-    most = most_layers(n_tokens, n_heads)
+    most = most_layers(n_tokens, n_heads, n_keys)
+    cols = n_tokens if n_keys is None else n_keys
     every = tuple(range(n_layers))
     if asked is not None:
         chosen = tuple(sorted(set(int(x) for x in asked)))
@@ -115,13 +119,13 @@ def plan_layers(n_tokens: int, n_layers: int, n_heads: int, asked: Sequence[int]
     maps = maps_per_layer(n_heads)
     if most == 0:
         raise PageTooLargeError(
-            f"{n_tokens:,} tokens x {n_tokens:,} x {maps} maps (one layer) = {maps * n_tokens**2:,} weight cells is "
+            f"{n_tokens:,} tokens x {cols:,} x {maps} maps (one layer) = {maps * n_tokens * cols:,} weight cells is "
             f"more than one page holds ({MAX_CELLS:,}): a page file holds at most {longest_page(n_heads):,} tokens "
             "of this model; open the trace in the web app (`attnlab serve`), whose views read one head at a time")
     if len(chosen) > most:
         fits = _window(n_layers, most, chosen[0])
         raise PageTooLargeError(
-            f"{n_tokens:,} tokens x {n_tokens:,} x {maps} maps x {len(chosen)} layers = "
-            f"{len(chosen) * maps * n_tokens**2:,} weight cells is more than one page holds ({MAX_CELLS:,}): "
+            f"{n_tokens:,} tokens x {cols:,} x {maps} maps x {len(chosen)} layers = "
+            f"{len(chosen) * maps * n_tokens * cols:,} weight cells is more than one page holds ({MAX_CELLS:,}): "
             f"at most {most} layers fit, e.g. layers {span_text(fits)}", fits)
     return LayerPlan(chosen, tuple(x for x in every if x not in chosen), most)

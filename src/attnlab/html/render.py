@@ -15,6 +15,10 @@ the tab of each view that applies to the trace (`attnlab.views`, in registry ord
 with its helpers, a view's data modules when the data holds their array, and the entry
 (html/js/page.js: core, frame). Its words are the keys those declare (`View.labels`, `FRAME_LABELS`)
 in the page's language, `#attnlab-labels`: the JS reads no key it did not declare (tested).
+
+An encoder-decoder's page (`EncoderDecoderTraces`) holds its three parts' data, each a page's meta and
+blob (`#attnlab-meta-<part>`, `#attnlab-blob-<part>`: html/parts.py), with the part switch's words
+(`#attnlab-parts`); its entry is html/js/parts.js, which mounts each part's frame when it is opened.
 """
 
 from __future__ import annotations
@@ -30,17 +34,20 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ..errors import AttnlabError
 from ..i18n import check_lang, page_labels, t
+from ..models.parts import EncoderDecoderTraces
 from ..trace import AttentionTrace
-from ..views import VIEWS, View, page_views, view_named
+from ..views import VIEWS, View, view_named
 from .code import asset, bundle, script
-from .encode import encode_trace
-from .layers import plan_layers
+from .encode import opening_view, page_data  # noqa: F401  (opening_view: callers read it from here too)
+from .parts import part_pages
 
 if TYPE_CHECKING:
     from ..analysis.effects import HeadEffects
 
 PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
+PARTS_ENTRY = "html/js/parts"  # an encoder-decoder page's: the part switch, each part's frame (html/parts.py)
 # the words the shared modules read (html/js/: core.js, frame.js, matrix.js, headgrid.js)
 FRAME_LABELS = ("export_png", "export_svg", "head", "heads", "key", "layer", "layers", "map_role", "mask",
                 "mean", "one_head", "one_layer", "page_left_out", "page_title", "query", "scale_linear", "scale_log",
@@ -89,11 +96,12 @@ class PageCode:
 
 
 @cache
-def page_code(view_names: tuple[str, ...], lang: str, arrays: frozenset[str] | None = None) -> PageCode:
+def page_code(view_names: tuple[str, ...], lang: str, arrays: frozenset[str] | None = None,
+              entry: str = PAGE_ENTRY) -> PageCode:
     """The script, style, words and packed code of a page showing these views in `lang`, for data
-    holding `arrays` (their names; None: whatever data)."""
+    holding `arrays` (their names; None: whatever data), whose script ends with `entry`."""
     views = [v for name in view_names for v in VIEWS if v.name == name]
-    code = bundle([*view_units(views, arrays), PAGE_ENTRY])
+    code = bundle([*view_units(views, arrays), entry])
     words = json_for_script(page_labels(set(FRAME_LABELS) | view_labels(views, arrays), lang))
     if "</script" in code.lower() or "<!--" in code:  # could end the <script> of an unpacked page
         raise RuntimeError("a page module contains '</script' or '<!--': write it as '<\\/script' in the JS")
@@ -103,15 +111,10 @@ def page_code(view_names: tuple[str, ...], lang: str, arrays: frozenset[str] | N
     return PageCode(code, css, words, packed)
 
 
-def code_for(views: list[View], lang: str, arrays: Collection[str]) -> PageCode:
+def code_for(views: list[View], lang: str, arrays: Collection[str], entry: str = PAGE_ENTRY) -> PageCode:
     """`page_code` of a page showing `views` in `lang` whose data holds `arrays` (names)."""
     deciding = {d.array for v in views for d in v.data_modules}  # arrays that bring in a module
-    return page_code(tuple(v.name for v in views), lang, frozenset(deciding & set(arrays)))
-
-
-def opening_view(trace: AttentionTrace, views: list[View] | None = None) -> View:
-    """The tab a page of `trace` opens on when none is asked for: the first view that opens first."""
-    return next(v for v in (page_views(trace) if views is None else views) if v.opens_first(trace))
+    return page_code(tuple(v.name for v in views), lang, frozenset(deciding & set(arrays)), entry)
 
 
 def _hash(script: str) -> str:
@@ -126,7 +129,7 @@ def _csp(scripts: list[str]) -> str:
 
 
 def render_page(
-    trace: AttentionTrace,
+    trace: AttentionTrace | EncoderDecoderTraces,
     *,
     lang: str = "ja",
     view: str | None = None,
@@ -134,10 +137,13 @@ def render_page(
     focus: tuple[int, int] | None = None,
     pack: bool = True,
     effects: HeadEffects | None = None,
+    part: str | None = None,
 ) -> str:
     """The whole page for `trace` as an HTML string.
 
     Args:
+        trace: a trace, or an encoder-decoder's `EncoderDecoderTraces` (a page of its three parts
+            behind a switch: html/parts.py).
         lang: "ja" or "en", the labels' language (as the CLI's --lang).
         view: the tab shown first (a registered view that applies to the trace: heatmap, headview,
             modelview, pipeline for toy traces); None: the first that applies (the pipeline for toy
@@ -151,21 +157,48 @@ def render_page(
             as the notebook output does).
         effects: the head effects of this trace (`attnlab.head_effects(...)`, computed beside it: not part of
             the trace): the page gains their tab (views/effects), which `view="effects"` opens first.
+        part: an encoder-decoder's part the page opens on: "encoder" (None), "decoder" or "cross";
+            `view`, `layers` and `focus` are that part's.
     Raises:
         PageTooLargeError (an AttnlabError) when `layers` hold more than layers.MAX_CELLS weight cells,
         or not even one layer fits (its `fits` names the layers that would).
     """
     check_lang(lang)
+    if isinstance(trace, EncoderDecoderTraces):
+        if effects is not None:
+            raise AttnlabError("effects= shows one trace's head effects, and an encoder-decoder's page holds three "
+                               "parts: leave effects out, or give the encoder's or the decoder's trace")
+        return _pair_page(trace, lang=lang, part=part or "encoder", view=view, layers=layers, focus=focus, pack=pack)
+    if part is not None:
+        raise AttnlabError(f"part={part!r} chooses a part of an encoder-decoder's attention, and {trace.model!r} "
+                           "is one trace: leave part out")
     given = {} if effects is None else {"effects": effects}
     if effects is not None:
         view_named("effects", trace, given=given)  # a trace the effects tab cannot show: say so
-    views = page_views(trace, given=given)
-    first = view_named(view, trace, given=given).name if view is not None else opening_view(trace, views).name
-    held = plan_layers(trace.n_tokens, trace.n_layers, trace.n_heads, layers, focus=focus[0] if focus else 0).layers
-    data = encode_trace(trace, layers=held, views=views, lang=lang, focus=focus, given=given)
+    views, data = page_data(trace, lang=lang, view=view, layers=layers, focus=focus, given=given)
     code = code_for(views, lang, data.meta["arrays"])
-    meta = dict(data.meta, view=first)
-    title = html.escape(f"attnlab · {trace.model} · {trace.n_tokens} {t('tokens', lang)}")
+    body = (f'<script type="application/json" id="attnlab-meta">{json_for_script(data.meta)}</script>\n'
+            f'<script type="application/octet-stream" id="attnlab-blob">{data.blob_b64}</script>\n')
+    return _document(f"attnlab · {trace.model} · {trace.n_tokens} {t('tokens', lang)}", lang, code, body, pack)
+
+
+def _pair_page(pair: EncoderDecoderTraces, *, lang: str, part: str, view: str | None,
+               layers: list[int] | tuple[int, ...] | None, focus: tuple[int, int] | None, pack: bool) -> str:
+    """An encoder-decoder's page: the part switch (#attnlab-parts), then each part's meta and blob."""
+    parts = part_pages(pair, lang=lang, part=part, view=view, layers=layers, focus=focus)
+    views = [v for v in VIEWS if any(v in p.views for p in parts)]  # registry order
+    code = code_for(views, lang, {a for p in parts for a in p.data.meta["arrays"]}, entry=PARTS_ENTRY)
+    switch = {"open": part, "title": t("pair_title", lang, model=pair.model), "label": t("parts_label", lang),
+              "parts": [{"name": p.name, "label": p.label} for p in parts]}
+    body = f'<script type="application/json" id="attnlab-parts">{json_for_script(switch)}</script>\n' + "".join(
+        f'<script type="application/json" id="attnlab-meta-{p.name}">{json_for_script(p.data.meta)}</script>\n'
+        f'<script type="application/octet-stream" id="attnlab-blob-{p.name}">{p.data.blob_b64}</script>\n'
+        for p in parts)
+    return _document(f"attnlab · {pair.model} · {t('pair_title_short', lang)}", lang, code, body, pack)
+
+
+def _document(title: str, lang: str, code: PageCode, body: str, pack: bool) -> str:
+    """The HTML document around a page's data (`body`: its <script> elements) and code."""
     if pack:
         boot = script("boot")
         style, scripts = "", [boot, code.script]
@@ -179,9 +212,7 @@ def render_page(
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(_csp(scripts))}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n{style}</head>\n<body>\n"
+        f"<title>{html.escape(title)}</title>\n{style}</head>\n<body>\n"
         '<main id="attnlab-root" class="attnlab"></main>\n'
-        f'<script type="application/json" id="attnlab-meta">{json_for_script(meta)}</script>\n'
-        f'<script type="application/octet-stream" id="attnlab-blob">{data.blob_b64}</script>\n'
-        f"{tail}\n</body>\n</html>\n"
+        f"{body}{tail}\n</body>\n</html>\n"
     )

@@ -11,12 +11,15 @@ rows and columns; `tile`, `pooled` and `score_tiles` range both axes over `n_tok
 `visible_keys` compare a key's position with a query's). A cross-attention "trace" would mislabel
 every column, so `CrossAttention` is not an `AttentionTrace`: it gives the numbers (`head_weights`,
 `pattern`, with `q_tokens` and `k_tokens`) and the container `EncoderDecoderTraces` holds the three
-parts. Pages and figures show the two self-attention parts; showing cross-attention needs views
-that take a second token axis (docs/models.md says so).
+parts. Its page (html/parts.py) shows all three behind a part switch: the two traces as every trace's
+page, cross-attention as a page whose maps' columns are the source tokens (paired axes: the page data's
+`k_tokens`), drawn by the views that take a second token list; its printout, figure and JSON are
+`reporting.cross_report`, `plot.cross.plot_cross` and `export.cross_to_dict`.
 """
 
 from __future__ import annotations
 
+import importlib
 import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -26,7 +29,7 @@ from typing import Any
 import torch
 
 from ..errors import LayerHeadError, NonFiniteError
-from ..trace import AttentionTrace, LayerQKV, Token, present
+from ..trace import AttentionTrace, LayerQKV, Token
 from ..trace.base import non_finite_message
 
 
@@ -125,8 +128,8 @@ class GivenCross(CrossAttention):
 class EncoderDecoderTraces:
     """An encoder-decoder model's attention on a source and a target text, part by part.
 
-    Display it in a notebook for the encoder's and the decoder's pages; `cross` holds the numbers of
-    cross-attention (see the module docstring for why it is not a trace).
+    Display it in a notebook (or `to_html()`) for its page of all three parts; `cross` holds the numbers
+    of cross-attention (see the module docstring for why it is not a trace).
     """
 
     model: str  # the model's name (each part's trace names its part after it: "t5-small (encoder)")
@@ -149,10 +152,25 @@ class EncoderDecoderTraces:
                 f"target={self.decoder.n_tokens} tokens, encoder layers={self.encoder.n_layers}, "
                 f"decoder layers={self.decoder.n_layers})")
 
+    def cross_labels(self) -> tuple[list[str], list[str]]:
+        """The cross-attention's row and column labels ('3 is'): the decoder's and the encoder's own, as
+        their parts label them (generated target tokens marked '*')."""
+        return self.decoder.position_labels(), self.encoder.position_labels()
+
+    def to_html(self, **kw: Any) -> str:
+        """The page of all three parts (`attnlab.html.render_page`; part="cross" opens on cross-attention)."""
+        return _surface("attnlab.html:render_page")(self, **kw)
+
     def _ipython_display_(self) -> None:
-        """The encoder's page, then the decoder's (each part displays as any trace does)."""
-        present(self.encoder, "ipython")
-        present(self.decoder, "ipython")
+        """The page of all three parts, with its preview (as a trace displays: `attnlab.show`)."""
+        _surface("attnlab.notebook:ipython_display")(self)
 
     def _repr_html_(self) -> Any:
-        return present(self.encoder, "notebook") + present(self.decoder, "notebook")
+        return _surface("attnlab.notebook:display_html")(self)
+
+
+def _surface(path: str) -> Any:
+    """A page or notebook function by import path, imported when used: sources import no view or surface
+    (as `trace.base.present` does for a trace)."""
+    module, _, function = path.partition(":")
+    return getattr(importlib.import_module(module), function)

@@ -13,6 +13,7 @@ import matplotlib
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 from ..errors import AttnlabError
@@ -87,6 +88,21 @@ def heatmap(
     if cbar:
         ax.figure.colorbar(img, ax=ax)
     ax.set_title(title)
+    return img
+
+
+def head_map(fig: Figure, w: torch.Tensor, rows: list[str], cols: list[str], *, title: str, lang: str,
+             scale_name: str, axes: tuple[str, str], mask: torch.Tensor | None = None, vmin: float = 0.0,
+             vmax: float = 1.0) -> AxesImage:
+    """One head's weights as a model's figure draws them (a trace's head, a cross-attention's): the map,
+    its colour bar naming the scale, small tick labels, axes = (x label, y label)."""
+    ax = fig.add_subplot()
+    img = heatmap(ax, w, rows, cols, kind="weights", title=title, mask=mask, cbar=False, vmin=vmin, vmax=vmax)
+    fig.colorbar(img, ax=ax, fraction=0.046, pad=0.04, label=t("colorbar_weight", lang, scale=scale_name))
+    ax.tick_params(labelsize=8)
+    ax.set_xlabel(axes[0])
+    ax.set_ylabel(axes[1])
+    fig.tight_layout()
     return img
 
 

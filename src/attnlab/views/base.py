@@ -110,3 +110,5 @@ class View:
     # ^ why a figure it would draw was left out (said to the user where the figures are written)
     live: bool = False  # True: its tab asks the web app's server for data (shown only in the app, or in a
     # page file given that data: `PageOptions.given`, e.g. the head effects of `render_page(trace, effects=...)`)
+    paired: bool = False  # True: its tab also draws maps whose columns are other tokens than its rows (core.K,
+    # core.keyLabel): an encoder-decoder page's cross-attention part shows it (html/parts.py)

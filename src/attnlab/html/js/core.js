@@ -124,9 +124,14 @@ function svgDoc(w, h, body) {
 // - editX(i, j): the playground's own control for cell (i, j) of x (one state: views edit through it);
 // - onState(STATE, key): told of every change of the page's state (tab, layer, head: the app's address);
 // - heading: the level of the page's title (1 in a page file; 2 in the app, under its own title)
+// Paired axes: a map's rows are META.tokens (N queries) and its columns META.k_tokens (K keys) where the
+// page has them (an encoder-decoder's cross-attention part: target rows, source columns; html/parts.py),
+// else the same tokens (K === N). Views that declare View.paired label columns with keyText / keyLabel.
+// A remote page (the app) is never paired: its maps are N x N.
 export async function createCore(meta, blob, env = {}) {
   const META = meta, L = meta.labels || {}; // the page's words: the keys its views declare (attnlab.views)
   const N = META.tokens.length;
+  const KEYS = META.k_tokens || META.tokens, K = KEYS.length; // the columns' tokens
   const H = META.n_heads;
   const M = H + (META.has_mean ? 1 : 0); // maps per layer: the heads, then their mean
   // timings and errors for tests and benchmarks (the page file shows them as window.__attnlab)
@@ -149,24 +154,24 @@ export async function createCore(meta, blob, env = {}) {
   // (env.remote) come from the server once core.need() brought them
   function mapData(li, m) {
     return { codes: DATA.weights, step: DATA.step, scores: META.has_scores && m < H ? DATA.scores : null,
-      base: (li * M + m) * N * N, rbase: (li * M + m) * N, sbase: (li * H + m) * N * N };
+      base: (li * M + m) * N * K, rbase: (li * M + m) * N, sbase: (li * H + m) * N * K };
   }
-  // a weight is its 8-bit code times its row's step (see encode.py): within ±0.002
+  // a weight is its 8-bit code times its row's step (see encode.py): within ±0.002; a map is N x K
   function weightMap(li, m) {
     const { codes, step: steps, scores, base, rbase, sbase } = core.mapData(li, m);
     const rowMaxCode = (q) => {
       let mx = 0;
-      for (let k = 0, off = base + q * N; k < N; k++) if (codes[off + k] > mx) mx = codes[off + k];
+      for (let k = 0, off = base + q * K; k < K; k++) if (codes[off + k] > mx) mx = codes[off + k];
       return mx;
     };
     return {
-      at: (q, k) => codes[base + q * N + k] * steps[rbase + q],
-      code: (q, k) => codes[base + q * N + k],
+      at: (q, k) => codes[base + q * K + k] * steps[rbase + q],
+      code: (q, k) => codes[base + q * K + k],
       step: (q) => steps[rbase + q],
       rowMax: (q) => rowMaxCode(q) * steps[rbase + q],
       hasScores: scores !== null,
       // pre-softmax score (null: the mean, or a page without scores)
-      score: (q, k) => (scores === null ? null : scores[sbase + q * N + k]),
+      score: (q, k) => (scores === null ? null : scores[sbase + q * K + k]),
     };
   }
   function weightAt(li, m, q, k) { return weightMap(li, m).at(q, k); }
@@ -186,21 +191,26 @@ export async function createCore(meta, blob, env = {}) {
   // names ----------------------------------------------------------------------------------------
   function layerName(li) { return `${L.layer} ${META.layers[li]}`; }
   function mapName(m) { return m >= H ? `${L.head} ${L.mean}` : `${L.head} ${m}`; }
-  function tokText(i) {
-    const t = META.tokens[i].text.replace(/\n/g, "⏎").replace(/\t/g, "⇥");
+  function shownText(tok) {
+    const t = tok.text.replace(/\n/g, "⏎").replace(/\t/g, "⇥");
     return t === "" ? "∅" : t;
   }
+  function tokText(i) { return shownText(META.tokens[i]); }
   function tokLabel(i) { return `${i} ${tokText(i)}`; }
+  // the columns' tokens (paired axes: another list; else the rows' own)
+  function keyToken(k) { return KEYS[k]; }
+  function keyText(k) { return shownText(KEYS[k]); }
+  function keyLabel(k) { return `${k} ${keyText(k)}`; }
 
-  // the map of (layer, map) as ImageData N x N in the given scale (one row LUT per query row)
+  // the map of (layer, map) as ImageData K x N in the given scale (one row LUT per query row)
   function mapImage(li, m, mode) {
-    const img = new ImageData(N, N), px = new Uint32Array(img.data.buffer), w = weightMap(li, m);
+    const img = new ImageData(K, N), px = new Uint32Array(img.data.buffer), w = weightMap(li, m);
     const rowLut = new Uint32Array(256);
     for (let q = 0; q < N; q++) {
-      const poff = q * N, st = w.step(q), rm = w.rowMax(q);
+      const poff = q * K, st = w.step(q), rm = w.rowMax(q);
       for (let c = 0; c < 256; c++) rowLut[c] = LUT[Math.round(255 * scalePos(c * st, rm, mode))];
-      for (let k = 0; k < N; k++) px[poff + k] = rowLut[w.code(q, k)];
-      if (META.causal) for (let k = q + 1; k < N; k++) px[poff + k] = MASKED32;
+      for (let k = 0; k < K; k++) px[poff + k] = rowLut[w.code(q, k)];
+      if (META.causal) for (let k = q + 1; k < K; k++) px[poff + k] = MASKED32;
     }
     return img;
   }
@@ -226,12 +236,13 @@ export async function createCore(meta, blob, env = {}) {
   }
 
   const core = {
-    META, L, N, H, M, FONT, PERF, STATE, DATA, editX: env.editX || null, LEVEL: env.heading || 1,
+    META, L, N, K, H, M, FONT, PERF, STATE, DATA, editX: env.editX || null, LEVEL: env.heading || 1,
     // a page file holds every map: has(li, m) true; need(li, maps, root, name) resolves at once; no server
     mapData, has: () => true, need: () => Promise.resolve(), remote: null,
     weightMap, weightAt,
     isMasked, stage,
-    layerName, mapName, tokText, tokLabel, fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,
+    layerName, mapName, tokText, tokLabel, keyToken, keyText, keyLabel,
+    fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,
     cssColor, inkOn, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
     escXml, download, exportButtons, svgDoc,
   };

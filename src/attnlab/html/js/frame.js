@@ -31,16 +31,31 @@ function leftOut(core) {
   return el("p", { class: "note", "data-testid": "left-out", text });
 }
 
+// the arrow keys, Home and End on a tablist: the previous, next, first, last tab (of `order`, each tab's
+// `attr`), focused and opened with open(name); current() is the name shown (also parts.js's part switch)
+export function tabKeys(list, order, current, open, attr) {
+  list.addEventListener("keydown", (ev) => {
+    const i = order.indexOf(current()), n = order.length;
+    const to = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: n - 1 }[ev.key];
+    if (to === undefined || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    ev.preventDefault();
+    const v = order[(to + n) % n];
+    open(v);
+    list.querySelector(`[${attr}="${v}"]`).focus();
+  });
+}
+
 // mountPage(root, core) -> {show(name), unmount()}: builds the frame and the opening tab at once;
 // core.PERF.ready (and onReady) follow at the next animation frame, when that tab is drawn
 let mounted = 0; // pages mounted in this document: ids stay unique when the app swaps pages
 
 export function mountPage(root, core, onReady) {
-  const { META, L, N, H, PERF, STATE, el } = core;
+  const { META, L, N, K, H, PERF, STATE, el } = core;
   const id = `attnlab-${++mounted}`, at = (v) => `${id}-${v}`;
   const order = META.views, panes = {}, built = {};
   const tabs = el("nav", { class: "tabs", role: "tablist", "aria-label": L.page_title }); // (ARIA allows nav a tablist)
-  const info = `${META.model} · ${N} ${L.tokens} · ${META.n_layers} ${META.n_layers === 1 ? L.one_layer : L.layers} × ${H} ${H === 1 ? L.one_head : L.heads}` +
+  const size = META.k_tokens ? `${N} × ${K}` : `${N}`; // paired axes: rows x columns (cross-attention)
+  const info = `${META.model} · ${size} ${L.tokens} · ${META.n_layers} ${META.n_layers === 1 ? L.one_layer : L.layers} × ${H} ${H === 1 ? L.one_head : L.heads}` +
     (META.temperature !== 1 ? ` · ${L.temperature} ${META.temperature}` : "");
   root.append(el("header", {}, el(`h${core.LEVEL}`, { text: L.page_title }), el("span", { class: "info", text: info })),
     ...[leftOut(core)].filter(Boolean), tabs); // (append(null) would show the text "null")
@@ -68,16 +83,7 @@ export function mountPage(root, core, onReady) {
       "aria-selected": "false", tabindex: "-1", onclick: () => show(v) }));
     root.append(panes[v]);
   }
-  // the arrow keys, Home and End: the previous, next, first, last tab, focused and opened
-  tabs.addEventListener("keydown", (ev) => {
-    const i = order.indexOf(STATE.view), n = order.length;
-    const to = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: n - 1 }[ev.key];
-    if (to === undefined || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    ev.preventDefault();
-    const v = order[(to + n) % n];
-    show(v);
-    tabs.querySelector(`[data-view="${v}"]`).focus();
-  });
+  tabKeys(tabs, order, () => STATE.view, show, "data-view");
   // the width changed (a resized window or notebook panel): the shown view fits itself again
   let pending = false;
   function resized() {

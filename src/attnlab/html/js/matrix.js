@@ -69,6 +69,9 @@ export function createMatrix(core, opts) {
   layout();
 
   function pxPer() { return S / view.span; }
+  // [width, height] in px of the cells drawn at p px a cell: a map with fewer rows than columns (or the
+  // reverse) ends inside the square
+  function drawn(p) { return [Math.min(S, (C - view.x0) * p), Math.min(S, (R - view.y0) * p)]; }
   function draw() {
     if (stale && !opts.paint) { off.getContext("2d").putImageData(opts.image(), 0, 0); stale = false; }
     const p = pxPer();
@@ -80,7 +83,8 @@ export function createMatrix(core, opts) {
     else ctx.drawImage(off, view.x0, view.y0, view.span, view.span, ML, MT, S, S);
     if (p >= 36 && opts.number) drawNumbers(p);
     ctx.restore();
-    ctx.strokeStyle = "#999"; ctx.strokeRect(ML - 0.5, MT - 0.5, S + 1, S + 1);
+    const [fw, fh] = drawn(p);
+    ctx.strokeStyle = "#999"; ctx.strokeRect(ML - 0.5, MT - 0.5, fw + 1, fh + 1);
     drawLabels(p);
     drawLegend();
     octx.clearRect(0, 0, W, HT);
@@ -154,9 +158,9 @@ export function createMatrix(core, opts) {
     octx.clearRect(0, 0, W, HT);
     const p = pxPer(), band = Math.max(p, 2);
     octx.fillStyle = "rgba(255,255,255,0.18)"; octx.strokeStyle = "rgba(255,80,80,0.9)";
-    const ry = MT + (c.q - view.y0) * p, cx = ML + (c.k - view.x0) * p;
-    octx.fillRect(ML, ry, S, band); octx.fillRect(cx, MT, band, S);
-    octx.strokeRect(ML, ry, S, band); octx.strokeRect(cx, MT, band, S);
+    const ry = MT + (c.q - view.y0) * p, cx = ML + (c.k - view.x0) * p, [fw, fh] = drawn(p);
+    octx.fillRect(ML, ry, fw, band); octx.fillRect(cx, MT, band, fh);
+    octx.strokeRect(ML, ry, fw, band); octx.strokeRect(cx, MT, band, fh);
     const { lines, data } = opts.hover(c.q, c.k);
     tip.replaceChildren(...lines.map((t) => el("div", { text: t })));
     Object.assign(tip.dataset, { q: c.q, k: c.k }, data || {});

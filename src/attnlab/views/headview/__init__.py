@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from ..base import View
 
-VIEW = View(name="headview", applies=lambda trace: True,
+VIEW = View(name="headview", applies=lambda trace: True, paired=True,
             labels=("clear", "head", "head_hint", "hv_grouped", "layer", "min_line", "query",
                     "selected_sum"))

@@ -6,13 +6,15 @@
 // layer's maps mean-pooled to g x g blocks, times the keys in a block: each row still sums to 1).
 // A remote page (the app, a long trace) gets the layer's maps, or its pooled maps, from the server (core.need,
 // core.remote.pooled).
+// Paired axes (a cross-attention part, core.js): the right column holds the key tokens (the source),
+// the left the query tokens (the target), each grouped alike when the longer passes HEAD_VIEW_MAX.
 // Keyboard: the attending column is a listbox (one token in the tab order); the arrow keys, Home and End
 // move through it, showing that token's lines, Space or Enter selects it; the strongest keys of the
 // token (over the heads shown) go to a polite live region that screen readers announce.
 
 export function tab(core) {
-  const { META, L, N, H, PERF, STATE, weightAt, layerName, tokText, tokLabel, clip, el, layerSelect,
-    hiDpi, exportButtons, svgDoc, escXml, FONT, need, remote } = core;
+  const { META, L, N, K, H, PERF, STATE, weightAt, layerName, tokText, tokLabel, keyToken, keyText, keyLabel, clip, el,
+    layerSelect, hiDpi, exportButtons, svgDoc, escXml, FONT, need, remote } = core;
 
   const HEAD_VIEW_MAX = 1024; // rows of 20 px: beyond this the canvas passes browsers' size limits
   const GROUPS = 512; // rows when tokens are grouped
@@ -24,10 +26,14 @@ export function tab(core) {
   function headColor(h, a) { return `hsla(${Math.round((h * 360) / Math.max(1, H)) % 360},70%,42%,${a})`; }
 
   function build(root) {
-    const g = N > HEAD_VIEW_MAX ? Math.ceil(N / GROUPS) : 1, n = Math.ceil(N / g); // tokens a row, rows
-    const first = (i) => i * g, last = (i) => Math.min(N, (i + 1) * g) - 1;
-    const rowText = (i) => (g === 1 ? tokText(i) : `${first(i)}–${last(i)} ${tokText(first(i))}…`);
-    const rowLabel = (i) => (g === 1 ? tokLabel(i) : `${first(i)}–${last(i)}: ${tokText(first(i))} … ${tokText(last(i))}`);
+    const most = Math.max(N, K), g = most > HEAD_VIEW_MAX ? Math.ceil(most / GROUPS) : 1; // tokens a row
+    const nq = Math.ceil(N / g), nk = Math.ceil(K / g), rows = Math.max(nq, nk); // rows of each column
+    const first = (i) => i * g, last = (i, count) => Math.min(count, (i + 1) * g) - 1;
+    const span = (i, count, text) => `${first(i)}–${last(i, count)}: ${text(first(i))} … ${text(last(i, count))}`;
+    const rowText = (i) => (g === 1 ? tokText(i) : `${first(i)}–${last(i, N)} ${tokText(first(i))}…`);
+    const rowLabel = (i) => (g === 1 ? tokLabel(i) : span(i, N, tokText));
+    const colText = (j) => (g === 1 ? keyText(j) : `${first(j)}–${last(j, K)} ${keyText(first(j))}…`);
+    const colLabel = (j) => (g === 1 ? keyLabel(j) : span(j, K, keyText));
     let src = null; // {li, at(h, i, j)}: the weights of the shown layer, once loaded
     function load(li) { // the layer's heads (or their pooled maps), from the page or the server
       if (g === 1) {
@@ -35,35 +41,40 @@ export function tab(core) {
       }
       if (remote) {
         return remote.pooled(li, g, "mean", root, "headview")
-          .then((p) => ({ li, at: (h, i, j) => p.at(h, i, j) * (last(j) - first(j) + 1) }));
+          .then((p) => ({ li, at: (h, i, j) => p.at(h, i, j) * (last(j, K) - first(j) + 1) }));
       }
-      const sums = new Float32Array(H * n * n); // a page file past 1,024 tokens: the same sums from its maps
+      const sums = new Float32Array(H * nq * nk); // a page file past 1,024 tokens: the same sums from its maps
       for (let h = 0; h < H; h++) {
         for (let q = 0; q < N; q++) {
-          for (let k = 0; k <= (META.causal ? q : N - 1); k++) sums[(h * n + Math.floor(q / g)) * n + Math.floor(k / g)] += weightAt(li, h, q, k);
+          const row = (h * nq + Math.floor(q / g)) * nk;
+          for (let k = 0; k <= (META.causal ? q : K - 1); k++) sums[row + Math.floor(k / g)] += weightAt(li, h, q, k);
         }
       }
-      return Promise.resolve({ li, at: (h, i, j) => sums[(h * n + i) * n + j] / (last(i) - first(i) + 1) });
+      return Promise.resolve({ li, at: (h, i, j) => sums[(h * nq + i) * nk + j] / (last(i, N) - first(i) + 1) });
     }
     const active = new Set([...Array(H).keys()]), selected = new Set();
     let hovered = null; // {side: "q" | "k", i}
     const canvas = el("canvas", { class: "hv-lines", "data-testid": "head-canvas" });
-    const ctx = hiDpi(canvas, CW, n * RH);
+    const ctx = hiDpi(canvas, CW, rows * RH);
     const left = el("div", { class: "hv-col hv-left", role: "listbox", "aria-multiselectable": "true",
       "aria-label": `${L.query} (${L.head_hint})` });
     const right = el("div", { class: "hv-col hv-right", "aria-hidden": "true" });
     const said = el("p", { class: "readout", "data-testid": "headview-readout", role: "status", "aria-live": "polite" });
-    const sums = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
+    const sums = new Float32Array(nk);
+    for (let i = 0; i < nq; i++) {
       const l = el("div", { class: "tok", "data-i": i, title: rowLabel(i), text: rowText(i), role: "option",
         "aria-selected": "false", tabindex: i === 0 ? "0" : "-1",
         onmouseenter: () => setHover({ side: "q", i }), onmouseleave: () => setHover(null),
         onclick: () => { selected.has(i) ? selected.delete(i) : selected.add(i); draw(); } });
-      const r = el("div", { class: "tok", "data-i": i, title: rowLabel(i),
-        onmouseenter: () => setHover({ side: "k", i }), onmouseleave: () => setHover(null) },
-      el("span", { class: "sum" }), el("span", { text: rowText(i) }));
-      if (g === 1 && META.tokens[i].special) { l.classList.add("special"); r.classList.add("special"); }
-      left.append(l); right.append(r);
+      if (g === 1 && META.tokens[i].special) l.classList.add("special");
+      left.append(l);
+    }
+    for (let j = 0; j < nk; j++) {
+      const r = el("div", { class: "tok", "data-i": j, title: colLabel(j),
+        onmouseenter: () => setHover({ side: "k", i: j }), onmouseleave: () => setHover(null) },
+      el("span", { class: "sum" }), el("span", { text: colText(j) }));
+      if (g === 1 && keyToken(j).special) r.classList.add("special");
+      right.append(r);
     }
     const chips = el("span", { class: "chips" });
     for (let h = 0; h < H; h++) {
@@ -88,11 +99,11 @@ export function tab(core) {
     // the keyboard in the attending column: move (focus and lines follow), select
     left.addEventListener("keydown", (ev) => {
       const i = Number(document.activeElement.dataset.i || 0);
-      const to = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: n - 1, PageUp: i - 10, PageDown: i + 10 }[ev.key];
+      const to = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: nq - 1, PageUp: i - 10, PageDown: i + 10 }[ev.key];
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       if (to !== undefined) {
         ev.preventDefault();
-        const j = Math.max(0, Math.min(n - 1, to));
+        const j = Math.max(0, Math.min(nq - 1, to));
         left.children[i].tabIndex = -1; left.children[j].tabIndex = 0; left.children[j].focus();
       } else if (ev.key === " " || ev.key === "Enter") { ev.preventDefault(); left.children[i].click(); }
     });
@@ -100,17 +111,17 @@ export function tab(core) {
     left.addEventListener("focusout", () => setHover(null));
     function say(q) { // the token's strongest keys over the heads shown, for the live region
       if (src === null || !active.size) return;
-      const w = Array.from({ length: n }, (_, k) => [...active].reduce((a, h) => a + src.at(h, q, k), 0) / active.size);
+      const w = Array.from({ length: nk }, (_, k) => [...active].reduce((a, h) => a + src.at(h, q, k), 0) / active.size);
       const top = w.map((v, k) => [v, k]).sort((a, b) => b[0] - a[0]).slice(0, 3);
-      said.textContent = `${L.query} ${rowLabel(q)} → ${top.map(([v, k]) => `${rowLabel(k)} ${v.toFixed(3)}`).join(", ")}`;
+      said.textContent = `${L.query} ${rowLabel(q)} → ${top.map(([v, k]) => `${colLabel(k)} ${v.toFixed(3)}`).join(", ")}`;
     }
     // the (q, k) pairs currently shown, as a function called for each pair
     function eachPair(fn) {
       const qs = hovered && hovered.side === "q" ? [hovered.i] : selected.size ? [...selected] : null;
       const ks = hovered && hovered.side === "k" ? [hovered.i] : null;
-      const all = Array.from({ length: n }, (_, i) => i);
+      const allQ = Array.from({ length: nq }, (_, i) => i), allK = Array.from({ length: nk }, (_, j) => j);
       for (const h of active) {
-        for (const q of qs || all) for (const k of ks || all) fn(h, q, k, src.at(h, q, k));
+        for (const q of qs || allQ) for (const k of ks || allK) fn(h, q, k, src.at(h, q, k));
       }
     }
     // the weight below which lines are not drawn: MIN_W, or higher to keep within LINE_BUDGET
@@ -134,7 +145,7 @@ export function tab(core) {
         return;
       }
       const t0 = performance.now();
-      ctx.clearRect(0, 0, CW, n * RH);
+      ctx.clearRect(0, 0, CW, rows * RH);
       const buckets = new Map(); // "h/alpha" -> Path2D: one stroke per colour and opacity
       eachLine((h, q, k, w) => {
         const key = `${h}/${Math.min(10, Math.ceil(w * 10))}`;
@@ -154,7 +165,7 @@ export function tab(core) {
       sums.fill(0);
       if (selected.size && active.size) {
         for (const q of selected) for (const h of active) {
-          for (let k = 0; k < n; k++) sums[k] += src.at(h, q, k) / active.size;
+          for (let k = 0; k < nk; k++) sums[k] += src.at(h, q, k) / active.size;
         }
       }
       const mx = Math.max(1e-9, ...sums);
@@ -167,35 +178,36 @@ export function tab(core) {
       right.title = selected.size ? L.selected_sum : "";
     }
     function toCanvas() {
-      const c = document.createElement("canvas"), TW = 170, w = TW * 2 + CW, h = n * RH + 30;
+      const c = document.createElement("canvas"), TW = 170, w = TW * 2 + CW, h = rows * RH + 30;
       const x = hiDpi(c, w, h);
       x.fillStyle = "white"; x.fillRect(0, 0, w, h);
       x.fillStyle = "#222"; x.font = `12px ${FONT}`; x.textBaseline = "middle";
       x.fillText(`${META.model} · ${layerName(STATE.li)}`, 4, 12);
-      for (let i = 0; i < n; i++) {
-        x.textAlign = "right"; x.fillText(clip(rowText(i), 20), TW - 6, 30 + i * RH + RH / 2);
-        x.textAlign = "left"; x.fillText(clip(rowText(i), 20), TW + CW + 6, 30 + i * RH + RH / 2);
-      }
-      x.drawImage(canvas, TW, 30, CW, n * RH);
+      x.textAlign = "right";
+      for (let i = 0; i < nq; i++) x.fillText(clip(rowText(i), 20), TW - 6, 30 + i * RH + RH / 2);
+      x.textAlign = "left";
+      for (let j = 0; j < nk; j++) x.fillText(clip(colText(j), 20), TW + CW + 6, 30 + j * RH + RH / 2);
+      x.drawImage(canvas, TW, 30, CW, rows * RH);
       return c;
     }
     function toSvg() {
       const m = document.createElement("canvas").getContext("2d");
       m.font = `12px ${FONT}`;
       let widest = 0;
-      for (let i = 0; i < n; i++) widest = Math.max(widest, m.measureText(rowText(i)).width);
+      for (let i = 0; i < nq; i++) widest = Math.max(widest, m.measureText(rowText(i)).width);
+      for (let j = 0; j < nk; j++) widest = Math.max(widest, m.measureText(colText(j)).width);
       const TW = Math.ceil(Math.max(170, widest + 16)), parts = [];
+      const y = (i) => 30 + i * RH + RH / 2 + 4;
       parts.push(`<text x="4" y="14" font-size="12">${escXml(`${META.model} · ${layerName(STATE.li)}`)}</text>`);
-      for (let i = 0; i < n; i++) {
-        const y = 30 + i * RH + RH / 2 + 4;
-        parts.push(`<text x="${TW - 6}" y="${y}" font-size="12" text-anchor="end">${escXml(rowText(i))}</text>`);
-        parts.push(`<text x="${TW + CW + 6}" y="${y}" font-size="12">${escXml(rowText(i))}</text>`);
+      for (let i = 0; i < nq; i++) {
+        parts.push(`<text x="${TW - 6}" y="${y(i)}" font-size="12" text-anchor="end">${escXml(rowText(i))}</text>`);
       }
+      for (let j = 0; j < nk; j++) parts.push(`<text x="${TW + CW + 6}" y="${y(j)}" font-size="12">${escXml(colText(j))}</text>`);
       eachLine((h, q, k, w) => parts.push(`<line x1="${TW}" y1="${30 + q * RH + RH / 2}" x2="${TW + CW}" ` +
         `y2="${30 + k * RH + RH / 2}" stroke="${headColor(h, 1)}" stroke-opacity="${w.toFixed(3)}"/>`));
-      return svgDoc(TW * 2 + CW, n * RH + 30, parts.join("\n") + "\n");
+      return svgDoc(TW * 2 + CW, rows * RH + 30, parts.join("\n") + "\n");
     }
-    return { refresh: draw, select: (i) => left.children[i].click(), rows: n, group: g,
+    return { refresh: draw, select: (i) => left.children[i].click(), rows: nq, keys: nk, group: g,
       weight: (h, i, j) => (src === null ? null : src.at(h, i, j)) };
   }
 

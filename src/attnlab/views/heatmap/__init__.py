@@ -50,7 +50,7 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
     return {"vw_norms": data["value_norms"], "vw_totals": data["row_totals"]}
 
 
-VIEW = View(name="heatmap", applies=lambda trace: True, figures=figure_jobs, page_arrays=page_arrays,
+VIEW = View(name="heatmap", applies=lambda trace: True, figures=figure_jobs, page_arrays=page_arrays, paired=True,
             labels=("head", "hover_hint", "key", "layer", "legend_max", "masked", "no_scores", "precision",
                     "query", "reset", "scale", "score", "weight", "zoom_in", "zoom_out"),
             data_modules=(DataModule("valueweighted", "vw_norms",

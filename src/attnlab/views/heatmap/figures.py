@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from ...i18n import t
 from ...plot._style import figure_style
-from ...plot.matrix import heatmap, weight_scale
+from ...plot.matrix import head_map, heatmap, weight_scale
 from ...plot.toy import grow, masked, notes
 from ...trace import AttentionTrace
 
@@ -71,15 +71,10 @@ def plot_head(trace: AttentionTrace, layer: int = 0, head: int | None = 0, *, la
     title = t("title_head_map", lang, model=trace.model, layer=t("layer_n", lang, layer=layer), which=which)
     if block > 1:
         title += "\n" + t("pooled_cells", lang, b=block)
+    if trace.causal:
+        title += "\n" + t("masked_legend", lang)
     with figure_style():
         fig = Figure(figsize=(side + 1.2, side))
-        ax = fig.add_subplot()
-        if trace.causal:
-            title += "\n" + t("masked_legend", lang)
-        img = heatmap(ax, w, labels, labels, kind="weights", title=title, mask=hidden, cbar=False, vmin=vmin, vmax=vmax)
-        fig.colorbar(img, ax=ax, fraction=0.046, pad=0.04, label=t("colorbar_weight", lang, scale=named))
-        ax.tick_params(labelsize=8)
-        ax.set_xlabel(t("key_pos_axis", lang))
-        ax.set_ylabel(t("query_pos_axis", lang))
-        fig.tight_layout()
+        head_map(fig, w, labels, labels, title=title, lang=lang, scale_name=named, mask=hidden, vmin=vmin, vmax=vmax,
+                 axes=(t("key_pos_axis", lang), t("query_pos_axis", lang)))
     return fig

@@ -7,7 +7,7 @@ import * as matrix from "../../html/js/matrix.js";
 import { carried } from "../../html/js/units.js";
 
 export function tab(core) {
-  const { META, L, N, H, PERF, STATE, weightMap, isMasked, layerName, mapName, tokLabel, fmtW, fmtNum,
+  const { META, L, N, K, H, PERF, STATE, weightMap, isMasked, layerName, mapName, tokLabel, keyLabel, fmtW, fmtNum,
     scalePos, mapImage, el, layerSelect, headSelect, scaleSelect, exportButtons, svgDoc, escXml, has, need } = core;
   const helper = carried("views/heatmap/valueweighted"); // null on pages without value norms
   const vw = helper && helper.valueWeighted(core);
@@ -21,9 +21,9 @@ export function tab(core) {
       linear: [["1", 0], ["0.5", 0.5], ["0", 1]],
     };
     const map = matrix.createMatrix(core, {
-      rows: N, cols: N, testid: "heatmap", avail: () => root.clientWidth,
+      rows: N, cols: K, testid: "heatmap", avail: () => root.clientWidth, // K: the columns' tokens (core.js)
       image: () => (VW() ? vw.image(STATE.li, STATE.map, STATE.scale) : mapImage(STATE.li, STATE.map, STATE.scale)),
-      rowLabel: tokLabel, colLabel: tokLabel,
+      rowLabel: tokLabel, colLabel: keyLabel,
       title: () => `${layerName(STATE.li)} · ${mapName(STATE.map)}`, // the mode is said above the map (vwNote)
       number: (q, k) => {
         if (isMasked(q, k)) return null;
@@ -34,7 +34,7 @@ export function tab(core) {
       hover: (q, k) => {
         if (w === null) return { lines: ["…"] }; // a remote page's map still on its way
         const v = w.at(q, k), s = w.score(q, k);
-        const lines = [`${L.query}: ${tokLabel(q)}`, `${L.key}: ${tokLabel(k)}`,
+        const lines = [`${L.query}: ${tokLabel(q)}`, `${L.key}: ${keyLabel(k)}`,
           `${L.weight}: ${isMasked(q, k) ? "—" : `${fmtW(v)} (±${META.precision})`}`,
           `${L.score}: ${STATE.map >= H ? "–" : w.hasScores ? fmtNum(s) : "– (" + L.no_scores + ")"}`];
         const data = { weight: v, score: s === null ? "" : s };

@@ -36,5 +36,5 @@ def notes(trace: AttentionTrace, opts: FigureOptions) -> list[str]:
               maps=trace.n_layers * trace.n_heads)]
 
 
-VIEW = View(name="modelview", applies=lambda trace: True, figures=figure_jobs, figure_notes=notes,
+VIEW = View(name="modelview", applies=lambda trace: True, figures=figure_jobs, figure_notes=notes, paired=True,
             labels=("head", "mean", "model_hint", "scale"))

@@ -2,28 +2,32 @@
 // the heatmap. Thumbnails are max-pooled so thin lines (a diagonal, a first-token column) survive.
 // A remote page (the app, a long trace) draws each thumbnail from the server's pooled maps instead
 // (core.remote.thumb: fetched a layer at a time, top to bottom; each row shows as it arrives).
+// Paired axes (a cross-attention part, core.js): an N x K map keeps its shape within the thumbnail's square.
 
 export function tab(core) {
-  const { META, L, N, H, M, STATE, weightMap, isMasked, scalePos, LUT, MASKED32, layerName, mapName, el,
+  const { META, L, N, K, H, M, STATE, weightMap, isMasked, scalePos, LUT, MASKED32, layerName, mapName, el,
     scaleSelect, hiDpi, exportButtons, svgDoc, escXml, FONT, remote } = core;
 
   function thumbImage(li, m, T, mode) {
-    const n = Math.min(N, T), img = new ImageData(n, n), px = new Uint32Array(img.data.buffer);
-    const best = new Float32Array(n * n).fill(-1), masked = new Uint8Array(n * n).fill(1);
+    const nr = Math.min(N, T), nc = Math.min(K, T), img = new ImageData(nc, nr), px = new Uint32Array(img.data.buffer);
+    const best = new Float32Array(nr * nc).fill(-1), masked = new Uint8Array(nr * nc).fill(1);
     const w = weightMap(li, m);
     for (let q = 0; q < N; q++) {
-      const st = w.step(q), rm = w.rowMax(q), ty = Math.floor((q * n) / N);
-      for (let k = 0; k < N; k++) {
-        const t = ty * n + Math.floor((k * n) / N);
+      const st = w.step(q), rm = w.rowMax(q), ty = Math.floor((q * nr) / N);
+      for (let k = 0; k < K; k++) {
+        const t = ty * nc + Math.floor((k * nc) / K);
         if (isMasked(q, k)) continue;
         masked[t] = 0;
         const v = scalePos(w.code(q, k) * st, rm, mode);
         if (v > best[t]) best[t] = v;
       }
     }
-    for (let t = 0; t < n * n; t++) px[t] = masked[t] ? MASKED32 : LUT[Math.round(255 * Math.max(0, best[t]))];
+    for (let t = 0; t < nr * nc; t++) px[t] = masked[t] ? MASKED32 : LUT[Math.round(255 * Math.max(0, best[t]))];
     return img;
   }
+  // a thumbnail's CSS size within its T x T square: an N x K map keeps its shape (K === N: the square)
+  const box = (T) => [Math.round((T * K) / Math.max(N, K)), Math.round((T * N) / Math.max(N, K))]; // [w, h] px
+  const sized = (c, T) => { const [w, h] = box(T); c.style.width = `${w}px`; c.style.height = `${h}px`; };
 
   // the thumbnail side that fits `width` CSS px: a 60 px label column, then M columns of side + 6
   // and a 4 px gap each (24 to 72; narrower than 24 a side: the pane scrolls)
@@ -47,7 +51,7 @@ export function tab(core) {
         const c = el("canvas", { class: "mv-thumb", title: `${layerName(li)} · ${mapName(m)}`, tabindex: "0", role: "button",
           "aria-label": `${layerName(li)} · ${mapName(m)}`, "data-layer": li, "data-map": m, onclick: open,
           onkeydown: (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(); } } });
-        c.style.width = `${T}px`; c.style.height = `${T}px`;
+        sized(c, T);
         grid.append(c); thumbs.push({ c, li, m });
       }
     });
@@ -71,7 +75,7 @@ export function tab(core) {
       for (let m = 0; m < M; m++) x.fillText(m >= H ? L.mean : `${m}`, LW + m * (T + pad), TH / 2);
       for (const t of thumbs) {
         if (t.m === 0) x.fillText(layerName(t.li), 2, TH + t.li * (T + pad) + T / 2);
-        x.drawImage(t.c, LW + t.m * (T + pad), TH + t.li * (T + pad), T, T);
+        x.drawImage(t.c, LW + t.m * (T + pad), TH + t.li * (T + pad), ...box(T));
       }
       return c;
     }
@@ -83,7 +87,7 @@ export function tab(core) {
       for (const t of thumbs) {
         const y = TH + t.li * (T + pad);
         if (t.m === 0) parts.push(`<text x="2" y="${y + T / 2}" font-size="11">${escXml(layerName(t.li))}</text>`);
-        parts.push(`<image x="${LW + t.m * (T + pad)}" y="${y}" width="${T}" height="${T}" ` +
+        parts.push(`<image x="${LW + t.m * (T + pad)}" y="${y}" width="${box(T)[0]}" height="${box(T)[1]}" ` +
           `style="image-rendering:pixelated" href="${t.c.toDataURL("image/png")}"/>`);
       }
       return svgDoc(LW + M * (T + pad), TH + META.layers.length * (T + pad), parts.join("\n") + "\n");
@@ -94,7 +98,7 @@ export function tab(core) {
       if (t === T) return;
       T = t;
       grid.style.gridTemplateColumns = `60px repeat(${M}, ${T + 6}px)`;
-      for (const x of thumbs) { x.c.style.width = `${T}px`; x.c.style.height = `${T}px`; }
+      for (const x of thumbs) sized(x.c, T);
       draw();
     }
     return { refresh: draw, fit, loaded: () => (remote ? remote.thumbs.loaded() : META.layers.length), layers: META.layers.length };
