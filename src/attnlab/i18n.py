@@ -811,6 +811,56 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "それぞれの重みの行で最大の値を比べてください。",
         "en": "compare the largest weight of that row in each.",
     },
+    # attnlab why: one cell's score explained (analysis.why) ---------------------------------------
+    "why_cell": {
+        "ja": "層 {layer} ヘッド {head}: Query {q} 「{qt}」 → Key {k} 「{kt}」",
+        "en": "layer {layer} head {head}: query {q} \"{qt}\" -> key {k} \"{kt}\"",
+    },
+    "why_score": {
+        "ja": "スコア {score:.4f} = q·k × {scale:.4f}（{d} 次元の項の和 {dot:.4f}）",
+        "en": "score {score:.4f} = q.k x {scale:.4f} (the sum of {d} per-dimension terms, {dot:.4f})",
+    },
+    "why_additions": {
+        "ja": "内積のあとに加わるもの: {what}（合計 {added:+.4f}）",
+        "en": "applied after the dot product: {what} (adding {added:+.4f} in all)",
+    },
+    "why_row": {
+        "ja": "重み {weight:.4f}: この行で {rank} 番目に大きいスコア（見える Key {visible} 個、行の lse {lse:.4f}）",
+        "en": "weight {weight:.4f}: rank {rank} of the {visible} keys this row sees (the row's lse {lse:.4f})",
+    },
+    "why_temperature": {
+        "ja": "重みは softmax(スコア ÷ 温度 {T:g}) から（lse もスコア ÷ 温度の値）",
+        "en": "weights are softmax(score / temperature {T:g}) (the lse is of score / temperature too)",
+    },
+    "why_top_terms": {"ja": "寄与の大きい次元（項 = q[d]·k[d]·スケール）:", "en": "largest terms (q[d] k[d] scale):"},
+    "why_rope": {
+        "ja": "RoPE: 回転前の q, k の内容 {content:.4f} + 位置（回転）の寄与 {position:+.4f} = {dot:.4f}",
+        "en": "RoPE: content (un-rotated q, k) {content:.4f} + position (the rotation) {position:+.4f} = {dot:.4f}",
+    },
+    "why_band": {
+        "ja": "  ペア {lo}-{hi}（1 周 {w0:.1f}-{w1:.1f} トークン）: 内容 {content:+.4f}、位置 {position:+.4f}",
+        "en": "  pairs {lo}-{hi} (a turn every {w0:.1f}-{w1:.1f} tokens): content {content:+.4f}, "
+              "position {position:+.4f}",
+    },
+    # attnlab flow: information-flow routes (analysis.flow) ------------------------------------------
+    "flow_title": {
+        "ja": "トークン {i} 「{text}」の表現ができるまでの経路（しきい値 τ = {tau:g}、残った辺 {n} 本）",
+        "en": "routes into token {i} \"{text}\" (threshold tau = {tau:g}; {n} edges kept)",
+    },
+    "flow_layer": {"ja": "層 {layer}:", "en": "layer {layer}:"},
+    "flow_edge": {
+        "ja": "{j}「{src}」→{i}「{dst}」 {v:.3f}（主にヘッド {h}）",
+        "en": "{j} \"{src}\" -> {i} \"{dst}\" {v:.3f} (mostly head {h})",
+    },
+    "flow_more": {"ja": "、ほか {n} 本", "en": ", and {n} more"},
+    "flow_reached": {
+        "ja": "層 0 で経路に入るトークン {n} 個: {which}",
+        "en": "{n} tokens enter the routes at layer 0: {which}",
+    },
+    "why_toy": {
+        "ja": "x_i[m]·(W_Q W_Kᵀ)[m, n]·x_j[n]·スケール の {n}×{n} 項（行 m、列 n、和 {dot:.4f}）:",
+        "en": "the {n} x {n} terms x_i[m] (W_Q W_K^T)[m, n] x_j[n] scale (row m, column n; they sum to {dot:.4f}):",
+    },
 }
 
 

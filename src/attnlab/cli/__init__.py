@@ -17,7 +17,7 @@ from .. import __version__
 from ..errors import AttnlabError
 
 # sub-command modules, in the order `attnlab --help` lists them
-COMMAND_MODULES = ("demo", "toy", "text", "heads", "corpus", "serve", "models")
+COMMAND_MODULES = ("demo", "toy", "text", "heads", "why", "flow", "corpus", "serve", "models")
 
 
 class CliError(AttnlabError):

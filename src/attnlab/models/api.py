@@ -29,6 +29,7 @@ from ..errors import AttnlabError
 from ..progress import notice
 from ..trace import Token
 from .capture import recording
+from .extras import collecting, install
 from .generate import greedy_continue
 from .loading import LoadedModel, load_model
 from .registry import DEFAULT_MODEL, bundled_names
@@ -66,6 +67,7 @@ def load(model: str) -> LoadedModel:
             lm = _loaded.get(model)  # another thread may have loaded it while this one waited
             if lm is None:
                 lm = load_model(model)
+                install(lm.model)  # the extras' hooks, before any pass can run (`models.extras`)
                 _loaded[model] = lm  # only once complete: no thread sees half a model
     return lm
 
@@ -154,17 +156,20 @@ def trace_ids(
     prompt_len: int | None = None,
     truncated: int = 0,
     sources: Sequence[Encoded | None] | None = None,
+    streams: bool = False,
 ) -> list[ModelTrace | EagerTrace]:
     """One forward pass over a (padded) batch of id lists; one trace per list.
 
     sources: the Encoded each list came from (its text and offsets let WordPiece show spaces exactly).
+    streams: also keep the residual stream around each block (`trace.streams`: O(layers x N x d_model)).
     """
     inputs, spans = pad_batch(lm, batch)
     body = lm.model.base_model  # the transformer body: no LM head, whose logits the trace does not need
     device = lm.model.device  # a model moved to a GPU (the corpus's Ray actors) gets its inputs there
     inputs = {name: tensor.to(device) for name, tensor in inputs.items()}  # on the CPU: the same tensors
     n_layers = lm.model.config.num_hidden_layers
-    with _pass_of(lm), torch.no_grad(), recording(body) as rec:
+    install(lm.model)  # a no-op for models from `load`
+    with _pass_of(lm), torch.no_grad(), recording(body) as rec, collecting(streams=streams) as extras:
         body(**inputs, use_cache=False)
     layers = rec.ordered()
     common = {
@@ -180,7 +185,7 @@ def trace_ids(
     if len(layers) == n_layers:
         shape = {"n_heads": layers[0].q.shape[1], "n_kv_heads": layers[0].k.shape[1]}
         traces: list[ModelTrace | EagerTrace] = [
-            ModelTrace(layers=layers, tokens=tok, span=span, batch_index=b, **shape, **common)
+            ModelTrace(layers=layers, extras=extras, tokens=tok, span=span, batch_index=b, **shape, **common)
             for b, (tok, span) in enumerate(zip(tokens, spans, strict=True))
         ]
     else:
@@ -263,7 +268,8 @@ def pad_batch(lm: LoadedModel, batch: Sequence[Sequence[int]]) -> tuple[dict[str
     return inputs, spans
 
 
-def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, generate: int = 0) -> ModelTrace:
+def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, generate: int = 0,
+             streams: bool = False) -> ModelTrace:
     """The attention of `model` on `text`: a trace whose `pattern(layer, head)` gives a head's weights.
 
     Args:
@@ -272,9 +278,11 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
         truncate: cut text longer than the model accepts instead of raising TooLongError.
         generate: decoders only: continue the text greedily by this many tokens first; the trace
             covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
+        streams: also keep the residual stream around each block (`trace.streams`, for `attnlab.flow`).
     """
     check_text_arg(text, "the text")
     _check_flag(truncate, "truncate")
+    _check_flag(streams, "streams")
     if isinstance(generate, bool) or not isinstance(generate, numbers.Integral):
         raise AttnlabError(f"generate must be a whole number of new tokens, got {describe(generate)}")
     lm = load(model)
@@ -287,7 +295,7 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
             with _pass_of(lm):
                 ids = greedy_continue(lm, ids, int(generate))
     with notice(f"running {lm.name} on {len(ids)} tokens", when=len(ids) >= LONG_FORWARD_TOKENS):
-        return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
+        return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc], streams=streams)[0]
 
 
 def run_batch(texts: Sequence[str], model: str = DEFAULT_MODEL, *, truncate: bool = False) -> list[ModelTrace]:

@@ -21,8 +21,11 @@ from typing import Any
 
 import torch
 
+from ..errors import NotKeptError
 from ..trace import AttentionTrace, LayerMask, LayerQKV, QKTrace, Token
+from ..trace.extras import Rotary, Streams
 from .capture import OUT_PROJ_NAMES, PARENT_OUT_PROJ_NAMES, LayerCapture
+from .extras import STREAM_LAYOUTS, Collector
 
 
 class _ModelFields:
@@ -54,8 +57,10 @@ class _ModelFields:
         self.truncated = truncated  # tokens cut from the end of the input (0: none)
 
 
-def layer_qkv(cap: LayerCapture, b: int, span: slice) -> LayerQKV:
-    """One layer of one text of the batch: views of the captured tensors and its LayerMask."""
+def layer_qkv(cap: LayerCapture, b: int, span: slice, rotary: Rotary | None = None,
+              streams: Streams | None = None) -> LayerQKV:
+    """One layer of one text of the batch: views of the captured tensors and its LayerMask (and the
+    rotary embedding and residual stream the extras hooks kept, `models.extras`)."""
     allowed = additive = bias = None
     if cap.mask is not None:
         m = cap.mask[min(b, cap.mask.shape[0] - 1), 0][span, span]  # [q_pos, k_pos]
@@ -73,16 +78,31 @@ def layer_qkv(cap: LayerCapture, b: int, span: slice) -> LayerQKV:
         mask=LayerMask(causal=cap.causal, allowed=allowed, additive=additive, bias=bias, softcap=cap.softcap),
         lse=None if cap.lse is None else cap.lse[b, :, span].float(),
         out_proj=cap.out_proj,
+        rotary=rotary,
+        streams=streams,
     )
 
 
 class ModelTrace(_ModelFields, QKTrace):
     """A real model's attention on one text, from captured q/k (see the module docstring)."""
 
-    def __init__(self, *, layers: list[LayerCapture], **fields: Any) -> None:
+    def __init__(self, *, layers: list[LayerCapture], extras: Collector | None = None, **fields: Any) -> None:
         self._set_fields(**fields)
         self.layers = layers  # one LayerCapture per layer (tensors shared with the whole batch)
-        self.layers_qkv = [layer_qkv(cap, self.batch_index, self.span) for cap in layers]
+        b, span = self.batch_index, self.span
+        rotary = None if extras is None else extras.rotary_for(b, span, layers[0].q.shape[-1])
+        streams = None if extras is None else extras.streams_for(len(layers), b, span)
+        self.streams_asked = extras is not None and extras.streams  # the residual stream was asked for
+        self.layers_qkv = [layer_qkv(cap, b, span, rotary, None if streams is None else streams[i])
+                           for i, cap in enumerate(layers)]
+
+    def streams(self, layer: int) -> Streams:
+        self.check_layer_head(layer, None)
+        kept = self.layers_qkv[layer].streams
+        if kept is None and self.streams_asked:
+            raise NotKeptError(f"{self.model}: its layers are laid out in a way attnlab cannot read the residual "
+                               f"stream of; it reads {' and '.join(STREAM_LAYOUTS)}")
+        return super().streams(layer)
 
     def _no_output_projection(self, layer: int) -> str:
         cap = self.layers[layer]

@@ -21,6 +21,10 @@ and the access long inputs need, without any N x N map (a source that keeps q an
     nbytes                            int                 memory the trace keeps alive
     qkv(layer)                        QKV                 q, k, v and the score scale (NotKeptError if not kept)
     output_projection(layer)          [d_model, head * d_head]  W_O (NotKeptError if not kept)
+    rotary(layer)                     Rotary | None       RoPE's cos / sin, to un-rotate q and k (None: no RoPE known)
+    score_additions(layer)            tuple[str, ...]     what is applied to scale * q . k before the softmax
+    streams(layer)                    Streams             the residual stream around the layer's blocks (NotKeptError
+                                                          unless the source was asked to keep it; `trace.extras`)
 
 "Logits" are what the softmax takes: the scores after the temperature (a toy's scores / T; a real
 model's scores), or, for a source that keeps only weights, their logarithm. So for every trace
@@ -49,6 +53,7 @@ import torch
 
 from ..errors import AttnlabError, LayerHeadError, NonFiniteError, NotKeptError
 from ..rowstats import RowStats, full_row_stats
+from .extras import Rotary, Streams
 from .memo import Memo, storage_bytes
 from .pool import POOL_MODES, cell_counts, pool_block
 from .token import Token, unique_labels
@@ -118,6 +123,7 @@ class AttentionTrace(ABC):
     prompt_len: int | None = None  # tokens from here on were generated (decoders); None: none were
     keeps_qkv: bool = False  # qkv(layer) answers (else NotKeptError)
     keeps_values: bool = False  # qkv(layer).v and output_projection(layer) both answer (value-weighted views)
+    keeps_streams: bool = False  # streams(layer) answers (information-flow routes)
 
     @property
     def memo(self) -> Memo:
@@ -315,6 +321,24 @@ class AttentionTrace(ABC):
         """[d_model, head * d_head] W_O of this layer (head h: columns h*d_head .. (h+1)*d_head)."""
         self.check_layer_head(layer, None)
         raise NotKeptError(f"{self.model}: this {type(self).__name__} keeps no output projection")
+
+    def rotary(self, layer: int) -> Rotary | None:
+        """The rotary embedding applied to this layer's q and k; None where none is known (no RoPE, or a
+        source that keeps no q and k)."""
+        self.check_layer_head(layer, None)
+        return None
+
+    def score_additions(self, layer: int) -> tuple[str, ...]:
+        """What the source applies to scale * q . k before the softmax, besides hiding cells, in order:
+        "softcap", "bias" (a per-head position bias), "additive" (a float mask or bias). () for none."""
+        self.check_layer_head(layer, None)
+        return ()
+
+    def streams(self, layer: int) -> Streams:
+        """The residual stream around this layer's attention and feed-forward blocks (`trace.extras`)."""
+        self.check_layer_head(layer, None)
+        raise NotKeptError(f"{self.model}: this {type(self).__name__} keeps no residual stream: capture the "
+                           "model with streams=True (run_text(..., streams=True))")
 
     def check_finite(self) -> None:
         """Raise NonFiniteError naming the first layer and head whose weights hold NaN or inf, and the

@@ -25,6 +25,7 @@ from ..checks import FLOAT32_MAX
 from ..errors import NonFiniteError, NotKeptError
 from ..rowstats import STAT_NAMES, RowStats, full_row_stats, head_row_stats
 from .base import QKV, AttentionTrace, ScoreTile, non_finite_message
+from .extras import Rotary, Streams
 from .mask import LayerMask
 from .rows import LazyRowStats
 
@@ -40,6 +41,8 @@ class LayerQKV:
     mask: LayerMask  # what hides cells and what is added to the scores
     lse: torch.Tensor | None = None  # [head, q_pos] fp32 row log-sum-exp from the kernel, if it gave one
     out_proj: torch.Tensor | None = None  # [d_model, head * d_head] W_O, if the source found it
+    rotary: Rotary | None = None  # the RoPE applied to q and k, if the source knows it
+    streams: Streams | None = None  # the residual stream around the layer's blocks, if the source kept it
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,10 +66,16 @@ class QKTrace(AttentionTrace):
     def keeps_values(self) -> bool:  # type: ignore[override]
         return all(layer.out_proj is not None for layer in self.layers_qkv)
 
+    @property
+    def keeps_streams(self) -> bool:  # type: ignore[override]
+        return all(layer.streams is not None for layer in self.layers_qkv)
+
     def _held(self) -> list[torch.Tensor | None]:
         held: list[torch.Tensor | None] = []
         for layer in self.layers_qkv:
             held += [layer.q, layer.k, layer.v, layer.lse, *layer.mask.tensors()]
+            held += [] if layer.streams is None else layer.streams.tensors()
+            held += [] if layer.rotary is None else [layer.rotary.cos, layer.rotary.sin]
         return held
 
     def qkv(self, layer: int) -> QKV:
@@ -80,6 +89,23 @@ class QKTrace(AttentionTrace):
         if w_o is None:
             raise NotKeptError(self._no_output_projection(layer))
         return w_o
+
+    def rotary(self, layer: int) -> Rotary | None:
+        self.check_layer_head(layer, None)
+        return self.layers_qkv[layer].rotary
+
+    def score_additions(self, layer: int) -> tuple[str, ...]:
+        mask = self.mask(layer)
+        named = (("softcap", mask.softcap is not None), ("bias", mask.bias is not None),
+                 ("additive", mask.additive is not None))
+        return tuple(name for name, present in named if present)
+
+    def streams(self, layer: int) -> Streams:
+        self.check_layer_head(layer, None)
+        streams = self.layers_qkv[layer].streams
+        if streams is None:
+            return super().streams(layer)
+        return streams
 
     def _no_output_projection(self, layer: int) -> str:
         """Why layer `layer` has no W_O (sources say what they looked for)."""
