@@ -90,6 +90,8 @@ def flow(trace: AttentionTrace, token: int, threshold: float = DEFAULT_THRESHOLD
     edges: list[Edge] = []
     active = [token]  # tokens whose out(layer) node is in the graph
     for layer in reversed(range(trace.n_layers)):
+        if not active:
+            break
         mids = _ffn_edges(trace, layer, active, threshold, edges)
         active = _attention_edges(trace, layer, mids, threshold, edges)
     return FlowGraph(model=trace.model, tokens=tuple(trace.token_texts), token=token, threshold=float(threshold),
@@ -117,6 +119,8 @@ def _check(trace: AttentionTrace, token: int, threshold: float) -> None:
 
 def _ffn_edges(trace: AttentionTrace, layer: int, active: list[int], tau: float, edges: list[Edge]) -> list[int]:
     """Add the feed-forward block's kept edges into the active tokens; return the tokens whose mid node is kept."""
+    if not active:
+        return []
     st = trace.streams(layer)
     rows = torch.tensor(active)
     m, f = st.ffn_in[rows].float(), st.ffn_out[rows].float()  # [rows, d_model]
@@ -135,10 +139,12 @@ def _attention_edges(trace: AttentionTrace, layer: int, mids: list[int], tau: fl
     if not mids:
         return []
     reached: set[int] = set()
-    keys = max(mids) + 1 if trace.causal else trace.n_tokens  # later keys are hidden from every row here
+    ref = 1 if mids[0] == 0 and trace.n_tokens > 1 else 0  # a row outside the graph, for the bias check
+    keys = max(mids[-1], ref) + 1 if trace.causal else trace.n_tokens  # later keys: hidden from these rows
     values = _head_values(trace, layer, keys)  # [head, keys, d_model]
     rows_per_block = max(1, BLOCK_FLOATS // (values.numel() or 1))
-    biases = []
+    weights = _weights(trace, layer, torch.tensor([ref]), keys)  # [head, 1, keys]
+    biases = [trace.streams(layer).attn_out[ref : ref + 1].float() - torch.bmm(weights, values).sum(0)]
     for b in range(0, len(mids), rows_per_block):
         block = mids[b : b + rows_per_block]
         heads_imp, resid_imp, bias = attention_importances(trace, layer, block, values)
@@ -159,7 +165,8 @@ def _attention_edges(trace: AttentionTrace, layer: int, mids: list[int], tau: fl
 
 def _check_bias(trace: AttentionTrace, layer: int, bias: torch.Tensor) -> None:
     """What the attention block added minus the heads' parts must be one vector (W_O's bias, or 0) for
-    every row: otherwise the block's output is not the heads' sum (a layout flow cannot read)."""
+    every row (the graph's and one more): otherwise the block's output is not the heads' sum (a layout
+    flow cannot read)."""
     spread = float((bias - bias[:1]).abs().max())
     if spread > BIAS_TOLERANCE * max(1.0, float(trace.streams(layer).attn_out.abs().max())):
         raise AttnlabError(f"{trace.model}: in layer {layer} the heads' outputs through W_O do not add up to what "
