@@ -94,8 +94,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "{unit} -> most attended",
     },
     "generated_from": {
-        "ja": "{start} 番目以降の{unit}（* 印）は貪欲生成したトークン",
-        "en": "{unit}s from {start} on (marked *) were generated greedily",
+        "ja": "{start} 番目以降の{unit}（* 印）は生成したトークン",
+        "en": "{unit}s from {start} on (marked *) were generated",
     },
     "demo_step4": {
         "ja": "ステップ 4: 本物の文を本物のモデルへ (all-MiniLM-L6-v2、最終層、全ヘッド平均)",
@@ -842,6 +842,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "  pairs {lo}-{hi} (a turn every {w0:.1f}-{w1:.1f} tokens): content {content:+.4f}, "
               "position {position:+.4f}",
     },
+    # attnlab text --generate: the steps (analysis.steps) -------------------------------------------
+    "steps_title": {"ja": "生成した {n} トークン（{how}）:", "en": "{n} generated tokens ({how}):"},
+    "steps_greedy": {"ja": "貪欲法: 毎回いちばん確率の高いトークン", "en": "greedy: the most probable token each time"},
+    "steps_sampled": {
+        "ja": "サンプリング: 温度 {T:g}、上位 k = {k}、seed {seed}",
+        "en": "sampled: temperature {T:g}, top-k {k}, seed {seed}",
+    },
+    "steps_line": {
+        "ja": "{i:>4}. 位置 {pos} {token}（確率 {p:.3f}、{rank} 位）候補: {top}",
+        "en": "{i:>4}. position {pos} {token} (p {p:.3f}, rank {rank}); candidates: {top}",
+    },
+    "steps_lens": {"ja": "各層の出力の 1 位（ロジットレンズ）:", "en": "each layer's top token (logit lens):"},
     # attnlab flow: information-flow routes (analysis.flow) ------------------------------------------
     "flow_title": {
         "ja": "トークン {i} 「{text}」の表現ができるまでの経路（しきい値 τ = {tau:g}、残った辺 {n} 本）",

@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 from . import CliError
+from .generation import add_generation_options, check_generation_args, run_generation
 from .options import add_format, add_html, add_lang, add_out, add_scale
 
 
@@ -33,7 +34,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--top", type=int, default=3, help="attended tokens listed per token (default 3)")
     add_format(p, "json: the head's weights on stdout")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
-    p.add_argument("--generate", type=int, default=0, metavar="N", help="decoders: greedily add N tokens")
+    p.add_argument("--generate", type=int, default=0, metavar="N",
+                   help="decoders: add N tokens one at a time, each step's attention and probabilities kept")
+    add_generation_options(p)
     p.add_argument("--words", action="store_true",
                    help="aggregate to words: sum over a word's key pieces, mean over its query pieces")
     add_lang(p)
@@ -44,13 +47,15 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace):
-    """The trace, with the capture fallback's warning and notes on the text printed as one-line notes."""
+    """(The trace, the Generation with --generate or None), with the capture fallback's warning and notes
+    on the text printed as one-line notes."""
     from ..models.api import CaptureFallbackWarning, run_text
     from ..models.notes import notes_for
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureFallbackWarning)
-        trace = run_text(args.text, args.model, truncate=args.truncate, generate=args.generate)
+        gen = run_generation(args)
+        trace = gen.trace if gen is not None else run_text(args.text, args.model, truncate=args.truncate)
     for w in caught:
         if issubclass(w.category, CaptureFallbackWarning):
             print(f"attnlab: note: {w.message}", file=sys.stderr)
@@ -58,10 +63,11 @@ def _run(args: argparse.Namespace):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for line in notes_for(trace, args.text, lang=args.lang):
         print(f"attnlab: note: {line}", file=sys.stderr)
-    return trace
+    return trace, gen
 
 
 def handle(args: argparse.Namespace) -> int:
+    from ..analysis.steps import steps_text, steps_to_dict
     from ..export import head_to_dict
     from ..reporting import model_report
     from ..views import FigureOptions, figure_notes, figures_for, file_stem
@@ -69,8 +75,9 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise CliError(f"--top {args.top}: give 1 or more")
+    check_generation_args(args)
     check_destinations(args.out, args.html, figures=args.format != "json" or args.out is not None)
-    trace = _run(args)
+    trace, gen = _run(args)
     trace.check_layer_head(args.layer, args.head)
     if trace.truncated:
         print(f"attnlab: cut the last {trace.truncated} tokens: {trace.model} accepts at most "
@@ -78,12 +85,15 @@ def handle(args: argparse.Namespace) -> int:
     opts = FigureOptions(lang=args.lang, layer=args.layer, head=args.head, stem=file_stem(trace.model),
                          scale=args.scale)
     if args.format == "json":
-        print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
+        print_json({**head_to_dict(trace, args.layer, args.head, words=args.words),
+                    **(steps_to_dict(gen) if gen is not None else {})})
         if args.out is not None:
             save_figures(figures_for(trace, opts), args.out, args.lang, quiet=True)
         save_page(trace, args.html, args.lang, quiet=True, focus=(args.layer, args.head))  # stdout: pure JSON
         return 0
     print(model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang))
+    if gen is not None:
+        print("\n" + steps_text(gen, args.lang))
     save_figures(figures_for(trace, opts), args.out, args.lang)
     for note in figure_notes(trace, opts):
         print(f"attnlab: note: {note}", file=sys.stderr)

@@ -33,6 +33,7 @@ from .extras import collecting, install
 from .generate import greedy_continue
 from .loading import LoadedModel, load_model
 from .registry import DEFAULT_MODEL, bundled_names
+from .steps import MAX_CANDIDATES, Generation, Sampling, check_sampling, decode, resolve_seed
 from .tokens import display_tokens
 from .trace import EagerTrace, ModelTrace
 
@@ -277,7 +278,8 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
         model: a bundled model's name (`attnlab models`), a local model folder or a hub id.
         truncate: cut text longer than the model accepts instead of raising TooLongError.
         generate: decoders only: continue the text greedily by this many tokens first; the trace
-            covers prompt and generated tokens (`trace.prompt_len` marks where generation began).
+            covers prompt and generated tokens (`trace.prompt_len` marks where generation began),
+            each generated row captured while decoding (`generate` gives the steps too).
         streams: also keep the residual stream around each block (`trace.streams`, for `attnlab.flow`).
     """
     check_text_arg(text, "the text")
@@ -289,6 +291,8 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
     _check_generate(lm, int(generate))
     enc = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
     ids, prompt_len = enc.ids, None
+    if generate and not streams:  # rows captured while decoding (`models.steps`): no second pass
+        return _generation(lm, enc, int(generate), Sampling()).trace
     if generate:
         prompt_len = len(ids)
         with notice(f"generating {generate} tokens with {lm.name}", when=generate >= LONG_GENERATION):
@@ -296,6 +300,59 @@ def run_text(text: str, model: str = DEFAULT_MODEL, *, truncate: bool = False, g
                 ids = greedy_continue(lm, ids, int(generate))
     with notice(f"running {lm.name} on {len(ids)} tokens", when=len(ids) >= LONG_FORWARD_TOKENS):
         return trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc], streams=streams)[0]
+
+
+def generate(prompt: str, model: str | None = None, n: int = 20, *, temperature: float = 0.0,
+             top_k: int | None = None, seed: int | None = None, top: int = 5, lens: bool = False,
+             truncate: bool = False) -> Generation:
+    """`prompt` continued by up to n tokens, one at a time with the KV cache (`models.steps`).
+
+    Every step's attention row, in every layer and head, is captured while decoding (no re-run):
+    `result.trace` covers prompt and generated tokens. `result.steps` holds, per new token, the
+    model's top-`top` next-token probabilities with the chosen token, and with `lens=True` the top
+    tokens of each layer's output (logit lens). Greedy by default; temperature > 0 samples (among the
+    top_k most probable when given) with a private generator seeded with `seed` (chosen and reported
+    in `result.sampling` when not given), so the same settings give the same tokens.
+    """
+    model = bundled_names("decoder")[0] if model is None else model
+    check_text_arg(prompt, "the prompt")
+    sampling = check_sampling(temperature, top_k, seed)
+    _check_flag(lens, "lens")
+    _check_flag(truncate, "truncate")
+    for name, value, most in (("n", n, None), ("top", top, MAX_CANDIDATES)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1 or value > (most or value):
+            limit = f"1..{most}" if most else "1 or more"
+            raise AttnlabError(f"{name} must be a whole number in {limit}, got {describe(value)}")
+    lm = load(model)
+    _check_generate(lm, int(n))
+    enc = encode(lm, prompt, truncate=truncate, reserve=int(n))
+    return _generation(lm, enc, int(n), resolve_seed(sampling), top=int(top), lens=lens)
+
+
+def _generation(lm: LoadedModel, enc: Encoded, n: int, sampling: Sampling, *, top: int = 5,
+                lens: bool = False) -> Generation:
+    """Decode n tokens after enc's ids, capturing every row; the trace of the whole sequence and the steps."""
+    names: dict[int, str] = {}
+
+    def name(i: int) -> str:
+        if i not in names:
+            names[i] = _tokens(lm, [i], None)[0].text
+        return names[i]
+
+    with notice(f"generating {n} tokens with {lm.name}", when=n >= LONG_GENERATION), _pass_of(lm):
+        ids, steps, rec, extras = decode(lm, enc.ids, n, sampling, name, top=top, lens=lens)
+    layers = rec.assembled()
+    n_layers = lm.model.config.num_hidden_layers
+    if len(layers) != n_layers:
+        raise AttnlabError(f"{lm.name}: its attention does not go through transformers' attention interface, "
+                           "so decoding steps cannot be captured; run it without --generate")
+    prompt_len = len(enc.ids)
+    trace = ModelTrace(layers=layers, extras=replace(extras, streams=False, parts={}),
+                       tokens=_tokens(lm, ids, enc, prompt_len), model=lm.name, kind=lm.kind, n_layers=n_layers,
+                       n_heads=layers[0].q.shape[1], n_kv_heads=layers[0].k.shape[1], span=(0, len(ids)),
+                       batch_index=0, prompt_len=prompt_len, truncated=enc.cut)
+    trace.check_finite()
+    return Generation(trace=trace, steps=tuple(steps), sampling=sampling, prompt_len=prompt_len)
 
 
 def run_batch(texts: Sequence[str], model: str = DEFAULT_MODEL, *, truncate: bool = False) -> list[ModelTrace]:

@@ -77,6 +77,8 @@ class Collector:
         names = ("resid_in", "attn_out", "ffn_out")
         if not all(len(self.parts.get(name, {})) == n_layers for name in names):
             return None
+        if any(t.shape[1] < span.stop for part in self.parts.values() for t in part.values()):
+            return None  # the last of several passes (decoding steps): not the whole text
         post = self.parts.get("post_norm", {})
 
         def part(name: str, layer: int) -> torch.Tensor:
