@@ -27,7 +27,6 @@ import numbers
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 
@@ -36,6 +35,7 @@ from ..trace import LayerMask
 from .capture import LayerCapture, Recorder, recording
 from .extras import Collector, collecting
 from .loading import LoadedModel
+from .trace import ModelTrace
 
 FINAL_NORMS = ("norm", "final_layernorm", "ln_f")  # where decoders keep the norm before the unembedding
 MAX_CANDIDATES = 100  # most next-token candidates a step lists
@@ -81,7 +81,7 @@ class Step:
 class Generation:
     """A prompt continued token by token: the trace of the whole sequence and one Step per new token."""
 
-    trace: Any  # models.trace.ModelTrace of prompt + generated tokens, every row captured while decoding
+    trace: ModelTrace  # prompt + generated tokens, every row captured while decoding
     steps: tuple[Step, ...]  # one per generated token
     sampling: Sampling  # the settings, seed included: the same settings give the same tokens
     prompt_len: int  # tokens of the prompt (steps[t].position == prompt_len + t)
