@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from attnlab.analysis.steps import step_rows
 from attnlab.errors import AttnlabError
 from attnlab.models.api import encode, generate, trace_ids
 from attnlab.models.generate import greedy_continue
@@ -46,6 +47,9 @@ def test_greedy_steps_rows_and_probabilities(smollm2, prompt):
     for layer in range(gen.trace.n_layers):  # every generated row (and the prompt's) in every layer and head
         diff = (gen.trace.head_weights(layer) - eager[layer].float()).abs().max()
         assert diff < 1e-5, (layer, float(diff))
+    for step in gen.steps[:: 2]:  # the rows a scrubber shows: step_rows, every head of a layer
+        pos = step.position
+        assert (step_rows(gen.trace, pos, 7) - eager[7][:, pos, : pos + 1].float()).abs().max() < 1e-5
     probs = plain_probs(smollm2, ids)
     for t, step in enumerate(gen.steps):
         row = probs[gen.prompt_len + t - 1]  # the position that predicted this step's token

@@ -45,8 +45,7 @@ def step_rows(trace: AttentionTrace, position: int, layer: int) -> torch.Tensor:
     """[head, position + 1] fp32: the attention row of the token at `position` in every head of `layer`
     (keys 0..position), from q, k and the row's lse: O(heads x position x d_head), no N x N map."""
     trace.check_layer_head(layer, None)
-    q_pos = torch.full((position + 1,), position)
-    logits = trace.pair_scores(layer, q_pos, torch.arange(position + 1)).float().cpu()  # [head, keys]
+    logits = trace.row_scores(layer, torch.tensor([position]), position + 1)[:, 0].float().cpu()  # [head, keys]
     return torch.exp(logits - trace.lse(layer).float().cpu()[:, position : position + 1])
 
 

@@ -133,9 +133,7 @@ def why(trace: AttentionTrace, layer: int, head: int, query: int, key: int, *, b
 
 def _row(trace: AttentionTrace, layer: int, head: int, query: int) -> dict[str, torch.Tensor]:
     """The query's whole row of one head: logits [k_pos] (hidden -inf), weights [k_pos], lse []."""
-    n = trace.n_tokens
-    keys = torch.arange(n)
-    logits = trace.pair_scores(layer, torch.full((n,), query), keys)[head].float().cpu()  # [k_pos]
+    logits = trace.row_scores(layer, torch.tensor([query]))[head, 0].float().cpu()  # [k_pos]
     lse = trace.lse(layer)[head, query].float().cpu()
     return {"logits": logits, "weights": torch.exp(logits - lse), "lse": lse}
 

@@ -15,6 +15,7 @@ and the access long inputs need, without any N x N map (a source that keeps q an
     lse(layer)                        [head, q_pos]       log-sum-exp of each row's logits
     score_tiles(layer, ...)           ScoreTile...        the logits, a [head, rows, keys] tile at a time
     pair_scores(layer, q_pos, k_pos)  [head, pairs]       the logits of chosen cells (diagonals, a column)
+    row_scores(layer, q_pos, keys)    [head, rows, keys]  the logits of chosen whole rows
     visible_keys(layer)               [q_pos]             how many keys each query sees
     tile(layer, head, rows, cols)     (weights, scores)   one head's rectangle, [rows, cols] each
     pooled(layer, head, cell, ...)    [rows / cell, cols / cell]  max or mean weight of cell x cell blocks
@@ -234,6 +235,12 @@ class AttentionTrace(ABC):
         weight = exp(pair_scores - lse[:, q_pos]): a diagonal or a column without the N x N map."""
         self.check_layer_head(layer, None)
         return self._dense_logits(layer)[:, q_pos, k_pos]
+
+    def row_scores(self, layer: int, q_pos: torch.Tensor, keys: int | None = None) -> torch.Tensor:
+        """[head, len(q_pos), keys] fp32 logits of whole rows (of keys 0..keys-1, default all; hidden: -inf),
+        for rows scattered over the map (the why view's row, the flow graph's nodes)."""
+        self.check_layer_head(layer, None)
+        return self._dense_logits(layer)[:, q_pos, : self.n_tokens if keys is None else keys]
 
     def visible_keys(self, layer: int) -> torch.Tensor:
         """[q_pos] int64: how many keys each query may see (causal: q + 1; otherwise N)."""

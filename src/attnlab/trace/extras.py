@@ -56,15 +56,17 @@ class Streams:
     ffn_out: torch.Tensor  # [pos, d_model] what the feed-forward block adds
     post_norm: torch.Tensor | None = None  # [pos, d_model] post-norm models: LayerNorm(resid_in + attn_out)
 
-    @property
-    def attn_sum(self) -> torch.Tensor:
-        """[pos, d_model] fp32 resid_in + attn_out: the whole the attention block's parts add up to."""
-        return self.resid_in.float() + self.attn_out.float()
+    def attn_sum(self, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """[rows, d_model] fp32 resid_in + attn_out at `rows` (default all): the whole the attention
+        block's parts add up to."""
+        pick = slice(None) if rows is None else rows
+        return self.resid_in[pick].float() + self.attn_out[pick].float()
 
-    @property
-    def ffn_in(self) -> torch.Tensor:
-        """[pos, d_model] fp32 the stream the feed-forward block adds to."""
-        return self.attn_sum if self.post_norm is None else self.post_norm.float()
+    def ffn_in(self, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """[rows, d_model] fp32 the stream the feed-forward block adds to, at `rows` (default all)."""
+        if self.post_norm is None:
+            return self.attn_sum(rows)
+        return self.post_norm[slice(None) if rows is None else rows].float()
 
     def tensors(self) -> list[torch.Tensor | None]:
         return [self.resid_in, self.attn_out, self.ffn_out, self.post_norm]

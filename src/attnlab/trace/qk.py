@@ -230,6 +230,20 @@ class QKTrace(AttentionTrace):
         s = torch.linalg.vecdot(q, k).view(self.n_heads, -1).mul_(lq.scale)  # [head, pairs]
         return lq.mask.effective().apply_pairs(s, q_pos, k_pos)
 
+    def row_scores(self, layer: int, q_pos: torch.Tensor, keys: int | None = None) -> torch.Tensor:
+        """[head, rows, keys] fp32: one matmul per kv group over the chosen queries, then the mask cell by cell
+        (`LayerMask.apply_pairs`): O(rows x keys x d_head) per head, no copy of k per row."""
+        self.check_layer_head(layer, None)
+        lq, n_kv = self.layers_qkv[layer], self.n_kv_heads
+        keys = self.n_tokens if keys is None else keys
+        q_pos = q_pos.to(lq.q.device)
+        q = lq.q[:, q_pos].float().view(n_kv, -1, lq.q.shape[-1])  # [kv, group * rows, d_head]
+        s = torch.bmm(q, lq.k[:, :keys].float().transpose(1, 2)).mul_(lq.scale)  # [kv, group * rows, keys]
+        s = s.view(self.n_heads, len(q_pos) * keys)  # [head, rows * keys]
+        rows = q_pos.repeat_interleave(keys)
+        cols = torch.arange(keys, device=q_pos.device).repeat(len(q_pos))
+        return lq.mask.effective().apply_pairs(s, rows, cols).view(self.n_heads, len(q_pos), keys)
+
     def visible_keys(self, layer: int) -> torch.Tensor:
         self.check_layer_head(layer, None)
         return self.mask(layer).visible_counts(self.n_tokens, self.layers_qkv[layer].q.device)
