@@ -15,6 +15,7 @@ import attnlab
 from attnlab.analysis.why import why, why_text, why_to_dict
 from attnlab.errors import AttnlabError, LayerHeadError, NotKeptError
 from attnlab.models.api import encode, load
+from tests.analysis.conftest import CASES, synthetic_trace
 from tests.html.fakes import FakeTrace
 
 TEXTS = ["The capital of Japan is Tokyo, and the capital of France is",
@@ -151,6 +152,19 @@ def test_printout_numbers_are_the_explanations():
             top = w.top_dims(5)
             assert all(f"d{d} {w.terms[d]:+.4f}" in text for d in top)
             assert abs(w.terms[top[0]]) == max(abs(x) for x in w.terms)
+
+
+@pytest.mark.parametrize(("case", "added"), [("softcap", ("softcap",)), ("additive-bias", ("bias", "additive")),
+                                             ("causal-gqa", ())])
+def test_the_score_is_what_the_softmax_took_and_says_what_was_added(case, added):
+    trace = synthetic_trace(**CASES[case])
+    for layer, head, query, key in [(0, 1, 9, 4), (2, 5, 22, 22)]:
+        w = why(trace, layer, head, query, key)
+        s = trace.scores(layer, head)  # the dense reference: every addition and the mask applied
+        assert w.additions == added and close(w.score, float(s[query, key]), 1e-5)
+        assert close(sum(w.terms), w.dot, 1e-5) and close(w.score, w.dot, 1e-5) == (added == ())
+        assert close(w.weight, float(s[query].softmax(-1)[key]), 1e-5)
+        assert w.rank == 1 + int((s[query] > s[query, key]).sum())
 
 
 def test_json_has_the_interface_fields():
