@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -58,8 +59,16 @@ def token_ids(lm, n: int) -> list[int]:
     return lm.tokenizer(text)["input_ids"][:n]
 
 
-def child(variant: str, n: int, thresholds: list[float]) -> None:
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far: steadier than wall time on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child(variant: str, n: int, thresholds: list[float], threads: int) -> None:
     import torch
+
+    torch.set_num_threads(threads)
 
     from attnlab.analysis.flow import flow
     from attnlab.models import api
@@ -69,7 +78,7 @@ def child(variant: str, n: int, thresholds: list[float]) -> None:
     meter = PeakRss()
     time.sleep(0.05)
     base = meter.reset()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     out = {"variant": variant, "tokens": len(ids)}
     if variant == "plain":
         with torch.no_grad():
@@ -80,12 +89,12 @@ def child(variant: str, n: int, thresholds: list[float]) -> None:
         if variant == "flow":
             out["graphs"] = []
             for tau in thresholds:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), cpu_seconds()
                 graph = flow(trace, len(ids) - 1, tau)
                 nodes = {(e.layer, e.target) for e in graph.edges if e.kind in ("attention", "attn_residual")}
-                out["graphs"].append({"tau": tau, "seconds": time.perf_counter() - t0, "edges": len(graph.edges),
-                                      "rows": len(nodes)})
-    out["seconds"] = time.perf_counter() - start
+                out["graphs"].append({"tau": tau, "seconds": time.perf_counter() - t0, "cpu": cpu_seconds() - c0,
+                                      "edges": len(graph.edges), "rows": len(nodes)})
+    out["seconds"], out["cpu"] = time.perf_counter() - start, cpu_seconds() - cpu
     out["peak_gb"] = (meter.peak - base) / 2**30
     print(json.dumps(out))
 
@@ -94,28 +103,31 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokens", type=int, default=4096)
     ap.add_argument("--thresholds", default="0.04,0.1")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per process (1: steadier when shared)")
     ap.add_argument("--child", default=None)
     args = ap.parse_args()
     thresholds = [float(x) for x in args.thresholds.split(",")]
     if args.child:
-        child(args.child, args.tokens, thresholds)
+        child(args.child, args.tokens, thresholds, args.threads)
         return
     print(f"load average before: {os.getloadavg()}", flush=True)
     rows = {}
     for variant in ("plain", "capture", "flow"):
         cmd = [sys.executable, __file__, "--child", variant, "--tokens", str(args.tokens),
-               "--thresholds", args.thresholds]
+               "--thresholds", args.thresholds, "--threads", str(args.threads)]
         rows[variant] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
         r = rows[variant]
-        print(f"{variant:<8} {r['tokens']} tokens  {r['seconds']:8.1f} s  peak +{r['peak_gb']:.2f} GB"
+        print(f"{'':<8} load average {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[1]:.1f} (5 min)")
+        print(f"{variant:<8} {r['tokens']} tokens  {r['seconds']:8.1f} s ({r['cpu']:.1f} s CPU)  "
+              f"peak +{r['peak_gb']:.2f} GB"
               + (f"  (trace keeps {r['trace_gb']:.2f} GB)" if "trace_gb" in r else ""), flush=True)
         for g in r.get("graphs", []):
-            print(f"         tau {g['tau']:<5} graph {g['seconds']:7.1f} s, {g['edges']} edges, "
+            print(f"         tau {g['tau']:<5} graph {g['seconds']:7.1f} s ({g['cpu']:.1f} s CPU), {g['edges']} edges, "
                   f"{g['rows']} rows weighed", flush=True)
     plain = rows["plain"]
     for variant in ("capture", "flow"):
         r = rows[variant]
-        print(f"{variant} / plain: time x{r['seconds'] / plain['seconds']:.1f}, "
+        print(f"{variant} / plain: time x{r['seconds'] / plain['seconds']:.1f}, CPU x{r['cpu'] / plain['cpu']:.1f}, "
               f"peak memory x{r['peak_gb'] / max(plain['peak_gb'], 1e-9):.1f}")
     print(f"load average after: {os.getloadavg()}")
 

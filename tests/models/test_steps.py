@@ -64,6 +64,8 @@ def test_the_trace_keeps_no_n_by_n(smollm2):
     gen = generate(PROMPTS[0], "smollm2", 8)
     rerun = trace_ids(smollm2, [[t.id for t in gen.trace.tokens]])[0]
     assert gen.trace.nbytes <= 1.25 * rerun.nbytes  # q, k, v, lse and the rotary: O(layers x N x d), as a re-run
+    ours, theirs = gen.trace.rotary(3), rerun.rotary(3)  # the steps' cos / sin, one position at a time
+    assert torch.allclose(ours.cos, theirs.cos, atol=1e-6) and torch.allclose(ours.sin, theirs.sin, atol=1e-6)
 
 
 def test_seeded_sampling_is_reproducible_and_is_the_sampler_by_hand(smollm2):
