@@ -55,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "Generation": "attnlab.models.steps",
     "steps_to_dict": "attnlab.analysis.steps",
     "step_rows": "attnlab.analysis.steps",
+    "step_rows_to_dict": "attnlab.analysis.steps",
     "why": "attnlab.analysis.why",
     "why_to_dict": "attnlab.analysis.why",
     "flow": "attnlab.analysis.flow",

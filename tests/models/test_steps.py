@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from attnlab.analysis.steps import step_rows
+from attnlab.analysis.steps import step_rows, step_rows_to_dict
 from attnlab.errors import AttnlabError
 from attnlab.models.api import encode, generate, trace_ids
 from attnlab.models.generate import greedy_continue
@@ -50,6 +50,10 @@ def test_greedy_steps_rows_and_probabilities(smollm2, prompt):
     for step in gen.steps[:: 2]:  # the rows a scrubber shows: step_rows, every head of a layer
         pos = step.position
         assert (step_rows(gen.trace, pos, 7) - eager[7][:, pos, : pos + 1].float()).abs().max() < 1e-5
+    data = step_rows_to_dict(gen, 7, [0, 3])
+    assert [r["position"] for r in data["rows"]] == [gen.steps[0].position, gen.steps[3].position]
+    got = torch.tensor(data["rows"][1]["weights"])  # [head, keys] from the JSON
+    assert (got - eager[7][:, gen.steps[3].position, : gen.steps[3].position + 1].float()).abs().max() < 1e-5
     probs = plain_probs(smollm2, ids)
     for t, step in enumerate(gen.steps):
         row = probs[gen.prompt_len + t - 1]  # the position that predicted this step's token

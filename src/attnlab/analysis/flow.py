@@ -40,7 +40,7 @@ from ..i18n import t
 from ..trace import AttentionTrace
 
 KINDS = ("attention", "attn_residual", "ffn", "ffn_residual")  # edge kinds, in the order of the docstring
-DEFAULT_THRESHOLD = 0.04  # tau: the LLM Transparency Tool's default, which the paper's graphs use
+DEFAULT_THRESHOLD = 0.04  # tau: the LLM Transparency Tool's default (its slider: 0.01 to 0.1)
 BLOCK_FLOATS = 1 << 23  # working block of [head, rows, keys, d_model] parts: 32 MiB of fp32
 BIAS_TOLERANCE = 1e-3  # rows' "added minus the heads' parts" may differ by this (relative): rounding only
 

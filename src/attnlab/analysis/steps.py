@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from ..i18n import t
+from ..jsonable import tensor_to_list
 from ..models.steps import Candidate, Generation, Sampling
 from ..trace import AttentionTrace
 
@@ -47,6 +48,18 @@ def step_rows(trace: AttentionTrace, position: int, layer: int) -> torch.Tensor:
     trace.check_layer_head(layer, None)
     logits = trace.row_scores(layer, torch.tensor([position]), position + 1)[:, 0].float().cpu()  # [head, keys]
     return torch.exp(logits - trace.lse(layer).float().cpu()[:, position : position + 1])
+
+
+def step_rows_to_dict(gen: Generation, layer: int, steps: list[int] | None = None) -> dict[str, Any]:
+    """{layer, rows: [{step, position, weights: [head][key]}]}: each chosen step's row (default: every
+    step) in every head of one layer, JSON-ready (what a scrubber over the steps draws; O(steps x N x
+    heads), so a page embeds one layer and the app asks per layer)."""
+    chosen = range(len(gen.steps)) if steps is None else steps
+    rows = []
+    for i in chosen:
+        position = gen.steps[i].position
+        rows.append({"step": i, "position": position, "weights": tensor_to_list(step_rows(gen.trace, position, layer))})
+    return {"layer": layer, "rows": rows}
 
 
 def steps_text(gen: Generation, lang: str = "ja") -> str:
