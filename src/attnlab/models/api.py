@@ -68,7 +68,6 @@ def load(model: str) -> LoadedModel:
             lm = _loaded.get(model)  # another thread may have loaded it while this one waited
             if lm is None:
                 lm = load_model(model)
-                install(lm.model)  # the extras' hooks, before any pass can run (`models.extras`)
                 _loaded[model] = lm  # only once complete: no thread sees half a model
     return lm
 
@@ -169,7 +168,7 @@ def trace_ids(
     device = lm.model.device  # a model moved to a GPU (the corpus's Ray actors) gets its inputs there
     inputs = {name: tensor.to(device) for name, tensor in inputs.items()}  # on the CPU: the same tensors
     n_layers = lm.model.config.num_hidden_layers
-    install(lm.model)  # a no-op for models from `load`
+    install(lm.model)  # the extras' hooks, once per model, before its first pass (`models.extras`)
     with _pass_of(lm), torch.no_grad(), recording(body) as rec, collecting(streams=streams) as extras:
         body(**inputs, use_cache=False)
     layers = rec.ordered()

@@ -13,7 +13,7 @@ copies, no extra compute):
         layer input -> resid_in;  attention.output.dense -> attn_out;
         attention.output -> post_norm;  output.dense -> ffn_out
 
-Hooks are installed once per model (`install`, called when a model loads) and do nothing unless a
+Hooks are installed once per model (`install`, before its first pass) and do nothing unless a
 `Collector` is active in the calling thread's context (`collecting()`, a ContextVar like the capture's
 recorder), so passes in other threads record nothing here and installing never races a pass.
 The residual stream is kept only when asked (`streams=True`: O(layers x N x d_model)); the rotary
@@ -108,7 +108,11 @@ def stream_layout(model: torch.nn.Module) -> str | None:
 
 
 def install(model: torch.nn.Module) -> None:
-    """Install the hooks once on `model` (idempotent; call before any pass runs, as `models.api.load` does)."""
+    """Install the hooks once on `model` (idempotent). Every pass attnlab runs calls it first
+    (`api.trace_ids`, `steps.decode`, `generate.greedy_continue`), so no pass is running on the model
+    while they are added: the first caller installs under the lock, later ones return at once."""
+    if getattr(model, _HOOKED, None) is not None:
+        return
     with _install_lock:
         if getattr(model, _HOOKED, None) is not None:
             return

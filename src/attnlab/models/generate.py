@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import AttnlabError
+from .extras import install
 from .loading import LoadedModel
 from .registry import bundled_names
 
@@ -27,6 +28,7 @@ def greedy_continue(lm: LoadedModel, ids: list[int], n_new: int) -> list[int]:
     if n_new == 0:
         return list(ids)
     tok = lm.tokenizer
+    install(lm.model)  # the extras' hooks go in before a model's first pass, whichever pass it is
     input_ids = torch.tensor([ids])  # [batch=1, q_pos]
     with torch.no_grad():
         out = lm.model.generate(

@@ -33,7 +33,7 @@ import torch
 from ..errors import AttnlabError
 from ..trace import LayerMask
 from .capture import LayerCapture, Recorder, recording
-from .extras import Collector, collecting
+from .extras import Collector, collecting, install
 from .loading import LoadedModel
 from .trace import ModelTrace
 
@@ -151,6 +151,7 @@ def decode(lm: LoadedModel, ids: list[int], n_new: int, sampling: Sampling, name
 
     name: a token id's text; top: candidates kept per step; lens: also the logit lens of every layer."""
     model, body = lm.model, lm.model.base_model
+    install(model)
     norm = _final_norm(lm) if lens else None
     gen = None if sampling.greedy else torch.Generator().manual_seed(int(sampling.seed or 0))
     eos = lm.tokenizer.eos_token_id
