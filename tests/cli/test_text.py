@@ -75,7 +75,7 @@ def test_printout_and_figures(run, tmp_path):
 def test_generate_marks_new_tokens(run, tmp_path):
     code, out, _ = run("text", "The capital of Japan is", "--model", "smollm2", "--generate", "3",
                        "--lang", "en", "--out", str(tmp_path))
-    assert code == 0 and "were generated greedily" in out and "*" in out
+    assert code == 0 and "were generated" in out and "*" in out
 
 
 @pytest.mark.model

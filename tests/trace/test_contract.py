@@ -108,6 +108,8 @@ def test_score_tiles_pairs_lse_and_visible_keys(case):
     g = torch.Generator().manual_seed(1)
     q_pos, k_pos = torch.randint(0, n, (40,), generator=g), torch.randint(0, n, (40,), generator=g)
     close(case.pair_scores(0, q_pos, k_pos), s[:, q_pos, k_pos])
+    close(case.row_scores(0, q_pos[:7]), s[:, q_pos[:7]])  # whole rows, scattered
+    close(case.row_scores(0, q_pos[:7], keys=n // 2), s[:, q_pos[:7], : n // 2])
     assert torch.equal(case.visible_keys(0).cpu(), torch.isfinite(s[0]).sum(-1))
 
 
@@ -125,6 +127,8 @@ def test_dense_traces_answer_the_same_calls_from_their_weights():
         pairs = torch.tensor([1, 5, 6]), torch.tensor([0, 5, 2])
         got = torch.exp(trace.pair_scores(0, *pairs) - lse[:, pairs[0]])
         assert (got - w[:, pairs[0], pairs[1]]).abs().max() <= TOL
+        rows = torch.exp(trace.row_scores(0, pairs[0]) - lse[:, pairs[0], None])
+        assert (rows - w[:, pairs[0]]).abs().max() <= TOL
         assert torch.equal(trace.visible_keys(0), torch.arange(1, n + 1))
         close(trace.pooled(0, 1, 3, mode="max"), pool(w[1], 3, "max"))
         assert trace.nbytes > 0

@@ -25,7 +25,7 @@ from .. import __version__
 from ..errors import AttnlabError
 
 # sub-command modules, in the order `attnlab --help` lists them
-COMMAND_MODULES = ("demo", "toy", "text", "heads", "effects", "corpus", "serve", "models", "lesson")
+COMMAND_MODULES = ("demo", "toy", "text", "heads", "effects", "why", "flow", "corpus", "serve", "models", "lesson")
 
 
 class CliError(AttnlabError):

@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 
 from . import CliError
+from .generation import add_generation_options, check_generation_args, run_generation
 from .options import INT_MAX, SUMMARY_ROWS, add_format, add_html, add_int, add_lang, add_out, add_scale
 
 
@@ -36,7 +37,9 @@ def register(subparsers: Any) -> None:
     add_int(p, "--top", default=3, lo=1, help="attended tokens listed per token (default 3)")
     add_format(p, "json: the head's weights on stdout")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
-    add_int(p, "--generate", default=0, lo=0, help="decoders: greedily add N tokens")
+    add_int(p, "--generate", default=0, lo=0,
+            help="decoders: add N tokens one at a time, each step's attention and probabilities kept; "
+                 "encoder-decoders: the target's length when --target-text is not given")
     p.add_argument("--target-text", metavar="TEXT",
                    help="encoder-decoders (BART, T5, Marian): the target the decoder reads (default: generated)")
     p.add_argument("--part", choices=("encoder", "decoder", "cross"), default=None,
@@ -54,6 +57,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--layers", type=_layers_arg, default=None, metavar="LIST",
                    help="the layers the --html page holds, e.g. 0-11 or 0,5,29 or all (default: as many as "
                         "fit one page, around --layer; the page names the others)")
+    add_generation_options(p)
     p.set_defaults(handler=handle)
 
 
@@ -190,6 +194,7 @@ def _cross(args: argparse.Namespace, pair: Any, dest: Any, quiet: bool) -> int:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from ..analysis.steps import steps_text, steps_to_dict
     from ..export import head_to_dict
     from ..i18n import Msg, t
     from ..progress import notice
@@ -205,8 +210,10 @@ def handle(args: argparse.Namespace) -> int:
     if args.html is not None:
         _check_page(args)
     _check_part(args)
-    result = run_result(args.text, args.model, args.lang, truncate=args.truncate, generate=args.generate,
-                        target_text=args.target_text)
+    check_generation_args(args)
+    gen = run_generation(args)  # a decoder's --generate: every step kept (None: no generation, or not a decoder)
+    result = gen.trace if gen is not None else run_result(args.text, args.model, args.lang, truncate=args.truncate,
+                                                          generate=args.generate, target_text=args.target_text)
     trace = noted_part(result, args.text, args.lang, args.part or "encoder")
     if args.part == "cross":
         return _cross(args, result, dest, quiet)
@@ -221,13 +228,16 @@ def handle(args: argparse.Namespace) -> int:
     jobs = figures_for(trace, opts) if dest.out is not None else {}
     dest.check(jobs)  # before anything is printed
     if quiet:
-        print_json(head_to_dict(trace, args.layer, args.head, words=args.words))
+        print_json({**head_to_dict(trace, args.layer, args.head, words=args.words),
+                    **(steps_to_dict(gen) if gen is not None else {})})
         dest.save(jobs, page)
         return 0
     with notice(Msg("progress_reading", {})):
         printed = model_report(trace, args.layer, args.head, args.top, words=args.words, lang=args.lang,
                                all_rows=args.all)
     print(printed)
+    if gen is not None:
+        print("\n" + steps_text(gen, args.lang))
     dest.save(jobs, page)
     for note in figure_notes(trace, opts):
         print(f"attnlab: note: {note}", file=sys.stderr)

@@ -24,6 +24,7 @@ import contextlib
 import numbers
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -42,16 +43,19 @@ from .encode import (
     encode,
     tokens_of,
 )
+from .extras import collecting, install
 from .generate import greedy_continue
 from .loading import LoadedModel, load_model
 from .notes import warn_not_as_written
 from .parts import EncoderDecoderTraces
 from .registry import DEFAULT_MODEL, bundled_names, model_for
 from .seq2seq import run_pair
+from .steps import MAX_CANDIDATES, Generation, Sampling, check_sampling, decode, resolve_seed
 from .trace import EagerTrace, MaskError, ModelTrace
 
-__all__ = ["CaptureFallbackWarning", "EmptyTextError", "Encoded", "TooLongError", "check_text_arg", "encode",
-           "first_position", "is_loaded", "load", "pad_batch", "run_batch", "run_text", "trace_ids"]
+__all__ = ["CaptureFallbackWarning", "EmptyTextError", "Encoded", "StepsNotCapturedError", "TooLongError",
+           "check_text_arg", "encode",
+           "first_position", "generate", "is_loaded", "load", "pad_batch", "run_batch", "run_text", "trace_ids"]
 
 
 
@@ -104,10 +108,12 @@ def trace_ids(
     prompt_len: int | None = None,
     truncated: int = 0,
     sources: Sequence[Encoded | None] | None = None,
+    streams: bool = False,
 ) -> list[ModelTrace | EagerTrace]:
     """One forward pass over a (padded) batch of id lists; one trace per list.
 
     sources: the Encoded each list came from (its text and offsets let WordPiece show spaces exactly).
+    streams: also keep the residual stream around each block (`trace.streams`: O(layers x N x d_model)).
     """
     if lm.kind == "encoder-decoder":
         raise AttnlabError(f"{lm.name} is an encoder-decoder: run it with run_text(source, target_text=...) "
@@ -117,7 +123,8 @@ def trace_ids(
     device = lm.model.device  # a model moved to a GPU (the corpus's Ray actors) gets its inputs there
     inputs = {name: tensor.to(device) for name, tensor in inputs.items()}  # on the CPU: the same tensors
     n_layers = lm.model.config.num_hidden_layers
-    with _pass_of(lm), torch.no_grad(), recording(body) as rec:
+    install(lm.model)  # the extras' hooks, once per model, before its first pass (`models.extras`)
+    with _pass_of(lm), torch.no_grad(), recording(body) as rec, collecting(streams=streams) as extras:
         body(**inputs, use_cache=False)
     layers = rec.ordered()
     common = {
@@ -134,7 +141,7 @@ def trace_ids(
     if len(layers) == n_layers:
         shape = {"n_heads": layers[0].q.shape[1], "n_kv_heads": layers[0].k.shape[1]}
         try:
-            traces = [ModelTrace(layers=layers, tokens=tok, span=span, batch_index=b, **shape, **common)
+            traces = [ModelTrace(layers=layers, extras=extras, tokens=tok, span=span, batch_index=b, **shape, **common)
                       for b, (tok, span) in enumerate(zip(tokens, spans, strict=True))]
         except MaskError as e:
             why = f"its attention mask is {e}, which attnlab cannot apply from q and k"
@@ -199,7 +206,8 @@ def first_position(model: torch.nn.Module) -> int:
 
 
 def run_text(text: str, model: Any = None, *, tokenizer: Any = None, truncate: bool = False,
-             generate: int = 0, target_text: str | None = None) -> ModelTrace | EagerTrace | EncoderDecoderTraces:
+             generate: int = 0, target_text: str | None = None,
+             streams: bool = False) -> ModelTrace | EagerTrace | EncoderDecoderTraces:
     """The attention of `model` on `text`: a trace whose `pattern(layer, head)` gives a head's weights.
     Warns (models.notes.NotAsWrittenWarning) when the model did not read the text as written.
 
@@ -212,15 +220,18 @@ def run_text(text: str, model: Any = None, *, tokenizer: Any = None, truncate: b
         tokenizer: the tokenizer of a model object.
         truncate: cut text longer than the model accepts instead of raising TooLongError.
         generate: decoders: continue the text greedily by this many tokens first; the trace covers
-            prompt and generated tokens (`trace.prompt_len` marks where generation began).
+            prompt and generated tokens (`trace.prompt_len` marks where generation began), each
+            generated row captured while decoding (`attnlab.generate` gives the steps too).
             Encoder-decoders without `target_text`: the target's length (default 20, `models.seq2seq`).
         target_text: encoder-decoders only: the target the decoder reads.
+        streams: also keep the residual stream around each block (`trace.streams`, for `attnlab.flow`).
 
     Returns:
         A trace; for an encoder-decoder model, `EncoderDecoderTraces` (encoder, decoder, cross).
     """
     check_text_arg(text, "the text")
     _check_flag(truncate, "truncate")
+    _check_flag(streams, "streams")
     if isinstance(generate, bool) or not isinstance(generate, numbers.Integral):
         raise AttnlabError(f"generate must be a whole number of new tokens, got {describe(generate)}")
     if target_text is not None:
@@ -234,6 +245,14 @@ def run_text(text: str, model: Any = None, *, tokenizer: Any = None, truncate: b
                                f"{lm.kind}")
         enc = encode(lm, text, truncate=truncate, reserve=max(generate, 0))
         ids, prompt_len = enc.ids, None
+        if generate and not streams:  # rows captured while decoding (`models.steps`): no second pass
+            try:
+                trace = _generation(lm, enc, int(generate), Sampling()).trace
+            except StepsNotCapturedError:
+                pass  # a model whose attention bypasses the interface: generate, then one pass (eager fallback)
+            else:
+                warn_not_as_written(trace, text)
+                return trace
         if generate:
             prompt_len = len(ids)
             made = [0]  # tokens generated so far, counted by the generation's streamer
@@ -243,9 +262,13 @@ def run_text(text: str, model: Any = None, *, tokenizer: Any = None, truncate: b
                     ids = greedy_continue(lm, ids, int(generate), on_tokens=lambda n: made.__setitem__(0, made[0] + n))
         with watching() as watch, notice(Msg("progress_running", {"model": lm.name, "n": len(ids)}),
                                          count=_layers_count(lm, watch)):
-            trace = trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc])[0]
+            trace = trace_ids(lm, [ids], prompt_len=prompt_len, truncated=enc.cut, sources=[enc], streams=streams)[0]
     warn_not_as_written(trace, text)
     return trace
+
+
+class StepsNotCapturedError(AttnlabError):
+    """A model whose attention does not go through transformers' attention interface while decoding."""
 
 
 @contextlib.contextmanager
@@ -260,6 +283,59 @@ def _model(model: Any, tokenizer: Any) -> Iterator[LoadedModel]:
 
     with holding(model, tokenizer) as lm:
         yield lm
+
+
+def generate(prompt: str, model: str | None = None, n: int = 20, *, temperature: float = 0.0,
+             top_k: int | None = None, seed: int | None = None, top: int = 5, lens: bool = False,
+             truncate: bool = False) -> Generation:
+    """`prompt` continued by up to n tokens, one at a time with the KV cache (`models.steps`).
+
+    Every step's attention row, in every layer and head, is captured while decoding (no re-run):
+    `result.trace` covers prompt and generated tokens. `result.steps` holds, per new token, the
+    model's top-`top` next-token probabilities with the chosen token, and with `lens=True` the top
+    tokens of each layer's output (logit lens). Greedy by default; temperature > 0 samples (among the
+    top_k most probable when given) with a private generator seeded with `seed` (chosen and reported
+    in `result.sampling` when not given), so the same settings give the same tokens.
+    """
+    model = bundled_names("decoder")[0] if model is None else model
+    check_text_arg(prompt, "the prompt")
+    sampling = check_sampling(temperature, top_k, seed)
+    _check_flag(lens, "lens")
+    _check_flag(truncate, "truncate")
+    for name, value, most in (("n", n, None), ("top", top, MAX_CANDIDATES)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1 or value > (most or value):
+            limit = f"1..{most}" if most else "1 or more"
+            raise AttnlabError(f"{name} must be a whole number in {limit}, got {describe(value)}")
+    lm = load(model)
+    _check_generate(lm, int(n))
+    enc = encode(lm, prompt, truncate=truncate, reserve=int(n))
+    return _generation(lm, enc, int(n), resolve_seed(sampling), top=int(top), lens=lens)
+
+
+def _generation(lm: LoadedModel, enc: Encoded, n: int, sampling: Sampling, *, top: int = 5,
+                lens: bool = False) -> Generation:
+    """Decode n tokens after enc's ids, capturing every row; the trace of the whole sequence and the steps."""
+    names: dict[int, str] = {}
+
+    def name(i: int) -> str:
+        if i not in names:
+            names[i] = tokens_of(lm, [i], None)[0].text
+        return names[i]
+
+    with notice(Msg("progress_generating", {"model": lm.name, "n": n})), _pass_of(lm):
+        ids, steps, rec, extras = decode(lm, enc.ids, n, sampling, name, top=top, lens=lens)
+    layers = rec.assembled()
+    n_layers = lm.model.config.num_hidden_layers
+    if len(layers) != n_layers:
+        raise StepsNotCapturedError(f"{lm.name}: its attention does not go through transformers' attention interface, "
+                           "so decoding steps cannot be captured; run it without --generate")
+    prompt_len = len(enc.ids)
+    trace = ModelTrace(layers=layers, extras=replace(extras, streams=False, parts={}),
+                       tokens=tokens_of(lm, ids, enc, prompt_len), model=lm.name, kind=lm.kind, n_layers=n_layers,
+                       n_heads=layers[0].q.shape[1], n_kv_heads=layers[0].k.shape[1], span=(0, len(ids)),
+                       batch_index=0, prompt_len=prompt_len, truncated=enc.cut)
+    trace.check_finite()
+    return Generation(trace=trace, steps=tuple(steps), sampling=sampling, prompt_len=prompt_len)
 
 
 def run_batch(texts: Sequence[str], model: str = DEFAULT_MODEL, *, truncate: bool = False) -> list[ModelTrace]:

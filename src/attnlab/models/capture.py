@@ -344,14 +344,15 @@ def install() -> None:
 
 
 @contextlib.contextmanager
-def recording(root: torch.nn.Module | None = None) -> Iterator[Recorder]:
+def recording(root: torch.nn.Module | None = None, recorder: Recorder | None = None) -> Iterator[Recorder]:
     """Within the block, every capture-attention call made in this thread records into the yielded Recorder.
 
     root: the model being run; lets the recorder find output projections kept outside the attention
-    module (BERT's `attention.output.dense`). Other threads' calls are not recorded (context-local);
-    whatever happens inside the block, the previous recorder is back after it.
+    module (BERT's `attention.output.dense`). recorder: a Recorder (subclass) to record into instead of
+    a new one (`models.steps` keeps each decoding step's row). Other threads' calls are not recorded
+    (context-local); whatever happens inside the block, the previous recorder is back after it.
     """
-    rec = Recorder(root=root)
+    rec = Recorder(root=root) if recorder is None else recorder
     token = _recorder.set(rec)
     watch = _watch.get()
     before = watch.recorder if watch is not None else None

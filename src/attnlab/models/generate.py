@@ -1,10 +1,11 @@
-"""Greedy continuation for decoders, so a trace can show what each new token looked at.
+"""Greedy continuation with transformers' own `generate`: the reference `models.steps` is tested against.
 
-The text is continued with the model's own `generate` (greedy, KV cache, plain SDPA: nothing is
-recorded while generating). The trace is then captured in one forward pass over prompt + generated
-tokens: by causality, row q of that pass is exactly what position q attended to while decoding
-(the incremental pass computes the same scores; they agree to float rounding). The token at q + 1
-was predicted from row q.
+The text is continued with the model's `generate` (greedy, KV cache, plain SDPA: nothing is
+recorded while generating). `run_text(..., generate=N)` decodes with `models.steps` instead (every
+step's row captured, no second pass) and uses this only when the residual stream is to be kept
+(streams=True), capturing prompt + generated tokens in one forward pass: by causality, row q of
+that pass is what position q attended to while decoding (to float rounding). The token at q + 1 was
+predicted from row q.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import torch
 
 from ..errors import AttnlabError
+from .extras import install
 from .loading import LoadedModel
 from .registry import bundled_names
 
@@ -31,6 +33,7 @@ def greedy_continue(lm: LoadedModel, ids: list[int], n_new: int,
     if n_new == 0:
         return list(ids)
     tok = lm.tokenizer
+    install(lm.model)  # the extras' hooks go in before a model's first pass, whichever pass it is
     input_ids = torch.tensor([ids])  # [batch=1, q_pos]
     with torch.no_grad():
         out = lm.model.generate(

@@ -26,9 +26,12 @@ from typing import Any
 
 import torch
 
+from ..errors import NotKeptError
 from ..trace import AttentionTrace, LayerMask, LayerQKV, QKTrace, Token
+from ..trace.extras import Rotary, Streams
 from ..trace.mask import NEG_LARGE
 from .capture import OUT_PROJ_NAMES, PARENT_OUT_PROJ_NAMES, LayerCapture
+from .extras import STREAM_LAYOUTS, Collector
 
 
 class _ModelFields:
@@ -64,8 +67,10 @@ class MaskError(ValueError):
     """A captured mask attnlab cannot split into one LayerMask (per-head masks hiding different cells)."""
 
 
-def layer_qkv(cap: LayerCapture, b: int, span: slice, visible: dict[int, torch.Tensor] | None = None) -> LayerQKV:
-    """One layer of one text of the batch: views of the captured tensors and its LayerMask.
+def layer_qkv(cap: LayerCapture, b: int, span: slice, visible: dict[int, torch.Tensor] | None = None,
+              rotary: Rotary | None = None, streams: Streams | None = None) -> LayerQKV:
+    """One layer of one text of the batch: views of the captured tensors and its LayerMask (and the
+    rotary embedding and residual stream the extras hooks kept, `models.extras`).
 
     visible: a cache, id(mask) -> [q_pos, k_pos] bool, shared by the layers of one trace, so that a
     per-head mask every layer shares is read once.
@@ -92,6 +97,8 @@ def layer_qkv(cap: LayerCapture, b: int, span: slice, visible: dict[int, torch.T
         mask=LayerMask(causal=cap.causal, allowed=allowed, additive=additive, bias=bias, softcap=cap.softcap),
         lse=None if cap.lse is None else cap.lse[b, :, span].float(),
         out_proj=cap.out_proj,
+        rotary=rotary,
+        streams=streams,
     )
 
 
@@ -112,11 +119,24 @@ def _shared_visible(bias: torch.Tensor, cache: dict[int, torch.Tensor]) -> torch
 class ModelTrace(_ModelFields, QKTrace):
     """A real model's attention on one text, from captured q/k (see the module docstring)."""
 
-    def __init__(self, *, layers: list[LayerCapture], **fields: Any) -> None:
+    def __init__(self, *, layers: list[LayerCapture], extras: Collector | None = None, **fields: Any) -> None:
         self._set_fields(**fields)
         self.layers = layers  # one LayerCapture per layer (tensors shared with the whole batch)
         visible: dict[int, torch.Tensor] = {}
-        self.layers_qkv = [layer_qkv(cap, self.batch_index, self.span, visible) for cap in layers]
+        b, span = self.batch_index, self.span
+        rotary = None if extras is None else extras.rotary_for(b, span, layers[0].q.shape[-1])
+        streams = None if extras is None else extras.streams_for(len(layers), b, span)
+        self.streams_asked = extras is not None and extras.streams  # the residual stream was asked for
+        self.layers_qkv = [layer_qkv(cap, b, span, visible, rotary, None if streams is None else streams[i])
+                           for i, cap in enumerate(layers)]
+
+    def streams(self, layer: int) -> Streams:
+        self.check_layer_head(layer, None)
+        kept = self.layers_qkv[layer].streams
+        if kept is None and self.streams_asked:
+            raise NotKeptError(f"{self.model}: its layers are laid out in a way attnlab cannot read the residual "
+                               f"stream of; it reads {' and '.join(STREAM_LAYOUTS)}")
+        return super().streams(layer)
 
     def _no_output_projection(self, layer: int) -> str:
         cap = self.layers[layer]

@@ -15,12 +15,17 @@ and the access long inputs need, without any N x N map (a source that keeps q an
     lse(layer)                        [head, q_pos]       log-sum-exp of each row's logits
     score_tiles(layer, ...)           ScoreTile...        the logits, a [head, rows, keys] tile at a time
     pair_scores(layer, q_pos, k_pos)  [head, pairs]       the logits of chosen cells (diagonals, a column)
+    row_scores(layer, q_pos, keys)    [head, rows, keys]  the logits of chosen whole rows
     visible_keys(layer)               [q_pos]             how many keys each query sees
     tile(layer, head, rows, cols)     (weights, scores)   one head's rectangle, [rows, cols] each
     pooled(layer, head, cell, ...)    [rows / cell, cols / cell]  max or mean weight of cell x cell blocks
     nbytes                            int                 memory the trace keeps alive
     qkv(layer)                        QKV                 q, k, v and the score scale (NotKeptError if not kept)
     output_projection(layer)          [d_model, head * d_head]  W_O (NotKeptError if not kept)
+    rotary(layer)                     Rotary | None       RoPE's cos / sin, to un-rotate q and k (None: no RoPE known)
+    score_additions(layer)            tuple[str, ...]     what is applied to scale * q . k before the softmax
+    streams(layer)                    Streams             the residual stream around the layer's blocks (NotKeptError
+                                                          unless the source was asked to keep it; `trace.extras`)
 
 "Logits" are what the softmax takes: the scores after the temperature (a toy's scores / T; a real
 model's scores), or, for a source that keeps only weights, their logarithm. So for every trace
@@ -50,6 +55,7 @@ import torch
 from ..errors import AttnlabError, LayerHeadError, NonFiniteError, NotKeptError
 from ..i18n import tr_error
 from ..rowstats import RowStats, full_row_stats
+from .extras import Rotary, Streams
 from .memo import Memo, storage_bytes
 from .pool import POOL_MODES, cell_counts, pool_block
 from .token import Token, unique_labels
@@ -119,6 +125,7 @@ class AttentionTrace(ABC):
     prompt_len: int | None = None  # tokens from here on were generated (decoders); None: none were
     keeps_qkv: bool = False  # qkv(layer) answers (else NotKeptError)
     keeps_values: bool = False  # qkv(layer).v and output_projection(layer) both answer (value-weighted views)
+    keeps_streams: bool = False  # streams(layer) answers (information-flow routes)
 
     @property
     def memo(self) -> Memo:
@@ -231,6 +238,12 @@ class AttentionTrace(ABC):
         self.check_layer_head(layer, None)
         return self._dense_logits(layer)[:, q_pos, k_pos]
 
+    def row_scores(self, layer: int, q_pos: torch.Tensor, keys: int | None = None) -> torch.Tensor:
+        """[head, len(q_pos), keys] fp32 logits of whole rows (of keys 0..keys-1, default all; hidden: -inf),
+        for rows scattered over the map (the why view's row, the flow graph's nodes)."""
+        self.check_layer_head(layer, None)
+        return self._dense_logits(layer)[:, q_pos, : self.n_tokens if keys is None else keys]
+
     def visible_keys(self, layer: int) -> torch.Tensor:
         """[q_pos] int64: how many keys each query may see (causal: q + 1; otherwise N)."""
         self.check_layer_head(layer, None)
@@ -324,6 +337,24 @@ class AttentionTrace(ABC):
         """[d_model, head * d_head] W_O of this layer (head h: columns h*d_head .. (h+1)*d_head)."""
         self.check_layer_head(layer, None)
         raise NotKeptError(f"{self.model}: this {type(self).__name__} keeps no output projection")
+
+    def rotary(self, layer: int) -> Rotary | None:
+        """The rotary embedding applied to this layer's q and k; None where none is known (no RoPE, or a
+        source that keeps no q and k)."""
+        self.check_layer_head(layer, None)
+        return None
+
+    def score_additions(self, layer: int) -> tuple[str, ...]:
+        """What the source applies to scale * q . k before the softmax, besides hiding cells, in order:
+        "softcap", "bias" (a per-head position bias), "additive" (a float mask or bias). () for none."""
+        self.check_layer_head(layer, None)
+        return ()
+
+    def streams(self, layer: int) -> Streams:
+        """The residual stream around this layer's attention and feed-forward blocks (`trace.extras`)."""
+        self.check_layer_head(layer, None)
+        raise NotKeptError(f"{self.model}: this {type(self).__name__} keeps no residual stream: capture the "
+                           "model with streams=True (run_text(..., streams=True))")
 
     def check_finite(self) -> None:
         """Raise NonFiniteError naming the first layer and head whose weights hold NaN or inf, and the

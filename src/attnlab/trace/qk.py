@@ -25,6 +25,7 @@ from ..checks import FLOAT32_MAX
 from ..errors import NonFiniteError, NotKeptError
 from ..rowstats import STAT_NAMES, RowStats, full_row_stats, head_row_stats
 from .base import QKV, AttentionTrace, ScoreTile, non_finite_message
+from .extras import Rotary, Streams
 from .mask import LayerMask
 from .rows import LazyRowStats
 
@@ -40,6 +41,8 @@ class LayerQKV:
     mask: LayerMask  # what hides cells and what is added to the scores
     lse: torch.Tensor | None = None  # [head, q_pos] fp32 row log-sum-exp from the kernel, if it gave one
     out_proj: torch.Tensor | None = None  # [d_model, head * d_head] W_O, if the source found it
+    rotary: Rotary | None = None  # the RoPE applied to q and k, if the source knows it
+    streams: Streams | None = None  # the residual stream around the layer's blocks, if the source kept it
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,10 +66,16 @@ class QKTrace(AttentionTrace):
     def keeps_values(self) -> bool:  # type: ignore[override]
         return all(layer.out_proj is not None for layer in self.layers_qkv)
 
+    @property
+    def keeps_streams(self) -> bool:  # type: ignore[override]
+        return all(layer.streams is not None for layer in self.layers_qkv)
+
     def _held(self) -> list[torch.Tensor | None]:
         held: list[torch.Tensor | None] = []
         for layer in self.layers_qkv:
             held += [layer.q, layer.k, layer.v, layer.lse, *layer.mask.tensors()]
+            held += [] if layer.streams is None else layer.streams.tensors()
+            held += [] if layer.rotary is None else [layer.rotary.cos, layer.rotary.sin]
         return held
 
     def qkv(self, layer: int) -> QKV:
@@ -80,6 +89,23 @@ class QKTrace(AttentionTrace):
         if w_o is None:
             raise NotKeptError(self._no_output_projection(layer))
         return w_o
+
+    def rotary(self, layer: int) -> Rotary | None:
+        self.check_layer_head(layer, None)
+        return self.layers_qkv[layer].rotary
+
+    def score_additions(self, layer: int) -> tuple[str, ...]:
+        mask = self.mask(layer)
+        named = (("softcap", mask.softcap is not None), ("bias", mask.bias is not None),
+                 ("additive", mask.additive is not None))
+        return tuple(name for name, present in named if present)
+
+    def streams(self, layer: int) -> Streams:
+        self.check_layer_head(layer, None)
+        streams = self.layers_qkv[layer].streams
+        if streams is None:
+            return super().streams(layer)
+        return streams
 
     def _no_output_projection(self, layer: int) -> str:
         """Why layer `layer` has no W_O (sources say what they looked for)."""
@@ -206,6 +232,20 @@ class QKTrace(AttentionTrace):
         k = lq.k[:, k_pos].float().unsqueeze(1)  # [kv, 1, pairs, d_head]
         s = torch.linalg.vecdot(q, k).view(self.n_heads, -1).mul_(lq.scale)  # [head, pairs]
         return lq.mask.effective().apply_pairs(s, q_pos, k_pos)
+
+    def row_scores(self, layer: int, q_pos: torch.Tensor, keys: int | None = None) -> torch.Tensor:
+        """[head, rows, keys] fp32: one matmul per kv group over the chosen queries, then the mask cell by cell
+        (`LayerMask.apply_pairs`): O(rows x keys x d_head) per head, no copy of k per row."""
+        self.check_layer_head(layer, None)
+        lq, n_kv = self.layers_qkv[layer], self.n_kv_heads
+        keys = self.n_tokens if keys is None else keys
+        q_pos = q_pos.to(lq.q.device)
+        q = lq.q[:, q_pos].float().view(n_kv, -1, lq.q.shape[-1])  # [kv, group * rows, d_head]
+        s = torch.bmm(q, lq.k[:, :keys].float().transpose(1, 2)).mul_(lq.scale)  # [kv, group * rows, keys]
+        s = s.view(self.n_heads, len(q_pos) * keys)  # [head, rows * keys]
+        rows = q_pos.repeat_interleave(keys)
+        cols = torch.arange(keys, device=q_pos.device).repeat(len(q_pos))
+        return lq.mask.effective().apply_pairs(s, rows, cols).view(self.n_heads, len(q_pos), keys)
 
     def visible_keys(self, layer: int) -> torch.Tensor:
         self.check_layer_head(layer, None)
