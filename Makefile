@@ -1,6 +1,7 @@
 # Two entry points, each sets itself up on a fresh machine:
 #   make demo   create .venv if missing, install attnlab, run the tutorial end to end
 #   make serve  the same setup, then the web app on 127.0.0.1:8765 (Ctrl-C stops)
+#   make notebook  the same setup, then the lesson notebook in JupyterLab
 #   make test   the same setup (plus chromium and a Japanese font from Debian), then lint and the
 #               whole test suite (unit, model, browser, notebook, wheel)
 #   make dist   the sdist and the wheel in dist/ (python -m build), to install attnlab elsewhere
@@ -8,7 +9,7 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.attnlab-setup
 
-.PHONY: setup sysdeps demo serve test lint lesson js dist clean
+.PHONY: setup sysdeps demo serve notebook test lint lesson js dist clean
 
 setup: $(STAMP)
 
@@ -33,6 +34,10 @@ demo: $(STAMP)
 # the web app on http://127.0.0.1:8765/ (SERVE_ARGS="--host 192.168.1.20" for a classroom: see README)
 serve: $(STAMP)
 	$(VENV)/bin/attnlab serve $(SERVE_ARGS)
+
+# the lesson in JupyterLab (Japanese; the English one is beside it): Ctrl-C stops the server
+notebook: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/attention_handson_ja.ipynb
 
 test: $(STAMP) sysdeps lint
 	$(VENV)/bin/pytest
