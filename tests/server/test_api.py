@@ -246,3 +246,17 @@ def test_a_client_that_goes_away_cancels_its_queued_capture(live_server, path):
     assert key not in worker._by_key  # cancelled and gone from the queue
     assert running.future.result(timeout=10) is True
     assert not live_server.state.texts.has(key)
+
+
+@pytest.mark.model
+def test_library_errors_speak_the_request_language_with_the_apps_advice(client):
+    """A keyed library error (i18n.tr_error) answers in ?lang= and names the app's control, not a CLI flag."""
+    text = "word " * 600
+    for lang, control, flag in (("en", 'tick "cut text that is too long"', "--truncate"),
+                                ("ja", "「長すぎる文は切る」にチェック", "--truncate")):
+        r = client.post(f"/api/text?lang={lang}", json={"text": text, "model": "minilm"})
+        said = r.json()["error"]
+        assert r.status_code == 400 and control in said and flag not in said, said
+    tid = client.post("/api/text", json={"text": "Tokyo is beautiful", "model": "minilm"}).json()["trace_id"]
+    r = client.get(f"/api/traces/{tid}/head?layer=9&head=0&lang=ja")
+    assert r.status_code == 404 and "層の選択から選んでください" in r.json()["error"], r.json()

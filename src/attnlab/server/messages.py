@@ -55,8 +55,11 @@ def lang_of(query: bytes | str) -> str:
 
 
 def error_text(e: BaseException, lang: str) -> str:
-    """What an error says, in `lang` when it is one of the server's own, as JSON-safe text."""
-    return printable(e.text(lang) if isinstance(e, ServerError) else str(e))
+    """What an error says, as JSON-safe text: in `lang` when it is one of the server's own or a keyed
+    library error (`i18n.tr_error`, with the app's advice: a control to change, not a CLI flag)."""
+    from ..i18n import error_text as library_text
+
+    return printable(e.text(lang) if isinstance(e, ServerError) else library_text(e, lang, "app"))
 
 
 def printable(text: str) -> str:
