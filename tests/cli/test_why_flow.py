@@ -123,7 +123,7 @@ ERRORS = [
     (["why", "--toy", "--causal", "--query", "0", "--key", "1"], "key 1 comes after query 0"),
     (["why", "--toy", "--layer", "1", "--query", "0", "--key", "0"], "layer 1 is out of range"),
     (["why", "--toy", "--head", "3", "--query", "0", "--key", "0"], "head 3 is out of range"),
-    (["why", "--toy", "--bands", "0", "--query", "0", "--key", "0"], "--bands 0: give 1 or more"),
+    (["why", "--toy", "--bands", "0", "--query", "0", "--key", "0"], "--bands 0 is outside 1.."),
     (["why", "hi", "--seed", "3", "--query", "0", "--key", "0"], "--seed is a toy option: add --toy"),
     (["why", "--toy", "--query", "0"], "the following arguments are required: --key"),
     (["flow", "hi", "--threshold", "0"], r"threshold 0.0 is outside (0, 1]"),
@@ -152,3 +152,13 @@ def test_model_errors_are_one_line_exit_2(run):
                           (["text", "hi", "--model", "smollm2", "--generate", "9000"], "more than smollm2 accepts")):
         code, out, err = run(*argv, "--lang", "en")
         assert code == 2 and out == "" and err.count("\n") == 1 and message in err, err
+
+
+def test_flow_help_states_the_default_threshold(capsys):
+    """--help names the default without importing torch, so the number is written there: it must be the code's."""
+    from attnlab.analysis.flow import DEFAULT_THRESHOLD
+    from attnlab.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["flow", "--help"])
+    assert f"{DEFAULT_THRESHOLD:g})" in " ".join(capsys.readouterr().out.split())

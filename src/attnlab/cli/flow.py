@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import add_format, add_lang
+from .options import add_format, add_int, add_lang, add_model
 
 
 def register(subparsers: Any) -> None:
-    from ..analysis.flow import DEFAULT_THRESHOLD
-    from ..models.registry import BUNDLED, DEFAULT_MODEL
 
     p = subparsers.add_parser(
         "flow",
@@ -25,11 +23,11 @@ def register(subparsers: Any) -> None:
                     "(edges whose importance is above the threshold).",
     )
     p.add_argument("text", help="the sentence")
-    others = ", ".join(name for name in BUNDLED if name != DEFAULT_MODEL)
-    p.add_argument("--model", default=DEFAULT_MODEL, help=f"{DEFAULT_MODEL} (default), {others}, a folder or a hub id")
-    p.add_argument("--token", type=int, default=None, metavar="I", help="the token to explain (default: the last)")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="TAU",
-                   help=f"keep edges of importance above TAU, in (0, 1] (default {DEFAULT_THRESHOLD})")
+    add_model(p)
+    add_int(p, "--token", default=None, lo=0, metavar="I", help="the token to explain (default: the last)")
+    p.add_argument("--threshold", type=float, default=None, metavar="TAU",
+                   help="keep edges of importance above TAU, in (0, 1] (default: analysis.flow.DEFAULT_THRESHOLD, "
+                        "0.04)")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
     add_format(p, "json: the graph's edges on stdout")
     add_lang(p)
@@ -37,12 +35,13 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..analysis.flow import check_threshold, flow, flow_text, flow_to_dict
-    from ..models.api import run_text
+    from ..analysis.flow import DEFAULT_THRESHOLD, check_threshold, flow, flow_text, flow_to_dict
     from .output import print_json
+    from .text import noted_part, run_result
 
-    threshold = check_threshold(args.threshold)  # before the model runs
-    trace = run_text(args.text, args.model, truncate=args.truncate, streams=True)
+    threshold = check_threshold(DEFAULT_THRESHOLD if args.threshold is None else args.threshold)  # before the run
+    result = run_result(args.text, args.model, args.lang, truncate=args.truncate, streams=True)
+    trace = noted_part(result, args.text, args.lang, "encoder")  # (an encoder-decoder: its encoder, said)
     token = trace.n_tokens - 1 if args.token is None else args.token
     graph = flow(trace, token, threshold)
     if args.format == "json":

@@ -61,12 +61,12 @@ MAX_THREADS = 4096  # torch threads, Ray actors or CPUs asked for (more than any
 
 
 def add_int(p: argparse.ArgumentParser, flag: str, *, default: int | str | None, lo: int, hi: int = INT_MAX,
-            help: str, metavar: str = "N", size: bool = False) -> None:
+            help: str, metavar: str = "N", size: bool = False, required: bool = False) -> None:
     """A whole-number option (size: a byte size such as 512MiB): parsed as text, then checked by
     `check_ints` after parsing (`checks.whole_number` / `checks.byte_size`, lo..hi), so that a refusal
     names the flag, the value and the range in --lang, and 10**23 or 1.5 never reaches torch or the OS."""
     dest = flag.lstrip("-").replace("-", "_")
-    p.add_argument(flag, default=default, metavar=metavar, help=help)
+    p.add_argument(flag, default=default, metavar=metavar, help=help, required=required)
     p.set_defaults(_ints=(*(p.get_default("_ints") or ()), (dest, flag, lo, hi, size)))
 
 
@@ -80,3 +80,13 @@ def check_ints(args: argparse.Namespace) -> argparse.Namespace:
         if value is not None:
             setattr(args, dest, (byte_size if size else whole_number)(value, flag, lo, hi))
     return args
+
+
+def add_model(p: argparse.ArgumentParser) -> None:
+    """--model, as every command that runs a model on a text takes it: None chooses by the text
+    (`models.registry.model_for`: SmolLM2 for Japanese, else MiniLM)."""
+    from ..models.registry import BUNDLED, DEFAULT_MODEL, JAPANESE_MODEL
+
+    p.add_argument("--model", default=None,
+                   help=f"{', '.join(BUNDLED)}, a model folder or a hub id (default: {JAPANESE_MODEL} for text "
+                        f"with Japanese, else {DEFAULT_MODEL})")

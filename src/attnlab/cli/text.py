@@ -17,11 +17,10 @@ from typing import Any
 
 from . import CliError
 from .generation import add_generation_options, check_generation_args, run_generation
-from .options import INT_MAX, SUMMARY_ROWS, add_format, add_html, add_int, add_lang, add_out, add_scale
+from .options import INT_MAX, SUMMARY_ROWS, add_format, add_html, add_int, add_lang, add_model, add_out, add_scale
 
 
 def register(subparsers: Any) -> None:
-    from ..models.registry import BUNDLED, DEFAULT_MODEL, JAPANESE_MODEL
 
     p = subparsers.add_parser(
         "text",
@@ -29,9 +28,7 @@ def register(subparsers: Any) -> None:
         description="Run a real model on TEXT and show where each token's attention goes.",
     )
     p.add_argument("text", help="the sentence (any language the model's tokenizer knows)")
-    p.add_argument("--model", default=None,
-                   help=f"{', '.join(BUNDLED)}, a model folder or a hub id (default: {JAPANESE_MODEL} for text "
-                        f"with Japanese, else {DEFAULT_MODEL})")
+    add_model(p)
     add_int(p, "--layer", default=0, lo=-INT_MAX, help="layer to show (default 0)")
     add_int(p, "--head", default=0, lo=-INT_MAX, help="head to show (default 0)")
     add_int(p, "--top", default=3, lo=1, help="attended tokens listed per token (default 3)")
@@ -101,7 +98,7 @@ def run_noted(text: str, model: str | None, lang: str, *, truncate: bool, genera
 
 
 def run_result(text: str, model: str | None, lang: str, *, truncate: bool, generate: int = 0,
-               target_text: str | None = None):
+               target_text: str | None = None, streams: bool = False):
     """The trace or an encoder-decoder's `EncoderDecoderTraces`, with the capture fallback's warning
     printed as a one-line note, and a progress line while the model loads."""
     from ..i18n import Msg
@@ -117,7 +114,7 @@ def run_result(text: str, model: str | None, lang: str, *, truncate: bool, gener
         load(name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CaptureFallbackWarning)
-        trace = run_text(text, model, truncate=truncate, generate=generate, target_text=target_text)
+        trace = run_text(text, model, truncate=truncate, generate=generate, target_text=target_text, streams=streams)
     for w in caught:
         if issubclass(w.category, CaptureFallbackWarning):
             print(f"attnlab: note: {w.message}", file=sys.stderr)

@@ -12,15 +12,13 @@ import argparse
 from typing import Any
 
 from . import CliError
-from .options import add_format, add_lang
+from .options import INT_MAX, MAX_SEED, add_format, add_int, add_lang, add_model
 
 TOY_DEFAULTS = {"tokens": None, "d_model": None, "heads": 1, "seed": 42, "temperature": 1.0, "causal": False,
                 "x": None}  # the toy options and their defaults (as `attnlab toy`'s)
 
 
 def register(subparsers: Any) -> None:
-    from ..models.registry import BUNDLED, DEFAULT_MODEL
-
     p = subparsers.add_parser(
         "why",
         help="why one cell of a head has its score (per-dimension terms, RoPE's part)",
@@ -28,20 +26,19 @@ def register(subparsers: Any) -> None:
                     "its row, and for RoPE models what the content and the rotation each give.",
     )
     p.add_argument("text", nargs="?", default=None, help="the sentence (omit with --toy)")
-    others = ", ".join(name for name in BUNDLED if name != DEFAULT_MODEL)
-    p.add_argument("--model", default=DEFAULT_MODEL, help=f"{DEFAULT_MODEL} (default), {others}, a folder or a hub id")
-    p.add_argument("--layer", type=int, default=0, help="layer (default 0)")
-    p.add_argument("--head", type=int, default=0, help="head (default 0)")
-    p.add_argument("--query", type=int, required=True, metavar="I", help="the attending token's position")
-    p.add_argument("--key", type=int, required=True, metavar="J", help="the attended token's position")
-    p.add_argument("--bands", type=int, default=8, help="RoPE models: frequency bands of the split (default 8)")
+    add_model(p)
+    add_int(p, "--layer", default=0, lo=-INT_MAX, help="layer (default 0)")
+    add_int(p, "--head", default=0, lo=-INT_MAX, help="head (default 0)")
+    add_int(p, "--query", default=None, lo=0, required=True, metavar="I", help="the attending token's position")
+    add_int(p, "--key", default=None, lo=0, required=True, metavar="J", help="the attended token's position")
+    add_int(p, "--bands", default=8, lo=1, help="RoPE models: frequency bands of the split (default 8)")
     p.add_argument("--truncate", action="store_true", help="cut text longer than the model accepts")
     toy = p.add_argument_group("the toy (--toy)")
     toy.add_argument("--toy", action="store_true", help="explain a cell of the toy lab instead of a model's")
     toy.add_argument("--tokens", default=None, help='toy tokens separated by spaces (default "Tokyo is beautiful")')
-    toy.add_argument("--d-model", type=int, default=None, help="toy width (default 4, or x's width)")
-    toy.add_argument("--heads", type=int, default=1, help="toy heads (default 1)")
-    toy.add_argument("--seed", type=int, default=42, help="toy seed of W_Q, W_K, W_V (default 42)")
+    add_int(toy, "--d-model", default=None, lo=1, help="toy width (default 4, or x's width)")
+    add_int(toy, "--heads", default=1, lo=1, help="toy heads (default 1)")
+    add_int(toy, "--seed", default=42, lo=0, hi=MAX_SEED, help="toy seed of W_Q, W_K, W_V (default 42)")
     toy.add_argument("--temperature", type=float, default=1.0, help="toy softmax temperature (default 1)")
     toy.add_argument("--causal", action="store_true", help="toy: mask future tokens")
     toy.add_argument("--x", default=None, help="toy x as a JSON/CSV file or inline rows '1,0.5;0.2,0.1'")
@@ -58,8 +55,6 @@ def handle(args: argparse.Namespace) -> int:
         raise CliError("give TEXT or --toy, not both")
     if not args.toy and args.text is None:
         raise CliError("give the TEXT to explain, or --toy for the toy lab")
-    if args.bands < 1:
-        raise CliError(f"--bands {args.bands}: give 1 or more")
     if not args.toy:
         given = [f"--{name.replace('_', '-')}" for name, default in TOY_DEFAULTS.items()
                  if getattr(args, name) != default]
@@ -82,6 +77,7 @@ def _toy_trace(args: argparse.Namespace):
 
 
 def _model_trace(args: argparse.Namespace):
-    from ..models.api import run_text
+    from .text import noted_part, run_result
 
-    return run_text(args.text, args.model, truncate=args.truncate)
+    result = run_result(args.text, args.model, args.lang, truncate=args.truncate)
+    return noted_part(result, args.text, args.lang, "encoder")  # (an encoder-decoder: its encoder, said)
