@@ -1659,7 +1659,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "applied after the dot product: {what} (adding {added:+.4f} in all)",
     },
     "why_row": {
-        "ja": "重み {weight:.4f}: この行で {rank} 番目に大きいスコア（見える Key {visible} 個、行の lse {lse:.4f}）",
+        "ja": "重み {weight:.4f}: この行で {rank} 番目に大きいスコア（見えるキー {visible} 個、行の lse {lse:.4f}）",
         "en": "weight {weight:.4f}: rank {rank} of the {visible} keys this row sees (the row's lse {lse:.4f})",
     },
     "why_temperature": {

@@ -123,5 +123,8 @@ def test_generation_counts_the_tokens_it_made():
 def test_text_says_what_it_waits_for(shown, capsys):
     assert main(["text", "The capital of Japan is", "--model", "smollm2", "--generate", "2", "--lang", "en"]) == 0
     err = capsys.readouterr().err
-    for said in ("loading smollm2", "generating 2 tokens with smollm2", "running smollm2 on ", "reading every head"):
+    for said in ("loading smollm2", "generating 2 tokens with smollm2", "reading every head"):
         assert f"attnlab: {said}" in err, err
+    assert "running smollm2 on" not in err, err  # the generated trace comes from the decoding steps: no second pass
+    assert main(["text", "The capital of Japan is", "--model", "smollm2", "--lang", "en"]) == 0
+    assert "attnlab: running smollm2 on 5 tokens" in capsys.readouterr().err

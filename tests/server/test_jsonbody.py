@@ -23,7 +23,10 @@ SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, suppress_h
 
 
 def post(path: str, body: str | bytes):
+    """POST `body` to `path`, a trace's route given a well-formed id that names no trace: the body is read
+    (and refused) before the trace is looked up."""
     raw = body.encode() if isinstance(body, str) else body
+    path = path.replace("{tid}", "text-0123456789abcdef")
     return CLIENT.post(path, content=raw, headers={"content-type": "application/json"})
 
 
@@ -37,7 +40,7 @@ def refused(r, *words: str) -> str:
 
 
 def test_every_json_route_is_covered():
-    assert JSON_ROUTES == ["/api/text", "/api/text/stream", "/api/toy", "/api/toy/page"]
+    assert JSON_ROUTES == ["/api/text", "/api/text/stream", "/api/toy", "/api/toy/page", "/api/traces/{tid}/effects"]
 
 
 # where a hostile leaf can sit: any field, known or not, at any depth of arrays and objects

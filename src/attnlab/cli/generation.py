@@ -51,9 +51,12 @@ def _name(args: argparse.Namespace) -> str:
 
 
 def _kind(args: argparse.Namespace) -> str:
+    from ..i18n import Msg
     from ..models.api import load
+    from ..progress import notice
 
-    return load(_name(args)).kind
+    with notice(Msg("progress_loading", {"model": _name(args)})):  # said when the load is long
+        return load(_name(args)).kind
 
 
 def run_generation(args: argparse.Namespace) -> Any:

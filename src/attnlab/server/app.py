@@ -14,6 +14,7 @@ Swagger UI and ReDoc, which load from a CDN, are off; /docs is a local page over
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -71,14 +72,28 @@ def _handlers(app: FastAPI) -> None:
         message = e.detail if isinstance(e.detail, str) else error_text(ServerError("srv_refused"), lang)
         if e.status_code == 404 and message == "Not Found":
             message = error_text(ServerError("srv_not_found", path=request.url.path), lang)
+        headers = getattr(e, "headers", None)
         if e.status_code == 405:
             message = error_text(ServerError("srv_method", method=request.method, path=request.url.path), lang)
-        return error(e.status_code, message, getattr(e, "headers", None))
+            headers = {**{k: v for k, v in (headers or {}).items() if k.lower() != "allow"},
+                       "allow": allowed_methods(request)}
+        return error(e.status_code, message, headers)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, e: Exception) -> JSONResponse:  # a bug: logged with its traceback
         log.exception("attnlab serve: unexpected error on %s", request.url.path)
         return error(500, error_text(ServerError("srv_internal", name=type(e).__name__), lang_of(request.url.query)))
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the API documents at this path (Starlette's 405 names only the first route's, and a
+    path with a GET route and a POST route, such as a trace's effects, has two): read from the OpenAPI
+    schema, the list of what this server answers."""
+    path, methods = request.url.path, set()
+    for template, ops in request.app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
+            methods |= {m.upper() for m in ops if m in ("get", "post", "put", "delete", "patch")}
+    return ", ".join(sorted(methods))
 
 
 def validation_message(errors: Any, lang: str = "en") -> str:
