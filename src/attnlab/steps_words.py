@@ -37,7 +37,8 @@ STEPS_STRINGS: dict[str, dict[str, str]] = {
     },
     "steps_open_heatmap": {"ja": "この行をヒートマップで開く", "en": "open this row in the heatmap"},
     "steps_overview": {
-        "ja": "全層・全ヘッド: 新しいトークンがいちばん重みを置くキー（参照側）への重み（クリックでその層とヘッドを選びます）",
+        "ja": "全層・全ヘッド: 新しいトークンがいちばん重みを置くキー（参照側）への重み"
+              "（クリックでその層とヘッドを選びます）",
         "en": "every layer and head: the new token's largest weight on one key (click to choose that layer and head)",
     },
     "steps_overview_cell": {
@@ -56,4 +57,25 @@ STEPS_STRINGS: dict[str, dict[str, str]] = {
     "gen_temperature": {"ja": "温度（0 は貪欲法）", "en": "temperature (0: greedy)"},
     "gen_top_k": {"ja": "上位 k（空欄はすべて）", "en": "top-k (empty: all)"},
     "gen_seed": {"ja": "seed（空欄は自動）", "en": "seed (empty: chosen)"},
+    # the server's refusals of a generation's settings (server/inputs.py) --------------------------------
+    "srv_gen_encoder": {
+        "ja": "{model} はエンコーダーなので、続けて生成できません。生成するトークン数を 0 にするか、"
+              "デコーダー（smollm2 など）を選んでください",
+        "en": "{model} is an encoder: it does not generate; set the tokens to generate to 0, or choose a decoder "
+              "(smollm2)",
+    },
+    "srv_gen_temperature": {
+        "ja": "温度 {given} は使えません。0（貪欲法）か 0 より大きい数にしてください",
+        "en": "temperature {given} is not allowed: give 0 (greedy) or a number above 0",
+    },
+    "srv_gen_needs_generate": {
+        "ja": "{name} は生成のときだけ使います。生成するトークン数（generate）を 1 以上にしてください",
+        "en": "{name} only applies to generation: set generate to 1 or more",
+    },
+    "srv_gen_greedy": {
+        "ja": "{name} はサンプリングのときだけ意味があります。温度を 0 より大きくしてください"
+              "（貪欲法はいつも確率がいちばん高いトークンを選びます）",
+        "en": "{name} only matters when sampling: set temperature above 0 (greedy decoding always takes the most "
+              "probable token)",
+    },
 }

@@ -15,9 +15,9 @@ import attnlab
 from attnlab import cli
 from attnlab.analysis.steps import step_rows, steps_text, steps_to_dict
 from attnlab.errors import AttnlabError
-from attnlab.i18n import t
 from attnlab.html.encode import PageData, decode_arrays, page_data
 from attnlab.html.render import render_page
+from attnlab.i18n import t
 from attnlab.views import page_views, view_named
 
 pytestmark = pytest.mark.model
@@ -90,7 +90,7 @@ def test_a_page_without_the_generation_has_no_steps_tab(gen):
     assert "steps" not in [v.name for v in page_views(gen.trace, live=True)]
     with pytest.raises(AttnlabError, match="needs a decoder's generation"):
         render_page(gen.trace, view="steps")
-    views, data = page_data(gen.trace, lang="en", view="heatmap", layers=[0], focus=None, given={"steps": gen})
+    _, data = page_data(gen.trace, lang="en", view="heatmap", layers=[0], focus=None, given={"steps": gen})
     assert data.meta["view"] == "heatmap" and "steps" in data.meta["views"]  # given: there, and view= still chooses
     assert view_named("steps", gen.trace, given={"steps": gen}).name == "steps"
 
@@ -99,7 +99,7 @@ def test_steps_of_another_trace_or_not_a_generation_are_refused(gen):
     other = attnlab.run_text("Tokyo is beautiful", "smollm2")
     with pytest.raises(AttnlabError, match="not of another trace"):
         render_page(other, generation=gen)
-    with pytest.raises(AttnlabError, match="takes attnlab.generate"):
+    with pytest.raises(AttnlabError, match=r"takes attnlab\.generate"):
         render_page(gen.trace, generation=gen.steps)
     with pytest.raises(AttnlabError, match="not of another trace"):
         attnlab.show(other, generation=gen)

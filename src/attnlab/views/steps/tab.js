@@ -64,6 +64,7 @@ export function tab(core) {
       return out;
     }
     function draw() {
+      if (!core.has(STATE.li, STATE.map)) return core.need(STATE.li, [STATE.map], root, "steps").then(draw); // remote
       const s = S[st.i], p = s.position, w = row(), top = Math.max(...w) || 1;
       range.value = String(st.i + 1); prev.disabled = st.i === 0; next.disabled = st.i === n - 1;
       layerSel.value = String(STATE.li); headSel.value = String(STATE.map);
