@@ -53,6 +53,7 @@ STEPS_STRINGS: dict[str, dict[str, str]] = {
         "ja": "ロジットレンズ: 各層の出力から読んだ 1 位のトークン",
         "en": "logit lens: each layer's top token, read from its output",
     },
+    "steps_lens_top": {"ja": "1 位のトークン", "en": "top token"},
     # the app's explorer: generation's settings -----------------------------------------------------
     "gen_temperature": {"ja": "温度（0 は貪欲法）", "en": "temperature (0: greedy)"},
     "gen_top_k": {"ja": "上位 k（空欄はすべて）", "en": "top-k (empty: all)"},

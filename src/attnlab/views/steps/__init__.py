@@ -31,6 +31,6 @@ VIEW = View(name="steps", applies=applies, given_only=True, page_meta=page_meta,
             needs="a decoder's generation (render_page(gen.trace, generation=gen), attnlab.show(gen), or "
                   "attnlab text PROMPT --generate N --html)",
             labels=("head", "layer", "steps_candidates", "steps_chosen", "steps_chosen_line", "steps_hint",
-                    "steps_lens_title", "steps_next", "steps_not_held", "steps_of", "steps_open_heatmap",
-                    "steps_overview", "steps_overview_cell", "steps_prev", "steps_row", "steps_sampling",
-                    "steps_scrubber", "steps_text_so_far", "weight"))
+                    "steps_lens_title", "steps_lens_top", "steps_next", "steps_not_held", "steps_of",
+                    "steps_open_heatmap", "steps_overview", "steps_overview_cell", "steps_prev", "steps_row",
+                    "steps_sampling", "steps_scrubber", "steps_text_so_far", "weight"))

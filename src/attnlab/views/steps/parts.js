@@ -24,7 +24,7 @@ export function candidateList(core, s, fill) {
 export function lensTable(core, lens) {
   const { L, el } = core;
   return el("table", { class: "steps-lens" },
-    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: L.layer }), el("th", { scope: "col", text: "top-1" }),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: L.layer }), el("th", { scope: "col", text: L.steps_lens_top }),
       el("th", { scope: "col", text: "p" }))),
     el("tbody", {}, ...lens.map((c, l) => el("tr", { "data-layer": l, "data-token-id": c.token_id },
       el("td", { text: String(l) }), el("td", { text: c.token }), el("td", { class: "num", text: c.p.toFixed(3) })))));

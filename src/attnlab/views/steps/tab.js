@@ -75,7 +75,7 @@ export function tab(core) {
         const rgb = core.viridis(v / top);
         return el("span", { class: `steps-tok${k === p ? " new" : ""}${k < D.prompt_len ? " prompt" : ""}`,
           text: core.tokText(k), title: `${core.tokLabel(k)} · ${L.weight} ${v.toFixed(3)}`,
-          style: `background:${core.cssColor(rgb)};color:${core.inkOn(rgb)}` });
+          style: `background:rgba(${rgb[0]},${rgb[1]},${rgb[2]},0.5)` }); // half over white: dark text reads on it
       }));
       rowTitle.textContent = `${fill(L.steps_row, { token: core.tokText(p), pos: p })} · ${core.layerName(STATE.li)} · ` +
         core.mapName(STATE.map);
@@ -108,6 +108,7 @@ export function tab(core) {
     draw();
     return {
       refresh: draw, go, state: st, data: D, row, over, cellXY: grid.cellXY,
+      shown: () => ({ step: st.i, layer: META.layers[STATE.li], map: STATE.map }), // for tests
     };
   }
   return { build };
