@@ -116,3 +116,27 @@ def test_the_explorer_generates_with_a_seed_and_its_trace_page_shows_the_steps(l
     shot(o, "steps-app")
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
     assert o.outside(live_server.url) == []
+
+
+def test_a_remote_trace_page_fetches_the_row_it_shows(live_server, open_app):
+    """A prompt past 334 tokens: the app's page of a SmolLM2 trace holds no map (html/live.py), so the tab
+    asks the server for the map of the layer and head it shows; the numbers are still the trace's rows."""
+    from attnlab.html.live import fits_page
+    from attnlab.server.capture import capture_job
+    from attnlab.server.inputs import text_request
+
+    srv = live_server.state
+    text = "Tokyo is the capital of Japan and a very large city. " * 34  # ~400 tokens
+    req = text_request({"text": text, "model": "smollm2", "generate": 2}, srv.models)
+    entry = capture_job(srv, req).future.result(timeout=300)
+    gen = entry.extras["generation"]
+    assert not fits_page(entry.trace)  # a remote page
+    o = open_app(f"{live_server.url}/t/{entry.id}?lang=en")
+    o.wait("window.__attnlab && window.__attnlab.ready", timeout_s=120)
+    assert o.page.evaluate("window.__attnlab.state.view") == "steps"
+    o.wait(f"{STEPS}.shown && document.querySelectorAll('{PANE} [data-testid=steps-keys] li').length > 0")
+    check_step(o, gen, 0)
+    o.page.click(f"{PANE} [data-testid=steps-next]")
+    check_step(o, gen, 1)
+    assert any(f"/api/traces/{entry.id}/map?" in u for u in o.requests)  # the map came from the server
+    assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []

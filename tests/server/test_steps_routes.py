@@ -61,7 +61,9 @@ def test_a_greedy_generation_has_its_steps_and_keeps_its_old_inputs(client):
     tid = r.json()["trace_id"]
     assert client.get(f"/api/traces/{tid}").json()["inputs"] == {"text": TEXT, "model": "smollm2", "generate": 2,
                                                                   "truncate": False}
-    assert page_steps(client, tid) == as_json(steps_to_dict(attnlab.generate(TEXT, "smollm2", 2)))
+    want = as_json(steps_to_dict(attnlab.generate(TEXT, "smollm2", 2)))
+    assert page_steps(client, tid) == want
+    assert {k: r.json()[k] for k in want} == want  # the answer holds them as `--generate N --format json` does
     plain = client.post("/api/text", json={"text": TEXT, "model": "smollm2"}).json()["trace_id"]
     assert "steps" not in client.get(f"/api/traces/{plain}/page-data?lang=en").json()["meta"]["views"]
 

@@ -11,11 +11,12 @@ JSON schemas here are what /openapi.json documents.
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from ..analysis.effects_names import METHODS
-from ..models.registry import DEFAULT_MODEL, JAPANESE_MODEL, model_for
+from ..models.registry import BUNDLED, DEFAULT_MODEL, JAPANESE_MODEL, model_for
 from ..toy.options import OPTION_NAMES
 from .messages import ServerError, brief
 
@@ -163,10 +164,6 @@ def _sampling(body: dict[str, Any], model: str, generate: int) -> dict[str, Any]
     """{temperature, top_k, seed} of a generation (as `attnlab text --generate N`'s options), the seed chosen
     here when sampling without one (so the trace's inputs, and its link, hold it); refused: these without
     generate, top_k or seed when greedy, and generate for a bundled encoder (it has no next token)."""
-    import secrets
-
-    from ..models.registry import BUNDLED
-
     if generate and model in BUNDLED and BUNDLED[model].kind == "encoder":
         raise ServerError("srv_gen_encoder", model=model)
     temperature = _number("temperature", body.get("temperature", 0))

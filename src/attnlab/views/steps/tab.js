@@ -77,6 +77,8 @@ export function tab(core) {
           text: core.tokText(k), title: `${core.tokLabel(k)} · ${L.weight} ${v.toFixed(3)}`,
           style: `background:rgba(${rgb[0]},${rgb[1]},${rgb[2]},0.5)` }); // half over white: dark text reads on it
       }));
+      const mark = text.children[p]; // the new token in sight inside the text's own scroll box (not the page's)
+      text.scrollTop = Math.max(0, mark.offsetTop - text.clientHeight / 2);
       rowTitle.textContent = `${fill(L.steps_row, { token: core.tokText(p), pos: p })} · ${core.layerName(STATE.li)} · ` +
         core.mapName(STATE.map);
       const order = w.map((v, k) => [v, k]).sort((a, b) => b[0] - a[0]).slice(0, TOP_KEYS);
