@@ -25,6 +25,7 @@ from .errors import AttnlabError
 from .errors_text import ERROR_STRINGS
 from .lesson_text import LESSON_STRINGS
 from .numtext import wrap_field
+from .steps_words import STEPS_STRINGS
 
 LANGS = ("ja", "en")
 
@@ -1712,6 +1713,7 @@ STRINGS: dict[str, dict[str, str]] = {
 
 STRINGS.update(ERROR_STRINGS)
 STRINGS.update(LESSON_STRINGS)
+STRINGS.update(STEPS_STRINGS)
 SURFACES = ("cli", "python", "app")  # where an error is read: its advice names what to change there
 
 

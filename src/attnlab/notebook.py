@@ -49,6 +49,7 @@ from .trace import AttentionTrace
 
 if TYPE_CHECKING:
     from .analysis.effects import HeadEffects
+    from .models.steps import Generation
 
 Shown = AttentionTrace | EncoderDecoderTraces  # what a page shows: a trace, or an encoder-decoder's three parts
 
@@ -68,6 +69,7 @@ class Page:
     focus: tuple[int, int] | None = None  # (layer, head) it opens on (None: the first layer's head 0)
     effects: HeadEffects | None = None  # the head effects of this trace: their tab (None: none)
     part: str | None = None  # an encoder-decoder's part it opens on (None: the encoder; html/parts.py)
+    generation: Generation | None = None  # the generation whose trace this is: the steps tab (None: none)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -80,25 +82,28 @@ class Page:
 
     def _options(self) -> dict[str, Any]:
         return {"lang": self.lang, "view": self.view, "layers": self.layers, "focus": self.focus,
-                "effects": self.effects, "part": self.part}
+                "effects": self.effects, "part": self.part, "generation": self.generation}
 
     def __repr__(self) -> str:
         return repr(self.trace)
 
 
-def show(trace: Shown | HeadEffects, *, lang: str = "ja", view: str | None = None,
+def show(trace: Shown | HeadEffects | Generation, *, lang: str = "ja", view: str | None = None,
          layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-         effects: HeadEffects | None = None, part: str | None = None) -> Page:
+         effects: HeadEffects | None = None, part: str | None = None, generation: Generation | None = None) -> Page:
     """The interactive page of `trace` for a notebook, in `lang` ("ja" or "en"), opening on `view`.
 
     `trace` alone at the end of a cell shows the same page in Japanese; `show` chooses the language,
     the first tab, the layers (fewer layers, a smaller notebook) and the (layer, head) it opens on.
     `effects` (attnlab.head_effects(...) of this trace) adds their tab, which the page opens on;
-    `show(effects)` is the same as `show(effects.trace, effects=effects)`.
+    `show(effects)` is the same as `show(effects.trace, effects=effects)`; `show(gen)` of `attnlab.generate(...)`
+    is `show(gen.trace, generation=gen)`: the page opens on the steps tab (views/steps).
     An encoder-decoder's `EncoderDecoderTraces` shows its three parts behind a switch, opening on
     `part` ("encoder", "decoder" or "cross"), whose view, layers and focus the others are.
     """
     check_lang(lang)
+    if generation is None and _is_generation(trace):
+        trace, generation = trace.trace, trace  # type: ignore[union-attr]
     if effects is None and _is_effects(trace):
         trace, effects = trace.trace, trace
     if effects is not None and not _is_effects(effects):
@@ -125,9 +130,24 @@ def show(trace: Shown | HeadEffects, *, lang: str = "ja", view: str | None = Non
         if view is not None:
             from .views import view_named
 
-            view_named(view, trace, given=() if effects is None else ("effects",))  # not at display: now
+            view_named(view, trace, given=_given(effects, generation))  # not at display: now
+    if generation is not None:
+        from .html.render import checked_generation
+
+        checked_generation(generation, trace)
     return Page(trace, lang, view, None if layers is None else tuple(int(x) for x in layers),
-                None if focus is None else (int(focus[0]), int(focus[1])), effects, part)
+                None if focus is None else (int(focus[0]), int(focus[1])), effects, part, generation)
+
+
+def _is_generation(obj: Any) -> bool:
+    """Whether `obj` is attnlab.generate's result (its module is imported once one exists)."""
+    module = sys.modules.get("attnlab.models.steps")
+    return module is not None and isinstance(obj, module.Generation)
+
+
+def _given(effects: Any, generation: Any) -> tuple[str, ...]:
+    """The names of the views given their data (PageOptions.given's keys)."""
+    return (*(() if effects is None else ("effects",)), *(() if generation is None else ("steps",)))
 
 
 def _is_effects(obj: Any) -> bool:
@@ -138,7 +158,8 @@ def _is_effects(obj: Any) -> bool:
 
 def preview(trace: Shown, *, lang: str = "ja", view: str | None = None,
             layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-            marker: str = "", effects: HeadEffects | None = None, part: str | None = None) -> bytes:
+            marker: str = "", effects: HeadEffects | None = None, part: str | None = None,
+            generation: Generation | None = None) -> bytes:
     """The PNG of the page's opening view at the (layer, head) it opens on (the view's first figure,
     else the heatmap's; an encoder-decoder's: its opening part's, the cross-attention's heatmap), captioned."""
     from .html.encode import opening_view
@@ -155,7 +176,7 @@ def preview(trace: Shown, *, lang: str = "ja", view: str | None = None,
 
             return preview_png(plot_cross(trace, layer, head, lang=lang), t("nb_preview_caption", lang), marker=marker)
         trace = trace.encoder if name == "encoder" else trace.decoder
-    given = () if effects is None else ("effects",)  # (the effects tab draws no figure: the heatmap's below)
+    given = _given(effects, generation)  # (the effects and steps tabs draw no figure: the heatmap's below)
     opening = view_named(view, trace, given=given) if view is not None else opening_view(trace)
     opts = FigureOptions(lang=lang, layer=layer, head=head, stem=file_stem(trace.model))
     jobs = opening.figures(trace, opts) or view_named("heatmap", trace).figures(trace, opts)
@@ -165,17 +186,18 @@ def preview(trace: Shown, *, lang: str = "ja", view: str | None = None,
 
 def outputs(trace: Shown, *, lang: str = "ja", view: str | None = None,
             layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-            effects: HeadEffects | None = None,
-            part: str | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            effects: HeadEffects | None = None, part: str | None = None,
+            generation: Generation | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The notebook outputs of `trace` as (data, metadata) pairs: the preview, then the page (see the
     module docstring); a trace too large for a page gives one text output with the reason."""
     try:
         page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False, effects=effects,
-                           part=part)
+                           part=part, generation=generation)
     except AttnlabError as e:
         return [({"text/plain": f"attnlab: {e}"}, {})]
     mark = secrets.token_hex(8)
-    png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark, effects=effects, part=part)
+    png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark, effects=effects, part=part,
+                  generation=generation)
     data = {"page": base64.b85encode(zlib.compress(page.encode("utf-8"), 9)).decode("ascii"), "mark": mark,
             "sandbox": SANDBOX, "height": FRAME_HEIGHT, "max": MAX_FRAME_HEIGHT}
     script = call("attnlabNotebook", data, scripts=("fit", "notebook"))
@@ -209,11 +231,12 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
 
 def display_html(trace: Shown, *, lang: str = "ja", view: str | None = None,
                  layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-                 effects: HeadEffects | None = None, part: str | None = None) -> str:
+                 effects: HeadEffects | None = None, part: str | None = None,
+                 generation: Generation | None = None) -> str:
     """The HTML form of a trace: its page in a frame, or one escaped line saying why not."""
     try:
         return notebook_html(render_page(trace, lang=lang, view=view, layers=layers, focus=focus, effects=effects,
-                                         part=part))
+                                         part=part, generation=generation))
     except AttnlabError as e:
         return f"<pre>attnlab: {html.escape(str(e))}</pre>"
 

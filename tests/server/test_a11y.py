@@ -191,3 +191,33 @@ def test_a_page_with_the_effects_tab_has_nothing_serious_and_its_scatter_takes_t
         assert page.evaluate(state) == ["heatmap", 1, 2]
         assert errors == [] and page.evaluate("window.__attnlab.errors") == []
         page.close()
+
+
+@pytest.mark.model
+def test_a_page_with_the_steps_tab_has_nothing_serious_and_its_grid_takes_the_keyboard(browser, tmp_path):
+    """A SmolLM2 generation's page (views/steps, with the logit lens), in both languages: axe on the steps tab;
+    its overview grid's cursor is announced and Enter chooses that layer and head."""
+    import attnlab
+    from attnlab.html import render_page
+
+    gen = attnlab.generate("The capital of Japan is", "smollm2", 3, temperature=0.8, seed=4, lens=True)
+    for lang in ("ja", "en"):
+        path = tmp_path / f"steps-{lang}.html"
+        path.write_text(render_page(gen.trace, lang=lang, generation=gen), encoding="utf-8")
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
+        assert page.evaluate("window.__attnlab.state.view") == "steps"
+        assert violations(page) == [], lang
+        page.locator("[data-testid=steps-grid]").focus()  # the cursor starts at layer 0, head 0
+        for key in ("ArrowDown", "ArrowRight", "Enter"):
+            page.keyboard.press(key)
+        cell = page.locator('section[data-pane="steps"] [data-testid=steps-cell]')
+        assert (cell.get_attribute("data-layer"), cell.get_attribute("data-head")) == ("1", "1")
+        assert page.evaluate("[window.__attnlab.state.li, window.__attnlab.state.map]") == [1, 1]
+        status = page.locator('section[data-pane="steps"] [data-testid=steps-status]')
+        assert (status.get_attribute("role"), status.get_attribute("aria-live")) == ("status", "polite")
+        assert errors == [] and page.evaluate("window.__attnlab.errors") == []
+        page.close()

@@ -216,7 +216,8 @@ def handle(args: argparse.Namespace) -> int:
         return _cross(args, result, dest, quiet)
     trace.check_layer_head(args.layer, args.head)
     # the page: an encoder-decoder's holds all three parts, opening on --part
-    page = dest.page(result, focus=(args.layer, args.head), layers=args.layers, part=args.part)
+    page = dest.page(result, focus=(args.layer, args.head), layers=args.layers, part=args.part,
+                     **({} if gen is None else {"generation": gen}))  # the steps tab, opening first
     if trace.truncated:
         print("attnlab: " + t("text_cut", args.lang, n=trace.truncated, model=trace.model, limit=trace.n_tokens),
               file=sys.stderr)

@@ -10,6 +10,7 @@ it (one map, a layer's pooled maps, one layer's explanation: `html/remote.py`, t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..trace import AttentionTrace
@@ -26,20 +27,22 @@ def fits_page(trace: AttentionTrace) -> bool:
 
 
 def live_page_data(trace: AttentionTrace, *, labels: dict[str, str], live: dict[str, Any] | None = None,
-                   view: str | None = None, lang: str = "ja") -> dict[str, Any]:
+                   view: str | None = None, lang: str = "ja", given: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """{"meta": ..., "blob": ...} as a page file holds them (meta with `labels`, the first `view`, and
     `live`: how the live views and a remote page reach the server, e.g. {"trace": id, "api":
-    "/api/traces/<id>"}); `lang`: the language of the texts the tabs carry (the explanation)."""
-    views = page_views(trace, live=live is not None)
+    "/api/traces/<id>"}); `lang`: the language of the texts the tabs carry (the explanation); `given`: what was
+    computed beside the trace for a view (`PageOptions.given`: a generation's steps)."""
+    given = dict(given or {})
+    views = page_views(trace, live=live is not None, given=given)
     static = [v for v in views if not v.live]
     remote = live is not None and not fits_page(trace)
-    data = encode_trace(trace, views=static, level=LEVEL, lang=lang, weights=not remote)
+    data = encode_trace(trace, views=static, level=LEVEL, lang=lang, weights=not remote, given=given)
     meta = data.meta
     names = [v.name for v in views]
     opening = [v.name for v in views if v.opens_first(trace)] or names
     first = view if view in names else opening[0]
     page = PageOptions(lang=lang, layers=tuple(meta["layers"]), focus=(meta["focus"][0], meta["focus"][1]),
-                       remote=remote)
+                       remote=remote, given=given)
     view_meta = dict(meta["view_meta"])  # the live views' own (no arrays: they read from the server)
     for v in views:
         extra = v.page_meta(trace, page) if v.live else None

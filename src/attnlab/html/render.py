@@ -45,6 +45,7 @@ from .parts import part_pages
 
 if TYPE_CHECKING:
     from ..analysis.effects import HeadEffects
+    from ..models.steps import Generation
 
 PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
 PARTS_ENTRY = "html/js/parts"  # an encoder-decoder page's: the part switch, each part's frame (html/parts.py)
@@ -138,6 +139,7 @@ def render_page(
     pack: bool = True,
     effects: HeadEffects | None = None,
     part: str | None = None,
+    generation: Generation | None = None,
 ) -> str:
     """The whole page for `trace` as an HTML string.
 
@@ -165,9 +167,9 @@ def render_page(
     """
     check_lang(lang)
     if isinstance(trace, EncoderDecoderTraces):
-        if effects is not None:
-            raise AttnlabError("effects= shows one trace's head effects, and an encoder-decoder's page holds three "
-                               "parts: leave effects out, or give the encoder's or the decoder's trace")
+        if effects is not None or generation is not None:
+            raise AttnlabError("effects= and generation= show one trace's, and an encoder-decoder's page holds three "
+                               "parts: leave them out, or give the encoder's or the decoder's trace")
         return _pair_page(trace, lang=lang, part=part or "encoder", view=view, layers=layers, focus=focus, pack=pack)
     if part is not None:
         raise AttnlabError(f"part={part!r} chooses a part of an encoder-decoder's attention, and {trace.model!r} "
@@ -175,11 +177,24 @@ def render_page(
     given = {} if effects is None else {"effects": effects}
     if effects is not None:
         view_named("effects", trace, given=given)  # a trace the effects tab cannot show: say so
+    if generation is not None:
+        given["steps"] = checked_generation(generation, trace)
     views, data = page_data(trace, lang=lang, view=view, layers=layers, focus=focus, given=given)
     code = code_for(views, lang, data.meta["arrays"])
     body = (f'<script type="application/json" id="attnlab-meta">{json_for_script(data.meta)}</script>\n'
             f'<script type="application/octet-stream" id="attnlab-blob">{data.blob_b64}</script>\n')
     return _document(f"attnlab · {trace.model} · {trace.n_tokens} {t('tokens', lang)}", lang, code, body, pack)
+
+
+def checked_generation(generation: Any, trace: AttentionTrace) -> Any:
+    """`generation`, checked to be a Generation of `trace` (its steps are drawn over its rows)."""
+    from ..models.steps import Generation
+    from ..views.steps.data import check_same_trace
+
+    if not isinstance(generation, Generation):
+        raise AttnlabError(f"generation= takes attnlab.generate(...)'s result, got {type(generation).__name__}")
+    check_same_trace(generation, trace)
+    return generation
 
 
 def _pair_page(pair: EncoderDecoderTraces, *, lang: str, part: str, view: str | None,

@@ -21,7 +21,8 @@ from ..views import VIEWS
 APP_ENTRY = "server/static/app"  # the app script's entry module: builds the screen the address asks for
 # the words the app's modules (server/static/*.js) read as L.<key>
 APP_LABELS = ("app_title", "causal_mask", "docs_hint", "download_bad", "download_fit", "download_layers",
-              "download_page", "generate", "head", "heads_input", "layer", "layers_captured", "loading", "model",
+              "download_page", "gen_seed", "gen_temperature",
+              "gen_top_k", "generate", "head", "heads_input", "layer", "layers_captured", "loading", "model",
               "model_auto", "model_chosen", "new_text", "no_download", "pipe_app_hint", "pipe_app_x", "preset_step1",
               "preset_step2", "preset_step3", "preset_step4", "preset_tutorial", "presets", "rerun", "run",
               "screen_docs", "screen_text", "screen_toy", "share_link", "state_generating", "state_loading",

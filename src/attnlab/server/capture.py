@@ -52,7 +52,9 @@ def _capture(job: Job, srv: Server, req: TextRequest) -> Entry:
         job.say("generating" if req.generate else "capturing",
                 lambda: {"layers_done": now.layers_done, "n_layers": n_layers})
         warnings.simplefilter("always", api.CaptureFallbackWarning)
-        trace = api.run_text(req.text, req.model, truncate=req.truncate, generate=req.generate)
+        gen = _generation(req, lm.kind)
+        trace = gen.trace if gen is not None else api.run_text(req.text, req.model, truncate=req.truncate,
+                                                                generate=req.generate)
     if isinstance(trace, EncoderDecoderTraces):  # the app shows self-attention: the encoder's, as the CLI's default
         print(f"attnlab serve: note: {trace.model} is an encoder-decoder: showing its encoder's self-attention",
               file=sys.stderr)
@@ -61,7 +63,27 @@ def _capture(job: Job, srv: Server, req: TextRequest) -> Entry:
         if issubclass(w.category, api.CaptureFallbackWarning):
             print(f"attnlab serve: note: {w.message}", file=sys.stderr)
     job.say("keeping")
-    return srv.keep("text", req.capture_inputs, trace)
+    entry = srv.keep("text", req.capture_inputs, trace)
+    if gen is not None:  # its steps: the trace page's steps tab (pages_data.trace_page)
+        srv.texts.keep(entry, "generation", gen)
+    return entry
+
+
+def _generation(req: TextRequest, kind: str) -> Any:
+    """A decoder's generation with every step kept (`attnlab.generate`, the request's sampling settings), or
+    None: no generation asked, another kind of model, or a greedy one whose attention bypasses the capture
+    (then run_text generates and falls back to eager, as the CLI does)."""
+    from ..models import api
+
+    if not req.generate or kind != "decoder":
+        return None
+    try:
+        return api.generate(req.text, req.model, req.generate, temperature=req.temperature, top_k=req.top_k,
+                            seed=req.seed, truncate=req.truncate)
+    except api.StepsNotCapturedError:
+        if req.temperature:
+            raise
+        return None
 
 
 async def await_job(srv: Server, job: Job, request: Request) -> Entry | None:

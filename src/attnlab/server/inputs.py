@@ -11,15 +11,18 @@ JSON schemas here are what /openapi.json documents.
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from ..analysis.effects_names import METHODS
-from ..models.registry import DEFAULT_MODEL, JAPANESE_MODEL, model_for
+from ..models.registry import BUNDLED, DEFAULT_MODEL, JAPANESE_MODEL, model_for
 from ..toy.options import OPTION_NAMES
 from .messages import ServerError, brief
 
 MAX_GENERATE = 256  # tokens a request may ask a decoder to add (the CLI has no cap; a server must)
+MAX_TOP_K = 2**20  # top-k a request may name (any vocabulary is smaller: k past it samples from all)
+SEED_SPAN = 2**32  # a generation's seeds: 0 .. 2^32 - 1 (models.steps.SEED_RANGE, as `attnlab text --seed`)
 SEED_RANGE = (-(2**63), 2**64 - 1)  # what torch.Generator.manual_seed accepts
 
 TOY_SCHEMA: dict[str, Any] = {
@@ -39,7 +42,7 @@ TOY_SCHEMA: dict[str, Any] = {
               "items": {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 512}},
     },
 }
-TEXT_FIELDS = ("text", "model", "layer", "head", "generate", "words", "truncate")
+TEXT_FIELDS = ("text", "model", "layer", "head", "generate", "words", "truncate", "temperature", "top_k", "seed")
 TEXT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -54,6 +57,12 @@ TEXT_SCHEMA: dict[str, Any] = {
                      "description": "decoders: greedily add this many tokens"},
         "words": {"type": "boolean", "description": "aggregate to words"},
         "truncate": {"type": "boolean", "description": "cut text longer than the model accepts"},
+        "temperature": {"type": "number", "minimum": 0, "description": "with generate: 0 greedy (default); above 0 "
+                        "sample from softmax(logits / T) (as `attnlab text --temperature`)"},
+        "top_k": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_TOP_K,
+                  "description": "sampling: among the k most probable tokens"},
+        "seed": {"type": ["integer", "null"], "minimum": 0, "maximum": SEED_SPAN - 1,
+                 "description": "sampling: the seed (none: the server chooses one and keeps it in the trace's inputs)"},
     },
 }
 
@@ -115,14 +124,21 @@ class TextRequest:
     model: str  # a name the server offers
     layer: int = 0  # the layer whose head is answered
     head: int = 0  # the head answered
-    generate: int = 0  # decoders: tokens to add greedily first
+    generate: int = 0  # decoders: tokens to add first (greedily, or sampled as below)
     words: bool = False  # aggregate the answer to words
     truncate: bool = False  # cut text longer than the model accepts
+    temperature: float = 0.0  # generation: 0 greedy; above 0 sampled from softmax(logits / T)
+    top_k: int | None = None  # sampling: among the k most probable tokens (None: all)
+    seed: int | None = None  # sampling: the seed (always set when sampling: chosen by the server when not given)
 
     @property
     def capture_inputs(self) -> dict[str, Any]:
-        """What determines the trace (the layer, head and words only choose what is shown)."""
-        return {"text": self.text, "model": self.model, "generate": self.generate, "truncate": self.truncate}
+        """What determines the trace (the layer, head and words only choose what is shown); a sampled
+        generation's settings with its seed, so its link makes the same tokens again."""
+        out = {"text": self.text, "model": self.model, "generate": self.generate, "truncate": self.truncate}
+        if self.temperature:
+            out.update(temperature=self.temperature, top_k=self.top_k, seed=self.seed)
+        return out
 
 
 def text_request(body: dict[str, Any], models: list[str]) -> TextRequest:
@@ -135,12 +151,36 @@ def text_request(body: dict[str, Any], models: list[str]) -> TextRequest:
     model = body["model"] if "model" in body else model_for(body["text"])  # none named: the CLI's choice
     if model not in models:
         raise ServerError("srv_model", model=brief(model), models=", ".join(models))
+    generate = _int("generate", body.get("generate", 0), 0, MAX_GENERATE)
     return TextRequest(
         text=body["text"], model=model,
-        layer=_int("layer", body.get("layer", 0), 0), head=_int("head", body.get("head", 0), 0),
-        generate=_int("generate", body.get("generate", 0), 0, MAX_GENERATE),
+        layer=_int("layer", body.get("layer", 0), 0), head=_int("head", body.get("head", 0), 0), generate=generate,
         words=_bool("words", body.get("words", False)), truncate=_bool("truncate", body.get("truncate", False)),
+        **_sampling(body, model, generate),
     )
+
+
+def _sampling(body: dict[str, Any], model: str, generate: int) -> dict[str, Any]:
+    """{temperature, top_k, seed} of a generation (as `attnlab text --generate N`'s options), the seed chosen
+    here when sampling without one (so the trace's inputs, and its link, hold it); refused: these without
+    generate, top_k or seed when greedy, and generate for a bundled encoder (it has no next token)."""
+    if generate and model in BUNDLED and BUNDLED[model].kind == "encoder":
+        raise ServerError("srv_gen_encoder", model=model)
+    temperature = _number("temperature", body.get("temperature", 0))
+    top_k, seed = body.get("top_k"), body.get("seed")
+    top_k = None if top_k is None else _int("top_k", top_k, 1, MAX_TOP_K)
+    seed = None if seed is None else _int("seed", seed, 0, SEED_SPAN - 1)
+    if temperature < 0:
+        raise ServerError("srv_gen_temperature", given=temperature)
+    given = [n for n, v in (("temperature", temperature or None), ("top_k", top_k), ("seed", seed)) if v is not None]
+    if given and not generate:
+        raise ServerError("srv_gen_needs_generate", name=given[0])
+    if temperature == 0 and given:
+        raise ServerError("srv_gen_greedy", name=given[0])
+    if temperature == 0:
+        return {}
+    return {"temperature": temperature, "top_k": top_k,
+            "seed": secrets.randbelow(SEED_SPAN) if seed is None else seed}
 
 
 EFFECTS_FIELDS = ("methods", "target", "corrupt")

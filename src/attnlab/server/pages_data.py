@@ -27,13 +27,19 @@ def trace_page(entry: Entry, lang: str, view: str | None = None) -> dict[str, An
     live = {"trace": entry.id, "api": f"/api/traces/{entry.id}"}
     cached = entry.extras.get(("page", lang))
     if cached is None:
-        cached = live_page_data(entry.trace, labels={}, live=live, lang=lang)
+        cached = live_page_data(entry.trace, labels={}, live=live, lang=lang, given=given_of(entry))
         if len(cached["blob"]) <= CACHE_BLOB_BYTES:
             entry.extras[("page", lang)] = cached
     meta = dict(cached["meta"], labels=app_labels(lang))
     if view in meta["views"]:
         meta["view"] = view
     return {"meta": meta, "blob": cached["blob"], "trace_id": entry.id}
+
+
+def given_of(entry: Entry) -> dict[str, Any]:
+    """What was computed beside a kept trace for a view that shows it: a generation's steps (capture.py)."""
+    gen = entry.extras.get("generation")
+    return {} if gen is None else {"steps": gen}
 
 
 def toy_page(entry: Entry, lang: str, view: str | None = None) -> dict[str, Any]:

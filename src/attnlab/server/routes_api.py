@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from .. import __version__
+from ..analysis.steps import steps_to_dict
 from ..cli.limits import check_cli_limits
 from ..export import head_to_dict, trace_to_dict
 from ..jsonable import tensor_to_list
@@ -110,7 +111,9 @@ async def text(request: Request, lang: str = MESSAGE_LANG) -> JSONResponse:
     trace.check_layer_head(req.layer, req.head)
     head_json_cells(trace, req.words)
     out = await asyncio.to_thread(head_to_dict, trace, req.layer, req.head, words=req.words)
-    return JSONResponse({**out, "trace_id": entry.id, "warnings": text_notes(entry, lang)})
+    gen = entry.extras.get("generation")  # a decoder's generation: its steps, as `--generate N --format json`
+    steps = {} if gen is None else steps_to_dict(gen)
+    return JSONResponse({**out, **steps, "trace_id": entry.id, "warnings": text_notes(entry, lang)})
 
 
 @router.post("/api/text/stream", summary="/api/text as server-sent events: progress while capturing, then the trace",

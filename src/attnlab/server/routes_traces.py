@@ -95,7 +95,8 @@ async def page(request: Request, tid: str = TID, lang: str = LANG_QUERY,
     held = None if layers is None else parse_layers(layers)
     if layers is not None and held is None:  # "all": every layer, or the page's own refusal
         held = tuple(range(entry.trace.n_layers))
-    html = await _heavy_call(request, entry, lambda: render_page(entry.trace, lang=lang, layers=held))
+    gen = entry.extras.get("generation")  # a generation's steps: the page's steps tab, as `--generate N --html`
+    html = await _heavy_call(request, entry, lambda: render_page(entry.trace, lang=lang, layers=held, generation=gen))
     name = f"attnlab-{file_stem(entry.trace.model)}-{entry.id}.html"
     return HTMLResponse(html, headers={"content-disposition": f'attachment; filename="{name}"'})
 

@@ -15,10 +15,11 @@ from collections.abc import Collection
 
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
-from . import atlas, deepzoom, effects, explain, headview, heatmap, modelview, pipeline, rollout, rowatlas
+from . import atlas, deepzoom, effects, explain, headview, heatmap, modelview, pipeline, rollout, rowatlas, steps
 from .base import DataModule, FigureJob, FigureOptions, PageOptions, View, file_stem
 
 VIEWS: tuple[View, ...] = (
+    steps.VIEW,  # only on pages given a generation (View.given_only), and then first
     pipeline.VIEW,
     heatmap.VIEW,
     headview.VIEW,
@@ -38,8 +39,9 @@ __all__ = ["VIEWS", "DataModule", "FigureJob", "FigureOptions", "PageOptions", "
 def page_views(trace: AttentionTrace, *, live: bool = False, given: Collection[str] = ()) -> list[View]:
     """The views whose tabs a page of `trace` shows, in registry order; live views (which read from the
     web app's server) only when `live` (a page of the app, not a file) or when the page is given their
-    data (`given`: view names, PageOptions.given's keys)."""
-    return [v for v in VIEWS if v.applies(trace) and (live or not v.live or v.name in given)]
+    data (`given`: view names, PageOptions.given's keys); a given-only view (the steps) only when given."""
+    return [v for v in VIEWS if v.applies(trace) and (v.name in given if v.given_only
+                                                       else live or not v.live or v.name in given)]
 
 
 def view_named(name: str, trace: AttentionTrace, *, live: bool = False, given: Collection[str] = ()) -> View:
@@ -48,6 +50,8 @@ def view_named(name: str, trace: AttentionTrace, *, live: bool = False, given: C
     if name not in names:
         raise AttnlabError(f"view {name!r} is not a page view: choose one of {', '.join(names)}")
     view = VIEWS[names.index(name)]
+    if view.given_only and name not in given:
+        raise AttnlabError(f"view {name!r} needs {view.needs}")
     if view.live and not live and name not in given:
         raise AttnlabError(f"view {name!r} reads from the web app's server: open it in `attnlab serve`; a page "
                            f"file shows {', '.join(v.name for v in page_views(trace))}")

@@ -112,3 +112,5 @@ class View:
     # page file given that data: `PageOptions.given`, e.g. the head effects of `render_page(trace, effects=...)`)
     paired: bool = False  # True: its tab also draws maps whose columns are other tokens than its rows (core.K,
     # core.keyLabel): an encoder-decoder page's cross-attention part shows it (html/parts.py)
+    given_only: bool = False  # True: its tab shows only on pages given its data (`PageOptions.given[name]`), in
+    # files and in the app alike (the steps of a generation: views/steps)

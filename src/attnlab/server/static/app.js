@@ -48,7 +48,16 @@ function viewState() {
 }
 function textOptions() {
   return { text: params.get("text") || undefined, model: params.get("model") || undefined,
-    generate: Number(params.get("generate") || 0), truncate: params.get("truncate") === "true", run: params.get("run") === "1" };
+    generate: Number(params.get("generate") || 0), truncate: params.get("truncate") === "true", run: params.get("run") === "1",
+    ...sampling() };
+}
+// a generation's settings in the address (explorer.js; a link's "run it again" address holds them too)
+function sampling() {
+  const out = {};
+  for (const k of ["temperature", "top_k", "seed"]) {
+    if (/^\d+(\.\d+)?$/.test(params.get(k) || "")) out[k] = Number(params.get(k));
+  }
+  return out;
 }
 
 const started = BOOT.screen === "trace" ? tracepage.build(main, BOOT.trace, viewState())

@@ -1,7 +1,9 @@
 // explorer.js (app): real text through a real model. The text, a model the server offers (its
 // registry and the --model values it was started with: never a path typed here) or "auto" (the
 // default: the request names no model and the server chooses from the text, as the CLI does: Japanese
-// goes to smollm2), tokens to generate, truncation. The capture runs on the server (POST
+// goes to smollm2), tokens to generate (a decoder's: greedy, or sampled with a temperature, top-k and seed,
+// which the server checks and keeps with the trace, so its page shows the steps and its link makes the same
+// tokens again; none given, the server chooses the seed), truncation. The capture runs on the server (POST
 // /api/text/stream): its progress (place in the queue, layers captured) is shown as it comes; then the
 // trace opens at its own address, /t/<id> (with model=auto when the server chose: the trace page says
 // which model that was). The address holds the text and the options as they are typed
@@ -23,6 +25,17 @@ export function build(host, options) {
   model.value = opts.model && BOOT.models.includes(opts.model) ? opts.model : AUTO;
   const generate = el("input", { type: "number", min: 0, max: 256, step: 1, value: String(opts.generate || 0),
     "data-testid": "text-generate" });
+  const num = (testid, value, attrs) => el("input", { type: "number", "data-testid": testid, value: value === undefined
+    ? "" : String(value), style: "width: 6em", ...attrs });
+  const temperature = num("text-temperature", opts.temperature || 0, { min: 0, step: 0.1 });
+  const topK = num("text-top-k", opts.top_k, { min: 1, step: 1 }), seed = num("text-seed", opts.seed, { min: 0, step: 1 });
+  const sampling = () => { // the settings the request names: none when greedy (the server refuses stray ones)
+    const out = {};
+    if (Number(temperature.value)) out.temperature = Number(temperature.value);
+    if (topK.value !== "") out.top_k = Number(topK.value);
+    if (seed.value !== "") out.seed = Number(seed.value);
+    return out;
+  };
   const truncate = el("input", { type: "checkbox", "data-testid": "text-truncate" });
   truncate.checked = !!opts.truncate;
   const go = el("button", { class: "primary", "data-testid": "text-run", text: L.run, title: "Ctrl+Enter" });
@@ -46,7 +59,7 @@ export function build(host, options) {
     err.hidden = true; go.disabled = true;
     const auto = model.value === AUTO;
     const body = { text: text.value, ...(auto ? {} : { model: model.value }), generate: Number(generate.value) || 0,
-      truncate: truncate.checked };
+      truncate: truncate.checked, ...sampling() };
     let result = null;
     try {
       await stream(`/api/text/stream?lang=${BOOT.lang}`, body, (name, data) => {
@@ -73,14 +86,17 @@ export function build(host, options) {
     if (model.value !== AUTO) q.set("model", model.value);
     if (Number(generate.value)) q.set("generate", String(Number(generate.value)));
     if (truncate.checked) q.set("truncate", "true");
+    for (const [k, v] of Object.entries(sampling())) q.set(k, String(v));
     api.setAddress(q.toString());
   }
-  for (const c of [text, model, generate, truncate]) c.addEventListener("input", address);
+  for (const c of [text, model, generate, truncate, temperature, topK, seed]) c.addEventListener("input", address);
   truncate.addEventListener("change", address);
   const row = (label, ...inputs) => el("label", { class: "ctl" }, el("span", { text: label }), ...inputs);
   host.append(el("section", { class: "controls", "data-testid": "text-controls" },
     el("p", { class: "hint", text: L.text_hint }), text,
     el("div", { class: "ctl-row" }, row(L.model, model), row(L.generate, generate), row(L.truncate, truncate), go),
+    el("div", { class: "ctl-row", "data-testid": "text-sampling" }, row(L.gen_temperature, temperature),
+      row(L.gen_top_k, topK), row(L.gen_seed, seed)),
     el("div", { class: "ctl-row" }, bar, status), err));
   if (opts.run) run();
   return { run };

@@ -69,6 +69,12 @@ export function tab(core) {
       if (vwUi) vwUi.update(STATE.li, STATE.map, VW());
       map.draw();
       PERF.switchMs.push(performance.now() - t0);
+      if (Number.isInteger(STATE.row)) { // opened at a row (the steps tab): the cursor on its largest weight
+        const q = STATE.row, k = STATE.col;
+        STATE.row = null;
+        map.element.focus();
+        map.moveCursor(0, 0, { q, k: Number.isInteger(k) ? k : q });
+      }
     }
     function toSvg() {
       const mode = VW() ? ` · ${vw.name}` : "";
