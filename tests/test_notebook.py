@@ -77,7 +77,7 @@ def test_two_outputs_each_readable_alone(toy):
 
 def test_loader_carries_the_page_sandboxed(toy):
     script = outputs(toy, lang="en", view="heatmap")[1][0]["application/javascript"]
-    assert page_of(script) == render_page(toy, lang="en", view="heatmap", pack=False)
+    assert page_of(script) == render_page(toy, lang="en", view="heatmap", pack=False, why=False)
     assert data_of(script)["sandbox"] == SANDBOX and "allow-same-origin" not in script
     assert script.startswith(code_script("fit")) and code_script("notebook") in script  # the code is compiled JS
     assert "</script" not in script.lower() and "<!--" not in script  # safe inside an exported <script>

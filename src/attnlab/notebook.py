@@ -171,7 +171,7 @@ def outputs(trace: Shown, *, lang: str = "ja", view: str | None = None,
     module docstring); a trace too large for a page gives one text output with the reason."""
     try:
         page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False, effects=effects,
-                           part=part)
+                           part=part, why=False)  # no why panel's cells: attnlab.why explains a cell in a notebook
     except AttnlabError as e:
         return [({"text/plain": f"attnlab: {e}"}, {})]
     mark = secrets.token_hex(8)
