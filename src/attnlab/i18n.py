@@ -1803,9 +1803,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{name} {pos} is out of range: the text has tokens 0..{last}",
     },
     "srv_why_hidden": {
-        "ja": "キー {key} はマスクでクエリ {query} から隠れているので、スコアがありません。"
+        "ja": "キー {k} はマスクでクエリ {q} から隠れているので、スコアがありません。"
               "クエリが見るキーを選んでください",
-        "en": "the mask hides key {key} from query {query} (it has no score): choose a key the query sees",
+        "en": "the mask hides key {k} from query {q} (it has no score): choose a key the query sees",
     },
     "srv_flow_toy": {
         "ja": "情報の経路は実際のモデルのトレースで計算します。トイには残差の流れがありません",

@@ -46,6 +46,6 @@ async def why(request: Request, tid: str = TID, layer: int = Query(..., ge=0), h
     try:
         answer: dict[str, Any] = await asyncio.to_thread(why_answer, trace, layer, head, query, key, lang)
     except AttnlabError as e:  # what is left once the cell is in range: its score is -inf
-        raise ServerError("srv_why_hidden", query=query, key=key) from e
+        raise ServerError("srv_why_hidden", q=query, k=key) from e
     server_of(request).store_for(tid).settle(entry)  # the trace may keep the lse it computed
     return JSONResponse(answer, headers={"cache-control": "private, max-age=3600"})
