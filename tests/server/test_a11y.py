@@ -191,3 +191,35 @@ def test_a_page_with_the_effects_tab_has_nothing_serious_and_its_scatter_takes_t
         assert page.evaluate(state) == ["heatmap", 1, 2]
         assert errors == [] and page.evaluate("window.__attnlab.errors") == []
         page.close()
+
+
+def test_the_why_panel_open_and_the_flow_tab_have_nothing_serious(browser, tmp_path):
+    """A page file with the why panel open by the keyboard (a toy's cell: its x W_Q / x W_K table; a
+    model's: the terms' chart) and one on the flow tab (a synthetic graph): axe, in both languages."""
+    from attnlab.analysis.flow import flow
+    from attnlab.html import render_page
+
+    from ..analysis.test_flow import with_streams
+
+    trace = with_streams(synthetic_trace(n=12, n_layers=3, n_heads=4, n_kv=2, seed=11))
+    graph = flow(trace, 11, 0.05)
+    for lang in ("ja", "en"):
+        pages = {"toy": render_page(run_toy(heads=2), lang=lang, view="heatmap"),
+                 "model": render_page(trace, lang=lang, view="heatmap"),
+                 "flow": render_page(trace, lang=lang, flow=graph, view="flow")}
+        for name, html in pages.items():
+            path = tmp_path / f"{name}-{lang}.html"
+            path.write_text(html, encoding="utf-8")
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.goto(path.as_uri())
+            page.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
+            if name != "flow":
+                page.locator('section[data-pane="heatmap"] [data-testid=heatmap-map]').focus()
+                for key in ("ArrowDown", "ArrowDown", "Enter"):
+                    page.keyboard.press(key)
+                assert page.locator('[data-testid="why-panel"]').get_attribute("data-state") == "page"
+            assert violations(page) == [], (name, lang)
+            assert errors == [] and page.evaluate("window.__attnlab.errors") == []
+            page.close()

@@ -69,7 +69,7 @@ def test_every_view_of_every_kind_draws_clean(live_server, open_app, kind):
     views = open_every_tab(o, kind)
     want = {"toy": {"pipeline", "heatmap", "headview", "modelview", "explain"}}.get(
         kind, {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom", "rowatlas",
-               "effects"})
+               "effects", "flow"})
     assert set(views) == want
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
     assert o.outside(live_server.url) == []

@@ -82,6 +82,7 @@ def test_what_flow_cannot_compute_here_is_refused_in_the_requests_language(app, 
     for tid, message in cases.items():
         r = c.get(f"/api/traces/{tid}/flow?token=0&lang={lang}")
         assert (r.status_code, r.json()) == (400, {"error": message}), tid
+        assert c.get(f"/api/traces/{tid}/flow?lang={lang}").json() == {"can": False, "why": message, "most": 512}
     for bad in ("token=0&threshold=0", "token=0&threshold=1.5", "token=0&threshold=nan", "token=-1"):
         r = c.get(f"/api/traces/{toy}/flow?{bad}&lang={lang}")  # the query's own validation, naming the field
         assert r.status_code == 400 and ("threshold" in r.json()["error"] or "token" in r.json()["error"]), bad
@@ -105,6 +106,7 @@ def test_the_flow_of_a_kept_text_is_computed_in_the_worker_and_kept(app):
     c, _ = app
     text = "Tokyo is a beautiful city."
     tid = c.post("/api/text?lang=en", json={"text": text, "model": "minilm"}).json()["trace_id"]
+    assert c.get(f"/api/traces/{tid}/flow?lang=en").json() == {"can": True, "why": None, "most": 512}
     r, seen = poll(c, f"/api/traces/{tid}/flow?token=3&threshold=0.05&lang=ja")
     assert r.status_code == 200 and seen and seen[0]["state"] in ("queued", "running")
     want = flow(attnlab.run_text(text, "minilm", streams=True), 3, 0.05)

@@ -1,5 +1,7 @@
 """JSON API, part 5: the information-flow routes of one token of a kept text trace (the flow tab of the app).
 
+GET /api/traces/{tid}/flow?lang= (no token) says whether this server can compute the flow of the trace,
+and why not ({"can", "why", "most"}: the tab's form asks first, so a refusal is words, not a failed load);
 GET /api/traces/{tid}/flow?token=&threshold=&lang= computes `analysis.flow.flow` as `attnlab flow` does:
 the kept trace holds no residual stream, so its text is run again with `streams=True` in the model worker
 (work.py: one capture at a time, a short queue per model, 503 + Retry-After beyond), answering 202 with
@@ -55,12 +57,16 @@ def refusal(srv: Server, entry: Entry) -> ServerError | None:
                                                                       "how far it is)"}, **errors(404, 410, 503)},
             summary="The information-flow routes of one token (as `attnlab flow`): the text run again with its "
                     "residual streams; 202 with the progress until done, then the flow tab's data")
-async def flow(request: Request, tid: str = TID, token: int = Query(..., ge=0, description="the token to explain"),
+async def flow(request: Request, tid: str = TID,
+               token: int | None = Query(None, ge=0, description="the token to explain (none: whether it can)"),
                threshold: float = Query(DEFAULT_THRESHOLD, gt=0, le=1, description="keep edges above it"),
                lang: str = LANG_QUERY) -> JSONResponse:
     srv = server_of(request)
     entry = await entry_of(request, tid)
     why = refusal(srv, entry)
+    if token is None:
+        return JSONResponse({"can": why is None, "why": None if why is None else error_text(why, lang),
+                             "most": MAX_TOKENS})
     if why is None and token >= entry.trace.n_tokens:
         why = ServerError("srv_why_position", name="token", pos=token, last=entry.trace.n_tokens - 1)
     if why is not None:

@@ -1,6 +1,7 @@
 // views/flow/live.js (web app only): the form that asks the server for one token's flow graph
-// (server/routes_flow.py: the text run again with its residual streams in the model worker; 202 with the
-// progress until done, then the tab's data), then hands the data to the tab.
+// (server/routes_flow.py: first whether it can, and why not; then the text run again with its residual
+// streams in the model worker, 202 with the progress until done, then the tab's data) and hands the data
+// to the tab.
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -14,21 +15,29 @@ export function livePanel(core, LV, onData) {
   const status = el("p", { class: "hint", role: "status", "aria-live": "polite", "data-testid": "flow-status" });
   const error = el("p", { class: "error", role: "alert", hidden: true, "data-testid": "flow-error" });
   const button = el("button", { type: "button", class: "button", "data-testid": "flow-compute", text: L.flow_compute,
-    onclick: () => run() });
+    disabled: true, onclick: () => run() });
+  const base = `${META.live.api}/flow?lang=${LV.lang}`;
+  const fail = (text) => { error.textContent = text; error.hidden = false; status.textContent = ""; };
+  fetch(base, { credentials: "same-origin" }).then(async (r) => { // whether this server can (and why not)
+    const answer = await r.json().catch(() => ({}));
+    if (!r.ok) fail(answer.error || `HTTP ${r.status}`);
+    else if (!answer.can) status.textContent = answer.why;
+    else button.disabled = false;
+  }, (e) => fail(String(e.message || e)));
   async function run() {
-    const url = `${META.live.api}/flow?token=${tokens.value}&threshold=${encodeURIComponent(tau.value)}&lang=${LV.lang}`;
+    const url = `${base}&token=${tokens.value}&threshold=${encodeURIComponent(tau.value)}`;
     button.disabled = true; error.hidden = true; status.textContent = L.computing;
     try {
       for (;;) {
         const r = await fetch(url, { credentials: "same-origin" });
         const answer = await r.json().catch(() => ({}));
         if (r.status === 200) { status.textContent = ""; onData(answer); break; }
-        if (r.status !== 202 && r.status !== 503) { error.textContent = answer.error || `HTTP ${r.status}`; error.hidden = false; status.textContent = ""; break; }
+        if (r.status !== 202 && r.status !== 503) { fail(answer.error || `HTTP ${r.status}`); break; }
         const what = answer.state === "queued" ? L.state_queued : answer.message === "loading" ? L.state_loading : L.computing;
         status.textContent = `${L.computing}: ${what} (${answer.elapsed_s || 0} s)`;
         await sleep(1000 * Number(r.headers.get("retry-after") || 1));
       }
-    } catch (e) { error.textContent = String(e.message || e); error.hidden = false; }
+    } catch (e) { fail(String(e.message || e)); }
     button.disabled = false;
   }
   return el("div", { class: "flow-form", "data-testid": "flow-form" },

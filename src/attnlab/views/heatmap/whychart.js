@@ -57,7 +57,7 @@ export function bandsTable(core, D, words) {
 // the toy: x_i (rows) against x_j (columns), each cell x_i[m] A[m, n] x_j[n] scale; up to 8 x 8 whole,
 // else the 16 largest in size, listed
 export function toyTable(core, D, words) {
-  const { el, fmtNum, diverging, cssColor, inkOn } = core;
+  const { el, fmtNum, diverging, cssColor } = core;
   const P = D.toy.pairs, m = P.length, top = Math.max(1e-12, ...P.flat().map(Math.abs));
   const cap = el("caption", { text: words.toy });
   if (m > 8) {
@@ -65,10 +65,9 @@ export function toyTable(core, D, words) {
     return el("div", { class: "why-toy", "data-testid": "why-toy" }, el("p", { class: "hint", text: words.toy }),
       el("p", { text: all.slice(0, 16).map(([i, j, v]) => `(${i}, ${j}) ${fmtNum(v)}`).join(", ") }));
   }
-  const cell = (v) => {
-    const rgb = diverging(v / top);
-    return el("td", { class: "num", style: `background:${cssColor(rgb)};color:${inkOn(rgb)}`, text: fmtNum(v) });
-  };
+  // half the colour scale under dark ink: 4.5:1 or more on every tint (white ink fails on the mid tones)
+  const cell = (v) => el("td", { class: "num", style: `background:${cssColor(diverging((0.5 * v) / top))};color:#111`,
+    text: fmtNum(v) });
   const head = el("tr", {}, el("th", { scope: "col", text: "m \\ n" }),
     ...D.toy.x_key.map((x, j) => el("th", { scope: "col", text: `${j} (x_j ${fmtNum(x)})` })));
   const rows = P.map((row, i) => el("tr", {}, el("th", { scope: "row", text: `${i} (x_i ${fmtNum(D.toy.x_query[i])})` }),
