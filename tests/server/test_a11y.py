@@ -52,7 +52,7 @@ def test_axe_finds_nothing_serious_on_the_playground_a_trace_page_and_a_notebook
     t.wait("window.__attnlab && window.__attnlab.ready")
     found = every_tab(t.page)
     assert set(found) == {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom",
-                          "rowatlas", "effects"} and all(v == [] for v in found.values()), found
+                          "rowatlas", "effects", "flow"} and all(v == [] for v in found.values()), found
     e = open_app(f"{live_server.url}/?screen=text&lang=en")
     assert violations(e.page) == []
     # a lesson's output: the page a notebook shows in its frame (the toy of lesson 1)
