@@ -15,37 +15,31 @@ threshold outside (0, 1] is the query's own validation (400, naming it).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from ..analysis.flow import DEFAULT_THRESHOLD
-from ..errors import AttnlabError
 from ..i18n import LANGS
-from .messages import ServerError, brief, error_text
+from .messages import ServerError, error_text
 from .pages_data import LANG_QUERY
 from .rebuild import entry_of
+from .routes_effects import job_outcome, model_refusal, outcome
 from .routes_traces import TID
-from .state import Server, error, errors, server_of
+from .state import Server, errors, server_of
 from .store import Entry
 from .work import Job
 
 router = APIRouter()
-log = logging.getLogger("attnlab.server")
 MAX_TOKENS = 512  # one forward with the streams kept, then O(nodes x heads x N x d_model): seconds on a CPU
 
 
 def refusal(srv: Server, entry: Entry) -> ServerError | None:
     """Why this server cannot compute the flow of `entry` (None: it can)."""
-    inputs = entry.inputs
-    if entry.kind != "text":
-        return ServerError("srv_flow_toy")
-    if inputs.get("generate"):
-        return ServerError("srv_flow_generated", n=inputs["generate"])
-    if inputs.get("model") not in srv.models:
-        return ServerError("srv_flow_model", model=brief(inputs.get("model")))
+    found = model_refusal(srv, entry, "flow")
+    if found is not None:
+        return found
     if not entry.trace.keeps_values:
         return ServerError("srv_flow_keeps", model=entry.trace.model)
     if entry.trace.n_tokens > MAX_TOKENS:
@@ -71,18 +65,10 @@ async def flow(request: Request, tid: str = TID,
         why = ServerError("srv_why_position", name="token", pos=token, last=entry.trace.n_tokens - 1)
     if why is not None:
         raise why
-    key = ("flow", token, float(threshold))
-    kept = entry.extras.get(key)
-    if kept is None:
-        job = srv.worker.submit(f"{tid}/flow/{token}/{threshold!r}", entry.inputs["model"],
-                                lambda job: _compute(job, srv, entry, token, float(threshold), lang))
-        kept = entry.extras.get(key) if job.future.done() else None
-        if kept is None:
-            return JSONResponse({**job.snapshot(), "position": srv.worker.position(job)},
-                                status_code=202, headers={"retry-after": "1", "cache-control": "no-store"})
-    if "error" in kept:  # answered once: asking again runs it again
-        entry.extras.pop(key, None)
-        return error(kept["status"], kept["error"])
+    kept = job_outcome(srv, entry, ("flow", token, float(threshold)), f"{tid}/flow/{token}/{threshold!r}",
+                       lambda job: _compute(job, srv, entry, token, float(threshold), lang))
+    if isinstance(kept, JSONResponse):
+        return kept
     return JSONResponse(kept["data"][lang], headers={"cache-control": "no-store"})
 
 
@@ -95,14 +81,12 @@ def _compute(job: Job, srv: Server, entry: Entry, token: int, threshold: float, 
 
     model = entry.inputs["model"]
     job.say("loading" if not api.is_loaded(model) else "flow")
-    try:
+
+    def run() -> dict[str, Any]:
         trace = api.run_text(entry.inputs["text"], model, truncate=bool(entry.inputs.get("truncate")), streams=True)
         graph = flow_graph(trace, token, threshold)
         check_same_trace(graph, entry.trace, lang)  # the same text and model give the same tokens
-        kept: dict[str, Any] = {"data": {code: tab_data(graph, code) for code in LANGS}}
-    except AttnlabError as e:
-        kept = {"error": error_text(e, lang), "status": e.status if isinstance(e, ServerError) else 400}
-    except Exception as e:  # a bug: logged with its traceback, answered as the app answers one
-        log.exception("attnlab serve: flow of %s failed", entry.id)
-        kept = {"error": error_text(ServerError("srv_internal", name=type(e).__name__), lang), "status": 500}
+        return {code: tab_data(graph, code) for code in LANGS}
+
+    kept = outcome(entry, lang, "flow", run)
     srv.store_for(entry.id).keep(entry, ("flow", token, threshold), kept)

@@ -5,13 +5,6 @@
 // (attention solid blue, the residual stream dashed grey, the feed-forward block dotted orange), so it
 // reads without colour. Clicking an attention edge opens its main head in the heatmap (open(layer, head)).
 
-const NS = "http://www.w3.org/2000/svg";
-function svg(tag, attrs, text) {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 // per kind: colour, dash, and the width an importance of 1 adds (the residual stream, nearly always kept
 // with a large share, is drawn thinner so that the attention routes stand out)
 export const STYLE = {
@@ -24,7 +17,7 @@ const ROW = { attention: [0, 1], attn_residual: [0, 1], ffn: [1, 2], ffn_residua
 
 // D: the tab's data (views/flow/data.py); label(i): a token's label; open(layer, head)
 export function drawGraph(core, D, label, open) {
-  const { L } = core;
+  const { L, svgEl: svg } = core;
   const n = D.tokens.length, rows = 2 * D.n_layers + 1;
   const cw = Math.max(34, Math.min(90, Math.floor(880 / n))), rh = Math.max(9, Math.min(26, Math.floor(620 / rows)));
   const left = 70, top = 16, bottom = 110, W = left + n * cw + 10, H = top + (rows - 1) * rh + bottom;
@@ -63,7 +56,7 @@ export function drawGraph(core, D, label, open) {
 
 // the legend: a short line of each kind, drawn as in the graph, with its name
 export function legend(core, D) {
-  const { el } = core;
+  const { el, svgEl: svg } = core;
   const kinds = ["attention", "attn_residual", "ffn"], s = svg("svg", { width: 60, height: 10, "aria-hidden": "true" });
   return el("div", { class: "flow-legend" }, ...kinds.map((k) => {
     const sample = s.cloneNode();

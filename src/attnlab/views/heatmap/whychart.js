@@ -3,19 +3,12 @@
 // with bars and numbers) and the toy's x_i[m] (W_Q W_K^T)[m, n] x_j[n] terms (a table, coloured by sign).
 // Nothing is computed here: the numbers are drawn as they came; the words come from whypanel.js (`words`).
 
-const NS = "http://www.w3.org/2000/svg";
-function svg(tag, attrs, text) {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 const RED = "#b2182b", BLUE = "#2166ac";
 
 // the terms: one bar a dimension, up from the zero line when positive, down when negative (the sign is the
 // direction, not only the colour); the top dimensions' bars carry their name
 export function termsChart(core, D, words) {
-  const { el, fmtNum } = core;
+  const { el, svgEl: svg, fmtNum } = core;
   const n = D.terms.length, bw = Math.max(3, Math.min(14, Math.floor(560 / n))), W = n * bw + 40, Hh = 150, mid = 75;
   const top = Math.max(1e-12, ...D.terms.map(Math.abs)), named = new Set(D.top_dims);
   const label = `${words.terms}: ${D.top_dims.map((d) => `d${d} ${fmtNum(D.terms[d])}`).join(", ")}`;
