@@ -148,3 +148,11 @@ def test_the_flow_tab_shows_only_where_it_can():
     with pytest.raises(AttnlabError, match="needs a model trace"):
         render_page(run_toy(), flow=flow(trace, 3, 0.05))
     assert np.isfinite([e["importance"] for e in tab_data(flow(trace, 3, 0.05), "en")["edges"]]).all()
+
+
+def test_a_toy_too_wide_for_one_cell_carries_none_and_says_the_command():
+    toy = run_toy(tokens=("a", "b"), d_model=96, heads=2)  # 96^2 pairs a cell: over 64 KiB of JSON
+    data = encode_trace(toy)
+    assert page_cells(toy) == {} and data.meta["view_meta"]["heatmap"]["n"] == 0
+    assert "why" in data.meta["arrays"]  # "{}": the panel is there, and says so for every cell
+    assert command(toy).startswith("attnlab why --toy --tokens 'a b' --d-model 96 --heads 2 --layer")

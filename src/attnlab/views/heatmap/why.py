@@ -75,6 +75,8 @@ def candidate_cells(trace: AttentionTrace, layer: int, head: int) -> list[tuple[
 def carried_cells(trace: AttentionTrace, layer: int, head: int, budget: int = PAGE_BYTES) -> dict[str, Any]:
     """{"layer/head/query/key": the cell's panel data, rounded} within `budget` JSON characters."""
     cells: dict[str, Any] = {}
+    if trace.stages is not None and 8 * int(trace.stages.x.shape[1]) ** 2 > budget:
+        return cells  # a toy cell holds d_model^2 pairs (8 characters or more each): not one fits
     used = 0
     for h, q, k in candidate_cells(trace, layer, head):
         try:
@@ -102,14 +104,20 @@ def command(trace: AttentionTrace) -> str:
             f"--heads {trace.n_heads}{extra} {cell}")
 
 
+def _budget(trace: AttentionTrace, page: PageOptions) -> int:
+    """The JSON characters of cells this page may carry: 0 for a trace without q and k, a remote page (the
+    app's, too long for one page: its panel asks the server) and render_page(why=False) (the notebook's)."""
+    if not trace.keeps_qkv or page.remote:
+        return 0
+    return int(page.given.get("why_budget", PAGE_BYTES))
+
+
 def _cells(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
     """The page's carried cells (kept in the trace's memo: page_arrays and page_meta both read them)."""
-    if not trace.keeps_qkv or page.remote:  # a remote page (the app's, too long for one page) asks the server
-        return {}
-    layer, head = page.focus
-    budget = int(page.given.get("why_budget", PAGE_BYTES))  # render_page(why=False): 0 (the notebook output)
+    budget = _budget(trace, page)
     if budget <= 0:
         return {}
+    layer, head = page.focus
 
     def compute() -> dict[str, Any]:
         try:
@@ -121,10 +129,11 @@ def _cells(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
 
 
 def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarray]:
-    """{"why": uint8 [bytes] the carried cells' JSON} (nothing when no cell is carried)."""
-    cells = _cells(trace, page)
-    if not cells:
+    """{"why": uint8 [bytes] the carried cells' JSON}, "{}" when none fits (the panel then gives each cell's
+    command); nothing for a page with no budget (no panel: its code comes with this array)."""
+    if _budget(trace, page) <= 0:
         return {}
+    cells = _cells(trace, page)
     text = json.dumps(cells, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return {"why": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
 
