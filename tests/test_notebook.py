@@ -77,7 +77,7 @@ def test_two_outputs_each_readable_alone(toy):
 
 def test_loader_carries_the_page_sandboxed(toy):
     script = outputs(toy, lang="en", view="heatmap")[1][0]["application/javascript"]
-    assert page_of(script) == render_page(toy, lang="en", view="heatmap", pack=False)
+    assert page_of(script) == render_page(toy, lang="en", view="heatmap", pack=False, why=False)
     assert data_of(script)["sandbox"] == SANDBOX and "allow-same-origin" not in script
     assert script.startswith(code_script("fit")) and code_script("notebook") in script  # the code is compiled JS
     assert "</script" not in script.lower() and "<!--" not in script  # safe inside an exported <script>
@@ -170,3 +170,21 @@ def test_nbconvert_plain_export_runs_the_loader(toy):
     body = _exported(toy, sanitize=False)
     assert "var element = document.getElementById" in body and "attnlabNotebook({" in body
     assert len(PREVIEW_IMG.findall(body)) == 1  # the loader hides it in a browser
+
+
+def test_show_takes_a_flow_graph_and_opens_on_its_tab():
+    from attnlab.analysis.flow import flow
+
+    from .analysis.conftest import CASES, synthetic_trace
+    from .analysis.test_flow import with_streams
+
+    trace = with_streams(synthetic_trace(**CASES["causal-gqa"]))
+    graph = flow(trace, 20, 0.05)
+    page = attnlab.show(trace, lang="en", flow=graph)
+    assert page.view == "flow" and page.flow is graph
+    html_page = page_of(outputs(trace, lang="en", view="flow", flow=graph)[1][0]["application/javascript"])
+    assert '"view":"flow"' in html_page and 'define("views/heatmap/whypanel"' not in html_page  # no why cells
+    with pytest.raises(AttnlabError, match=r"show\(flow=...\) takes attnlab.flow"):
+        attnlab.show(trace, flow="graph")
+    with pytest.raises(AttnlabError, match="not of this trace"):
+        attnlab.show(run_toy(), lang="en", flow=graph)

@@ -49,6 +49,7 @@ from .trace import AttentionTrace
 
 if TYPE_CHECKING:
     from .analysis.effects import HeadEffects
+    from .analysis.flow import FlowGraph
     from .models.steps import Generation
 
 Shown = AttentionTrace | EncoderDecoderTraces  # what a page shows: a trace, or an encoder-decoder's three parts
@@ -70,6 +71,7 @@ class Page:
     effects: HeadEffects | None = None  # the head effects of this trace: their tab (None: none)
     part: str | None = None  # an encoder-decoder's part it opens on (None: the encoder; html/parts.py)
     generation: Generation | None = None  # the generation whose trace this is: the steps tab (None: none)
+    flow: FlowGraph | None = None  # an information-flow graph of this trace: its tab (None: none)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -82,7 +84,7 @@ class Page:
 
     def _options(self) -> dict[str, Any]:
         return {"lang": self.lang, "view": self.view, "layers": self.layers, "focus": self.focus,
-                "effects": self.effects, "part": self.part, "generation": self.generation}
+                "effects": self.effects, "part": self.part, "generation": self.generation, "flow": self.flow}
 
     def __repr__(self) -> str:
         return repr(self.trace)
@@ -90,14 +92,16 @@ class Page:
 
 def show(trace: Shown | HeadEffects | Generation, *, lang: str = "ja", view: str | None = None,
          layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-         effects: HeadEffects | None = None, part: str | None = None, generation: Generation | None = None) -> Page:
+         effects: HeadEffects | None = None, part: str | None = None, generation: Generation | None = None,
+         flow: FlowGraph | None = None) -> Page:
     """The interactive page of `trace` for a notebook, in `lang` ("ja" or "en"), opening on `view`.
 
     `trace` alone at the end of a cell shows the same page in Japanese; `show` chooses the language,
     the first tab, the layers (fewer layers, a smaller notebook) and the (layer, head) it opens on.
     `effects` (attnlab.head_effects(...) of this trace) adds their tab, which the page opens on;
     `show(effects)` is the same as `show(effects.trace, effects=effects)`; `show(gen)` of `attnlab.generate(...)`
-    is `show(gen.trace, generation=gen)`: the page opens on the steps tab (views/steps).
+    is `show(gen.trace, generation=gen)`: the page opens on the steps tab (views/steps). `flow`
+    (attnlab.flow(...) of this trace, run with streams=True) adds the flow tab, which the page opens on.
     An encoder-decoder's `EncoderDecoderTraces` shows its three parts behind a switch, opening on
     `part` ("encoder", "decoder" or "cross"), whose view, layers and focus the others are.
     """
@@ -111,9 +115,9 @@ def show(trace: Shown | HeadEffects | Generation, *, lang: str = "ja", view: str
     if isinstance(trace, EncoderDecoderTraces):
         from .html.parts import check_choice
 
-        if effects is not None:
-            raise AttnlabError("effects= shows one trace's head effects, and an encoder-decoder's page holds three "
-                               "parts: leave effects out, or show the encoder's or the decoder's trace")
+        if effects is not None or flow is not None or generation is not None:
+            raise AttnlabError("effects=, flow= and generation= show one trace's, and an encoder-decoder's page holds "
+                               "three parts: leave them out, or show the encoder's or the decoder's trace")
         check_choice(trace, part, view)  # a part or a view that is not there: say so now, not at display
     elif not isinstance(trace, AttentionTrace):
         raise AttnlabError(f"show() takes a trace (attnlab.run_toy, attnlab.run_text) or head effects "
@@ -127,16 +131,18 @@ def show(trace: Shown | HeadEffects | Generation, *, lang: str = "ja", view: str
 
             check_same_trace(effects, trace, lang)
             view = view or "effects"
+        if flow is not None:
+            view = view or _check_flow(flow, trace, lang)
         if view is not None:
             from .views import view_named
 
-            view_named(view, trace, given=_given(effects, generation))  # not at display: now
+            view_named(view, trace, given=_given(effects, generation, flow))  # not at display: now
     if generation is not None:
         from .html.render import checked_generation
 
         checked_generation(generation, trace)
     return Page(trace, lang, view, None if layers is None else tuple(int(x) for x in layers),
-                None if focus is None else (int(focus[0]), int(focus[1])), effects, part, generation)
+                None if focus is None else (int(focus[0]), int(focus[1])), effects, part, generation, flow)
 
 
 def _is_generation(obj: Any) -> bool:
@@ -145,9 +151,21 @@ def _is_generation(obj: Any) -> bool:
     return module is not None and isinstance(obj, module.Generation)
 
 
-def _given(effects: Any, generation: Any) -> tuple[str, ...]:
-    """The names of the views given their data (PageOptions.given's keys)."""
-    return (*(() if effects is None else ("effects",)), *(() if generation is None else ("steps",)))
+def _check_flow(flow: Any, trace: AttentionTrace, lang: str) -> str:
+    """The flow tab's name, once `flow` is known to be a flow graph of `trace` (else AttnlabError)."""
+    module = sys.modules.get("attnlab.analysis.flow")
+    if module is None or not isinstance(flow, module.FlowGraph):
+        raise AttnlabError(f"show(flow=...) takes attnlab.flow(...), got {type(flow).__name__}")
+    from .views.flow.data import check_same_trace
+
+    check_same_trace(flow, trace, lang)
+    return "flow"
+
+
+def _given(effects: Any, generation: Any, flow: Any) -> tuple[str, ...]:
+    """The names of the views given their data beside the trace (PageOptions.given's keys)."""
+    return tuple(name for name, value in (("effects", effects), ("steps", generation), ("flow", flow))
+                 if value is not None)
 
 
 def _is_effects(obj: Any) -> bool:
@@ -159,7 +177,7 @@ def _is_effects(obj: Any) -> bool:
 def preview(trace: Shown, *, lang: str = "ja", view: str | None = None,
             layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
             marker: str = "", effects: HeadEffects | None = None, part: str | None = None,
-            generation: Generation | None = None) -> bytes:
+            generation: Generation | None = None, flow: FlowGraph | None = None) -> bytes:
     """The PNG of the page's opening view at the (layer, head) it opens on (the view's first figure,
     else the heatmap's; an encoder-decoder's: its opening part's, the cross-attention's heatmap), captioned."""
     from .html.encode import opening_view
@@ -176,7 +194,7 @@ def preview(trace: Shown, *, lang: str = "ja", view: str | None = None,
 
             return preview_png(plot_cross(trace, layer, head, lang=lang), t("nb_preview_caption", lang), marker=marker)
         trace = trace.encoder if name == "encoder" else trace.decoder
-    given = _given(effects, generation)  # (the effects and steps tabs draw no figure: the heatmap's below)
+    given = _given(effects, generation, flow)  # (the effects, steps and flow tabs draw no figure: the heatmap's below)
     opening = view_named(view, trace, given=given) if view is not None else opening_view(trace)
     opts = FigureOptions(lang=lang, layer=layer, head=head, stem=file_stem(trace.model))
     jobs = opening.figures(trace, opts) or view_named("heatmap", trace).figures(trace, opts)
@@ -186,18 +204,19 @@ def preview(trace: Shown, *, lang: str = "ja", view: str | None = None,
 
 def outputs(trace: Shown, *, lang: str = "ja", view: str | None = None,
             layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
-            effects: HeadEffects | None = None, part: str | None = None,
-            generation: Generation | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            effects: HeadEffects | None = None, part: str | None = None, generation: Generation | None = None,
+            flow: FlowGraph | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The notebook outputs of `trace` as (data, metadata) pairs: the preview, then the page (see the
     module docstring); a trace too large for a page gives one text output with the reason."""
     try:
+        # no why panel's cells in a notebook (its bytes: tests/test_notebook.py's budget); attnlab.why explains a cell
         page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False, effects=effects,
-                           part=part, generation=generation)
+                           part=part, generation=generation, flow=flow, why=False)
     except AttnlabError as e:
         return [({"text/plain": f"attnlab: {e}"}, {})]
     mark = secrets.token_hex(8)
     png = preview(trace, lang=lang, view=view, layers=layers, focus=focus, marker=mark, effects=effects, part=part,
-                  generation=generation)
+                  generation=generation, flow=flow)
     data = {"page": base64.b85encode(zlib.compress(page.encode("utf-8"), 9)).decode("ascii"), "mark": mark,
             "sandbox": SANDBOX, "height": FRAME_HEIGHT, "max": MAX_FRAME_HEIGHT}
     script = call("attnlabNotebook", data, scripts=("fit", "notebook"))
@@ -232,11 +251,11 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
 def display_html(trace: Shown, *, lang: str = "ja", view: str | None = None,
                  layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
                  effects: HeadEffects | None = None, part: str | None = None,
-                 generation: Generation | None = None) -> str:
+                 generation: Generation | None = None, flow: FlowGraph | None = None) -> str:
     """The HTML form of a trace: its page in a frame, or one escaped line saying why not."""
     try:
         return notebook_html(render_page(trace, lang=lang, view=view, layers=layers, focus=focus, effects=effects,
-                                         part=part, generation=generation))
+                                         part=part, generation=generation, flow=flow, why=False))
     except AttnlabError as e:
         return f"<pre>attnlab: {html.escape(str(e))}</pre>"
 

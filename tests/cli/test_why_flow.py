@@ -162,3 +162,20 @@ def test_flow_help_states_the_default_threshold(capsys):
     with pytest.raises(SystemExit):
         main(["flow", "--help"])
     assert f"{DEFAULT_THRESHOLD:g})" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.model
+def test_flow_html_writes_the_page_opening_on_the_flow_tab(run, tmp_path):
+    from attnlab.views.flow.data import tab_data
+
+    text = "Tokyo is the capital of Japan."
+    page = tmp_path / "flow.html"
+    code, out, _ = run("flow", text, "--model", "minilm", "--token", "3", "--format", "json", "--html", str(page))
+    assert code == 0 and json.loads(out)["token"] == 3  # stdout stays the JSON alone
+    html = page.read_text(encoding="utf-8")
+    graph = attnlab.flow(attnlab.run_text(text, "minilm", streams=True), 3, 0.04)
+    data = json.loads(re.search(r'id="attnlab-meta">(.*?)</script>', html).group(1))
+    assert data["view"] == "flow" and data["view_meta"]["flow"]["data"]["title"] == tab_data(graph, "ja")["title"]
+    assert [e["kind"] for e in data["view_meta"]["flow"]["data"]["edges"]] == [e.kind for e in graph.edges]
+    code, _, err = run("flow", text, "--model", "minilm", "--html", str(tmp_path / "no" / "such" / "dir" / "p.html"))
+    assert code == 2 and "--html" in err and len(err.strip().splitlines()) == 1

@@ -52,7 +52,7 @@ def test_axe_finds_nothing_serious_on_the_playground_a_trace_page_and_a_notebook
     t.wait("window.__attnlab && window.__attnlab.ready")
     found = every_tab(t.page)
     assert set(found) == {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom",
-                          "rowatlas", "effects"} and all(v == [] for v in found.values()), found
+                          "rowatlas", "effects", "flow"} and all(v == [] for v in found.values()), found
     e = open_app(f"{live_server.url}/?screen=text&lang=en")
     assert violations(e.page) == []
     # a lesson's output: the page a notebook shows in its frame (the toy of lesson 1)
@@ -221,3 +221,35 @@ def test_a_page_with_the_steps_tab_has_nothing_serious_and_its_grid_takes_the_ke
         assert (status.get_attribute("role"), status.get_attribute("aria-live")) == ("status", "polite")
         assert errors == [] and page.evaluate("window.__attnlab.errors") == []
         page.close()
+
+
+def test_the_why_panel_open_and_the_flow_tab_have_nothing_serious(browser, tmp_path):
+    """A page file with the why panel open by the keyboard (a toy's cell: its x W_Q / x W_K table; a
+    model's: the terms' chart) and one on the flow tab (a synthetic graph): axe, in both languages."""
+    from attnlab.analysis.flow import flow
+    from attnlab.html import render_page
+
+    from ..analysis.test_flow import with_streams
+
+    trace = with_streams(synthetic_trace(n=12, n_layers=3, n_heads=4, n_kv=2, seed=11))
+    graph = flow(trace, 11, 0.05)
+    for lang in ("ja", "en"):
+        pages = {"toy": render_page(run_toy(heads=2), lang=lang, view="heatmap"),
+                 "model": render_page(trace, lang=lang, view="heatmap"),
+                 "flow": render_page(trace, lang=lang, flow=graph, view="flow")}
+        for name, html in pages.items():
+            path = tmp_path / f"{name}-{lang}.html"
+            path.write_text(html, encoding="utf-8")
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.goto(path.as_uri())
+            page.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
+            if name != "flow":
+                page.locator('section[data-pane="heatmap"] [data-testid=heatmap-map]').focus()
+                for key in ("ArrowDown", "ArrowDown", "Enter"):
+                    page.keyboard.press(key)
+                assert page.locator('[data-testid="why-panel"]').get_attribute("data-state") == "page"
+            assert violations(page) == [], (name, lang)
+            assert errors == [] and page.evaluate("window.__attnlab.errors") == []
+            page.close()

@@ -69,7 +69,7 @@ def test_every_view_of_every_kind_draws_clean(live_server, open_app, kind):
     views = open_every_tab(o, kind)
     want = {"toy": {"pipeline", "heatmap", "headview", "modelview", "explain"}}.get(
         kind, {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom", "rowatlas",
-               "effects"})
+               "effects", "flow"})
     assert set(views) == want
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
     assert o.outside(live_server.url) == []
@@ -166,7 +166,7 @@ def test_a_japanese_paragraph_in_smollm2_shows_every_tab(live_server, open_app):
     o.wait("window.__attnlab && window.__attnlab.ready")
     views = open_every_tab(o, "smollm2-paragraph")
     assert set(views) == {"pipeline", "heatmap", "headview", "modelview", "explain", "atlas", "rollout", "deepzoom",
-                          "rowatlas", "effects"}
+                          "rowatlas", "effects", "flow"}
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
 
 

@@ -45,6 +45,7 @@ from .parts import part_pages
 
 if TYPE_CHECKING:
     from ..analysis.effects import HeadEffects
+    from ..analysis.flow import FlowGraph
     from ..models.steps import Generation
 
 PAGE_ENTRY = "html/js/page"  # a page file's entry module: reads the page's data, mounts the frame
@@ -140,6 +141,8 @@ def render_page(
     effects: HeadEffects | None = None,
     part: str | None = None,
     generation: Generation | None = None,
+    flow: FlowGraph | None = None,
+    why: bool = True,
 ) -> str:
     """The whole page for `trace` as an HTML string.
 
@@ -161,24 +164,33 @@ def render_page(
             the trace): the page gains their tab (views/effects), which `view="effects"` opens first.
         part: an encoder-decoder's part the page opens on: "encoder" (None), "decoder" or "cross";
             `view`, `layers` and `focus` are that part's.
+        flow: an information-flow graph of this trace (`attnlab.flow(...)`, of a run with streams=True): the
+            page gains its tab (views/flow), which `view="flow"` opens first.
+        why: False: the heatmap carries no cells for its "why this score" panel, and so neither the panel's
+            code (the notebook output, within its byte budget: `attnlab.why` explains a cell there).
     Raises:
         PageTooLargeError (an AttnlabError) when `layers` hold more than layers.MAX_CELLS weight cells,
         or not even one layer fits (its `fits` names the layers that would).
     """
     check_lang(lang)
     if isinstance(trace, EncoderDecoderTraces):
-        if effects is not None or generation is not None:
-            raise AttnlabError("effects= and generation= show one trace's, and an encoder-decoder's page holds three "
-                               "parts: leave them out, or give the encoder's or the decoder's trace")
+        if effects is not None or generation is not None or flow is not None:
+            raise AttnlabError("effects=, generation= and flow= show one trace's, and an encoder-decoder's page holds "
+                               "three parts: leave them out, or give the encoder's or the decoder's trace")
         return _pair_page(trace, lang=lang, part=part or "encoder", view=view, layers=layers, focus=focus, pack=pack)
     if part is not None:
         raise AttnlabError(f"part={part!r} chooses a part of an encoder-decoder's attention, and {trace.model!r} "
                            "is one trace: leave part out")
-    given = {} if effects is None else {"effects": effects}
+    given: dict[str, Any] = {} if effects is None else {"effects": effects}
     if effects is not None:
         view_named("effects", trace, given=given)  # a trace the effects tab cannot show: say so
     if generation is not None:
         given["steps"] = checked_generation(generation, trace)
+    if flow is not None:
+        given["flow"] = flow
+        view_named("flow", trace, given=given)
+    if not why:
+        given["why_budget"] = 0  # views/heatmap/why.py: no cells carried
     views, data = page_data(trace, lang=lang, view=view, layers=layers, focus=focus, given=given)
     code = code_for(views, lang, data.meta["arrays"])
     body = (f'<script type="application/json" id="attnlab-meta">{json_for_script(data.meta)}</script>\n'

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import AttnlabError, LayerHeadError
-from . import routes_api, routes_effects, routes_pages, routes_traces
+from . import routes_api, routes_effects, routes_flow, routes_pages, routes_traces, routes_why
 from .config import ServeConfig, apply_threads
 from .messages import ServerError, brief, error_text, lang_of
 from .security import Guard
@@ -43,7 +43,7 @@ def create_app(config: ServeConfig | None = None) -> Any:
                   description="Self-attention, live: the toy lab and real models' attention on this machine.")
     app.state.attnlab = Server.start(config)
     _handlers(app)
-    for module in (routes_api, routes_traces, routes_effects, routes_pages):
+    for module in (routes_api, routes_traces, routes_effects, routes_why, routes_flow, routes_pages):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     guarded = Guard(app, config)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -44,15 +45,24 @@ LAST = "effects-last"  # the extras key of the effects computed last (the tab re
 WHERE = {"content": {"application/json": {"schema": EFFECTS_SCHEMA, "example": {"methods": ["attribution", "dla"]}}}}
 
 
-def refusal(srv: Server, entry: Entry) -> ServerError | None:
-    """Why this server cannot measure the head effects of `entry` (None: it can)."""
+def model_refusal(srv: Server, entry: Entry, what: str) -> ServerError | None:
+    """Why this server cannot run `entry`'s text again in its model (None: it can): a toy, generated tokens,
+    a model it does not run; the messages srv_<what>_toy, _generated, _model (the effects, the flow)."""
     inputs = entry.inputs
     if entry.kind != "text":
-        return ServerError("srv_effects_toy")
+        return ServerError(f"srv_{what}_toy")
     if inputs.get("generate"):
-        return ServerError("srv_effects_generated", n=inputs["generate"])
+        return ServerError(f"srv_{what}_generated", n=inputs["generate"])
     if inputs.get("model") not in srv.models:
-        return ServerError("srv_effects_model", model=brief(inputs.get("model")))
+        return ServerError(f"srv_{what}_model", model=brief(inputs.get("model")))
+    return None
+
+
+def refusal(srv: Server, entry: Entry) -> ServerError | None:
+    """Why this server cannot measure the head effects of `entry` (None: it can)."""
+    found = model_refusal(srv, entry, "effects")
+    if found is not None:
+        return found
     if entry.trace.n_tokens > MAX_TOKENS:
         return ServerError("srv_effects_long", n=entry.trace.n_tokens, most=MAX_TOKENS)
     return None
@@ -89,11 +99,22 @@ async def effects(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> J
     if why is not None:
         raise why
     key = ("effects", req.key)
+    digest = hashlib.sha256(req.key.encode()).hexdigest()[:16]
+    kept = job_outcome(srv, entry, key, f"{tid}/effects/{digest}", lambda job: _compute(job, srv, entry, req, lang))
+    if isinstance(kept, JSONResponse):
+        return kept
+    entry.extras[LAST] = key
+    return JSONResponse(kept["data"][lang], headers={"cache-control": "no-store"})
+
+
+def job_outcome(srv: Server, entry: Entry, key: Any, name: str,
+                compute: Callable[[Job], None]) -> JSONResponse | dict[str, Any]:
+    """What the model worker left with `entry` under `key` ({"data": ...}), running `compute` (job `name`,
+    which keeps it there) first: a 202 with the job's progress while it runs, its error once (asking again
+    runs it again). The effects' and the flow's (routes_flow.py)."""
     kept = entry.extras.get(key)
     if kept is None:
-        digest = hashlib.sha256(req.key.encode()).hexdigest()[:16]
-        job = srv.worker.submit(f"{tid}/effects/{digest}", entry.inputs["model"],
-                                lambda job: _compute(job, srv, entry, req, lang))
+        job = srv.worker.submit(name, entry.inputs["model"], compute)
         kept = entry.extras.get(key) if job.future.done() else None
         if kept is None:
             return JSONResponse({**job.snapshot(), "position": srv.worker.position(job)},
@@ -101,8 +122,19 @@ async def effects(request: Request, tid: str = TID, lang: str = LANG_QUERY) -> J
     if "error" in kept:  # answered once: asking again runs it again
         entry.extras.pop(key, None)
         return error(kept["status"], kept["error"])
-    entry.extras[LAST] = key
-    return JSONResponse(kept["data"][lang], headers={"cache-control": "no-store"})
+    return kept
+
+
+def outcome(entry: Entry, lang: str, what: str, run: Callable[[], Any]) -> dict[str, Any]:
+    """{"data": run()}, or {"error": its message in `lang`, "status"}: a library refusal 400 (a server's
+    own, its status), a bug 500 (logged with its traceback, answered as the app answers one)."""
+    try:
+        return {"data": run()}
+    except AttnlabError as e:
+        return {"error": error_text(e, lang), "status": e.status if isinstance(e, ServerError) else 400}
+    except Exception as e:
+        log.exception("attnlab serve: %s of %s failed", what, entry.id)
+        return {"error": error_text(ServerError("srv_internal", name=type(e).__name__), lang), "status": 500}
 
 
 def _compute(job: Job, srv: Server, entry: Entry, req: EffectsRequest, lang: str) -> None:
@@ -127,16 +159,14 @@ def _compute(job: Job, srv: Server, entry: Entry, req: EffectsRequest, lang: str
         return step
 
     job.say("effects", lambda: dict(counts))  # the snapshot's method, heads_done, heads (exact methods)
-    try:
+
+    def run() -> dict[str, Any]:
         found = head_effects(entry.inputs["text"], model, target=req.target, corrupt=req.corrupt, methods=req.methods,
                              truncate=bool(entry.inputs.get("truncate")), lang=lang, progress=progress)
         if not found.methods:
             raise ServerError("srv_effects_none")
         census = head_census(found.trace, probe=False)
-        kept: dict[str, Any] = {"data": {code: tab_data(found, census, code) for code in LANGS}}
-    except AttnlabError as e:
-        kept = {"error": error_text(e, lang), "status": e.status if isinstance(e, ServerError) else 400}
-    except Exception as e:  # a bug: logged with its traceback, answered as the app answers one
-        log.exception("attnlab serve: head effects of %s failed", entry.id)
-        kept = {"error": error_text(ServerError("srv_internal", name=type(e).__name__), lang), "status": 500}
+        return {code: tab_data(found, census, code) for code in LANGS}
+
+    kept = outcome(entry, lang, "head effects", run)
     srv.store_for(entry.id).keep(entry, ("effects", req.key), kept)

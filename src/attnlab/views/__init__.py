@@ -16,6 +16,7 @@ from collections.abc import Collection
 from ..errors import AttnlabError
 from ..trace import AttentionTrace
 from . import atlas, deepzoom, effects, explain, headview, heatmap, modelview, pipeline, rollout, rowatlas, steps
+from . import flow as flow_view  # (a module of its own line: `flow` is also analysis.flow's name)
 from .base import DataModule, FigureJob, FigureOptions, PageOptions, View, file_stem
 
 VIEWS: tuple[View, ...] = (
@@ -30,6 +31,7 @@ VIEWS: tuple[View, ...] = (
     deepzoom.VIEW,
     rowatlas.VIEW,
     effects.VIEW,
+    flow_view.VIEW,
 )
 
 __all__ = ["VIEWS", "DataModule", "FigureJob", "FigureOptions", "PageOptions", "View", "figure_notes", "figures_for",

@@ -89,6 +89,13 @@ export function el(tag, attrs, ...children) {
   for (const c of children) if (c !== null && c !== undefined && c !== false && c !== "") e.append(c);
   return e;
 }
+// svgEl(tag, attrs, text): an SVG element (attrs set as they are; text its textContent)
+function svgEl(tag, attrs, text) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
 function select(options, value, onchange) {
   const s = el("select", { onchange: () => onchange(s.value) });
   for (const [v, label] of options) s.append(el("option", { value: String(v), text: label }));
@@ -243,7 +250,7 @@ export async function createCore(meta, blob, env = {}) {
     isMasked, stage,
     layerName, mapName, tokText, tokLabel, keyToken, keyText, keyLabel,
     fmtW, fmtNum, clip, viridis, LUT, MASKED_RGB, MASKED32,
-    cssColor, inkOn, scalePos, diverging, mapImage, el, select, layerSelect, headSelect, scaleSelect, hiDpi,
+    cssColor, inkOn, scalePos, diverging, mapImage, el, svgEl, select, layerSelect, headSelect, scaleSelect, hiDpi,
     escXml, download, exportButtons, svgDoc,
   };
   return env.remote ? Object.assign(core, env.remote(core)) : core;

@@ -15,7 +15,9 @@ export function niceStep(minStep) {
 // legend() -> {ticks: [[text, 0..1 from the top]], masked: bool}; testid: data-testid prefix;
 // avail() -> the width (CSS px) the component may take (default: the window's); fit() re-reads it;
 // paint(ctx, view, box) (instead of image): draws the visible part, view {x0, y0, span} in cells,
-// into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving).
+// into box {x, y, size} in CSS px (clipped to it), on every draw (zoom, pan, a tile arriving);
+// select(q, k) (optional): a cell chosen by a click (a press and release without dragging) or by Enter
+// on the keyboard's cursor (the heatmap's "why this score" panel).
 // Keyboard: the map takes focus (Tab); the arrow keys move a cursor cell (Shift: 10 cells; Home, End:
 // the row's first and last key; PageUp, PageDown: 10 rows), the view following it; + and - zoom on
 // it, 0 shows the whole map; its query, key and numbers go to the readout, a polite live region that
@@ -55,7 +57,8 @@ export function createMatrix(core, opts) {
   const tip = el("div", { class: "tooltip", "data-testid": `${opts.testid}-tooltip`, hidden: "" });
   const readout = el("div", { class: "readout", "data-testid": `${opts.testid}-readout`, role: "status", "aria-live": "polite" });
   const wrap = el("div", { class: "hm-wrap", tabindex: "0", role: "application", "aria-roledescription": L.map_role,
-    "aria-label": opts.title(), "aria-keyshortcuts": "ArrowUp ArrowDown ArrowLeft ArrowRight Home End PageUp PageDown + - 0",
+    "aria-label": opts.title(),
+    "aria-keyshortcuts": `ArrowUp ArrowDown ArrowLeft ArrowRight Home End PageUp PageDown + - 0${opts.select ? " Enter" : ""}`,
     "data-testid": `${opts.testid}-map` }, main, over, tip);
   // the map's side from the width it may take; true when it changed (the canvases were resized)
   function layout() {
@@ -191,6 +194,7 @@ export function createMatrix(core, opts) {
     "-": () => { zoomAt(0.5, cursor.k + 0.5, cursor.q + 0.5); moveCursor(0, 0); },
     0: () => { fitAll(); moveCursor(0, 0); },
   };
+  if (opts.select) KEYS.Enter = () => opts.select(cursor.q, cursor.k);
   wrap.addEventListener("keydown", (ev) => {
     const act = KEYS[ev.key];
     if (!act || ev.ctrlKey || ev.metaKey || ev.altKey) return;
@@ -217,7 +221,12 @@ export function createMatrix(core, opts) {
   // the window hears the end of a drag only while one lasts: a map that is gone leaves nothing behind
   over.addEventListener("mousedown", (ev) => {
     drag = { x: ev.clientX, y: ev.clientY, x0: view.x0, y0: view.y0 };
-    window.addEventListener("mouseup", () => { drag = null; }, { once: true });
+    window.addEventListener("mouseup", (up) => {
+      const still = drag && Math.abs(up.clientX - drag.x) + Math.abs(up.clientY - drag.y) < 4; // a click, not a pan
+      drag = null;
+      const c = still && opts.select ? cellAt(up) : null;
+      if (c) opts.select(c.q, c.k);
+    }, { once: true });
   });
   over.addEventListener("mouseleave", () => { tip.hidden = true; octx.clearRect(0, 0, W, HT); });
   over.addEventListener("mousemove", (ev) => {

@@ -2,6 +2,8 @@
 // and colour-scale selectors, a hover readout of query, key, weight and score, and exports. Where the
 // page carries the value norms it also holds valueweighted.js, whose switch recolours the map by
 // value-weighted shares (a page without them, a toy's, carries neither that code nor its words).
+// Clicking a cell, or Enter on the keyboard's cursor, opens the "why this score" panel (whypanel.js)
+// where the page has its code and data (views/heatmap/why.py; none on a cross-attention part).
 
 import * as matrix from "../../html/js/matrix.js";
 import { carried } from "../../html/js/units.js";
@@ -12,9 +14,12 @@ export function tab(core) {
   const helper = carried("views/heatmap/valueweighted"); // null on pages without value norms
   const vw = helper && helper.valueWeighted(core);
   const VW = () => vw !== null && vw.available && STATE.weighting === "vw";
+  const whyCode = carried("views/heatmap/whypanel"); // null on pages without the why panel's cells
+  const VM = META.k_tokens || !whyCode ? null : META.view_meta.heatmap; // the why panel's data (null: no panel)
 
   function build(root) {
     let w = null; // the map shown (a remote page's arrives from the server first: core.need)
+    const why = VM ? whyCode.whyPanel(core, VM) : null;
     const legends = {
       log: [["1", 0], ["1e-2", 0.5], ["≤1e-4", 1]],
       row: [[L.legend_max, 0], ["0", 1]],
@@ -43,6 +48,7 @@ export function tab(core) {
         return { lines, data };
       },
       legend: () => ({ ticks: legends[STATE.scale], masked: META.causal }),
+      select: why ? (q, k) => why.open(META.layers[STATE.li], STATE.map, q, k) : undefined,
     });
     const layerSel = layerSelect((v) => { STATE.li = v; redraw(); });
     const headSel = headSelect((v) => { STATE.map = v; redraw(); });
@@ -57,8 +63,9 @@ export function tab(core) {
       el("button", { text: L.zoom_out, onclick: () => map.zoomBy(0.5) }),
       el("button", { text: L.reset, onclick: () => map.fit() }),
       ...exportButtons("heatmap", () => map.canvas, toSvg));
-    root.append(bar, el("p", { class: "hint", text: `${L.hover_hint} ${L.precision}` }), ...(vwUi ? [vwUi.note] : []),
-      map.element, map.readout); // (append(null) would show the text "null")
+    const hint = `${L.hover_hint} ${L.precision}${why ? ` ${why.hint}` : ""}`;
+    root.append(bar, el("p", { class: "hint", text: hint }), ...(vwUi ? [vwUi.note] : []),
+      map.element, map.readout, ...(why ? [why.element] : [])); // (append(null) would show the text "null")
 
     let shown = "";
     function redraw() {
@@ -90,7 +97,7 @@ export function tab(core) {
       return { share: Array.from(s.share), bound: Array.from(s.bound), maxBound: s.maxBound };
     };
     return { refresh: redraw, fit: map.resize, cellXY: map.cellXY, view: map.view, zoomAt: map.zoomAt,
-      valueWeighted, labelText: map.labelText };
+      valueWeighted, labelText: map.labelText, why, cursor: map.cursor };
   }
 
   return { build };

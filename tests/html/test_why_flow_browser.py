@@ -1,0 +1,100 @@
+"""The why panel and the flow tab in page files, in a browser: a click and Enter on the keyboard's cursor
+open the panel with the numbers of why_to_dict for that cell (carried), say plainly when a cell is not
+carried (with the CLI command), masked or a head mean; the flow tab draws every kept edge and its heads'
+buttons open the heatmap; no stray null / undefined / NaN, no console error. Screenshots land in
+test-artifacts/html/ (look at them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from attnlab.analysis.flow import flow
+from attnlab.analysis.why import why
+from attnlab.html.render import render_page
+from attnlab.toy import run_toy
+
+from ..analysis.conftest import synthetic_trace
+from ..analysis.test_flow import with_streams
+from .conftest import STRAY_TEXT_JS
+from .test_pages import heatmap_cell, pane
+
+pytestmark = pytest.mark.browser
+PANEL = '[data-testid="why-panel"]'
+
+
+def panel(o) -> dict:
+    return o.page.evaluate(f"({{...document.querySelector('{PANEL}').dataset}})")
+
+
+def check_numbers(o, trace, layer, head, q, k) -> None:
+    """The panel shows cell (q, k)'s why_to_dict numbers (the page keeps 6 digits; it writes 4 decimals)."""
+    got, w = panel(o), why(trace, layer, head, q, k)
+    assert got["state"] == "page" and (got["layer"], got["head"], got["query"], got["key"]) == tuple(
+        map(str, (layer, head, q, k)))
+    assert float(got["score"]) == pytest.approx(w.score, rel=1e-5) and int(got["rank"]) == w.rank
+    assert float(got["weight"]) == pytest.approx(w.weight, rel=1e-5, abs=1e-9)
+    text = o.page.inner_text(PANEL)
+    assert f"{w.score:.4f}" in text and f"{w.weight:.4f}" in text and f"{w.lse:.4f}" in text
+    assert o.page.evaluate(STRAY_TEXT_JS) == []
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_toy_cell_opens_by_click_and_by_keyboard(open_page, lang):
+    toy = run_toy(heads=2, causal=True)
+    o = open_page(render_page(toy, lang=lang, view="heatmap"), f"why-toy-{lang}")
+    o.page.mouse.click(*heatmap_cell(o, 2, 1))
+    check_numbers(o, toy, 0, 0, 2, 1)
+    assert o.page.locator('[data-testid="why-toy"]').count() == 1  # x W_Q / x W_K: the toy's own terms
+    o.page.locator(f"{pane('heatmap')} [data-testid=heatmap-map]").focus()  # the cursor starts at (0, 0)
+    for key in ("ArrowDown", "ArrowDown", "Enter"):
+        o.page.keyboard.press(key)
+    check_numbers(o, toy, 0, 0, 2, 0)
+    o.page.keyboard.press("ArrowRight")
+    o.page.keyboard.press("ArrowRight")
+    o.page.keyboard.press("ArrowUp")
+    o.page.keyboard.press("Enter")  # (1, 2): the causal mask hides it
+    assert panel(o)["state"] == "masked" and o.page.inner_text('[data-testid="why-status"]')
+    o.shot(f"why-toy-{lang}")
+    o.check_clean()
+
+
+def test_a_model_page_says_which_cells_it_does_not_carry(open_page):
+    trace = synthetic_trace(n=12, n_layers=3, n_heads=4, n_kv=2, causal=True, seed=7)
+    o = open_page(render_page(trace, lang="en", view="heatmap"), "why-model")
+    top = int(trace.pattern(0, 0)[9].argmax())
+    o.page.mouse.click(*heatmap_cell(o, 9, top))
+    check_numbers(o, trace, 0, 0, 9, top)
+    assert o.page.locator('[data-testid="why-terms"] rect').count() == 8  # one bar per dimension (d_head 8)
+    low = int(trace.pattern(0, 0)[9, :10].argmin())  # a row's smallest weight: not among its carried
+    o.page.mouse.click(*heatmap_cell(o, 9, low))
+    assert panel(o)["state"] == "absent"
+    assert o.page.inner_text('[data-testid="why-command"]') == (
+        f"attnlab why TEXT --model synthetic --layer 0 --head 0 --query 9 --key {low}")
+    o.page.select_option(f"{pane('heatmap')} select >> nth=1", "4")  # the head mean
+    o.page.mouse.click(*heatmap_cell(o, 5, 2))
+    assert panel(o)["state"] == "mean"
+    assert o.page.evaluate(STRAY_TEXT_JS) == []
+    o.check_clean()
+
+
+def test_the_flow_tab_draws_the_graph_and_opens_its_heads(open_page):
+    trace = with_streams(synthetic_trace(n=12, n_layers=3, n_heads=4, n_kv=2, causal=True, seed=8))
+    graph = flow(trace, 11, 0.05)
+    o = open_page(render_page(trace, lang="ja", flow=graph, view="flow", layers=[1, 2]), "flow-page")
+    assert o.page.evaluate("window.__attnlab.state.view") == "flow"
+    assert o.page.locator('[data-testid="flow-svg"] line[data-kind]').count() == len(graph.edges)
+    assert o.page.inner_text('[data-testid="flow-title"]').startswith("トークン 11")
+    edges = [e for e in graph.edges if e.kind == "attention"]
+    assert o.page.locator('[data-testid="flow-edge"]').count() == len(edges)
+    o.shot("flow-page")
+    assert o.page.evaluate(STRAY_TEXT_JS) == []
+    assert {e.layer for e in edges} == {0, 1, 2}  # (this trace's graph: attention edges in every layer)
+    o.page.locator('button.flow-head[data-layer="0"]').first.click()  # layer 0 is not in this page: said
+    assert "層 0" in o.page.inner_text('[data-testid="flow-note"]')
+    assert o.page.evaluate("window.__attnlab.state.view") == "flow"
+    top = o.page.locator('button.flow-head[data-layer="2"]').first
+    head = int(top.get_attribute("data-head"))
+    top.click()
+    state = "[window.__attnlab.state.view, window.__attnlab.state.li, window.__attnlab.state.map]"
+    assert o.page.evaluate(state) == ["heatmap", 1, head]  # layer 2 is the page's second
+    o.check_clean()
