@@ -46,6 +46,21 @@ class Running:
         return self.app.fastapi.state.attnlab
 
 
+@pytest.fixture
+def app():
+    """(client, the server's state) of an app in this process: routes tests keep traces in it directly."""
+    c, made = make_client()
+    with c:
+        yield c, made.fastapi.state.attnlab
+
+
+def keep(srv, trace, **inputs):
+    """Keep `trace` in the server as a text trace made from `inputs` (text "t", model "synthetic" unless
+    given); its id."""
+    return srv.texts.put("text", {"text": "t", "model": "synthetic", "generate": 0, "truncate": False, **inputs},
+                         trace).id
+
+
 def start_server(config):
     """Start uvicorn in a thread on a socket bound here (port 0: a free one); return (Running, stop)."""
     import uvicorn

@@ -11,20 +11,11 @@ import pytest
 from attnlab.i18n import t
 
 from ..analysis.conftest import synthetic_trace
-from .conftest import make_client
-
-INPUTS = {"text": "t", "model": "smollm2", "generate": 0, "truncate": False}
-
-
-@pytest.fixture
-def app():
-    c, app = make_client()
-    with c:
-        yield c, app.fastapi.state.attnlab
+from .conftest import keep as kept
 
 
 def keep(srv, trace, **inputs):
-    return srv.texts.put("text", {**INPUTS, **inputs}, trace).id
+    return kept(srv, trace, **{"model": "smollm2", **inputs})  # a model this server runs, unless said
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

@@ -16,20 +16,7 @@ from attnlab.views.heatmap.why import cell_data, why_answer
 
 from ..analysis.conftest import synthetic_trace
 from ..html.fakes import FakeTrace, words
-from .conftest import make_client
-
-INPUTS = {"text": "t", "model": "synthetic", "generate": 0, "truncate": False}
-
-
-@pytest.fixture
-def app():
-    c, app = make_client()
-    with c:
-        yield c, app.fastapi.state.attnlab
-
-
-def keep(srv, trace, **inputs):
-    return srv.texts.put("text", {**INPUTS, **inputs}, trace).id
+from .conftest import keep
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
