@@ -174,7 +174,7 @@ def test_a_link_that_cannot_be_made_again_says_why_in_the_pages_language(tmp_pat
         assert body["rerun"].startswith(f"/?screen={tid.split('-')[0]}&lang={lang}")
         assert bool(JAPANESE.search(body["error"])) == (lang == "ja"), body["error"]
         if key == "srv_link_refused":  # the library's own reason, as a new request would get it
-            assert "d_model 4 is not divisible by heads 3" in body["error"]
+            assert t("err_toy_divisible", lang, d_model=4, heads=3) in body["error"]  # in the page's language
             assert body["inputs"] == fields["inputs"] and "toy=" in body["rerun"]
         elif key == "srv_link_model":
             assert body["error"] == t(key, lang, tid=tid, **fields) and body["inputs"] == TEXT

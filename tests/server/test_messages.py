@@ -60,10 +60,15 @@ def test_the_token_refusal_too_and_other_languages_fall_back_to_english():
     assert lang_of(b"a=1&lang=ja") == "ja" and lang_of("lang=xx") == "en" and lang_of(b"") == "en"
 
 
-def test_library_messages_stay_the_clis():
+def test_library_messages_speak_the_requests_language():
+    """A keyed library error (i18n.tr_error) is said in ?lang= (issue 17: every surface speaks the user's
+    language, with its own advice); English without ?lang=."""
     c, _ = make_client()
-    r = c.post("/api/toy?lang=ja", json={"d_model": 6, "heads": 4})
-    assert r.status_code == 400 and "d_model" in r.json()["error"] and not JAPANESE.search(r.json()["error"])
+    for query, lang in (("?lang=ja", "ja"), ("?lang=en", "en"), ("", "en")):
+        r = c.post(f"/api/toy{query}", json={"d_model": 6, "heads": 4})
+        said = r.json()["error"]
+        assert r.status_code == 400 and said.startswith(t("err_toy_divisible", lang, d_model=6, heads=4)), said
+        assert bool(JAPANESE.search(said)) == (lang == "ja")
 
 
 @pytest.mark.parametrize("key", sorted(k for k in STRINGS if k.startswith("srv_")))
