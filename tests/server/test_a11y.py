@@ -253,3 +253,19 @@ def test_the_why_panel_open_and_the_flow_tab_have_nothing_serious(browser, tmp_p
             assert violations(page) == [], (name, lang)
             assert errors == [] and page.evaluate("window.__attnlab.errors") == []
             page.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_why_panel_open_in_the_deep_zoom_has_nothing_serious(live_server, open_app, lang):
+    """The app's deep zoom with the panel open by the keyboard (a cell's terms drawn): axe."""
+    tid = keep(live_server, synthetic_trace(n=20, seed=12)).id
+    o = open_app(f"{live_server.url}/t/{tid}?lang={lang}&view=deepzoom")
+    o.wait("window.__attnlab && window.__attnlab.ready && window.__attnlab.views.deepzoom"
+           " && window.__attnlab.views.deepzoom.pending() === 0")
+    o.page.locator('section[data-pane="deepzoom"] [data-testid=deepzoom-map]').focus()
+    for key in ("ArrowDown", "ArrowDown", "Enter"):
+        o.page.keyboard.press(key)
+    o.wait("['page', 'server'].includes(document.querySelector('section[data-pane=deepzoom] [data-testid=why-panel]')"
+           ".dataset.state)")  # (a short trace's page carries this cell: its data drawn, as the server's)
+    assert violations(o.page) == []
+    assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
