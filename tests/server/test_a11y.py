@@ -269,3 +269,29 @@ def test_the_why_panel_open_in_the_deep_zoom_has_nothing_serious(live_server, op
            ".dataset.state)")  # (a short trace's page carries this cell: its data drawn, as the server's)
     assert violations(o.page) == []
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
+
+
+def test_the_why_panel_open_in_the_head_view_has_nothing_serious(browser, tmp_path):
+    """A toy's page file, the head view with one head shown and the panel open by the keyboard (the key
+    column, a listbox): axe, in both languages."""
+    from attnlab.html import render_page
+
+    for lang in ("ja", "en"):
+        path = tmp_path / f"headview-{lang}.html"
+        path.write_text(render_page(run_toy(heads=2), lang=lang, view="headview"), encoding="utf-8")
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
+        hv = 'section[data-pane="headview"]'
+        page.click(f'{hv} .chip[data-head="1"]')
+        page.locator(f"{hv} .hv-left [role=option]").first.focus()
+        for key in ("ArrowDown", "Space"):  # query 1 selected
+            page.keyboard.press(key)
+        page.locator(f"{hv} .hv-right [role=option]").first.focus()
+        page.keyboard.press("Enter")
+        assert page.locator(f"{hv} [data-testid=why-panel]").get_attribute("data-state") == "page"
+        assert violations(page) == [], lang
+        assert errors == [] and page.evaluate("window.__attnlab.errors") == []
+        page.close()

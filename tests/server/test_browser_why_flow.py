@@ -52,19 +52,19 @@ def test_the_panel_asks_the_server_for_a_cell_the_page_lacks(live_server, open_a
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
 
 
-def dz_panel(o) -> dict:
-    return o.page.evaluate(f"({{...document.querySelector('{DZ} {PANEL}').dataset}})")
+def dz_panel(o, where: str = DZ) -> dict:
+    return o.page.evaluate(f"({{...document.querySelector('{where} {PANEL}').dataset}})")
 
 
-def dz_check(o, trace, layer, head, q, k) -> None:
-    """The deep zoom's panel shows the server's why_to_dict numbers for (layer, head, q, k)."""
-    o.wait(f"document.querySelector('{DZ} {PANEL}').dataset.state === 'server'"
-           f" && document.querySelector('{DZ} {PANEL}').dataset.key === '{k}'", 60)
-    got, w = dz_panel(o), why(trace, layer, head, q, k)
+def dz_check(o, trace, layer, head, q, k, where: str = DZ) -> None:
+    """The panel in `where` (a pane) shows the server's why_to_dict numbers for (layer, head, q, k)."""
+    o.wait(f"document.querySelector('{where} {PANEL}').dataset.state === 'server'"
+           f" && document.querySelector('{where} {PANEL}').dataset.key === '{k}'", 60)
+    got, w = dz_panel(o, where), why(trace, layer, head, q, k)
     assert (got["layer"], got["head"], got["query"], got["key"]) == tuple(map(str, (layer, head, q, k)))
     assert int(got["rank"]) == w.rank and float(got["score"]) == pytest.approx(w.score, rel=1e-6)
     assert float(got["weight"]) == pytest.approx(w.weight, rel=1e-6, abs=1e-12)
-    text = o.page.inner_text(f"{DZ} {PANEL}")
+    text = o.page.inner_text(f"{where} {PANEL}")
     assert f"{w.score:.4f}" in text and f"{w.lse:.4f}" in text
     assert o.page.evaluate(STRAY_TEXT_JS) == []
 
@@ -103,6 +103,24 @@ def test_the_deep_zoom_opens_the_panel_by_click_and_by_keyboard(live_server, ope
     o.page.mouse.move(box["x"] + xy["x"] + 60, box["y"] + xy["y"], steps=5)
     o.page.mouse.up()  # a drag: the map pans, the panel stays on the masked cell
     assert o.page.evaluate(f"{dz}.view.x0") < x0 and dz_panel(o)["state"] == "masked"
+    assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
+
+
+def test_the_head_view_asks_the_server_for_its_one_heads_cell(live_server, open_app):
+    trace = synthetic_trace(n=40, n_layers=2, n_heads=3, n_kv=1, d=8, causal=True, seed=9)
+    o = open_app(f"{live_server.url}/t/{keep(live_server, trace, 'hv-why').id}?lang=en&view=headview&layer=1")
+    o.wait("window.__attnlab && window.__attnlab.ready && window.__attnlab.views.headview"
+           " && window.__attnlab.views.headview.weight(0, 0, 0) !== null")
+    hv = 'section[data-pane="headview"]'
+    for h in (0, 1):
+        o.page.click(f'{hv} .chip[data-head="{h}"]')  # head 2 alone
+    o.page.click(f"{hv} .hv-left .tok[data-i='31']")
+    o.page.click(f"{hv} .hv-right .tok[data-i='7']")
+    dz_check(o, trace, 1, 2, 31, 7, hv)
+    o.page.locator(f"{hv} .hv-right [role=option][data-i='0']").focus()
+    o.page.keyboard.press("Enter")
+    dz_check(o, trace, 1, 2, 31, 0, hv)
+    shot(o, "why-headview-app")
     assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
 
 
