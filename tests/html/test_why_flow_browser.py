@@ -140,6 +140,9 @@ def test_grouped_rows_of_the_head_view_have_no_panel(open_page):
     o.page.click(f"{HV} .hv-left .tok[data-i='100']")
     o.page.click(f"{HV} .hv-right .tok[data-i='40']")
     assert hv_note(o) == t("why_hv_grouped", "ja", g=3) and o.page.locator(f"{HV} {PANEL}").is_hidden()
+    seen = "(() => { const r = document.querySelector('[data-testid=hv-why-note]').getBoundingClientRect();" \
+           " return r.top >= 0 && r.bottom <= innerHeight + 1; })()"  # (+1: a fraction of a pixel)
+    assert o.page.evaluate(seen)  # under 512 rows of 20 px: scrolled into sight
     assert o.page.get_attribute(f"{HV} .hv-right", "aria-hidden") == "true"  # no listbox: nothing to choose
     assert o.page.evaluate(STRAY_TEXT_JS) == []
     o.check_clean()

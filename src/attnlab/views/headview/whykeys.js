@@ -26,14 +26,18 @@ export function headWhy(core, ctx) {
   }
   right.addEventListener("click", (ev) => { const t = ev.target.closest(".tok"); if (t) open(Number(t.dataset.i)); });
 
-  function tell(text) { panel.element.hidden = true; note.textContent = text; }
+  // the note and the panel lie under the columns (up to 1,024 rows of 20 px): scrolled into sight when they change
+  function tell(text) {
+    panel.element.hidden = true; note.textContent = text; note.scrollIntoView({ block: "nearest" });
+  }
   function open(j) {
     if (ctx.g > 1) return tell(L.why_hv_grouped.replace("{g}", ctx.g));
     if (ctx.active.size !== 1) return tell(L.why_hv_one_head.replace("{n}", ctx.active.size));
     if (ctx.selected.size !== 1) return tell(L.why_hv_one_query.replace("{n}", ctx.selected.size));
     note.textContent = "";
     toks.forEach((t, i) => t.setAttribute("aria-selected", String(i === j)));
-    return panel.open(META.layers[STATE.li], [...ctx.active][0], [...ctx.selected][0], j);
+    panel.open(META.layers[STATE.li], [...ctx.active][0], [...ctx.selected][0], j);
+    return panel.element.scrollIntoView({ block: "nearest" });
   }
   return { elements: [note, panel.element], hint: L.why_hv_hint, open, panel };
 }
