@@ -1742,6 +1742,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "このセルはマスクで隠れているので、スコアがありません（重みは 0 です）。",
         "en": "The mask hides this cell: it has no score (its weight is 0).",
     },
+    "why_hv_hint": {
+        "ja": "クエリのトークンを 1 つ選び、ヘッドを 1 つだけ表示しているときは、キーのトークンをクリックする"
+              "（キーの列で Enter を押す）と、そのスコアの内訳を表示します。",
+        "en": "With one query token selected and one head shown, click a key token (or press Enter in the key "
+              "column) to see why its score is what it is.",
+    },
+    "why_hv_one_head": {
+        "ja": "スコアの内訳は 1 つのヘッドについて示します。ヘッドを 1 つだけ表示してください（いま {n} 個）。"
+              "ヘッドのボタンで表示を切り替えられます。",
+        "en": "The why panel explains one head's score: keep exactly one head shown (now {n}). The head buttons "
+              "turn heads on and off.",
+    },
+    "why_hv_one_query": {
+        "ja": "スコアの内訳は 1 つのクエリについて示します。クエリのトークンを 1 つだけ選んでください（いま {n} 個）。",
+        "en": "The why panel explains one query's score: select exactly one query token (now {n}).",
+    },
+    "why_hv_grouped": {
+        "ja": "ここでは 1 行が {g} トークンのまとまりなので、1 つのセルのスコアはありません。"
+              "ヒートマップでセルを選ぶと、スコアの内訳を見られます。",
+        "en": "Each row here is a group of {g} tokens, which has no single score: choose a cell in the heatmap to "
+              "see why its score is what it is.",
+    },
     "why_mean": {
         "ja": "ヘッドの平均にはスコアがありません。ヘッドを 1 つ選んでから、セルを選んでください。",
         "en": "The head mean has no score: choose one head, then a cell.",

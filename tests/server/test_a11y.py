@@ -253,3 +253,45 @@ def test_the_why_panel_open_and_the_flow_tab_have_nothing_serious(browser, tmp_p
             assert violations(page) == [], (name, lang)
             assert errors == [] and page.evaluate("window.__attnlab.errors") == []
             page.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_why_panel_open_in_the_deep_zoom_has_nothing_serious(live_server, open_app, lang):
+    """The app's deep zoom with the panel open by the keyboard (a cell's terms drawn): axe."""
+    tid = keep(live_server, synthetic_trace(n=20, seed=12)).id
+    o = open_app(f"{live_server.url}/t/{tid}?lang={lang}&view=deepzoom")
+    o.wait("window.__attnlab && window.__attnlab.ready && window.__attnlab.views.deepzoom"
+           " && window.__attnlab.views.deepzoom.pending() === 0")
+    o.page.locator('section[data-pane="deepzoom"] [data-testid=deepzoom-map]').focus()
+    for key in ("ArrowDown", "ArrowDown", "Enter"):
+        o.page.keyboard.press(key)
+    o.wait("['page', 'server'].includes(document.querySelector('section[data-pane=deepzoom] [data-testid=why-panel]')"
+           ".dataset.state)")  # (a short trace's page carries this cell: its data drawn, as the server's)
+    assert violations(o.page) == []
+    assert o.errors == [] and o.page.evaluate("window.__attnlab.errors") == []
+
+
+def test_the_why_panel_open_in_the_head_view_has_nothing_serious(browser, tmp_path):
+    """A toy's page file, the head view with one head shown and the panel open by the keyboard (the key
+    column, a listbox): axe, in both languages."""
+    from attnlab.html import render_page
+
+    for lang in ("ja", "en"):
+        path = tmp_path / f"headview-{lang}.html"
+        path.write_text(render_page(run_toy(heads=2), lang=lang, view="headview"), encoding="utf-8")
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=20000)
+        hv = 'section[data-pane="headview"]'
+        page.click(f'{hv} .chip[data-head="1"]')
+        page.locator(f"{hv} .hv-left [role=option]").first.focus()
+        for key in ("ArrowDown", "Space"):  # query 1 selected
+            page.keyboard.press(key)
+        page.locator(f"{hv} .hv-right [role=option]").first.focus()
+        page.keyboard.press("Enter")
+        assert page.locator(f"{hv} [data-testid=why-panel]").get_attribute("data-state") == "page"
+        assert violations(page) == [], lang
+        assert errors == [] and page.evaluate("window.__attnlab.errors") == []
+        page.close()

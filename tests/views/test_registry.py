@@ -50,7 +50,7 @@ def test_a_page_holds_the_views_that_apply_in_registry_order():
     assert [v.name for v in page_views(fake)] == ["heatmap", "headview", "modelview", "explain", "atlas", "rollout"]
     assert units_for([*view_units(page_views(fake)), PAGE_ENTRY]) == [
         "html/js/matrix", "html/js/units", "views/heatmap/tab", "views/heatmap/valueweighted", "views/heatmap/whychart",
-        "views/heatmap/whypanel", "views/headview/tab",
+        "views/heatmap/whypanel", "views/headview/tab", "views/headview/whykeys",
         "views/modelview/tab", "views/explain/tab", "html/js/headgrid", "views/atlas/tab", "views/rollout/tab",
         "html/js/core", "html/js/frame", "html/js/host", "html/js/page"]
     assert units_for(view_units(page_views(toy)))[:3] == ["views/pipeline/picture", "html/js/units",
@@ -61,6 +61,9 @@ def test_a_page_holds_the_views_that_apply_in_registry_order():
     # the why panel's code travels only with the cells it explains (a page given why=False carries none)
     assert "views/heatmap/whypanel" not in view_units(page_views(fake), arrays=["weights", "step"])
     assert "views/heatmap/whypanel" in view_units(page_views(toy), arrays=encode_trace(toy).meta["arrays"])
+    # and so does the head view's way into it
+    assert "views/headview/whykeys" not in view_units(page_views(fake), arrays=["weights", "step"])
+    assert "views/headview/whykeys" in view_units(page_views(toy), arrays=encode_trace(toy).meta["arrays"])
     toy_code = code_for(page_views(toy), "ja", encode_trace(toy).meta["arrays"])
     assert 'define("views/heatmap/valueweighted"' not in toy_code.script and "vw_hint" not in toy_code.labels
     assert all(f'define("{u}"' in toy_code.script for u in ("views/pipeline/tab", "views/pipeline/toy", "html/js/page"))

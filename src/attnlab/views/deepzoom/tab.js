@@ -4,8 +4,11 @@
 // level that matches the screen: level z pools 2^z x 2^z weights per cell, level 0 is every weight
 // with its score. The server computes each from q, k and the row's log-sum-exp (never N x N).
 // Hover: query, key, weight and score (level 0), or the pooled value of the cell under the pointer.
+// A click on a cell (not a drag, which pans), or Enter on the keyboard's cursor, opens the heatmap's "why
+// this score" panel (views/heatmap/whypanel.js) for that cell of the head shown: the server computes it.
 
 import * as matrix from "../../html/js/matrix.js";
+import { whyPanel } from "../heatmap/whypanel.js";
 
 export function tab(core) {
   const { META, L, N, H, PERF, STATE, tokLabel, layerName, LUT, MASKED32, scalePos, el, select, exportButtons,
@@ -30,6 +33,7 @@ export function tab(core) {
     let overview = null, ctrl = new AbortController(), inflight = 0;
     const queue = [];
     PERF.zoom = { overviewMs: [], tileMs: [], errors: [] };
+    const VM = META.view_meta.heatmap, why = VM ? whyPanel(core, VM) : null; // null: a trace keeping no q and k
 
     function colour(v, masked) {
       return masked ? MASKED32 : LUT[Math.round(255 * Math.min(1, Math.max(0, scalePos(v, 0, st.scale))))];
@@ -163,6 +167,7 @@ export function tab(core) {
       },
       legend: () => ({ ticks: st.scale === "log" ? [["1", 0], ["1e-2", 0.5], ["≤1e-4", 1]] : [["1", 0], ["0.5", 0.5], ["0", 1]],
         masked: META.causal }),
+      select: why ? (qp, kp) => why.open(META.layers[st.li], st.head, qp, kp) : undefined,
     });
 
     function reset() {
@@ -190,7 +195,8 @@ export function tab(core) {
       el("button", { text: L.zoom_out, onclick: () => map.zoomBy(0.5) }),
       el("button", { text: L.reset, onclick: () => map.fit() }),
       ...exportButtons("deepzoom", () => map.canvas, toSvg), status),
-    el("p", { class: "hint", text: `${L.hover_hint} ${L.zoom_hint}` }), map.element, map.readout);
+    el("p", { class: "hint", text: `${L.hover_hint} ${L.zoom_hint}${why ? ` ${why.hint}` : ""}` }), map.element,
+    map.readout, ...(why ? [why.element] : [])); // (append(null) would show the text "null")
 
     function toSvg() {
       const title = `${META.model} · ${layerName(st.li)} · ${L.head} ${st.head}`;
@@ -206,7 +212,7 @@ export function tab(core) {
         st.li = li; st.head = head; layerSel.value = String(li); headSel.value = String(head); shown = 1; reset();
       } else map.draw();
     }
-    return { refresh, view: map.view, zoomAt: map.zoomAt, cellXY: map.cellXY, valueAt, state: st,
+    return { refresh, view: map.view, zoomAt: map.zoomAt, cellXY: map.cellXY, valueAt, state: st, why,
       pending: () => inflight + queue.length + (overview ? 0 : 1) };
   }
 

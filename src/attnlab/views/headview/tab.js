@@ -11,6 +11,24 @@
 // Keyboard: the attending column is a listbox (one token in the tab order); the arrow keys, Home and End
 // move through it, showing that token's lines, Space or Enter selects it; the strongest keys of the
 // token (over the heads shown) go to a polite live region that screen readers announce.
+// The "why this score" panel (whykeys.js, where the page carries the heatmap's panel): one query token
+// selected, one head shown, a key token clicked (or Enter in the key column, then a listbox too).
+
+import { carried } from "../../html/js/units.js";
+
+// a listbox column's keys: the arrow keys, Home, End, PageUp, PageDown move the focus; Enter, Space: act(i)
+function keys(col, count, act) {
+  col.addEventListener("keydown", (ev) => {
+    const i = Number(document.activeElement.dataset.i || 0);
+    const to = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: count - 1, PageUp: i - 10, PageDown: i + 10 }[ev.key];
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (to !== undefined) {
+      ev.preventDefault();
+      const j = Math.max(0, Math.min(count - 1, to));
+      col.children[i].tabIndex = -1; col.children[j].tabIndex = 0; col.children[j].focus();
+    } else if (ev.key === " " || ev.key === "Enter") { ev.preventDefault(); act(i); }
+  });
+}
 
 export function tab(core) {
   const { META, L, N, K, H, PERF, STATE, weightAt, layerName, tokText, tokLabel, keyToken, keyText, keyLabel, clip, el,
@@ -84,6 +102,8 @@ export function tab(core) {
       chips.append(c);
     }
     const layerSel = layerSelect((v) => { STATE.li = v; draw(); });
+    const helper = carried("views/headview/whykeys"); // null: a page without the heatmap's why cells
+    const why = helper && helper.headWhy(core, { right, active, selected, g, keys }); // null: no panel
     const thrNote = el("span", { class: "hint", "data-testid": "line-threshold" });
     root.append(
       el("div", { class: "toolbar" }, el("label", { text: L.layer + " " }, layerSel),
@@ -92,21 +112,12 @@ export function tab(core) {
         ...exportButtons("headview", toCanvas, toSvg)),
       ...(g > 1 ? [el("p", { class: "note", "data-testid": "hv-grouped",
         text: L.hv_grouped.replace("{n}", N).replace("{g}", g) })] : []),
-      el("p", { class: "hint", text: `${L.head_hint} ` }, thrNote), said,
-      el("div", { class: "hv-body" }, left, canvas, right)); // (append(null) would show the text "null")
+      el("p", { class: "hint", text: `${L.head_hint} ${why ? `${why.hint} ` : ""}` }, thrNote), said,
+      el("div", { class: "hv-body" }, left, canvas, right), ...(why ? why.elements : [])); // (append(null): "null")
 
     function setHover(h) { hovered = h; draw(); }
     // the keyboard in the attending column: move (focus and lines follow), select
-    left.addEventListener("keydown", (ev) => {
-      const i = Number(document.activeElement.dataset.i || 0);
-      const to = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: nq - 1, PageUp: i - 10, PageDown: i + 10 }[ev.key];
-      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-      if (to !== undefined) {
-        ev.preventDefault();
-        const j = Math.max(0, Math.min(nq - 1, to));
-        left.children[i].tabIndex = -1; left.children[j].tabIndex = 0; left.children[j].focus();
-      } else if (ev.key === " " || ev.key === "Enter") { ev.preventDefault(); left.children[i].click(); }
-    });
+    keys(left, nq, (i) => left.children[i].click());
     left.addEventListener("focusin", (ev) => { if (ev.target.dataset.i !== undefined) { setHover({ side: "q", i: Number(ev.target.dataset.i) }); say(Number(ev.target.dataset.i)); } });
     left.addEventListener("focusout", () => setHover(null));
     function say(q) { // the token's strongest keys over the heads shown, for the live region
@@ -207,7 +218,7 @@ export function tab(core) {
         `y2="${30 + k * RH + RH / 2}" stroke="${headColor(h, 1)}" stroke-opacity="${w.toFixed(3)}"/>`));
       return svgDoc(TW * 2 + CW, rows * RH + 30, parts.join("\n") + "\n");
     }
-    return { refresh: draw, select: (i) => left.children[i].click(), rows: nq, keys: nk, group: g,
+    return { refresh: draw, select: (i) => left.children[i].click(), rows: nq, keys: nk, group: g, why,
       weight: (h, i, j) => (src === null ? null : src.at(h, i, j)) };
   }
 

@@ -1,5 +1,6 @@
 // views/heatmap/whypanel.js: the heatmap's "why this score" panel for one cell (layer, head, query, key),
-// opened by a click on the map or Enter on the keyboard's cursor. Every number is analysis.why's
+// opened by a click on the map or Enter on the keyboard's cursor (the deep zoom and the head view open it
+// too: views/deepzoom/tab.js, views/headview/whykeys.js). Every number is analysis.why's
 // why_to_dict (views/heatmap/why.py): a page file carries a bounded set of cells (the array `why`, their
 // JSON), the web app
 // asks its server for any other (/api/traces/{id}/why); a cell neither has is said so, with the CLI
