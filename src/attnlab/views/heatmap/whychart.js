@@ -9,16 +9,17 @@ const RED = "#b2182b", BLUE = "#2166ac";
 // direction, not only the colour); the top dimensions' bars carry their name
 export function termsChart(core, D, words) {
   const { el, svgEl: svg, fmtNum } = core;
-  const n = D.terms.length, bw = Math.max(3, Math.min(14, Math.floor(560 / n))), W = n * bw + 40, Hh = 150, mid = 75;
+  const n = D.terms.length, bw = Math.max(3, Math.min(14, Math.floor(560 / n))), W = n * bw + 62, Hh = 150, mid = 75;
   const top = Math.max(1e-12, ...D.terms.map(Math.abs)), named = new Set(D.top_dims);
   const label = `${words.terms}: ${D.top_dims.map((d) => `d${d} ${fmtNum(D.terms[d])}`).join(", ")}`;
   const s = svg("svg", { width: W, height: Hh, viewBox: `0 0 ${W} ${Hh}`, role: "img", "aria-label": label,
     "data-testid": "why-terms", class: "why-terms" });
-  s.append(svg("line", { x1: 30, x2: W - 6, y1: mid, y2: mid, stroke: "#999" }),
+  // the scale's labels in a gutter of their own (56 px), so that no bar's name can overlap them
+  s.append(svg("line", { x1: 52, x2: W - 6, y1: mid, y2: mid, stroke: "#999" }),
     svg("text", { x: 2, y: 12, "font-size": 10, fill: "#444" }, `+${fmtNum(top)}`),
     svg("text", { x: 2, y: Hh - 4, "font-size": 10, fill: "#444" }, `−${fmtNum(top)}`));
   D.terms.forEach((v, d) => {
-    const h = (Math.abs(v) / top) * (mid - 16), x = 34 + d * bw;
+    const h = (Math.abs(v) / top) * (mid - 16), x = 56 + d * bw;
     const bar = svg("rect", { x, y: v >= 0 ? mid - h : mid, width: Math.max(1, bw - 1), height: Math.max(0.5, h),
       fill: v >= 0 ? RED : BLUE, opacity: named.has(d) ? 1 : 0.55 });
     bar.append(svg("title", {}, `d${d}: ${fmtNum(v)}`));
