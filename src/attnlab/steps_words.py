@@ -1,10 +1,23 @@
-"""The words of the steps tab and of the app's generation controls, in both languages (merged into
-`i18n.STRINGS`; kept apart so the tab's vocabulary stays in one short file). Japanese in です・ます.
+"""The words of `attnlab text --generate`'s printout, the steps tab and the app's generation controls, in
+both languages (merged into `i18n.STRINGS`; kept apart so this vocabulary stays in one short file).
+Japanese in です・ます.
 """
 
 from __future__ import annotations
 
 STEPS_STRINGS: dict[str, dict[str, str]] = {
+    # attnlab text --generate: the steps (analysis.steps) -------------------------------------------
+    "steps_title": {"ja": "生成した {n} トークン（{how}）:", "en": "{n} generated tokens ({how}):"},
+    "steps_greedy": {"ja": "貪欲法: 毎回いちばん確率の高いトークン", "en": "greedy: the most probable token each time"},
+    "steps_sampled": {
+        "ja": "サンプリング: 温度 {T:g}、上位 k = {k}、seed {seed}",
+        "en": "sampled: temperature {T:g}, top-k {k}, seed {seed}",
+    },
+    "steps_line": {
+        "ja": "{i:>4}. 位置 {pos} {token}（確率 {p:.3f}、{rank} 位）候補: {top}",
+        "en": "{i:>4}. position {pos} {token} (p {p:.3f}, rank {rank}); candidates: {top}",
+    },
+    "steps_lens": {"ja": "各層の出力の 1 位（ロジットレンズ）:", "en": "each layer's top token (logit lens):"},
     # the steps tab (views/steps) ------------------------------------------------------------------
     "steps": {"ja": "生成ステップ", "en": "Steps"},
     "steps_hint": {
