@@ -61,6 +61,19 @@ def keep(srv, trace, **inputs):
                          trace).id
 
 
+def poll(ask, limit_s: float = 600, every_s: float = 0.5) -> tuple[object, list[dict]]:
+    """Call `ask()` (a request to a route that answers 202 while the model worker computes) until the
+    answer is not 202; (the last answer, the progress bodies seen)."""
+    seen, deadline = [], time.monotonic() + limit_s
+    while True:
+        r = ask()
+        if r.status_code != 202:
+            return r, seen
+        seen.append(r.json())
+        assert time.monotonic() < deadline
+        time.sleep(every_s)
+
+
 def start_server(config):
     """Start uvicorn in a thread on a socket bound here (port 0: a free one); return (Running, stop)."""
     import uvicorn

@@ -4,14 +4,13 @@ this server cannot measure is said (GET) and refused (POST, 400) in the request'
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from attnlab.i18n import t
 
 from ..analysis.conftest import synthetic_trace
 from .conftest import keep as kept
+from .conftest import poll
 
 
 def keep(srv, trace, **inputs):
@@ -65,18 +64,6 @@ def test_a_body_of_the_wrong_types_is_one_line(app, body, key, fields):
         assert (r.status_code, r.json()) == (400, {"error": t(key, lang, **fields)})
 
 
-def poll(c, url: str, body: dict, limit_s: float = 600) -> tuple[object, list[dict]]:
-    """POST until the answer is not 202; (the last answer, the progress bodies seen)."""
-    seen, deadline = [], time.monotonic() + limit_s
-    while True:
-        r = c.post(url, json=body)
-        if r.status_code != 202:
-            return r, seen
-        seen.append(r.json())
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
-
-
 @pytest.mark.model
 def test_the_effects_of_a_small_text_are_measured_with_progress_and_kept(app):
     from attnlab.analysis.census import head_census
@@ -88,7 +75,7 @@ def test_the_effects_of_a_small_text_are_measured_with_progress_and_kept(app):
     tid = c.post("/api/text?lang=en", json={"text": text, "model": "smollm2"}).json()["trace_id"]
     assert c.get(f"/api/traces/{tid}/effects?lang=en").json() == {"can": True, "done": None}
     body = {"methods": ["zero", "attribution", "dla"]}
-    r, seen = poll(c, f"/api/traces/{tid}/effects?lang=en", body)
+    r, seen = poll(lambda: c.post(f"/api/traces/{tid}/effects?lang=en", json=body))
     assert r.status_code == 200 and seen and seen[0]["state"] in ("queued", "running")
     assert all(s["position"] >= 0 for s in seen if s["state"] in ("queued", "running"))
     got = r.json()
@@ -106,5 +93,5 @@ def test_the_effects_of_a_small_text_are_measured_with_progress_and_kept(app):
     assert c.post(f"/api/traces/{tid}/effects?lang=en", json=body).json() == got
     # the library's refusal, in the request's language, once per asking
     for _ in range(2):
-        r, _ = poll(c, f"/api/traces/{tid}/effects?lang=ja", {"methods": ["patching"]})
+        r, _ = poll(lambda: c.post(f"/api/traces/{tid}/effects?lang=ja", json={"methods": ["patching"]}))
         assert (r.status_code, r.json()) == (400, {"error": t("effects_err_patching", "ja")})

@@ -4,8 +4,6 @@ and every refusal in the request's language."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from attnlab.analysis.flow import flow
@@ -16,7 +14,7 @@ from attnlab.views.heatmap.why import cell_data, why_answer
 
 from ..analysis.conftest import synthetic_trace
 from ..html.fakes import FakeTrace, words
-from .conftest import keep
+from .conftest import keep, poll
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -75,17 +73,6 @@ def test_what_flow_cannot_compute_here_is_refused_in_the_requests_language(app, 
         assert r.status_code == 400 and ("threshold" in r.json()["error"] or "token" in r.json()["error"]), bad
 
 
-def poll(c, url: str, limit_s: float = 300):
-    seen, deadline = [], time.monotonic() + limit_s
-    while True:
-        r = c.get(url)
-        if r.status_code != 202:
-            return r, seen
-        seen.append(r.json())
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
-
-
 @pytest.mark.model
 def test_the_flow_of_a_kept_text_is_computed_in_the_worker_and_kept(app):
     import attnlab
@@ -94,7 +81,8 @@ def test_the_flow_of_a_kept_text_is_computed_in_the_worker_and_kept(app):
     text = "Tokyo is a beautiful city."
     tid = c.post("/api/text?lang=en", json={"text": text, "model": "minilm"}).json()["trace_id"]
     assert c.get(f"/api/traces/{tid}/flow?lang=en").json() == {"can": True, "why": None, "most": 512}
-    r, seen = poll(c, f"/api/traces/{tid}/flow?token=3&threshold=0.05&lang=ja")
+    r, seen = poll(lambda: c.get(f"/api/traces/{tid}/flow?token=3&threshold=0.05&lang=ja"), limit_s=300,
+                   every_s=0.3)
     assert r.status_code == 200 and seen and seen[0]["state"] in ("queued", "running")
     want = flow(attnlab.run_text(text, "minilm", streams=True), 3, 0.05)
     got, expected = r.json(), tab_data(want, "ja")
