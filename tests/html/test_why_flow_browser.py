@@ -169,3 +169,24 @@ def test_the_flow_tab_draws_the_graph_and_opens_its_heads(open_page):
     state = "[window.__attnlab.state.view, window.__attnlab.state.li, window.__attnlab.state.map]"
     assert o.page.evaluate(state) == ["heatmap", 1, head]  # layer 2 is the page's second
     o.check_clean()
+
+
+def test_the_head_views_readout_follows_the_heads_shown(open_page):
+    """The readout of a query's strongest keys is the mean over the heads shown: hiding a head says it again
+    (never the line of the heads shown before), and with no head shown it says nothing."""
+    toy = run_toy(heads=2)
+    o = open_page(render_page(toy, lang="en", view="headview"), "hv-readout")
+    o.page.click(f"{HV} .hv-left .tok[data-i='2']")
+
+    def said_weights() -> list[float]:
+        text = o.page.inner_text(f"{HV} [data-testid=headview-readout]")
+        return [float(part.split()[-1]) for part in text.split("→ ")[1].split(", ")]
+
+    for heads in ([0, 1], [0]):
+        mean = sum(toy.pattern(0, h)[2] for h in heads) / len(heads)
+        want = sorted(mean.tolist(), reverse=True)
+        assert said_weights() == pytest.approx(want, abs=2.5e-3), heads  # 8-bit weights (0.002), shown to 3 decimals
+        o.page.click(f'{HV} .chip[data-head="1"]')  # toggles head 1: hidden after both, shown again after head 0
+    o.page.click(f'{HV} .chip[data-head="0"]')
+    o.page.click(f'{HV} .chip[data-head="1"]')  # both hidden now
+    assert o.page.inner_text(f"{HV} [data-testid=headview-readout]") == ""

@@ -120,8 +120,11 @@ export function tab(core) {
     keys(left, nq, (i) => left.children[i].click());
     left.addEventListener("focusin", (ev) => { if (ev.target.dataset.i !== undefined) { setHover({ side: "q", i: Number(ev.target.dataset.i) }); say(Number(ev.target.dataset.i)); } });
     left.addEventListener("focusout", () => setHover(null));
+    let saidQ = null; // the query the readout is about: said again whenever the layer or the heads shown change
     function say(q) { // the token's strongest keys over the heads shown, for the live region
-      if (src === null || !active.size) return;
+      saidQ = q;
+      if (!active.size) { said.textContent = ""; return; } // no head shown: nothing to say (never a stale line)
+      if (src === null) return;
       const w = Array.from({ length: nk }, (_, k) => [...active].reduce((a, h) => a + src.at(h, q, k), 0) / active.size);
       const top = w.map((v, k) => [v, k]).sort((a, b) => b[0] - a[0]).slice(0, 3);
       said.textContent = `${L.query} ${rowLabel(q)} → ${top.map(([v, k]) => `${colLabel(k)} ${v.toFixed(3)}`).join(", ")}`;
@@ -170,6 +173,7 @@ export function tab(core) {
         ctx.strokeStyle = headColor(h, a / 10); ctx.stroke(p);
       }
       updateSums();
+      if (saidQ !== null) say(saidQ); // the readout follows the layer and the heads shown
       PERF.switchMs.push(performance.now() - t0);
     }
     function updateSums() {
