@@ -31,12 +31,15 @@ def edits(o) -> int:
 
 
 def after_edit(o, action) -> None:
-    """Do an edit and wait for the repaint it causes (and the explanation that follows)."""
+    """Do an edit and wait for the repaint of its last input event (and the explanation that follows).
+    An edit can be several input events (keyboard.type("0.7") sends "0", "0." and "0.7"): waiting for
+    the first repaint only would read the screen of "0" while "0.7" is in flight."""
     before = edits(o)
     action()
-    o.wait(f"window.__attnlabApp.edits.length > {before}")
+    o.wait(f"window.__attnlabApp.edits.length > {before} && "
+           "window.__attnlabApp.edits.at(-1).seq === window.__attnlabApp.sent")
     o.wait("document.querySelector('[data-testid=toy-explanation]').dataset.seq == "
-           "window.__attnlabApp.edits.at(-1).seq")
+           "window.__attnlabApp.sent")
 
 
 def pipeline_value(o, stage: str, i: int, j: int) -> float:

@@ -7,7 +7,8 @@
 // api.setAddress), so reloading, switching language and going back keep it, and the link to share is
 // that address: it reopens the playground, editable.
 // Presets: the tutorial's listing 2 and its next steps 1-4 (step 4 opens the text explorer).
-// Each repaint records the time from the edit's input event to the frame that shows it (APP.edits).
+// Each repaint records the time from the edit's input event to the frame that shows it (APP.edits); APP.sent
+// is the newest edit sent, so a caller knows when the screen shows the last edit (not an earlier keystroke's).
 
 import { el } from "../../html/js/core.js";
 import * as api from "./api.js";
@@ -125,6 +126,7 @@ export function build(host, options, view) {
 
   async function send(t0) {
     const mine = ++seq;
+    APP.sent = mine; // the newest edit sent: drawn once APP.edits.at(-1).seq reaches it
     let data;
     const t1 = performance.now();
     address();
