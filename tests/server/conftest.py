@@ -127,9 +127,18 @@ class AppPage:
         return [u for u in self.requests if not u.startswith(base + "/") and not u.startswith(("data:", "blob:"))]
 
     def wait(self, expr: str, timeout_s: float = 60) -> None:
-        """Poll a JS expression until it is true (wait_for_function would eval a string: the CSP forbids it)."""
+        """Poll a JS expression until it is true (wait_for_function would eval a string: the CSP forbids it).
+        A poll that lands while the page navigates (its context destroyed) counts as not yet true."""
+        from playwright.sync_api import Error
+
         deadline = time.monotonic() + timeout_s
-        while not self.page.evaluate(expr):
+        while True:
+            try:
+                if self.page.evaluate(expr):
+                    return
+            except Error as e:
+                if "context was destroyed" not in str(e) and "navigat" not in str(e):
+                    raise
             if time.monotonic() > deadline:
                 raise TimeoutError(expr)
             time.sleep(0.02)
