@@ -93,8 +93,8 @@ def test_a_record_that_cannot_make_its_trace_says_why_and_runs_again(links, open
     said = t("err_toy_divisible", lang, d_model=4, heads=3)  # the library's keyed error, in the page's language
     assert said in text and bool(JAPANESE.search(text)) == (lang == "ja")
     shot(o, f"link-refused-{lang}")
-    rerun.click()
-    o.page.wait_for_url(re.compile(r"/\?screen=toy&"))
+    with o.page.expect_navigation(url=re.compile(r"/\?screen=toy&"), wait_until="commit"):
+        rerun.click()  # (the playground then rewrites its address: wait_for_url after the click could miss it)
     o.page.wait_for_selector("[data-testid=toy-error]:not([hidden])")
     assert o.page.inner_text("[data-testid=toy-error]").startswith(said)
     assert o.page.input_value("[data-testid=toy-heads]") == "3" and o.page.input_value("[data-testid=toy-seed]") == "7"
@@ -123,8 +123,8 @@ def test_an_evicted_toy_offers_its_playground(open_app):
         query = dict(parse_qsl(rerun.get_attribute("href").removeprefix("/?")))
         assert json.loads(query.pop("toy")) == {**TOY, "tokens": TOY["tokens"].split(), "x": None}
         assert query == {"screen": "toy", "lang": "ja"}
-        rerun.click()
-        o.page.wait_for_url(re.compile(r"/\?screen=toy&"))
+        with o.page.expect_navigation(url=re.compile(r"/\?screen=toy&"), wait_until="commit"):
+            rerun.click()  # the playground rewrites its address once it runs: the navigation is what is checked
         o.page.wait_for_selector("body[data-app]", state="attached")
         o.wait("window.__attnlabApp.edits.length >= 1")
         assert o.page.input_value("[data-testid=toy-tokens]") == TOY["tokens"]
