@@ -77,7 +77,7 @@ def test_two_outputs_each_readable_alone(toy):
 
 def test_loader_carries_the_page_sandboxed(toy):
     script = outputs(toy, lang="en", view="heatmap")[1][0]["application/javascript"]
-    assert page_of(script) == render_page(toy, lang="en", view="heatmap", pack=False, why=False)
+    assert page_of(script) == render_page(toy, lang="en", view="heatmap", pack=False, why=False, advice="python")
     assert data_of(script)["sandbox"] == SANDBOX and "allow-same-origin" not in script
     assert script.startswith(code_script("fit")) and code_script("notebook") in script  # the code is compiled JS
     assert "</script" not in script.lower() and "<!--" not in script  # safe inside an exported <script>
@@ -188,3 +188,25 @@ def test_show_takes_a_flow_graph_and_opens_on_its_tab():
         attnlab.show(trace, flow="graph")
     with pytest.raises(AttnlabError, match="not of this trace"):
         attnlab.show(run_toy(), lang="en", flow=graph)
+
+
+def test_the_why_panel_comes_when_asked(toy):
+    """show(trace, why=True): the output's page is render_page's with the panel and the Python advice; by
+    default it has neither (the byte budget above); why= takes a bool, advice= one of its surfaces."""
+    def page(**kw):
+        return page_of(outputs(toy, lang="en", view="heatmap", **kw)[1][0]["application/javascript"])
+
+    assert page(why=True) == render_page(toy, lang="en", view="heatmap", pack=False, why=True, advice="python")
+    assert 'define("views/heatmap/whypanel"' in page(why=True)
+    assert 'define("views/heatmap/whypanel"' not in page()
+    meta = json.loads(re.search(r'id="attnlab-meta">(.*?)</script>', page(why=True)).group(1))
+    assert meta["view_meta"]["heatmap"]["command"] == "attnlab.why(trace, {layer}, {head}, {query}, {key})"
+    assert meta["view_meta"]["heatmap"]["python"] is True and meta["view_meta"]["heatmap"]["n"] > 0
+    assert show(toy, why=True).why and not show(toy).why
+    frame = html.unescape(re.search(r'srcdoc="([^"]*)"', show(toy, lang="en", why=True)._repr_html_()).group(1))
+    assert frame == render_page(toy, lang="en", why=True, advice="python")  # marimo's HTML: the same page
+    with pytest.raises(AttnlabError, match="why= takes True or False"):
+        show(toy, why="yes")
+    with pytest.raises(AttnlabError, match="advice='shell'"):
+        render_page(toy, advice="shell")
+

@@ -72,6 +72,7 @@ class Page:
     part: str | None = None  # an encoder-decoder's part it opens on (None: the encoder; html/parts.py)
     generation: Generation | None = None  # the generation whose trace this is: the steps tab (None: none)
     flow: FlowGraph | None = None  # an information-flow graph of this trace: its tab (None: none)
+    why: bool = False  # the heatmap's "why this score" panel with its carried cells (off: the output's bytes)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -84,7 +85,8 @@ class Page:
 
     def _options(self) -> dict[str, Any]:
         return {"lang": self.lang, "view": self.view, "layers": self.layers, "focus": self.focus,
-                "effects": self.effects, "part": self.part, "generation": self.generation, "flow": self.flow}
+                "effects": self.effects, "part": self.part, "generation": self.generation, "flow": self.flow,
+                "why": self.why}
 
     def __repr__(self) -> str:
         return repr(self.trace)
@@ -93,7 +95,7 @@ class Page:
 def show(trace: Shown | HeadEffects | Generation, *, lang: str = "ja", view: str | None = None,
          layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
          effects: HeadEffects | None = None, part: str | None = None, generation: Generation | None = None,
-         flow: FlowGraph | None = None) -> Page:
+         flow: FlowGraph | None = None, why: bool = False) -> Page:
     """The interactive page of `trace` for a notebook, in `lang` ("ja" or "en"), opening on `view`.
 
     `trace` alone at the end of a cell shows the same page in Japanese; `show` chooses the language,
@@ -104,6 +106,9 @@ def show(trace: Shown | HeadEffects | Generation, *, lang: str = "ja", view: str
     (attnlab.flow(...) of this trace, run with streams=True) adds the flow tab, which the page opens on.
     An encoder-decoder's `EncoderDecoderTraces` shows its three parts behind a switch, opening on
     `part` ("encoder", "decoder" or "cross"), whose view, layers and focus the others are.
+    `why=True` adds the heatmap's "why this score" panel with the cells it carries (the focus head's,
+    up to 64 KiB of JSON); a cell it does not carry names the `attnlab.why(trace, ...)` call. Off by
+    default: it adds to the notebook file (measured: about 8 KB for a toy, 25 KB for SmolLM2 on 12 tokens).
     """
     check_lang(lang)
     if generation is None and _is_generation(trace):
@@ -141,8 +146,10 @@ def show(trace: Shown | HeadEffects | Generation, *, lang: str = "ja", view: str
         from .html.render import checked_generation
 
         checked_generation(generation, trace)
+    if not isinstance(why, bool):
+        raise AttnlabError(f"why= takes True or False, got {why!r}")
     return Page(trace, lang, view, None if layers is None else tuple(int(x) for x in layers),
-                None if focus is None else (int(focus[0]), int(focus[1])), effects, part, generation, flow)
+                None if focus is None else (int(focus[0]), int(focus[1])), effects, part, generation, flow, why)
 
 
 def _is_generation(obj: Any) -> bool:
@@ -205,13 +212,13 @@ def preview(trace: Shown, *, lang: str = "ja", view: str | None = None,
 def outputs(trace: Shown, *, lang: str = "ja", view: str | None = None,
             layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
             effects: HeadEffects | None = None, part: str | None = None, generation: Generation | None = None,
-            flow: FlowGraph | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            flow: FlowGraph | None = None, why: bool = False) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The notebook outputs of `trace` as (data, metadata) pairs: the preview, then the page (see the
     module docstring); a trace too large for a page gives one text output with the reason."""
     try:
-        # no why panel's cells in a notebook (its bytes: tests/test_notebook.py's budget); attnlab.why explains a cell
+        # no why panel unless asked (its bytes: tests/test_notebook.py's budget); attnlab.why explains a cell
         page = render_page(trace, lang=lang, view=view, layers=layers, focus=focus, pack=False, effects=effects,
-                           part=part, generation=generation, flow=flow, why=False)
+                           part=part, generation=generation, flow=flow, why=why, advice="python")
     except AttnlabError as e:
         return [({"text/plain": f"attnlab: {e}"}, {})]
     mark = secrets.token_hex(8)
@@ -251,11 +258,11 @@ def notebook_html(page: str, *, height: int = FRAME_HEIGHT) -> str:
 def display_html(trace: Shown, *, lang: str = "ja", view: str | None = None,
                  layers: list[int] | tuple[int, ...] | None = None, focus: tuple[int, int] | None = None,
                  effects: HeadEffects | None = None, part: str | None = None,
-                 generation: Generation | None = None, flow: FlowGraph | None = None) -> str:
+                 generation: Generation | None = None, flow: FlowGraph | None = None, why: bool = False) -> str:
     """The HTML form of a trace: its page in a frame, or one escaped line saying why not."""
     try:
         return notebook_html(render_page(trace, lang=lang, view=view, layers=layers, focus=focus, effects=effects,
-                                         part=part, generation=generation, flow=flow, why=False))
+                                         part=part, generation=generation, flow=flow, why=why, advice="python"))
     except AttnlabError as e:
         return f"<pre>attnlab: {html.escape(str(e))}</pre>"
 

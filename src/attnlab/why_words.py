@@ -124,6 +124,14 @@ WHY_STRINGS: dict[str, dict[str, str]] = {
               "with the largest weights per row of layer {focus_layer} head {focus_head}). This command explains it "
               "(TEXT: this page's text):",
     },
+    "why_absent_py": {
+        "ja": "層 {layer} ヘッド {head} のクエリ {query}・キー {key} の内訳は、この出力にはありません（入る大きさ"
+              "までの {n} 個のセルを、層 {focus_layer} ヘッド {focus_head} から優先して入れています）。ノートブック"
+              "で次を実行すると表示できます（trace はこの出力に渡したトレースです）。",
+        "en": "This output does not carry layer {layer} head {head}, query {query}, key {key} (it carries the {n} "
+              "cells that fit, layer {focus_layer} head {focus_head}'s first). Run this in the notebook to explain "
+              "it (trace: the trace you showed):",
+    },
     "why_absent_toy": {
         "ja": "層 {layer} ヘッド {head} のクエリ {query}・キー {key} の内訳は、このページにはありません（ページに入る"
               "大きさまでの {n} 個だけを入れています）。同じトイ（seed と x も同じ）で次のコマンドを実行してください。",

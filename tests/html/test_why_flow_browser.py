@@ -84,6 +84,32 @@ def test_a_model_page_says_which_cells_it_does_not_carry(open_page):
     o.check_clean()
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_notebook_output_asked_for_the_panel_names_the_python_call(open_page, lang):
+    """attnlab.show(trace, why=True): the output's page carries the panel; a cell it lacks names the
+    attnlab.why call to run in the notebook, in the output's language (not the CLI's command)."""
+    from attnlab.notebook import outputs
+
+    from ..test_notebook import page_of
+
+    trace = synthetic_trace(n=12, n_layers=3, n_heads=4, n_kv=2, causal=True, seed=7)
+    page = page_of(outputs(trace, lang=lang, view="heatmap", why=True)[1][0]["application/javascript"])
+    o = open_page(page, f"why-notebook-{lang}")
+    top = int(trace.pattern(0, 0)[9].argmax())
+    o.page.mouse.click(*heatmap_cell(o, 9, top))
+    check_numbers(o, trace, 0, 0, 9, top)
+    low = int(trace.pattern(0, 0)[9, :10].argmin())
+    o.page.mouse.click(*heatmap_cell(o, 9, low))
+    assert panel(o)["state"] == "absent"
+    assert o.page.inner_text('[data-testid="why-command"]') == f"attnlab.why(trace, 0, 0, 9, {low})"
+    n = int(o.page.evaluate("JSON.parse(document.getElementById('attnlab-meta').textContent).view_meta.heatmap.n"))
+    assert o.page.inner_text('[data-testid="why-status"]') == t(
+        "why_absent_py", lang, layer=0, head=0, query=9, key=low, n=n, focus_layer=0, focus_head=0)
+    assert "attnlab why " not in o.page.inner_text(PANEL)
+    o.shot(f"why-notebook-{lang}")
+    o.check_clean()
+
+
 def hv_note(o) -> str:
     return o.page.inner_text(f"{HV} [data-testid=hv-why-note]")
 

@@ -110,6 +110,24 @@ def test_the_page_holds_eagers_cross_attention(case):
         assert np.abs(shown[layer, -1] - eager[layer].mean(0).numpy()).max() <= PRECISION
 
 
+def test_a_notebook_output_of_the_pair_carries_the_why_panel_only_when_asked(case):
+    """The pair's parts keep q and k (the panel applies), and the notebook's why=False reaches them: by
+    default no panel (the byte budget); why=True carries it in the encoder's and decoder's parts."""
+    from attnlab.notebook import outputs
+
+    from ..test_notebook import page_of
+
+    _, pair, _ = case
+    assert pair.encoder.keeps_qkv and pair.decoder.keeps_qkv
+    panel = 'define("views/heatmap/whypanel"'
+    default = page_of(outputs(pair, lang="en")[1][0]["application/javascript"])
+    asked = page_of(outputs(pair, lang="en", why=True)[1][0]["application/javascript"])
+    assert panel not in default and panel in asked
+    for part in ("encoder", "decoder"):  # each part's call names it: what the user showed is the pair
+        assert f'"command":"attnlab.why(trace.{part}, {{layer}}, {{head}}, {{query}}, {{key}})"' in asked
+    assert len(asked) > len(default)
+
+
 def test_attnlab_text_part_cross(family_folder, capsys, tmp_path):
     folder = str(family_folder("T5"))
     argv = ["text", TEXT, "--model", folder, "--target-text", TARGET, "--part", "cross", "--layer", "1",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import AttnlabError
 from ..i18n import t
@@ -75,8 +76,10 @@ def _cross_view(view: str | None) -> None:
 
 
 def part_pages(pair: EncoderDecoderTraces, *, lang: str, part: str, view: str | None,
-               layers: Sequence[int] | None, focus: tuple[int, int] | None) -> list[PartPage]:
-    """The three parts' pages; `part` opens first and its `view`, `layers` and `focus` are checked."""
+               layers: Sequence[int] | None, focus: tuple[int, int] | None,
+               given: dict[str, Any] | None = None) -> list[PartPage]:
+    """The three parts' pages; `part` opens first and its `view`, `layers` and `focus` are checked.
+    `given` (render_page's: the why panel's budget and surface) goes to the encoder's and decoder's."""
     check_part(part)
     out = []
     for name in PARTS:
@@ -88,7 +91,8 @@ def part_pages(pair: EncoderDecoderTraces, *, lang: str, part: str, view: str | 
         else:
             trace = pair.encoder if name == "encoder" else pair.decoder
             label = t(f"part_{name}", lang, n=trace.n_tokens)
-            views, data = _self_data(trace, lang=lang, view=view, layers=layers, focus=focus, strict=strict)
+            views, data = _self_data(trace, lang=lang, view=view, layers=layers, focus=focus, strict=strict,
+                                     given={**(given or {}), "why_part": name})  # its why call: trace.<part>
         out.append(PartPage(name, label, views, data))
     return out
 
@@ -103,11 +107,12 @@ def _kept(n_layers: int, n_heads: int, view: str | None, names: list[str], layer
 
 
 def _self_data(trace: AttentionTrace, *, lang: str, view: str | None, layers: Sequence[int] | None,
-               focus: tuple[int, int] | None, strict: bool) -> tuple[list[View], PageData]:
+               focus: tuple[int, int] | None, strict: bool,
+               given: dict[str, Any] | None) -> tuple[list[View], PageData]:
     if not strict:
         view, layers, focus = _kept(trace.n_layers, trace.n_heads, view, [v.name for v in page_views(trace)],
                                     layers, focus)
-    return page_data(trace, lang=lang, view=view, layers=layers, focus=focus)
+    return page_data(trace, lang=lang, view=view, layers=layers, focus=focus, given=given)
 
 
 def cross_data(cross: CrossAttention, *, lang: str, view: str | None, layers: Sequence[int] | None,

@@ -39,6 +39,7 @@ from ..i18n import check_lang, page_labels, t
 from ..models.parts import EncoderDecoderTraces
 from ..trace import AttentionTrace
 from ..views import VIEWS, View, view_named
+from ..views.heatmap.why import ADVICE
 from .code import asset, bundle, script
 from .encode import opening_view, page_data  # noqa: F401  (opening_view: callers read it from here too)
 from .parts import part_pages
@@ -143,6 +144,7 @@ def render_page(
     generation: Generation | None = None,
     flow: FlowGraph | None = None,
     why: bool = True,
+    advice: str = "cli",
 ) -> str:
     """The whole page for `trace` as an HTML string.
 
@@ -167,21 +169,27 @@ def render_page(
         flow: an information-flow graph of this trace (`attnlab.flow(...)`, of a run with streams=True): the
             page gains its tab (views/flow), which `view="flow"` opens first.
         why: False: the heatmap carries no cells for its "why this score" panel, and so neither the panel's
-            code (the notebook output, within its byte budget: `attnlab.why` explains a cell there).
+            code (the notebook output by default, within its byte budget: `attnlab.why` explains a cell there).
+        advice: where the page is read, for the advice it gives about a cell it does not carry: "cli" (a page
+            file: the `attnlab why` command) or "python" (a notebook output: the `attnlab.why(trace, ...)` call).
     Raises:
         PageTooLargeError (an AttnlabError) when `layers` hold more than layers.MAX_CELLS weight cells,
         or not even one layer fits (its `fits` names the layers that would).
     """
     check_lang(lang)
+    if advice not in ADVICE:
+        raise AttnlabError(f"advice={advice!r}: choose one of {', '.join(map(repr, ADVICE))}")
+    why_given: dict[str, Any] = {"why_advice": advice} if why else {"why_budget": 0}  # views/heatmap/why.py
     if isinstance(trace, EncoderDecoderTraces):
         if effects is not None or generation is not None or flow is not None:
             raise AttnlabError("effects=, generation= and flow= show one trace's, and an encoder-decoder's page holds "
                                "three parts: leave them out, or give the encoder's or the decoder's trace")
-        return _pair_page(trace, lang=lang, part=part or "encoder", view=view, layers=layers, focus=focus, pack=pack)
+        return _pair_page(trace, lang=lang, part=part or "encoder", view=view, layers=layers, focus=focus, pack=pack,
+                          given=why_given)
     if part is not None:
         raise AttnlabError(f"part={part!r} chooses a part of an encoder-decoder's attention, and {trace.model!r} "
                            "is one trace: leave part out")
-    given: dict[str, Any] = {} if effects is None else {"effects": effects}
+    given: dict[str, Any] = dict(why_given) if effects is None else {"effects": effects, **why_given}
     if effects is not None:
         view_named("effects", trace, given=given)  # a trace the effects tab cannot show: say so
     if generation is not None:
@@ -189,8 +197,6 @@ def render_page(
     if flow is not None:
         given["flow"] = flow
         view_named("flow", trace, given=given)
-    if not why:
-        given["why_budget"] = 0  # views/heatmap/why.py: no cells carried
     views, data = page_data(trace, lang=lang, view=view, layers=layers, focus=focus, given=given)
     code = code_for(views, lang, data.meta["arrays"])
     body = (f'<script type="application/json" id="attnlab-meta">{json_for_script(data.meta)}</script>\n'
@@ -210,9 +216,10 @@ def checked_generation(generation: Any, trace: AttentionTrace) -> Any:
 
 
 def _pair_page(pair: EncoderDecoderTraces, *, lang: str, part: str, view: str | None,
-               layers: list[int] | tuple[int, ...] | None, focus: tuple[int, int] | None, pack: bool) -> str:
+               layers: list[int] | tuple[int, ...] | None, focus: tuple[int, int] | None, pack: bool,
+               given: dict[str, Any]) -> str:
     """An encoder-decoder's page: the part switch (#attnlab-parts), then each part's meta and blob."""
-    parts = part_pages(pair, lang=lang, part=part, view=view, layers=layers, focus=focus)
+    parts = part_pages(pair, lang=lang, part=part, view=view, layers=layers, focus=focus, given=given)
     views = [v for v in VIEWS if any(v in p.views for p in parts)]  # registry order
     code = code_for(views, lang, {a for p in parts for a in p.data.meta["arrays"]}, entry=PARTS_ENTRY)
     switch = {"open": part, "title": t("pair_title", lang, model=pair.model), "label": t("parts_label", lang),

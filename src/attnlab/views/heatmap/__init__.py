@@ -58,7 +58,8 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
 
 
 WHY_LABELS = ("computing", "head", "key", "layer", "query", "score", "temperature", "weight", "why_absent",
-              "why_absent_toy", "why_added", "why_band_col", "why_band_name", "why_bands", "why_close", "why_dot",
+              "why_absent_py", "why_absent_toy", "why_added", "why_band_col", "why_band_name", "why_bands",
+              "why_close", "why_dot",
               "why_formula", "why_hint", "why_lse", "why_masked", "why_mean", "why_panel", "why_rank",
               "why_rope_content", "why_rope_position", "why_scale", "why_terms", "why_top_dims", "why_top_keys",
               "why_toy_terms")  # the why panel's words (whypanel.js, whychart.js)

@@ -15,7 +15,8 @@ SmolLM2 cell is ~1.6 KB of JSON), so it carries a bounded set for its focus (lay
 until their JSON reaches PAGE_BYTES. They travel in the page's blob (deflated with the weights) as the
 UTF-8 bytes of that JSON, the array `why`, which also brings in the panel's code and words (a
 `DataModule`: a page without cells, e.g. of a trace keeping no q and k, carries neither). A cell not
-carried says so in the panel, with the CLI command that explains it (`attnlab why ...`); the web
+carried says so in the panel, with the CLI command that explains it (`attnlab why ...`), or in a
+notebook output (`attnlab.show(trace, why=True)`: render_page's advice="python") the Python call; the web
 app asks its server instead (server/routes_why.py, `why_answer`), for any cell of any kept trace that
 keeps its queries and keys.
 """
@@ -36,6 +37,7 @@ from ..base import PageOptions
 PAGE_BYTES = 64 * 1024  # JSON characters of carried cells a page file may hold (measured: docs/why.md)
 TOP_PER_ROW = 3  # a model page's cells per row of the focus head (its largest weights)
 DIGITS = 6  # significant digits a carried number keeps (the panel shows 4 decimals)
+ADVICE = ("cli", "python")  # where a page is read: what explains a cell it does not carry (render_page's advice)
 
 
 def cell_data(w: Why) -> dict[str, Any]:
@@ -91,9 +93,14 @@ def carried_cells(trace: AttentionTrace, layer: int, head: int, budget: int = PA
     return cells
 
 
-def command(trace: AttentionTrace) -> str:
+def command(trace: AttentionTrace, advice: str = "cli", part: str | None = None) -> str:
     """`attnlab why` for a cell of this trace, with {layer} {head} {query} {key} for the panel to fill in
-    (a model's TEXT: the page's own text, which a trace does not keep; a toy's options from the trace)."""
+    (a model's TEXT: the page's own text, which a trace does not keep; a toy's options from the trace);
+    advice "python": the call in the notebook that shows the trace (its name there unknown: `trace`; an
+    encoder-decoder's part: `trace.encoder`, `trace.decoder`)."""
+    if advice == "python":
+        shown = "trace" if part is None else f"trace.{part}"
+        return f"attnlab.why({shown}, {{layer}}, {{head}}, {{query}}, {{key}})"
     cell = "--layer {layer} --head {head} --query {query} --key {key}"
     if trace.stages is None:
         return f"attnlab why TEXT --model {shlex.quote(trace.model)} {cell}"
@@ -139,9 +146,10 @@ def page_arrays(trace: AttentionTrace, page: PageOptions) -> dict[str, np.ndarra
 
 
 def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any] | None:
-    """What the panel needs besides the cells: {"lang", "command", "toy", "focus", "n"}; None for a trace
+    """What the panel needs besides the cells: {"lang", "command", "toy", "python", "focus", "n"}; None for a trace
     without queries and keys (no panel)."""
     if not trace.keeps_qkv:
         return None
-    return {"lang": page.lang, "command": command(trace), "toy": trace.stages is not None, "focus": list(page.focus),
-            "n": len(_cells(trace, page))}
+    advice, part = str(page.given.get("why_advice", "cli")), page.given.get("why_part")
+    return {"lang": page.lang, "command": command(trace, advice, part), "toy": trace.stages is not None,
+            "python": advice == "python", "focus": list(page.focus), "n": len(_cells(trace, page))}

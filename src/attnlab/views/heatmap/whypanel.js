@@ -8,7 +8,8 @@
 
 import { bandsTable, termsChart, toyTable } from "./whychart.js";
 
-// VM: the page's view_meta.heatmap ({lang, command, toy, focus, n}: views/heatmap/why.py)
+// VM: the page's view_meta.heatmap ({lang, command, toy, python, focus, n}: views/heatmap/why.py; python: a
+// notebook output, whose advice for a cell it does not carry is the attnlab.why call, not the CLI's)
 export function whyPanel(core, VM) {
   const { META, L, H, DATA, el, fmtNum, tokLabel, keyLabel, isMasked } = core;
   const cells = DATA.why ? JSON.parse(new TextDecoder().decode(DATA.why)) : {}; // "layer/head/query/key" -> data
@@ -37,7 +38,8 @@ export function whyPanel(core, VM) {
     if (D) return draw(D, "page");
     if (META.live) return ask(cell, n);
     const fill = (s) => s.replace("{layer}", layer).replace("{head}", head).replace("{query}", query).replace("{key}", key);
-    say("absent", fill(VM.toy ? L.why_absent_toy : L.why_absent).replace("{n}", VM.n)
+    const absent = VM.python ? L.why_absent_py : VM.toy ? L.why_absent_toy : L.why_absent;
+    say("absent", fill(absent).replace("{n}", VM.n)
       .replace("{focus_layer}", VM.focus[0]).replace("{focus_head}", VM.focus[1]), cell);
     body.append(el("pre", { class: "why-cmd", "data-testid": "why-command", text: fill(VM.command) }));
   }
