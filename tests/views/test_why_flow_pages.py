@@ -21,7 +21,7 @@ from attnlab.toy import run_toy
 from attnlab.views.base import PageOptions
 from attnlab.views.flow.data import page_meta as flow_meta
 from attnlab.views.flow.data import tab_data
-from attnlab.views.heatmap.why import PAGE_BYTES, TOP_PER_ROW, carried_cells, command
+from attnlab.views.heatmap.why import PAGE_BYTES, TOP_PER_ROW, Panel, carried_cells, command
 
 from ..analysis.conftest import CASES, synthetic_trace
 from ..analysis.test_flow import with_streams
@@ -93,7 +93,7 @@ def test_the_budget_cuts_whole_ranks_first_and_why_false_carries_nothing():
     assert set(carried_cells(trace, 0, 0, budget)) == tops  # every row's largest before any row's second
     assert len(carried_cells(trace, 0, 0, budget - 1)) == len(tops) - 1
     page = render_page(trace, lang="en", why=False)
-    assert 'define("views/heatmap/whypanel"' not in page and page_cells(trace, given={"why_budget": 0}) == {}
+    assert 'define("views/heatmap/whypanel"' not in page and page_cells(trace, given={"why": Panel(budget=0)}) == {}
     assert "whypanel" in json.dumps(render_page(trace, lang="en", pack=False))
 
 

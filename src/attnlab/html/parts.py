@@ -21,7 +21,7 @@ same layers and open on the same (layer, head) and tab where they have them, els
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import AttnlabError
@@ -29,6 +29,7 @@ from ..i18n import t
 from ..models.parts import CrossAttention, EncoderDecoderTraces
 from ..trace import AttentionTrace
 from ..views import VIEWS, View, page_views, view_named
+from ..views.heatmap.why import Panel
 from .encode import PRECISION, Blob, PageData, page_data, quantise_rows, token_meta, weight_maps
 from .layers import plan_layers
 
@@ -91,8 +92,9 @@ def part_pages(pair: EncoderDecoderTraces, *, lang: str, part: str, view: str | 
         else:
             trace = pair.encoder if name == "encoder" else pair.decoder
             label = t(f"part_{name}", lang, n=trace.n_tokens)
+            panel = replace((given or {}).get("why") or Panel(), part=name)  # its why call: trace.<part>
             views, data = _self_data(trace, lang=lang, view=view, layers=layers, focus=focus, strict=strict,
-                                     given={**(given or {}), "why_part": name})  # its why call: trace.<part>
+                                     given={**(given or {}), "why": panel})
         out.append(PartPage(name, label, views, data))
     return out
 

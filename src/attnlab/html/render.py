@@ -39,7 +39,7 @@ from ..i18n import check_lang, page_labels, t
 from ..models.parts import EncoderDecoderTraces
 from ..trace import AttentionTrace
 from ..views import VIEWS, View, view_named
-from ..views.heatmap.why import ADVICE
+from ..views.heatmap.why import ADVICE, PAGE_BYTES, Panel
 from .code import asset, bundle, script
 from .encode import opening_view, page_data  # noqa: F401  (opening_view: callers read it from here too)
 from .parts import part_pages
@@ -179,7 +179,7 @@ def render_page(
     check_lang(lang)
     if advice not in ADVICE:
         raise AttnlabError(f"advice={advice!r}: choose one of {', '.join(map(repr, ADVICE))}")
-    why_given: dict[str, Any] = {"why_advice": advice} if why else {"why_budget": 0}  # views/heatmap/why.py
+    why_given: dict[str, Any] = {"why": Panel(budget=PAGE_BYTES if why else 0, advice=advice)}  # views/heatmap/why.py
     if isinstance(trace, EncoderDecoderTraces):
         if effects is not None or generation is not None or flow is not None:
             raise AttnlabError("effects=, generation= and flow= show one trace's, and an encoder-decoder's page holds "

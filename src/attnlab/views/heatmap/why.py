@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,19 @@ PAGE_BYTES = 64 * 1024  # JSON characters of carried cells a page file may hold 
 TOP_PER_ROW = 3  # a model page's cells per row of the focus head (its largest weights)
 DIGITS = 6  # significant digits a carried number keeps (the panel shows 4 decimals)
 ADVICE = ("cli", "python")  # where a page is read: what explains a cell it does not carry (render_page's advice)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """How a page makes its why panel: `PageOptions.given["why"]` (render_page's why= and advice=)."""
+
+    budget: int = PAGE_BYTES  # JSON characters of cells carried (0: none, and so no panel: the notebook's default)
+    advice: str = "cli"  # what names a cell not carried: "cli" (`attnlab why`) or "python" (`attnlab.why(trace, ...)`)
+    part: str | None = None  # an encoder-decoder's part this page is ("encoder", "decoder"): its Python call's
+
+
+def _panel(page: PageOptions) -> Panel:
+    return page.given.get("why") or Panel()
 
 
 def cell_data(w: Why) -> dict[str, Any]:
@@ -93,13 +107,13 @@ def carried_cells(trace: AttentionTrace, layer: int, head: int, budget: int = PA
     return cells
 
 
-def command(trace: AttentionTrace, advice: str = "cli", part: str | None = None) -> str:
+def command(trace: AttentionTrace, panel: Panel = Panel()) -> str:
     """`attnlab why` for a cell of this trace, with {layer} {head} {query} {key} for the panel to fill in
     (a model's TEXT: the page's own text, which a trace does not keep; a toy's options from the trace);
     advice "python": the call in the notebook that shows the trace (its name there unknown: `trace`; an
     encoder-decoder's part: `trace.encoder`, `trace.decoder`)."""
-    if advice == "python":
-        shown = "trace" if part is None else f"trace.{part}"
+    if panel.advice == "python":
+        shown = "trace" if panel.part is None else f"trace.{panel.part}"
         return f"attnlab.why({shown}, {{layer}}, {{head}}, {{query}}, {{key}})"
     cell = "--layer {layer} --head {head} --query {query} --key {key}"
     if trace.stages is None:
@@ -116,7 +130,7 @@ def _budget(trace: AttentionTrace, page: PageOptions) -> int:
     app's, too long for one page: its panel asks the server) and render_page(why=False) (the notebook's)."""
     if not trace.keeps_qkv or page.remote:
         return 0
-    return int(page.given.get("why_budget", PAGE_BYTES))
+    return _panel(page).budget
 
 
 def _cells(trace: AttentionTrace, page: PageOptions) -> dict[str, Any]:
@@ -150,6 +164,6 @@ def page_meta(trace: AttentionTrace, page: PageOptions) -> dict[str, Any] | None
     without queries and keys (no panel)."""
     if not trace.keeps_qkv:
         return None
-    advice, part = str(page.given.get("why_advice", "cli")), page.given.get("why_part")
-    return {"lang": page.lang, "command": command(trace, advice, part), "toy": trace.stages is not None,
-            "python": advice == "python", "focus": list(page.focus), "n": len(_cells(trace, page))}
+    panel = _panel(page)
+    return {"lang": page.lang, "command": command(trace, panel), "toy": trace.stages is not None,
+            "python": panel.advice == "python", "focus": list(page.focus), "n": len(_cells(trace, page))}
